@@ -1,0 +1,1 @@
+//! Optimizers over one flat parameter buffer.
