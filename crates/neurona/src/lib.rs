@@ -1,10 +1,70 @@
-//! neurona: multilayer perceptrons in Rust, exact to scikit-learn.
+//! # neurona: multilayer perceptrons in Rust, exact to scikit-learn
+//!
+//! neurona implements the neural networks an introductory deep-learning course teaches as real
+//! software: neurons with weights, a bias and an activation; the multilayer perceptron trained by
+//! forward propagation, back-propagation (the chain rule) and gradient descent; the activations
+//! identity, logistic, tanh and ReLU, with softmax and cross-entropy at the output; L2
+//! regularisation (`alpha`); and the solvers SGD (with momentum and Nesterov), Adam and L-BFGS.
+//!
+//! It speaks scikit-learn's language: [`MlpClassifier`](prelude::MlpClassifier) and
+//! [`MlpRegressor`](prelude::MlpRegressor) take the parameters of `MLPClassifier` and
+//! `MLPRegressor` with the same names and defaults ([`MlpParams`](prelude::MlpParams)), expose
+//! the same fitted attributes ([`MlpState`](prelude::MlpState)), and, for the same
+//! `random_state`, draw the same initial weights, shuffles and validation split, so that a fit
+//! reproduces scikit-learn's (up to floating-point summation order; see the crate's README for
+//! how close).
+//!
+//! ```
+//! use neurona::prelude::*;
+//!
+//! // Bundled data: 1797 handwritten digits, 8x8 pixels valued 0..16.
+//! let digits = neurona::datasets::digits();
+//! let x = digits.data.mapv(|v| v / 16.0);
+//! let params = MlpParams::new().hidden_layer_sizes([32]).solver(Solver::Lbfgs).max_iter(100).random_state(0).check()?;
+//! let mut clf = MlpClassifier::<f64, usize>::new(params);
+//! let report = clf.fit(x.view(), &digits.target)?;
+//! println!("{} iterations, final loss {:.4}", report.n_iter, report.loss);
+//! assert!(clf.score(x.view(), &digits.target)? > 0.95);
+//! # Ok::<(), neurona::NeuronaError>(())
+//! ```
+//!
+//! ## The flow of one fit
+//!
+//! [`MlpParams::check`](prelude::MlpParams::check) applies scikit-learn's rules; the data are
+//! validated (finite, consistent shapes, labels encoded); the weights are drawn Glorot-uniform
+//! ([`init`]); then each epoch shuffles sample indices, and each minibatch runs
+//! [`Mlp::forward`](network::Mlp::forward), the [`OutputHead`](loss::OutputHead)'s loss and
+//! `y_pred - y` delta, back-propagation into one flat gradient
+//! ([`Mlp::loss_and_gradient`](network::Mlp::loss_and_gradient)) and the optimizer's update
+//! ([`optim`]). L-BFGS runs the same forward and backward pass over the whole set.
 
+pub mod activation;
+pub mod data;
+pub mod datasets;
 pub mod error;
+pub mod estimators;
+pub mod explain;
 pub mod float;
+pub mod init;
+pub mod linalg;
+pub mod loss;
+pub mod metrics;
+pub mod network;
 pub mod optim;
 pub mod rng;
-pub mod data;
 
 pub use error::{NeuronaError, Result};
 pub use float::Float;
+
+/// The types most programs need.
+pub mod prelude {
+    pub use crate::activation::Activation;
+    pub use crate::error::{NeuronaError, Result};
+    pub use crate::estimators::mlp::{
+        BatchSize, FitOptions, FitReport, MlpClassifier, MlpParams, MlpRegressor, MlpState, MlpValidParams, Patience,
+        RegressionLoss, Solver,
+    };
+    pub use crate::float::Float;
+    pub use crate::optim::schedule::LearningRate;
+    pub use crate::rng::RandomState;
+}

@@ -1,1 +1,12 @@
 //! Optimizers over one flat parameter buffer.
+//!
+//! They see only `&mut [F]` (the parameters) and `&[F]` (the gradient) and own their state; none
+//! of them knows what a network is.
+//!
+//! * [`lbfgs`]: L-BFGS as scipy's `L-BFGS-B` runs it with no bounds (`solver="lbfgs"`); it
+//!   takes a closure returning the loss and writing the gradient.
+
+pub mod adam;
+pub mod lbfgs;
+pub mod schedule;
+pub mod sgd;

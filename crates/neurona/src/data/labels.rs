@@ -1,0 +1,152 @@
+//! Class labels to network targets and back, as scikit-learn's `LabelBinarizer` does it.
+//!
+//! Two classes give one logistic output (1 for the second class); three or more give one
+//! softmax output per class; a multi-label indicator matrix gives one logistic output per label
+//! (the course's one-vs-all).
+
+use std::fmt::Debug;
+
+use crate::error::{NeuronaError, Result};
+use crate::float::Float;
+
+/// A class label: integers, strings, anything ordered. Classes are kept sorted, as
+/// `numpy.unique` sorts them.
+pub trait Label: Clone + Ord + Debug + Send + Sync + 'static {}
+
+impl<T: Clone + Ord + Debug + Send + Sync + 'static> Label for T {}
+
+/// The kind of classification target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// One or two classes: one logistic output.
+    Binary,
+    /// Three or more classes: softmax over one output per class.
+    Multiclass,
+    /// An indicator matrix: one independent logistic output per label.
+    Multilabel,
+}
+
+/// The sorted, distinct labels of `y`.
+pub fn unique_sorted<L: Label>(y: &[L]) -> Vec<L> {
+    let mut classes = y.to_vec();
+    classes.sort();
+    classes.dedup();
+    classes
+}
+
+/// Encodes labels among known, sorted `classes` as network targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelBinarizer<L> {
+    classes: Vec<L>,
+}
+
+impl<L: Label> LabelBinarizer<L> {
+    /// A binarizer for these classes (sorted and deduplicated here).
+    pub fn new(classes: &[L]) -> Self {
+        Self { classes: unique_sorted(classes) }
+    }
+
+    /// The sorted classes.
+    pub fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    /// Binary (one output) or multiclass (one output per class).
+    pub fn kind(&self) -> TargetKind {
+        if self.classes.len() <= 2 { TargetKind::Binary } else { TargetKind::Multiclass }
+    }
+
+    /// Number of network outputs.
+    pub fn n_outputs(&self) -> usize {
+        match self.kind() {
+            TargetKind::Binary => 1,
+            _ => self.classes.len(),
+        }
+    }
+
+    /// The index of `label` among the classes.
+    pub fn index_of(&self, label: &L) -> Option<usize> {
+        self.classes.binary_search(label).ok()
+    }
+
+    /// Targets `(n_samples, n_outputs)` row-major: 0/1 for binary, one-hot for multiclass.
+    /// Fails on a label that is not one of the classes.
+    pub fn transform<F: Float>(&self, y: &[L]) -> Result<Vec<F>> {
+        let k = self.n_outputs();
+        let mut out = vec![F::zero(); y.len() * k];
+        for (i, label) in y.iter().enumerate() {
+            let index = self.index_of(label).ok_or_else(|| {
+                NeuronaError::input(
+                    "y",
+                    format!("has classes not in the fitted classes {:?}: found {:?}", self.classes, label),
+                )
+            })?;
+            match self.kind() {
+                TargetKind::Binary => out[i] = if index == 1 { F::one() } else { F::zero() },
+                _ => out[i * k + index] = F::one(),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The class index predicted from one row of network outputs: `> 0.5` (strict) for
+    /// binary, the first maximum for multiclass (a NaN counts as the maximum, as in numpy).
+    pub fn decode_index<F: Float>(&self, row: &[F]) -> usize {
+        match self.kind() {
+            TargetKind::Binary => {
+                if self.classes.len() == 1 {
+                    0
+                } else {
+                    usize::from(row[0] > F::from_f64(0.5))
+                }
+            }
+            _ => argmax(row.iter().copied()),
+        }
+    }
+}
+
+/// Index of the first maximum; the first NaN wins, as in `numpy.argmax`.
+pub fn argmax<F: Float>(row: impl IntoIterator<Item = F>) -> usize {
+    let mut best: Option<(usize, F)> = None;
+    for (i, v) in row.into_iter().enumerate() {
+        if v.is_nan() {
+            return i;
+        }
+        if best.is_none_or(|(_, b)| v > b) {
+            best = Some((i, v));
+        }
+    }
+    best.map_or(0, |(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_labels_give_one_output_for_the_second_class() {
+        let lb = LabelBinarizer::new(&["spam", "ham", "spam"]);
+        assert_eq!(lb.classes(), ["ham", "spam"]);
+        assert_eq!(lb.kind(), TargetKind::Binary);
+        assert_eq!(lb.transform::<f64>(&["spam", "ham"]).unwrap(), vec![1.0, 0.0]);
+        assert_eq!(lb.decode_index(&[0.5f64]), 0, "exactly 0.5 maps to the first class");
+        assert_eq!(lb.decode_index(&[0.51f64]), 1);
+    }
+
+    #[test]
+    fn multiclass_labels_are_one_hot() {
+        let lb = LabelBinarizer::new(&[3, 1, 2]);
+        assert_eq!(lb.n_outputs(), 3);
+        assert_eq!(lb.transform::<f32>(&[2, 3]).unwrap(), vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(lb.decode_index(&[0.2f32, 0.4, 0.4]), 1, "first maximum");
+        let err = lb.transform::<f32>(&[7]).unwrap_err().to_string();
+        assert_eq!(err, "y has classes not in the fitted classes [1, 2, 3]: found 7");
+    }
+
+    #[test]
+    fn a_single_class_always_decodes_to_it() {
+        let lb = LabelBinarizer::new(&[5, 5]);
+        assert_eq!(lb.transform::<f64>(&[5]).unwrap(), vec![0.0]);
+        assert_eq!(lb.decode_index(&[0.9f64]), 0);
+    }
+}

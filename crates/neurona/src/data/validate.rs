@@ -1,0 +1,94 @@
+//! Checks of user data before any training or prediction: shapes, finiteness, weights.
+
+use ndarray::{ArrayView1, ArrayView2};
+
+use crate::error::{NeuronaError, Result};
+use crate::float::Float;
+
+/// X must have at least one sample and one feature, and only finite values.
+pub fn check_features<F: Float>(x: ArrayView2<'_, F>, estimator: &str) -> Result<()> {
+    let (n_samples, n_features) = x.dim();
+    if n_samples == 0 {
+        return Err(NeuronaError::input(
+            "X",
+            format!("has 0 samples (shape ({n_samples}, {n_features})), but {estimator} needs at least 1"),
+        ));
+    }
+    if n_features == 0 {
+        return Err(NeuronaError::input(
+            "X",
+            format!("has 0 features (shape ({n_samples}, {n_features})), but {estimator} needs at least 1"),
+        ));
+    }
+    check_finite("X", x)
+}
+
+/// Every value finite; the message gives the first offending position and value.
+pub fn check_finite<F: Float>(input: &'static str, values: ArrayView2<'_, F>) -> Result<()> {
+    for ((row, col), &v) in values.indexed_iter() {
+        if !v.is_finite() {
+            let what = if v.is_nan() { "NaN" } else { "infinity" };
+            return Err(NeuronaError::input(input, format!("contains {what} at row {row}, column {col}")));
+        }
+    }
+    Ok(())
+}
+
+/// `len` must equal the number of samples.
+pub fn check_length(input: &'static str, len: usize, n_samples: usize) -> Result<()> {
+    if len == n_samples {
+        Ok(())
+    } else {
+        Err(NeuronaError::InconsistentSamples { input, expected: n_samples, found: len })
+    }
+}
+
+/// Sample weights: one finite value per sample, not all zero (negative weights are accepted,
+/// as in scikit-learn). Returns them as an owned vector aligned with X's rows.
+pub fn check_sample_weight<F: Float>(weights: ArrayView1<'_, F>, n_samples: usize) -> Result<Vec<F>> {
+    check_length("sample_weight", weights.len(), n_samples)?;
+    for (i, &w) in weights.iter().enumerate() {
+        if !w.is_finite() {
+            let what = if w.is_nan() { "NaN" } else { "infinity" };
+            return Err(NeuronaError::input("sample_weight", format!("contains {what} at index {i}")));
+        }
+    }
+    if weights.iter().all(|&w| w == F::zero()) {
+        return Err(NeuronaError::input("sample_weight", "must contain at least one non-zero number, got all zeros"));
+    }
+    Ok(weights.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array1, Array2, array};
+
+    #[test]
+    fn rejects_empty_and_non_finite_features() {
+        let empty = Array2::<f64>::zeros((0, 3));
+        let msg = check_features(empty.view(), "MLPRegressor").unwrap_err().to_string();
+        assert_eq!(msg, "X has 0 samples (shape (0, 3)), but MLPRegressor needs at least 1");
+        let no_features = Array2::<f64>::zeros((4, 0));
+        assert!(check_features(no_features.view(), "MLPClassifier").unwrap_err().to_string().contains("0 features"));
+        let nan = array![[1.0, 2.0], [3.0, f64::NAN]];
+        assert_eq!(check_features(nan.view(), "x").unwrap_err().to_string(), "X contains NaN at row 1, column 1");
+        let inf = array![[f32::NEG_INFINITY]];
+        assert_eq!(check_features(inf.view(), "x").unwrap_err().to_string(), "X contains infinity at row 0, column 0");
+    }
+
+    #[test]
+    fn sample_weight_rules() {
+        let zeros = Array1::<f64>::zeros(3);
+        assert!(check_sample_weight(zeros.view(), 3).unwrap_err().to_string().contains("non-zero"));
+        let short = Array1::<f64>::ones(2);
+        assert_eq!(
+            check_sample_weight(short.view(), 3).unwrap_err().to_string(),
+            "found input variables with inconsistent numbers of samples: sample_weight has 2, but X has 3"
+        );
+        let nan = array![1.0, f64::NAN];
+        assert!(check_sample_weight(nan.view(), 2).unwrap_err().to_string().contains("NaN at index 1"));
+        let negative = array![-1.0, 2.0];
+        assert_eq!(check_sample_weight(negative.view(), 2).unwrap(), vec![-1.0, 2.0]);
+    }
+}

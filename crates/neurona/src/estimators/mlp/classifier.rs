@@ -1,0 +1,362 @@
+//! `MlpClassifier`: binary, multiclass and multi-label classification.
+
+use ndarray::{Array2, ArrayView2, Axis};
+
+use crate::data::labels::{Label, LabelBinarizer, TargetKind, unique_sorted};
+use crate::data::validate::{check_features, check_length, check_sample_weight};
+use crate::error::{NeuronaError, Result};
+use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, Scorer, TrainingData, targets_2d};
+use crate::estimators::mlp::hyperparams::{MlpValidParams, Solver};
+use crate::float::Float;
+use crate::loss::OutputHead;
+use crate::metrics::{accuracy, weighted_fraction};
+
+const NAME: &str = "MLPClassifier";
+
+/// What the classifier was trained to predict.
+#[derive(Debug, Clone, PartialEq)]
+enum Targets<L> {
+    /// One label per sample, among sorted classes.
+    Labels(LabelBinarizer<L>),
+    /// An indicator matrix with this many labels.
+    Multilabel(usize),
+}
+
+/// A multilayer-perceptron classifier, scikit-learn's `MLPClassifier`.
+///
+/// Two classes train one logistic output, three or more a softmax output, and a multi-label
+/// indicator matrix one logistic output per label (one-vs-all). The same `random_state` gives
+/// scikit-learn's initial weights, shuffles and validation split.
+///
+/// ```
+/// use neurona::prelude::*;
+///
+/// let iris = neurona::datasets::iris();
+/// let x = iris.standardized_features();
+/// let params = MlpParams::new().hidden_layer_sizes([10]).solver(Solver::Lbfgs).random_state(0).check()?;
+/// let mut clf = MlpClassifier::<f64, usize>::new(params);
+/// clf.fit(x.view(), &iris.target)?;
+/// assert!(clf.score(x.view(), &iris.target)? > 0.95);
+/// # Ok::<(), neurona::NeuronaError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MlpClassifier<F: Float = f64, L: Label = i64> {
+    params: MlpValidParams,
+    state: Option<MlpState<F>>,
+    targets: Option<Targets<L>>,
+}
+
+impl<F: Float, L: Label> MlpClassifier<F, L> {
+    /// An unfitted classifier with these hyperparameters.
+    pub fn new(params: MlpValidParams) -> Self {
+        Self { params, state: None, targets: None }
+    }
+
+    /// The hyperparameters.
+    pub fn params(&self) -> &MlpValidParams {
+        &self.params
+    }
+
+    /// Replaces the hyperparameters, keeping what was learned (for `warm_start` and
+    /// `partial_fit`, as scikit-learn's `set_params`).
+    pub fn set_params(&mut self, params: MlpValidParams) {
+        self.params = params;
+    }
+
+    /// Everything the last fit learned (scikit-learn's fitted attributes), or `NotFitted`.
+    pub fn state(&self) -> Result<&MlpState<F>> {
+        self.state.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
+    }
+
+    /// Whether the classifier has been fitted.
+    pub fn is_fitted(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// `classes_`: the sorted class labels (empty for a multi-label classifier, whose labels
+    /// are the indicator columns `0..n_labels`).
+    pub fn classes(&self) -> Result<&[L]> {
+        match self.fitted_targets()? {
+            Targets::Labels(binarizer) => Ok(binarizer.classes()),
+            Targets::Multilabel(_) => Ok(&[]),
+        }
+    }
+
+    /// Whether the classifier was fitted on a multi-label indicator matrix.
+    pub fn is_multilabel(&self) -> bool {
+        matches!(self.targets, Some(Targets::Multilabel(_)))
+    }
+
+    /// How the last `fit` or `partial_fit` ended.
+    pub fn report(&self) -> Result<&FitReport> {
+        Ok(self.state()?.report())
+    }
+
+    /// Trains on `x: (n_samples, n_features)` and one label per sample.
+    pub fn fit(&mut self, x: ArrayView2<'_, F>, y: &[L]) -> Result<&FitReport> {
+        self.fit_with(x, y, FitOptions::default())
+    }
+
+    /// [`fit`](Self::fit) with sample weights, a caller's random stream or an epoch callback.
+    pub fn fit_with(&mut self, x: ArrayView2<'_, F>, y: &[L], options: FitOptions<'_, F>) -> Result<&FitReport> {
+        check_features(x, NAME)?;
+        check_length("y", y.len(), x.nrows())?;
+        let classes = unique_sorted(y);
+        let binarizer = match (&self.targets, self.params.warm_start && self.state.is_some()) {
+            (Some(Targets::Labels(previous)), true) => {
+                if previous.classes() != classes.as_slice() {
+                    return Err(NeuronaError::input(
+                        "y",
+                        format!(
+                            "must have the same classes as in the previous call to fit when warm_start is true: previously got {:?}, y has {:?}",
+                            previous.classes(),
+                            classes
+                        ),
+                    ));
+                }
+                previous.clone()
+            }
+            (Some(Targets::Multilabel(_)), true) => {
+                return Err(NeuronaError::input(
+                    "y",
+                    "must be a multi-label indicator matrix to continue a multi-label fit (warm_start)",
+                ));
+            }
+            _ => {
+                if classes.len() < 2 {
+                    return Err(NeuronaError::input(
+                        "y",
+                        format!("has a single class ({:?}); a classifier needs at least 2", classes[0]),
+                    ));
+                }
+                LabelBinarizer::new(&classes)
+            }
+        };
+        let y_encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
+        self.train(x, y_encoded, Targets::Labels(binarizer), false, options)
+    }
+
+    /// Trains on a multi-label indicator matrix `y: (n_samples, n_labels)`, one logistic output
+    /// per label.
+    pub fn fit_multilabel(&mut self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>) -> Result<&FitReport> {
+        self.fit_multilabel_with(x, y, FitOptions::default())
+    }
+
+    /// [`fit_multilabel`](Self::fit_multilabel) with sample weights, a random stream or a callback.
+    pub fn fit_multilabel_with(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, bool>,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
+        check_features(x, NAME)?;
+        let targets = self.multilabel_targets(x, y, self.params.warm_start)?;
+        self.train(x, targets, Targets::Multilabel(y.ncols()), false, options)
+    }
+
+    /// One epoch over `x`, `y` (scikit-learn's `partial_fit`). `classes` is required on the first
+    /// call and lists every class the model will ever see; later batches may hold any subset.
+    pub fn partial_fit(&mut self, x: ArrayView2<'_, F>, y: &[L], classes: Option<&[L]>) -> Result<&FitReport> {
+        self.partial_fit_with(x, y, classes, FitOptions::default())
+    }
+
+    /// [`partial_fit`](Self::partial_fit) with sample weights, a random stream or a callback.
+    pub fn partial_fit_with(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        y: &[L],
+        classes: Option<&[L]>,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
+        self.check_partial_fit_solver()?;
+        check_features(x, NAME)?;
+        check_length("y", y.len(), x.nrows())?;
+        let binarizer = match (&self.targets, classes) {
+            (None, None) | (Some(Targets::Multilabel(_)), None) if self.state.is_none() => {
+                return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit"));
+            }
+            (Some(Targets::Labels(previous)), given) if self.state.is_some() => {
+                if let Some(given) = given
+                    && unique_sorted(given) != previous.classes()
+                {
+                    return Err(NeuronaError::input(
+                        "classes",
+                        format!(
+                            "must be the same as on the last call to partial_fit: was {:?}, got {:?}",
+                            previous.classes(),
+                            unique_sorted(given)
+                        ),
+                    ));
+                }
+                previous.clone()
+            }
+            (Some(Targets::Multilabel(_)), _) if self.state.is_some() => {
+                return Err(NeuronaError::input(
+                    "y",
+                    "must be a multi-label indicator matrix to continue a multi-label fit",
+                ));
+            }
+            (_, Some(given)) => LabelBinarizer::new(given),
+            (_, None) => return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit")),
+        };
+        let seen = unique_sorted(y);
+        if self.params.warm_start && self.state.is_some() && seen != binarizer.classes() {
+            return Err(NeuronaError::input(
+                "y",
+                format!(
+                    "must contain every class when warm_start is true: classes are {:?}, y has {:?}",
+                    binarizer.classes(),
+                    seen
+                ),
+            ));
+        }
+        let y_encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
+        self.train(x, y_encoded, Targets::Labels(binarizer), true, options)
+    }
+
+    /// One epoch over a multi-label batch (see [`partial_fit`](Self::partial_fit)).
+    pub fn partial_fit_multilabel(&mut self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>) -> Result<&FitReport> {
+        self.check_partial_fit_solver()?;
+        check_features(x, NAME)?;
+        let targets = self.multilabel_targets(x, y, true)?;
+        if let (Some(Targets::Labels(_)), Some(_)) = (&self.targets, &self.state) {
+            return Err(NeuronaError::input(
+                "y",
+                "must be one label per sample to continue this classifier's training",
+            ));
+        }
+        self.train(x, targets, Targets::Multilabel(y.ncols()), true, FitOptions::default())
+    }
+
+    /// Predicted labels, one per row of `x`.
+    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Vec<L>> {
+        let outputs = self.outputs(x)?;
+        match self.fitted_targets()? {
+            Targets::Labels(binarizer) => Ok(outputs
+                .rows()
+                .into_iter()
+                .map(|row| binarizer.classes()[binarizer.decode_index(row.as_slice().expect("row-major"))].clone())
+                .collect()),
+            Targets::Multilabel(_) => Err(NeuronaError::input(
+                "X",
+                "was given to predict, but this classifier was fitted on a multi-label indicator matrix: use predict_multilabel",
+            )),
+        }
+    }
+
+    /// Predicted indicator matrix `(n_samples, n_labels)` of a multi-label classifier (an output
+    /// above 0.5 sets the label).
+    pub fn predict_multilabel(&self, x: ArrayView2<'_, F>) -> Result<Array2<bool>> {
+        let outputs = self.outputs(x)?;
+        match self.fitted_targets()? {
+            Targets::Multilabel(_) => Ok(outputs.mapv(|p| p > F::from_f64(0.5))),
+            Targets::Labels(_) => Err(NeuronaError::input(
+                "X",
+                "was given to predict_multilabel, but this classifier was fitted on one label per sample: use predict",
+            )),
+        }
+    }
+
+    /// Class probabilities `(n_samples, n_classes)` (for a multi-label classifier, one
+    /// independent probability per label). A binary classifier gives `[1 - p, p]`.
+    pub fn predict_proba(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        let outputs = self.outputs(x)?;
+        if outputs.ncols() == 1 && !self.is_multilabel() {
+            let p = outputs.column(0);
+            let mut proba = Array2::zeros((outputs.nrows(), 2));
+            proba.column_mut(0).assign(&p.mapv(|v| F::one() - v));
+            proba.column_mut(1).assign(&p);
+            return Ok(proba);
+        }
+        Ok(outputs)
+    }
+
+    /// Natural logarithm of [`predict_proba`](Self::predict_proba).
+    pub fn predict_log_proba(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        Ok(self.predict_proba(x)?.mapv(|p| p.ln()))
+    }
+
+    /// Accuracy of [`predict`](Self::predict) against `y`.
+    pub fn score(&self, x: ArrayView2<'_, F>, y: &[L]) -> Result<f64> {
+        check_length("y", y.len(), x.nrows())?;
+        Ok(accuracy::<L, F>(y, &self.predict(x)?, None))
+    }
+
+    /// Weighted accuracy.
+    pub fn score_weighted(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: &[L],
+        sample_weight: ndarray::ArrayView1<'_, F>,
+    ) -> Result<f64> {
+        check_length("y", y.len(), x.nrows())?;
+        let sw = check_sample_weight(sample_weight, x.nrows())?;
+        Ok(accuracy(y, &self.predict(x)?, Some(&sw)))
+    }
+
+    /// Subset accuracy of a multi-label classifier.
+    pub fn score_multilabel(&self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>) -> Result<f64> {
+        check_length("y", y.nrows(), x.nrows())?;
+        let predicted = self.predict_multilabel(x)?;
+        let rows = predicted.axis_iter(Axis(0)).zip(y.axis_iter(Axis(0)));
+        Ok(weighted_fraction::<F>(rows.map(|(p, t)| p == t), None))
+    }
+
+    fn check_partial_fit_solver(&self) -> Result<()> {
+        if self.params.solver == Solver::Lbfgs {
+            return Err(NeuronaError::parameter("solver", "'sgd' or 'adam' for partial_fit", "'lbfgs'"));
+        }
+        Ok(())
+    }
+
+    fn multilabel_targets(&self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>, continuing: bool) -> Result<Array2<F>> {
+        check_length("y", y.nrows(), x.nrows())?;
+        if y.ncols() == 0 {
+            return Err(NeuronaError::input("y", "is an indicator matrix with 0 labels; it needs at least 1"));
+        }
+        if let (true, Some(Targets::Multilabel(n_labels)), Some(_)) = (continuing, &self.targets, &self.state)
+            && *n_labels != y.ncols()
+        {
+            return Err(NeuronaError::input(
+                "y",
+                format!("has {} labels, but the classifier was fitted with {n_labels}", y.ncols()),
+            ));
+        }
+        Ok(y.mapv(|v| if v { F::one() } else { F::zero() }))
+    }
+
+    fn fitted_targets(&self) -> Result<&Targets<L>> {
+        self.targets.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
+    }
+
+    fn outputs(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        self.state()?.outputs(x, NAME)
+    }
+
+    fn train(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        y: Array2<F>,
+        targets: Targets<L>,
+        incremental: bool,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
+        let sample_weight = options.sample_weight.map(|sw| check_sample_weight(sw, x.nrows())).transpose()?;
+        let kind = match &targets {
+            Targets::Labels(binarizer) => binarizer.kind(),
+            Targets::Multilabel(_) => TargetKind::Multilabel,
+        };
+        let head = if kind == TargetKind::Multiclass { OutputHead::LogLoss } else { OutputHead::BinaryLogLoss };
+        let data = TrainingData {
+            x,
+            y,
+            sample_weight,
+            head,
+            scorer: Scorer::Accuracy(kind),
+            stratify: kind == TargetKind::Binary,
+        };
+        let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
+        self.targets = Some(targets);
+        Ok(&self.state.insert(state).report)
+    }
+}

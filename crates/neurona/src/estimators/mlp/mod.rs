@@ -1,0 +1,12 @@
+//! Multilayer perceptrons: [`MlpClassifier`] and [`MlpRegressor`], scikit-learn's
+//! `MLPClassifier` and `MLPRegressor` in Rust, sharing [`MlpParams`] and one training loop.
+
+pub mod algorithm;
+mod classifier;
+pub mod hyperparams;
+mod regressor;
+
+pub use algorithm::{EpochCallback, EpochProgress, FitOptions, FitReport, MlpState, OptimizerState};
+pub use classifier::MlpClassifier;
+pub use hyperparams::{BatchSize, MlpParams, MlpValidParams, Patience, RegressionLoss, Solver};
+pub use regressor::MlpRegressor;

@@ -1,0 +1,189 @@
+//! `MlpRegressor`: one or many continuous outputs.
+
+use ndarray::{Array2, ArrayView, ArrayView2, Dimension, Ix2};
+
+use crate::data::validate::{check_features, check_finite, check_length, check_sample_weight};
+use crate::error::{NeuronaError, Result};
+use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, Scorer, TrainingData};
+use crate::estimators::mlp::hyperparams::{MlpValidParams, RegressionLoss};
+use crate::float::Float;
+use crate::loss::OutputHead;
+use crate::metrics::r2_score;
+
+const NAME: &str = "MLPRegressor";
+
+/// A multilayer-perceptron regressor, scikit-learn's `MLPRegressor`.
+///
+/// Identity outputs with the squared error, or exponential outputs with the Poisson deviance
+/// (`loss = Poisson`); one output per target column.
+///
+/// ```
+/// use neurona::prelude::*;
+///
+/// let diabetes = neurona::datasets::diabetes();
+/// let x = diabetes.standardized_features();
+/// let y = diabetes.standardized_target();
+/// let params = MlpParams::new().hidden_layer_sizes([20]).solver(Solver::Lbfgs).random_state(0).check()?;
+/// let mut reg = MlpRegressor::<f64>::new(params);
+/// reg.fit(x.view(), y.view())?;
+/// assert!(reg.score(x.view(), y.view())? > 0.5);
+/// assert_eq!(reg.predict(x.view())?.dim(), (442, 1));
+/// # Ok::<(), neurona::NeuronaError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MlpRegressor<F: Float = f64> {
+    params: MlpValidParams,
+    state: Option<MlpState<F>>,
+}
+
+/// Targets as `(n_samples, n_outputs)`: a 1-D array is one column.
+fn as_2d<'a, F: Float, D: Dimension>(y: ArrayView<'a, F, D>) -> Result<ArrayView2<'a, F>> {
+    match y.ndim() {
+        1 => {
+            let n = y.len();
+            Ok(y.into_shape_with_order((n, 1))
+                .map_err(|e| NeuronaError::input("y", e.to_string()))?
+                .into_dimensionality::<Ix2>()
+                .map_err(|e| NeuronaError::input("y", e.to_string()))?)
+        }
+        2 => y.into_dimensionality::<Ix2>().map_err(|e| NeuronaError::input("y", e.to_string())),
+        d => Err(NeuronaError::input("y", format!("must be 1-D or 2-D, got {d}-D"))),
+    }
+}
+
+impl<F: Float> MlpRegressor<F> {
+    /// An unfitted regressor with these hyperparameters.
+    pub fn new(params: MlpValidParams) -> Self {
+        Self { params, state: None }
+    }
+
+    /// The hyperparameters.
+    pub fn params(&self) -> &MlpValidParams {
+        &self.params
+    }
+
+    /// Replaces the hyperparameters, keeping what was learned (see
+    /// [`MlpClassifier::set_params`](super::MlpClassifier::set_params)).
+    pub fn set_params(&mut self, params: MlpValidParams) {
+        self.params = params;
+    }
+
+    /// Everything the last fit learned (scikit-learn's fitted attributes), or `NotFitted`.
+    pub fn state(&self) -> Result<&MlpState<F>> {
+        self.state.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
+    }
+
+    /// Whether the regressor has been fitted.
+    pub fn is_fitted(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// How the last `fit` or `partial_fit` ended.
+    pub fn report(&self) -> Result<&FitReport> {
+        Ok(self.state()?.report())
+    }
+
+    /// Trains on `x: (n_samples, n_features)` and `y: (n_samples,)` or `(n_samples, n_outputs)`.
+    pub fn fit<D: Dimension>(&mut self, x: ArrayView2<'_, F>, y: ArrayView<'_, F, D>) -> Result<&FitReport> {
+        self.fit_with(x, y, FitOptions::default())
+    }
+
+    /// [`fit`](Self::fit) with sample weights, a caller's random stream or an epoch callback.
+    pub fn fit_with<D: Dimension>(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView<'_, F, D>,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
+        self.train(x, as_2d(y)?, false, options)
+    }
+
+    /// One epoch over `x`, `y` (scikit-learn's `partial_fit`). With the lbfgs solver this runs a
+    /// whole L-BFGS fit from the current weights, as scikit-learn's regressor does.
+    pub fn partial_fit<D: Dimension>(&mut self, x: ArrayView2<'_, F>, y: ArrayView<'_, F, D>) -> Result<&FitReport> {
+        self.partial_fit_with(x, y, FitOptions::default())
+    }
+
+    /// [`partial_fit`](Self::partial_fit) with sample weights, a random stream or a callback.
+    pub fn partial_fit_with<D: Dimension>(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView<'_, F, D>,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
+        self.train(x, as_2d(y)?, true, options)
+    }
+
+    /// Predictions `(n_samples, n_outputs)`; for one target, column 0.
+    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        self.state()?.outputs(x, NAME)
+    }
+
+    /// R² of the predictions, averaged over outputs.
+    pub fn score<D: Dimension>(&self, x: ArrayView2<'_, F>, y: ArrayView<'_, F, D>) -> Result<f64> {
+        let y = as_2d(y)?;
+        check_length("y", y.nrows(), x.nrows())?;
+        let predicted = self.predict(x)?;
+        self.check_width(&y)?;
+        Ok(r2_score(y, predicted.view(), None))
+    }
+
+    /// Weighted R².
+    pub fn score_weighted<D: Dimension>(
+        &self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView<'_, F, D>,
+        sample_weight: ndarray::ArrayView1<'_, F>,
+    ) -> Result<f64> {
+        let y = as_2d(y)?;
+        check_length("y", y.nrows(), x.nrows())?;
+        let sw = check_sample_weight(sample_weight, x.nrows())?;
+        let predicted = self.predict(x)?;
+        self.check_width(&y)?;
+        Ok(r2_score(y, predicted.view(), Some(&sw)))
+    }
+
+    fn check_width(&self, y: &ArrayView2<'_, F>) -> Result<()> {
+        let n_outputs = self.state()?.n_outputs();
+        if y.ncols() != n_outputs {
+            return Err(NeuronaError::input(
+                "y",
+                format!("has {} columns, but the model predicts {n_outputs}", y.ncols()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn train(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, F>,
+        incremental: bool,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
+        check_features(x, NAME)?;
+        check_length("y", y.nrows(), x.nrows())?;
+        if y.ncols() == 0 {
+            return Err(NeuronaError::input("y", "has 0 target columns; it needs at least 1"));
+        }
+        check_finite("y", y)?;
+        let head = match self.params.loss {
+            RegressionLoss::SquaredError => OutputHead::SquaredError,
+            RegressionLoss::Poisson => {
+                // scikit-learn accepts negative targets here and returns a NaN loss; a clear error
+                // is more useful.
+                if let Some(((row, _), v)) = y.indexed_iter().find(|(_, v)| **v < F::zero()) {
+                    return Err(NeuronaError::input(
+                        "y",
+                        format!("must be >= 0 for loss='poisson', found {v} at row {row}"),
+                    ));
+                }
+                OutputHead::Poisson
+            }
+        };
+        let sample_weight = options.sample_weight.map(|sw| check_sample_weight(sw, x.nrows())).transpose()?;
+        let data = TrainingData { x, y: y.to_owned(), sample_weight, head, scorer: Scorer::R2, stratify: false };
+        let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
+        Ok(&self.state.insert(state).report)
+    }
+}

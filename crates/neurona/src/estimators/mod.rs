@@ -1,0 +1,3 @@
+//! The estimators: one folder each, with its hyperparameters and its algorithm.
+
+pub mod mlp;

@@ -1,0 +1,106 @@
+//! Adam (Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015), in the
+//! "efficient" form of the paper's section 2 that scikit-learn uses: the bias corrections are
+//! folded into the step size and ε is added to `sqrt(v)` of the uncorrected second moment.
+//!
+//! ```text
+//! t ← t + 1;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
+//! η_t = η₀ · sqrt(1 − β₂ᵗ) / (1 − β₁ᵗ);  θ ← θ − η_t · m / (sqrt(v) + ε)
+//! ```
+
+use crate::float::Float;
+
+/// Adam state: first and second moments (one per parameter) and the step count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adam<F> {
+    learning_rate_init: f64,
+    learning_rate: f64,
+    beta_1: f64,
+    beta_2: f64,
+    epsilon: f64,
+    t: u64,
+    first_moments: Vec<F>,
+    second_moments: Vec<F>,
+}
+
+impl<F: Float> Adam<F> {
+    /// A fresh optimizer for `n_params` parameters.
+    pub fn new(n_params: usize, learning_rate_init: f64, beta_1: f64, beta_2: f64, epsilon: f64) -> Self {
+        Self {
+            learning_rate_init,
+            learning_rate: learning_rate_init,
+            beta_1,
+            beta_2,
+            epsilon,
+            t: 0,
+            first_moments: vec![F::zero(); n_params],
+            second_moments: vec![F::zero(); n_params],
+        }
+    }
+
+    /// The step size of the last update, `η_t`.
+    pub fn learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.t
+    }
+
+    /// The first and second moments.
+    pub fn moments(&self) -> (&[F], &[F]) {
+        (&self.first_moments, &self.second_moments)
+    }
+
+    /// Restores a state saved from an earlier run (to resume training exactly).
+    pub fn restore(&mut self, first: &[F], second: &[F], steps: u64, learning_rate: f64) {
+        self.first_moments.copy_from_slice(first);
+        self.second_moments.copy_from_slice(second);
+        self.t = steps;
+        self.learning_rate = learning_rate;
+    }
+
+    /// One step: updates `params` in place from `grad`.
+    pub fn update(&mut self, params: &mut [F], grad: &[F]) {
+        self.t += 1;
+        let t = self.t as f64;
+        // powf, not powi: the same libm pow as Python's float ** int.
+        self.learning_rate = self.learning_rate_init * (1.0 - self.beta_2.powf(t)).sqrt() / (1.0 - self.beta_1.powf(t));
+        let (beta_1, one_minus_beta_1) = (F::from_f64(self.beta_1), F::from_f64(1.0 - self.beta_1));
+        let (beta_2, one_minus_beta_2) = (F::from_f64(self.beta_2), F::from_f64(1.0 - self.beta_2));
+        let step = F::from_f64(-self.learning_rate);
+        let epsilon = F::from_f64(self.epsilon);
+        let moments = self.first_moments.iter_mut().zip(&mut self.second_moments);
+        for ((p, (m, v)), &g) in params.iter_mut().zip(moments).zip(grad) {
+            *m = beta_1 * *m + one_minus_beta_1 * g;
+            *v = beta_2 * *v + one_minus_beta_2 * (g * g);
+            *p += step * *m / (v.sqrt() + epsilon);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // scikit-learn's test_adam_optimizer: the update at t = 10 from given moments, exactly.
+    #[test]
+    fn update_at_step_ten_matches_the_formula() {
+        let (beta_1, beta_2, epsilon, lr) = (0.9, 0.999, 1e-8, 0.001);
+        let mut adam = Adam::<f64>::new(2, lr, beta_1, beta_2, epsilon);
+        let (m0, v0) = ([0.1, -0.2], [0.01, 0.04]);
+        adam.restore(&m0, &v0, 9, lr);
+        let grad = [0.5, 0.25];
+        let mut params = [1.0, 2.0];
+        adam.update(&mut params, &grad);
+        let lr_t = lr * (1.0 - f64::powf(beta_2, 10.0)).sqrt() / (1.0 - f64::powf(beta_1, 10.0));
+        for i in 0..2 {
+            let m = beta_1 * m0[i] + (1.0 - beta_1) * grad[i];
+            let v = beta_2 * v0[i] + (1.0 - beta_2) * (grad[i] * grad[i]);
+            let expected = [1.0, 2.0][i] + -lr_t * m / (v.sqrt() + epsilon);
+            assert_eq!(params[i], expected);
+        }
+        assert_eq!(adam.learning_rate(), lr_t);
+        assert_eq!(adam.steps(), 10);
+    }
+}

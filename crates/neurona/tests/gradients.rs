@@ -1,0 +1,90 @@
+//! Finite-difference gradient checks (central differences, f64) of the back-propagation, for
+//! every hidden activation and every output head, with `alpha > 0` and with sample weights.
+
+use neurona::activation::Activation;
+use neurona::loss::OutputHead;
+use neurona::network::{Layout, Mlp, Workspace};
+
+/// Deterministic values in [-1, 1) (a tiny LCG: the checks need variety, not statistics).
+fn values(len: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            2.0 * ((state >> 11) as f64 / (1u64 << 53) as f64) - 1.0
+        })
+        .collect()
+}
+
+/// Targets the head can take: one-hot rows for softmax, 0/1 for logistic, >= 0 for Poisson.
+fn targets(head: OutputHead, n: usize, k: usize) -> Vec<f64> {
+    let raw = values(n * k, 99);
+    match head {
+        OutputHead::LogLoss => (0..n * k).map(|i| f64::from(u8::from(i % k == (i / k) % k))).collect(),
+        OutputHead::BinaryLogLoss => raw.iter().map(|v| f64::from(u8::from(*v > 0.0))).collect(),
+        OutputHead::Poisson => raw.iter().map(|v| 2.0 * v.abs()).collect(),
+        OutputHead::SquaredError => raw,
+    }
+}
+
+/// Max relative difference between the analytic gradient and central differences of the loss,
+/// scaled by `scale` (the analytic gradient divided by `scale` should be the loss's gradient).
+fn check(hidden: Activation, head: OutputHead, n_outputs: usize, alpha: f64, weighted: bool, scale: f64) -> f64 {
+    let (n, p) = (7, 4);
+    let layout = Layout::new(vec![p, 5, 3, n_outputs]);
+    let mlp = Mlp::new(layout.clone(), hidden, head);
+    let params: Vec<f64> = values(layout.len(), 1).iter().map(|v| 0.8 * v).collect();
+    let x = values(n * p, 2);
+    let y = targets(head, n, n_outputs);
+    let sw: Vec<f64> = values(n, 3).iter().map(|v| 0.5 + v.abs()).collect();
+    let sample_weight = weighted.then_some(sw.as_slice());
+    let mut ws = Workspace::new(&layout, n);
+    let mut grad = vec![0.0; layout.len()];
+    mlp.loss_and_gradient(&params, &x, &y, sample_weight, n, alpha, &mut ws, &mut grad);
+    let mut scratch = vec![0.0; layout.len()];
+    let eps = 1e-5;
+    let mut worst: f64 = 0.0;
+    for i in 0..params.len() {
+        let mut shifted = params.clone();
+        shifted[i] = params[i] + eps;
+        let plus = mlp.loss_and_gradient(&shifted, &x, &y, sample_weight, n, alpha, &mut ws, &mut scratch);
+        shifted[i] = params[i] - eps;
+        let minus = mlp.loss_and_gradient(&shifted, &x, &y, sample_weight, n, alpha, &mut ws, &mut scratch);
+        let numeric = (plus - minus) / (2.0 * eps);
+        let analytic = grad[i] / scale;
+        worst = worst.max((analytic - numeric).abs() / numeric.abs().max(1e-3));
+    }
+    worst
+}
+
+#[test]
+fn every_activation_and_output_head() {
+    let heads = [
+        (OutputHead::SquaredError, 1),
+        (OutputHead::Poisson, 2),
+        (OutputHead::BinaryLogLoss, 1),
+        (OutputHead::BinaryLogLoss, 3),
+        (OutputHead::LogLoss, 3),
+    ];
+    for hidden in Activation::ALL {
+        for (head, k) in heads {
+            for (alpha, weighted) in [(0.0, false), (0.1, false), (0.1, true)] {
+                let error = check(hidden, head, k, alpha, weighted, 1.0);
+                assert!(
+                    error < 1e-6,
+                    "{hidden} + {head} (K={k}, alpha={alpha}, weighted={weighted}): relative error {error}"
+                );
+            }
+        }
+    }
+}
+
+/// scikit-learn's squared error averages over outputs while its gradient sums over them
+/// (issue #8349): kept for parity, so the gradient is exactly K times that of the loss.
+#[test]
+fn multi_output_squared_error_gradient_is_k_times_the_loss_gradient() {
+    for hidden in Activation::ALL {
+        let error = check(hidden, OutputHead::SquaredError, 3, 0.0, true, 3.0);
+        assert!(error < 1e-6, "{hidden}: relative error {error}");
+    }
+}
