@@ -78,10 +78,13 @@ impl OutputHead {
         let clip = |p: F| p.max(eps).min(F::one() - eps);
         // xlogy(0, x) = 0, even where log(x) is -inf.
         let xlogy = |x: F, y: F| if x == F::zero() { F::zero() } else { x * y.ln() };
-        let mut per_output = vec![0.0f64; n_outputs];
+        // One running sum: dividing each output's weighted sum by the weight sum and then
+        // summing over outputs is the same sum regrouped, and it needs no buffer, so the
+        // minibatch loop stays free of allocations.
+        let mut total = 0.0f64;
         for (i, (t_row, p_row)) in y_true.chunks_exact(n_outputs).zip(y_pred.chunks_exact(n_outputs)).enumerate() {
             let w = sample_weight.map_or(1.0, |sw| sw[i].as_f64());
-            for (k, (&t, &p)) in t_row.iter().zip(p_row).enumerate() {
+            for (&t, &p) in t_row.iter().zip(p_row) {
                 let term = match self {
                     Self::SquaredError => {
                         let d = t - p;
@@ -94,16 +97,15 @@ impl OutputHead {
                     }
                     Self::LogLoss => -xlogy(t, clip(p)),
                 };
-                per_output[k] += w * term.as_f64();
+                total += w * term.as_f64();
             }
         }
         let weight_sum = sample_weight.map_or(n_samples as f64, |sw| sw.iter().map(|w| w.as_f64()).sum::<f64>());
-        let total: f64 = per_output.iter().map(|s| s / weight_sum).sum();
         match self {
             // The only loss that averages over outputs rather than summing (see the module docs of
             // `network::mlp` for the gradient consequence, scikit-learn #8349).
-            Self::SquaredError => 0.5 * total / n_outputs as f64,
-            _ => total,
+            Self::SquaredError => 0.5 * total / weight_sum / n_outputs as f64,
+            _ => total / weight_sum,
         }
     }
 
