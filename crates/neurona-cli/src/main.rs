@@ -1,0 +1,6 @@
+//! `neurona`: train, predict, evaluate, inspect and trace neural networks from the command line.
+
+mod report;
+mod table;
+
+fn main() {}

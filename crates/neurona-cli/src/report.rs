@@ -1,0 +1,1 @@
+//! The training report: plots and a self-contained HTML page.
