@@ -59,6 +59,22 @@ pub enum NeuronaError {
         estimator: &'static str,
     },
 
+    /// A model file is unreadable, corrupted, of another kind or from a newer version.
+    #[error("model file {problem}")]
+    ModelFile {
+        /// What is wrong, with the value found.
+        problem: String,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+
     /// Training diverged: some weight is NaN or infinite.
     #[error(
         "Solver produced non-finite parameter weights. The input data may contain large values and need to be preprocessed."
@@ -73,6 +89,11 @@ impl NeuronaError {
     /// Shorthand for [`NeuronaError::InvalidParameter`].
     pub(crate) fn parameter(name: &'static str, rule: impl Into<String>, value: impl ToString) -> Self {
         Self::InvalidParameter { name, rule: rule.into(), value: value.to_string() }
+    }
+
+    /// Shorthand for [`NeuronaError::ModelFile`].
+    pub(crate) fn model_file(problem: impl Into<String>) -> Self {
+        Self::ModelFile { problem: problem.into() }
     }
 
     /// Shorthand for [`NeuronaError::InvalidInput`].

@@ -51,6 +51,7 @@ pub mod loss;
 pub mod metrics;
 pub mod network;
 pub mod optim;
+pub mod persist;
 pub mod rng;
 
 pub use error::{NeuronaError, Result};

@@ -187,3 +187,50 @@ impl<F: Float> MlpRegressor<F> {
         Ok(&self.state.insert(state).report)
     }
 }
+
+/// The model file (see [`crate::persist`]).
+impl<F: Float> MlpRegressor<F> {
+    /// The fitted regressor as model-file bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.to_bytes_with_extra(&serde_json::Value::Null)
+    }
+
+    /// The fitted regressor as model-file bytes, with a caller's JSON kept beside it.
+    pub fn to_bytes_with_extra(&self, extra: &serde_json::Value) -> Result<Vec<u8>> {
+        crate::persist::encode(NAME, &self.params, self.state()?, serde_json::Value::Null, extra)
+    }
+
+    /// A regressor from model-file bytes (the file is treated as untrusted).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Ok(Self::from_bytes_with_extra(bytes)?.0)
+    }
+
+    /// A regressor and the caller's JSON from model-file bytes.
+    pub fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, serde_json::Value)> {
+        let decoded = crate::persist::decode::<F>(bytes, NAME)?;
+        let expected_head = match decoded.params.loss {
+            RegressionLoss::SquaredError => OutputHead::SquaredError,
+            RegressionLoss::Poisson => OutputHead::Poisson,
+        };
+        if decoded.state.network().head() != expected_head {
+            return Err(NeuronaError::ModelFile {
+                problem: format!(
+                    "has output activation '{}' for loss '{}'",
+                    decoded.state.out_activation(),
+                    decoded.params.loss
+                ),
+            });
+        }
+        Ok((Self { params: decoded.params, state: Some(decoded.state) }, decoded.extra))
+    }
+
+    /// Writes the model file (atomically: a temporary file renamed into place).
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        crate::persist::write_atomically(path, &self.to_bytes()?)
+    }
+
+    /// Reads a model file.
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        Self::from_bytes(&crate::persist::read_file(path)?)
+    }
+}

@@ -1,0 +1,533 @@
+//! The model file: one `.safetensors` file per model.
+//!
+//! Tensors hold the weights (`params`, the flat buffer of [`crate::network::Layout`]) and the
+//! state needed to resume training exactly (`best_params`, the optimizer's velocities or
+//! moments). The safetensors header's metadata holds, under the key `neurona`, one JSON
+//! document: the format version, the estimator kind, the dtype, every hyperparameter, the
+//! network's shape, the classes, the fitted attributes and the fit report, plus an `extra`
+//! object the caller may fill (the CLI stores its scaler and column names there).
+//!
+//! Loading treats the file as untrusted: every size is checked against the bytes actually
+//! present before anything is allocated from it, every field is validated (the hyperparameters
+//! go through [`MlpParams::check`]), and anything wrong is a [`NeuronaError::ModelFile`] that
+//! says what. Unlike a pickle, loading never executes anything. Files are written to a
+//! temporary file and renamed into place, so a crash never leaves a half-written model.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use safetensors::tensor::{Dtype, TensorView};
+use serde_json::{Map, Value, json};
+
+use crate::activation::Activation;
+use crate::data::labels::Label;
+use crate::error::{NeuronaError, Result};
+use crate::estimators::mlp::algorithm::{FitReport, MlpState, OptimizerState};
+use crate::estimators::mlp::hyperparams::{BatchSize, MlpParams, MlpValidParams, Patience, Solver};
+use crate::float::Float;
+use crate::loss::OutputHead;
+use crate::network::{Layout, Mlp};
+use crate::optim::adam::Adam;
+use crate::optim::sgd::Sgd;
+
+/// The version of the file format this build writes and reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// The safetensors metadata key under which neurona keeps its JSON header.
+const METADATA_KEY: &str = "neurona";
+
+/// The most parameters a model file may declare: far above any network this library trains on a
+/// CPU, low enough that a corrupted size cannot ask for an absurd allocation.
+const MAX_PARAMETERS: usize = 1 << 32;
+
+/// A class label that can be written to and read from a model file's JSON header.
+pub trait ModelLabel: Label {
+    /// The label as JSON.
+    fn to_json(&self) -> Value;
+    /// The label from JSON, if it has this type.
+    fn from_json(value: &Value) -> Option<Self>;
+}
+
+macro_rules! integer_labels {
+    ($($t:ty),*) => {
+        $(
+            impl ModelLabel for $t {
+                fn to_json(&self) -> Value {
+                    json!(*self)
+                }
+
+                fn from_json(value: &Value) -> Option<Self> {
+                    value.as_i64().and_then(|v| <$t>::try_from(v).ok())
+                        .or_else(|| value.as_u64().and_then(|v| <$t>::try_from(v).ok()))
+                }
+            }
+        )*
+    };
+}
+
+integer_labels!(i32, i64, u32, u64, usize);
+
+impl ModelLabel for bool {
+    fn to_json(&self) -> Value {
+        json!(*self)
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        value.as_bool()
+    }
+}
+
+impl ModelLabel for String {
+    fn to_json(&self) -> Value {
+        json!(self)
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        value.as_str().map(str::to_owned)
+    }
+}
+
+/// What a model file says about itself, readable without knowing its types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelInfo {
+    /// The format version.
+    pub format_version: u64,
+    /// The estimator kind (`MLPClassifier`, `MLPRegressor`).
+    pub estimator: String,
+    /// `float32` or `float64`.
+    pub dtype: String,
+    /// The whole JSON header (hyperparameters, network, classes, fitted attributes, report, extra).
+    pub header: Value,
+}
+
+/// Reads a model file's header (after checking its structure), without building the model.
+pub fn inspect(bytes: &[u8]) -> Result<ModelInfo> {
+    let (header, _) = open(bytes)?;
+    let format_version = header["format_version"].as_u64().unwrap_or(0);
+    Ok(ModelInfo {
+        format_version,
+        estimator: header["estimator"].as_str().unwrap_or_default().to_owned(),
+        dtype: header["dtype"].as_str().unwrap_or_default().to_owned(),
+        header,
+    })
+}
+
+/// Reads a whole file, naming it in the error.
+pub fn read_file(path: impl AsRef<Path>) -> Result<Vec<u8>> {
+    let path = path.as_ref();
+    std::fs::read(path).map_err(|e| NeuronaError::Io { path: path.display().to_string(), message: e.to_string() })
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder renamed into place, so
+/// that the file is either the old one or the complete new one, never a half-written mix.
+pub fn write_atomically(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let path = path.as_ref();
+    let io = |e: std::io::Error| NeuronaError::Io { path: path.display().to_string(), message: e.to_string() };
+    let name = path.file_name().ok_or_else(|| NeuronaError::Io {
+        path: path.display().to_string(),
+        message: "is not a file path".to_owned(),
+    })?;
+    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let temp = path.with_file_name(format!(".{}.{}-{unique}.tmp", name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.map_err(io)
+}
+
+/// A finite float as a JSON number, a non-finite one as the string numpy prints.
+fn float_json(v: f64) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else if v.is_nan() {
+        json!("nan")
+    } else if v > 0.0 {
+        json!("inf")
+    } else {
+        json!("-inf")
+    }
+}
+
+fn float_from(value: &Value, field: &str) -> Result<f64> {
+    match value {
+        Value::Number(n) => n.as_f64().ok_or_else(|| bad(field, value)),
+        Value::String(s) if s == "nan" => Ok(f64::NAN),
+        Value::String(s) if s == "inf" => Ok(f64::INFINITY),
+        Value::String(s) if s == "-inf" => Ok(f64::NEG_INFINITY),
+        _ => Err(bad(field, value)),
+    }
+}
+
+fn bad(field: &str, value: &Value) -> NeuronaError {
+    let mut shown = value.to_string();
+    if shown.len() > 80 {
+        shown.truncate(80);
+        shown.push_str("...");
+    }
+    NeuronaError::model_file(format!("has an invalid '{field}': {shown}"))
+}
+
+fn uint_from(value: &Value, field: &str) -> Result<u64> {
+    value.as_u64().ok_or_else(|| bad(field, value))
+}
+
+fn usize_from(value: &Value, field: &str) -> Result<usize> {
+    usize::try_from(uint_from(value, field)?).map_err(|_| bad(field, value))
+}
+
+fn str_from<'a>(value: &'a Value, field: &str) -> Result<&'a str> {
+    value.as_str().ok_or_else(|| bad(field, value))
+}
+
+fn bool_from(value: &Value, field: &str) -> Result<bool> {
+    value.as_bool().ok_or_else(|| bad(field, value))
+}
+
+fn floats_from(value: &Value, field: &str) -> Result<Vec<f64>> {
+    value.as_array().ok_or_else(|| bad(field, value))?.iter().map(|v| float_from(v, field)).collect()
+}
+
+fn optional<T>(value: &Value, parse: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
+    if value.is_null() { Ok(None) } else { parse(value).map(Some) }
+}
+
+fn params_to_json(p: &MlpParams) -> Value {
+    json!({
+        "hidden_layer_sizes": p.hidden_layer_sizes,
+        "activation": p.activation.name(),
+        "solver": p.solver.name(),
+        "alpha": p.alpha,
+        "batch_size": p.batch_size.to_string(),
+        "learning_rate": p.learning_rate.name(),
+        "learning_rate_init": p.learning_rate_init,
+        "power_t": p.power_t,
+        "max_iter": p.max_iter,
+        "shuffle": p.shuffle,
+        "random_state": p.random_state,
+        "tol": p.tol,
+        "verbose": p.verbose,
+        "warm_start": p.warm_start,
+        "momentum": p.momentum,
+        "nesterovs_momentum": p.nesterovs_momentum,
+        "early_stopping": p.early_stopping,
+        "validation_fraction": p.validation_fraction,
+        "beta_1": p.beta_1,
+        "beta_2": p.beta_2,
+        "epsilon": p.epsilon,
+        "n_iter_no_change": p.n_iter_no_change.to_string(),
+        "max_fun": p.max_fun,
+        "loss": p.loss.name(),
+    })
+}
+
+fn params_from_json(v: &Value) -> Result<MlpValidParams> {
+    let f = |key: &str| float_from(&v[key], key);
+    let hidden =
+        v["hidden_layer_sizes"].as_array().ok_or_else(|| bad("hidden_layer_sizes", &v["hidden_layer_sizes"]))?;
+    let hidden: Vec<usize> = hidden.iter().map(|u| usize_from(u, "hidden_layer_sizes")).collect::<Result<_>>()?;
+    let random_state = optional(&v["random_state"], |r| {
+        u32::try_from(uint_from(r, "random_state")?).map_err(|_| bad("random_state", r))
+    })?;
+    let params = MlpParams::new()
+        .hidden_layer_sizes(hidden)
+        .activation(str_from(&v["activation"], "activation")?.parse()?)
+        .solver(str_from(&v["solver"], "solver")?.parse()?)
+        .alpha(f("alpha")?)
+        .batch_size(str_from(&v["batch_size"], "batch_size")?.parse::<BatchSize>()?)
+        .learning_rate(str_from(&v["learning_rate"], "learning_rate")?.parse()?)
+        .learning_rate_init(f("learning_rate_init")?)
+        .power_t(f("power_t")?)
+        .max_iter(usize_from(&v["max_iter"], "max_iter")?)
+        .shuffle(bool_from(&v["shuffle"], "shuffle")?)
+        .random_state_option(random_state)
+        .tol(f("tol")?)
+        .verbose(bool_from(&v["verbose"], "verbose")?)
+        .warm_start(bool_from(&v["warm_start"], "warm_start")?)
+        .momentum(f("momentum")?)
+        .nesterovs_momentum(bool_from(&v["nesterovs_momentum"], "nesterovs_momentum")?)
+        .early_stopping(bool_from(&v["early_stopping"], "early_stopping")?)
+        .validation_fraction(f("validation_fraction")?)
+        .beta_1(f("beta_1")?)
+        .beta_2(f("beta_2")?)
+        .epsilon(f("epsilon")?)
+        .n_iter_no_change(str_from(&v["n_iter_no_change"], "n_iter_no_change")?.parse::<Patience>()?)
+        .max_fun(usize_from(&v["max_fun"], "max_fun")?)
+        .loss(str_from(&v["loss"], "loss")?.parse()?);
+    params.check().map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
+}
+
+fn tensor_bytes<F: Float>(values: &[F]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(values.len() * std::mem::size_of::<F>());
+    for &v in values {
+        match F::DTYPE {
+            "float32" => bytes.extend_from_slice(&(v.as_f64() as f32).to_le_bytes()),
+            _ => bytes.extend_from_slice(&v.as_f64().to_le_bytes()),
+        }
+    }
+    bytes
+}
+
+fn dtype_of<F: Float>() -> Dtype {
+    if F::DTYPE == "float32" { Dtype::F32 } else { Dtype::F64 }
+}
+
+/// Encodes a fitted MLP as model-file bytes.
+pub(crate) fn encode<F: Float>(
+    estimator: &str,
+    params: &MlpValidParams,
+    state: &MlpState<F>,
+    classes: Value,
+    extra: &Value,
+) -> Result<Vec<u8>> {
+    let mut tensors: Vec<(&str, &[F])> = vec![("params", &state.params), ("best_params", &state.best_params)];
+    let optimizer = match &state.optimizer {
+        None => Value::Null,
+        Some(OptimizerState::Sgd(sgd)) => {
+            tensors.push(("sgd.velocities", sgd.velocities()));
+            json!({"kind": "sgd", "learning_rate": sgd.learning_rate()})
+        }
+        Some(OptimizerState::Adam(adam)) => {
+            let (m, v) = adam.moments();
+            tensors.push(("adam.first_moments", m));
+            tensors.push(("adam.second_moments", v));
+            json!({"kind": "adam", "learning_rate": adam.learning_rate(), "steps": adam.steps()})
+        }
+    };
+    let report = &state.report;
+    let header = json!({
+        "format_version": FORMAT_VERSION,
+        "estimator": estimator,
+        "dtype": F::DTYPE,
+        "params": params_to_json(params),
+        "network": {
+            "layer_units": state.mlp.layout().layer_units(),
+            "activation": state.mlp.hidden().name(),
+            "out_activation": state.mlp.head().out_activation(),
+        },
+        "classes": classes,
+        "state": {
+            "n_iter": state.n_iter,
+            "t": state.t,
+            "loss": float_json(state.loss),
+            "loss_curve": state.loss_curve.as_ref().map(|c| c.iter().map(|&v| float_json(v)).collect::<Vec<_>>()),
+            "best_loss": state.best_loss.map(float_json),
+            "validation_scores": state.validation_scores.as_ref().map(|c| c.iter().map(|&v| float_json(v)).collect::<Vec<_>>()),
+            "best_validation_score": state.best_validation_score.map(float_json),
+            "no_improvement_count": state.no_improvement_count,
+            "optimizer": optimizer,
+        },
+        "report": {
+            "converged": report.converged,
+            "n_iter": report.n_iter,
+            "loss": float_json(report.loss),
+            "message": report.message,
+            "warnings": report.warnings,
+            "interrupted": report.interrupted,
+        },
+        "extra": extra,
+    });
+    let owned: Vec<(String, Vec<u8>, usize)> =
+        tensors.iter().map(|(name, values)| (name.to_string(), tensor_bytes(values), values.len())).collect();
+    let views = owned
+        .iter()
+        .map(|(name, bytes, len)| {
+            TensorView::new(dtype_of::<F>(), vec![*len], bytes)
+                .map(|view| (name.clone(), view))
+                .map_err(|e| NeuronaError::model_file(format!("could not be written: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let metadata = HashMap::from([(METADATA_KEY.to_owned(), header.to_string())]);
+    safetensors::serialize(views, Some(metadata))
+        .map_err(|e| NeuronaError::model_file(format!("could not be written: {e}")))
+}
+
+/// Checks the safetensors structure and parses neurona's header.
+fn open(bytes: &[u8]) -> Result<(Value, safetensors::SafeTensors<'_>)> {
+    let tensors = safetensors::SafeTensors::deserialize(bytes)
+        .map_err(|e| NeuronaError::model_file(format!("is not a valid safetensors file ({e})")))?;
+    let (_, metadata) = safetensors::SafeTensors::read_metadata(bytes)
+        .map_err(|e| NeuronaError::model_file(format!("is not a valid safetensors file ({e})")))?;
+    let text = metadata
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(METADATA_KEY))
+        .ok_or_else(|| NeuronaError::model_file("has no neurona header: it was not written by neurona"))?;
+    let header: Value = serde_json::from_str(text)
+        .map_err(|e| NeuronaError::model_file(format!("has a corrupted neurona header ({e})")))?;
+    if !header.is_object() {
+        return Err(NeuronaError::model_file("has a corrupted neurona header (not a JSON object)"));
+    }
+    let version = uint_from(&header["format_version"], "format_version")?;
+    if version > FORMAT_VERSION {
+        return Err(NeuronaError::model_file(format!(
+            "was written by a newer neurona (format version {version}); this build reads version {FORMAT_VERSION}"
+        )));
+    }
+    if version == 0 {
+        return Err(bad("format_version", &header["format_version"]));
+    }
+    Ok((header, tensors))
+}
+
+/// A decoded MLP: everything but the classes, which the estimator parses.
+pub(crate) struct Decoded<F> {
+    pub params: MlpValidParams,
+    pub state: MlpState<F>,
+    pub classes: Value,
+    pub extra: Value,
+}
+
+fn read_tensor<F: Float>(tensors: &safetensors::SafeTensors<'_>, name: &str, len: usize) -> Result<Vec<F>> {
+    let view = tensors.tensor(name).map_err(|_| NeuronaError::model_file(format!("is missing the tensor '{name}'")))?;
+    if view.dtype() != dtype_of::<F>() {
+        return Err(NeuronaError::model_file(format!(
+            "has tensor '{name}' of type {:?}, but the model is {}",
+            view.dtype(),
+            F::DTYPE
+        )));
+    }
+    if view.shape() != [len] {
+        return Err(NeuronaError::model_file(format!(
+            "has tensor '{name}' of shape {:?}, but the network needs [{len}]",
+            view.shape()
+        )));
+    }
+    let values: Vec<F> = match F::DTYPE {
+        "float32" => view
+            .data()
+            .chunks_exact(4)
+            .map(|c| F::from_f64(f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))))
+            .collect(),
+        _ => view
+            .data()
+            .chunks_exact(8)
+            .map(|c| F::from_f64(f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])))
+            .collect(),
+    };
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(NeuronaError::model_file(format!("has a non-finite value in tensor '{name}' at index {i}")));
+    }
+    Ok(values)
+}
+
+/// Decodes and validates model-file bytes written for `estimator` in type `F`.
+pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<F>> {
+    let (header, tensors) = open(bytes)?;
+    let kind = str_from(&header["estimator"], "estimator")?;
+    if kind != estimator {
+        return Err(NeuronaError::model_file(format!("holds a {kind}, not a {estimator}")));
+    }
+    let dtype = str_from(&header["dtype"], "dtype")?;
+    if dtype != F::DTYPE {
+        return Err(NeuronaError::model_file(format!("holds a {dtype} model, but {} was asked for", F::DTYPE)));
+    }
+    let params = params_from_json(&header["params"])?;
+    let network = &header["network"];
+    let units = network["layer_units"].as_array().ok_or_else(|| bad("layer_units", &network["layer_units"]))?;
+    let units: Vec<usize> = units.iter().map(|u| usize_from(u, "layer_units")).collect::<Result<_>>()?;
+    if units.len() < 2 || units.contains(&0) {
+        return Err(bad("layer_units", &network["layer_units"]));
+    }
+    // Count with overflow checks before building anything from these sizes.
+    let mut n_params: usize = 0;
+    for pair in units.windows(2) {
+        n_params = pair[0]
+            .checked_mul(pair[1])
+            .and_then(|w| w.checked_add(pair[1]))
+            .and_then(|layer| n_params.checked_add(layer))
+            .filter(|&total| total <= MAX_PARAMETERS)
+            .ok_or_else(|| bad("layer_units", &network["layer_units"]))?;
+    }
+    if units[1..units.len() - 1] != params.hidden_layer_sizes[..] {
+        return Err(NeuronaError::model_file(format!(
+            "has layers {units:?} that do not match hidden_layer_sizes {:?}",
+            params.hidden_layer_sizes
+        )));
+    }
+    let activation: Activation = str_from(&network["activation"], "activation")?.parse()?;
+    let out_activation = str_from(&network["out_activation"], "out_activation")?;
+    let head = OutputHead::from_out_activation(out_activation)
+        .ok_or_else(|| bad("out_activation", &network["out_activation"]))?;
+    let weights = read_tensor::<F>(&tensors, "params", n_params)?;
+    let best_params = read_tensor::<F>(&tensors, "best_params", n_params)?;
+
+    let s = &header["state"];
+    let optimizer = match &s["optimizer"] {
+        Value::Null => None,
+        o => match str_from(&o["kind"], "optimizer")? {
+            "sgd" => {
+                let mut sgd = Sgd::new(
+                    n_params,
+                    params.learning_rate_init,
+                    params.learning_rate,
+                    params.momentum,
+                    params.nesterovs_momentum,
+                    params.power_t,
+                );
+                sgd.restore(
+                    &read_tensor::<F>(&tensors, "sgd.velocities", n_params)?,
+                    float_from(&o["learning_rate"], "learning_rate")?,
+                );
+                Some(OptimizerState::Sgd(sgd))
+            }
+            "adam" => {
+                let mut adam =
+                    Adam::new(n_params, params.learning_rate_init, params.beta_1, params.beta_2, params.epsilon);
+                adam.restore(
+                    &read_tensor::<F>(&tensors, "adam.first_moments", n_params)?,
+                    &read_tensor::<F>(&tensors, "adam.second_moments", n_params)?,
+                    uint_from(&o["steps"], "steps")?,
+                    float_from(&o["learning_rate"], "learning_rate")?,
+                );
+                Some(OptimizerState::Adam(adam))
+            }
+            _ => return Err(bad("optimizer", o)),
+        },
+    };
+    if optimizer.is_some() && params.solver == Solver::Lbfgs && s["loss_curve"].is_null() {
+        return Err(NeuronaError::model_file("has a stochastic optimizer state for an lbfgs model"));
+    }
+    let r = &header["report"];
+    let report = FitReport {
+        converged: bool_from(&r["converged"], "converged")?,
+        n_iter: usize_from(&r["n_iter"], "n_iter")?,
+        loss: float_from(&r["loss"], "loss")?,
+        message: str_from(&r["message"], "message")?.to_owned(),
+        warnings: r["warnings"]
+            .as_array()
+            .ok_or_else(|| bad("warnings", &r["warnings"]))?
+            .iter()
+            .map(|w| str_from(w, "warnings").map(str::to_owned))
+            .collect::<Result<_>>()?,
+        interrupted: bool_from(&r["interrupted"], "interrupted")?,
+    };
+    let state = MlpState {
+        mlp: Mlp::new(Layout::new(units), activation, head),
+        params: weights,
+        n_iter: usize_from(&s["n_iter"], "n_iter")?,
+        t: uint_from(&s["t"], "t")?,
+        loss: float_from(&s["loss"], "loss")?,
+        loss_curve: optional(&s["loss_curve"], |v| floats_from(v, "loss_curve"))?,
+        best_loss: optional(&s["best_loss"], |v| float_from(v, "best_loss"))?,
+        validation_scores: optional(&s["validation_scores"], |v| floats_from(v, "validation_scores"))?,
+        best_validation_score: optional(&s["best_validation_score"], |v| float_from(v, "best_validation_score"))?,
+        no_improvement_count: usize_from(&s["no_improvement_count"], "no_improvement_count")?,
+        best_params,
+        optimizer,
+        report,
+    };
+    let extra = match &header["extra"] {
+        Value::Null => Value::Object(Map::new()),
+        other => other.clone(),
+    };
+    Ok(Decoded { params, state, classes: header["classes"].clone(), extra })
+}
