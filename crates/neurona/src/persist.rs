@@ -266,7 +266,7 @@ fn params_from_json(v: &Value) -> Result<MlpValidParams> {
 }
 
 fn tensor_bytes<F: Float>(values: &[F]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(values.len() * std::mem::size_of::<F>());
+    let mut bytes = Vec::with_capacity(std::mem::size_of_val(values));
     for &v in values {
         match F::DTYPE {
             "float32" => bytes.extend_from_slice(&(v.as_f64() as f32).to_le_bytes()),

@@ -1,0 +1,109 @@
+//! `neurona evaluate`: scores of a saved model on labelled data.
+
+use anyhow::{Result, bail};
+use ndarray::Array2;
+
+use crate::cli::EvaluateArgs;
+use crate::dataset::features;
+use crate::model::{AnyModel, Predictions};
+use crate::scores::{classification_report, confusion, per_class, regression_scores};
+use crate::table::{Column, Table, read_table};
+
+fn target_column<'a>(table: &'a Table, name: &str, path: &std::path::Path) -> Result<&'a Column> {
+    match table.column(name) {
+        Some(c) => Ok(c),
+        None => {
+            bail!("{}: unknown target column '{name}' (the columns are: {})", path.display(), table.names.join(", "))
+        }
+    }
+}
+
+/// A numeric target matrix, each value finite.
+pub fn numeric_targets(columns: &[&Column], names: &[String], what: &str) -> Result<Array2<f64>> {
+    let n = columns.first().map_or(0, |c| c.len());
+    let mut y = Array2::zeros((n, columns.len()));
+    for (k, column) in columns.iter().enumerate() {
+        let Some(values) = column.as_numeric() else {
+            bail!("{what} column '{}' is not numeric", names[k]);
+        };
+        if let Some(row) = values.iter().position(|v| !v.is_finite()) {
+            bail!("{what} column '{}' has a non-finite value at row {}", names[k], row + 1);
+        }
+        y.column_mut(k).iter_mut().zip(values).for_each(|(d, &v)| *d = v);
+    }
+    Ok(y)
+}
+
+pub fn run(args: &EvaluateArgs) -> Result<()> {
+    let (model, extra) = AnyModel::load(&args.model)?;
+    let table = read_table(&args.data)?;
+    let targets = if args.target.is_empty() { extra.target_names.clone() } else { args.target.clone() };
+    let columns: Vec<&Column> = targets.iter().map(|t| target_column(&table, t, &args.data)).collect::<Result<_>>()?;
+    let mut x = features(&table, &extra.feature_names, &args.data)?;
+    extra.scaler.transform(&mut x);
+    let (kind, dtype) = model.state_summary();
+    println!("{} ({dtype}) on {} ({} rows)\n", kind, args.data.display(), table.n_rows);
+    match model.predict(&x)? {
+        Predictions::Labels { labels, .. } => {
+            if columns.len() != 1 {
+                bail!("this classifier predicts one target, but {} target columns were given", columns.len());
+            }
+            let truth = columns[0].as_text_labels();
+            let mut classes = model.classes();
+            for label in &truth {
+                if !classes.contains(label) {
+                    classes.push(label.clone());
+                }
+            }
+            print!("{}", classification_report(&classes, &truth, &labels));
+        }
+        Predictions::Indicators { indicators, .. } => {
+            if columns.len() != indicators.ncols() {
+                bail!(
+                    "this classifier predicts {} labels, but {} target columns were given",
+                    indicators.ncols(),
+                    columns.len()
+                );
+            }
+            let truth = numeric_targets(&columns, &targets, "label")?;
+            if truth.iter().any(|&v| v != 0.0 && v != 1.0) {
+                bail!("multi-label targets must be 0 or 1");
+            }
+            let rows_equal = (0..truth.nrows())
+                .filter(|&i| (0..truth.ncols()).all(|k| (truth[[i, k]] == 1.0) == indicators[[i, k]]))
+                .count();
+            println!(
+                "subset accuracy: {:.4} ({} samples)\n",
+                rows_equal as f64 / truth.nrows().max(1) as f64,
+                truth.nrows()
+            );
+            println!("{:>12}  precision  recall  f1-score  support", "label");
+            let binary = ["0".to_owned(), "1".to_owned()];
+            for (k, name) in targets.iter().enumerate() {
+                let t: Vec<String> = truth.column(k).iter().map(|&v| (v as u8).to_string()).collect();
+                let p: Vec<String> = indicators.column(k).iter().map(|&b| u8::from(b).to_string()).collect();
+                let (precision, recall, f1, support) = per_class(&confusion(&binary, &t, &p))[1];
+                println!("{name:>12}  {precision:>9.4}  {recall:>6.4}  {f1:>8.4}  {support:>7}");
+            }
+        }
+        Predictions::Values(values) => {
+            if columns.len() != values.ncols() {
+                bail!(
+                    "this regressor predicts {} targets, but {} target columns were given",
+                    values.ncols(),
+                    columns.len()
+                );
+            }
+            let truth = numeric_targets(&columns, &targets, "target")?;
+            println!("{:>16}  {:>8}  {:>10}  {:>10}", "target", "R^2", "MAE", "RMSE");
+            for (name, (r2, mae, rmse)) in targets.iter().zip(regression_scores(&truth, &values)) {
+                println!("{name:>16}  {r2:>8.4}  {mae:>10.4}  {rmse:>10.4}");
+            }
+            if values.ncols() > 1 {
+                let r2 = neurona::metrics::r2_score(truth.view(), values.view(), None);
+                println!("\nR^2 averaged over targets: {r2:.4}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! One module per subcommand.
+
+pub mod datasets;
+pub mod evaluate;
+pub mod inspect;
+pub mod predict;
+pub mod trace;
+pub mod train;

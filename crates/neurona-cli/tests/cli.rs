@@ -1,0 +1,356 @@
+//! The real `neurona` binary, run in temporary folders: round trips on CSV and Parquet, every
+//! bad input with its message and exit code (and no output file left behind), corrupted model
+//! files, and the worked example of `trace`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use neurona_cli::table::{Column, write_csv, write_parquet};
+
+fn neurona(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_neurona")).args(args).current_dir(dir).output().expect("the binary runs")
+}
+
+fn text(output: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// Runs and expects success; returns stdout.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let output = neurona(dir, args);
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "neurona {args:?} failed with {:?}:\n{out}\n{err}", output.status.code());
+    out
+}
+
+/// Runs and expects the given exit code; returns stderr.
+fn fails(dir: &Path, args: &[&str], code: i32) -> String {
+    let output = neurona(dir, args);
+    let (out, err) = text(&output);
+    assert_eq!(output.status.code(), Some(code), "neurona {args:?}:\n{out}\n{err}");
+    assert!(!err.contains("panicked"), "a panic: {err}");
+    err
+}
+
+/// iris as a table: four measurements and the species name.
+fn iris_columns() -> (Vec<String>, Vec<Column>) {
+    let iris = neurona::datasets::iris();
+    let mut names: Vec<String> =
+        ["sepal_length", "sepal_width", "petal_length", "petal_width"].map(String::from).to_vec();
+    let mut columns: Vec<Column> = (0..4).map(|j| Column::Numeric(iris.data.column(j).to_vec())).collect();
+    names.push("species".to_owned());
+    columns.push(Column::Text(iris.target.iter().map(|&t| iris.target_names[t].clone()).collect()));
+    (names, columns)
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn the_main_job_trains_on_digits_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(dir.path(), &["train"]);
+    assert!(out.contains("bundled digits data set (1797 rows, 64 features"), "{out}");
+    let accuracy: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("test accuracy: "))
+        .expect("a test accuracy line")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(accuracy >= 0.95, "test accuracy {accuracy}");
+    assert!(out.contains("model: model.safetensors"));
+    assert!(out.contains("report: neurona-report/report.html"), "{out}");
+    for file in
+        ["model.safetensors", "neurona-report/report.html", "neurona-report/loss.svg", "neurona-report/loss.png"]
+    {
+        assert!(dir.path().join(file).is_file(), "{file} missing");
+    }
+    let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
+    assert!(inspect.contains("MLPClassifier (float64), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("64 -> 100 -> 10"), "{inspect}");
+    assert!(inspect.contains("classes: 0, 1, 2"), "{inspect}");
+}
+
+#[test]
+fn train_predict_evaluate_round_trip_on_csv_and_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let (names, columns) = iris_columns();
+    write_csv(&dir.path().join("iris.csv"), &names, &columns).unwrap();
+    write_parquet(&dir.path().join("iris.parquet"), &names, &columns).unwrap();
+    for (data, dtype) in [("iris.csv", "f64"), ("iris.parquet", "f32")] {
+        let out = ok(
+            dir.path(),
+            &[
+                "train",
+                "--data",
+                data,
+                "--target",
+                "species",
+                "--solver",
+                "lbfgs",
+                "--random-state",
+                "0",
+                "--dtype",
+                dtype,
+                "--model",
+                "iris.safetensors",
+                "--no-report",
+            ],
+        );
+        assert!(out.contains("task: classification (inferred: target 'species' holds text: 3 classes"), "{out}");
+        ok(dir.path(), &["predict", "--model", "iris.safetensors", "--data", data, "--output", "pred.csv", "--proba"]);
+        let predictions = std::fs::read_to_string(dir.path().join("pred.csv")).unwrap();
+        let header = predictions.lines().next().unwrap();
+        assert_eq!(header, "predicted_species,proba_setosa,proba_versicolor,proba_virginica");
+        assert_eq!(predictions.lines().count(), 151);
+        let report = ok(dir.path(), &["evaluate", "--model", "iris.safetensors", "--data", data]);
+        let accuracy: f64 = report.lines().find_map(|l| l.strip_prefix("accuracy: ")).unwrap()[..6].parse().unwrap();
+        assert!(accuracy > 0.95, "{report}");
+        assert!(report.contains("confusion matrix") && report.contains("virginica"), "{report}");
+    }
+    ok(dir.path(), &["predict", "--model", "iris.safetensors", "--data", "iris.csv", "--output", "pred.parquet"]);
+    assert!(dir.path().join("pred.parquet").is_file());
+}
+
+#[test]
+fn regression_and_its_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(
+        dir.path(),
+        &[
+            "train",
+            "--dataset",
+            "diabetes",
+            "--solver",
+            "lbfgs",
+            "--hidden-layer-sizes",
+            "10",
+            "--alpha",
+            "1",
+            "--random-state",
+            "0",
+            "--no-report",
+            "--quiet",
+        ],
+    );
+    assert!(out.is_empty(), "--quiet prints nothing: {out}");
+    let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
+    assert!(inspect.contains("MLPRegressor (float64)") && inspect.contains("10 -> 10 -> 1"), "{inspect}");
+    let d = neurona::datasets::diabetes();
+    let mut names: Vec<String> = d.feature_names.clone();
+    let mut columns: Vec<Column> = (0..10).map(|j| Column::Numeric(d.data.column(j).to_vec())).collect();
+    names.push("progression".to_owned());
+    columns.push(Column::Numeric(d.target.to_vec()));
+    write_csv(&dir.path().join("diabetes.csv"), &names, &columns).unwrap();
+    let report = ok(dir.path(), &["evaluate", "--model", "model.safetensors", "--data", "diabetes.csv"]);
+    let r2: f64 = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("progression"))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(r2 > 0.4, "{report}");
+}
+
+#[test]
+fn bad_data_gets_a_clear_message_exit_code_1_and_no_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "empty.csv", "");
+    write(d, "header_only.csv", "a,b,label\n");
+    write(d, "ragged.csv", "a,b,label\n1,2,x\n3,y\n");
+    write(d, "text_feature.csv", "a,b,label\n1,red,x\n2,blue,y\n3,red,x\n4,blue,y\n");
+    write(d, "nan.csv", "a,b,label\n1,2,x\n2,nan,y\n3,4,x\n4,5,y\n");
+    write(d, "inf.csv", "a,b,label\n1,2,x\n2,inf,y\n3,4,x\n4,5,y\n");
+    write(d, "one_class.csv", "a,b,label\n1,2,x\n2,3,x\n3,4,x\n4,5,x\n");
+    write(d, "good.csv", "a,b,label\n1,2,x\n2,3,y\n3,4,x\n4,5,y\n5,6,x\n6,7,y\n7,8,x\n8,9,y\n");
+    let cases: [(&[&str], &str); 9] = [
+        (&["--data", "missing.csv", "--target", "label"], "missing.csv"),
+        (&["--data", "empty.csv", "--target", "label"], "empty"),
+        (&["--data", "header_only.csv", "--target", "label"], "no rows"),
+        (&["--data", "ragged.csv", "--target", "label"], "line 3 has 2 fields, but the header has 3"),
+        (&["--data", "text_feature.csv", "--target", "label"], "feature column 'b' is not numeric (row 1: 'red')"),
+        (&["--data", "nan.csv", "--target", "label"], "feature column 'b' has NaN at row 2"),
+        (&["--data", "inf.csv", "--target", "label"], "feature column 'b' has infinity at row 2"),
+        (
+            &["--data", "good.csv", "--target", "species"],
+            "unknown target column 'species' (the columns are: 'a', 'b', 'label')",
+        ),
+        (&["--data", "one_class.csv", "--target", "label"], "single class"),
+    ];
+    for (args, expected) in cases {
+        let mut full = vec!["train", "--model", "out.safetensors", "--report", "rep", "--max-iter", "5"];
+        full.extend_from_slice(args);
+        let err = fails(d, &full, 1);
+        assert!(err.contains(expected), "{args:?}: expected '{expected}' in: {err}");
+        assert!(!d.join("out.safetensors").exists() && !d.join("rep").exists(), "{args:?} left output behind");
+    }
+    assert!(
+        files_in(d).iter().all(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.')),
+        "no temporary files"
+    );
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails(dir.path(), &["train", "--alpha", "-1"], 2);
+    assert!(err.contains("alpha must be a float >= 0, got -1"), "{err}");
+    let err = fails(dir.path(), &["train", "--solver", "newton"], 2);
+    assert!(err.contains("solver must be one of 'lbfgs', 'sgd', 'adam', got 'newton'"), "{err}");
+    fails(dir.path(), &["train", "--no-such-flag"], 2);
+    let err = fails(dir.path(), &["train", "--test-fraction", "1.5"], 2);
+    assert!(err.contains("--test-fraction must be in [0, 1), got 1.5"), "{err}");
+    let help = ok(dir.path(), &["--help"]);
+    assert!(help.contains("Exit codes:") && help.contains("2  usage error"), "{help}");
+    assert!(!dir.path().join("model.safetensors").exists());
+}
+
+#[test]
+fn predict_needs_the_models_columns_and_a_real_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (names, columns) = iris_columns();
+    write_csv(&d.join("iris.csv"), &names, &columns).unwrap();
+    ok(d, &["train", "--data", "iris.csv", "--target", "species", "--max-iter", "5", "--no-report", "--quiet"]);
+    write(d, "renamed.csv", "sepal_length,sepal_width,petal_len,petal_width\n1,2,3,4\n");
+    let err = fails(d, &["predict", "--model", "model.safetensors", "--data", "renamed.csv", "--output", "p.csv"], 1);
+    assert!(err.contains("missing feature column(s) 'petal_length'"), "{err}");
+    assert!(!d.join("p.csv").exists());
+    write(d, "not_a_model.safetensors", "this is text, not a model");
+    let err = fails(d, &["predict", "--model", "not_a_model.safetensors", "--data", "iris.csv"], 1);
+    assert!(err.contains("not a valid safetensors file"), "{err}");
+    let err = fails(d, &["inspect", "nope.safetensors"], 1);
+    assert!(err.contains("nope.safetensors"), "{err}");
+}
+
+#[test]
+fn corrupted_model_files_always_give_a_clean_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["train", "--dataset", "iris", "--hidden-layer-sizes", "3", "--max-iter", "3", "--no-report", "--quiet"]);
+    let original = std::fs::read(d.join("model.safetensors")).unwrap();
+    let mut state = 0x9E3779B97F4A7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut rejected = 0;
+    for round in 0..60 {
+        let mut bytes = original.clone();
+        if round % 3 == 0 {
+            bytes.truncate((next() as usize) % bytes.len());
+        } else {
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % bytes.len();
+                bytes[at] ^= 1 << (next() % 8);
+            }
+        }
+        std::fs::write(d.join("bad.safetensors"), &bytes).unwrap();
+        let output = neurona(d, &["inspect", "bad.safetensors"]);
+        let (_, err) = text(&output);
+        assert!(!err.contains("panicked"), "round {round}: {err}");
+        match output.status.code() {
+            Some(0) => {}
+            Some(1) => {
+                assert!(err.starts_with("error: "), "round {round}: {err}");
+                rejected += 1;
+            }
+            other => panic!("round {round}: exit code {other:?}: {err}"),
+        }
+    }
+    assert!(rejected >= 20, "only {rejected} of 60 corruptions were noticed");
+}
+
+#[test]
+fn trace_prints_the_worked_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(dir.path(), &["trace"]);
+    for expected in [
+        "out_h1 = 1 / (1 + e^-0.377500000) = 0.593269992",
+        "out_h2",
+        "0.596884378",
+        "out_o1",
+        "0.751365070",
+        "0.772928465",
+        "E_total = 0.298371109",
+        "= 0.358916480",
+        "= 0.408666186",
+        "= 0.511301270",
+        "= 0.561370121",
+        "= 0.149780716",
+        "= 0.199561432",
+        "= 0.249751144",
+        "= 0.299502287",
+    ] {
+        assert!(out.contains(expected), "missing '{expected}' in:\n{out}");
+    }
+    let custom = ok(
+        dir.path(),
+        &[
+            "trace",
+            "--weights",
+            "0.5,-0.5",
+            "--biases",
+            "0",
+            "--inputs",
+            "1,1",
+            "--targets",
+            "1",
+            "--learning-rate",
+            "1",
+        ],
+    );
+    assert!(custom.contains("net_o1 = w1*i1 + w2*i2 + b = 0.5*1 + -0.5*1 + 0 = 0.000000000"), "{custom}");
+    let err = fails(dir.path(), &["trace", "--weights", "0.5,x"], 1);
+    assert!(err.contains("'x' is not a number"), "{err}");
+}
+
+#[test]
+fn save_and_load_give_bit_identical_predictions_in_both_float_types() {
+    use neurona::prelude::*;
+    use neurona_cli::model::{AnyModel, Extra, Predictions, Scaler};
+    let dir = tempfile::tempdir().unwrap();
+    let digits = neurona::datasets::digits();
+    let x = digits.data.mapv(|v| v / 16.0);
+    let labels: Vec<String> = digits.target.iter().map(|t| t.to_string()).collect();
+    let params = MlpParams::new().hidden_layer_sizes([8]).max_iter(3).random_state(0).check().unwrap();
+    let mut wide = MlpClassifier::<f64, String>::new(params.clone());
+    wide.fit(x.view(), &labels).unwrap();
+    let mut narrow = MlpClassifier::<f32, String>::new(params);
+    narrow.fit(x.mapv(|v| v as f32).view(), &labels).unwrap();
+    let extra = Extra {
+        feature_names: digits.feature_names.clone(),
+        target_names: vec!["digit".into()],
+        scaler: Scaler::None,
+        source: "test".into(),
+    };
+    for model in [AnyModel::Classifier64(wide), AnyModel::Classifier32(narrow)] {
+        let path = dir.path().join("m.safetensors");
+        neurona::persist::write_atomically(&path, &model.to_bytes(&extra).unwrap()).unwrap();
+        let (loaded, loaded_extra) = AnyModel::load(&path).unwrap();
+        assert_eq!(loaded, model);
+        assert_eq!(loaded_extra, extra);
+        let (Predictions::Labels { proba: a, .. }, Predictions::Labels { proba: b, .. }) =
+            (model.predict(&x).unwrap(), loaded.predict(&x).unwrap())
+        else {
+            panic!("classifier predictions")
+        };
+        assert!(a.iter().zip(b.iter()).all(|(p, q)| p.to_bits() == q.to_bits()));
+    }
+}
