@@ -148,6 +148,9 @@ pub struct MlpArgs {
     /// Use Nesterov's momentum (sgd).
     #[arg(long, default_value = "true", value_parser = parse_bool, value_name = "BOOL")]
     pub nesterovs_momentum: bool,
+    /// Continue training the model in --model (when the file exists) instead of starting afresh.
+    #[arg(long)]
+    pub warm_start: bool,
     /// Hold out --validation-fraction of the training rows and stop when the validation score
     /// stops improving.
     #[arg(long)]
@@ -192,6 +195,7 @@ impl MlpArgs {
             .random_state_option(self.random_state)
             .tol(self.tol)
             .verbose(verbose)
+            .warm_start(self.warm_start)
             .momentum(self.momentum)
             .nesterovs_momentum(self.nesterovs_momentum)
             .early_stopping(self.early_stopping)

@@ -354,3 +354,85 @@ fn save_and_load_give_bit_identical_predictions_in_both_float_types() {
         assert!(a.iter().zip(b.iter()).all(|(p, q)| p.to_bits() == q.to_bits()));
     }
 }
+
+#[test]
+fn a_model_file_of_the_wrong_kind_is_refused() {
+    use neurona::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let iris = neurona::datasets::iris();
+    let params = MlpParams::new().hidden_layer_sizes([3]).max_iter(2).random_state(0).check().unwrap();
+    let mut clf = MlpClassifier::<f64, usize>::new(params);
+    clf.fit(iris.data.view(), &iris.target).unwrap();
+    // Written by the library, not by `neurona train`: integer labels and no column names.
+    clf.save(dir.path().join("library.safetensors")).unwrap();
+    let (names, columns) = iris_columns();
+    write_csv(&dir.path().join("iris.csv"), &names, &columns).unwrap();
+    let err = fails(dir.path(), &["predict", "--model", "library.safetensors", "--data", "iris.csv"], 1);
+    assert!(err.contains("class label of another type"), "{err}");
+}
+
+#[test]
+fn ctrl_c_stops_after_the_current_epoch_and_keeps_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neurona"))
+        .args([
+            "train",
+            "--dataset",
+            "digits",
+            "--hidden-layer-sizes",
+            "16",
+            "--max-iter",
+            "100000",
+            "--n-iter-no-change",
+            "inf",
+            "--no-report",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it get into the epoch loop, then interrupt it as a terminal's Ctrl-C would.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(started.elapsed().as_secs() < 30, "training did not stop after Ctrl-C");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{out}\n{err}");
+    assert!(out.contains("interrupted by Ctrl-C: the model trained so far is kept"), "{out}");
+    assert!(dir.path().join("model.safetensors").is_file());
+    let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
+    assert!(inspect.contains("converged: false"), "{inspect}");
+}
+
+#[test]
+fn warm_start_continues_the_saved_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let common = [
+        "--dataset",
+        "iris",
+        "--hidden-layer-sizes",
+        "4",
+        "--n-iter-no-change",
+        "inf",
+        "--random-state",
+        "1",
+        "--no-report",
+    ];
+    let mut first = vec!["train", "--max-iter", "3"];
+    first.extend_from_slice(&common);
+    ok(d, &first);
+    let mut second = vec!["train", "--max-iter", "2", "--warm-start"];
+    second.extend_from_slice(&common);
+    let out = ok(d, &second);
+    assert!(out.contains("warm start: continuing MLPClassifier from model.safetensors"), "{out}");
+    let inspect = ok(d, &["inspect", "model.safetensors"]);
+    assert!(inspect.contains("epochs in all: 5"), "{inspect}");
+    assert!(inspect.contains("iterations in the last call: 2"), "{inspect}");
+}

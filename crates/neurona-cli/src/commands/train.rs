@@ -100,55 +100,73 @@ fn progress_bar(args: &TrainArgs) -> ProgressBar {
     bar
 }
 
-fn fit_model<F: Float>(
-    params: MlpValidParams,
+/// Trains `clf` (fresh, or fitted before when warm-starting) on `x`, `y`.
+fn fit_classifier<F: Float>(
+    mut clf: MlpClassifier<F, String>,
     x: &Array2<f64>,
     y: &Targets,
     on_epoch: &mut dyn FnMut(&EpochProgress) -> ControlFlow<()>,
-) -> Result<AnyModel>
-where
-    AnyModel: From<MlpClassifier<F, String>> + From<MlpRegressor<F>>,
-{
+) -> Result<MlpClassifier<F, String>> {
     let x = x.mapv(F::from_f64);
     let options = FitOptions { on_epoch: Some(on_epoch), ..FitOptions::default() };
-    Ok(match y {
-        Targets::Labels(labels) => {
-            let mut clf = MlpClassifier::<F, String>::new(params);
-            clf.fit_with(x.view(), labels, options)?;
-            clf.into()
-        }
-        Targets::Indicators(indicators) => {
-            let mut clf = MlpClassifier::<F, String>::new(params);
-            clf.fit_multilabel_with(x.view(), indicators.view(), options)?;
-            clf.into()
-        }
-        Targets::Values(values) => {
-            let mut reg = MlpRegressor::<F>::new(params);
-            reg.fit_with(x.view(), values.mapv(F::from_f64).view(), options)?;
-            reg.into()
-        }
-    })
+    match y {
+        Targets::Labels(labels) => clf.fit_with(x.view(), labels, options)?,
+        Targets::Indicators(indicators) => clf.fit_multilabel_with(x.view(), indicators.view(), options)?,
+        Targets::Values(_) => bail!("a classifier cannot learn continuous targets"),
+    };
+    Ok(clf)
 }
 
-impl From<MlpClassifier<f32, String>> for AnyModel {
-    fn from(m: MlpClassifier<f32, String>) -> Self {
-        Self::Classifier32(m)
-    }
+/// Trains `reg` (fresh, or fitted before when warm-starting) on `x`, `y`.
+fn fit_regressor<F: Float>(
+    mut reg: MlpRegressor<F>,
+    x: &Array2<f64>,
+    y: &Targets,
+    on_epoch: &mut dyn FnMut(&EpochProgress) -> ControlFlow<()>,
+) -> Result<MlpRegressor<F>> {
+    let Targets::Values(values) = y else { bail!("a regressor learns continuous targets, not class labels") };
+    let options = FitOptions { on_epoch: Some(on_epoch), ..FitOptions::default() };
+    reg.fit_with(x.mapv(F::from_f64).view(), values.mapv(F::from_f64).view(), options)?;
+    Ok(reg)
 }
-impl From<MlpClassifier<f64, String>> for AnyModel {
-    fn from(m: MlpClassifier<f64, String>) -> Self {
-        Self::Classifier64(m)
-    }
-}
-impl From<MlpRegressor<f32>> for AnyModel {
-    fn from(m: MlpRegressor<f32>) -> Self {
-        Self::Regressor32(m)
-    }
-}
-impl From<MlpRegressor<f64>> for AnyModel {
-    fn from(m: MlpRegressor<f64>) -> Self {
-        Self::Regressor64(m)
-    }
+
+/// Trains a fresh model, or continues `previous` (`--warm-start`) with the new parameters.
+fn fit_model(
+    params: MlpValidParams,
+    dtype: Dtype,
+    previous: Option<AnyModel>,
+    x: &Array2<f64>,
+    y: &Targets,
+    on_epoch: &mut dyn FnMut(&EpochProgress) -> ControlFlow<()>,
+) -> Result<AnyModel> {
+    let classify = !matches!(y, Targets::Values(_));
+    Ok(match previous {
+        Some(AnyModel::Classifier32(mut m)) if classify => {
+            m.set_params(params);
+            AnyModel::Classifier32(fit_classifier(m, x, y, on_epoch)?)
+        }
+        Some(AnyModel::Classifier64(mut m)) if classify => {
+            m.set_params(params);
+            AnyModel::Classifier64(fit_classifier(m, x, y, on_epoch)?)
+        }
+        Some(AnyModel::Regressor32(mut m)) if !classify => {
+            m.set_params(params);
+            AnyModel::Regressor32(fit_regressor(m, x, y, on_epoch)?)
+        }
+        Some(AnyModel::Regressor64(mut m)) if !classify => {
+            m.set_params(params);
+            AnyModel::Regressor64(fit_regressor(m, x, y, on_epoch)?)
+        }
+        Some(other) => {
+            bail!("--warm-start: the model file holds a {}, which cannot learn this task", other.state_summary().0)
+        }
+        None => match (dtype, classify) {
+            (Dtype::F64, true) => AnyModel::Classifier64(fit_classifier(MlpClassifier::new(params), x, y, on_epoch)?),
+            (Dtype::F32, true) => AnyModel::Classifier32(fit_classifier(MlpClassifier::new(params), x, y, on_epoch)?),
+            (Dtype::F64, false) => AnyModel::Regressor64(fit_regressor(MlpRegressor::new(params), x, y, on_epoch)?),
+            (Dtype::F32, false) => AnyModel::Regressor32(fit_regressor(MlpRegressor::new(params), x, y, on_epoch)?),
+        },
+    })
 }
 
 /// The score line of a split: accuracy, subset accuracy or R².
@@ -215,7 +233,26 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     };
     let mut x_train = data.x.select(Axis(0), &train_rows);
     let mut x_test = data.x.select(Axis(0), &test_rows);
-    let scaler = Scaler::fit(args.scale, &x_train);
+    // --warm-start continues the model in --model, with the scaling it was trained with.
+    let previous = if params.get_warm_start() && args.model.exists() {
+        let (model, extra) = AnyModel::load(&args.model)?;
+        if extra.feature_names != data.feature_names {
+            bail!(
+                "--warm-start: {} was trained on the features {:?}, but the data has {:?}",
+                args.model.display(),
+                extra.feature_names,
+                data.feature_names
+            );
+        }
+        say(format!("warm start: continuing {} from {}", model.state_summary().0, args.model.display()));
+        Some((model, extra.scaler))
+    } else {
+        None
+    };
+    let (previous, scaler) = match previous {
+        Some((model, scaler)) => (Some(model), scaler),
+        None => (None, Scaler::fit(args.scale, &x_train)),
+    };
     scaler.transform(&mut x_train);
     scaler.transform(&mut x_test);
     let (y_train, y_test) = (targets.select(&train_rows), targets.select(&test_rows));
@@ -251,10 +288,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         if interrupted.load(Ordering::SeqCst) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     };
     let started = Instant::now();
-    let model = match args.dtype {
-        Dtype::F64 => fit_model::<f64>(params.clone(), &x_train, &y_train, &mut on_epoch)?,
-        Dtype::F32 => fit_model::<f32>(params.clone(), &x_train, &y_train, &mut on_epoch)?,
-    };
+    let model = fit_model(params.clone(), args.dtype, previous, &x_train, &y_train, &mut on_epoch)?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let (loss_curve, validation_scores, report) = model.curves();
