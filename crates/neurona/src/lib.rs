@@ -65,6 +65,11 @@ pub mod prelude {
         BatchSize, FitOptions, FitReport, MlpClassifier, MlpParams, MlpRegressor, MlpState, MlpValidParams, Patience,
         RegressionLoss, Solver,
     };
+    pub use crate::estimators::perceptron::{
+        ClassWeight, Penalty, Perceptron, PerceptronFitOptions, PerceptronParams, PerceptronReport, PerceptronState,
+        PerceptronValidParams,
+    };
+    pub use crate::estimators::rbm::{BernoulliRbm, RbmParams, RbmState, RbmValidParams};
     pub use crate::float::Float;
     pub use crate::optim::schedule::LearningRate;
     pub use crate::rng::RandomState;

@@ -110,10 +110,13 @@ fn with_header(bytes: &[u8], edit: impl FnOnce(&mut Value)) -> Vec<u8> {
     safetensors::serialize(views, Some(HashMap::from([("neurona".to_owned(), header.to_string())]))).unwrap()
 }
 
+/// An edit of the JSON header and the error it must cause.
+type Tampering = (Box<dyn Fn(&mut Value)>, &'static str);
+
 #[test]
 fn tampered_headers_are_rejected() {
     let bytes = fitted(Solver::Adam).to_bytes().unwrap();
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    let cases: Vec<Tampering> = vec![
         (Box::new(|h| h["format_version"] = 2.into()), "written by a newer neurona (format version 2)"),
         (
             Box::new(|h| h["network"]["layer_units"] = serde_json::json!([100000000, 100000000, 10])),
