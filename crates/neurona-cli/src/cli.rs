@@ -1,5 +1,11 @@
 //! The command line, declared with clap. Raw arguments become core parameters through the
-//! core's `FromStr` impls and `MlpParams::check`, so no rule is written twice.
+//! core's `FromStr` impls and the estimators' `check`, so no rule is written twice.
+//!
+//! `train` fits one of three model kinds (`--model-kind mlp|perceptron|rbm`). Every
+//! hyperparameter flag is optional: a flag left out takes the chosen estimator's scikit-learn
+//! default from the core (so `--max-iter` means 200 epochs for the MLP and 1000 for the
+//! perceptron, as in scikit-learn), and each flag's help names its kinds and defaults. A flag of
+//! another kind is a usage error.
 
 use std::path::PathBuf;
 
@@ -7,13 +13,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use neurona::activation::Activation;
 use neurona::prelude::*;
 
+use crate::UsageError;
+
 const EXIT_CODES: &str = "Exit codes:
   0  success
   1  runtime failure (unreadable or invalid data, a corrupted model file, training diverged)
   2  usage error (unknown flag, invalid parameter value)";
 
-/// Neural networks on tables of data: train, predict, evaluate, inspect and trace
-/// multilayer perceptrons, with scikit-learn's parameters and results.
+/// Neural networks on tables of data: train, predict, evaluate, inspect and trace multilayer
+/// perceptrons, perceptrons and restricted Boltzmann machines, with scikit-learn's parameters
+/// and results.
 #[derive(Debug, Parser)]
 #[command(name = "neurona", version, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -31,6 +40,8 @@ pub enum Command {
     Predict(PredictArgs),
     /// Score a saved model on labelled data.
     Evaluate(EvaluateArgs),
+    /// Write the hidden features of a saved RBM for a table.
+    Transform(TransformArgs),
     /// Describe a model file: architecture, hyperparameters, classes, fit report.
     Inspect(InspectArgs),
     /// Show one forward and backward pass of a tiny network, neuron by neuron (the course's
@@ -101,154 +112,447 @@ fn parse_bool(text: &str) -> Result<bool, String> {
     }
 }
 
-/// Every MLP hyperparameter, named after scikit-learn's parameter in kebab-case, with its
-/// default.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Network and solver (scikit-learn's MLP parameters)")]
-pub struct MlpArgs {
-    /// Units per hidden layer, comma-separated ('none' for no hidden layer).
-    #[arg(long, value_name = "SIZES", default_value = "100", value_parser = parse_sizes)]
-    pub hidden_layer_sizes: LayerSizes,
-    /// Hidden activation: identity, logistic, tanh, relu.
-    #[arg(long, default_value = "relu")]
-    pub activation: Activation,
-    /// Solver: lbfgs, sgd, adam.
-    #[arg(long, default_value = "adam")]
-    pub solver: Solver,
-    /// L2 penalty on the weights.
-    #[arg(long, default_value_t = 1e-4)]
-    pub alpha: f64,
-    /// Minibatch size, or 'auto' for min(200, n_samples).
-    #[arg(long, default_value = "auto")]
-    pub batch_size: BatchSize,
-    /// SGD learning-rate schedule: constant, invscaling, adaptive.
-    #[arg(long, default_value = "constant")]
-    pub learning_rate: LearningRate,
-    /// Initial learning rate (sgd, adam).
-    #[arg(long, default_value_t = 1e-3)]
-    pub learning_rate_init: f64,
-    /// Exponent of the invscaling schedule.
-    #[arg(long, default_value_t = 0.5)]
-    pub power_t: f64,
-    /// Maximum epochs (sgd, adam) or iterations (lbfgs).
-    #[arg(long, default_value_t = 200)]
-    pub max_iter: usize,
-    /// Shuffle the samples every epoch.
-    #[arg(long, default_value = "true", value_parser = parse_bool, value_name = "BOOL")]
-    pub shuffle: bool,
-    /// Seed of every random draw; the same seed gives scikit-learn's model for the same data.
-    #[arg(long)]
-    pub random_state: Option<u32>,
-    /// Improvement threshold (sgd, adam) or gradient tolerance (lbfgs).
-    #[arg(long, default_value_t = 1e-4)]
-    pub tol: f64,
-    /// Momentum (sgd).
-    #[arg(long, default_value_t = 0.9)]
-    pub momentum: f64,
-    /// Use Nesterov's momentum (sgd).
-    #[arg(long, default_value = "true", value_parser = parse_bool, value_name = "BOOL")]
-    pub nesterovs_momentum: bool,
-    /// Continue training the model in --model (when the file exists) instead of starting afresh.
-    #[arg(long)]
-    pub warm_start: bool,
-    /// Hold out --validation-fraction of the training rows and stop when the validation score
-    /// stops improving.
-    #[arg(long)]
-    pub early_stopping: bool,
-    /// Fraction of the training rows held out for early stopping.
-    #[arg(long, default_value_t = 0.1)]
-    pub validation_fraction: f64,
-    /// Adam's first-moment decay.
-    #[arg(long, default_value_t = 0.9)]
-    pub beta_1: f64,
-    /// Adam's second-moment decay.
-    #[arg(long, default_value_t = 0.999)]
-    pub beta_2: f64,
-    /// Adam's numerical-stability term.
-    #[arg(long, default_value_t = 1e-8)]
-    pub epsilon: f64,
-    /// Epochs without improvement before stopping ('inf' never stops early).
-    #[arg(long, default_value = "10")]
-    pub n_iter_no_change: Patience,
-    /// Maximum loss evaluations (lbfgs).
-    #[arg(long, default_value_t = 15000)]
-    pub max_fun: usize,
-    /// Regression loss: squared_error or poisson.
-    #[arg(long, default_value = "squared_error")]
-    pub loss: RegressionLoss,
+/// `--tol`: a number, or `none` (the perceptron's `tol=None`: run `max_iter` epochs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance(pub Option<f64>);
+
+fn parse_tol(text: &str) -> Result<Tolerance, String> {
+    match text {
+        "none" | "None" => Ok(Tolerance(None)),
+        _ => text
+            .parse::<f64>()
+            .map(|v| Tolerance(Some(v)))
+            .map_err(|_| format!("expected a number or 'none', got '{text}'")),
+    }
 }
 
-impl MlpArgs {
-    /// The checked core parameters (the core's `check()` holds every rule).
-    pub fn params(&self, verbose: bool) -> Result<MlpValidParams> {
-        MlpParams::new()
-            .hidden_layer_sizes(self.hidden_layer_sizes.0.clone())
-            .activation(self.activation)
-            .solver(self.solver)
-            .alpha(self.alpha)
-            .batch_size(self.batch_size)
-            .learning_rate(self.learning_rate)
-            .learning_rate_init(self.learning_rate_init)
-            .power_t(self.power_t)
-            .max_iter(self.max_iter)
-            .shuffle(self.shuffle)
-            .random_state_option(self.random_state)
-            .tol(self.tol)
-            .verbose(verbose)
-            .warm_start(self.warm_start)
-            .momentum(self.momentum)
-            .nesterovs_momentum(self.nesterovs_momentum)
-            .early_stopping(self.early_stopping)
-            .validation_fraction(self.validation_fraction)
-            .beta_1(self.beta_1)
-            .beta_2(self.beta_2)
-            .epsilon(self.epsilon)
-            .n_iter_no_change(self.n_iter_no_change)
-            .max_fun(self.max_fun)
-            .loss(self.loss)
-            .check()
+/// `--learning-rate`: the MLP's schedule name, or the RBM's step size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LearningRateArg {
+    Schedule(LearningRate),
+    Value(f64),
+}
+
+fn parse_learning_rate(text: &str) -> Result<LearningRateArg, String> {
+    if let Ok(value) = text.parse::<f64>() {
+        return Ok(LearningRateArg::Value(value));
+    }
+    text.parse::<LearningRate>().map(LearningRateArg::Schedule).map_err(|_| {
+        format!("expected a schedule (constant, invscaling, adaptive) for mlp or a number for rbm, got '{text}'")
+    })
+}
+
+/// `--class-weight`: `balanced`, `none`, or per-class weights `LABEL=W,LABEL=W`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassWeightArg(pub ClassWeight<String>);
+
+fn parse_class_weight(text: &str) -> Result<ClassWeightArg, String> {
+    match text {
+        "balanced" => return Ok(ClassWeightArg(ClassWeight::Balanced)),
+        "none" | "None" => return Ok(ClassWeightArg(ClassWeight::Uniform)),
+        _ => {}
+    }
+    text.split(',')
+        .map(|pair| {
+            let (label, weight) = pair.rsplit_once('=').ok_or(())?;
+            Ok((label.trim().to_owned(), weight.trim().parse::<f64>().map_err(|_| ())?))
+        })
+        .collect::<Result<Vec<_>, ()>>()
+        .map(|weights| ClassWeightArg(ClassWeight::PerClass(weights)))
+        .map_err(|()| format!("expected 'balanced', 'none' or weights like setosa=2,virginica=0.5, got '{text}'"))
+}
+
+/// The kind of model `train` fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelKind {
+    /// A multilayer perceptron (scikit-learn's MLPClassifier or MLPRegressor).
+    Mlp,
+    /// Rosenblatt's perceptron, a linear classifier (scikit-learn's Perceptron).
+    Perceptron,
+    /// A restricted Boltzmann machine, unsupervised: it learns hidden features (scikit-learn's
+    /// BernoulliRBM).
+    Rbm,
+}
+
+impl ModelKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mlp => "mlp",
+            Self::Perceptron => "perceptron",
+            Self::Rbm => "rbm",
+        }
+    }
+}
+
+/// The training flags shared by several model kinds. None has a default here: a flag left out
+/// takes the chosen estimator's own scikit-learn default, which its help gives.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Training (shared; a flag left out takes each estimator's scikit-learn default)")]
+pub struct SharedArgs {
+    /// L2 penalty on the weights (mlp), or the strength of --penalty (perceptron). [default: 0.0001]
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Maximum epochs (mlp: sgd, adam, or iterations for lbfgs; perceptron). [default: 200 for
+    /// mlp, 1000 for perceptron]
+    #[arg(long)]
+    pub max_iter: Option<usize>,
+    /// Stopping tolerance (mlp, perceptron); 'none' runs every epoch (perceptron). [default:
+    /// 1e-4 for mlp, 1e-3 for perceptron]
+    #[arg(long, value_parser = parse_tol, value_name = "TOL")]
+    pub tol: Option<Tolerance>,
+    /// Shuffle the samples every epoch (mlp, perceptron). [default: true]
+    #[arg(long, value_parser = parse_bool, value_name = "BOOL")]
+    pub shuffle: Option<bool>,
+    /// Seed of every random draw; the same seed gives scikit-learn's model for the same data.
+    /// It also picks the --test-fraction rows (0 when not given). [default: none for mlp and
+    /// rbm, 0 for perceptron]
+    #[arg(long)]
+    pub random_state: Option<u32>,
+    /// Hold out --validation-fraction of the training rows and stop when the validation score
+    /// stops improving (mlp, perceptron).
+    #[arg(long)]
+    pub early_stopping: bool,
+    /// Fraction of the training rows held out for early stopping (mlp, perceptron). [default: 0.1]
+    #[arg(long)]
+    pub validation_fraction: Option<f64>,
+    /// Epochs without improvement before stopping (mlp, perceptron); 'inf' never stops early
+    /// (mlp). [default: 10 for mlp, 5 for perceptron]
+    #[arg(long)]
+    pub n_iter_no_change: Option<Patience>,
+    /// Continue training the model in --model (when the file exists) instead of starting afresh
+    /// (mlp, perceptron).
+    #[arg(long)]
+    pub warm_start: bool,
+    /// Minibatch size (mlp: sgd, adam; rbm); 'auto' is min(200, n_samples) (mlp). [default: auto
+    /// for mlp, 10 for rbm]
+    #[arg(long, value_name = "SIZE")]
+    pub batch_size: Option<BatchSize>,
+    /// mlp: the sgd schedule, constant, invscaling or adaptive [default: constant]; rbm: the step
+    /// size, a number [default: 0.1].
+    #[arg(long, value_parser = parse_learning_rate, value_name = "RATE")]
+    pub learning_rate: Option<LearningRateArg>,
+}
+
+/// The MLP's own hyperparameters, named after scikit-learn's parameters in kebab-case.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "MLP (--model-kind mlp, the default)")]
+pub struct MlpArgs {
+    /// Units per hidden layer, comma-separated ('none' for no hidden layer). [default: 100]
+    #[arg(long, value_name = "SIZES", value_parser = parse_sizes)]
+    pub hidden_layer_sizes: Option<LayerSizes>,
+    /// Hidden activation: identity, logistic, tanh, relu. [default: relu]
+    #[arg(long)]
+    pub activation: Option<Activation>,
+    /// Solver: lbfgs, sgd, adam. [default: adam]
+    #[arg(long)]
+    pub solver: Option<Solver>,
+    /// Initial learning rate (sgd, adam). [default: 0.001]
+    #[arg(long)]
+    pub learning_rate_init: Option<f64>,
+    /// Exponent of the invscaling schedule. [default: 0.5]
+    #[arg(long)]
+    pub power_t: Option<f64>,
+    /// Momentum (sgd). [default: 0.9]
+    #[arg(long)]
+    pub momentum: Option<f64>,
+    /// Use Nesterov's momentum (sgd). [default: true]
+    #[arg(long, value_parser = parse_bool, value_name = "BOOL")]
+    pub nesterovs_momentum: Option<bool>,
+    /// Adam's first-moment decay. [default: 0.9]
+    #[arg(long)]
+    pub beta_1: Option<f64>,
+    /// Adam's second-moment decay. [default: 0.999]
+    #[arg(long)]
+    pub beta_2: Option<f64>,
+    /// Adam's numerical-stability term. [default: 1e-8]
+    #[arg(long)]
+    pub epsilon: Option<f64>,
+    /// Maximum loss evaluations (lbfgs). [default: 15000]
+    #[arg(long)]
+    pub max_fun: Option<usize>,
+    /// Regression loss: squared_error or poisson. [default: squared_error]
+    #[arg(long)]
+    pub loss: Option<RegressionLoss>,
+}
+
+/// The perceptron's own hyperparameters.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Perceptron (--model-kind perceptron)")]
+pub struct PerceptronArgs {
+    /// Regularisation: none, l2, l1, elasticnet. [default: none]
+    #[arg(long)]
+    pub penalty: Option<Penalty>,
+    /// The L1 share of the elastic net, in [0, 1]. [default: 0.15]
+    #[arg(long)]
+    pub l1_ratio: Option<f64>,
+    /// Learn a bias. [default: true]
+    #[arg(long, value_parser = parse_bool, value_name = "BOOL")]
+    pub fit_intercept: Option<bool>,
+    /// The constant learning rate of the perceptron rule. [default: 1]
+    #[arg(long)]
+    pub eta0: Option<f64>,
+    /// Class weights: 'balanced' (inversely proportional to the class counts), 'none', or
+    /// LABEL=W,LABEL=W. [default: none]
+    #[arg(long, value_parser = parse_class_weight, value_name = "WEIGHTS")]
+    pub class_weight: Option<ClassWeightArg>,
+}
+
+/// The RBM's own hyperparameters (its learning rate and batch size are shared flags).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "RBM (--model-kind rbm)")]
+pub struct RbmArgs {
+    /// Number of hidden units. [default: 256]
+    #[arg(long)]
+    pub n_components: Option<usize>,
+    /// Epochs over the training rows. [default: 10]
+    #[arg(long)]
+    pub n_iter: Option<usize>,
+}
+
+/// The hyperparameters of one model kind, checked by the core.
+#[derive(Debug, Clone)]
+pub enum ModelParams {
+    Mlp(MlpValidParams),
+    Perceptron(PerceptronValidParams<String>),
+    Rbm(RbmValidParams),
+}
+
+impl TrainArgs {
+    /// The flags given on the command line that do not apply to `kind`, by name.
+    fn flags_not_for(&self, kind: ModelKind) -> Vec<&'static str> {
+        let (s, m, p, r) = (&self.shared, &self.mlp, &self.perceptron, &self.rbm);
+        let mlp_only = [
+            ("--hidden-layer-sizes", m.hidden_layer_sizes.is_some()),
+            ("--activation", m.activation.is_some()),
+            ("--solver", m.solver.is_some()),
+            ("--learning-rate-init", m.learning_rate_init.is_some()),
+            ("--power-t", m.power_t.is_some()),
+            ("--momentum", m.momentum.is_some()),
+            ("--nesterovs-momentum", m.nesterovs_momentum.is_some()),
+            ("--beta-1", m.beta_1.is_some()),
+            ("--beta-2", m.beta_2.is_some()),
+            ("--epsilon", m.epsilon.is_some()),
+            ("--max-fun", m.max_fun.is_some()),
+            ("--loss", m.loss.is_some()),
+        ];
+        let perceptron_only = [
+            ("--penalty", p.penalty.is_some()),
+            ("--l1-ratio", p.l1_ratio.is_some()),
+            ("--fit-intercept", p.fit_intercept.is_some()),
+            ("--eta0", p.eta0.is_some()),
+            ("--class-weight", p.class_weight.is_some()),
+        ];
+        let rbm_only = [("--n-components", r.n_components.is_some()), ("--n-iter", r.n_iter.is_some())];
+        let supervised = [
+            ("--alpha", s.alpha.is_some()),
+            ("--max-iter", s.max_iter.is_some()),
+            ("--tol", s.tol.is_some()),
+            ("--shuffle", s.shuffle.is_some()),
+            ("--early-stopping", s.early_stopping),
+            ("--validation-fraction", s.validation_fraction.is_some()),
+            ("--n-iter-no-change", s.n_iter_no_change.is_some()),
+            ("--warm-start", s.warm_start),
+            ("--task", self.task.is_some()),
+        ];
+        let minibatch = [("--batch-size", s.batch_size.is_some()), ("--learning-rate", s.learning_rate.is_some())];
+        let groups: Vec<&[(&'static str, bool)]> = match kind {
+            ModelKind::Mlp => vec![&perceptron_only, &rbm_only],
+            ModelKind::Perceptron => vec![&mlp_only, &rbm_only, &minibatch],
+            ModelKind::Rbm => vec![&mlp_only, &perceptron_only, &supervised],
+        };
+        groups.into_iter().flatten().filter(|(_, given)| *given).map(|(name, _)| *name).collect()
+    }
+
+    /// The hyperparameters of `--model-kind`, from the flags given and the estimator's own
+    /// defaults for the rest, checked by the core (every rule lives in its `check`). A flag of
+    /// another model kind, or an invalid value, is a usage error.
+    pub fn model_params(&self) -> Result<ModelParams, UsageError> {
+        let kind = self.model_kind;
+        let wrong = self.flags_not_for(kind);
+        if !wrong.is_empty() {
+            return Err(UsageError(format!(
+                "{} {} not apply to --model-kind {}",
+                wrong.join(", "),
+                if wrong.len() == 1 { "does" } else { "do" },
+                kind.name()
+            )));
+        }
+        let usage = |e: neurona::NeuronaError| UsageError(e.to_string());
+        Ok(match kind {
+            ModelKind::Mlp => ModelParams::Mlp(self.mlp_params().map_err(usage)?),
+            ModelKind::Perceptron => ModelParams::Perceptron(self.perceptron_params()?.check().map_err(usage)?),
+            ModelKind::Rbm => ModelParams::Rbm(self.rbm_params()?.check().map_err(usage)?),
+        })
+    }
+
+    /// The MLP's checked parameters (see [`TrainArgs::model_params`]).
+    fn mlp_params(&self) -> Result<MlpValidParams> {
+        let (s, m) = (&self.shared, &self.mlp);
+        if let Some(LearningRateArg::Value(rate)) = s.learning_rate {
+            return Err(neurona::NeuronaError::InvalidParameter {
+                name: "learning_rate",
+                rule: "a schedule for --model-kind mlp (constant, invscaling, adaptive; its step size is \
+                       --learning-rate-init)"
+                    .to_owned(),
+                value: rate.to_string(),
+            });
+        }
+        if let Some(Tolerance(None)) = s.tol {
+            return Err(neurona::NeuronaError::InvalidParameter {
+                name: "tol",
+                rule: "a number for --model-kind mlp".to_owned(),
+                value: "none".to_owned(),
+            });
+        }
+        let mut p = MlpParams::new().verbose(self.verbose);
+        set(&mut p, s.alpha, MlpParams::alpha);
+        set(&mut p, s.max_iter, MlpParams::max_iter);
+        set(&mut p, s.tol.and_then(|t| t.0), MlpParams::tol);
+        set(&mut p, s.shuffle, MlpParams::shuffle);
+        set(&mut p, s.random_state, MlpParams::random_state);
+        set(&mut p, s.validation_fraction, MlpParams::validation_fraction);
+        set(&mut p, s.n_iter_no_change, MlpParams::n_iter_no_change);
+        set(&mut p, s.batch_size, MlpParams::batch_size);
+        if let Some(LearningRateArg::Schedule(schedule)) = s.learning_rate {
+            p = p.learning_rate(schedule);
+        }
+        set(&mut p, m.hidden_layer_sizes.clone().map(|l| l.0), |p, v: Vec<usize>| p.hidden_layer_sizes(v));
+        set(&mut p, m.activation, MlpParams::activation);
+        set(&mut p, m.solver, MlpParams::solver);
+        set(&mut p, m.learning_rate_init, MlpParams::learning_rate_init);
+        set(&mut p, m.power_t, MlpParams::power_t);
+        set(&mut p, m.momentum, MlpParams::momentum);
+        set(&mut p, m.nesterovs_momentum, MlpParams::nesterovs_momentum);
+        set(&mut p, m.beta_1, MlpParams::beta_1);
+        set(&mut p, m.beta_2, MlpParams::beta_2);
+        set(&mut p, m.epsilon, MlpParams::epsilon);
+        set(&mut p, m.max_fun, MlpParams::max_fun);
+        set(&mut p, m.loss, MlpParams::loss);
+        p.early_stopping(s.early_stopping).warm_start(s.warm_start).check()
+    }
+
+    /// The perceptron's parameters, unchecked.
+    fn perceptron_params(&self) -> Result<PerceptronParams<String>, UsageError> {
+        let (s, given) = (&self.shared, &self.perceptron);
+        let mut p = PerceptronParams::<String>::new().verbose(self.verbose);
+        set(&mut p, s.alpha, PerceptronParams::alpha);
+        set(&mut p, s.max_iter, PerceptronParams::max_iter);
+        set(&mut p, s.tol.map(|t| t.0), PerceptronParams::tol_option);
+        set(&mut p, s.shuffle, PerceptronParams::shuffle);
+        set(&mut p, s.random_state, PerceptronParams::random_state);
+        set(&mut p, s.validation_fraction, PerceptronParams::validation_fraction);
+        match s.n_iter_no_change {
+            Some(Patience::Epochs(n)) => p = p.n_iter_no_change(n),
+            Some(Patience::Never) => {
+                return Err(UsageError(
+                    "--n-iter-no-change must be a whole number for --model-kind perceptron, got inf (--tol none \
+                     runs every epoch)"
+                        .to_owned(),
+                ));
+            }
+            None => {}
+        }
+        set(&mut p, given.penalty, PerceptronParams::penalty);
+        set(&mut p, given.l1_ratio, PerceptronParams::l1_ratio);
+        set(&mut p, given.fit_intercept, PerceptronParams::fit_intercept);
+        set(&mut p, given.eta0, PerceptronParams::eta0);
+        set(&mut p, given.class_weight.clone().map(|w| w.0), PerceptronParams::class_weight);
+        Ok(p.early_stopping(s.early_stopping).warm_start(s.warm_start))
+    }
+
+    /// The RBM's parameters, unchecked.
+    fn rbm_params(&self) -> Result<RbmParams, UsageError> {
+        let s = &self.shared;
+        let mut p = RbmParams::new().verbose(self.verbose);
+        set(&mut p, self.rbm.n_components, RbmParams::n_components);
+        set(&mut p, self.rbm.n_iter, RbmParams::n_iter);
+        set(&mut p, s.random_state, RbmParams::random_state);
+        match s.batch_size {
+            Some(BatchSize::Fixed(n)) => p = p.batch_size(n),
+            Some(BatchSize::Auto) => {
+                return Err(UsageError(
+                    "--batch-size must be a number for --model-kind rbm, got 'auto' (its default is 10)".to_owned(),
+                ));
+            }
+            None => {}
+        }
+        match s.learning_rate {
+            Some(LearningRateArg::Value(rate)) => p = p.learning_rate(rate),
+            Some(LearningRateArg::Schedule(name)) => {
+                return Err(UsageError(format!(
+                    "--learning-rate must be a number for --model-kind rbm (its step size, default 0.1), got '{name}'"
+                )));
+            }
+            None => {}
+        }
+        Ok(p)
+    }
+}
+
+/// Applies a consuming setter when the flag was given, so that a flag left out keeps the core's
+/// default (the one place scikit-learn's defaults are written).
+fn set<P: Default, T>(params: &mut P, value: Option<T>, setter: impl FnOnce(P, T) -> P) {
+    if let Some(value) = value {
+        *params = setter(std::mem::take(params), value);
     }
 }
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
+    /// What to train: an MLP, a perceptron (classification) or an RBM (unsupervised features;
+    /// see `neurona transform`).
+    #[arg(long, value_enum, default_value_t = ModelKind::Mlp)]
+    pub model_kind: ModelKind,
     /// A CSV (with a header) or Parquet file.
     #[arg(long, value_name = "FILE", conflicts_with = "dataset")]
     pub data: Option<PathBuf>,
-    /// The target column (repeat it for multi-output regression or multi-label classification).
+    /// The target column (repeat it for multi-output regression or multi-label classification
+    /// with the mlp). An rbm needs none: every column is a feature but those named here.
     #[arg(long, value_name = "COLUMN", requires = "data")]
     pub target: Vec<String>,
     /// A bundled data set instead of --data (digits when neither is given).
     #[arg(long, value_enum)]
     pub dataset: Option<Bundled>,
-    /// Classification or regression (inferred from the target when left out).
+    /// Classification or regression (inferred from the target when left out; mlp and
+    /// perceptron, which always classifies).
     #[arg(long, value_enum)]
     pub task: Option<Task>,
     #[command(flatten)]
+    pub shared: SharedArgs,
+    #[command(flatten)]
     pub mlp: MlpArgs,
-    /// Feature scaling, fitted on the training rows and stored in the model.
-    #[arg(long, value_enum, default_value_t = Scale::Standard)]
-    pub scale: Scale,
+    #[command(flatten)]
+    pub perceptron: PerceptronArgs,
+    #[command(flatten)]
+    pub rbm: RbmArgs,
+    /// Feature scaling, fitted on the training rows and stored in the model. [default: standard
+    /// for mlp and perceptron; minmax for rbm, whose units are probabilities in [0, 1]]
+    #[arg(long, value_enum, help_heading = "Data and output")]
+    pub scale: Option<Scale>,
     /// Fraction of the rows held out as a test set (0 keeps every row for training).
-    #[arg(long, default_value_t = 0.25)]
+    #[arg(long, default_value_t = 0.25, help_heading = "Data and output")]
     pub test_fraction: f64,
     /// Where to write the model.
-    #[arg(long, default_value = "model.safetensors")]
+    #[arg(long, default_value = "model.safetensors", help_heading = "Data and output")]
     pub model: PathBuf,
-    /// Folder for the report (loss curve, confusion matrix, report.html).
-    #[arg(long, value_name = "DIR", default_value = "neurona-report")]
+    /// Folder for the report (learning curve, confusion matrix, report.html).
+    #[arg(long, value_name = "DIR", default_value = "neurona-report", help_heading = "Data and output")]
     pub report: PathBuf,
     /// Write no report.
-    #[arg(long, conflicts_with = "report")]
+    #[arg(long, conflicts_with = "report", help_heading = "Data and output")]
     pub no_report: bool,
     /// Float type of the training.
-    #[arg(long, value_enum, default_value_t = Dtype::F64)]
+    #[arg(long, value_enum, default_value_t = Dtype::F64, help_heading = "Data and output")]
     pub dtype: Dtype,
+    /// Most threads per matrix product (at least 1) [default: every core]. Results do not
+    /// depend on it.
+    #[arg(long, value_name = "N", help_heading = "Data and output")]
+    pub threads: Option<usize>,
     /// No progress bar and no summary lines, only errors.
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Data and output")]
     pub quiet: bool,
     /// Print scikit-learn's per-epoch lines instead of a progress bar.
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Data and output")]
     pub verbose: bool,
 }
 
@@ -263,9 +567,27 @@ pub struct PredictArgs {
     /// Write the predictions here (CSV or Parquet by extension) instead of to stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Add one probability column per class (classifiers).
+    /// Add one probability column per class (MLP classifiers).
     #[arg(long)]
     pub proba: bool,
+    /// Add the perceptron's decision scores: one column for two classes (positive means the
+    /// second class), one per class otherwise.
+    #[arg(long)]
+    pub decision_function: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TransformArgs {
+    /// The model file (an RBM trained with `neurona train --model-kind rbm`).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// A CSV or Parquet file with the model's feature columns (by name; others are ignored).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Write the hidden features (hidden_0, hidden_1, ...) here (CSV or Parquet by extension)
+    /// instead of to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

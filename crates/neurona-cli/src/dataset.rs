@@ -91,6 +91,27 @@ pub fn from_file(path: &Path, targets: &[String]) -> Result<Dataset> {
     })
 }
 
+/// Reads a table for unsupervised training: every column is a feature but the `excluded` ones
+/// (labels, ids), which must exist; the dataset has no targets.
+pub fn features_from_file(path: &Path, excluded: &[String]) -> Result<Dataset> {
+    let table = read_table(path)?;
+    for name in excluded {
+        if table.index_of(name).is_none() {
+            bail!(
+                "{}: unknown column '{name}' given to --target (the columns are: {})",
+                path.display(),
+                quoted(&table.names.iter().map(String::as_str).collect::<Vec<_>>())
+            );
+        }
+    }
+    let feature_names: Vec<String> = table.names.iter().filter(|n| !excluded.contains(n)).cloned().collect();
+    if feature_names.is_empty() {
+        bail!("{}: no feature columns left once the --target column(s) are left out", path.display());
+    }
+    let x = features(&table, &feature_names, path)?;
+    Ok(Dataset { source: path.display().to_string(), feature_names, x, target_names: Vec::new(), targets: Vec::new() })
+}
+
 /// A bundled data set as a dataset.
 pub fn bundled(which: Bundled) -> Dataset {
     match which {

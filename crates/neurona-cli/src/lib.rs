@@ -32,6 +32,7 @@ pub fn run() -> anyhow::Result<()> {
         cli::Command::Train(args) => commands::train::run(args),
         cli::Command::Predict(args) => commands::predict::run(args),
         cli::Command::Evaluate(args) => commands::evaluate::run(args),
+        cli::Command::Transform(args) => commands::transform::run(args),
         cli::Command::Inspect(args) => commands::inspect::run(args),
         cli::Command::Trace(args) => commands::trace::run(args),
         cli::Command::Datasets => commands::datasets::run(),

@@ -1,5 +1,6 @@
-//! The training report: the loss curve and the confusion matrix as SVG and PNG pictures, and a
-//! small self-contained `report.html` that shows them with the run's parameters and scores.
+//! The training report: the learning curve (the loss, or an RBM's pseudo-likelihood), the
+//! confusion matrix and an RBM's learned weights as SVG and PNG pictures, and a small
+//! self-contained `report.html` that shows them with the run's parameters and scores.
 //!
 //! Text in the pictures is drawn with DejaVu Sans, embedded in the binary (`assets/`, with its
 //! license), so that PNGs have their labels on a machine with no fonts installed. The SVGs name
@@ -32,10 +33,62 @@ pub struct ReportInput<'a> {
     pub validation_scores: Option<&'a [f64]>,
     /// What the validation score is, e.g. "validation accuracy" or "validation R²".
     pub validation_label: &'a str,
+    /// What the curve is: the loss ([`CurveText::LOSS`]) or an RBM's pseudo-likelihood.
+    pub curve: CurveText<'a>,
     /// The scores as (name, value), e.g. ("test accuracy", "0.9711").
     pub scores: Vec<(String, String)>,
     /// The confusion matrix, for classification.
     pub confusion: Option<Confusion>,
+    /// An RBM's weights, drawn as one small image per hidden unit.
+    pub components: Option<Components>,
+}
+
+/// The words of the learning curve: the page's heading, the plot's title and axis, and the note
+/// shown when there is no curve.
+#[derive(Debug, Clone, Copy)]
+pub struct CurveText<'a> {
+    /// The section's heading, e.g. "Loss".
+    pub heading: &'a str,
+    /// The plot's title, e.g. "Training loss".
+    pub title: &'a str,
+    /// The y axis, e.g. "loss".
+    pub y_label: &'a str,
+    /// Whether the y axis may be logarithmic (when the values are positive and span a decade).
+    pub log: bool,
+    /// Shown in place of the plot when there is no curve.
+    pub missing: &'a str,
+    /// The pictures' file name, without extension.
+    pub file: &'a str,
+}
+
+impl CurveText<'static> {
+    /// An MLP's training loss per epoch.
+    pub const LOSS: Self = Self {
+        heading: "Loss",
+        title: "Training loss",
+        y_label: "loss",
+        log: true,
+        missing: "No loss curve: this fit has no epochs (the L-BFGS solver fits in one run).",
+        file: "loss",
+    };
+
+    /// An RBM's mean pseudo-likelihood of the training rows per epoch (higher is better).
+    pub const PSEUDO_LIKELIHOOD: Self = Self {
+        heading: "Pseudo-likelihood",
+        title: "Pseudo-likelihood of the training rows",
+        y_label: "pseudo-likelihood",
+        log: false,
+        missing: "No pseudo-likelihood curve: this fit ran no epoch.",
+        file: "pseudo_likelihood",
+    };
+}
+
+/// An RBM's weights `(n_components, side * side)`: each hidden unit's weights are drawn as a
+/// `side` x `side` image (the features must be the pixels of such images, row by row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Components {
+    pub side: usize,
+    pub weights: ndarray::Array2<f64>,
 }
 
 /// A confusion matrix: `counts[t][p]` samples of true class `labels[t]` were predicted as
@@ -49,27 +102,38 @@ pub struct Confusion {
 }
 
 /// Writes the report into `dir` (created if needed) and returns the paths written, `report.html`
-/// last: `loss.svg` and `loss.png` always (a fit without epochs gets a short note in place of the
-/// curve), `confusion.svg` and `confusion.png` when there is a confusion matrix. Every file is
-/// written atomically.
+/// last: the curve's pictures always (`loss.svg` and `loss.png`, or `pseudo_likelihood.*` for an
+/// RBM; a fit without epochs gets a short note in place of the curve), `confusion.svg` and
+/// `confusion.png` when there is a confusion matrix, `components.svg` and `components.png` for
+/// an RBM's hidden units. Every file is written atomically.
 pub fn write_report(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
     if let Some(confusion) = &input.confusion {
         check_confusion(confusion)?;
     }
+    let component_grid = input.components.as_ref().map(ComponentGrid::new).transpose()?;
     register_font()?;
     fs::create_dir_all(dir).map_err(|e| anyhow!("cannot create the report folder {}: {e}", dir.display()))?;
     let mut written = Vec::new();
 
     let loss = LossPlot::new(input);
-    let loss_svg = write_picture(dir, "loss", &loss, &mut written)?;
+    let loss_svg = write_picture(dir, input.curve.file, &loss, &mut written)?;
 
     let confusion_svg = match &input.confusion {
         Some(confusion) => Some(write_picture(dir, "confusion", &HeatMap::new(confusion), &mut written)?),
         None => None,
     };
+    let components_svg = match &component_grid {
+        Some(grid) => Some(write_picture(dir, "components", grid, &mut written)?),
+        None => None,
+    };
 
     let html_path = dir.join("report.html");
-    let html = render_html(input, loss.has_curve().then_some(loss_svg.as_str()), confusion_svg.as_deref());
+    let figures = Figures {
+        loss: loss.has_curve().then_some(loss_svg.as_str()),
+        confusion: confusion_svg.as_deref(),
+        components: components_svg.as_deref(),
+    };
+    let html = render_html(input, &figures);
     write_atomically(&html_path, |temporary| {
         fs::write(temporary, html).map_err(|e| anyhow!("cannot write {}: {e}", html_path.display()))
     })?;
@@ -153,12 +217,13 @@ const MAX_MARKED_POINTS: usize = 60;
 struct LossPlot<'a> {
     loss: &'a [f64],
     validation: Option<(&'a [f64], &'a str)>,
+    text: CurveText<'a>,
 }
 
 impl<'a> LossPlot<'a> {
     fn new(input: &ReportInput<'a>) -> Self {
         let validation = input.validation_scores.filter(|v| !v.is_empty()).map(|v| (v, input.validation_label));
-        LossPlot { loss: input.loss_curve, validation }
+        LossPlot { loss: input.loss_curve, validation, text: input.curve }
     }
 
     fn has_curve(&self) -> bool {
@@ -178,9 +243,11 @@ impl Picture for LossPlot<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
         area.fill(&WHITE).map_err(plot_error)?;
         if !self.has_curve() {
-            return draw_note(area, NO_CURVE_NOTE);
+            return draw_note(area, self.text.missing);
         }
-        let loss = Curve { title: "Training loss", y_label: "loss", values: self.loss, color: LOSS_COLOR, log: true };
+        let text = self.text;
+        let loss =
+            Curve { title: text.title, y_label: text.y_label, values: self.loss, color: LOSS_COLOR, log: text.log };
         match self.validation {
             None => loss.draw(area),
             Some((values, label)) => {
@@ -192,8 +259,6 @@ impl Picture for LossPlot<'_> {
         }
     }
 }
-
-const NO_CURVE_NOTE: &str = "No loss curve: this fit has no epochs (the L-BFGS solver fits in one run).";
 
 /// One value per epoch, drawn as a line (and dots when there are few epochs).
 #[derive(Debug)]
@@ -231,7 +296,7 @@ impl Curve<'_> {
             // Pad by a twentieth of the span on the log scale, so the curve does not touch the frame.
             let pad = (high / low).powf(0.05);
             let chart = builder.build_cartesian_2d(x_range, (low / pad..high * pad).log_scale()).map_err(plot_error)?;
-            self.draw_on(chart, &points, "loss (log scale)")
+            self.draw_on(chart, &points, &format!("{} (log scale)", self.y_label))
         } else {
             let pad = if high > low { (high - low) * 0.05 } else { low.abs().max(1.0) * 0.05 };
             let chart = builder.build_cartesian_2d(x_range, low - pad..high + pad).map_err(plot_error)?;
@@ -300,6 +365,93 @@ fn draw_note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, note: &str) -> R
     let (width, height) = area.dim_in_pixel();
     let style = ("sans-serif", 18).into_font().color(&NOTE_COLOR).pos(Pos::new(HPos::Center, VPos::Center));
     area.draw_text(note, &style, (width as i32 / 2, height as i32 / 2)).map_err(plot_error)
+}
+
+/// At most this many hidden units are drawn, in rows of `COMPONENT_COLUMNS`: enough to see what
+/// the units learned, few enough to keep the inline SVG of the page small.
+const MAX_COMPONENTS: usize = 64;
+const COMPONENT_COLUMNS: usize = 8;
+const COMPONENT_PIXEL: i32 = 5;
+const COMPONENT_GAP: i32 = 6;
+const COMPONENT_MARGIN: i32 = 20;
+const COMPONENT_TOP: i32 = 64;
+
+/// An RBM's first hidden units, each unit's weights as a small grey image (scikit-learn's RBM
+/// example draws them so): dark for the unit's largest weights, white for its smallest.
+#[derive(Debug)]
+struct ComponentGrid<'a> {
+    components: &'a Components,
+    shown: usize,
+    columns: usize,
+    tile: i32,
+    width: u32,
+    height: u32,
+}
+
+impl<'a> ComponentGrid<'a> {
+    fn new(components: &'a Components) -> Result<Self> {
+        let (units, features) = components.weights.dim();
+        let side = components.side;
+        if side == 0 || side.checked_mul(side) != Some(features) {
+            bail!("the RBM's {features} features are not the pixels of {side}x{side} images");
+        }
+        let shown = units.min(MAX_COMPONENTS);
+        let columns = shown.clamp(1, COMPONENT_COLUMNS);
+        let rows = shown.div_ceil(columns).max(1);
+        // side <= 8 in practice; the clamp keeps absurd sizes from overflowing the geometry.
+        let tile = i32::try_from(side).unwrap_or(i32::MAX).saturating_mul(COMPONENT_PIXEL).min(400);
+        let grid_width = columns as i32 * (tile + COMPONENT_GAP) - COMPONENT_GAP;
+        let width = (2 * COMPONENT_MARGIN + grid_width).max(420) as u32;
+        let height = (COMPONENT_TOP + rows as i32 * (tile + COMPONENT_GAP) + COMPONENT_MARGIN) as u32;
+        Ok(Self { components, shown, columns, tile, width, height })
+    }
+}
+
+impl Picture for ComponentGrid<'_> {
+    fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        area.fill(&WHITE).map_err(plot_error)?;
+        let center =
+            |size: u32| TextStyle::from(("sans-serif", size).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
+        let width = self.width as i32;
+        let units = self.components.weights.nrows();
+        let title = if self.shown < units {
+            format!("Hidden units: the weights of the first {} of {units}", self.shown)
+        } else {
+            format!("Hidden units: the weights of all {units}")
+        };
+        area.draw_text(&title, &center(22), (width / 2, 22)).map_err(plot_error)?;
+        area.draw_text(
+            "one image per unit; dark: its largest weights",
+            &center(13).color(&NOTE_COLOR),
+            (width / 2, 48),
+        )
+        .map_err(plot_error)?;
+        let side = self.components.side;
+        let pixel = self.tile / side.max(1) as i32;
+        let grid_width = self.columns as i32 * (self.tile + COMPONENT_GAP) - COMPONENT_GAP;
+        let left = (width - grid_width) / 2;
+        for (unit, weights) in self.components.weights.rows().into_iter().take(self.shown).enumerate() {
+            let (row, column) = ((unit / self.columns) as i32, (unit % self.columns) as i32);
+            let (x0, y0) =
+                (left + column * (self.tile + COMPONENT_GAP), COMPONENT_TOP + row * (self.tile + COMPONENT_GAP));
+            let low = weights.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            for (j, &w) in weights.iter().enumerate() {
+                let share = if high > low { (w - low) / (high - low) } else { 0.5 };
+                let grey = (255.0 * (1.0 - share)).round().clamp(0.0, 255.0) as u8;
+                let (x, y) = (x0 + (j % side) as i32 * pixel, y0 + (j / side) as i32 * pixel);
+                area.draw(&Rectangle::new([(x, y), (x + pixel, y + pixel)], RGBColor(grey, grey, grey).filled()))
+                    .map_err(plot_error)?;
+            }
+            area.draw(&Rectangle::new([(x0, y0), (x0 + self.tile, y0 + self.tile)], RGBColor(200, 200, 200)))
+                .map_err(plot_error)?;
+        }
+        Ok(())
+    }
 }
 
 /// The heat map's geometry, fixed before drawing since the picture's size depends on it.
@@ -463,7 +615,16 @@ fn text_width(text: &str, size: u32) -> i32 {
 
 /// The page: title, scores, plots (inline SVG), parameters. It loads nothing: no scripts, no
 /// style sheets, no fonts, no images from elsewhere, so it can be mailed or archived as it is.
-fn render_html(input: &ReportInput, loss_svg: Option<&str>, confusion_svg: Option<&str>) -> String {
+/// The pictures drawn for the page, as SVG text.
+#[derive(Debug)]
+struct Figures<'a> {
+    /// The learning curve, when there is one.
+    loss: Option<&'a str>,
+    confusion: Option<&'a str>,
+    components: Option<&'a str>,
+}
+
+fn render_html(input: &ReportInput, figures: &Figures) -> String {
     let mut html = String::with_capacity(16 * 1024);
     let title = escape(&input.title);
     let _ = write!(
@@ -476,22 +637,32 @@ fn render_html(input: &ReportInput, loss_svg: Option<&str>, confusion_svg: Optio
         html.push_str("<h2>Scores</h2>\n");
         push_table(&mut html, "scores", &input.scores);
     }
-    html.push_str("<h2>Loss</h2>\n");
-    match loss_svg {
+    let curve = input.curve;
+    let _ = writeln!(html, "<h2>{}</h2>", escape(curve.heading));
+    match figures.loss {
         Some(svg) => {
             let caption = match input.validation_scores {
                 Some(v) if !v.is_empty() => {
-                    format!("Training loss per epoch, and the {} below it.", escape(input.validation_label))
+                    format!("{} per epoch, and the {} below it.", escape(curve.title), escape(input.validation_label))
                 }
-                _ => "Training loss per epoch.".to_owned(),
+                _ => format!("{} per epoch.", escape(curve.title)),
             };
             push_figure(&mut html, svg, &caption);
         }
         None => {
-            let _ = writeln!(html, "<p class=\"note\">{}</p>", escape(NO_CURVE_NOTE));
+            let _ = writeln!(html, "<p class=\"note\">{}</p>", escape(curve.missing));
         }
     }
-    if let Some(svg) = confusion_svg {
+    if let Some(svg) = figures.components {
+        html.push_str("<h2>Hidden units</h2>\n");
+        push_figure(
+            &mut html,
+            svg,
+            "The weights of each hidden unit drawn as an image, dark where the unit responds to ink (each image \
+             scaled to its own range).",
+        );
+    }
+    if let Some(svg) = figures.confusion {
         html.push_str("<h2>Confusion matrix</h2>\n");
         push_figure(
             &mut html,
@@ -576,8 +747,10 @@ mod tests {
             loss_curve: loss,
             validation_scores: validation,
             validation_label: "validation accuracy",
+            curve: CurveText::LOSS,
             scores: strings(&[("test accuracy", "0.9711"), ("train accuracy", "1.0000")]),
             confusion,
+            components: None,
         }
     }
 
@@ -648,6 +821,41 @@ mod tests {
         assert!(fs::read_to_string(dir.path().join("loss.svg")).unwrap().contains("No loss curve"));
         let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
         assert!(html.contains("No loss curve") && html.matches("<svg").count() == 1);
+    }
+
+    #[test]
+    fn an_rbm_report_has_its_curve_and_its_hidden_units() {
+        let dir = tempfile::tempdir().unwrap();
+        let curve = [-40.0, -31.5, -27.25, -26.0];
+        let weights = ndarray::Array2::from_shape_fn((70, 64), |(k, j)| ((k * 7 + j) % 11) as f64 - 5.0);
+        let mut report = input(&curve, None, None);
+        report.curve = CurveText::PSEUDO_LIKELIHOOD;
+        report.components = Some(Components { side: 8, weights });
+        let written = write_report(dir.path(), &report).unwrap();
+        assert_eq!(
+            names(&written),
+            ["pseudo_likelihood.svg", "pseudo_likelihood.png", "components.svg", "components.png", "report.html"]
+        );
+        check_files(dir.path(), &written);
+        let svg = fs::read_to_string(dir.path().join("pseudo_likelihood.svg")).unwrap();
+        assert!(svg.contains("Pseudo-likelihood of the training rows") && !svg.contains("log scale"));
+        let svg = fs::read_to_string(dir.path().join("components.svg")).unwrap();
+        assert!(svg.contains("the first 64 of 70"), "only the first 64 units are drawn");
+        let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+        assert!(html.contains("<h2>Pseudo-likelihood</h2>") && html.contains("<h2>Hidden units</h2>"));
+        assert_eq!(html.matches("<svg").count(), 2);
+
+        report.components = Some(Components { side: 7, weights: ndarray::Array2::zeros((2, 64)) });
+        let nothing = dir.path().join("nothing");
+        let message = write_report(&nothing, &report).unwrap_err().to_string();
+        assert!(message.contains("64 features are not the pixels of 7x7 images"), "{message}");
+        assert!(!nothing.exists(), "checked before anything is written");
+        report.curve = CurveText { missing: "No curve here.", ..CurveText::PSEUDO_LIKELIHOOD };
+        report.components = None;
+        report.loss_curve = &[];
+        let other = tempfile::tempdir().unwrap();
+        write_report(other.path(), &report).unwrap();
+        assert!(fs::read_to_string(other.path().join("report.html")).unwrap().contains("No curve here."));
     }
 
     #[test]

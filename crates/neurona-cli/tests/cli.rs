@@ -436,3 +436,322 @@ fn warm_start_continues_the_saved_model() {
     assert!(inspect.contains("epochs in all: 5"), "{inspect}");
     assert!(inspect.contains("iterations in the last call: 2"), "{inspect}");
 }
+
+/// The first `n` rows of a CSV file (header included), for a two-class iris.
+fn head_of(path: &Path, n: usize, to: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<&str> = text.lines().take(n + 1).collect();
+    std::fs::write(to, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn perceptron_train_predict_evaluate_round_trip_on_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (names, columns) = iris_columns();
+    write_csv(&d.join("iris.csv"), &names, &columns).unwrap();
+    for dtype in ["f64", "f32"] {
+        let out = ok(
+            d,
+            &[
+                "train",
+                "--model-kind",
+                "perceptron",
+                "--data",
+                "iris.csv",
+                "--target",
+                "species",
+                "--penalty",
+                "l2",
+                "--alpha",
+                "0.001",
+                "--dtype",
+                dtype,
+                "--model",
+                "p.safetensors",
+                "--report",
+                "rep",
+            ],
+        );
+        assert!(out.contains("task: classification (the perceptron classifies; target 'species' holds text"), "{out}");
+        assert!(out.contains("perceptron: 4 inputs -> step activation"), "{out}");
+        assert!(out.contains("penalty l2, alpha 0.001, eta0 1, max_iter 1000"), "the perceptron's defaults: {out}");
+        assert!(out.contains("test accuracy: "), "{out}");
+        ok(d, &["predict", "--model", "p.safetensors", "--data", "iris.csv", "--output", "pred.csv"]);
+        let predictions = std::fs::read_to_string(d.join("pred.csv")).unwrap();
+        assert_eq!(predictions.lines().next().unwrap(), "predicted_species");
+        assert_eq!(predictions.lines().count(), 151);
+        let scores = ok(d, &["predict", "--model", "p.safetensors", "--data", "iris.csv", "--decision-function"]);
+        assert_eq!(
+            scores.lines().next().unwrap(),
+            "predicted_species,decision_setosa,decision_versicolor,decision_virginica"
+        );
+        let report = ok(d, &["evaluate", "--model", "p.safetensors", "--data", "iris.csv"]);
+        let accuracy: f64 = report.lines().find_map(|l| l.strip_prefix("accuracy: ")).unwrap()[..6].parse().unwrap();
+        assert!(accuracy > 0.8, "{report}");
+        assert!(report.contains("confusion matrix") && report.contains("virginica"), "{report}");
+    }
+    assert!(d.join("rep/report.html").is_file() && d.join("rep/confusion.png").is_file());
+    let html = std::fs::read_to_string(d.join("rep/report.html")).unwrap();
+    assert!(html.contains("the perceptron records no loss per epoch") && html.contains("<th>eta0</th>"), "{html}");
+    let inspect = ok(d, &["inspect", "p.safetensors"]);
+    assert!(inspect.contains("p.safetensors: Perceptron (float32), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("coef_ 3 x 4 (one weight vector per class, one-vs-all)"), "{inspect}");
+    assert!(inspect.contains("classes: setosa, versicolor, virginica") && inspect.contains("epochs in the last call"));
+
+    // Two classes: one decision column, positive for the second class.
+    head_of(&d.join("iris.csv"), 100, &d.join("two.csv"));
+    ok(
+        d,
+        &["train", "--model-kind", "perceptron", "--data", "two.csv", "--target", "species", "--no-report", "--quiet"],
+    );
+    let scores = ok(d, &["predict", "--model", "model.safetensors", "--data", "two.csv", "--decision-function"]);
+    assert_eq!(scores.lines().next().unwrap(), "predicted_species,decision_function");
+    for line in scores.lines().skip(1) {
+        let (label, score) = line.split_once(',').unwrap();
+        assert_eq!(label == "versicolor", score.parse::<f64>().unwrap() > 0.0, "{line}");
+    }
+    let inspect = ok(d, &["inspect", "model.safetensors"]);
+    assert!(inspect.contains("coef_ 1 x 4 (one weight vector, positive for the second class)"), "{inspect}");
+}
+
+#[test]
+fn proba_on_a_perceptron_and_decision_scores_of_an_mlp_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (names, columns) = iris_columns();
+    write_csv(&d.join("iris.csv"), &names, &columns).unwrap();
+    ok(d, &["train", "--model-kind", "perceptron", "--dataset", "iris", "--no-report", "--quiet"]);
+    let err =
+        fails(d, &["predict", "--model", "model.safetensors", "--data", "iris.csv", "--proba", "--output", "p.csv"], 2);
+    assert!(
+        err.contains(
+            "--proba: a Perceptron has no class probabilities (scikit-learn's Perceptron has no predict_proba)"
+        ),
+        "{err}"
+    );
+    assert!(!d.join("p.csv").exists());
+    ok(d, &["train", "--dataset", "iris", "--hidden-layer-sizes", "3", "--max-iter", "3", "--no-report", "--quiet"]);
+    let err = fails(d, &["predict", "--model", "model.safetensors", "--data", "iris.csv", "--decision-function"], 2);
+    assert!(err.contains("only a Perceptron has decision scores, this model is a MLPClassifier"), "{err}");
+}
+
+#[test]
+fn perceptron_warm_start_continues_the_saved_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let common = ["--model-kind", "perceptron", "--dataset", "iris", "--tol", "none", "--no-report"];
+    let mut first = vec!["train", "--max-iter", "3"];
+    first.extend_from_slice(&common);
+    ok(d, &first);
+    let mut second = vec!["train", "--max-iter", "2", "--warm-start"];
+    second.extend_from_slice(&common);
+    let out = ok(d, &second);
+    assert!(out.contains("warm start: continuing Perceptron from model.safetensors"), "{out}");
+    let inspect = ok(d, &["inspect", "model.safetensors"]);
+    // fit restarts t_ as scikit-learn does: 1 + 2 epochs x 112 training rows.
+    assert!(inspect.contains("epochs in the last call: 2") && inspect.contains("t_: 225.0"), "{inspect}");
+    let err = fails(d, &["train", "--max-iter", "2", "--warm-start", "--dataset", "iris", "--no-report"], 1);
+    assert!(err.contains("the model file holds a Perceptron, which cannot continue as --model-kind mlp"), "{err}");
+}
+
+#[test]
+fn rbm_train_then_transform() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (names, columns) = iris_columns();
+    write_csv(&d.join("iris.csv"), &names, &columns).unwrap();
+    // --target leaves the species out of the features; the RBM needs no target.
+    let out = ok(
+        d,
+        &[
+            "train",
+            "--model-kind",
+            "rbm",
+            "--data",
+            "iris.csv",
+            "--target",
+            "species",
+            "--n-components",
+            "5",
+            "--n-iter",
+            "3",
+            "--batch-size",
+            "20",
+            "--learning-rate",
+            "0.05",
+            "--random-state",
+            "0",
+            "--model",
+            "rbm.safetensors",
+            "--no-report",
+        ],
+    );
+    assert!(out.contains("(150 rows, 4 features; unsupervised: every column is a feature)"), "{out}");
+    assert!(out.contains("scaling: minmax"), "the RBM's default scaling: {out}");
+    assert!(out.contains("rbm: 4 visible <-> 5 hidden units, learning_rate 0.05, batch_size 20, n_iter 3"), "{out}");
+    assert!(out.contains("trained: 3 epochs") && out.contains("test pseudo-likelihood: -"), "{out}");
+    ok(d, &["transform", "--model", "rbm.safetensors", "--data", "iris.csv", "--output", "hidden.csv"]);
+    let hidden = std::fs::read_to_string(d.join("hidden.csv")).unwrap();
+    assert_eq!(hidden.lines().next().unwrap(), "hidden_0,hidden_1,hidden_2,hidden_3,hidden_4");
+    assert_eq!(hidden.lines().count(), 151);
+    for value in hidden.lines().skip(1).flat_map(|l| l.split(',')) {
+        let p: f64 = value.parse().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{value}");
+    }
+    let stdout = ok(d, &["transform", "--model", "rbm.safetensors", "--data", "iris.csv"]);
+    assert_eq!(stdout, hidden, "stdout and the file agree");
+    ok(d, &["transform", "--model", "rbm.safetensors", "--data", "iris.csv", "--output", "hidden.parquet"]);
+    assert!(d.join("hidden.parquet").is_file());
+
+    let inspect = ok(d, &["inspect", "rbm.safetensors"]);
+    assert!(inspect.contains("rbm.safetensors: BernoulliRBM (float64), model file format version 1"), "{inspect}");
+    assert!(
+        inspect.contains("4 visible <-> 5 hidden units") && inspect.contains("n_components         5"),
+        "{inspect}"
+    );
+    assert!(inspect.contains("persistent chain: 20 fantasy particles"), "{inspect}");
+
+    let err = fails(d, &["predict", "--model", "rbm.safetensors", "--data", "iris.csv", "--output", "p.csv"], 1);
+    assert!(err.contains("BernoulliRBM, which is unsupervised and predicts nothing: `neurona transform`"), "{err}");
+    let err = fails(d, &["evaluate", "--model", "rbm.safetensors", "--data", "iris.csv"], 1);
+    assert!(err.contains("unsupervised"), "{err}");
+    ok(d, &["train", "--dataset", "iris", "--model-kind", "perceptron", "--no-report", "--quiet"]);
+    let err = fails(d, &["transform", "--model", "model.safetensors", "--data", "iris.csv", "--output", "h.csv"], 1);
+    assert!(err.contains("the model is a Perceptron, which has no hidden features"), "{err}");
+    assert!(!d.join("p.csv").exists() && !d.join("h.csv").exists());
+    // Without --target every column must be a number.
+    let err = fails(d, &["train", "--model-kind", "rbm", "--data", "iris.csv", "--model", "x.safetensors"], 1);
+    assert!(err.contains("feature column 'species' is not numeric"), "{err}");
+}
+
+#[test]
+fn rbm_on_digits_reports_its_curve_and_hidden_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ok(
+        d,
+        &[
+            "train",
+            "--model-kind",
+            "rbm",
+            "--n-components",
+            "16",
+            "--n-iter",
+            "2",
+            "--random-state",
+            "0",
+            "--dtype",
+            "f32",
+        ],
+    );
+    assert!(out.contains("bundled digits data set (1797 rows, 64 features; unsupervised"), "{out}");
+    for file in ["pseudo_likelihood.svg", "pseudo_likelihood.png", "components.svg", "components.png", "report.html"] {
+        assert!(d.join("neurona-report").join(file).is_file(), "{file} missing");
+    }
+    let html = std::fs::read_to_string(d.join("neurona-report/report.html")).unwrap();
+    assert!(html.contains("<h2>Hidden units</h2>") && html.contains("<th>n_components</th><td>16</td>"));
+    assert!(ok(d, &["inspect", "model.safetensors"]).contains("BernoulliRBM (float32)"));
+}
+
+#[test]
+fn flags_of_another_model_kind_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: [(&[&str], &str); 12] = [
+        (
+            &["--model-kind", "perceptron", "--hidden-layer-sizes", "10"],
+            "--hidden-layer-sizes does not apply to --model-kind perceptron",
+        ),
+        (
+            &["--model-kind", "perceptron", "--batch-size", "10", "--solver", "sgd"],
+            "--solver, --batch-size do not apply to --model-kind perceptron",
+        ),
+        (
+            &["--model-kind", "rbm", "--early-stopping", "--alpha", "1"],
+            "--alpha, --early-stopping do not apply to --model-kind rbm",
+        ),
+        (&["--model-kind", "rbm", "--task", "classification"], "--task does not apply to --model-kind rbm"),
+        (&["--penalty", "l2"], "--penalty does not apply to --model-kind mlp"),
+        (&["--n-components", "3"], "--n-components does not apply to --model-kind mlp"),
+        (
+            &["--model-kind", "rbm", "--learning-rate", "adaptive"],
+            "--learning-rate must be a number for --model-kind rbm",
+        ),
+        (&["--learning-rate", "0.1"], "learning_rate must be a schedule for --model-kind mlp"),
+        (&["--model-kind", "rbm", "--batch-size", "auto"], "--batch-size must be a number for --model-kind rbm"),
+        (&["--model-kind", "perceptron", "--n-iter-no-change", "inf"], "--n-iter-no-change must be a whole number"),
+        (&["--model-kind", "perceptron", "--eta0", "0"], "eta0 must be a float > 0, got 0"),
+        (&["--model-kind", "rbm", "--n-components", "0"], "n_components must be an integer >= 1, got 0"),
+    ];
+    for (args, expected) in cases {
+        let mut full = vec!["train", "--model", "out.safetensors", "--report", "rep"];
+        full.extend_from_slice(args);
+        let err = fails(d, &full, 2);
+        assert!(err.contains(expected), "{args:?}: expected '{expected}' in: {err}");
+    }
+    let err = fails(d, &["train", "--model-kind", "perceptron", "--dataset", "diabetes", "--task", "regression"], 2);
+    assert!(err.contains("--task regression does not apply to --model-kind perceptron"), "{err}");
+    fails(d, &["train", "--model-kind", "perceptron", "--class-weight", "heavy"], 2);
+    fails(d, &["train", "--model-kind", "hopfield"], 2);
+    // A regression target is refused by the perceptron unless --task says it is classes.
+    let err = fails(d, &["train", "--model-kind", "perceptron", "--dataset", "diabetes"], 1);
+    assert!(err.contains("the perceptron classifies, but target 'progression' holds"), "{err}");
+    assert!(files_in(d).is_empty(), "nothing written: {:?}", files_in(d));
+}
+
+#[test]
+fn corrupted_perceptron_and_rbm_files_give_a_clean_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["train", "--model-kind", "perceptron", "--dataset", "iris", "--model", "p.safetensors", "--no-report"]);
+    ok(
+        d,
+        &[
+            "train",
+            "--model-kind",
+            "rbm",
+            "--dataset",
+            "iris",
+            "--n-components",
+            "3",
+            "--n-iter",
+            "1",
+            "--model",
+            "r.safetensors",
+            "--no-report",
+        ],
+    );
+    let mut state = 0x51_7CC1_B727_220Au64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for model in ["p.safetensors", "r.safetensors"] {
+        let original = std::fs::read(d.join(model)).unwrap();
+        let mut rejected = 0;
+        for round in 0..30 {
+            let mut bytes = original.clone();
+            if round % 3 == 0 {
+                bytes.truncate((next() as usize) % bytes.len());
+            } else {
+                for _ in 0..1 + next() % 4 {
+                    let at = (next() as usize) % bytes.len();
+                    bytes[at] ^= 1 << (next() % 8);
+                }
+            }
+            std::fs::write(d.join("bad.safetensors"), &bytes).unwrap();
+            let output = neurona(d, &["inspect", "bad.safetensors"]);
+            let (_, err) = text(&output);
+            assert!(!err.contains("panicked"), "{model} round {round}: {err}");
+            match output.status.code() {
+                Some(0) => {}
+                Some(1) => rejected += 1,
+                other => panic!("{model} round {round}: exit code {other:?}: {err}"),
+            }
+        }
+        assert!(rejected >= 10, "{model}: only {rejected} of 30 corruptions were noticed");
+    }
+}

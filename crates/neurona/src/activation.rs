@@ -49,27 +49,73 @@ impl Activation {
         }
     }
 
+    /// `z = f(z + bias)` for every row of `z: (rows, bias.len())`, row-major: the bias and the
+    /// activation in one pass (the same bits as adding the bias, then [`forward`](Self::forward)).
+    pub fn forward_with_bias<F: Float>(self, z: &mut [F], bias: &[F]) {
+        let rows = z.chunks_exact_mut(bias.len().max(1));
+        // One loop per activation, so that each inner loop is a plain vectorisable map.
+        match self {
+            Self::Identity => rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v += b)),
+            Self::Logistic => rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v = logistic(*v + b))),
+            Self::Tanh => rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v = (*v + b).tanh())),
+            Self::Relu => {
+                rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v = (*v + b).max(F::zero())))
+            }
+        }
+    }
+
     /// Multiplies `d_output` in place by the derivative of the activation, given the
     /// activation's output `output` (same shape).
     pub fn backward<F: Float>(self, d_output: &mut [F], output: &[F]) {
         match self {
             Self::Identity => {}
-            // Two successive multiplications, as scikit-learn does, rather than a*(1-a) in one:
-            // the rounding then matches its results bit for bit.
-            Self::Logistic => d_output.iter_mut().zip(output).for_each(|(d, &a)| {
-                *d *= a;
-                *d *= F::one() - a;
-            }),
-            Self::Tanh => {
-                d_output.iter_mut().zip(output).for_each(|(d, &a)| *d *= F::one() - a * a);
-            }
-            // A pre-activation <= 0 gives an output of exactly 0 and no gradient.
-            Self::Relu => d_output.iter_mut().zip(output).for_each(|(d, &a)| {
-                if a == F::zero() {
-                    *d = F::zero();
-                }
-            }),
+            Self::Logistic => d_output.iter_mut().zip(output).for_each(|(d, &a)| logistic_derivative(d, a)),
+            Self::Tanh => d_output.iter_mut().zip(output).for_each(|(d, &a)| tanh_derivative(d, a)),
+            Self::Relu => d_output.iter_mut().zip(output).for_each(|(d, &a)| relu_derivative(d, a)),
         }
+    }
+
+    /// [`backward`](Self::backward) over `d_output: (rows, sums.len())`, row-major, writing the
+    /// column sums of the result into `sums` in the same pass (the same bits as `backward`
+    /// followed by summing the rows in order).
+    pub fn backward_with_column_sums<F: Float>(self, d_output: &mut [F], output: &[F], sums: &mut [F]) {
+        fn each_row<F: Float>(d_output: &mut [F], output: &[F], sums: &mut [F], derivative: impl Fn(&mut F, F)) {
+            sums.fill(F::zero());
+            let cols = sums.len().max(1);
+            for (d_row, a_row) in d_output.chunks_exact_mut(cols).zip(output.chunks_exact(cols)) {
+                for ((d, &a), s) in d_row.iter_mut().zip(a_row).zip(sums.iter_mut()) {
+                    derivative(d, a);
+                    *s += *d;
+                }
+            }
+        }
+        match self {
+            Self::Identity => each_row(d_output, output, sums, |_, _| {}),
+            Self::Logistic => each_row(d_output, output, sums, logistic_derivative),
+            Self::Tanh => each_row(d_output, output, sums, tanh_derivative),
+            Self::Relu => each_row(d_output, output, sums, relu_derivative),
+        }
+    }
+}
+
+// Two successive multiplications, as scikit-learn does, rather than a*(1-a) in one: the
+// rounding then matches its results bit for bit.
+#[inline(always)]
+fn logistic_derivative<F: Float>(d: &mut F, a: F) {
+    *d *= a;
+    *d *= F::one() - a;
+}
+
+#[inline(always)]
+fn tanh_derivative<F: Float>(d: &mut F, a: F) {
+    *d *= F::one() - a * a;
+}
+
+// A pre-activation <= 0 gives an output of exactly 0 and no gradient.
+#[inline(always)]
+fn relu_derivative<F: Float>(d: &mut F, a: F) {
+    if a == F::zero() {
+        *d = F::zero();
     }
 }
 
@@ -122,6 +168,46 @@ mod tests {
                 a.backward(&mut d, &out);
                 assert!((d[0] - numeric).abs() < 1e-8, "{a} at {x}: {} vs {numeric}", d[0]);
             }
+        }
+    }
+
+    fn varied(len: usize) -> Vec<f64> {
+        (0..len).map(|i| ((i * 37 % 23) as f64 - 11.0) / 4.0).collect()
+    }
+
+    #[test]
+    fn fused_bias_and_activation_matches_the_two_passes_bit_for_bit() {
+        let (rows, cols) = (7, 5);
+        let bias: Vec<f64> = varied(cols).iter().map(|b| b / 3.0).collect();
+        for a in Activation::ALL {
+            let mut fused = varied(rows * cols);
+            let mut reference = fused.clone();
+            a.forward_with_bias(&mut fused, &bias);
+            for row in reference.chunks_exact_mut(cols) {
+                row.iter_mut().zip(&bias).for_each(|(v, &b)| *v += b);
+            }
+            a.forward(&mut reference);
+            assert_eq!(fused, reference, "{a}");
+        }
+    }
+
+    #[test]
+    fn fused_derivative_and_column_sums_match_the_two_passes_bit_for_bit() {
+        let (rows, cols) = (9, 4);
+        for a in Activation::ALL {
+            let mut output = varied(rows * cols);
+            a.forward(&mut output);
+            let mut fused: Vec<f64> = varied(rows * cols).iter().map(|d| d * 0.7 + 0.1).collect();
+            let mut reference = fused.clone();
+            let mut sums = vec![f64::NAN; cols];
+            a.backward_with_column_sums(&mut fused, &output, &mut sums);
+            a.backward(&mut reference, &output);
+            let mut expected = vec![0.0; cols];
+            for row in reference.chunks_exact(cols) {
+                expected.iter_mut().zip(row).for_each(|(s, &d)| *s += d);
+            }
+            assert_eq!(fused, reference, "{a}");
+            assert_eq!(sums, expected, "{a}");
         }
     }
 

@@ -69,7 +69,9 @@ pub mod prelude {
         ClassWeight, Penalty, Perceptron, PerceptronFitOptions, PerceptronParams, PerceptronReport, PerceptronState,
         PerceptronValidParams,
     };
-    pub use crate::estimators::rbm::{BernoulliRbm, RbmParams, RbmState, RbmValidParams};
+    pub use crate::estimators::rbm::{
+        BernoulliRbm, RbmEpochProgress, RbmFitOptions, RbmParams, RbmState, RbmValidParams,
+    };
     pub use crate::float::Float;
     pub use crate::optim::schedule::LearningRate;
     pub use crate::rng::RandomState;

@@ -1,17 +1,21 @@
 //! The model file: one `.safetensors` file per model.
 //!
-//! Tensors hold the weights (`params`, the flat buffer of [`crate::network::Layout`]) and the
-//! state needed to resume training exactly (`best_params`, the optimizer's velocities or
-//! moments). The safetensors header's metadata holds, under the key `neurona`, one JSON
-//! document: the format version, the estimator kind, the dtype, every hyperparameter, the
-//! network's shape, the classes, the fitted attributes and the fit report, plus an `extra`
-//! object the caller may fill (the CLI stores its scaler and column names there).
+//! Tensors hold the weights and the state needed to resume training exactly: for the MLPs
+//! `params` (the flat buffer of [`crate::network::Layout`]), `best_params` and the optimizer's
+//! velocities or moments; for the perceptron `coef` and `intercept`; for the restricted
+//! Boltzmann machine `components`, both intercepts, the persistent chain `h_samples` and the
+//! words of its random stream. The safetensors header's metadata holds, under the key `neurona`,
+//! one JSON document: the format version, the estimator kind (`MLPClassifier`, `MLPRegressor`,
+//! `Perceptron`, `BernoulliRBM`), the dtype, every hyperparameter, the classes, the fitted
+//! attributes and the fit report, plus an `extra` object the caller may fill (the CLI stores its
+//! scaler and column names there).
 //!
 //! Loading treats the file as untrusted: every size is checked against the bytes actually
 //! present before anything is allocated from it, every field is validated (the hyperparameters
-//! go through [`MlpParams::check`]), and anything wrong is a [`NeuronaError::ModelFile`] that
-//! says what. Unlike a pickle, loading never executes anything. Files are written to a
-//! temporary file and renamed into place, so a crash never leaves a half-written model.
+//! go through the estimator's `check`, e.g. [`MlpParams::check`]), and anything wrong is a
+//! [`NeuronaError::ModelFile`] that says what. Unlike a pickle, loading never executes anything.
+//! Files are written to a temporary file and renamed into place, so a crash never leaves a
+//! half-written model.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -94,11 +98,12 @@ impl ModelLabel for String {
 pub struct ModelInfo {
     /// The format version.
     pub format_version: u64,
-    /// The estimator kind (`MLPClassifier`, `MLPRegressor`).
+    /// The estimator kind (`MLPClassifier`, `MLPRegressor`, `Perceptron`, `BernoulliRBM`).
     pub estimator: String,
     /// `float32` or `float64`.
     pub dtype: String,
-    /// The whole JSON header (hyperparameters, network, classes, fitted attributes, report, extra).
+    /// The whole JSON header (hyperparameters, network or shapes, classes, fitted attributes,
+    /// report, extra).
     pub header: Value,
 }
 
@@ -145,7 +150,7 @@ pub fn write_atomically(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
 }
 
 /// A finite float as a JSON number, a non-finite one as the string numpy prints.
-fn float_json(v: f64) -> Value {
+pub(crate) fn float_json(v: f64) -> Value {
     if v.is_finite() {
         json!(v)
     } else if v.is_nan() {
@@ -157,7 +162,7 @@ fn float_json(v: f64) -> Value {
     }
 }
 
-fn float_from(value: &Value, field: &str) -> Result<f64> {
+pub(crate) fn float_from(value: &Value, field: &str) -> Result<f64> {
     match value {
         Value::Number(n) => n.as_f64().ok_or_else(|| bad(field, value)),
         Value::String(s) if s == "nan" => Ok(f64::NAN),
@@ -167,7 +172,7 @@ fn float_from(value: &Value, field: &str) -> Result<f64> {
     }
 }
 
-fn bad(field: &str, value: &Value) -> NeuronaError {
+pub(crate) fn bad(field: &str, value: &Value) -> NeuronaError {
     let mut shown = value.to_string();
     if shown.len() > 80 {
         shown.truncate(80);
@@ -176,27 +181,33 @@ fn bad(field: &str, value: &Value) -> NeuronaError {
     NeuronaError::model_file(format!("has an invalid '{field}': {shown}"))
 }
 
-fn uint_from(value: &Value, field: &str) -> Result<u64> {
+pub(crate) fn uint_from(value: &Value, field: &str) -> Result<u64> {
     value.as_u64().ok_or_else(|| bad(field, value))
 }
 
-fn usize_from(value: &Value, field: &str) -> Result<usize> {
+pub(crate) fn usize_from(value: &Value, field: &str) -> Result<usize> {
     usize::try_from(uint_from(value, field)?).map_err(|_| bad(field, value))
 }
 
-fn str_from<'a>(value: &'a Value, field: &str) -> Result<&'a str> {
+pub(crate) fn str_from<'a>(value: &'a Value, field: &str) -> Result<&'a str> {
     value.as_str().ok_or_else(|| bad(field, value))
 }
 
-fn bool_from(value: &Value, field: &str) -> Result<bool> {
+pub(crate) fn bool_from(value: &Value, field: &str) -> Result<bool> {
     value.as_bool().ok_or_else(|| bad(field, value))
 }
 
-fn floats_from(value: &Value, field: &str) -> Result<Vec<f64>> {
+pub(crate) fn floats_from(value: &Value, field: &str) -> Result<Vec<f64>> {
     value.as_array().ok_or_else(|| bad(field, value))?.iter().map(|v| float_from(v, field)).collect()
 }
 
-fn optional<T>(value: &Value, parse: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
+/// A setting written by name (`relu`, `adam`...), parsed by its `FromStr`: an unknown name is a
+/// model-file error that quotes the parser's message.
+pub(crate) fn parsed<T: std::str::FromStr<Err = NeuronaError>>(value: &Value, field: &str) -> Result<T> {
+    str_from(value, field)?.parse().map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
+}
+
+pub(crate) fn optional<T>(value: &Value, parse: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
     if value.is_null() { Ok(None) } else { parse(value).map(Some) }
 }
 
@@ -239,11 +250,11 @@ fn params_from_json(v: &Value) -> Result<MlpValidParams> {
     })?;
     let params = MlpParams::new()
         .hidden_layer_sizes(hidden)
-        .activation(str_from(&v["activation"], "activation")?.parse()?)
-        .solver(str_from(&v["solver"], "solver")?.parse()?)
+        .activation(parsed(&v["activation"], "activation")?)
+        .solver(parsed(&v["solver"], "solver")?)
         .alpha(f("alpha")?)
-        .batch_size(str_from(&v["batch_size"], "batch_size")?.parse::<BatchSize>()?)
-        .learning_rate(str_from(&v["learning_rate"], "learning_rate")?.parse()?)
+        .batch_size(parsed::<BatchSize>(&v["batch_size"], "batch_size")?)
+        .learning_rate(parsed(&v["learning_rate"], "learning_rate")?)
         .learning_rate_init(f("learning_rate_init")?)
         .power_t(f("power_t")?)
         .max_iter(usize_from(&v["max_iter"], "max_iter")?)
@@ -259,25 +270,63 @@ fn params_from_json(v: &Value) -> Result<MlpValidParams> {
         .beta_1(f("beta_1")?)
         .beta_2(f("beta_2")?)
         .epsilon(f("epsilon")?)
-        .n_iter_no_change(str_from(&v["n_iter_no_change"], "n_iter_no_change")?.parse::<Patience>()?)
+        .n_iter_no_change(parsed::<Patience>(&v["n_iter_no_change"], "n_iter_no_change")?)
         .max_fun(usize_from(&v["max_fun"], "max_fun")?)
-        .loss(str_from(&v["loss"], "loss")?.parse()?);
+        .loss(parsed(&v["loss"], "loss")?);
     params.check().map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
-}
-
-fn tensor_bytes<F: Float>(values: &[F]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(std::mem::size_of_val(values));
-    for &v in values {
-        match F::DTYPE {
-            "float32" => bytes.extend_from_slice(&(v.as_f64() as f32).to_le_bytes()),
-            _ => bytes.extend_from_slice(&v.as_f64().to_le_bytes()),
-        }
-    }
-    bytes
 }
 
 fn dtype_of<F: Float>() -> Dtype {
     if F::DTYPE == "float32" { Dtype::F32 } else { Dtype::F64 }
+}
+
+/// The tensors of a model file on their way in, each with its own type and shape.
+#[derive(Debug, Default)]
+pub(crate) struct TensorSet {
+    entries: Vec<(String, Dtype, Vec<usize>, Vec<u8>)>,
+}
+
+impl TensorSet {
+    /// Adds `values` in `F` (little-endian), with this shape.
+    pub(crate) fn floats<F: Float>(&mut self, name: &str, shape: &[usize], values: &[F]) {
+        let mut bytes = Vec::with_capacity(std::mem::size_of_val(values));
+        for &v in values {
+            match F::DTYPE {
+                "float32" => bytes.extend_from_slice(&(v.as_f64() as f32).to_le_bytes()),
+                _ => bytes.extend_from_slice(&v.as_f64().to_le_bytes()),
+            }
+        }
+        self.entries.push((name.to_owned(), dtype_of::<F>(), shape.to_vec(), bytes));
+    }
+
+    /// Adds 32-bit words (a random generator's key), as a 1-D tensor.
+    pub(crate) fn words(&mut self, name: &str, values: &[u32]) {
+        let bytes = values.iter().flat_map(|w| w.to_le_bytes()).collect();
+        self.entries.push((name.to_owned(), Dtype::U32, vec![values.len()], bytes));
+    }
+}
+
+/// Model-file bytes: `fields` (the estimator's part of the JSON header, an object) with the
+/// format version, the estimator kind and the dtype added, and the tensors.
+pub(crate) fn write_model(estimator: &str, dtype: &str, fields: Value, tensors: &TensorSet) -> Result<Vec<u8>> {
+    let Value::Object(mut fields) = fields else {
+        return Err(NeuronaError::model_file("could not be written: its header is not a JSON object"));
+    };
+    fields.insert("format_version".to_owned(), json!(FORMAT_VERSION));
+    fields.insert("estimator".to_owned(), json!(estimator));
+    fields.insert("dtype".to_owned(), json!(dtype));
+    let views = tensors
+        .entries
+        .iter()
+        .map(|(name, dtype, shape, bytes)| {
+            TensorView::new(*dtype, shape.clone(), bytes)
+                .map(|view| (name.clone(), view))
+                .map_err(|e| NeuronaError::model_file(format!("could not be written: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let metadata = HashMap::from([(METADATA_KEY.to_owned(), Value::Object(fields).to_string())]);
+    safetensors::serialize(views, Some(metadata))
+        .map_err(|e| NeuronaError::model_file(format!("could not be written: {e}")))
 }
 
 /// Encodes a fitted MLP as model-file bytes.
@@ -288,25 +337,25 @@ pub(crate) fn encode<F: Float>(
     classes: Value,
     extra: &Value,
 ) -> Result<Vec<u8>> {
-    let mut tensors: Vec<(&str, &[F])> = vec![("params", &state.params), ("best_params", &state.best_params)];
+    let n_params = state.params.len();
+    let mut tensors = TensorSet::default();
+    tensors.floats("params", &[n_params], &state.params);
+    tensors.floats("best_params", &[n_params], &state.best_params);
     let optimizer = match &state.optimizer {
         None => Value::Null,
         Some(OptimizerState::Sgd(sgd)) => {
-            tensors.push(("sgd.velocities", sgd.velocities()));
+            tensors.floats("sgd.velocities", &[n_params], sgd.velocities());
             json!({"kind": "sgd", "learning_rate": sgd.learning_rate()})
         }
         Some(OptimizerState::Adam(adam)) => {
             let (m, v) = adam.moments();
-            tensors.push(("adam.first_moments", m));
-            tensors.push(("adam.second_moments", v));
+            tensors.floats("adam.first_moments", &[n_params], m);
+            tensors.floats("adam.second_moments", &[n_params], v);
             json!({"kind": "adam", "learning_rate": adam.learning_rate(), "steps": adam.steps()})
         }
     };
     let report = &state.report;
     let header = json!({
-        "format_version": FORMAT_VERSION,
-        "estimator": estimator,
-        "dtype": F::DTYPE,
         "params": params_to_json(params),
         "network": {
             "layer_units": state.mlp.layout().layer_units(),
@@ -335,19 +384,7 @@ pub(crate) fn encode<F: Float>(
         },
         "extra": extra,
     });
-    let owned: Vec<(String, Vec<u8>, usize)> =
-        tensors.iter().map(|(name, values)| (name.to_string(), tensor_bytes(values), values.len())).collect();
-    let views = owned
-        .iter()
-        .map(|(name, bytes, len)| {
-            TensorView::new(dtype_of::<F>(), vec![*len], bytes)
-                .map(|view| (name.clone(), view))
-                .map_err(|e| NeuronaError::model_file(format!("could not be written: {e}")))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let metadata = HashMap::from([(METADATA_KEY.to_owned(), header.to_string())]);
-    safetensors::serialize(views, Some(metadata))
-        .map_err(|e| NeuronaError::model_file(format!("could not be written: {e}")))
+    write_model(estimator, F::DTYPE, header, &tensors)
 }
 
 /// Checks the safetensors structure and parses neurona's header.
@@ -386,18 +423,36 @@ pub(crate) struct Decoded<F> {
     pub extra: Value,
 }
 
-fn read_tensor<F: Float>(tensors: &safetensors::SafeTensors<'_>, name: &str, len: usize) -> Result<Vec<F>> {
+/// The tensor `name` after checking that it exists and has type `F`.
+fn tensor_of<'a, F: Float>(tensors: &'a safetensors::SafeTensors<'_>, name: &str) -> Result<TensorView<'a>> {
     let view = tensors.tensor(name).map_err(|_| NeuronaError::model_file(format!("is missing the tensor '{name}'")))?;
     if view.dtype() != dtype_of::<F>() {
         return Err(NeuronaError::model_file(format!(
-            "has tensor '{name}' of type {:?}, but the model is {}",
+            "has tensor '{name}' of type {:?}, but it must be {}",
             view.dtype(),
             F::DTYPE
         )));
     }
-    if view.shape() != [len] {
+    Ok(view)
+}
+
+/// The shape of the tensor `name` of type `F`, to size a model from before reading it.
+pub(crate) fn tensor_shape<F: Float>(tensors: &safetensors::SafeTensors<'_>, name: &str) -> Result<Vec<usize>> {
+    Ok(tensor_of::<F>(tensors, name)?.shape().to_vec())
+}
+
+/// The values of the tensor `name`, which must have type `F`, this shape and finite values.
+/// Nothing is allocated beyond the bytes the file holds: safetensors checked that the data
+/// match the declared shape, and the shape must equal the one the model needs.
+pub(crate) fn read_tensor<F: Float>(
+    tensors: &safetensors::SafeTensors<'_>,
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<F>> {
+    let view = tensor_of::<F>(tensors, name)?;
+    if view.shape() != shape {
         return Err(NeuronaError::model_file(format!(
-            "has tensor '{name}' of shape {:?}, but the network needs [{len}]",
+            "has tensor '{name}' of shape {:?}, but the model needs {shape:?}",
             view.shape()
         )));
     }
@@ -419,8 +474,25 @@ fn read_tensor<F: Float>(tensors: &safetensors::SafeTensors<'_>, name: &str, len
     Ok(values)
 }
 
-/// Decodes and validates model-file bytes written for `estimator` in type `F`.
-pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<F>> {
+/// The 32-bit words of the 1-D tensor `name`, which must hold `len` of them.
+pub(crate) fn read_words(tensors: &safetensors::SafeTensors<'_>, name: &str, len: usize) -> Result<Vec<u32>> {
+    let view = tensors.tensor(name).map_err(|_| NeuronaError::model_file(format!("is missing the tensor '{name}'")))?;
+    if view.dtype() != Dtype::U32 || view.shape() != [len] {
+        return Err(NeuronaError::model_file(format!(
+            "has tensor '{name}' of type {:?} and shape {:?}, but the model needs U32 and [{len}]",
+            view.dtype(),
+            view.shape()
+        )));
+    }
+    Ok(view.data().chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+}
+
+/// Opens model-file bytes written for `estimator` in type `F`: the checked structure, the
+/// estimator kind and the dtype, then the JSON header and the tensors for the estimator to read.
+pub(crate) fn open_model<'a, F: Float>(
+    bytes: &'a [u8],
+    estimator: &str,
+) -> Result<(Value, safetensors::SafeTensors<'a>)> {
     let (header, tensors) = open(bytes)?;
     let kind = str_from(&header["estimator"], "estimator")?;
     if kind != estimator {
@@ -430,6 +502,20 @@ pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<
     if dtype != F::DTYPE {
         return Err(NeuronaError::model_file(format!("holds a {dtype} model, but {} was asked for", F::DTYPE)));
     }
+    Ok((header, tensors))
+}
+
+/// The caller's `extra` JSON of a header (an empty object when there is none).
+pub(crate) fn extra_of(header: &Value) -> Value {
+    match &header["extra"] {
+        Value::Null => Value::Object(Map::new()),
+        other => other.clone(),
+    }
+}
+
+/// Decodes and validates model-file bytes written for `estimator` in type `F`.
+pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<F>> {
+    let (header, tensors) = open_model::<F>(bytes, estimator)?;
     let params = params_from_json(&header["params"])?;
     let network = &header["network"];
     let units = network["layer_units"].as_array().ok_or_else(|| bad("layer_units", &network["layer_units"]))?;
@@ -453,12 +539,12 @@ pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<
             params.hidden_layer_sizes
         )));
     }
-    let activation: Activation = str_from(&network["activation"], "activation")?.parse()?;
+    let activation: Activation = parsed(&network["activation"], "activation")?;
     let out_activation = str_from(&network["out_activation"], "out_activation")?;
     let head = OutputHead::from_out_activation(out_activation)
         .ok_or_else(|| bad("out_activation", &network["out_activation"]))?;
-    let weights = read_tensor::<F>(&tensors, "params", n_params)?;
-    let best_params = read_tensor::<F>(&tensors, "best_params", n_params)?;
+    let weights = read_tensor::<F>(&tensors, "params", &[n_params])?;
+    let best_params = read_tensor::<F>(&tensors, "best_params", &[n_params])?;
 
     let s = &header["state"];
     let optimizer = match &s["optimizer"] {
@@ -474,7 +560,7 @@ pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<
                     params.power_t,
                 );
                 sgd.restore(
-                    &read_tensor::<F>(&tensors, "sgd.velocities", n_params)?,
+                    &read_tensor::<F>(&tensors, "sgd.velocities", &[n_params])?,
                     float_from(&o["learning_rate"], "learning_rate")?,
                 );
                 Some(OptimizerState::Sgd(sgd))
@@ -483,8 +569,8 @@ pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<
                 let mut adam =
                     Adam::new(n_params, params.learning_rate_init, params.beta_1, params.beta_2, params.epsilon);
                 adam.restore(
-                    &read_tensor::<F>(&tensors, "adam.first_moments", n_params)?,
-                    &read_tensor::<F>(&tensors, "adam.second_moments", n_params)?,
+                    &read_tensor::<F>(&tensors, "adam.first_moments", &[n_params])?,
+                    &read_tensor::<F>(&tensors, "adam.second_moments", &[n_params])?,
                     uint_from(&o["steps"], "steps")?,
                     float_from(&o["learning_rate"], "learning_rate")?,
                 );
@@ -525,9 +611,5 @@ pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<
         optimizer,
         report,
     };
-    let extra = match &header["extra"] {
-        Value::Null => Value::Object(Map::new()),
-        other => other.clone(),
-    };
-    Ok(Decoded { params, state, classes: header["classes"].clone(), extra })
+    Ok(Decoded { params, state, classes: header["classes"].clone(), extra: extra_of(&header) })
 }

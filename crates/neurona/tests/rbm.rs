@@ -419,3 +419,39 @@ fn bernoulli_rbm_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<BernoulliRbm<f32>>();
 }
+
+#[test]
+fn the_epoch_callback_sees_every_epoch_without_changing_the_fit() {
+    use std::ops::ControlFlow;
+    let x = neurona::datasets::digits().data.mapv(|v| v / 16.0);
+    let params = RbmParams::new().n_components(8).n_iter(3).random_state(0).check().unwrap();
+    let mut plain = BernoulliRbm::<f64>::new(params.clone());
+    plain.fit(x.view()).unwrap();
+
+    let mut seen = Vec::new();
+    let mut watched = BernoulliRbm::<f64>::new(params.clone());
+    {
+        let mut record = |p: &RbmEpochProgress| {
+            seen.push((p.epoch, p.n_iter, p.pseudo_likelihood));
+            ControlFlow::Continue(())
+        };
+        watched.fit_with(x.view(), RbmFitOptions { on_epoch: Some(&mut record), ..Default::default() }).unwrap();
+    }
+    assert_eq!(watched, plain, "scoring draws from a stream of its own");
+    assert_eq!(seen.iter().map(|&(e, n, _)| (e, n)).collect::<Vec<_>>(), [(1, 3), (2, 3), (3, 3)]);
+    // An int random_state scores each epoch from a fresh stream, as score_samples does.
+    let last = seen[2].2;
+    let mean = plain.score_samples(x.view()).unwrap().mean().unwrap();
+    assert!((last - mean).abs() < 1e-9 * mean.abs(), "{last} vs {mean}");
+    assert!(last < 0.0);
+
+    let mut stopped = BernoulliRbm::<f64>::new(params);
+    let mut epochs = 0;
+    let mut stop = |_: &RbmEpochProgress| {
+        epochs += 1;
+        ControlFlow::Break(())
+    };
+    stopped.fit_with(x.view(), RbmFitOptions { on_epoch: Some(&mut stop), ..Default::default() }).unwrap();
+    assert_eq!(epochs, 1);
+    assert!(stopped.is_fitted() && stopped != plain, "stopped after one epoch, keeping it");
+}

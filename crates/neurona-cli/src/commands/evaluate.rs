@@ -36,6 +36,7 @@ pub fn numeric_targets(columns: &[&Column], names: &[String], what: &str) -> Res
 
 pub fn run(args: &EvaluateArgs) -> Result<()> {
     let (model, extra) = AnyModel::load(&args.model)?;
+    model.require_supervised()?;
     let table = read_table(&args.data)?;
     let targets = if args.target.is_empty() { extra.target_names.clone() } else { args.target.clone() };
     let columns: Vec<&Column> = targets.iter().map(|t| target_column(&table, t, &args.data)).collect::<Result<_>>()?;
@@ -44,7 +45,7 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     let (kind, dtype) = model.state_summary();
     println!("{} ({dtype}) on {} ({} rows)\n", kind, args.data.display(), table.n_rows);
     match model.predict(&x)? {
-        Predictions::Labels { labels, .. } => {
+        Predictions::Labels { labels, .. } | Predictions::Decisions { labels, .. } => {
             if columns.len() != 1 {
                 bail!("this classifier predicts one target, but {} target columns were given", columns.len());
             }

@@ -6,3 +6,4 @@ pub mod inspect;
 pub mod predict;
 pub mod trace;
 pub mod train;
+pub mod transform;

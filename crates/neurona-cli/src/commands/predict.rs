@@ -1,7 +1,10 @@
 //! `neurona predict`: predictions of a saved model for a table.
 
+use std::path::Path;
+
 use anyhow::Result;
 
+use crate::UsageError;
 use crate::cli::PredictArgs;
 use crate::dataset::features;
 use crate::model::{AnyModel, Predictions};
@@ -9,6 +12,23 @@ use crate::table::{Column, read_table, write_csv, write_parquet};
 
 pub fn run(args: &PredictArgs) -> Result<()> {
     let (model, extra) = AnyModel::load(&args.model)?;
+    model.require_supervised()?;
+    let (kind, _) = model.state_summary();
+    if args.proba && kind == "Perceptron" {
+        return Err(UsageError(
+            "--proba: a Perceptron has no class probabilities (scikit-learn's Perceptron has no predict_proba); \
+             --decision-function adds its decision scores"
+                .to_owned(),
+        )
+        .into());
+    }
+    if args.decision_function && kind != "Perceptron" {
+        return Err(UsageError(format!(
+            "--decision-function: only a Perceptron has decision scores, this model is a {kind}{}",
+            if model.is_classifier() { " (--proba adds its class probabilities)" } else { "" }
+        ))
+        .into());
+    }
     let table = read_table(&args.data)?;
     let mut x = features(&table, &extra.feature_names, &args.data)?;
     extra.scaler.transform(&mut x);
@@ -22,6 +42,21 @@ pub fn run(args: &PredictArgs) -> Result<()> {
                 for (k, class) in model.classes().iter().enumerate() {
                     names.push(format!("proba_{class}"));
                     columns.push(Column::Numeric(proba.column(k).to_vec()));
+                }
+            }
+        }
+        Predictions::Decisions { labels, decision } => {
+            names.push(prediction_name(&extra.target_names, 0));
+            columns.push(Column::Text(labels));
+            if args.decision_function {
+                if decision.ncols() == 1 {
+                    names.push("decision_function".to_owned());
+                    columns.push(Column::Numeric(decision.column(0).to_vec()));
+                } else {
+                    for (k, class) in model.classes().iter().enumerate() {
+                        names.push(format!("decision_{class}"));
+                        columns.push(Column::Numeric(decision.column(k).to_vec()));
+                    }
                 }
             }
         }
@@ -43,14 +78,22 @@ pub fn run(args: &PredictArgs) -> Result<()> {
             }
         }
     }
-    match &args.output {
+    write_output(args.output.as_deref(), &names, &columns)
+}
+
+/// Writes a table to `output` (Parquet for a `.parquet` or `.pq` file, CSV otherwise), or as CSV
+/// to stdout.
+pub fn write_output(output: Option<&Path>, names: &[String], columns: &[Column]) -> Result<()> {
+    match output {
         Some(path) if matches!(path.extension().and_then(|e| e.to_str()), Some("parquet" | "pq")) => {
-            write_parquet(path, &names, &columns)?;
+            write_parquet(path, names, columns)
         }
-        Some(path) => write_csv(path, &names, &columns)?,
-        None => print_csv(&names, &columns),
+        Some(path) => write_csv(path, names, columns),
+        None => {
+            print_csv(names, columns);
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 fn prediction_name(targets: &[String], k: usize) -> String {

@@ -1,6 +1,8 @@
 //! `neurona train`: read the data, split off a test set, scale, train with a progress bar,
-//! report the scores, save the model and write the report.
+//! report the scores, save the model and write the report, for an MLP, a perceptron or an RBM
+//! (`--model-kind`).
 
+use std::any::Any;
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -9,17 +11,17 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use ndarray::{Array2, Axis};
+use ndarray::{Array2, Axis, CowArray, Ix2};
 use neurona::data::split::train_test_split_indices;
 use neurona::estimators::mlp::EpochProgress;
 use neurona::prelude::*;
 
 use crate::UsageError;
-use crate::cli::{Dtype, Task, TrainArgs};
+use crate::cli::{Bundled, Dtype, ModelKind, ModelParams, Scale, Task, TrainArgs};
 use crate::commands::evaluate::numeric_targets;
 use crate::dataset::{self, Dataset};
 use crate::model::{AnyModel, Extra, Predictions, Scaler};
-use crate::report::{Confusion, ReportInput, write_report};
+use crate::report::{Components, Confusion, CurveText, ReportInput, write_report};
 use crate::scores::{accuracy, confusion, regression_scores};
 use crate::table::Column;
 
@@ -87,17 +89,27 @@ fn targets_for(task: Task, data: &Dataset) -> Result<Targets> {
     })
 }
 
-/// Progress on a terminal: a bar per epoch with the loss and validation score.
-fn progress_bar(args: &TrainArgs) -> ProgressBar {
+/// Progress on a terminal: a bar per epoch with the loss (or the pseudo-likelihood) and the
+/// validation score.
+fn progress_bar(args: &TrainArgs, epochs: usize) -> ProgressBar {
     if args.quiet || args.verbose || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(args.mlp.max_iter as u64);
+    let bar = ProgressBar::new(epochs as u64);
     let style = ProgressStyle::with_template("{spinner} epoch {pos:>4}/{len} [{bar:30}] {msg} ({elapsed})")
         .map(|s| s.progress_chars("=> "))
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
+}
+
+/// `x` in the training's float type: a view of `x` itself for float64 (a copy would double the
+/// memory of the data), a converted copy for float32.
+fn in_dtype<F: Float>(x: &Array2<f64>) -> CowArray<'_, F, Ix2> {
+    match (x as &dyn Any).downcast_ref::<Array2<F>>() {
+        Some(same) => CowArray::from(same.view()),
+        None => CowArray::from(x.mapv(F::from_f64)),
+    }
 }
 
 /// Trains `clf` (fresh, or fitted before when warm-starting) on `x`, `y`.
@@ -107,7 +119,7 @@ fn fit_classifier<F: Float>(
     y: &Targets,
     on_epoch: &mut dyn FnMut(&EpochProgress) -> ControlFlow<()>,
 ) -> Result<MlpClassifier<F, String>> {
-    let x = x.mapv(F::from_f64);
+    let x = in_dtype::<F>(x);
     let options = FitOptions { on_epoch: Some(on_epoch), ..FitOptions::default() };
     match y {
         Targets::Labels(labels) => clf.fit_with(x.view(), labels, options)?,
@@ -126,55 +138,123 @@ fn fit_regressor<F: Float>(
 ) -> Result<MlpRegressor<F>> {
     let Targets::Values(values) = y else { bail!("a regressor learns continuous targets, not class labels") };
     let options = FitOptions { on_epoch: Some(on_epoch), ..FitOptions::default() };
-    reg.fit_with(x.mapv(F::from_f64).view(), values.mapv(F::from_f64).view(), options)?;
+    reg.fit_with(in_dtype::<F>(x).view(), values.mapv(F::from_f64).view(), options)?;
     Ok(reg)
+}
+
+/// Trains `clf` (fresh, or fitted before when warm-starting) on `x`, `y`.
+fn fit_perceptron<F: Float>(
+    mut clf: Perceptron<F, String>,
+    x: &Array2<f64>,
+    y: &Targets,
+) -> Result<Perceptron<F, String>> {
+    let Targets::Labels(labels) = y else { bail!("the perceptron learns one class label per row") };
+    clf.fit(in_dtype::<F>(x).view(), labels)?;
+    Ok(clf)
+}
+
+/// Trains a fresh RBM on `x`, calling `on_epoch` with each epoch's pseudo-likelihood.
+fn fit_rbm<F: Float>(
+    params: RbmValidParams,
+    x: &Array2<f64>,
+    on_epoch: &mut dyn FnMut(&RbmEpochProgress) -> ControlFlow<()>,
+) -> Result<BernoulliRbm<F>> {
+    let mut rbm = BernoulliRbm::new(params);
+    rbm.fit_with(in_dtype::<F>(x).view(), RbmFitOptions { on_epoch: Some(on_epoch), ..RbmFitOptions::default() })?;
+    Ok(rbm)
+}
+
+/// What training reports after each epoch, whatever the model kind.
+enum Epoch<'a> {
+    Mlp(&'a EpochProgress),
+    Rbm(&'a RbmEpochProgress),
 }
 
 /// Trains a fresh model, or continues `previous` (`--warm-start`) with the new parameters.
 fn fit_model(
-    params: MlpValidParams,
+    params: &ModelParams,
     dtype: Dtype,
     previous: Option<AnyModel>,
     x: &Array2<f64>,
-    y: &Targets,
-    on_epoch: &mut dyn FnMut(&EpochProgress) -> ControlFlow<()>,
+    y: Option<&Targets>,
+    on_epoch: &mut dyn FnMut(Epoch<'_>) -> ControlFlow<()>,
 ) -> Result<AnyModel> {
+    let mut on_mlp_epoch = |p: &EpochProgress| on_epoch(Epoch::Mlp(p));
+    let y = match (params, y) {
+        (ModelParams::Rbm(params), _) => {
+            let mut on_rbm_epoch = |p: &RbmEpochProgress| on_epoch(Epoch::Rbm(p));
+            return Ok(match dtype {
+                Dtype::F64 => AnyModel::Rbm64(fit_rbm(params.clone(), x, &mut on_rbm_epoch)?),
+                Dtype::F32 => AnyModel::Rbm32(fit_rbm(params.clone(), x, &mut on_rbm_epoch)?),
+            });
+        }
+        (_, Some(y)) => y,
+        (_, None) => bail!("a supervised model needs a target"),
+    };
     let classify = !matches!(y, Targets::Values(_));
-    Ok(match previous {
-        Some(AnyModel::Classifier32(mut m)) if classify => {
-            m.set_params(params);
-            AnyModel::Classifier32(fit_classifier(m, x, y, on_epoch)?)
+    Ok(match (params, previous) {
+        (ModelParams::Mlp(params), Some(AnyModel::Classifier32(mut m))) if classify => {
+            m.set_params(params.clone());
+            AnyModel::Classifier32(fit_classifier(m, x, y, &mut on_mlp_epoch)?)
         }
-        Some(AnyModel::Classifier64(mut m)) if classify => {
-            m.set_params(params);
-            AnyModel::Classifier64(fit_classifier(m, x, y, on_epoch)?)
+        (ModelParams::Mlp(params), Some(AnyModel::Classifier64(mut m))) if classify => {
+            m.set_params(params.clone());
+            AnyModel::Classifier64(fit_classifier(m, x, y, &mut on_mlp_epoch)?)
         }
-        Some(AnyModel::Regressor32(mut m)) if !classify => {
-            m.set_params(params);
-            AnyModel::Regressor32(fit_regressor(m, x, y, on_epoch)?)
+        (ModelParams::Mlp(params), Some(AnyModel::Regressor32(mut m))) if !classify => {
+            m.set_params(params.clone());
+            AnyModel::Regressor32(fit_regressor(m, x, y, &mut on_mlp_epoch)?)
         }
-        Some(AnyModel::Regressor64(mut m)) if !classify => {
-            m.set_params(params);
-            AnyModel::Regressor64(fit_regressor(m, x, y, on_epoch)?)
+        (ModelParams::Mlp(params), Some(AnyModel::Regressor64(mut m))) if !classify => {
+            m.set_params(params.clone());
+            AnyModel::Regressor64(fit_regressor(m, x, y, &mut on_mlp_epoch)?)
         }
-        Some(other) => {
-            bail!("--warm-start: the model file holds a {}, which cannot learn this task", other.state_summary().0)
+        (ModelParams::Perceptron(params), Some(AnyModel::Perceptron32(mut m))) => {
+            m.set_params(params.clone());
+            AnyModel::Perceptron32(fit_perceptron(m, x, y)?)
         }
-        None => match (dtype, classify) {
-            (Dtype::F64, true) => AnyModel::Classifier64(fit_classifier(MlpClassifier::new(params), x, y, on_epoch)?),
-            (Dtype::F32, true) => AnyModel::Classifier32(fit_classifier(MlpClassifier::new(params), x, y, on_epoch)?),
-            (Dtype::F64, false) => AnyModel::Regressor64(fit_regressor(MlpRegressor::new(params), x, y, on_epoch)?),
-            (Dtype::F32, false) => AnyModel::Regressor32(fit_regressor(MlpRegressor::new(params), x, y, on_epoch)?),
+        (ModelParams::Perceptron(params), Some(AnyModel::Perceptron64(mut m))) => {
+            m.set_params(params.clone());
+            AnyModel::Perceptron64(fit_perceptron(m, x, y)?)
+        }
+        (params, Some(other)) => bail!(
+            "--warm-start: the model file holds a {}, which cannot continue as --model-kind {} on this task",
+            other.state_summary().0,
+            params.kind().name()
+        ),
+        (ModelParams::Mlp(params), None) => match (dtype, classify) {
+            (Dtype::F64, true) => {
+                AnyModel::Classifier64(fit_classifier(MlpClassifier::new(params.clone()), x, y, &mut on_mlp_epoch)?)
+            }
+            (Dtype::F32, true) => {
+                AnyModel::Classifier32(fit_classifier(MlpClassifier::new(params.clone()), x, y, &mut on_mlp_epoch)?)
+            }
+            (Dtype::F64, false) => {
+                AnyModel::Regressor64(fit_regressor(MlpRegressor::new(params.clone()), x, y, &mut on_mlp_epoch)?)
+            }
+            (Dtype::F32, false) => {
+                AnyModel::Regressor32(fit_regressor(MlpRegressor::new(params.clone()), x, y, &mut on_mlp_epoch)?)
+            }
         },
+        (ModelParams::Perceptron(params), None) => match dtype {
+            Dtype::F64 => AnyModel::Perceptron64(fit_perceptron(Perceptron::new(params.clone()), x, y)?),
+            Dtype::F32 => AnyModel::Perceptron32(fit_perceptron(Perceptron::new(params.clone()), x, y)?),
+        },
+        (ModelParams::Rbm(_), None) => bail!("an RBM learns without a target"),
     })
 }
 
-/// The score line of a split: accuracy, subset accuracy or R².
-fn score(model: &AnyModel, x: &Array2<f64>, y: &Targets) -> Result<(String, f64)> {
-    Ok(match (model.predict(x)?, y) {
-        (Predictions::Labels { labels, .. }, Targets::Labels(truth)) => {
-            ("accuracy".to_owned(), accuracy(truth, &labels))
-        }
+/// The score line of a split: accuracy, subset accuracy, R² or (for an RBM) the mean
+/// pseudo-likelihood.
+fn score(model: &AnyModel, x: &Array2<f64>, y: Option<&Targets>) -> Result<(String, f64)> {
+    let Some(y) = y else {
+        return Ok(("pseudo-likelihood".to_owned(), model.pseudo_likelihood(x)?));
+    };
+    let predictions = model.predict(x)?;
+    if let (Some(labels), Targets::Labels(truth)) = (predictions.labels(), y) {
+        return Ok(("accuracy".to_owned(), accuracy(truth, labels)));
+    }
+    Ok(match (predictions, y) {
         (Predictions::Indicators { indicators, .. }, Targets::Indicators(truth)) => {
             let hits = indicators.rows().into_iter().zip(truth.rows()).filter(|(p, t)| p == t).count();
             ("subset accuracy".to_owned(), hits as f64 / truth.nrows().max(1) as f64)
@@ -186,45 +266,120 @@ fn score(model: &AnyModel, x: &Array2<f64>, y: &Targets) -> Result<(String, f64)
     })
 }
 
+/// The data of a run: a file or a bundled set, with targets unless the model is an RBM.
+fn read_data(args: &TrainArgs) -> Result<Dataset> {
+    Ok(match (&args.data, args.model_kind) {
+        (Some(path), ModelKind::Rbm) => dataset::features_from_file(path, &args.target)?,
+        (Some(path), _) => dataset::from_file(path, &args.target)?,
+        (None, kind) => {
+            let mut data = dataset::bundled(args.dataset.unwrap_or(Bundled::Digits));
+            if kind == ModelKind::Rbm {
+                data.target_names.clear();
+                data.targets.clear();
+            }
+            data
+        }
+    })
+}
+
+/// The task and the line that says how it was chosen.
+fn choose_task(args: &TrainArgs, data: &Dataset) -> Result<(Task, String)> {
+    let task = args.task.map(|task| (task, format!("task: {task:?}").to_lowercase()));
+    if args.model_kind == ModelKind::Perceptron {
+        if data.targets.len() != 1 {
+            return Err(UsageError(format!(
+                "the perceptron predicts one target column, but {} were given with --target",
+                data.targets.len()
+            ))
+            .into());
+        }
+        return match task {
+            Some((Task::Regression, _)) => Err(UsageError(
+                "--task regression does not apply to --model-kind perceptron, which classifies".to_owned(),
+            )
+            .into()),
+            Some(given) => Ok(given),
+            None => match infer_task(data) {
+                (Task::Classification, why) => {
+                    Ok((Task::Classification, format!("task: classification (the perceptron classifies; {why})")))
+                }
+                (Task::Regression, why) => bail!(
+                    "the perceptron classifies, but {why}, which looks like a regression target (--task \
+                     classification treats each value as a class)"
+                ),
+            },
+        };
+    }
+    Ok(task.unwrap_or_else(|| {
+        let (task, why) = infer_task(data);
+        (task, format!("task: {} (inferred: {why}; --task overrides)", format!("{task:?}").to_lowercase()))
+    }))
+}
+
+/// One line describing the model about to be trained.
+fn describe(params: &ModelParams, n_features: usize) -> String {
+    match params {
+        ModelParams::Mlp(p) => {
+            let hidden: Vec<String> = p.get_hidden_layer_sizes().iter().map(|u| u.to_string()).collect();
+            format!(
+                "network: {n_features} -> [{}] -> output, activation {}, solver {}, alpha {}, max_iter {}",
+                hidden.join(", "),
+                p.get_activation(),
+                p.get_solver(),
+                p.get_alpha(),
+                p.get_max_iter()
+            )
+        }
+        ModelParams::Perceptron(p) => format!(
+            "perceptron: {n_features} inputs -> step activation (one-vs-all for 3+ classes), penalty {}, alpha {}, \
+             eta0 {}, max_iter {}",
+            p.get_penalty(),
+            p.get_alpha(),
+            p.get_eta0(),
+            p.get_max_iter()
+        ),
+        ModelParams::Rbm(p) => format!(
+            "rbm: {n_features} visible <-> {} hidden units, learning_rate {}, batch_size {}, n_iter {}",
+            p.get_n_components(),
+            p.get_learning_rate(),
+            p.get_batch_size(),
+            p.get_n_iter()
+        ),
+    }
+}
+
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let params = args.mlp.params(args.verbose).map_err(|e| UsageError(e.to_string()))?;
+    let params = args.model_params()?;
     if !(0.0..1.0).contains(&args.test_fraction) {
         return Err(UsageError(format!("--test-fraction must be in [0, 1), got {}", args.test_fraction)).into());
     }
-    let data = match &args.data {
-        Some(path) => dataset::from_file(path, &args.target)?,
-        None => dataset::bundled(args.dataset.unwrap_or(crate::cli::Bundled::Digits)),
-    };
+    let kind = args.model_kind;
+    neurona::linalg::set_max_threads(args.threads).map_err(|e| UsageError(format!("--threads: {e}")))?;
+    let mut data = read_data(args)?;
     let say = |line: String| {
         if !args.quiet {
             println!("{line}");
         }
     };
-    say(format!(
-        "data: {} ({} rows, {} features; target {})",
-        data.source,
-        data.x.nrows(),
-        data.x.ncols(),
-        data.target_names.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ")
-    ));
-    let task = match args.task {
-        Some(task) => {
-            say(format!("task: {task:?}").to_lowercase());
-            task
-        }
-        None => {
-            let (task, why) = infer_task(&data);
-            say(format!("task: {} (inferred: {why}; --task overrides)", format!("{task:?}").to_lowercase()));
-            task
-        }
+    let what = if kind == ModelKind::Rbm {
+        "unsupervised: every column is a feature".to_owned()
+    } else {
+        format!("target {}", data.target_names.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", "))
     };
-    let targets = targets_for(task, &data)?;
+    say(format!("data: {} ({} rows, {} features; {what})", data.source, data.x.nrows(), data.x.ncols()));
+    let (task, targets) = if kind == ModelKind::Rbm {
+        (None, None)
+    } else {
+        let (task, line) = choose_task(args, &data)?;
+        say(line);
+        (Some(task), Some(targets_for(task, &data)?))
+    };
 
     let n = data.x.nrows();
     let (train_rows, test_rows) = if args.test_fraction > 0.0 {
         // The hold-out split is drawn from --random-state (0 when not given), so that the same
         // command holds out the same rows every time.
-        let mut rng = RandomState::new(args.mlp.random_state.unwrap_or(0));
+        let mut rng = RandomState::new(args.shared.random_state.unwrap_or(0));
         let split = train_test_split_indices(n, args.test_fraction, None, &mut rng)
             .with_context(|| format!("cannot hold out --test-fraction {} of {n} rows", args.test_fraction))?;
         (split.train, split.test)
@@ -233,8 +388,11 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     };
     let mut x_train = data.x.select(Axis(0), &train_rows);
     let mut x_test = data.x.select(Axis(0), &test_rows);
+    // The two parts hold every row: free the whole table (keeping its width), which would
+    // otherwise double the memory of the data during training.
+    data.x = Array2::zeros((0, data.x.ncols()));
     // --warm-start continues the model in --model, with the scaling it was trained with.
-    let previous = if params.get_warm_start() && args.model.exists() {
+    let previous = if args.shared.warm_start && args.model.exists() {
         let (model, extra) = AnyModel::load(&args.model)?;
         if extra.feature_names != data.feature_names {
             bail!(
@@ -249,29 +407,24 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     } else {
         None
     };
+    let default_scale = if kind == ModelKind::Rbm { Scale::Minmax } else { Scale::Standard };
     let (previous, scaler) = match previous {
         Some((model, scaler)) => (Some(model), scaler),
-        None => (None, Scaler::fit(args.scale, &x_train)),
+        None => (None, Scaler::fit(args.scale.unwrap_or(default_scale), &x_train)),
     };
     scaler.transform(&mut x_train);
     scaler.transform(&mut x_test);
-    let (y_train, y_test) = (targets.select(&train_rows), targets.select(&test_rows));
+    let (y_train, y_test) = match &targets {
+        Some(t) => (Some(t.select(&train_rows)), Some(t.select(&test_rows))),
+        None => (None, None),
+    };
     say(format!(
         "split: {} training rows, {} test rows; scaling: {}",
         train_rows.len(),
         test_rows.len(),
         scaler.name()
     ));
-    let hidden: Vec<String> = params.get_hidden_layer_sizes().iter().map(|u| u.to_string()).collect();
-    say(format!(
-        "network: {} -> [{}] -> output, activation {}, solver {}, alpha {}, max_iter {}",
-        data.x.ncols(),
-        hidden.join(", "),
-        params.get_activation(),
-        params.get_solver(),
-        params.get_alpha(),
-        params.get_max_iter()
-    ));
+    say(describe(&params, data.x.ncols()));
 
     let interrupted = Arc::new(AtomicBool::new(false));
     {
@@ -280,46 +433,101 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         // keeps its default meaning.
         let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     }
-    let bar = progress_bar(args);
-    let mut on_epoch = |p: &EpochProgress| {
-        bar.set_position(p.epoch as u64);
-        let validation = p.validation_score.map(|s| format!(", validation {s:.4}")).unwrap_or_default();
-        bar.set_message(format!("loss {:.5}{validation}", p.loss));
-        if interrupted.load(Ordering::SeqCst) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    let epochs = match &params {
+        ModelParams::Mlp(p) => p.get_max_iter(),
+        ModelParams::Perceptron(p) => p.get_max_iter(),
+        ModelParams::Rbm(p) => p.get_n_iter(),
+    };
+    // The perceptron runs its epochs without a callback: it is fast, so it has no bar.
+    let bar = if kind == ModelKind::Perceptron { ProgressBar::hidden() } else { progress_bar(args, epochs) };
+    let mut pseudo_likelihoods = Vec::new();
+    let mut rbm_interrupted = false;
+    let mut on_epoch = |epoch: Epoch<'_>| {
+        match epoch {
+            Epoch::Mlp(p) => {
+                bar.set_position(p.epoch as u64);
+                let validation = p.validation_score.map(|s| format!(", validation {s:.4}")).unwrap_or_default();
+                bar.set_message(format!("loss {:.5}{validation}", p.loss));
+            }
+            Epoch::Rbm(p) => {
+                bar.set_position(p.epoch as u64);
+                bar.set_message(format!("pseudo-likelihood {:.3}", p.pseudo_likelihood));
+                pseudo_likelihoods.push(p.pseudo_likelihood);
+            }
+        }
+        if interrupted.load(Ordering::SeqCst) {
+            rbm_interrupted = kind == ModelKind::Rbm;
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     };
     let started = Instant::now();
-    let model = fit_model(params.clone(), args.dtype, previous, &x_train, &y_train, &mut on_epoch)?;
+    let model = fit_model(&params, args.dtype, previous, &x_train, y_train.as_ref(), &mut on_epoch)?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let (loss_curve, validation_scores, report) = model.curves();
-    let unit = if params.get_solver() == Solver::Lbfgs { "iterations" } else { "epochs" };
-    say(format!(
-        "trained: {} {unit} in {seconds:.2} s, final loss {:.6}, converged: {}",
-        report.n_iter,
-        report.loss,
-        if report.converged { "yes" } else { "no" }
-    ));
-    if report.interrupted {
-        say("interrupted by Ctrl-C: the model trained so far is kept".to_owned());
-    } else if !report.converged && !report.message.is_empty() {
-        say(format!("note: {}", report.message.lines().next().unwrap_or_default()));
-    }
-    for warning in &report.warnings {
-        say(format!("warning: {warning}"));
+
+    // What the fit says about itself, and the learning curve of the report.
+    let mut curve = Vec::new();
+    let mut validation_scores = None;
+    let fit_summary;
+    if let Some(curves) = model.mlp_curves() {
+        let report = &curves.report;
+        let unit = if matches!(&params, ModelParams::Mlp(p) if p.get_solver() == Solver::Lbfgs) {
+            "iterations"
+        } else {
+            "epochs"
+        };
+        fit_summary = format!("{} {unit}, {seconds:.2} s, converged: {}", report.n_iter, report.converged);
+        say(format!(
+            "trained: {} {unit} in {seconds:.2} s, final loss {:.6}, converged: {}",
+            report.n_iter,
+            report.loss,
+            if report.converged { "yes" } else { "no" }
+        ));
+        if report.interrupted {
+            say("interrupted by Ctrl-C: the model trained so far is kept".to_owned());
+        } else if !report.converged && !report.message.is_empty() {
+            say(format!("note: {}", report.message.lines().next().unwrap_or_default()));
+        }
+        for warning in &report.warnings {
+            say(format!("warning: {warning}"));
+        }
+        curve = curves.loss;
+        validation_scores = curves.validation_scores;
+    } else if let Some(report) = model.perceptron_report() {
+        fit_summary = format!("{} epochs, {seconds:.2} s, converged: {}", report.n_iter, report.converged);
+        say(format!(
+            "trained: {} epochs in {seconds:.2} s, converged: {}",
+            report.n_iter,
+            if report.converged { "yes" } else { "no" }
+        ));
+        for warning in &report.warnings {
+            say(format!("warning: {warning}"));
+        }
+    } else {
+        let last = pseudo_likelihoods.last().map(|v| format!(", pseudo-likelihood {v:.4}")).unwrap_or_default();
+        fit_summary = format!("{} epochs, {seconds:.2} s", pseudo_likelihoods.len());
+        say(format!("trained: {} epochs in {seconds:.2} s{last}", pseudo_likelihoods.len()));
+        if rbm_interrupted {
+            say("interrupted by Ctrl-C: the model trained so far is kept".to_owned());
+        }
+        curve = pseudo_likelihoods;
     }
 
-    let (metric, train_score) = score(&model, &x_train, &y_train)?;
+    let (metric, train_score) = score(&model, &x_train, y_train.as_ref())?;
     let mut scores = vec![(format!("train {metric}"), format!("{train_score:.4}"))];
     say(format!("train {metric}: {train_score:.4}"));
     if !test_rows.is_empty() {
-        let (_, test_score) = score(&model, &x_test, &y_test)?;
+        let (_, test_score) = score(&model, &x_test, y_test.as_ref())?;
         say(format!("test {metric}: {test_score:.4}"));
         scores.push((format!("test {metric}"), format!("{test_score:.4}")));
     }
-    if let (Predictions::Values(values), Targets::Values(truth)) = (
-        model.predict(if test_rows.is_empty() { &x_train } else { &x_test })?,
-        if test_rows.is_empty() { &y_train } else { &y_test },
-    ) {
+    let (eval_x, eval_y, which) =
+        if test_rows.is_empty() { (&x_train, &y_train, "training") } else { (&x_test, &y_test, "test") };
+    if let (false, Some(Targets::Values(truth))) = (model.is_rbm(), eval_y)
+        && let Predictions::Values(values) = model.predict(eval_x)?
+    {
         for (name, (_, mae, rmse)) in data.target_names.iter().zip(regression_scores(truth, &values)) {
             scores.push((format!("{name}: MAE"), format!("{mae:.4}")));
             scores.push((format!("{name}: RMSE"), format!("{rmse:.4}")));
@@ -336,39 +544,61 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     say(format!("model: {}", args.model.display()));
 
     if !args.no_report {
-        let (eval_x, eval_y, which) =
-            if test_rows.is_empty() { (&x_train, &y_train, "training") } else { (&x_test, &y_test, "test") };
-        let confusion_matrix = match (model.predict(eval_x)?, eval_y) {
-            (Predictions::Labels { labels, .. }, Targets::Labels(truth)) => {
+        let confusion_matrix = match (model.is_rbm(), eval_y) {
+            (false, Some(Targets::Labels(truth))) => model.predict(eval_x)?.labels().map(|labels| {
                 let classes = model.classes();
-                Some(Confusion { counts: confusion(&classes, truth, &labels), labels: classes })
-            }
+                Confusion { counts: confusion(&classes, truth, labels), labels: classes }
+            }),
             _ => None,
         };
         let mut parameters = vec![
+            ("model kind".to_owned(), kind.name().to_owned()),
             ("data".to_owned(), data.source.clone()),
-            ("task".to_owned(), format!("{task:?}").to_lowercase()),
             ("rows (train / test)".to_owned(), format!("{} / {}", train_rows.len(), test_rows.len())),
             ("scaling".to_owned(), extra.scaler.name().to_owned()),
             ("dtype".to_owned(), format!("{:?}", args.dtype).to_lowercase()),
         ];
-        parameters.extend(crate::commands::train::hyperparameters(&params));
+        if let Some(task) = task {
+            parameters.insert(2, ("task".to_owned(), format!("{task:?}").to_lowercase()));
+        }
+        parameters.extend(match &params {
+            ModelParams::Mlp(p) => hyperparameters(p),
+            ModelParams::Perceptron(p) => perceptron_hyperparameters(p),
+            ModelParams::Rbm(p) => rbm_hyperparameters(p),
+        });
+        let perceptron_note;
+        let curve_text = match kind {
+            ModelKind::Mlp => CurveText::LOSS,
+            ModelKind::Perceptron => {
+                perceptron_note = format!(
+                    "No learning curve: the perceptron records no loss per epoch ({}).",
+                    fit_summary.split(',').next().unwrap_or_default()
+                );
+                CurveText { missing: &perceptron_note, ..CurveText::LOSS }
+            }
+            ModelKind::Rbm => CurveText::PSEUDO_LIKELIHOOD,
+        };
+        // The learned weights of each hidden unit, drawn as images when the features are the
+        // digits' 8x8 pixels.
+        let components = model
+            .rbm_components()
+            .filter(|_| data.feature_names == neurona::datasets::digits().feature_names)
+            .map(|weights| Components { side: 8, weights });
+        let mut shown_scores = scores.clone();
+        shown_scores.push(("fit".to_owned(), fit_summary));
+        if confusion_matrix.is_some() {
+            shown_scores.push(("confusion matrix".to_owned(), format!("on the {which} rows")));
+        }
         let input = ReportInput {
             title: format!("neurona: {} on {}", model.state_summary().0, data.source),
             parameters,
-            loss_curve: &loss_curve,
+            loss_curve: &curve,
             validation_scores: validation_scores.as_deref(),
-            validation_label: if task == Task::Classification { "validation accuracy" } else { "validation R²" },
-            scores: {
-                let mut s = scores.clone();
-                s.push((
-                    "fit".to_owned(),
-                    format!("{} {unit}, {seconds:.2} s, converged: {}", report.n_iter, report.converged),
-                ));
-                s.push(("confusion matrix".to_owned(), format!("on the {which} rows")));
-                s
-            },
+            validation_label: if task == Some(Task::Regression) { "validation R²" } else { "validation accuracy" },
+            curve: curve_text,
+            scores: shown_scores,
             confusion: confusion_matrix,
+            components,
         };
         let written = write_report(&args.report, &input)?;
         let html = written.iter().find(|p| p.extension().is_some_and(|e| e == "html"));
@@ -377,7 +607,18 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// The hyperparameters as (name, value) pairs for the report.
+impl ModelParams {
+    /// The model kind these parameters are for.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            Self::Mlp(_) => ModelKind::Mlp,
+            Self::Perceptron(_) => ModelKind::Perceptron,
+            Self::Rbm(_) => ModelKind::Rbm,
+        }
+    }
+}
+
+/// The MLP's hyperparameters as (name, value) pairs for the report.
 pub fn hyperparameters(p: &MlpValidParams) -> Vec<(String, String)> {
     let rows: [(&str, String); 12] = [
         ("hidden_layer_sizes", format!("{:?}", p.get_hidden_layer_sizes())),
@@ -392,6 +633,44 @@ pub fn hyperparameters(p: &MlpValidParams) -> Vec<(String, String)> {
         ("tol", p.get_tol().to_string()),
         ("early_stopping", p.get_early_stopping().to_string()),
         ("n_iter_no_change", p.get_n_iter_no_change().to_string()),
+    ];
+    rows.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// The perceptron's hyperparameters as (name, value) pairs for the report.
+pub fn perceptron_hyperparameters(p: &PerceptronValidParams<String>) -> Vec<(String, String)> {
+    let class_weight = match p.get_class_weight() {
+        ClassWeight::Uniform => "None".to_owned(),
+        ClassWeight::Balanced => "balanced".to_owned(),
+        ClassWeight::PerClass(weights) => {
+            weights.iter().map(|(label, w)| format!("{label}: {w}")).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let rows: [(&str, String); 12] = [
+        ("penalty", p.get_penalty().to_string()),
+        ("alpha", p.get_alpha().to_string()),
+        ("l1_ratio", p.get_l1_ratio().to_string()),
+        ("fit_intercept", p.get_fit_intercept().to_string()),
+        ("eta0", p.get_eta0().to_string()),
+        ("max_iter", p.get_max_iter().to_string()),
+        ("tol", p.get_tol().map_or("None".to_owned(), |t| t.to_string())),
+        ("shuffle", p.get_shuffle().to_string()),
+        ("random_state", p.get_random_state().map_or("None".to_owned(), |s| s.to_string())),
+        ("early_stopping", p.get_early_stopping().to_string()),
+        ("n_iter_no_change", p.get_n_iter_no_change().to_string()),
+        ("class_weight", class_weight),
+    ];
+    rows.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// The RBM's hyperparameters as (name, value) pairs for the report.
+pub fn rbm_hyperparameters(p: &RbmValidParams) -> Vec<(String, String)> {
+    let rows: [(&str, String); 5] = [
+        ("n_components", p.get_n_components().to_string()),
+        ("learning_rate", p.get_learning_rate().to_string()),
+        ("batch_size", p.get_batch_size().to_string()),
+        ("n_iter", p.get_n_iter().to_string()),
+        ("random_state", p.get_random_state().map_or("None".to_owned(), |s| s.to_string())),
     ];
     rows.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }

@@ -13,6 +13,11 @@
 //!   gives its share of both sets (`_approximate_mode`, with random tie-breaking), each class
 //!   is permuted, and both sets are permuted once more.
 //!
+//! [`stratified_split_indices`] is that stratified split for any number of classes, given each
+//! sample's class index: the perceptron's early stopping draws its validation set with it
+//! (scikit-learn's `StratifiedShuffleSplit` on the ±1 targets of a binary problem, on the labels
+//! of a multiclass one).
+//!
 //! The errors carry scikit-learn's `ValueError` messages verbatim, after a short prefix that
 //! names the input, so that a message matched by scikit-learn's tests still matches.
 
@@ -82,7 +87,9 @@ pub fn train_test_split_indices(
                     found: key.len(),
                 });
             }
-            stratified_split(key, n_train, n_test, rng)
+            // The classes sorted by their names, as scikit-learn sorts the key: "False" < "True".
+            let class_of: Vec<usize> = key.iter().map(|&v| usize::from(v)).collect();
+            stratified_split(&class_of, &["'False'".to_owned(), "'True'".to_owned()], n_train, n_test, rng)
         }
     }
 }
@@ -119,19 +126,66 @@ fn split_sizes(n_samples: usize, test_fraction: f64) -> Result<(usize, usize)> {
     Ok((n_train, n_samples - n_train))
 }
 
-/// scikit-learn's `StratifiedShuffleSplit._iter_indices`, first split, for a bool key.
-fn stratified_split(key: &[bool], n_train: usize, n_test: usize, rng: &mut RandomState) -> Result<TrainTestSplit> {
-    // The classes present, sorted by their names: "False" < "True".
-    let mut classes: Vec<(&str, Vec<usize>)> = Vec::with_capacity(2);
-    for (value, name) in [(false, "False"), (true, "True")] {
-        let members: Vec<usize> = (0..key.len()).filter(|&i| key[i] == value).collect();
-        if !members.is_empty() {
-            classes.push((name, members));
-        }
+/// Splits `0..class_of.len()` as scikit-learn's `StratifiedShuffleSplit(test_size=test_fraction,
+/// random_state=rng)` draws its first split: each class gives its share of both sets, about
+/// proportional to its size.
+///
+/// `class_of[i]` is the index of sample `i`'s class among `class_names`, which lists the classes
+/// in the order scikit-learn sorts them (`np.unique` of the stratification key); the order
+/// decides the draws, so it must be scikit-learn's. Classes without a sample are skipped, as
+/// `np.unique` would not see them. `class_names[k]` is how the messages write class `k`.
+///
+/// # Errors
+///
+/// Those of [`train_test_split_indices`] for the sizes, and for the key (named `stratify`): a
+/// class with a single sample, fewer training or test samples than classes, or a class index
+/// out of range. All are checked before anything is drawn, so `rng` is untouched on error.
+///
+/// ```
+/// use neurona::data::split::stratified_split_indices;
+/// use neurona::rng::RandomState;
+///
+/// let class_of: Vec<usize> = (0..30).map(|i| i % 3).collect();
+/// let names = ["a", "b", "c"].map(String::from);
+/// let split = stratified_split_indices(&class_of, &names, 0.2, &mut RandomState::new(0)).unwrap();
+/// for k in 0..3 {
+///     assert_eq!(split.test.iter().filter(|&&i| class_of[i] == k).count(), 2);
+/// }
+/// ```
+pub fn stratified_split_indices(
+    class_of: &[usize],
+    class_names: &[String],
+    test_fraction: f64,
+    rng: &mut RandomState,
+) -> Result<TrainTestSplit> {
+    let (n_train, n_test) = split_sizes(class_of.len(), test_fraction)?;
+    stratified_split(class_of, class_names, n_train, n_test, rng)
+}
+
+/// scikit-learn's `StratifiedShuffleSplit._iter_indices`, first split, for sizes already checked.
+fn stratified_split(
+    class_of: &[usize],
+    class_names: &[String],
+    n_train: usize,
+    n_test: usize,
+    rng: &mut RandomState,
+) -> Result<TrainTestSplit> {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); class_names.len()];
+    for (i, &k) in class_of.iter().enumerate() {
+        let Some(class) = members.get_mut(k) else {
+            return Err(NeuronaError::input(
+                "stratify",
+                format!("has class index {k} at sample {i}, but there are {} classes", class_names.len()),
+            ));
+        };
+        class.push(i);
     }
+    // The classes present, in the caller's (scikit-learn's sorted) order.
+    let classes: Vec<(&str, Vec<usize>)> =
+        class_names.iter().map(String::as_str).zip(members).filter(|(_, m)| !m.is_empty()).collect();
 
     let too_few: Vec<String> =
-        classes.iter().filter(|(_, m)| m.len() < 2).map(|(name, _)| format!("'{name}'")).collect();
+        classes.iter().filter(|(_, m)| m.len() < 2).map(|(name, _)| (*name).to_owned()).collect();
     if !too_few.is_empty() {
         return Err(NeuronaError::input(
             "stratify",
@@ -265,6 +319,27 @@ mod tests {
         for (x, expected) in cases {
             assert_eq!(python_float_repr(x), expected);
         }
+    }
+
+    #[test]
+    fn the_bool_key_is_the_two_class_index_key() {
+        let key: Vec<bool> = (0..41).map(|i| i % 3 == 0).collect();
+        let class_of: Vec<usize> = key.iter().map(|&v| usize::from(v)).collect();
+        let names = ["'False'".to_owned(), "'True'".to_owned()];
+        let (mut a, mut b) = (RandomState::new(5), RandomState::new(5));
+        let by_bool = train_test_split_indices(41, 0.3, Some(&key), &mut a).unwrap();
+        assert_eq!(stratified_split_indices(&class_of, &names, 0.3, &mut b).unwrap(), by_bool);
+        assert_eq!(a, b, "the same draws");
+    }
+
+    #[test]
+    fn class_indices_out_of_range_and_absent_classes() {
+        let names = ["a", "b", "c"].map(String::from);
+        let err = stratified_split_indices(&[0, 0, 3, 1], &names, 0.5, &mut RandomState::new(0)).unwrap_err();
+        assert_eq!(err.to_string(), "stratify has class index 3 at sample 2, but there are 3 classes");
+        // Class "b" has no sample: it is skipped, and "c" alone is too small.
+        let err = stratified_split_indices(&[0, 0, 2], &names, 0.5, &mut RandomState::new(0)).unwrap_err();
+        assert!(err.to_string().ends_with("Classes with too few members are: [c]"), "{err}");
     }
 
     #[test]

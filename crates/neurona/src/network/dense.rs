@@ -1,16 +1,35 @@
 //! The dense (fully connected) layer as a forward/backward pair.
+//!
+//! [`dense_forward`] and [`dense_backward`] are the plain pair (the product, the bias, the
+//! gradients); the network runs [`dense_activation_forward`] and [`dense_activation_backward`],
+//! which fold the activation and its derivative into the passes over the layer's output that
+//! the bias needs anyway, and are tested against the plain pair followed by
+//! [`Activation::forward`] and [`Activation::backward`]: same operations in the same order,
+//! so the same bits.
 
+use crate::activation::Activation;
 use crate::float::Float;
 use crate::linalg::{MatRef, matmul};
 
 /// `out: (n, fan_out) = input: (n, fan_in) · weight: (fan_in, fan_out) + bias: (fan_out,)`.
 pub fn dense_forward<F: Float>(out: &mut [F], input: &[F], weight: &[F], bias: &[F], n: usize) {
+    dense_activation_forward(out, input, weight, bias, n, Activation::Identity);
+}
+
+/// `out: (n, fan_out) = f(input: (n, fan_in) · weight: (fan_in, fan_out) + bias: (fan_out,))`:
+/// the bias and the activation `f` in one pass over the product.
+pub fn dense_activation_forward<F: Float>(
+    out: &mut [F],
+    input: &[F],
+    weight: &[F],
+    bias: &[F],
+    n: usize,
+    activation: Activation,
+) {
     let fan_out = bias.len();
     let fan_in = weight.len() / fan_out.max(1);
     matmul(out, MatRef::row_major(input, n, fan_in), MatRef::row_major(weight, fan_in, fan_out), false);
-    for row in out[..n * fan_out].chunks_exact_mut(fan_out) {
-        row.iter_mut().zip(bias).for_each(|(o, &b)| *o += b);
-    }
+    activation.forward_with_bias(&mut out[..n * fan_out], bias);
 }
 
 /// Gradients of a dense layer for `n` rows:
@@ -27,15 +46,52 @@ pub fn dense_backward<F: Float>(
     weight: &[F],
     n: usize,
 ) {
-    let fan_out = d_bias.len();
+    let d_output = &d_output[..n * d_bias.len()];
+    column_sums(d_bias, d_output);
+    dense_activation_backward(d_input.map(|d| (d, None)), d_weight, d_output, input, weight, n, Activation::Identity);
+}
+
+/// The backward pass of a dense layer whose `input: (n, fan_in)` is the output of `activation`,
+/// given `d_output: (n, fan_out)` (exactly `n` rows; its column sums, the layer's bias gradient,
+/// come from elsewhere):
+/// `d_weight: (fan_in, fan_out) = input^T · d_output` and, when asked for,
+/// `d_input: (n, fan_in) = (d_output · weight^T) ⊙ activation'(input)`, the delta of the layer
+/// below, with its own column sums (that layer's raw bias gradient, `(fan_in,)`) written in the
+/// same pass as the derivative.
+///
+/// The raw sums: the caller scales them (by the sample-weight sum) and adds the L2 term.
+#[allow(clippy::type_complexity)]
+pub fn dense_activation_backward<F: Float>(
+    d_input: Option<(&mut [F], Option<&mut [F]>)>,
+    d_weight: &mut [F],
+    d_output: &[F],
+    input: &[F],
+    weight: &[F],
+    n: usize,
+    activation: Activation,
+) {
+    if n == 0 {
+        d_weight.fill(F::zero());
+        return;
+    }
+    let fan_out = d_output.len() / n;
     let fan_in = d_weight.len() / fan_out.max(1);
     let d_output_mat = MatRef::row_major(d_output, n, fan_out);
     matmul(d_weight, MatRef::row_major(input, n, fan_in).t(), d_output_mat, false);
-    d_bias.fill(F::zero());
-    for row in d_output[..n * fan_out].chunks_exact(fan_out) {
-        d_bias.iter_mut().zip(row).for_each(|(b, &d)| *b += d);
-    }
-    if let Some(d_input) = d_input {
+    if let Some((d_input, d_bias_below)) = d_input {
+        let d_input = &mut d_input[..n * fan_in];
         matmul(d_input, d_output_mat, MatRef::row_major(weight, fan_in, fan_out).t(), false);
+        match d_bias_below {
+            Some(sums) => activation.backward_with_column_sums(d_input, &input[..n * fan_in], sums),
+            None => activation.backward(d_input, &input[..n * fan_in]),
+        }
+    }
+}
+
+/// `sums: (cols,)` = the column sums of `rows: (n, cols)`, row-major, adding the rows in order.
+pub fn column_sums<F: Float>(sums: &mut [F], rows: &[F]) {
+    sums.fill(F::zero());
+    for row in rows.chunks_exact(sums.len().max(1)) {
+        sums.iter_mut().zip(row).for_each(|(s, &d)| *s += d);
     }
 }

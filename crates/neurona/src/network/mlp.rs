@@ -11,12 +11,14 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::activation::Activation;
 use crate::float::Float;
+use crate::linalg::{max_threads, sum_of_squares, with_max_threads};
 use crate::loss::OutputHead;
-use crate::network::dense::{dense_backward, dense_forward};
-use crate::network::{Layout, Workspace};
+use crate::network::dense::{column_sums, dense_activation_backward, dense_activation_forward};
+use crate::network::{Layout, PredictScratch, Workspace};
 
-/// Rows per block when predicting: large enough for efficient products, small enough that the
-/// buffers stay in cache-friendly sizes whatever the number of rows.
+/// Rows per block when predicting: memory stays bounded whatever the number of rows, and each
+/// thread takes whole blocks. Timed on 60,000 rows of a 784-256-128-10 network (`examples/bench.rs
+/// train --predict`): see BENCHMARKS.md.
 const PREDICT_BLOCK_ROWS: usize = 512;
 
 /// A network's shape and non-linearities (its parameters live in a separate flat buffer).
@@ -65,26 +67,23 @@ impl Mlp {
         for l in 0..=last {
             let (done, rest) = workspace.activations.split_at_mut(l);
             let layer_input = if l == 0 { input } else { &done[l - 1][..] };
-            let out = &mut rest[0];
             let fan_out = self.layout.fans(l).1;
-            dense_forward(
-                out,
-                layer_input,
-                &params[self.layout.coef_range(l)],
-                &params[self.layout.intercept_range(l)],
-                n,
-            );
-            let z = &mut out[..n * fan_out];
+            let out = &mut rest[0][..n * fan_out];
+            let activation = if l == last { Activation::Identity } else { self.hidden };
+            let (weight, bias) = (&params[self.layout.coef_range(l)], &params[self.layout.intercept_range(l)]);
+            dense_activation_forward(out, layer_input, weight, bias, n, activation);
             if l == last {
-                self.head.forward(z, fan_out);
-            } else {
-                self.hidden.forward(z);
+                self.head.forward(out, fan_out);
             }
         }
     }
 
     /// Loss of the batch `input: (n, n_features)`, `y: (n, n_outputs)` and its gradient with
     /// respect to every parameter, written into `grad` (same layout as `params`).
+    ///
+    /// Each layer's backward pass applies the derivative of the hidden activation to the delta
+    /// it hands down and sums that delta's columns (the lower layer's bias gradient) in the same
+    /// pass (see [`dense_activation_backward`]).
     #[allow(clippy::too_many_arguments)]
     pub fn loss_and_gradient<F: Float>(
         &self,
@@ -97,9 +96,10 @@ impl Mlp {
         workspace: &mut Workspace<F>,
         grad: &mut [F],
     ) -> f64 {
+        assert!(workspace.has_deltas(), "loss_and_gradient needs a workspace made by Workspace::new");
         self.forward(params, input, n, workspace);
         let n_outputs = self.n_outputs();
-        let weights = &params[..self.layout.n_coefs()];
+        let n_coefs = self.layout.n_coefs();
         let (sw_sum, sw_sum_f64) = match sample_weight {
             Some(sw) => {
                 let sum = sw[..n].iter().fold(F::zero(), |acc, &w| acc + w);
@@ -107,71 +107,150 @@ impl Mlp {
             }
             None => (F::from_usize(n), n as f64),
         };
-        let penalty: f64 = weights.iter().map(|&w| w.as_f64() * w.as_f64()).sum();
+        let penalty = sum_of_squares(&params[..n_coefs]);
         let data_loss = self.head.loss(&y[..n * n_outputs], workspace.output(n, n_outputs), n_outputs, sample_weight);
         let loss = data_loss + 0.5 * alpha * penalty / sw_sum_f64;
 
         let last = self.layout.n_weight_layers() - 1;
+        let (grad_coefs, grad_intercepts) = grad.split_at_mut(n_coefs);
+        let bias_range = |l: usize| {
+            let range = self.layout.intercept_range(l);
+            range.start - n_coefs..range.end - n_coefs
+        };
         {
             let output = &workspace.activations[last][..n * n_outputs];
             let delta = &mut workspace.deltas[last][..n * n_outputs];
             self.head.output_delta(delta, output, &y[..n * n_outputs], n_outputs, sample_weight);
+            column_sums(&mut grad_intercepts[bias_range(last)], delta);
         }
         let alpha = F::from_f64(alpha);
         for l in (0..=last).rev() {
             let (fan_in, fan_out) = self.layout.fans(l);
             let (lower, upper) = workspace.deltas.split_at_mut(l);
             let d_output = &upper[0][..n * fan_out];
-            let d_input = if l > 0 { Some(&mut lower[l - 1][..n * fan_in]) } else { None };
+            let (biases_below, biases_here) = grad_intercepts.split_at_mut(bias_range(l).start);
+            let d_input = if l > 0 {
+                Some((&mut lower[l - 1][..n * fan_in], Some(&mut biases_below[bias_range(l - 1)])))
+            } else {
+                None
+            };
             let layer_input = if l == 0 { input } else { &workspace.activations[l - 1][..] };
             let coef_range = self.layout.coef_range(l);
-            let (grad_coefs, grad_rest) = grad.split_at_mut(self.layout.n_coefs());
-            let intercept_range = self.layout.intercept_range(l);
-            let d_bias = &mut grad_rest
-                [intercept_range.start - self.layout.n_coefs()..intercept_range.end - self.layout.n_coefs()];
             let d_weight = &mut grad_coefs[coef_range.clone()];
             let weight = &params[coef_range];
-            dense_backward(d_input, d_weight, d_bias, d_output, &layer_input[..n * fan_in], weight, n);
+            dense_activation_backward(d_input, d_weight, d_output, &layer_input[..n * fan_in], weight, n, self.hidden);
             // Same operation order as scikit-learn: (Aᵀδ + αW) / S.
             d_weight.iter_mut().zip(weight).for_each(|(g, &w)| *g = (*g + alpha * w) / sw_sum);
-            d_bias.iter_mut().for_each(|g| *g /= sw_sum);
-            if l > 0 {
-                self.hidden.backward(&mut lower[l - 1][..n * fan_in], &workspace.activations[l - 1][..n * fan_in]);
-            }
+            biases_here[..fan_out].iter_mut().for_each(|g| *g /= sw_sum);
         }
         loss
     }
 
-    /// The network output for every row of `x: (n_samples, n_features)`, computed in blocks so
-    /// that memory stays bounded whatever the number of rows.
-    pub fn predict<F: Float>(&self, params: &[F], x: ArrayView2<'_, F>) -> Array2<F> {
+    /// The network output for the rows of `x: (n_samples, n_features)` written into `out:
+    /// (n_samples, n_outputs)` row-major, on the calling thread, with buffers from `scratch`:
+    /// the fast path for one row or a few, which allocates nothing once `scratch` has served a
+    /// batch as large (and the products of so few rows are too small to share among threads).
+    ///
+    /// # Panics
+    /// If `out` holds fewer than `n_samples · n_outputs` values (a bug in the caller).
+    pub fn predict_into<F: Float>(
+        &self,
+        params: &[F],
+        x: ArrayView2<'_, F>,
+        out: &mut [F],
+        scratch: &mut PredictScratch<F>,
+    ) {
         let n_outputs = self.n_outputs();
         let n_samples = x.nrows();
+        assert!(out.len() >= n_samples * n_outputs, "output buffer too small for the predictions");
+        if n_samples == 0 {
+            return;
+        }
+        let block = PREDICT_BLOCK_ROWS.min(n_samples);
+        let mut gathered = std::mem::take(&mut scratch.gathered);
+        let workspace = scratch.workspace(&self.layout, block);
+        for (b, out_block) in out[..n_samples * n_outputs].chunks_mut(block * n_outputs).enumerate() {
+            let n = out_block.len() / n_outputs;
+            let input = block_rows(x, None, b * block, n, &mut gathered);
+            self.forward(params, input, n, workspace);
+            out_block.copy_from_slice(workspace.output(n, n_outputs));
+        }
+        scratch.gathered = gathered;
+    }
+
+    /// The network output for every row of `x: (n_samples, n_features)`, computed in blocks so
+    /// that memory stays bounded whatever the number of rows; the blocks are shared among up to
+    /// [`max_threads`] threads, each with its own buffers (a row's output never depends on the
+    /// other rows, so neither on the threads).
+    pub fn predict<F: Float>(&self, params: &[F], x: ArrayView2<'_, F>) -> Array2<F> {
+        self.predict_rows(params, x, None)
+    }
+
+    /// The network output for the rows `rows` of `x` (all of them when `None`), in that order:
+    /// [`predict`](Self::predict) without copying the rows out first.
+    pub fn predict_rows<F: Float>(&self, params: &[F], x: ArrayView2<'_, F>, rows: Option<&[usize]>) -> Array2<F> {
+        let n_outputs = self.n_outputs();
+        let n_samples = rows.map_or(x.nrows(), <[usize]>::len);
         let mut out = Array2::zeros((n_samples, n_outputs));
         if n_samples == 0 {
             return out;
         }
         let block = PREDICT_BLOCK_ROWS.min(n_samples);
-        let mut workspace = Workspace::new(&self.layout, block);
-        let contiguous = x.as_slice();
-        let mut gathered = if contiguous.is_some() { Vec::new() } else { vec![F::zero(); block * x.ncols()] };
+        let n_blocks = n_samples.div_ceil(block);
+        let threads = max_threads().min(n_blocks);
         let out_slice = out.as_slice_mut().expect("a fresh array is contiguous");
-        for start in (0..n_samples).step_by(block) {
-            let rows = block.min(n_samples - start);
-            let input: &[F] = match contiguous {
-                Some(all) => &all[start * x.ncols()..(start + rows) * x.ncols()],
-                None => {
-                    for (dst, src) in
-                        gathered.chunks_exact_mut(x.ncols()).zip(x.rows().into_iter().skip(start).take(rows))
-                    {
-                        dst.iter_mut().zip(src.iter()).for_each(|(d, &s)| *d = s);
-                    }
-                    &gathered[..rows * x.ncols()]
-                }
-            };
-            self.forward(params, input, rows, &mut workspace);
-            out_slice[start * n_outputs..(start + rows) * n_outputs].copy_from_slice(workspace.output(rows, n_outputs));
+        let run = |first_block: usize, out_run: &mut [F]| {
+            let mut workspace = Workspace::for_prediction(&self.layout, block);
+            let mut gathered = Vec::new();
+            for (b, out_block) in out_run.chunks_mut(block * n_outputs).enumerate() {
+                let n = out_block.len() / n_outputs;
+                let input = block_rows(x, rows, (first_block + b) * block, n, &mut gathered);
+                self.forward(params, input, n, &mut workspace);
+                out_block.copy_from_slice(workspace.output(n, n_outputs));
+            }
+        };
+        if threads <= 1 {
+            run(0, out_slice);
+            return out;
         }
+        // Each thread takes a contiguous run of whole blocks: the block boundaries, and with them
+        // every product's shape and summation order, are the same whatever the number of threads.
+        let blocks_per_thread = n_blocks.div_ceil(threads);
+        rayon::scope(|scope| {
+            for (t, out_run) in out_slice.chunks_mut(blocks_per_thread * block * n_outputs).enumerate() {
+                let run = &run;
+                // The threads already share the blocks: each one's products stay on it.
+                scope.spawn(move |_| {
+                    with_max_threads(Some(1), || run(t * blocks_per_thread, out_run)).expect("1 is a valid cap")
+                });
+            }
+        });
         out
     }
+}
+
+/// Rows `start..start + n` of `x` (or of its rows `rows`) as one contiguous row-major slice: a
+/// view into `x` when they already are one, else gathered into `buffer`.
+fn block_rows<'a, F: Float>(
+    x: ArrayView2<'a, F>,
+    rows: Option<&[usize]>,
+    start: usize,
+    n: usize,
+    buffer: &'a mut Vec<F>,
+) -> &'a [F] {
+    let p = x.ncols();
+    if rows.is_none()
+        && let Some(all) = x.to_slice()
+    {
+        return &all[start * p..(start + n) * p];
+    }
+    buffer.resize(n * p, F::zero());
+    for (i, dst) in buffer.chunks_exact_mut(p.max(1)).take(n).enumerate() {
+        let row = x.row(rows.map_or(start + i, |r| r[start + i]));
+        match row.to_slice() {
+            Some(src) => dst.copy_from_slice(src),
+            None => dst.iter_mut().zip(row.iter()).for_each(|(d, &s)| *d = s),
+        }
+    }
+    &buffer[..n * p]
 }

@@ -8,4 +8,4 @@ pub mod workspace;
 
 pub use mlp::Mlp;
 pub use params::Layout;
-pub use workspace::Workspace;
+pub use workspace::{PredictScratch, Workspace};

@@ -1,4 +1,5 @@
-//! Buffers allocated once per fit, so that the minibatch loop allocates nothing.
+//! Buffers allocated once per fit (or once per prediction run), so that the minibatch loop
+//! allocates nothing.
 
 use crate::float::Float;
 use crate::network::Layout;
@@ -14,7 +15,8 @@ pub struct Workspace<F> {
 }
 
 impl<F: Float> Workspace<F> {
-    /// Buffers for batches of at most `capacity` rows of a network with this layout.
+    /// Buffers for training on batches of at most `capacity` rows of a network with this
+    /// layout: activations and deltas, `2 · capacity · (Σ units of the non-input layers)` values.
     pub fn new(layout: &Layout, capacity: usize) -> Self {
         let units = &layout.layer_units()[1..];
         Self {
@@ -22,6 +24,23 @@ impl<F: Float> Workspace<F> {
             deltas: units.iter().map(|&u| vec![F::zero(); u * capacity]).collect(),
             capacity,
         }
+    }
+
+    /// Buffers for forward passes only (prediction) on at most `capacity` rows: the
+    /// activations, without the deltas a backward pass needs. Reused across calls, they make a
+    /// prediction allocate nothing but its output.
+    pub fn for_prediction(layout: &Layout, capacity: usize) -> Self {
+        let units = &layout.layer_units()[1..];
+        Self {
+            activations: units.iter().map(|&u| vec![F::zero(); u * capacity]).collect(),
+            deltas: Vec::new(),
+            capacity,
+        }
+    }
+
+    /// Whether these buffers can hold a backward pass (made by [`Workspace::new`]).
+    pub fn has_deltas(&self) -> bool {
+        !self.deltas.is_empty()
     }
 
     /// The largest batch these buffers hold.
@@ -34,5 +53,32 @@ impl<F: Float> Workspace<F> {
     pub fn output(&self, rows: usize, n_outputs: usize) -> &[F] {
         let last = self.activations.last().expect("a network has an output layer");
         &last[..rows * n_outputs]
+    }
+}
+
+/// Reusable buffers for predictions with [`Mlp::predict_into`](crate::network::Mlp::predict_into)
+/// (and `MlpState::predict_into`): the first call sizes them, later calls on batches no larger
+/// (and the same network) allocate nothing at all.
+#[derive(Debug, Clone, Default)]
+pub struct PredictScratch<F> {
+    /// The units of the network the buffers were made for, and the buffers.
+    workspace: Option<(Vec<usize>, Workspace<F>)>,
+    /// Rows of a non-contiguous input, gathered into one slice.
+    pub(crate) gathered: Vec<F>,
+}
+
+impl<F: Float> PredictScratch<F> {
+    /// Empty buffers (sized by the first prediction).
+    pub fn new() -> Self {
+        Self { workspace: None, gathered: Vec::new() }
+    }
+
+    /// Buffers for `rows` rows of a network with `layout`, reused when large enough.
+    pub(crate) fn workspace(&mut self, layout: &Layout, rows: usize) -> &mut Workspace<F> {
+        let fits = matches!(&self.workspace, Some((units, ws)) if units == layout.layer_units() && ws.capacity() >= rows);
+        if !fits {
+            self.workspace = Some((layout.layer_units().to_vec(), Workspace::for_prediction(layout, rows)));
+        }
+        &mut self.workspace.as_mut().expect("made above").1
     }
 }

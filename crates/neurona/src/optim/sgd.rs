@@ -9,6 +9,8 @@
 //! ```
 
 use crate::float::Float;
+use crate::linalg::max_threads;
+use crate::optim::adam::PARALLEL_MIN_PARAMS;
 use crate::optim::schedule::LearningRate;
 
 /// What the optimizer decides when the no-improvement rule fires.
@@ -91,10 +93,25 @@ impl<F: Float> Sgd<F> {
     pub fn update(&mut self, params: &mut [F], grad: &[F]) {
         let momentum = F::from_f64(self.momentum);
         let rate = F::from_f64(self.learning_rate);
-        for ((p, v), &g) in params.iter_mut().zip(&mut self.velocities).zip(grad) {
-            *v = momentum * *v - rate * g;
-            *p += if self.nesterov { momentum * *v - rate * g } else { *v };
+        let nesterov = self.nesterov;
+        let update = |params: &mut [F], velocities: &mut [F], grad: &[F]| {
+            for ((p, v), &g) in params.iter_mut().zip(velocities).zip(grad) {
+                *v = momentum * *v - rate * g;
+                *p += if nesterov { momentum * *v - rate * g } else { *v };
+            }
+        };
+        let n = params.len();
+        if n < PARALLEL_MIN_PARAMS || max_threads() < 2 {
+            update(params, &mut self.velocities, grad);
+            return;
         }
+        // Each parameter's update reads only its own gradient and velocity: two halves on two
+        // threads give the same bits as one loop.
+        let half = n / 2;
+        let (p_lo, p_hi) = params.split_at_mut(half);
+        let (v_lo, v_hi) = self.velocities.split_at_mut(half);
+        let (g_lo, g_hi) = grad.split_at(half);
+        rayon::join(|| update(p_lo, v_lo, g_lo), || update(p_hi, v_hi, g_hi));
     }
 
     /// End of an epoch: the `invscaling` schedule sets `η = η₀ / (t + 1)^power_t`, where `t` counts

@@ -1,6 +1,6 @@
 //! `MlpClassifier`: binary, multiclass and multi-label classification.
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
 use crate::data::labels::{Label, LabelBinarizer, TargetKind, unique_sorted};
 use crate::data::validate::{check_features, check_length, check_sample_weight};
@@ -216,6 +216,17 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
 
     /// One epoch over a multi-label batch (see [`partial_fit`](Self::partial_fit)).
     pub fn partial_fit_multilabel(&mut self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>) -> Result<&FitReport> {
+        self.partial_fit_multilabel_with(x, y, FitOptions::default())
+    }
+
+    /// [`partial_fit_multilabel`](Self::partial_fit_multilabel) with sample weights, a random
+    /// stream or a callback.
+    pub fn partial_fit_multilabel_with(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        y: ArrayView2<'_, bool>,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
         self.check_partial_fit_solver()?;
         check_features(x, NAME)?;
         let targets = self.multilabel_targets(x, y, true)?;
@@ -225,7 +236,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
                 "must be one label per sample to continue this classifier's training",
             ));
         }
-        self.train(x, targets, Targets::Multilabel(y.ncols()), true, FitOptions::default())
+        self.train(x, targets, Targets::Multilabel(y.ncols()), true, options)
     }
 
     /// Predicted labels, one per row of `x`.
@@ -300,6 +311,49 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         let predicted = self.predict_multilabel(x)?;
         let rows = predicted.axis_iter(Axis(0)).zip(y.axis_iter(Axis(0)));
         Ok(weighted_fraction::<F>(rows.map(|(p, t)| p == t), None))
+    }
+
+    /// A classifier for `classes` that has not trained yet, holding the given weights instead
+    /// of drawn ones: `partial_fit` and a warm-start `fit` continue from them (scikit-learn
+    /// lets `coefs_` and `intercepts_` be assigned before those calls).
+    pub fn with_weights(
+        params: MlpValidParams,
+        classes: &[L],
+        coefs: &[ArrayView2<'_, F>],
+        intercepts: &[ArrayView1<'_, F>],
+    ) -> Result<Self> {
+        let binarizer = LabelBinarizer::new(classes);
+        let head =
+            if binarizer.kind() == TargetKind::Multiclass { OutputHead::LogLoss } else { OutputHead::BinaryLogLoss };
+        let state = algorithm::state_from_weights(&params, head, binarizer.n_outputs(), coefs, intercepts)?;
+        Ok(Self { params, state: Some(state), targets: Some(Targets::Labels(binarizer)) })
+    }
+
+    /// Replaces the weights of a fitted classifier (same shapes, finite values).
+    pub fn set_weights(&mut self, coefs: &[ArrayView2<'_, F>], intercepts: &[ArrayView1<'_, F>]) -> Result<()> {
+        self.state.as_mut().ok_or(NeuronaError::NotFitted { estimator: NAME })?.set_weights(coefs, intercepts)
+    }
+
+    /// The same classifier with every class label replaced by `relabel(label)` (e.g. by its
+    /// index among the classes, or back), keeping the weights and the whole training state.
+    /// The new labels must sort in the same order as the old ones, since the network's outputs
+    /// follow the classes' order; otherwise [`NeuronaError::InvalidInput`] for `classes`.
+    pub fn map_labels<M: Label>(self, relabel: impl FnMut(&L) -> M) -> Result<MlpClassifier<F, M>> {
+        let targets = match self.targets {
+            Some(Targets::Labels(binarizer)) => {
+                let classes: Vec<M> = binarizer.classes().iter().map(relabel).collect();
+                if !classes.windows(2).all(|pair| pair[0] < pair[1]) {
+                    return Err(NeuronaError::input(
+                        "classes",
+                        format!("must be relabelled in the same sorted order, got {classes:?}"),
+                    ));
+                }
+                Some(Targets::Labels(LabelBinarizer::new(&classes)))
+            }
+            Some(Targets::Multilabel(n)) => Some(Targets::Multilabel(n)),
+            None => None,
+        };
+        Ok(MlpClassifier { params: self.params, state: self.state, targets })
     }
 
     fn check_partial_fit_solver(&self) -> Result<()> {

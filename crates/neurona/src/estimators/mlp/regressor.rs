@@ -1,6 +1,6 @@
 //! `MlpRegressor`: one or many continuous outputs.
 
-use ndarray::{Array2, ArrayView, ArrayView2, Dimension, Ix2};
+use ndarray::{Array2, ArrayView, ArrayView1, ArrayView2, Dimension, Ix2};
 
 use crate::data::validate::{check_features, check_finite, check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
@@ -55,6 +55,28 @@ impl<F: Float> MlpRegressor<F> {
     /// An unfitted regressor with these hyperparameters.
     pub fn new(params: MlpValidParams) -> Self {
         Self { params, state: None }
+    }
+
+    /// A regressor with `n_outputs` targets that has not trained yet, holding the given weights
+    /// instead of drawn ones (see
+    /// [`MlpClassifier::with_weights`](super::MlpClassifier::with_weights)).
+    pub fn with_weights(
+        params: MlpValidParams,
+        coefs: &[ArrayView2<'_, F>],
+        intercepts: &[ArrayView1<'_, F>],
+    ) -> Result<Self> {
+        let head = match params.loss {
+            RegressionLoss::SquaredError => OutputHead::SquaredError,
+            RegressionLoss::Poisson => OutputHead::Poisson,
+        };
+        let n_outputs = coefs.last().map_or(0, |c| c.ncols());
+        let state = algorithm::state_from_weights(&params, head, n_outputs, coefs, intercepts)?;
+        Ok(Self { params, state: Some(state) })
+    }
+
+    /// Replaces the weights of a fitted regressor (same shapes, finite values).
+    pub fn set_weights(&mut self, coefs: &[ArrayView2<'_, F>], intercepts: &[ArrayView1<'_, F>]) -> Result<()> {
+        self.state.as_mut().ok_or(NeuronaError::NotFitted { estimator: NAME })?.set_weights(coefs, intercepts)
     }
 
     /// The hyperparameters.

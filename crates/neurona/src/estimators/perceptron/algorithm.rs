@@ -9,6 +9,7 @@
 use std::time::Instant;
 
 use crate::data::labels::Label;
+use crate::data::split::stratified_split_indices;
 use crate::error::{NeuronaError, Result};
 use crate::estimators::perceptron::hyperparams::{ClassWeight, Penalty, PerceptronParams};
 use crate::estimators::perceptron::seq_rng::shuffle_with_seed;
@@ -531,119 +532,38 @@ pub(crate) fn expanded_class_weight<L: Label>(
 }
 
 /// scikit-learn's `StratifiedShuffleSplit(test_size=fraction, random_state=rng)`, first split, as
-/// a validation mask. `class_of[i]` is the index of sample `i`'s class in sorted order (classes
-/// absent from the data are skipped, as `np.unique` would not see them); `name` formats a class
-/// for the messages. The errors are scikit-learn's, after a prefix naming the input.
+/// a validation mask. `class_of[i]` is the index of sample `i`'s class in sorted order and
+/// `class_names` writes each class for the messages (see [`stratified_split_indices`]). The
+/// split's errors name `validation_fraction` and `y`, the inputs a perceptron user controls.
 pub(crate) fn stratified_validation_set<F: Float>(
     class_of: &[usize],
-    n_classes: usize,
+    class_names: &[String],
     fraction: f64,
     sample_weight: &[F],
-    name: impl Fn(usize) -> String,
     rng: &mut RandomState,
 ) -> Result<ValidationSet<F>> {
-    let n_samples = class_of.len();
-    // `ceil` of the rounded product, as in Python; below n_samples + 1, so the cast is safe.
-    let n_test = (fraction * n_samples as f64).ceil() as usize;
-    let n_train = n_samples.saturating_sub(n_test);
-    if n_train == 0 {
-        return Err(NeuronaError::parameter(
-            "validation_fraction",
-            format!("small enough to leave training samples among {n_samples}"),
-            format!(
-                "{fraction} (With n_samples={n_samples}, test_size={fraction:?} and train_size=None, the resulting \
-                 train set will be empty. Adjust any of the aforementioned parameters.)"
-            ),
-        ));
-    }
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
-    for (i, &k) in class_of.iter().enumerate() {
-        members[k].push(i);
-    }
-    let present: Vec<usize> = (0..n_classes).filter(|&k| !members[k].is_empty()).collect();
-    let too_few: Vec<String> = present.iter().filter(|&&k| members[k].len() < 2).map(|&k| name(k)).collect();
-    if !too_few.is_empty() {
-        return Err(NeuronaError::input(
-            "y",
-            format!(
-                "has a class with a single sample, which early stopping cannot split: The least populated classes \
-                 in y have only 1 member, which is too few. The minimum number of groups for any class cannot be \
-                 less than 2. Classes with too few members are: [{}]",
-                too_few.join(", ")
-            ),
-        ));
-    }
-    let k = present.len();
-    if n_train < k || n_test < k {
-        let (which, size) = if n_train < k { ("train", n_train) } else { ("test", n_test) };
-        return Err(NeuronaError::input(
-            "y",
-            format!(
-                "has more classes than the early-stopping {which} set has samples: The {which}_size = {size} \
-                 should be greater or equal to the number of classes = {k}"
-            ),
-        ));
-    }
-    let counts: Vec<usize> = present.iter().map(|&c| members[c].len()).collect();
-    let train_counts = approximate_mode(&counts, n_train, rng);
-    let remaining: Vec<usize> = counts.iter().zip(&train_counts).map(|(&c, &t)| c.saturating_sub(t)).collect();
-    let test_counts = approximate_mode(&remaining, n_test, rng);
-    let mut train = Vec::with_capacity(n_train);
-    let mut test = Vec::with_capacity(n_test);
-    for (j, &c) in present.iter().enumerate() {
-        let perm = rng.permutation(members[c].len());
-        let shuffled: Vec<usize> = perm.iter().map(|&p| members[c][p]).collect();
-        let train_end = train_counts[j].min(shuffled.len());
-        let test_end = train_end.saturating_add(test_counts[j]).min(shuffled.len());
-        train.extend_from_slice(&shuffled[..train_end]);
-        test.extend_from_slice(&shuffled[train_end..test_end]);
-    }
-    // The last two permutations only reorder the sets, but they move a shared stream on.
-    rng.shuffle(&mut train);
-    rng.shuffle(&mut test);
-
-    if !test.iter().any(|&i| sample_weight[i] > F::zero()) {
+    let split = stratified_split_indices(class_of, class_names, fraction, rng).map_err(|e| match e {
+        NeuronaError::InvalidInput { input: "test_size", problem } => {
+            NeuronaError::InvalidInput { input: "validation_fraction", problem }
+        }
+        NeuronaError::InvalidInput { input: "stratify", problem } => NeuronaError::InvalidInput { input: "y", problem },
+        other => other,
+    })?;
+    if !split.test.iter().any(|&i| sample_weight[i] > F::zero()) {
         return Err(NeuronaError::input(
             "sample_weight",
             "is zero on every validation sample: The sample weights for validation set are all zero, consider \
              using a different random state.",
         ));
     }
+    let n_samples = class_of.len();
     let mut mask = vec![false; n_samples];
-    for &i in &test {
+    for &i in &split.test {
         mask[i] = true;
     }
     let rows: Vec<usize> = (0..n_samples).filter(|&i| mask[i]).collect();
     let weights = rows.iter().map(|&i| sample_weight[i]).collect();
     Ok(ValidationSet { mask, rows, weights })
-}
-
-/// scikit-learn's `_approximate_mode(class_counts, n_draws, rng)`, operation for operation: the
-/// floors of the proportional shares, then the missing draws to the largest remainders, ties
-/// broken by `rng.choice(tied, k, replace=False)`.
-fn approximate_mode(counts: &[usize], n_draws: usize, rng: &mut RandomState) -> Vec<usize> {
-    let total = counts.iter().sum::<usize>() as f64;
-    let continuous: Vec<f64> = counts.iter().map(|&c| c as f64 / total * n_draws as f64).collect();
-    let mut floored: Vec<f64> = continuous.iter().map(|x| x.floor()).collect();
-    let mut need = (n_draws as f64 - floored.iter().sum::<f64>()) as i64;
-    if need > 0 {
-        let remainder: Vec<f64> = continuous.iter().zip(&floored).map(|(c, f)| c - f).collect();
-        let mut values = remainder.clone();
-        values.sort_by(|a, b| b.total_cmp(a));
-        values.dedup();
-        for value in values {
-            let tied: Vec<usize> = (0..remainder.len()).filter(|&i| remainder[i] == value).collect();
-            let add_now = tied.len().min(usize::try_from(need).unwrap_or(usize::MAX));
-            for pick in rng.choice_without_replacement(tied.len(), add_now).unwrap_or_default() {
-                floored[tied[pick]] += 1.0;
-            }
-            need -= add_now as i64;
-            if need == 0 {
-                break;
-            }
-        }
-    }
-    floored.into_iter().map(|x| x as usize).collect()
 }
 
 /// One call's worth of training over every one-vs-all problem (scikit-learn's `_fit_binary` or
@@ -681,9 +601,10 @@ pub(crate) fn fit_one_vs_all<F: Float, L: Label>(
             if !settings.early_stopping {
                 return Ok(None);
             }
+            // The ±1 targets, sorted as numpy sorts them: -1.0 < 1.0.
             let class_of: Vec<usize> = y.iter().map(|&v| usize::from(v > F::zero())).collect();
-            let name = |k: usize| if k == 1 { "1.0".to_owned() } else { "-1.0".to_owned() };
-            stratified_validation_set(&class_of, 2, validation_fraction, data.sample_weight, name, rng).map(Some)
+            let names = ["-1.0".to_owned(), "1.0".to_owned()];
+            stratified_validation_set(&class_of, &names, validation_fraction, data.sample_weight, rng).map(Some)
         };
         let (validation, seed) = match rng {
             Randomness::Seed(s) => {
@@ -714,10 +635,8 @@ pub(crate) fn fit_one_vs_all<F: Float, L: Label>(
     let validation = if settings.early_stopping {
         let class_of: Vec<usize> =
             data.y.iter().map(|label| data.classes.binary_search(label).unwrap_or_default()).collect();
-        let name = |k: usize| format!("{:?}", data.classes[k]);
-        Some(rng.with(|r| {
-            stratified_validation_set(&class_of, n_classes, validation_fraction, data.sample_weight, name, r)
-        })?)
+        let names: Vec<String> = data.classes.iter().map(|class| format!("{class:?}")).collect();
+        Some(rng.with(|r| stratified_validation_set(&class_of, &names, validation_fraction, data.sample_weight, r))?)
     } else {
         None
     };
@@ -794,17 +713,21 @@ mod tests {
     fn the_stratified_split_keeps_class_shares() {
         let class_of: Vec<usize> = (0..30).map(|i| i % 3).collect();
         let weights = vec![1.0f64; 30];
-        let set = stratified_validation_set(&class_of, 3, 0.2, &weights, |k| k.to_string(), &mut RandomState::new(0))
-            .unwrap();
+        let names = ["0", "1", "2"].map(String::from);
+        let set = stratified_validation_set(&class_of, &names, 0.2, &weights, &mut RandomState::new(0)).unwrap();
         assert_eq!(set.rows.len(), 6);
         for k in 0..3 {
             assert_eq!(set.rows.iter().filter(|&&i| class_of[i] == k).count(), 2);
         }
         let single = [0, 0, 1];
-        let err =
-            stratified_validation_set(&single, 2, 0.5, &weights[..3], |k| k.to_string(), &mut RandomState::new(0))
-                .unwrap_err()
-                .to_string();
+        let err = stratified_validation_set(&single, &names[..2], 0.5, &weights[..3], &mut RandomState::new(0))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("y has a class with a single sample"), "{err}");
         assert!(err.ends_with("Classes with too few members are: [1]"), "{err}");
+        let err = stratified_validation_set(&[0, 1], &names[..2], 0.6, &weights[..2], &mut RandomState::new(0))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("validation_fraction leaves no training sample"), "{err}");
     }
 }

@@ -25,6 +25,10 @@
 //! (`our_rand_r`), seeded from numpy's Mersenne Twister exactly as scikit-learn seeds each
 //! one-vs-all problem, and the arithmetic is done in scikit-learn's order and precision.
 //!
+//! A fitted perceptron goes into neurona's model file ([`crate::persist`]) with
+//! [`Perceptron::save`] and comes back with [`Perceptron::load`]: the reloaded model predicts, and
+//! resumes training (`partial_fit`, `warm_start`), exactly as the original would.
+//!
 //! # Differences from scikit-learn
 //!
 //! Deliberate, and all outside the numbers of a successful fit:
@@ -50,6 +54,7 @@
 
 pub mod algorithm;
 pub mod hyperparams;
+mod model_file;
 mod seq_rng;
 
 use ndarray::{Array2, ArrayView1, ArrayView2};

@@ -44,7 +44,9 @@
 
 pub mod algorithm;
 pub mod hyperparams;
+mod model_file;
 
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayView2, CowArray, Ix2};
@@ -60,6 +62,45 @@ pub use hyperparams::{RbmParams, RbmValidParams};
 use algorithm::{PcdWorkspace, pairwise_sum, pcd_step};
 
 const NAME: &str = "BernoulliRBM";
+
+/// Where a fit is, passed to the callback of [`BernoulliRbm::fit_with`] after every epoch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RbmEpochProgress {
+    /// Epochs run so far, from 1.
+    pub epoch: usize,
+    /// `n_iter`: the epochs of the whole fit.
+    pub n_iter: usize,
+    /// The mean pseudo-likelihood of the training rows after this epoch: the number of
+    /// scikit-learn's verbose line (see [`BernoulliRbm::score_samples`]).
+    pub pseudo_likelihood: f64,
+}
+
+/// A callback run after every epoch of [`BernoulliRbm::fit_with`]; `ControlFlow::Break` stops
+/// the fit after that epoch, keeping what was learned.
+pub type RbmEpochCallback<'a> = dyn FnMut(&RbmEpochProgress) -> ControlFlow<()> + 'a;
+
+/// Extra inputs of [`BernoulliRbm::fit_with`].
+#[derive(Default)]
+pub struct RbmFitOptions<'a> {
+    /// Draw from this stream instead of one seeded from `random_state` (see
+    /// [`BernoulliRbm::fit_with_rng`]).
+    pub random_state: Option<&'a mut RandomState>,
+    /// Called after every epoch with the pseudo-likelihood of the training rows. Scoring takes
+    /// two passes over the data per epoch, and draws the flipped features from a stream of its
+    /// own, so that the fit is the same with or without a callback (except with `verbose` and a
+    /// shared stream, where the verbose line's score, drawn from the shared stream as
+    /// scikit-learn draws it, is passed on).
+    pub on_epoch: Option<&'a mut RbmEpochCallback<'a>>,
+}
+
+impl std::fmt::Debug for RbmFitOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RbmFitOptions")
+            .field("random_state", &self.random_state.is_some())
+            .field("on_epoch", &self.on_epoch.is_some())
+            .finish()
+    }
+}
 
 /// A restricted Boltzmann machine with binary units, trained by persistent contrastive
 /// divergence: scikit-learn's `BernoulliRBM`.
@@ -130,14 +171,25 @@ impl<F: Float> BernoulliRbm<F> {
     /// batches of `batch_size` rows (the last one shorter), one persistent-contrastive-divergence
     /// step each (scikit-learn's `fit`).
     pub fn fit(&mut self, x: ArrayView2<'_, F>) -> Result<()> {
-        let mut rng = self.fresh_stream();
-        self.fit_from(x, &mut rng, self.params.random_state.is_none())
+        self.fit_with(x, RbmFitOptions::default())
     }
 
     /// [`fit`](Self::fit) drawing from a caller's stream (scikit-learn's `RandomState` instance):
     /// the initial weights, every sample and, with `verbose`, the pseudo-likelihood's flips.
     pub fn fit_with_rng(&mut self, x: ArrayView2<'_, F>, rng: &mut RandomState) -> Result<()> {
-        self.fit_from(x, rng, true)
+        self.fit_with(x, RbmFitOptions { random_state: Some(rng), on_epoch: None })
+    }
+
+    /// [`fit`](Self::fit) with a caller's stream or an epoch callback (for a progress bar, a
+    /// learning curve, or stopping early on Ctrl-C).
+    pub fn fit_with(&mut self, x: ArrayView2<'_, F>, options: RbmFitOptions<'_>) -> Result<()> {
+        match options.random_state {
+            Some(rng) => self.fit_from(x, rng, true, options.on_epoch),
+            None => {
+                let mut rng = self.fresh_stream();
+                self.fit_from(x, &mut rng, self.params.random_state.is_none(), options.on_epoch)
+            }
+        }
     }
 
     /// [`fit`](Self::fit), then [`transform`](Self::transform) of the same rows.
@@ -229,7 +281,13 @@ impl<F: Float> BernoulliRbm<F> {
 
     /// The body of `fit`; `shared` says whether the verbose scoring draws from `rng` too (for
     /// `None` and caller streams, as scikit-learn's shared stream does) or from a fresh stream.
-    fn fit_from(&mut self, x: ArrayView2<'_, F>, rng: &mut RandomState, shared: bool) -> Result<()> {
+    fn fit_from(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        rng: &mut RandomState,
+        shared: bool,
+        mut on_epoch: Option<&mut RbmEpochCallback<'_>>,
+    ) -> Result<()> {
         check_features(x, NAME)?;
         let params = &self.params;
         let (n_samples, n_features) = x.dim();
@@ -251,19 +309,28 @@ impl<F: Float> BernoulliRbm<F> {
                     &mut ws,
                 );
             }
+            if !params.verbose && on_epoch.is_none() {
+                continue;
+            }
+            let scores = if params.verbose && shared {
+                state.pseudo_likelihood(rows, n_samples, rng)
+            } else {
+                state.pseudo_likelihood(rows, n_samples, &mut self.fresh_stream())
+            };
+            let mean = pairwise_sum(scores.as_slice().expect("contiguous")).as_f64() / n_samples as f64;
             if params.verbose {
-                let scores = if shared {
-                    state.pseudo_likelihood(rows, n_samples, rng)
-                } else {
-                    state.pseudo_likelihood(rows, n_samples, &mut self.fresh_stream())
-                };
-                let mean = pairwise_sum(scores.as_slice().expect("contiguous")).as_f64() / n_samples as f64;
                 let end = Instant::now();
                 println!(
                     "[BernoulliRBM] Iteration {iteration}, pseudo-likelihood = {mean:.2}, time = {:.2}s",
                     (end - begin).as_secs_f64()
                 );
                 begin = end;
+            }
+            if let Some(callback) = on_epoch.as_deref_mut() {
+                let progress = RbmEpochProgress { epoch: iteration, n_iter: params.n_iter, pseudo_likelihood: mean };
+                if callback(&progress).is_break() {
+                    break;
+                }
             }
         }
         if !state.is_finite() {

@@ -1,0 +1,313 @@
+//! `neurona._core.Classifier`: the core's `MlpClassifier` for `neurona.MLPClassifier`.
+//!
+//! The Python layer keeps the class labels (`classes_`, of any type) and passes their indices
+//! (`int64`, `0..n_classes`), or a boolean indicator matrix for multi-label targets.
+
+use neurona::persist::{self, ModelLabel};
+use neurona::prelude::*;
+use numpy::{Element, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use crate::common::{self, Dtype, RngArg};
+use crate::errors::{to_py, value_error};
+use crate::params;
+
+/// The classifier in the float type of the data it was fitted on.
+#[derive(Debug, Clone)]
+enum Model {
+    F32(MlpClassifier<f32, i64>),
+    F64(MlpClassifier<f64, i64>),
+}
+
+/// Runs `$body` with `$m` bound to the model and `$F` to its float type.
+macro_rules! dispatch {
+    ($model:expr, $m:ident, $F:ident => $body:expr) => {
+        match $model {
+            Model::F32($m) => {
+                #[allow(dead_code)]
+                type $F = f32;
+                $body
+            }
+            Model::F64($m) => {
+                #[allow(dead_code)]
+                type $F = f64;
+                $body
+            }
+        }
+    };
+}
+
+/// Class labels given back to or taken from a model file.
+#[derive(Debug, FromPyObject, IntoPyObject)]
+pub(crate) enum Labels {
+    Ints(Vec<i64>),
+    Strings(Vec<String>),
+}
+
+/// A multilayer-perceptron classifier (the numerics of `neurona.MLPClassifier`).
+#[pyclass(module = "neurona._core", name = "Classifier")]
+#[derive(Debug)]
+pub struct Classifier {
+    model: Model,
+}
+
+#[pymethods]
+impl Classifier {
+    /// An unfitted classifier with these hyperparameters, computing in `dtype`.
+    #[new]
+    fn new(params: &Bound<'_, PyDict>, dtype: &str) -> PyResult<Self> {
+        let params = params::from_dict(params)?;
+        let model = match Dtype::parse(dtype)? {
+            Dtype::F32 => Model::F32(MlpClassifier::new(params)),
+            Dtype::F64 => Model::F64(MlpClassifier::new(params)),
+        };
+        Ok(Self { model })
+    }
+
+    /// `'float32'` or `'float64'`.
+    #[getter]
+    fn dtype(&self) -> &'static str {
+        dispatch!(&self.model, _m, F => F::DTYPE)
+    }
+
+    fn is_fitted(&self) -> bool {
+        dispatch!(&self.model, m, F => m.is_fitted())
+    }
+
+    fn is_multilabel(&self) -> bool {
+        dispatch!(&self.model, m, F => m.is_multilabel())
+    }
+
+    /// New hyperparameters, keeping what was learned (for `warm_start` and `partial_fit`).
+    fn set_params(&mut self, params: &Bound<'_, PyDict>) -> PyResult<()> {
+        let params = params::from_dict(params)?;
+        dispatch!(&mut self.model, m, F => m.set_params(params));
+        Ok(())
+    }
+
+    /// Trains on X and class indices `y`; returns the random stream's new state when `rng`
+    /// was given.
+    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None))]
+    fn fit<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        y: PyReadonlyArray1<'py, i64>,
+        sample_weight: Option<&Bound<'py, PyAny>>,
+        rng: Option<RngArg<'py>>,
+        on_epoch: Option<Py<PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut rng = common::rng_from(rng)?;
+        let y = y.as_slice().map_err(|e| value_error(format!("y: {e}")))?;
+        dispatch!(&mut self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
+            let x = x.as_array();
+            common::train(py, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
+                m.fit_with(x, y, options).map(drop)
+            })?;
+        });
+        common::rng_out(py, rng)
+    }
+
+    /// Trains on X and a boolean indicator matrix `y: (n_samples, n_labels)`.
+    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None))]
+    fn fit_multilabel<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        y: PyReadonlyArray2<'py, bool>,
+        sample_weight: Option<&Bound<'py, PyAny>>,
+        rng: Option<RngArg<'py>>,
+        on_epoch: Option<Py<PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut rng = common::rng_from(rng)?;
+        let y = y.as_array();
+        dispatch!(&mut self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
+            let x = x.as_array();
+            common::train(py, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
+                m.fit_multilabel_with(x, y, options).map(drop)
+            })?;
+        });
+        common::rng_out(py, rng)
+    }
+
+    /// One epoch over X and class indices `y`; `n_classes` on the first call.
+    #[pyo3(signature = (x, y, n_classes=None, sample_weight=None, rng=None, on_epoch=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn partial_fit<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        y: PyReadonlyArray1<'py, i64>,
+        n_classes: Option<i64>,
+        sample_weight: Option<&Bound<'py, PyAny>>,
+        rng: Option<RngArg<'py>>,
+        on_epoch: Option<Py<PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut rng = common::rng_from(rng)?;
+        let y = y.as_slice().map_err(|e| value_error(format!("y: {e}")))?;
+        let classes: Option<Vec<i64>> = n_classes.map(|n| (0..n).collect());
+        dispatch!(&mut self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
+            let x = x.as_array();
+            common::train(py, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
+                m.partial_fit_with(x, y, classes.as_deref(), options).map(drop)
+            })?;
+        });
+        common::rng_out(py, rng)
+    }
+
+    /// One epoch over X and a boolean indicator matrix.
+    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None))]
+    fn partial_fit_multilabel<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        y: PyReadonlyArray2<'py, bool>,
+        sample_weight: Option<&Bound<'py, PyAny>>,
+        rng: Option<RngArg<'py>>,
+        on_epoch: Option<Py<PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut rng = common::rng_from(rng)?;
+        let y = y.as_array();
+        dispatch!(&mut self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
+            let x = x.as_array();
+            common::train(py, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
+                m.partial_fit_multilabel_with(x, y, options).map(drop)
+            })?;
+        });
+        common::rng_out(py, rng)
+    }
+
+    /// A classifier for `n_classes` classes that has not trained yet, holding the given weights
+    /// (scikit-learn's `coefs_` and `intercepts_` assigned before `partial_fit`).
+    #[staticmethod]
+    fn with_weights(
+        params: &Bound<'_, PyDict>,
+        dtype: &str,
+        n_classes: i64,
+        coefs: &Bound<'_, PyAny>,
+        intercepts: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        let params = params::from_dict(params)?;
+        let classes: Vec<i64> = (0..n_classes).collect();
+        let model = match Dtype::parse(dtype)? {
+            Dtype::F32 => Model::F32(common::with_weight_views(coefs, intercepts, |c, b| {
+                MlpClassifier::with_weights(params, &classes, c, b)
+            })?),
+            Dtype::F64 => Model::F64(common::with_weight_views(coefs, intercepts, |c, b| {
+                MlpClassifier::with_weights(params, &classes, c, b)
+            })?),
+        };
+        Ok(Self { model })
+    }
+
+    /// Replaces the weights (same shapes; scikit-learn's `coefs_` and `intercepts_` assigned).
+    fn set_weights(&mut self, coefs: &Bound<'_, PyAny>, intercepts: &Bound<'_, PyAny>) -> PyResult<()> {
+        dispatch!(&mut self.model, m, F => {
+            common::with_weight_views::<F, _>(coefs, intercepts, |c, b| m.set_weights(c, b))
+        })
+    }
+
+    /// Predicted class indices `(n_samples,)`.
+    fn predict<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        dispatch!(&self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let x = x.as_array();
+            let labels = py.detach(|| m.predict(x)).map_err(to_py)?;
+            Ok(numpy::PyArray1::from_vec(py, labels).into_any())
+        })
+    }
+
+    /// Predicted indicator matrix `(n_samples, n_labels)` of a multi-label classifier.
+    fn predict_multilabel<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        dispatch!(&self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let x = x.as_array();
+            let indicators = py.detach(|| m.predict_multilabel(x)).map_err(to_py)?;
+            Ok(indicators.to_pyarray(py).into_any())
+        })
+    }
+
+    /// Class probabilities `(n_samples, n_classes)` in the model's dtype.
+    fn predict_proba<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        dispatch!(&self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let x = x.as_array();
+            let proba = py.detach(|| m.predict_proba(x)).map_err(to_py)?;
+            Ok(numpy::PyArray2::from_owned_array(py, proba).into_any())
+        })
+    }
+
+    /// The fitted attributes (copies), or `NotFittedError`.
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dispatch!(&self.model, m, F => {
+            let d = common::state_dict(py, m.state().map_err(to_py)?)?;
+            d.set_item("multilabel", m.is_multilabel())?;
+            Ok(d)
+        })
+    }
+
+    /// The model file's bytes. `labels` replaces the class indices by the real labels in the
+    /// file (they must sort as the indices do), so that other readers see the real classes;
+    /// `extra` is JSON text kept beside the model.
+    #[pyo3(signature = (extra, labels=None))]
+    fn to_bytes<'py>(&self, py: Python<'py>, extra: &str, labels: Option<Labels>) -> PyResult<Bound<'py, PyBytes>> {
+        let extra = common::extra_json(extra)?;
+        let bytes = dispatch!(&self.model, m, F => match labels {
+            None => m.to_bytes_with_extra(&extra),
+            Some(Labels::Ints(values)) => relabelled(m, values)?.to_bytes_with_extra(&extra),
+            Some(Labels::Strings(values)) => relabelled(m, values)?.to_bytes_with_extra(&extra),
+        })
+        .map_err(to_py)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// A classifier from model-file bytes (treated as untrusted): `(classifier, labels, extra)`,
+    /// where `labels` are the file's class labels in index order (`None` for multi-label).
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<(Classifier, Option<Labels>, String)> {
+        let info = persist::inspect(data).map_err(to_py)?;
+        let string_labels =
+            info.header["classes"]["labels"].as_array().is_some_and(|l| l.iter().any(|v| v.is_string()));
+        let (model, labels, extra) = match (Dtype::parse(&info.dtype)?, string_labels) {
+            (Dtype::F32, false) => indexed::<f32, i64>(data, Model::F32, Labels::Ints)?,
+            (Dtype::F64, false) => indexed::<f64, i64>(data, Model::F64, Labels::Ints)?,
+            (Dtype::F32, true) => indexed::<f32, String>(data, Model::F32, Labels::Strings)?,
+            (Dtype::F64, true) => indexed::<f64, String>(data, Model::F64, Labels::Strings)?,
+        };
+        Ok((Classifier { model }, labels, extra.to_string()))
+    }
+}
+
+/// The classifier with its class indices `0..k` replaced by `labels`.
+fn relabelled<F: Float, L: ModelLabel>(m: &MlpClassifier<F, i64>, labels: Vec<L>) -> PyResult<MlpClassifier<F, L>> {
+    let k = m.classes().map_err(to_py)?.len();
+    if labels.len() != k || m.classes().map_err(to_py)?.iter().zip(0..).any(|(&c, i)| c != i) {
+        return Err(value_error(format!(
+            "labels must hold one label for each of the {k} classes, got {}",
+            labels.len()
+        )));
+    }
+    m.clone().map_labels(|&i| labels[i as usize].clone()).map_err(to_py)
+}
+
+/// Loads a classifier whose file holds labels of type `L` and turns its labels into indices.
+fn indexed<F: Float + Element, L: ModelLabel>(
+    data: &[u8],
+    wrap: fn(MlpClassifier<F, i64>) -> Model,
+    labels: fn(Vec<L>) -> Labels,
+) -> PyResult<(Model, Option<Labels>, serde_json::Value)> {
+    let (model, extra) = MlpClassifier::<F, L>::from_bytes_with_extra(data).map_err(to_py)?;
+    let multilabel = model.is_multilabel();
+    let classes = model.classes().map_err(to_py)?.to_vec();
+    let model = model.map_labels(|label| classes.binary_search(label).map_or(-1, |i| i as i64)).map_err(to_py)?;
+    Ok((wrap(model), (!multilabel).then(|| labels(classes)), extra))
+}

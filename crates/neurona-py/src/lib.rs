@@ -1,0 +1,54 @@
+//! `neurona._core`: the private extension module under the Python package `neurona`.
+//!
+//! A thin layer over the core crate. The pure-Python classes `neurona.MLPClassifier` and
+//! `neurona.MLPRegressor` do what scikit-learn's conventions need (parameter and input
+//! validation, labels of any type, warnings, pickling) and call the two classes here for the
+//! numerics:
+//!
+//! * [`classifier::Classifier`] and [`regressor::Regressor`] wrap the core's estimators in f32
+//!   or f64, chosen by the dtype of the data of the first fit; so do [`perceptron::Perceptron`]
+//!   and [`rbm::Rbm`] for `neurona.Perceptron` and `neurona.BernoulliRBM`.
+//! * numpy arrays cross as read-only views, without a copy (any strides); results come back as
+//!   new numpy arrays.
+//! * The GIL is released while training and predicting; during training it is taken back once
+//!   per epoch for the verbose printer and Ctrl-C.
+//! * Core errors become Python exceptions in one place, [`errors`]. Nothing here panics on
+//!   input: the core returns errors for bad data, and the binding checks what it indexes.
+//! * Model files are the core's (`neurona::persist`), the same bytes the CLI reads and writes.
+
+mod classifier;
+mod common;
+mod errors;
+mod params;
+mod perceptron;
+mod rbm;
+mod regressor;
+
+use pyo3::prelude::*;
+
+/// A model file's header: `(estimator, dtype, header_json)` (the file is checked first).
+#[pyfunction]
+fn inspect(data: &[u8]) -> PyResult<(String, String, String)> {
+    let info = neurona::persist::inspect(data).map_err(errors::to_py)?;
+    Ok((info.estimator, info.dtype, info.header.to_string()))
+}
+
+/// Writes model-file bytes to `path` atomically (a temporary file renamed into place), as the
+/// core and the CLI write them.
+#[pyfunction]
+fn write_file(py: Python<'_>, path: std::path::PathBuf, data: &[u8]) -> PyResult<()> {
+    py.detach(|| neurona::persist::write_atomically(&path, data)).map_err(errors::to_py)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("FORMAT_VERSION", neurona::persist::FORMAT_VERSION)?;
+    m.add_class::<classifier::Classifier>()?;
+    m.add_class::<regressor::Regressor>()?;
+    m.add_class::<perceptron::Perceptron>()?;
+    m.add_class::<rbm::Rbm>()?;
+    m.add_function(wrap_pyfunction!(inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(write_file, m)?)?;
+    Ok(())
+}

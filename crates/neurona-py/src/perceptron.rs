@@ -1,0 +1,244 @@
+//! `neurona._core.Perceptron`: the core's `Perceptron` for `neurona.Perceptron`.
+//!
+//! As for the MLP classifier, the Python layer keeps the class labels (`classes_`, of any type)
+//! and passes their indices (`int64`, `0..n_classes`); it also turns `class_weight` (a dict or
+//! `'balanced'`) into one weight per class index with scikit-learn's own `compute_class_weight`,
+//! so the core sees `ClassWeight::PerClass` or nothing.
+
+use neurona::prelude::*;
+use numpy::{Element, PyArray1, PyReadonlyArray1, ToPyArray};
+use pyo3::exceptions::PyKeyError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use crate::common::{self, Dtype, RngArg};
+use crate::errors::{to_py, value_error};
+
+/// The perceptron in the float type of the data it was fitted on.
+#[derive(Debug, Clone)]
+enum Model {
+    F32(neurona::prelude::Perceptron<f32, i64>),
+    F64(neurona::prelude::Perceptron<f64, i64>),
+}
+
+/// Runs `$body` with `$m` bound to the model and `$F` to its float type.
+macro_rules! dispatch {
+    ($model:expr, $m:ident, $F:ident => $body:expr) => {
+        match $model {
+            Model::F32($m) => {
+                #[allow(dead_code)]
+                type $F = f32;
+                $body
+            }
+            Model::F64($m) => {
+                #[allow(dead_code)]
+                type $F = f64;
+                $body
+            }
+        }
+    };
+}
+
+macro_rules! get {
+    ($dict:expr, $key:literal) => {
+        $dict.get_item($key)?.ok_or_else(|| PyKeyError::new_err(concat!("missing parameter ", $key)))?.extract()?
+    };
+}
+
+/// The checked hyperparameters in `dict`: scikit-learn's `get_params()` as plain values, with
+/// `penalty` as `'none'` for `None` and `class_weight` as `None` or one weight per class index.
+fn params_from_dict(dict: &Bound<'_, PyDict>) -> PyResult<PerceptronValidParams<i64>> {
+    let penalty: String = get!(dict, "penalty");
+    let class_weight: Option<Vec<f64>> = get!(dict, "class_weight");
+    let class_weight = match class_weight {
+        None => ClassWeight::Uniform,
+        Some(weights) => ClassWeight::PerClass((0..).zip(weights).collect()),
+    };
+    let random_state: Option<u32> = get!(dict, "random_state");
+    let tol: Option<f64> = get!(dict, "tol");
+    PerceptronParams::new()
+        .penalty(penalty.parse().map_err(to_py)?)
+        .alpha(get!(dict, "alpha"))
+        .l1_ratio(get!(dict, "l1_ratio"))
+        .fit_intercept(get!(dict, "fit_intercept"))
+        .max_iter(get!(dict, "max_iter"))
+        .tol_option(tol)
+        .shuffle(get!(dict, "shuffle"))
+        .verbose(get!(dict, "verbose"))
+        .eta0(get!(dict, "eta0"))
+        .random_state_option(random_state)
+        .early_stopping(get!(dict, "early_stopping"))
+        .validation_fraction(get!(dict, "validation_fraction"))
+        .n_iter_no_change(get!(dict, "n_iter_no_change"))
+        .class_weight(class_weight)
+        .warm_start(get!(dict, "warm_start"))
+        .check()
+        .map_err(to_py)
+}
+
+/// Rosenblatt's perceptron (the numerics of `neurona.Perceptron`).
+#[pyclass(module = "neurona._core", name = "Perceptron")]
+#[derive(Debug)]
+pub struct Perceptron {
+    model: Model,
+}
+
+#[pymethods]
+impl Perceptron {
+    /// An unfitted perceptron with these hyperparameters, computing in `dtype`.
+    #[new]
+    fn new(params: &Bound<'_, PyDict>, dtype: &str) -> PyResult<Self> {
+        let params = params_from_dict(params)?;
+        let model = match Dtype::parse(dtype)? {
+            Dtype::F32 => Model::F32(neurona::prelude::Perceptron::new(params)),
+            Dtype::F64 => Model::F64(neurona::prelude::Perceptron::new(params)),
+        };
+        Ok(Self { model })
+    }
+
+    /// `'float32'` or `'float64'`.
+    #[getter]
+    fn dtype(&self) -> &'static str {
+        dispatch!(&self.model, _m, F => F::DTYPE)
+    }
+
+    fn is_fitted(&self) -> bool {
+        dispatch!(&self.model, m, F => m.is_fitted())
+    }
+
+    /// New hyperparameters, keeping what was learned (for `warm_start` and `partial_fit`).
+    fn set_params(&mut self, params: &Bound<'_, PyDict>) -> PyResult<()> {
+        let params = params_from_dict(params)?;
+        dispatch!(&mut self.model, m, F => m.set_params(params));
+        Ok(())
+    }
+
+    /// Trains on X and class indices `y`; returns the random stream's new state when `rng`
+    /// was given.
+    #[pyo3(signature = (x, y, sample_weight=None, coef_init=None, intercept_init=None, rng=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn fit<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        y: PyReadonlyArray1<'py, i64>,
+        sample_weight: Option<&Bound<'py, PyAny>>,
+        coef_init: Option<&Bound<'py, PyAny>>,
+        intercept_init: Option<&Bound<'py, PyAny>>,
+        rng: Option<RngArg<'py>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut rng = common::rng_from(rng)?;
+        let y = y.as_slice().map_err(|e| value_error(format!("y: {e}")))?;
+        dispatch!(&mut self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
+            let coef = coef_init.map(|c| common::matrix::<F>("coef_init", c)).transpose()?;
+            let intercept = intercept_init.map(|b| common::vector::<F>("intercept_init", b)).transpose()?;
+            let options = PerceptronFitOptions {
+                sample_weight: sw.as_ref().map(|w| w.as_array()),
+                coef_init: coef.as_ref().map(|c| c.as_array()),
+                intercept_init: intercept.as_ref().map(|b| b.as_array()),
+                random_state: rng.as_mut(),
+            };
+            let x = x.as_array();
+            py.detach(|| m.fit_with(x, y, options).map(drop)).map_err(to_py)?;
+        });
+        common::rng_out(py, rng)
+    }
+
+    /// One epoch over X and class indices `y`; `n_classes` on the first call.
+    #[pyo3(signature = (x, y, n_classes=None, sample_weight=None, rng=None))]
+    fn partial_fit<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        y: PyReadonlyArray1<'py, i64>,
+        n_classes: Option<i64>,
+        sample_weight: Option<&Bound<'py, PyAny>>,
+        rng: Option<RngArg<'py>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut rng = common::rng_from(rng)?;
+        let y = y.as_slice().map_err(|e| value_error(format!("y: {e}")))?;
+        let classes: Option<Vec<i64>> = n_classes.map(|n| (0..n).collect());
+        dispatch!(&mut self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
+            let options = PerceptronFitOptions {
+                sample_weight: sw.as_ref().map(|w| w.as_array()),
+                random_state: rng.as_mut(),
+                ..PerceptronFitOptions::default()
+            };
+            let x = x.as_array();
+            py.detach(|| m.partial_fit_with(x, y, classes.as_deref(), options).map(drop)).map_err(to_py)?;
+        });
+        common::rng_out(py, rng)
+    }
+
+    /// The scores `(n_samples, 1 or n_classes)` in the model's dtype.
+    fn decision_function<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        dispatch!(&self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let x = x.as_array();
+            let scores = py.detach(|| m.decision_function(x)).map_err(to_py)?;
+            Ok(numpy::PyArray2::from_owned_array(py, scores).into_any())
+        })
+    }
+
+    /// Predicted class indices `(n_samples,)`.
+    fn predict<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        dispatch!(&self.model, m, F => {
+            let x = common::features::<F>(x)?;
+            let x = x.as_array();
+            let labels = py.detach(|| m.predict(x)).map_err(to_py)?;
+            Ok(PyArray1::from_vec(py, labels).into_any())
+        })
+    }
+
+    /// The fitted attributes (copies), or `NotFittedError`.
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dispatch!(&self.model, m, F => state_dict::<F>(py, m.state().map_err(to_py)?))
+    }
+
+    /// The model file's bytes, with `extra` (JSON text) kept beside the model.
+    fn to_bytes<'py>(&self, py: Python<'py>, extra: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let extra = common::extra_json(extra)?;
+        let bytes = dispatch!(&self.model, m, F => m.to_bytes_with_extra(&extra)).map_err(to_py)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// A perceptron from model-file bytes (treated as untrusted): `(perceptron, extra)`.
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<(Perceptron, String)> {
+        let info = neurona::persist::inspect(data).map_err(to_py)?;
+        let (model, extra) = match Dtype::parse(&info.dtype)? {
+            Dtype::F32 => {
+                let (m, extra) = neurona::prelude::Perceptron::from_bytes_with_extra(data).map_err(to_py)?;
+                (Model::F32(m), extra)
+            }
+            Dtype::F64 => {
+                let (m, extra) = neurona::prelude::Perceptron::from_bytes_with_extra(data).map_err(to_py)?;
+                (Model::F64(m), extra)
+            }
+        };
+        Ok((Perceptron { model }, extra.to_string()))
+    }
+}
+
+fn state_dict<'py, F: Float + Element>(
+    py: Python<'py>,
+    state: &PerceptronState<F, i64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("coef", state.coef().to_pyarray(py))?;
+    d.set_item("intercept", state.intercept().to_pyarray(py))?;
+    d.set_item("intercept_f64", PyArray1::from_slice(py, state.intercept_f64()))?;
+    d.set_item("n_classes", state.classes().len())?;
+    d.set_item("n_iter", state.n_iter())?;
+    d.set_item("t", state.t())?;
+    d.set_item("n_features_in", state.n_features_in())?;
+    let report = state.report();
+    d.set_item("converged", report.converged)?;
+    d.set_item("warnings", &report.warnings)?;
+    d.set_item("dtype", F::DTYPE)?;
+    Ok(d)
+}

@@ -1,0 +1,158 @@
+//! The restricted Boltzmann machine in the model file (see [`crate::persist`]): `components`
+//! `(n_components, n_features)`, `intercept_hidden`, `intercept_visible` and the persistent chain
+//! `h_samples` `(chain rows, n_components)` as tensors in `F`; the hyperparameters in the JSON
+//! header; and, once `partial_fit` or `gibbs` has created it, scikit-learn's `random_state_`
+//! stream: its 624 key words as the `random_state_.key` tensor, its position and cached
+//! Gaussian in the header. That is everything `partial_fit` resumes from.
+
+use std::path::Path;
+
+use ndarray::{Array1, Array2};
+use serde_json::{Value, json};
+
+use super::algorithm::RbmState;
+use super::hyperparams::{RbmParams, RbmValidParams};
+use super::{BernoulliRbm, NAME};
+use crate::error::{NeuronaError, Result};
+use crate::float::Float;
+use crate::persist::{
+    TensorSet, bad, bool_from, float_from, float_json, open_model, optional, read_tensor, read_words, tensor_shape,
+    uint_from, usize_from, write_model,
+};
+use crate::rng::RandomState;
+
+/// Words in the key of numpy's Mersenne Twister.
+const KEY_WORDS: usize = 624;
+
+/// The name of the stream's key tensor.
+const KEY_TENSOR: &str = "random_state_.key";
+
+fn params_to_json(p: &RbmParams) -> Value {
+    json!({
+        "n_components": p.n_components,
+        "learning_rate": float_json(p.learning_rate),
+        "batch_size": p.batch_size,
+        "n_iter": p.n_iter,
+        "verbose": p.verbose,
+        "random_state": p.random_state,
+    })
+}
+
+fn params_from_json(v: &Value) -> Result<RbmValidParams> {
+    let random_state = optional(&v["random_state"], |r| {
+        u32::try_from(uint_from(r, "random_state")?).map_err(|_| bad("random_state", r))
+    })?;
+    RbmParams::new()
+        .n_components(usize_from(&v["n_components"], "n_components")?)
+        .learning_rate(float_from(&v["learning_rate"], "learning_rate")?)
+        .batch_size(usize_from(&v["batch_size"], "batch_size")?)
+        .n_iter(usize_from(&v["n_iter"], "n_iter")?)
+        .verbose(bool_from(&v["verbose"], "verbose")?)
+        .random_state_option(random_state)
+        .check()
+        .map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
+}
+
+/// A 2-D tensor's `(rows, columns)`, both at least 1.
+fn matrix_shape<F: Float>(tensors: &safetensors::SafeTensors<'_>, name: &str) -> Result<(usize, usize)> {
+    match tensor_shape::<F>(tensors, name)?[..] {
+        [rows, cols] if rows > 0 && cols > 0 => Ok((rows, cols)),
+        ref shape => Err(NeuronaError::model_file(format!("has tensor '{name}' of shape {shape:?}, not a matrix"))),
+    }
+}
+
+fn matrix<F: Float>(tensors: &safetensors::SafeTensors<'_>, name: &str, shape: (usize, usize)) -> Result<Array2<F>> {
+    Array2::from_shape_vec(shape, read_tensor::<F>(tensors, name, &[shape.0, shape.1])?)
+        .map_err(|e| NeuronaError::model_file(format!("has an unusable tensor '{name}' ({e})")))
+}
+
+/// The model file (see [`crate::persist`]).
+impl<F: Float> BernoulliRbm<F> {
+    /// The fitted machine as model-file bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.to_bytes_with_extra(&Value::Null)
+    }
+
+    /// The fitted machine as model-file bytes, with a caller's JSON kept beside it.
+    pub fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
+        let state = self.state()?;
+        let (k, p) = state.components.dim();
+        let mut tensors = TensorSet::default();
+        tensors.floats("components", &[k, p], state.components.as_slice().expect("components_ are kept row-major"));
+        tensors.floats("intercept_hidden", &[k], state.intercept_hidden.as_slice().expect("contiguous"));
+        tensors.floats("intercept_visible", &[p], state.intercept_visible.as_slice().expect("contiguous"));
+        let chain = state.h_samples.nrows();
+        tensors.floats("h_samples", &[chain, k], state.h_samples.as_slice().expect("chain is row-major"));
+        let stream = match &self.stream {
+            None => Value::Null,
+            Some(rng) => {
+                let snapshot = rng.state();
+                tensors.words(KEY_TENSOR, &snapshot.key);
+                json!({
+                    "pos": snapshot.pos,
+                    "has_gauss": snapshot.has_gauss,
+                    "cached_gaussian": float_json(snapshot.cached_gaussian),
+                })
+            }
+        };
+        let header = json!({
+            "params": params_to_json(&self.params),
+            "state": {"random_state_": stream},
+            "extra": extra,
+        });
+        write_model(NAME, F::DTYPE, header, &tensors)
+    }
+
+    /// A machine from model-file bytes (the file is treated as untrusted).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Ok(Self::from_bytes_with_extra(bytes)?.0)
+    }
+
+    /// A machine and the caller's JSON from model-file bytes.
+    pub fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
+        let (header, tensors) = open_model::<F>(bytes, NAME)?;
+        let params = params_from_json(&header["params"])?;
+        let (k, p) = matrix_shape::<F>(&tensors, "components")?;
+        let components = matrix::<F>(&tensors, "components", (k, p))?;
+        let intercept_hidden = Array1::from(read_tensor::<F>(&tensors, "intercept_hidden", &[k])?);
+        let intercept_visible = Array1::from(read_tensor::<F>(&tensors, "intercept_visible", &[p])?);
+        let (chain, width) = matrix_shape::<F>(&tensors, "h_samples")?;
+        if width != k {
+            return Err(NeuronaError::model_file(format!(
+                "has tensor 'h_samples' of shape [{chain}, {width}], but the machine has {k} hidden units"
+            )));
+        }
+        let h_samples = matrix::<F>(&tensors, "h_samples", (chain, k))?;
+        if let Some(i) = h_samples.iter().position(|&h| h != F::zero() && h != F::one()) {
+            return Err(NeuronaError::model_file(format!(
+                "has a hidden sample that is neither 0 nor 1 in tensor 'h_samples' at index {i}"
+            )));
+        }
+        let s = &header["state"]["random_state_"];
+        let stream = optional(s, |s| {
+            let cached_gaussian = float_from(&s["cached_gaussian"], "cached_gaussian")?;
+            if !cached_gaussian.is_finite() {
+                return Err(bad("cached_gaussian", &s["cached_gaussian"]));
+            }
+            RandomState::from_state(
+                &read_words(&tensors, KEY_TENSOR, KEY_WORDS)?,
+                usize_from(&s["pos"], "pos")?,
+                bool_from(&s["has_gauss"], "has_gauss")?,
+                cached_gaussian,
+            )
+            .map_err(|e| NeuronaError::model_file(format!("has an invalid random_state_: {e}")))
+        })?;
+        let state = RbmState { components, intercept_hidden, intercept_visible, h_samples };
+        Ok((Self { params, state: Some(state), stream }, crate::persist::extra_of(&header)))
+    }
+
+    /// Writes the model file (atomically: a temporary file renamed into place).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        crate::persist::write_atomically(path, &self.to_bytes()?)
+    }
+
+    /// Reads a model file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_bytes(&crate::persist::read_file(path)?)
+    }
+}

@@ -1,0 +1,51 @@
+//! The one-row fast path allocates nothing: after a first call has sized the scratch buffers,
+//! `MlpState::predict_into` predicts a row without a single allocation (the products of one row
+//! take the GEMM crate's matrix-vector path, which needs no packing scratch). Counted with a
+//! global allocator; this file holds a single test, so no other test allocates meanwhile.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ndarray::{Array2, s};
+use neurona::network::PredictScratch;
+use neurona::prelude::*;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts them.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn predicting_one_row_into_a_warm_scratch_allocates_nothing() {
+    let digits = neurona::datasets::digits();
+    let x = digits.data.mapv(|v| v / 16.0);
+    let params = MlpParams::new().hidden_layer_sizes([100]).max_iter(5).random_state(0).check().unwrap();
+    let mut clf = MlpClassifier::<f64, usize>::new(params);
+    clf.fit(x.view(), &digits.target).unwrap();
+    let state = clf.state().unwrap();
+    let mut scratch = PredictScratch::new();
+    let mut proba = Array2::zeros((1, 10));
+    state.predict_into(x.slice(s![0..1, ..]), proba.view_mut(), &mut scratch).unwrap();
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for i in 0..100 {
+        state.predict_into(x.slice(s![i..i + 1, ..]), proba.view_mut(), &mut scratch).unwrap();
+    }
+    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed) - before, 0, "allocations in 100 one-row predictions");
+    assert_eq!(proba, clf.predict_proba(x.slice(s![99..100, ..])).unwrap());
+}

@@ -1,0 +1,26 @@
+"""neurona: scikit-learn's neural networks (and its perceptron), trained in Rust.
+
+A drop-in replacement for ``sklearn.neural_network``'s ``MLPClassifier`` and ``MLPRegressor``:
+change the import and everything else (pipelines, grid search, cross-validation, pickling)
+keeps working, with the same results for the same ``random_state``. ``neurona.Perceptron``
+(``sklearn.linear_model.Perceptron``) and ``neurona.BernoulliRBM`` replace theirs the same way::
+
+    from neurona import MLPClassifier      # was: from sklearn.neural_network import ...
+
+Models also save to and load from neurona's safe model file (``model.save(path)``,
+``neurona.load(path)``), the format the ``neurona`` command reads and writes.
+"""
+
+from neurona._core import __version__
+from neurona._mlp import MLPClassifier, MLPRegressor
+from neurona._perceptron import Perceptron
+from neurona._rbm import BernoulliRBM
+from neurona._persist import load
+
+# Pickles name the public classes, not the private module that defines them.
+MLPClassifier.__module__ = __name__
+MLPRegressor.__module__ = __name__
+Perceptron.__module__ = __name__
+BernoulliRBM.__module__ = __name__
+
+__all__ = ["BernoulliRBM", "MLPClassifier", "MLPRegressor", "Perceptron", "load", "__version__"]

@@ -1,0 +1,181 @@
+"""Type stubs of neurona._core, the Rust extension module (private: use neurona.MLPClassifier
+and neurona.MLPRegressor). Arrays are numpy arrays; X and sample weights must have the model's
+dtype (float32 or float64); class labels are int64 indices into the Python layer's classes_."""
+
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+FORMAT_VERSION: int
+
+Params = dict[str, Any]
+RngState = tuple[npt.NDArray[np.uint32], int, bool, float]
+NewRngState = tuple[str, npt.NDArray[np.uint32], int, bool, float]
+OnEpoch = Callable[[int, float, Optional[float]], Any]
+Labels = Union[list[int], list[str]]
+
+def inspect(data: bytes) -> tuple[str, str, str]:
+    """A model file's (estimator, dtype, header JSON)."""
+
+def write_file(path: str, data: bytes) -> None:
+    """Writes model-file bytes atomically."""
+
+class Classifier:
+    def __new__(cls, params: Params, dtype: str) -> Classifier: ...
+    @property
+    def dtype(self) -> str: ...
+    def is_fitted(self) -> bool: ...
+    def is_multilabel(self) -> bool: ...
+    def set_params(self, params: Params) -> None: ...
+    def fit(
+        self,
+        x: npt.NDArray[np.floating],
+        y: npt.NDArray[np.int64],
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+    ) -> Optional[NewRngState]: ...
+    def fit_multilabel(
+        self,
+        x: npt.NDArray[np.floating],
+        y: npt.NDArray[np.bool_],
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+    ) -> Optional[NewRngState]: ...
+    def partial_fit(
+        self,
+        x: npt.NDArray[np.floating],
+        y: npt.NDArray[np.int64],
+        n_classes: Optional[int] = None,
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+    ) -> Optional[NewRngState]: ...
+    def partial_fit_multilabel(
+        self,
+        x: npt.NDArray[np.floating],
+        y: npt.NDArray[np.bool_],
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+    ) -> Optional[NewRngState]: ...
+    @staticmethod
+    def with_weights(
+        params: Params,
+        dtype: str,
+        n_classes: int,
+        coefs: list[npt.NDArray[np.floating]],
+        intercepts: list[npt.NDArray[np.floating]],
+    ) -> Classifier: ...
+    def set_weights(
+        self, coefs: list[npt.NDArray[np.floating]], intercepts: list[npt.NDArray[np.floating]]
+    ) -> None: ...
+    def predict(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.int64]: ...
+    def predict_multilabel(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]: ...
+    def predict_proba(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]: ...
+    def state(self) -> dict[str, Any]: ...
+    def to_bytes(self, extra: str, labels: Optional[Labels] = None) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> tuple[Classifier, Optional[Labels], str]: ...
+
+class Regressor:
+    def __new__(cls, params: Params, dtype: str) -> Regressor: ...
+    @property
+    def dtype(self) -> str: ...
+    def is_fitted(self) -> bool: ...
+    def set_params(self, params: Params) -> None: ...
+    def fit(
+        self,
+        x: npt.NDArray[np.floating],
+        y: npt.NDArray[np.floating],
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+    ) -> Optional[NewRngState]: ...
+    def partial_fit(
+        self,
+        x: npt.NDArray[np.floating],
+        y: npt.NDArray[np.floating],
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+    ) -> Optional[NewRngState]: ...
+    @staticmethod
+    def with_weights(
+        params: Params,
+        dtype: str,
+        coefs: list[npt.NDArray[np.floating]],
+        intercepts: list[npt.NDArray[np.floating]],
+    ) -> Regressor: ...
+    def set_weights(
+        self, coefs: list[npt.NDArray[np.floating]], intercepts: list[npt.NDArray[np.floating]]
+    ) -> None: ...
+    def predict(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]: ...
+    def state(self) -> dict[str, Any]: ...
+    def to_bytes(self, extra: str) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> tuple[Regressor, str]: ...
+
+class Perceptron:
+    """The numerics of neurona.Perceptron; `class_weight` in `params` is None or one weight
+    per class index, `penalty` is 'none' for None."""
+
+    def __new__(cls, params: Params, dtype: str) -> Perceptron: ...
+    @property
+    def dtype(self) -> str: ...
+    def is_fitted(self) -> bool: ...
+    def set_params(self, params: Params) -> None: ...
+    def fit(
+        self,
+        x: npt.NDArray[np.floating],
+        y: npt.NDArray[np.int64],
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        coef_init: Optional[npt.NDArray[np.floating]] = None,
+        intercept_init: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+    ) -> Optional[NewRngState]: ...
+    def partial_fit(
+        self,
+        x: npt.NDArray[np.floating],
+        y: npt.NDArray[np.int64],
+        n_classes: Optional[int] = None,
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+    ) -> Optional[NewRngState]: ...
+    def decision_function(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]: ...
+    def predict(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.int64]: ...
+    def state(self) -> dict[str, Any]: ...
+    def to_bytes(self, extra: str) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> tuple[Perceptron, str]: ...
+
+class Rbm:
+    """The numerics of neurona.BernoulliRBM; every call that draws takes a numpy
+    RandomState's state and returns its new state."""
+
+    def __new__(cls, params: Params, dtype: str) -> Rbm: ...
+    @property
+    def dtype(self) -> str: ...
+    def is_fitted(self) -> bool: ...
+    def set_params(self, params: Params) -> None: ...
+    def fit(
+        self,
+        x: npt.NDArray[np.floating],
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[Callable[[int, float], Any]] = None,
+    ) -> Optional[NewRngState]: ...
+    def partial_fit(self, x: npt.NDArray[np.floating], rng: RngState) -> Optional[NewRngState]: ...
+    def transform(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]: ...
+    def gibbs(
+        self, v: npt.NDArray[np.floating], rng: RngState
+    ) -> tuple[npt.NDArray[np.bool_], Optional[NewRngState]]: ...
+    def score_samples(
+        self, x: npt.NDArray[np.floating], rng: RngState
+    ) -> tuple[npt.NDArray[np.floating], Optional[NewRngState]]: ...
+    def state(self) -> dict[str, Any]: ...
+    def to_bytes(self, extra: str) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> tuple[Rbm, str]: ...

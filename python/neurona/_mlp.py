@@ -1,0 +1,652 @@
+"""``MLPClassifier`` and ``MLPRegressor``: scikit-learn's classes, with the numerics in Rust.
+
+The classes follow scikit-learn's conventions to the letter: ``__init__`` only stores its
+arguments; ``fit`` validates them with scikit-learn's own constraint table (so errors are
+scikit-learn's ``InvalidParameterError``) and the data with ``validate_data``; class labels of
+any type are kept here (``classes_``) and the Rust core sees their indices; the fitted
+attributes are numpy arrays and Python values copied from the core after every call.
+"""
+
+import operator
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier as _SklearnClassifier
+from sklearn.neural_network import MLPRegressor as _SklearnRegressor
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from neurona import _core, _persist
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+# Attributes copied from the core after every fit; those of the stochastic solvers are absent
+# (AttributeError) after an lbfgs fit, as in scikit-learn.
+_STOCHASTIC_ATTRIBUTES = (
+    "loss_curve_",
+    "best_loss_",
+    "validation_scores_",
+    "best_validation_score_",
+    "_no_improvement_count",
+    "_optimizer",
+)
+
+
+def _check_network_size(layer_units):
+    """numpy's MemoryError for a network whose weights could not even be addressed (the core
+    would overflow its sizes)."""
+    n_params = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layer_units, layer_units[1:]))
+    if n_params * 8 > np.iinfo(np.intp).max:
+        raise MemoryError(f"a network with layers {layer_units} has {n_params} weights: too many to allocate")
+
+
+class _OptimizerState:
+    """What scikit-learn's ``_optimizer`` exposes that its tests read: the learning rate."""
+
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+
+    def __repr__(self):
+        return f"_OptimizerState(learning_rate={self.learning_rate!r})"
+
+
+class _VerbosePrinter:
+    """scikit-learn's ``verbose`` lines, printed with Python's ``print`` (so ``sys.stdout``
+    redirections and pytest's ``capsys`` see them)."""
+
+    def __init__(self):
+        self.printed = 0
+
+    def epoch(self, epoch, loss, validation_score):
+        print("Iteration %d, loss = %.8f" % (epoch, loss))
+        if validation_score is not None:
+            print("Validation score: %f" % validation_score)
+        self.printed = epoch
+
+    def finish(self, state):
+        """Prints the epochs the live callback did not see (the one that stopped training)
+        and the stop message."""
+        curve, scores, n_iter = state["loss_curve"], state["validation_scores"], state["n_iter"]
+        if curve is None:
+            return
+        for epoch in range(self.printed + 1, n_iter + 1):
+            print("Iteration %d, loss = %.8f" % (epoch, curve[len(curve) - n_iter + epoch - 1]))
+            if scores is not None and len(scores) - n_iter + epoch - 1 >= 0:
+                print("Validation score: %f" % scores[len(scores) - n_iter + epoch - 1])
+        if state["converged"] and state["message"]:
+            print(state["message"])
+
+
+class _BaseMLP(BaseEstimator):
+    """What the classifier and the regressor share."""
+
+    _core_class = None
+
+    # ------------------------------------------------------------------ parameters
+
+    def _core_params(self):
+        """The parameters as plain values for the core, after scikit-learn's own checks of
+        ``hidden_layer_sizes`` (which its constraint table cannot express)."""
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
+        sizes = [operator.index(size) for size in sizes]
+        random_state = self.random_state
+        seed = None
+        if random_state is not None and not isinstance(random_state, np.random.RandomState):
+            seed = operator.index(random_state)
+        n_iter_no_change = self.n_iter_no_change
+        batch_size = self.batch_size
+        return {
+            "hidden_layer_sizes": sizes,
+            "activation": self.activation,
+            "solver": self.solver,
+            "alpha": float(self.alpha),
+            "batch_size": "auto" if isinstance(batch_size, str) else str(operator.index(batch_size)),
+            "learning_rate": self.learning_rate,
+            "learning_rate_init": float(self.learning_rate_init),
+            "power_t": float(self.power_t),
+            "max_iter": operator.index(self.max_iter),
+            "shuffle": bool(self.shuffle),
+            "random_state": seed,
+            "tol": float(self.tol),
+            # verbose lines are printed here, through Python's stdout.
+            "verbose": False,
+            "warm_start": bool(self.warm_start),
+            "momentum": float(self.momentum),
+            "nesterovs_momentum": bool(self.nesterovs_momentum),
+            "early_stopping": bool(self.early_stopping),
+            "validation_fraction": float(self.validation_fraction),
+            "beta_1": float(self.beta_1),
+            "beta_2": float(self.beta_2),
+            "epsilon": float(self.epsilon),
+            "n_iter_no_change": "inf"
+            if np.isinf(n_iter_no_change)
+            else str(operator.index(n_iter_no_change)),
+            "max_fun": operator.index(self.max_fun),
+            "loss": getattr(self, "loss", "squared_error")
+            if isinstance(self, RegressorMixin)
+            else "squared_error",
+        }
+
+    def _random_stream(self):
+        """The numpy ``RandomState`` a fit draws from, as scikit-learn's
+        ``check_random_state`` picks it (``None``: numpy's global one), with its state for the
+        core; ``(None, None)`` for an integer seed, which the core seeds itself."""
+        random_state = self.random_state
+        if random_state is None:
+            random_state = np.random.mtrand._rand
+        if not isinstance(random_state, np.random.RandomState):
+            return None, None
+        _, key, pos, has_gauss, cached = random_state.get_state(legacy=True)
+        key = np.ascontiguousarray(key, dtype=np.uint32)
+        return random_state, (key, int(pos), bool(has_gauss), float(cached))
+
+    # ------------------------------------------------------------------ fitting
+
+    def __sklearn_is_fitted__(self):
+        return getattr(self, "_core", None) is not None
+
+    def _is_first_pass(self, incremental):
+        return not self.__sklearn_is_fitted__() or (not self.warm_start and not incremental)
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        params = self._core_params()
+        assigned = self._assigned_weights()
+        # As in scikit-learn, weights assigned to an unfitted estimator are where partial_fit
+        # and a warm start begin.
+        from_assigned = assigned is not None and not self.__sklearn_is_fitted__()
+        from_assigned = from_assigned and (self.warm_start or incremental)
+        first_pass = self._is_first_pass(incremental) and not from_assigned
+        X, y, targets = self._validate_input(X, y, incremental, first_pass, classes)
+        _check_network_size([X.shape[1], *params["hidden_layer_sizes"], 1])
+        if from_assigned:
+            core = self._core_from_weights(params, X.dtype.name, targets, *assigned)
+        elif first_pass:
+            core = self._core_class(params, X.dtype.name)
+        else:
+            core = self._core
+            core.set_params(params)
+            if assigned is not None:
+                core.set_weights(*self._cast_weights(assigned, core.dtype))
+        X = self._dense(X, core.dtype)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+            sample_weight = np.ascontiguousarray(sample_weight, dtype=core.dtype)
+        stream, rng = self._random_stream()
+        printer = _VerbosePrinter() if self.verbose and self.solver in _STOCHASTIC_SOLVERS else None
+        on_epoch = printer.epoch if printer is not None else None
+        new_rng = self._train(core, X, y, targets, sample_weight, rng, on_epoch, incremental)
+        if stream is not None and new_rng is not None:
+            stream.set_state(new_rng)
+        state = core.state()
+        if printer is not None:
+            printer.finish(state)
+        self._core = core
+        self._set_targets(targets)
+        self._copy_state(state)
+        self.n_features_in_ = state["n_features_in"]
+        for text in state["warnings"]:
+            warnings.warn(text, UserWarning)
+        if state["interrupted"]:
+            warnings.warn("Training interrupted by user.")
+        elif not state["converged"] and state["message"]:
+            warnings.warn(state["message"], ConvergenceWarning)
+        return self
+
+    @staticmethod
+    def _dense(X, dtype):
+        """X as a dense array of the core's dtype; sparse input is densified (the core's
+        kernels are dense), a C-ordered float array of the right type passes without a copy."""
+        if sp.issparse(X):
+            X = X.toarray()
+        return np.asarray(X, dtype=dtype)
+
+    def _assigned_weights(self):
+        """``(coefs_, intercepts_)`` when the user assigned them since the core last set them
+        (scikit-learn's fitted attributes are assignable), else None."""
+        coefs, intercepts = self.__dict__.get("coefs_"), self.__dict__.get("intercepts_")
+        if coefs is None or intercepts is None:
+            return None
+        exported = self.__dict__.get("_weights_exported")
+        if exported is not None:
+            old_coefs, old_coef_items, old_intercepts, old_intercept_items = exported
+            same = coefs is old_coefs and intercepts is old_intercepts
+            same = same and len(coefs) == len(old_coef_items) and len(intercepts) == len(old_intercept_items)
+            same = same and all(a is b for a, b in zip(coefs, old_coef_items))
+            if same and all(a is b for a, b in zip(intercepts, old_intercept_items)):
+                return None
+        return coefs, intercepts
+
+    @staticmethod
+    def _cast_weights(weights, dtype):
+        coefs, intercepts = weights
+        return (
+            [np.ascontiguousarray(c, dtype=dtype) for c in coefs],
+            [np.ascontiguousarray(b, dtype=dtype).ravel() for b in intercepts],
+        )
+
+    def _remember_weights(self):
+        coefs, intercepts = self.coefs_, self.intercepts_
+        self._weights_exported = (coefs, tuple(coefs), intercepts, tuple(intercepts))
+
+    def _copy_state(self, state):
+        """The core's fitted attributes as scikit-learn's. The weight arrays are read-only
+        copies: assigning new arrays to ``coefs_`` or ``intercepts_`` sets the weights, changing
+        the copies in place would not, so it is refused."""
+        for array in state["coefs"] + state["intercepts"]:
+            array.flags.writeable = False
+        self.coefs_ = state["coefs"]
+        self.intercepts_ = state["intercepts"]
+        self._remember_weights()
+        self.n_layers_ = state["n_layers"]
+        self.n_outputs_ = state["n_outputs"]
+        self.out_activation_ = state["out_activation"]
+        self.loss_ = state["loss"]
+        self.n_iter_ = state["n_iter"]
+        self.t_ = state["t"]
+        if state["loss_curve"] is None:
+            for name in _STOCHASTIC_ATTRIBUTES:
+                self.__dict__.pop(name, None)
+            return
+        self.loss_curve_ = state["loss_curve"]
+        self.best_loss_ = state["best_loss"]
+        self.validation_scores_ = state["validation_scores"]
+        self.best_validation_score_ = state["best_validation_score"]
+        self._no_improvement_count = state["no_improvement_count"]
+        self._optimizer = _OptimizerState(state["learning_rate"])
+
+    # ------------------------------------------------------------------ prediction
+
+    def _forward_input(self, X):
+        """X validated as scikit-learn validates it at predict time, in the core's dtype,
+        and the dtype scikit-learn's forward pass would return."""
+        check_is_fitted(self)
+        assigned = self._assigned_weights()
+        if assigned is not None:
+            self._core.set_weights(*self._cast_weights(assigned, self._core.dtype))
+            self._remember_weights()
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        out_dtype = np.result_type(X.dtype, self._core.dtype)
+        return self._dense(X, self._core.dtype), out_dtype
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, path):
+        """Writes the fitted model to ``path`` as a neurona model file (safetensors: weights,
+        optimizer state and a validated JSON header), which ``neurona.load`` and the
+        ``neurona`` command read. Loading it never executes code, unlike a pickle."""
+        _persist.save(self, path)
+
+    def __getstate__(self):
+        return _persist.getstate(self)
+
+    def __setstate__(self, state):
+        _persist.setstate(self, state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier``, trained in Rust.
+
+    Same constructor, parameters, defaults, fitted attributes and results for the same
+    ``random_state`` as ``sklearn.neural_network.MLPClassifier`` (scikit-learn 1.9.1); see
+    scikit-learn's documentation for each parameter. Differences: sparse X is densified; a
+    failed call leaves the estimator as it was; pickles hold neurona's safe model file, not
+    Python objects.
+    """
+
+    _parameter_constraints: dict = dict(_SklearnClassifier._parameter_constraints)
+    _core_class = _core.Classifier
+    # scikit-learn's classifier keeps this non-parameter attribute too.
+    loss = "log_loss"
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y (class labels, or a multi-label
+        indicator matrix). Returns self."""
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic"
+                " optimizers. %s is not stochastic." % self.solver
+            )
+        return True
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with a single epoch over the given data. ``classes`` (every
+        label the model will see) is required on the first call. Returns self."""
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _validate_input(self, X, y, incremental, reset, classes):
+        """X and y validated as scikit-learn validates them, and the targets for the core:
+        ``(kind, classes, encoded y, n_classes for a first partial_fit)``."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        fitted = hasattr(self, "classes_") and self.__sklearn_is_fitted__()
+        n_classes = None
+        if incremental:
+            if not fitted:
+                if classes is None:
+                    raise ValueError("classes must be passed on the first call to partial_fit.")
+                new_classes = unique_labels(classes)
+                if type_of_target(y).startswith("multilabel"):
+                    kind, new_classes = "multilabel", unique_labels(y)
+                else:
+                    kind = "multiclass" if len(new_classes) > 2 else "binary"
+                    n_classes = len(new_classes)
+            else:
+                if classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
+                    raise ValueError(
+                        "`classes=%r` is not the same as on last call "
+                        "to partial_fit, was: %r" % (classes, self.classes_)
+                    )
+                kind, new_classes = self._target_kind, self.classes_
+        elif not fitted or not self.warm_start:
+            y_type = type_of_target(y, input_name="y")
+            if "multioutput" in y_type:
+                raise ValueError("Multioutput target data is not supported with label binarization")
+            new_classes = unique_labels(y)
+            if y_type.startswith("multilabel"):
+                kind = "multilabel"
+            elif len(new_classes) == 1:
+                # scikit-learn trains one logistic output towards 0 and always predicts the
+                # class: the core's one-label indicator model, with every label False.
+                kind = "single"
+            else:
+                kind = "multiclass" if len(new_classes) > 2 else "binary"
+            fitted = False
+        else:
+            kind, new_classes = self._target_kind, self.classes_
+
+        if fitted:
+            seen = unique_labels(y)
+            if self.warm_start:
+                if set(seen) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {seen}"
+                    )
+            elif len(np.setdiff1d(seen, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {seen}."
+                )
+        elif incremental and kind != "multilabel":
+            seen = unique_labels(y)
+            if len(np.setdiff1d(seen, new_classes, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {new_classes}. 'y' has {seen}."
+                )
+
+        if kind == "multilabel":
+            if sp.issparse(y):
+                y = y.toarray()
+            encoded = np.ascontiguousarray(y, dtype=bool)
+        elif kind == "single":
+            encoded = np.zeros((len(y), 1), dtype=bool)
+        else:
+            encoded = np.ascontiguousarray(np.searchsorted(new_classes, y), dtype=np.int64)
+        return X, y, (kind, new_classes, encoded, n_classes)
+
+    def _train(self, core, X, y, targets, sample_weight, rng, on_epoch, incremental):
+        kind, _, encoded, n_classes = targets
+        if kind in ("multilabel", "single"):
+            method = core.partial_fit_multilabel if incremental else core.fit_multilabel
+            return method(X, encoded, sample_weight, rng, on_epoch)
+        if incremental:
+            return core.partial_fit(X, encoded, n_classes, sample_weight, rng, on_epoch)
+        return core.fit(X, encoded, sample_weight, rng, on_epoch)
+
+    def _core_from_weights(self, params, dtype, targets, coefs, intercepts):
+        kind, classes, _, _ = targets
+        if kind not in ("binary", "multiclass"):
+            raise ValueError(
+                "coefs_ and intercepts_ assigned before the first fit are supported for class "
+                f"labels, not for {kind} targets"
+            )
+        coefs, intercepts = self._cast_weights((coefs, intercepts), dtype)
+        return _core.Classifier.with_weights(params, dtype, len(classes), coefs, intercepts)
+
+    def _set_targets(self, targets):
+        kind, classes, _, _ = targets
+        self._target_kind = kind
+        self.classes_ = classes
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier: labels ``(n_samples,)``, or an
+        indicator matrix ``(n_samples, n_labels)`` for a multi-label classifier."""
+        X, _ = self._forward_input(X)
+        if self._target_kind == "multilabel":
+            return self._core.predict_multilabel(X).astype(np.int64)
+        if self._target_kind == "single":
+            return np.repeat(self.classes_, X.shape[0])
+        return self.classes_[self._core.predict(X)]
+
+    def predict_proba(self, X):
+        """Probability estimates ``(n_samples, n_classes)``, classes ordered as in
+        ``classes_``."""
+        X, out_dtype = self._forward_input(X)
+        proba = self._core.predict_proba(X).astype(out_dtype, copy=False)
+        if self._target_kind == "single":
+            # Two columns for one class, as scikit-learn returns them.
+            return np.hstack([1 - proba, proba])
+        return proba
+
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``."""
+        y_prob = self.predict_proba(X)
+        return np.log(y_prob, out=y_prob)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, trained in Rust.
+
+    Same constructor (its first positional parameter is ``loss``), parameters, defaults,
+    fitted attributes and results for the same ``random_state`` as
+    ``sklearn.neural_network.MLPRegressor`` (scikit-learn 1.9.1). Differences: sparse X is
+    densified; ``loss='poisson'`` with a negative target is an error; a float32 model trains on
+    float32 targets.
+    """
+
+    _parameter_constraints: dict = dict(_SklearnRegressor._parameter_constraints)
+    _core_class = _core.Regressor
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y. Returns self."""
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic"
+                " optimizers. %s is not stochastic." % self.solver
+            )
+        return True
+
+    # As in scikit-learn, the guard is never called (it tests the method object), so
+    # partial_fit also exists for lbfgs, where it runs a whole L-BFGS fit.
+    @available_if(lambda est: est._check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with a single epoch over the given data. Returns self."""
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _validate_input(self, X, y, incremental, reset, classes):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y, None
+
+    def _train(self, core, X, y, targets, sample_weight, rng, on_epoch, incremental):
+        y = np.asarray(y, dtype=core.dtype)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        method = core.partial_fit if incremental else core.fit
+        return method(X, y, sample_weight, rng, on_epoch)
+
+    def _core_from_weights(self, params, dtype, targets, coefs, intercepts):
+        coefs, intercepts = self._cast_weights((coefs, intercepts), dtype)
+        return _core.Regressor.with_weights(params, dtype, coefs, intercepts)
+
+    def _set_targets(self, targets):
+        pass
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model: ``(n_samples,)`` for one target,
+        ``(n_samples, n_outputs)`` otherwise."""
+        X, out_dtype = self._forward_input(X)
+        y_pred = self._core.predict(X).astype(out_dtype, copy=False)
+        if y_pred.shape[1] == 1:
+            return y_pred.ravel()
+        return y_pred

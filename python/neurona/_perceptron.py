@@ -1,0 +1,291 @@
+"""``Perceptron``: scikit-learn's ``sklearn.linear_model.Perceptron``, with the numerics in Rust.
+
+As for the MLPs: ``__init__`` only stores its arguments; ``fit`` validates them with
+scikit-learn's own constraint table and the data with ``validate_data``; class labels of any
+type are kept here (``classes_``) and the core sees their indices; ``class_weight`` becomes one
+weight per class with scikit-learn's ``compute_class_weight``; the fitted attributes are copied
+from the core after every call.
+"""
+
+import operator
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Perceptron as _SklearnPerceptron
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from neurona import _core, _persist
+
+
+def _random_stream(random_state):
+    """The numpy ``RandomState`` a call draws from, as scikit-learn's ``check_random_state``
+    picks it (``None``: numpy's global one), with its state for the core; ``(None, None)`` for
+    an integer seed, which the core seeds itself."""
+    if random_state is None:
+        random_state = np.random.mtrand._rand
+    if not isinstance(random_state, np.random.RandomState):
+        return None, None
+    _, key, pos, has_gauss, cached = random_state.get_state(legacy=True)
+    key = np.ascontiguousarray(key, dtype=np.uint32)
+    return random_state, (key, int(pos), bool(has_gauss), float(cached))
+
+
+def _seed(random_state):
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        return None
+    return operator.index(random_state)
+
+
+class Perceptron(ClassifierMixin, BaseEstimator):
+    """Linear perceptron classifier: scikit-learn's ``Perceptron``, trained in Rust.
+
+    Same constructor, parameters, defaults, fitted attributes and results for the same
+    ``random_state`` as ``sklearn.linear_model.Perceptron`` (scikit-learn 1.9.1); see
+    scikit-learn's documentation for each parameter. Differences: dense input only for
+    training (sparse X is refused by ``fit`` and ``partial_fit``, densified for prediction);
+    ``n_jobs`` is accepted and ignored (the one-vs-all problems run one after the other, with
+    the same results); ``verbose`` lines are printed by the Rust core to the process's stdout;
+    ``partial_fit`` refuses labels outside ``classes_``; a binary float32 model's
+    ``decision_function`` is computed in float32; assigning ``coef_`` or ``intercept_`` affects
+    a warm start but not prediction; no ``densify``/``sparsify``; pickles hold neurona's safe
+    model file.
+    """
+
+    _parameter_constraints: dict = dict(_SklearnPerceptron._parameter_constraints)
+    _core_class = _core.Perceptron
+    _FITTED = frozenset(
+        {
+            "_core",
+            "classes_",
+            "coef_",
+            "intercept_",
+            "n_iter_",
+            "t_",
+            "n_features_in_",
+            "feature_names_in_",
+        }
+    )
+
+    def __init__(
+        self,
+        *,
+        penalty=None,
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        eta0=1.0,
+        n_jobs=None,
+        random_state=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        class_weight=None,
+        warm_start=False,
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.eta0 = eta0
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------------ fitting
+
+    def __sklearn_is_fitted__(self):
+        return getattr(self, "_core", None) is not None
+
+    def _core_params(self, class_weights):
+        return {
+            "penalty": "none" if self.penalty is None else self.penalty,
+            "alpha": float(self.alpha),
+            "l1_ratio": float(self.l1_ratio),
+            "fit_intercept": bool(self.fit_intercept),
+            "max_iter": operator.index(self.max_iter),
+            "tol": None if self.tol is None else float(self.tol),
+            "shuffle": bool(self.shuffle),
+            "verbose": bool(self.verbose),
+            "eta0": float(self.eta0),
+            "random_state": _seed(self.random_state),
+            "early_stopping": bool(self.early_stopping),
+            "validation_fraction": float(self.validation_fraction),
+            "n_iter_no_change": operator.index(self.n_iter_no_change),
+            "class_weight": class_weights,
+            "warm_start": bool(self.warm_start),
+        }
+
+    def _class_weights(self, classes, y):
+        if self.class_weight is None:
+            return None
+        return [float(w) for w in compute_class_weight(self.class_weight, classes=classes, y=y)]
+
+    def _validate(self, X, y, reset):
+        if sp.issparse(X):
+            raise TypeError(
+                "Sparse data was passed for Perceptron, but dense data is required: neurona's "
+                "perceptron trains on dense arrays. Use X.toarray() to convert to a dense numpy array."
+            )
+        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), order="C", reset=reset)
+        check_classification_targets(y)
+        return X, y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit the linear model with stochastic gradient descent (the perceptron rule) for up
+        to ``max_iter`` epochs. Returns self."""
+        X, y = self._validate(X, y, reset=True)
+        classes = unique_labels(y)
+        if len(classes) < 2:
+            raise ValueError(
+                "The number of classes has to be greater than one; got %d class" % len(classes)
+            )
+        dtype = X.dtype
+        if self.warm_start and self.__sklearn_is_fitted__():
+            if coef_init is None:
+                coef_init = self.coef_
+            if intercept_init is None:
+                intercept_init = self.intercept_
+        if coef_init is not None:
+            coef_init = np.ascontiguousarray(np.atleast_2d(coef_init), dtype=dtype)
+        if intercept_init is not None:
+            intercept_init = np.ascontiguousarray(np.atleast_1d(intercept_init), dtype=dtype).ravel()
+        if sample_weight is not None:
+            sample_weight = np.ascontiguousarray(_check_sample_weight(sample_weight, X, dtype=dtype))
+        encoded = np.ascontiguousarray(np.searchsorted(classes, y), dtype=np.int64)
+        core = _core.Perceptron(self._core_params(self._class_weights(classes, y)), dtype.name)
+        stream, rng = _random_stream(self.random_state)
+        new_rng = core.fit(X, encoded, sample_weight, coef_init, intercept_init, rng)
+        if stream is not None and new_rng is not None:
+            stream.set_state(new_rng)
+        self._set_core(core, classes)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch of the perceptron rule over the given samples. ``classes`` (every label
+        the model will see) is required on the first call. Returns self."""
+        if self.early_stopping:
+            raise ValueError("early_stopping should be False with partial_fit")
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit: compute the weights with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, y=y) "
+                "on a large enough sample of the targets and pass them as a dict."
+            )
+        fitted = self.__sklearn_is_fitted__()
+        X, y = self._validate(X, y, reset=not fitted)
+        if not fitted:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            all_classes = unique_labels(classes)
+            core = _core.Perceptron(self._core_params(None), X.dtype.name)
+            n_classes = len(all_classes)
+        else:
+            all_classes = self.classes_
+            if classes is not None and not np.array_equal(all_classes, unique_labels(classes)):
+                raise ValueError(
+                    "`classes=%r` is not the same as on last call to partial_fit, was: %r"
+                    % (classes, all_classes)
+                )
+            core = self._core
+            n_classes = None
+        unseen = np.setdiff1d(unique_labels(y), all_classes)
+        if len(unseen):
+            raise ValueError(f"`y` has classes not in `self.classes_` ({all_classes}): {unseen}")
+        core.set_params(self._core_params(self._class_weights(all_classes, y)))
+        X = np.ascontiguousarray(X, dtype=core.dtype)
+        if sample_weight is not None:
+            sample_weight = np.ascontiguousarray(
+                _check_sample_weight(sample_weight, X, dtype=X.dtype), dtype=core.dtype
+            )
+        encoded = np.ascontiguousarray(np.searchsorted(all_classes, y), dtype=np.int64)
+        stream, rng = _random_stream(self.random_state)
+        new_rng = core.partial_fit(X, encoded, n_classes, sample_weight, rng)
+        if stream is not None and new_rng is not None:
+            stream.set_state(new_rng)
+        self._set_core(core, all_classes)
+        return self
+
+    def _set_core(self, core, classes):
+        state = core.state()
+        self._core = core
+        self.classes_ = classes
+        self._copy_state(state)
+        for text in state["warnings"]:
+            warnings.warn(text, ConvergenceWarning)
+
+    def _copy_state(self, state):
+        self.coef_ = state["coef"]
+        # scikit-learn keeps a binary classifier's intercept as a float64, a multiclass one's
+        # in X's dtype.
+        self.intercept_ = state["intercept_f64"] if state["n_classes"] == 2 else state["intercept"]
+        self.n_iter_ = state["n_iter"]
+        self.t_ = state["t"]
+        self.n_features_in_ = state["n_features_in"]
+
+    # ------------------------------------------------------------------ prediction
+
+    def _input(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        if sp.issparse(X):
+            X = X.toarray()
+        return np.asarray(X, dtype=self._core.dtype)
+
+    def decision_function(self, X):
+        """Confidence scores: ``(n_samples,)`` for a binary classifier (positive means
+        ``classes_[1]``), ``(n_samples, n_classes)`` otherwise."""
+        X = self._input(X)
+        scores = self._core.decision_function(X)
+        if scores.shape[1] == 1:
+            return scores.ravel().astype(np.result_type(scores.dtype, self.intercept_.dtype))
+        return scores
+
+    def predict(self, X):
+        """Predicted class labels ``(n_samples,)``."""
+        X = self._input(X)
+        return self.classes_[self._core.predict(X)]
+
+    # ------------------------------------------------------------------ persistence
+
+    def _persist_meta(self):
+        try:
+            return {"classes": _persist._encode_classes(self.classes_)}, {}
+        except TypeError:
+            return {}, {"classes_": self.classes_}
+
+    def _restore(self, core, meta):
+        self._core = core
+        state = core.state()
+        self._copy_state(state)
+        if "classes" in meta:
+            self.classes_ = _persist._decode_classes(meta["classes"])
+
+    def __getstate__(self):
+        return _persist.core_getstate(self)
+
+    def __setstate__(self, state):
+        _persist.core_setstate(self, state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags

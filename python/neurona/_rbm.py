@@ -1,0 +1,209 @@
+"""``BernoulliRBM``: scikit-learn's ``sklearn.neural_network.BernoulliRBM``, with the numerics in
+Rust.
+
+The random streams are scikit-learn's: ``fit`` and ``score_samples`` draw from
+``check_random_state(random_state)`` (a fresh stream for an integer, numpy's global stream for
+``None``, the instance itself otherwise), ``partial_fit`` and ``gibbs`` from ``random_state_``.
+They stay numpy ``RandomState`` objects here; the core draws from a copy of their state (the
+same Mersenne Twister) and the new state is written back.
+"""
+
+import operator
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.neural_network import BernoulliRBM as _SklearnRBM
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from neurona import _core, _persist
+from neurona._perceptron import _random_stream, _seed
+
+
+def _rng_arg(random_state):
+    _, arg = _random_stream(random_state)
+    return arg
+
+
+def _dense(X, dtype):
+    if sp.issparse(X):
+        X = X.toarray()
+    return np.asarray(X, dtype=dtype)
+
+
+class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Bernoulli restricted Boltzmann machine: scikit-learn's ``BernoulliRBM``, trained in Rust.
+
+    Same constructor, parameters, defaults, fitted attributes, methods and results for the same
+    ``random_state`` as ``sklearn.neural_network.BernoulliRBM`` (scikit-learn 1.9.1), including
+    ``partial_fit`` returning ``None``. Differences: sparse X is densified; with ``verbose`` and
+    ``random_state`` None or a ``RandomState`` instance, the verbose line's pseudo-likelihood
+    draws from a stream of its own (scikit-learn draws it from the shared stream, so its
+    verbose fits differ from its silent ones; neurona's do not); ``gibbs`` validates ``v``;
+    pickles hold neurona's safe model file.
+    """
+
+    _parameter_constraints: dict = dict(_SklearnRBM._parameter_constraints)
+    _core_class = _core.Rbm
+    _FITTED = frozenset(
+        {
+            "_core",
+            "components_",
+            "intercept_hidden_",
+            "intercept_visible_",
+            "h_samples_",
+            "n_features_in_",
+            "feature_names_in_",
+            "random_state_",
+        }
+    )
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        learning_rate=0.1,
+        batch_size=10,
+        n_iter=10,
+        verbose=0,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def __sklearn_is_fitted__(self):
+        return getattr(self, "_core", None) is not None
+
+    def _core_params(self):
+        return {
+            "n_components": operator.index(self.n_components),
+            "learning_rate": float(self.learning_rate),
+            "batch_size": operator.index(self.batch_size),
+            "n_iter": operator.index(self.n_iter),
+            "random_state": _seed(self.random_state),
+        }
+
+    # ------------------------------------------------------------------ fitting
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model to X by persistent contrastive divergence. Returns self."""
+        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
+        core = _core.Rbm(self._core_params(), X.dtype.name)
+        X = _dense(X, X.dtype)
+        on_epoch = None
+        if self.verbose:
+            begin = [time.time()]
+
+            def on_epoch(epoch, pseudo_likelihood):
+                end = time.time()
+                print(
+                    "[%s] Iteration %d, pseudo-likelihood = %.2f, time = %.2fs"
+                    % (type(self).__name__, epoch, pseudo_likelihood, end - begin[0])
+                )
+                begin[0] = end
+
+        # An integer seed: the core starts its own stream from it, as check_random_state does.
+        stream, rng = _random_stream(self.random_state)
+        new_rng = core.fit(X, rng, on_epoch)
+        if stream is not None and new_rng is not None:
+            stream.set_state(new_rng)
+        self._set_core(core)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One persistent-contrastive-divergence step on all of X. Returns None, as
+        scikit-learn's does."""
+        first_pass = not self.__sklearn_is_fitted__()
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=first_pass)
+        if not hasattr(self, "random_state_"):
+            self.random_state_ = check_random_state(self.random_state)
+        core = _core.Rbm(self._core_params(), "float64") if first_pass else self._core
+        if not first_pass:
+            core.set_params(self._core_params())
+        new_rng = core.partial_fit(_dense(X, core.dtype), _rng_arg(self.random_state_))
+        self.random_state_.set_state(new_rng)
+        self._set_core(core)
+
+    def _set_core(self, core):
+        self._core = core
+        self._copy_state(core.state())
+
+    def _copy_state(self, state):
+        self.components_ = state["components"]
+        self.intercept_hidden_ = state["intercept_hidden"]
+        self.intercept_visible_ = state["intercept_visible"]
+        self.h_samples_ = state["h_samples"]
+        self.n_features_in_ = state["n_features_in"]
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    # ------------------------------------------------------------------ inference
+
+    def transform(self, X):
+        """The hidden units' probabilities ``(n_samples, n_components)``: the learned
+        features."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
+        out_dtype = np.result_type(X.dtype, self._core.dtype)
+        return self._core.transform(_dense(X, self._core.dtype)).astype(out_dtype, copy=False)
+
+    def gibbs(self, v):
+        """One Gibbs sampling step from the visible units ``v``: a boolean sample
+        ``(n_samples, n_features)``."""
+        check_is_fitted(self)
+        if not hasattr(self, "random_state_"):
+            self.random_state_ = check_random_state(self.random_state)
+        sample, new_rng = self._core.gibbs(_dense(v, self._core.dtype), _rng_arg(self.random_state_))
+        self.random_state_.set_state(new_rng)
+        return sample
+
+    def score_samples(self, X):
+        """The pseudo-likelihood of each row ``(n_samples,)``, from one randomly flipped
+        feature per row."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        stream = check_random_state(self.random_state)
+        scores, new_rng = self._core.score_samples(_dense(X, self._core.dtype), _rng_arg(stream))
+        stream.set_state(new_rng)
+        return scores
+
+    # ------------------------------------------------------------------ persistence
+
+    def _persist_meta(self):
+        meta = {}
+        if hasattr(self, "random_state_"):
+            meta["random_state_"] = _persist._encode(self.random_state_)
+        return meta, {}
+
+    def _restore(self, core, meta):
+        self._core = core
+        self._copy_state(core.state())
+        if "random_state_" in meta:
+            self.random_state_ = _persist._decode(meta["random_state_"])
+
+    def __getstate__(self):
+        return _persist.core_getstate(self)
+
+    def __setstate__(self, state):
+        _persist.core_setstate(self, state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
