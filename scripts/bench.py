@@ -6,7 +6,10 @@ Every case trains in a child process of its own, so that its peak resident memor
 thread variables and torch.set_num_threads for the others). The data are a synthetic stand-in
 for MNIST (60,000 x 784 float32 rows in [0, 1), ten classes from a noisy linear teacher),
 drawn from a fixed seed and written once as .npy files that both sides read; digits is
-scikit-learn's (the copy neurona bundles is the same).
+scikit-learn's (the copy neurona bundles is the same). Each case runs --repeat times (default 3),
+the libraries taking turns, and each library's best time counts: this machine's speed wanders
+from one second to the next (a shared virtual machine), and the best of a few runs is the
+number that repeats.
 """
 
 import argparse
@@ -76,7 +79,7 @@ def child_sklearn_train(args):
         start = time.perf_counter()
         clf.fit(x, y)
         fit = time.perf_counter() - start
-    out = {"fit_seconds": fit, "n_iter": clf.n_iter_, "loss": clf.loss_}
+    out = {"fit_seconds": fit, "n_iter": clf.n_iter_, "loss": clf.loss_, "max_rss_mb": peak_resident_mb()}
     if args.predict:
         out["predict_seconds"] = best_of(3, lambda: clf.predict_proba(x))
         out["train_accuracy"] = float((clf.predict(x) == y).mean())
@@ -118,7 +121,7 @@ def child_torch_train(args):
             loss.backward()
             optimizer.step()
     fit = time.perf_counter() - start
-    out = {"fit_seconds": fit, "loss": float(loss)}
+    out = {"fit_seconds": fit, "loss": float(loss.detach()), "max_rss_mb": peak_resident_mb()}
     if args.predict:
 
         def predict():
@@ -160,14 +163,24 @@ def child_sklearn_digits(args):
     }
 
 
-def child_neurona_py_one(args):
-    """One-row predictions through the neurona Python package, when it is installed."""
+def child_neurona_py_digits(args):
+    """The digits case through the neurona Python package, when it is installed."""
     import neurona
 
-    x_train, y_train, x_test, _ = digits_split()
-    clf = neurona.MLPClassifier(random_state=SEED).fit(x_train, y_train)
+    x_train, y_train, x_test, y_test = digits_split()
+    clf = neurona.MLPClassifier(solver=args.solver, random_state=SEED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        clf.fit(x_train, y_train)
+        fit = time.perf_counter() - start
     rows = [x_test[i : i + 1] for i in range(len(x_test))]
-    return {"predict_one": median_per_call(lambda i: clf.predict(rows[i % len(rows)]), 2000)}
+    return {
+        "fit_seconds": fit,
+        "n_iter": clf.n_iter_,
+        "test_accuracy": float(clf.score(x_test, y_test)),
+        "predict_one": median_per_call(lambda i: clf.predict(rows[i % len(rows)]), 2000),
+    }
 
 
 def child_numpy_peak(args):
@@ -178,6 +191,16 @@ def child_numpy_peak(args):
         a = np.full((args.size, args.size), 0.5, dtype=dtype)
         out["gflops_" + name] = 2 * args.size**3 / best_of(5, lambda: a @ a) / 1e9
     return out
+
+
+def peak_resident_mb():
+    """This process's peak resident memory so far (VmHWM), in MiB. Read by the process itself:
+    the parent's wait4 would also count the pages a child shared with it before exec."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
 
 
 def best_of(repeats, f):
@@ -203,7 +226,7 @@ CHILDREN = {
     "sklearn-train": child_sklearn_train,
     "torch-train": child_torch_train,
     "sklearn-digits": child_sklearn_digits,
-    "neurona-py-one": child_neurona_py_one,
+    "neurona-py-digits": child_neurona_py_digits,
     "numpy-peak": child_numpy_peak,
 }
 
@@ -211,25 +234,58 @@ CHILDREN = {
 # ----------------------------------------------------------------------------- the run
 
 
-def run(command, threads, env=None):
-    """Runs a child, returns (its JSON line, its peak resident set in MB)."""
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, env=env or thread_env(threads), text=True)
-    stdout = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+def run(command, threads, quiet=False):
+    """Runs a child and returns its JSON line."""
+    stderr = subprocess.DEVNULL if quiet else None
+    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=stderr, env=thread_env(threads), text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed with status {proc.returncode}")
-    result = json.loads(stdout.strip().splitlines()[-1])
-    result["max_rss_mb"] = usage.ru_maxrss / 1024
-    return result
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def rust(opts, *args, threads):
     return run([opts.bin, *args, "--threads", str(threads)], threads)
 
 
-def python(opts, child, *args, threads):
-    return run([sys.executable, __file__, "--child", child, "--data", opts.data, *args, "--threads", str(threads)], threads)
+def python(opts, child, *args, threads, quiet=False, interpreter=None):
+    command = [interpreter or sys.executable, __file__, "--child", child, "--data", opts.data, *args]
+    return run([*command, "--threads", str(threads)], threads, quiet)
+
+
+def neurona_python(opts):
+    """A Python that imports the neurona package (and scikit-learn), or None."""
+    for candidate in filter(None, [opts.neurona_python, sys.executable]):
+        probe = subprocess.run([candidate, "-c", "import neurona, sklearn"], capture_output=True)
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def best(runs):
+    """One result from repeated runs: the least of every time, the most memory."""
+    merged = dict(runs[0])
+    for key, value in runs[0].items():
+        values = [r[key] for r in runs]
+        if key.endswith("_seconds"):
+            merged[key] = min(values)
+        elif key == "max_rss_mb" and None not in values:
+            merged[key] = max(values)
+        elif key == "predict_one":
+            if isinstance(value, dict):
+                merged[key] = {k: min(v[k] for v in values) for k in value}
+            else:
+                merged[key] = min(values)
+    merged["runs"] = len(runs)
+    return merged
+
+
+def side_by_side(opts, cases):
+    """Runs each (name, thunk) of `cases` --repeat times, taking turns, and keeps the best."""
+    runs = {name: [] for name, _ in cases}
+    for _ in range(opts.repeat):
+        for name, thunk in cases:
+            runs[name].append(thunk())
+    return {name: best(r) for name, r in runs.items()}
 
 
 def make_data(path, rows):
@@ -247,6 +303,19 @@ def make_data(path, rows):
     y = np.argmax((x - 0.5) @ teacher + rng.standard_normal((rows, UNITS[-1])), axis=1).astype(np.int64)
     np.save(x_path, x)
     np.save(y_path, y)
+
+
+def user_args(args):
+    """The command line as typed: without the options that scripts/bench adds."""
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("--bin", "--data", "--neurona-python"):
+            skip = True
+        else:
+            out.append(arg)
+    return out
 
 
 def machine():
@@ -270,6 +339,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a smoke run on fewer rows and epochs")
     parser.add_argument("--json", help="also write every measurement to this file")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each case; the best time counts")
+    parser.add_argument("--neurona-python", help="a Python with the neurona package, for its cells")
     # Child-process options.
     parser.add_argument("--child", choices=sorted(CHILDREN))
     parser.add_argument("--rows", type=int, default=60000)
@@ -291,7 +362,13 @@ def main():
     started = datetime.now(timezone.utc)
     load_before = os.getloadavg()
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
-    results = {"machine": machine(), "date": started.strftime("%Y-%m-%d %H:%M UTC"), "threads": threads}
+    results = {
+        "machine": machine(),
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "threads": threads,
+        "repeat": opts.repeat,
+        "command": " ".join(["scripts/bench", *user_args(sys.argv[1:])]),
+    }
     torch_ok = False
     if opts.with_torch:
         try:
@@ -302,43 +379,59 @@ def main():
             say("--with-torch: torch is not importable from this Python; its column is n/a")
 
     say("peak: a 1536x1536x1536 product")
-    results["peak_neurona"] = rust(opts, "peak", threads=threads)
-    results["peak_numpy"] = python(opts, "numpy-peak", threads=threads)
+    results.update(
+        side_by_side(
+            opts,
+            [
+                ("peak_neurona", lambda: rust(opts, "peak", threads=threads)),
+                ("peak_numpy", lambda: python(opts, "numpy-peak", threads=threads)),
+            ],
+        )
+    )
     peak = {d: max(results["peak_neurona"]["gflops_" + d], results["peak_numpy"]["gflops_" + d]) for d in ("f32", "f64")}
     results["peak"] = peak
 
     train = ["--rows", str(rows), "--epochs", str(epochs)]
-    for dtype in ("f32", "f64"):
-        say(f"large network, {dtype}: neurona")
-        x_args = ["--x", os.path.join(opts.data, "X.npy"), "--y", os.path.join(opts.data, "y.npy")]
-        results[f"large_{dtype}_neurona"] = rust(
-            opts, "train", *x_args, *train, "--dtype", dtype, "--predict", threads=threads
-        )
-        say(f"large network, {dtype}: scikit-learn")
-        results[f"large_{dtype}_sklearn"] = python(
-            opts, "sklearn-train", *train, "--dtype", dtype, "--predict", threads=threads
-        )
-        if torch_ok:
-            say(f"large network, {dtype}: PyTorch")
-            results[f"large_{dtype}_torch"] = python(
-                opts, "torch-train", *train, "--dtype", dtype, "--predict", threads=threads
-            )
-    say("large network, f32, one thread: neurona")
     x_args = ["--x", os.path.join(opts.data, "X.npy"), "--y", os.path.join(opts.data, "y.npy")]
-    results["large_f32_neurona_1"] = rust(opts, "train", *x_args, *train, "--dtype", "f32", threads=1)
+    for dtype in ("f32", "f64"):
+        say(f"large network, {dtype}: neurona, scikit-learn" + (", PyTorch" if torch_ok else ""))
+        cases = [
+            (f"large_{dtype}_neurona", lambda: rust(opts, "train", *x_args, *train, "--dtype", dtype, "--predict", threads=threads)),
+            (f"large_{dtype}_sklearn", lambda: python(opts, "sklearn-train", *train, "--dtype", dtype, "--predict", threads=threads)),
+        ]
+        if torch_ok:
+            cases.append(
+                (f"large_{dtype}_torch", lambda: python(opts, "torch-train", *train, "--dtype", dtype, "--predict", threads=threads))
+            )
+        results.update(side_by_side(opts, cases))
+    say("large network, f32: neurona on one thread")
+    results.update(
+        side_by_side(
+            opts,
+            [("large_f32_neurona_1", lambda: rust(opts, "train", *x_args, *train, "--dtype", "f32", threads=1))],
+        )
+    )
     for n in scaling_rows:
         say(f"scaling: neurona on {n} rows")
-        results[f"scaling_{n}"] = rust(
-            opts, "train", *x_args, "--rows", str(n), "--epochs", str(max(1, epochs // 2)), threads=threads
-        )
+        scaling = ["--rows", str(n), "--epochs", str(max(1, epochs // 2))]
+        results.update(side_by_side(opts, [(f"scaling_{n}", lambda: rust(opts, "train", *x_args, *scaling, threads=threads))]))
+    py_neurona = neurona_python(opts)
+    if py_neurona is None:
+        say("the neurona Python package is not importable: its cells are n/a")
     for solver in ("adam", "lbfgs"):
-        say(f"digits, {solver}: neurona and scikit-learn")
-        results[f"digits_{solver}_neurona"] = rust(opts, "digits", "--solver", solver, threads=threads)
-        results[f"digits_{solver}_sklearn"] = python(opts, "sklearn-digits", "--solver", solver, threads=threads)
-    try:
-        results["neurona_py"] = python(opts, "neurona-py-one", threads=threads)
-    except (RuntimeError, ValueError):
-        results["neurona_py"] = None
+        say(f"digits, {solver}: neurona (Rust" + (", Python" if py_neurona else "") + ") and scikit-learn")
+        cases = [
+            (f"digits_{solver}_neurona", lambda: rust(opts, "digits", "--solver", solver, threads=threads)),
+            (f"digits_{solver}_sklearn", lambda: python(opts, "sklearn-digits", "--solver", solver, threads=threads)),
+        ]
+        if py_neurona:
+            cases.append(
+                (
+                    f"digits_{solver}_neurona_py",
+                    lambda: python(opts, "neurona-py-digits", "--solver", solver, threads=threads, interpreter=py_neurona),
+                )
+            )
+        results.update(side_by_side(opts, cases))
     results["load"] = {"before": load_before, "after": os.getloadavg()}
 
     print(table(results, rows, epochs, torch_ok, opts))
@@ -350,8 +443,9 @@ def main():
 def table(r, rows, epochs, torch_ok, opts):
     peak = r["peak"]
     out = [
-        f"Machine: {r['machine']}; {r['date']}; {r['threads']} threads unless noted; "
-        f"load average {r['load']['before'][0]:.2f} before, {r['load']['after'][0]:.2f} after.",
+        f"`{r['command']}` on {r['machine']}; {r['date']}; {r['threads']} threads unless noted; "
+        f"best of {r['repeat']} runs per case; load average {r['load']['before'][0]:.2f} before, "
+        f"{r['load']['after'][0]:.2f} after.",
         f"Measured peak (best 1536^3 GEMM, neurona's gemm crate or numpy's OpenBLAS): "
         f"{peak['f32']:.0f} GFLOP/s float32, {peak['f64']:.0f} GFLOP/s float64 "
         f"(neurona {r['peak_neurona']['gflops_f32']:.0f}/{r['peak_neurona']['gflops_f64']:.0f}, "
@@ -433,6 +527,7 @@ def table(r, rows, epochs, torch_ok, opts):
     )
     for solver, speedup in (("adam", 20), ("lbfgs", 5)):
         n, s = r[f"digits_{solver}_neurona"], r[f"digits_{solver}_sklearn"]
+        py = r.get(f"digits_{solver}_neurona_py")
         rs = ratio(n["fit_seconds"], s["fit_seconds"])
         row(
             f"digits MLPClassifier(solver='{solver}'): fit (s), {n['n_iter']} / {s['n_iter']} iterations, "
@@ -440,13 +535,25 @@ def table(r, rows, epochs, torch_ok, opts):
             f"{n['fit_seconds']:.3f}",
             f"{s['fit_seconds']:.3f}",
             na,
-            f"{fmt_ratio(rs)} ({1 / rs:.0f}x faster)",
+            f"{fmt_ratio(rs)} ({1 / rs:.1f}x faster)",
             na,
             f">= {speedup}x faster, same accuracy",
             1 / rs >= speedup and abs(n["test_accuracy"] - s["test_accuracy"]) <= 0.01,
         )
+        if py:
+            rp = ratio(py["fit_seconds"], s["fit_seconds"])
+            row(
+                f"... the same from Python (neurona package): fit (s), test accuracy {py['test_accuracy']:.3f}",
+                f"{py['fit_seconds']:.3f}",
+                f"{s['fit_seconds']:.3f}",
+                na,
+                f"{fmt_ratio(rp)} ({1 / rp:.1f}x faster)",
+                na,
+                f">= {speedup}x faster, same accuracy",
+                1 / rp >= speedup and abs(py["test_accuracy"] - s["test_accuracy"]) <= 0.01,
+            )
     n, s = r["digits_adam_neurona"]["predict_one"], r["digits_adam_sklearn"]["predict_one"]
-    py = r.get("neurona_py")
+    py = r.get("digits_adam_neurona_py")
     row(
         "predict one digits sample (µs): Rust predict_into / Rust predict, vs sklearn predict",
         f"{n['predict_into'] * 1e6:.1f} / {n['predict'] * 1e6:.1f}",

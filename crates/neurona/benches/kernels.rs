@@ -59,7 +59,8 @@ fn products(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new(format!("input_gradient/{threads}t"), &shape), |b| {
                 b.iter(|| {
                     run(&mut || {
-                        let (d, w) = (MatRef::row_major(&d, BATCH, fan_out), MatRef::row_major(&w, fan_in, fan_out).t());
+                        let (d, w) =
+                            (MatRef::row_major(&d, BATCH, fan_out), MatRef::row_major(&w, fan_in, fan_out).t());
                         matmul(&mut out, d, w, false);
                     })
                 })

@@ -196,8 +196,10 @@ fn train_typed<F: Float>(options: &HashMap<String, String>) -> serde_json::Value
     let start = Instant::now();
     let report = clf.fit(x.view(), y).unwrap_or_else(|e| fail(&e.to_string())).clone();
     let fit_seconds = start.elapsed().as_secs_f64();
+    let max_rss_mb = peak_resident_mb();
     let mut result = json!({
         "case": "train",
+        "max_rss_mb": max_rss_mb,
         "dtype": F::DTYPE,
         "rows": rows,
         "threads": linalg::max_threads(),
@@ -213,6 +215,16 @@ fn train_typed<F: Float>(options: &HashMap<String, String>) -> serde_json::Value
         result["train_accuracy"] = json!(clf.score(x.view(), y).unwrap_or_else(|e| fail(&e.to_string())));
     }
     result
+}
+
+/// This process's peak resident memory so far, in MiB (`VmHWM`; `None` off Linux). Read from
+/// the process itself: a parent's `wait4` would also count the pages the child shared with it
+/// between `fork` and `exec`.
+fn peak_resident_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 /// scikit-learn's default `MLPClassifier()` (or lbfgs) on digits scaled to [0, 1], trained on
@@ -277,27 +289,39 @@ fn predict_one_timings(clf: &MlpClassifier<f64, usize>, x: ArrayView2<'_, f64>) 
     json!({ "predict": predict, "predict_into": fast })
 }
 
-/// GFLOP/s of each product of a 784-256-128-10 network's training step at several batch
-/// sizes, with one thread and with every allowed thread (how `linalg` picks its threshold).
+/// GFLOP/s of each product of a network's training step (784-256-128-10 unless `--units`) at
+/// several batch sizes, with one thread and with every allowed thread (how `linalg` picks its
+/// threshold).
 fn products(options: &HashMap<String, String>) -> serde_json::Value {
-    let units: Vec<usize> = vec![784, 256, 128, 10];
-    let batches: Vec<usize> = options
-        .get("batches")
-        .map_or("1,16,64,200,512", String::as_str)
-        .split(',')
-        .map(|s| s.parse().unwrap_or_else(|_| fail("--batches takes sizes like 1,200")))
-        .collect();
+    match options.get("dtype").map_or("f32", String::as_str) {
+        "f32" => products_typed::<f32>(options),
+        "f64" => products_typed::<f64>(options),
+        other => fail(&format!("--dtype is f32 or f64, got {other}")),
+    }
+}
+
+fn products_typed<F: Float>(options: &HashMap<String, String>) -> serde_json::Value {
+    let list = |name: &str, default: &str| -> Vec<usize> {
+        options
+            .get(name)
+            .map_or(default, String::as_str)
+            .split(',')
+            .map(|s| s.parse().unwrap_or_else(|_| fail(&format!("--{name} takes sizes like 1,200"))))
+            .collect()
+    };
+    let units = list("units", "784,256,128,10");
+    let batches = list("batches", "1,16,64,200,512");
     let threads = linalg::max_threads();
     let mut rows = Vec::new();
     for &batch in &batches {
         for l in 0..units.len() - 1 {
             let (fan_in, fan_out) = (units[l], units[l + 1]);
-            let a = vec![0.5f32; batch * fan_in];
-            let w = vec![0.25f32; fan_in * fan_out];
-            let d = vec![0.125f32; batch * fan_out];
-            let mut out = vec![0.0f32; batch * fan_out];
-            let mut dw = vec![0.0f32; fan_in * fan_out];
-            let mut din = vec![0.0f32; batch * fan_in];
+            let a = vec![F::from_f64(0.5); batch * fan_in];
+            let w = vec![F::from_f64(0.25); fan_in * fan_out];
+            let d = vec![F::from_f64(0.125); batch * fan_out];
+            let mut out = vec![F::zero(); batch * fan_out];
+            let mut dw = vec![F::zero(); fan_in * fan_out];
+            let mut din = vec![F::zero(); batch * fan_in];
             let flops = 2.0 * (batch * fan_in * fan_out) as f64;
             let repeats = (2e9 / flops).clamp(3.0, 20_000.0) as usize;
             let time = |f: &mut dyn FnMut()| {
@@ -320,7 +344,10 @@ fn products(options: &HashMap<String, String>) -> serde_json::Value {
                 };
                 let one = timing(Some(1), f);
                 let all = timing(Some(threads), f);
-                json!({ "gflops_1": flops / one / 1e9, "gflops_all": flops / all / 1e9, "speedup": one / all })
+                json!({
+                    "micros_1": one * 1e6, "gflops_1": flops / one / 1e9,
+                    "gflops_all": flops / all / 1e9, "speedup": one / all,
+                })
             };
             let forward = time(&mut || {
                 linalg::matmul(
@@ -355,5 +382,5 @@ fn products(options: &HashMap<String, String>) -> serde_json::Value {
             }));
         }
     }
-    json!({ "case": "products", "threads": threads, "rows": rows })
+    json!({ "case": "products", "dtype": F::DTYPE, "threads": threads, "rows": rows })
 }

@@ -6,13 +6,27 @@
 //!
 //! # Threads
 //!
-//! A product large enough to pay for it runs on several cores (the `gemm` crate's rayon
-//! parallelism); smaller ones stay on the calling thread, where a second thread costs more in
-//! hand-over than it saves. How many cores at most is a process-wide setting,
-//! [`set_max_threads`] (default: all of them), which [`with_max_threads`] overrides for one
-//! closure on the calling thread. Results do not depend on it: the GEMM splits only the output
-//! into blocks, each computed whole by one thread, and never the sum over the inner dimension,
-//! so every element is summed in the same order whatever the number of threads.
+//! A product large enough to pay for it is cut into blocks of whole output rows or columns,
+//! one per thread, each computed by the GEMM crate on its own thread; smaller products stay on
+//! the calling thread, where a hand-over would cost more than it saves. How many threads at most
+//! is a process-wide setting, [`set_max_threads`] (default: every core), which
+//! [`with_max_threads`] overrides for one closure on the calling thread.
+//!
+//! Results do not depend on it. A block's outputs are summed exactly as in the whole product:
+//! the split never cuts the inner (summed) dimension, blocks start on multiples of the
+//! kernels' register tiles, and a block is cut off only where the GEMM crate takes its general
+//! path for both the block and the whole product, whose summation order depends on the inner
+//! dimension alone (see [`general_path`]). `tests/threads.rs` fits with one and two threads
+//! and compares the bits.
+//!
+//! The threads are a small team of our own ([`for_each_part`]), not a rayon pool: the team's
+//! threads wait for the next product by spinning for about a millisecond before they sleep,
+//! and a training step's products come a few hundred microseconds apart; the calling thread
+//! takes over any block a helper has not started, so a helper whose core is busy elsewhere
+//! slows nothing down. Through the GEMM
+//! crate's own rayon parallelism, waking the pool's sleeping threads for every product took
+//! about as long as the second core saved (a 200x784x256 float32 product: as slow on two
+//! threads as on one, against twice as fast for the same product cut in two on this team).
 
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -20,6 +34,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
+
+pub(crate) use team::{for_each_part, for_each_piece};
 
 /// The process-wide cap on threads per product; 0 means every core.
 static MAX_THREADS: AtomicUsize = AtomicUsize::new(0);
@@ -29,8 +45,13 @@ thread_local! {
     static SCOPED_MAX_THREADS: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Products of fewer multiply-adds (`m·n·k`) than this stay on one thread (see `parallelism`).
-const MIN_PARALLEL_WORK: usize = 8_000_000;
+/// Products of fewer multiply-adds (`m·n·k`) than this stay on one thread. A hand-over to the
+/// team costs about a microsecond and each thread packs its own copy of the shared operand.
+/// Timed on a 2-core AMD EPYC (Zen 3) with `examples/bench.rs products` (the products of a
+/// 784-256-128-10 network at batch sizes 4 to 512, float32): from about 250,000 multiply-adds
+/// (8x256x128, some 10 microseconds of work) two threads ran 1.2 to 2 times as fast; products
+/// of the 10-output layer (5,000 to 80,000) ran 0.7 to 1.4 times as fast, mostly slower.
+const MIN_PARALLEL_WORK: usize = 200_000;
 
 /// The number of cores this process may use (`std::thread::available_parallelism`).
 pub fn available_cores() -> usize {
@@ -129,6 +150,18 @@ impl<'a, F: Float> MatRef<'a, F> {
         self.cols
     }
 
+    /// Rows `start..end` as a view.
+    fn rows_range(self, start: usize, end: usize) -> Self {
+        let offset = (start * self.row_stride).min(self.data.len());
+        Self { data: &self.data[offset..], rows: end - start, ..self }
+    }
+
+    /// Columns `start..end` as a view.
+    fn cols_range(self, start: usize, end: usize) -> Self {
+        let offset = (start * self.col_stride).min(self.data.len());
+        Self { data: &self.data[offset..], cols: end - start, ..self }
+    }
+
     fn at(&self, i: usize, j: usize) -> F {
         self.data[i * self.row_stride + j * self.col_stride]
     }
@@ -154,48 +187,19 @@ pub fn matmul<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: MatRef<'_, F>, accum
         }
         return;
     }
-    // SAFETY: the shapes were checked above: `a` spans (m-1)*rs + (k-1)*cs < a.data.len() because
-    // every view is built from a row-major block that holds rows*cols elements, `b` likewise, and
-    // `out` holds m*n elements written with row stride n. The three buffers cannot alias: `out`
-    // is borrowed mutably.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            out.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a.col_stride as isize,
-            a.row_stride as isize,
-            b.data.as_ptr(),
-            b.col_stride as isize,
-            b.row_stride as isize,
-            F::one(),
-            F::one(),
-            false,
-            false,
-            false,
-            parallelism(m, n, k),
-        );
-    }
-}
-
-/// How a product of `m x k` by `k x n` runs. A second core pays only once the product is large:
-/// the GEMM crate hands blocks to the rayon pool several times per product (packing, then each
-/// block of the inner dimension), and below the threshold the hand-overs ate the gain. Timed on
-/// a 2-core AMD EPYC (Zen 3) for the products of a 784-256-128-10 network (`examples/bench.rs
-/// products`): 200x784x256 (40M multiply-adds) ran 1.3-1.9 times faster on two threads,
-/// 512x256x128 (17M) 1.2-1.8 times, 200x256x128 (6.5M) between 0.8 and 1.3 times, and smaller
-/// products no faster.
-fn parallelism(m: usize, n: usize, k: usize) -> gemm::Parallelism {
+    let block = Block { out: OutPtr(out.as_mut_ptr()), out_row_stride: n, a, b, accumulate };
     let threads = max_threads();
-    if threads > 1 && m.saturating_mul(n).saturating_mul(k) >= MIN_PARALLEL_WORK {
-        gemm::Parallelism::Rayon(threads)
+    let split = if threads > 1 && m.saturating_mul(n).saturating_mul(k) >= MIN_PARALLEL_WORK {
+        split_points(m, n, k, threads)
     } else {
-        gemm::Parallelism::None
+        None
+    };
+    match split {
+        // SAFETY: `out` holds the m*n outputs (checked above) and stays borrowed mutably for the
+        // whole call; the blocks are disjoint, so each element is written by one thread only.
+        Some((axis, cuts)) => for_each_part(cuts.parts(), &|i| unsafe { block.part(axis, &cuts, i).run() }),
+        // SAFETY: as above, on this thread alone.
+        None => unsafe { block.run() },
     }
 }
 
@@ -214,11 +218,182 @@ pub fn matmul_naive<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: MatRef<'_, F>,
     }
 }
 
+/// Which output dimension a threaded product is cut along: rows or columns of `out`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Axis {
+    Rows,
+    Cols,
+}
+
+/// Blocks start at multiples of these: multiples of the register tiles of the GEMM crate's
+/// kernels (which transpose a row-major output: its columns are the kernels' rows, 8 to 32 of
+/// them by AVX2 or AVX-512 and float type, its rows the kernels' columns, 4 to 8), so that a
+/// block is tiled exactly as the same outputs are in the whole product.
+const ROW_ALIGN: usize = 24;
+const COL_ALIGN: usize = 32;
+
+/// The most blocks one product is cut into.
+const MAX_PARTS: usize = 64;
+
+/// Whether the GEMM crate computes a `rows x cols` output with inner dimension `k` on its
+/// general path, where each output is summed in order over blocks of the inner dimension whose
+/// length it derives from `k` alone. Its special paths sum differently: matrix-vector products
+/// (a side of 1), a horizontal-sum kernel (up to 256 outputs), inner blocks of at most 512 when
+/// both sides are at most 64, and `k <= 2`. A product or block that would take one is never
+/// split, nor split off.
+fn general_path(rows: usize, cols: usize, k: usize) -> bool {
+    rows > 1 && cols > 1 && k > 2 && rows * cols > 256 && (rows > 64 || cols > 64 || k <= 512)
+}
+
+/// The output block starts of a product cut into parts: `starts[i]..starts[i + 1]`.
+#[derive(Debug, Clone, Copy)]
+struct Cuts {
+    starts: [usize; MAX_PARTS + 1],
+    parts: usize,
+}
+
+impl Cuts {
+    fn parts(&self) -> usize {
+        self.parts
+    }
+}
+
+/// Where to cut an `m x n` output for `threads` threads, if it is worth it and every block
+/// stays on the general path: along the longer side, so that each thread reads all of the
+/// smaller operand and its share of the larger one, at the nearest multiples of
+/// [`ROW_ALIGN`] or [`COL_ALIGN`].
+fn split_points(m: usize, n: usize, k: usize, threads: usize) -> Option<(Axis, Cuts)> {
+    if !general_path(m, n, k) {
+        return None;
+    }
+    let (axis, len, other, align) = if m >= n { (Axis::Rows, m, n, ROW_ALIGN) } else { (Axis::Cols, n, m, COL_ALIGN) };
+    let parts = threads.min(len / align).min(MAX_PARTS);
+    if parts < 2 {
+        return None;
+    }
+    let mut starts = [0; MAX_PARTS + 1];
+    for (i, start) in starts.iter_mut().enumerate().take(parts).skip(1) {
+        *start = (len * i / parts + align / 2) / align * align;
+    }
+    starts[parts] = len;
+    let fits = |part: usize| match axis {
+        Axis::Rows => general_path(part, other, k),
+        Axis::Cols => general_path(other, part, k),
+    };
+    let all_fit = starts[..=parts].windows(2).all(|w| w[1] > w[0] && fits(w[1] - w[0]));
+    all_fit.then_some((axis, Cuts { starts, parts }))
+}
+
+/// A raw output pointer that may cross threads: each thread writes its own disjoint block.
+#[derive(Clone, Copy)]
+struct OutPtr<F>(*mut F);
+
+// SAFETY: an `OutPtr` is only written through `Block::run`, and `matmul` hands each thread a
+// block of outputs that no other thread touches.
+unsafe impl<F: Send> Send for OutPtr<F> {}
+// SAFETY: as above; a shared `OutPtr` only gives out copies of the pointer.
+unsafe impl<F: Sync> Sync for OutPtr<F> {}
+
+/// The product `out = a · b` (or `+=`) over a block of outputs: `out` points at the block's
+/// first element, its rows `out_row_stride` apart.
+#[derive(Clone, Copy)]
+struct Block<'a, F> {
+    out: OutPtr<F>,
+    out_row_stride: usize,
+    a: MatRef<'a, F>,
+    b: MatRef<'a, F>,
+    accumulate: bool,
+}
+
+impl<F: Float> Block<'_, F> {
+    /// Block `i` of the cuts along `axis`.
+    fn part(&self, axis: Axis, cuts: &Cuts, i: usize) -> Self {
+        let (start, end) = (cuts.starts[i], cuts.starts[i + 1]);
+        match axis {
+            Axis::Rows => Self {
+                a: self.a.rows_range(start, end),
+                // Stays inside the output: start < rows.
+                out: OutPtr(self.out.0.wrapping_add(start * self.out_row_stride)),
+                ..*self
+            },
+            Axis::Cols => {
+                Self { b: self.b.cols_range(start, end), out: OutPtr(self.out.0.wrapping_add(start)), ..*self }
+            }
+        }
+    }
+
+    /// Computes the block on the calling thread.
+    ///
+    /// # Safety
+    /// `out` must be valid for writes of `a.rows` rows of `b.cols` elements, `out_row_stride`
+    /// apart, and no other thread may access those elements during the call.
+    unsafe fn run(&self) {
+        let (m, k, n) = (self.a.rows, self.a.cols, self.b.cols);
+        // SAFETY: the caller guarantees the output block. `a` spans (m-1)*rs + (k-1)*cs <
+        // a.data.len(), since every view is a block of a row-major matrix whose size
+        // `MatRef::row_major` checked, `b` likewise. The inputs are shared borrows, so they
+        // cannot alias the output.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                self.out.0,
+                1,
+                self.out_row_stride as isize,
+                self.accumulate,
+                self.a.data.as_ptr(),
+                self.a.col_stride as isize,
+                self.a.row_stride as isize,
+                self.b.data.as_ptr(),
+                self.b.col_stride as isize,
+                self.b.row_stride as isize,
+                F::one(),
+                F::one(),
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+    }
+}
+
+/// Runs `f` compiled for AVX2 when the CPU has it (checked once, then cached by the standard
+/// library), else as it is. The crate is built for the x86-64 baseline, whose vectors hold four
+/// f32; the passes over the flat parameter buffer (the optimizers' updates, the gradient's
+/// scaling) are bound by divisions and square roots, and AVX2 does eight per instruction.
+/// The results are the same bits either way: the compiler vectorises only element-wise work and
+/// never fuses a multiplication and an addition on its own.
+#[inline(always)]
+pub(crate) fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        fn avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked on the line above.
+            return unsafe { avx2(f) };
+        }
+    }
+    f()
+}
+
 /// `Σ v²` accumulated in f64, in eight interleaved partial sums: a single running sum is one
 /// long chain of dependent additions (four cycles each), which made the L2 penalty of a
 /// 235,000-weight network cost about a tenth of a training step; eight independent chains
 /// vectorise and overlap. The order differs from [`sum_of_squares_naive`] only by rounding.
 pub fn sum_of_squares<F: Float>(values: &[F]) -> f64 {
+    with_avx2(
+        #[inline(always)]
+        || sum_of_squares_interleaved(values),
+    )
+}
+
+#[inline(always)]
+fn sum_of_squares_interleaved<F: Float>(values: &[F]) -> f64 {
     let mut partial = [0.0f64; 8];
     let chunks = values.chunks_exact(8);
     let tail = chunks.remainder();
@@ -239,6 +414,215 @@ pub fn sum_of_squares<F: Float>(values: &[F]) -> f64 {
 /// `Σ v²` as one running f64 sum: the reference [`sum_of_squares`] is tested against.
 pub fn sum_of_squares_naive<F: Float>(values: &[F]) -> f64 {
     values.iter().map(|&v| v.as_f64() * v.as_f64()).sum()
+}
+
+/// The threads that share a split loop with its caller (see [the module docs](self#threads)).
+///
+/// A job is a closure over part indices. The caller runs part 0, then claims and runs any part
+/// no helper has claimed yet: a helper that is slow to wake (its core busy with another process)
+/// costs the caller nothing beyond doing the work itself, never a wait for the helper to start.
+/// The caller waits only for parts a helper has claimed and is running.
+mod team {
+    use std::panic::{self, AssertUnwindSafe};
+    use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    use std::thread::{self, Thread};
+    use std::time::{Duration, Instant};
+
+    use super::available_cores;
+
+    /// How long a helper waits for the next job by spinning before it sleeps: longer than the
+    /// gaps between the products of a training step, short enough that an idle process soon
+    /// stops using the cores.
+    const SPIN: Duration = Duration::from_millis(1);
+
+    /// A posted job: the caller's closure.
+    struct Job<'a> {
+        f: &'a (dyn Fn(usize) + Sync),
+    }
+
+    /// What the caller and the helpers share.
+    struct Shared {
+        /// The current job's generation (high 32 bits), number of parts (next 16) and next
+        /// unclaimed part (low 16). A part is claimed by incrementing the low bits while the
+        /// generation is unchanged and parts remain.
+        state: AtomicU64,
+        /// The current job, on the posting thread's stack. Read only by a thread that has just
+        /// claimed one of its parts: the caller keeps it alive until every claimed part is done.
+        job: AtomicPtr<Job<'static>>,
+        /// Parts of the current job finished by helpers.
+        done: AtomicUsize,
+        /// Whether a helper's part of the current job panicked.
+        panicked: AtomicBool,
+        /// Held by the one thread whose job the team runs; anyone else runs alone.
+        busy: AtomicBool,
+    }
+
+    fn pack(generation: u64, parts: usize, next: usize) -> u64 {
+        (generation << 32) | ((parts as u64) << 16) | next as u64
+    }
+
+    fn generation(state: u64) -> u64 {
+        state >> 32
+    }
+
+    impl Shared {
+        /// Claims the next part of job `generation`, if it has one left.
+        fn claim(&self, generation: u64) -> Option<usize> {
+            let mut state = self.state.load(Ordering::Acquire);
+            loop {
+                let (parts, next) = (((state >> 16) & 0xFFFF) as usize, (state & 0xFFFF) as usize);
+                if state >> 32 != generation || next >= parts {
+                    return None;
+                }
+                match self.state.compare_exchange_weak(state, state + 1, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => return Some(next),
+                    Err(now) => state = now,
+                }
+            }
+        }
+    }
+
+    struct Helper {
+        thread: Thread,
+        sleeping: &'static AtomicBool,
+    }
+
+    struct Team {
+        shared: &'static Shared,
+        helpers: Vec<Helper>,
+    }
+
+    /// The team: one helper per core beyond the first, started on first use and kept for the
+    /// life of the process.
+    fn team() -> &'static Team {
+        static TEAM: OnceLock<Team> = OnceLock::new();
+        TEAM.get_or_init(|| {
+            let shared: &'static Shared = Box::leak(Box::new(Shared {
+                state: AtomicU64::new(0),
+                job: AtomicPtr::new(std::ptr::null_mut()),
+                done: AtomicUsize::new(0),
+                panicked: AtomicBool::new(false),
+                busy: AtomicBool::new(false),
+            }));
+            let mut helpers = Vec::new();
+            for index in 0..available_cores().saturating_sub(1).min(super::MAX_PARTS - 1) {
+                let sleeping: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+                let spawned =
+                    thread::Builder::new().name(format!("neurona-{}", index + 1)).spawn(move || help(shared, sleeping));
+                // Without a thread, the team is smaller; the work still gets done.
+                let Ok(handle) = spawned else { break };
+                helpers.push(Helper { thread: handle.thread().clone(), sleeping });
+            }
+            Team { shared, helpers }
+        })
+    }
+
+    /// A helper's life: wait for each new job and run the parts it can claim.
+    fn help(shared: &'static Shared, sleeping: &'static AtomicBool) {
+        let mut seen = 0;
+        loop {
+            let mut since = Instant::now();
+            let mut spins = 0u32;
+            while generation(shared.state.load(Ordering::Acquire)) == seen {
+                spins = spins.wrapping_add(1);
+                if !spins.is_multiple_of(256) || since.elapsed() < SPIN {
+                    std::hint::spin_loop();
+                    continue;
+                }
+                // Sleep until a poster unparks us. Announcing it and then checking once more
+                // (both sequentially consistent, as the poster's store and check) cannot miss a
+                // job: either this check sees the job or the poster sees `sleeping`.
+                sleeping.store(true, Ordering::SeqCst);
+                if generation(shared.state.load(Ordering::SeqCst)) == seen {
+                    thread::park();
+                }
+                sleeping.store(false, Ordering::SeqCst);
+                since = Instant::now();
+            }
+            seen = generation(shared.state.load(Ordering::Acquire));
+            while let Some(part) = shared.claim(seen) {
+                // SAFETY: the poster stored the job before publishing its generation, which the
+                // claim acquired, and keeps it alive until `done` counts this part.
+                let job = unsafe { &*shared.job.load(Ordering::Relaxed) };
+                if panic::catch_unwind(AssertUnwindSafe(|| (job.f)(part))).is_err() {
+                    shared.panicked.store(true, Ordering::Relaxed);
+                }
+                shared.done.fetch_add(1, Ordering::Release);
+            }
+        }
+    }
+
+    /// Runs `f(0)`, ..., `f(parts - 1)` (at most 65,535 parts), each once, on the calling thread
+    /// and the team's helpers, and returns when all are done. While the team serves another
+    /// caller (or inside a part), every part runs on the calling thread, in order. A panic in
+    /// any part is resumed here once every part has finished or been dropped.
+    pub(crate) fn for_each_part(parts: usize, f: &(dyn Fn(usize) + Sync)) {
+        let team = if parts > 1 { Some(team()) } else { None };
+        let Some(team) = team.filter(|t| !t.helpers.is_empty() && parts <= 0xFFFF) else {
+            (0..parts).for_each(f);
+            return;
+        };
+        let shared = team.shared;
+        if shared.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            (0..parts).for_each(f);
+            return;
+        }
+        struct Release(&'static AtomicBool);
+        impl Drop for Release {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let _release = Release(&shared.busy);
+        let job = Job { f };
+        let generation = (generation(shared.state.load(Ordering::Relaxed)) + 1) & 0xFFFF_FFFF;
+        shared.job.store((&raw const job).cast::<Job<'static>>().cast_mut(), Ordering::Relaxed);
+        shared.done.store(0, Ordering::Relaxed);
+        shared.panicked.store(false, Ordering::Relaxed);
+        // Part 0 is this thread's from the start.
+        shared.state.store(pack(generation, parts, 1), Ordering::SeqCst);
+        for helper in &team.helpers {
+            if helper.sleeping.load(Ordering::SeqCst) {
+                helper.thread.unpark();
+            }
+        }
+        let mut failed = panic::catch_unwind(AssertUnwindSafe(|| f(0))).err();
+        let mut here = 1;
+        while let Some(part) = shared.claim(generation) {
+            here += 1;
+            if failed.is_none() {
+                failed = panic::catch_unwind(AssertUnwindSafe(|| f(part))).err();
+            }
+        }
+        // Every part is claimed now; the helpers' may still run, reading `job` on this stack.
+        let on_helpers = parts - here;
+        let start = Instant::now();
+        let mut spins = 0u32;
+        while shared.done.load(Ordering::Acquire) != on_helpers {
+            spins = spins.wrapping_add(1);
+            if !spins.is_multiple_of(256) || start.elapsed() < SPIN {
+                std::hint::spin_loop();
+            } else {
+                thread::yield_now();
+            }
+        }
+        if let Some(payload) = failed {
+            panic::resume_unwind(payload);
+        }
+        assert!(!shared.panicked.load(Ordering::Relaxed), "a part of a split loop panicked on a neurona worker thread");
+    }
+
+    /// Runs `f` on each of `pieces` (disjoint pieces of the caller's data, one per part) with
+    /// [`for_each_part`].
+    pub(crate) fn for_each_piece<T: Send, const N: usize>(pieces: [T; N], f: impl Fn(T) + Sync) {
+        let slots = pieces.map(|piece| Mutex::new(Some(piece)));
+        for_each_part(N, &|i| {
+            if let Some(piece) = slots[i].lock().unwrap_or_else(PoisonError::into_inner).take() {
+                f(piece);
+            }
+        });
+    }
 }
 
 #[cfg(test)]
@@ -306,7 +690,9 @@ mod tests {
     #[test]
     fn threaded_products_are_bit_identical_to_single_threaded_ones() {
         // Large enough to be split across threads; odd sizes leave partial register tiles.
-        for &(m, k, n) in &[(200, 784, 256), (333, 129, 257), (784, 200, 256), (64, 1000, 1000)] {
+        let shapes =
+            [(200, 784, 256), (333, 129, 257), (784, 200, 256), (64, 1000, 1000), (97, 513, 70), (130, 3, 700)];
+        for &(m, k, n) in &shapes {
             let a = filled(m * k, 21);
             let b = filled(k * n, 22);
             let bt = filled(n * k, 23);
@@ -322,6 +708,40 @@ mod tests {
                 assert!(one.iter().zip(&many).all(|(x, y)| x.to_bits() == y.to_bits()), "{m}x{k}x{n}");
             }
         }
+    }
+
+    #[test]
+    fn the_team_runs_every_part_once_even_nested_and_passes_panics_on() {
+        let counts: Vec<AtomicUsize> = (0..9).map(|_| AtomicUsize::new(0)).collect();
+        for_each_part(9, &|i| {
+            counts[i].fetch_add(1, Ordering::Relaxed);
+            // A split loop inside a part runs on that part's thread.
+            for_each_part(3, &|_| {
+                counts[i].fetch_add(10, Ordering::Relaxed);
+            });
+        });
+        assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 31));
+        let caught = std::panic::catch_unwind(|| for_each_part(2, &|i| assert!(i != 1, "part 1")));
+        assert!(caught.is_err());
+        // The team still works after a panic.
+        let total = AtomicUsize::new(0);
+        for_each_piece([1, 2], |v| {
+            total.fetch_add(v, Ordering::Relaxed);
+        });
+        assert_eq!(total.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn blocks_are_cut_only_on_the_general_path() {
+        let first_cut = |m, n, k| split_points(m, n, k, 2).map(|(axis, cuts)| (axis, cuts.starts[1]));
+        assert_eq!(first_cut(200, 256, 784), Some((Axis::Cols, 128)));
+        assert_eq!(first_cut(784, 256, 200), Some((Axis::Rows, 384)));
+        assert_eq!(first_cut(200, 128, 256), Some((Axis::Rows, 96)));
+        // Blocks of at most 64 by 64 would sum a long inner dimension in other blocks.
+        assert!(first_cut(100, 60, 1000).is_none());
+        assert!(first_cut(60, 100, 500).is_some());
+        // Too short to cut into aligned blocks.
+        assert!(first_cut(40, 60, 1000).is_none());
     }
 
     #[test]

@@ -7,18 +7,21 @@
 //! `K > 1` outputs the loss averages over outputs while the gradient sums over them, so the
 //! gradient is `K` times the gradient of the reported loss (scikit-learn issue #8349).
 
+use std::sync::{Mutex, PoisonError};
+
 use ndarray::{Array2, ArrayView2};
 
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::linalg::{max_threads, sum_of_squares, with_max_threads};
+use crate::linalg::{for_each_part, max_threads, sum_of_squares, with_avx2};
 use crate::loss::OutputHead;
 use crate::network::dense::{column_sums, dense_activation_backward, dense_activation_forward};
 use crate::network::{Layout, PredictScratch, Workspace};
 
 /// Rows per block when predicting: memory stays bounded whatever the number of rows, and each
-/// thread takes whole blocks. Timed on 60,000 rows of a 784-256-128-10 network (`examples/bench.rs
-/// train --predict`): see BENCHMARKS.md.
+/// thread takes whole runs of blocks. Timed on 60,000 rows of a 784-256-128-10 network in
+/// float32 on two threads (`examples/bench.rs train --predict`): blocks of 128 to 1024 rows all
+/// took 0.26-0.27 s at best, 2048 and 4096 rows 0.28-0.30 s.
 const PREDICT_BLOCK_ROWS: usize = 512;
 
 /// A network's shape and non-linearities (its parameters live in a separate flat buffer).
@@ -139,9 +142,15 @@ impl Mlp {
             let d_weight = &mut grad_coefs[coef_range.clone()];
             let weight = &params[coef_range];
             dense_activation_backward(d_input, d_weight, d_output, &layer_input[..n * fan_in], weight, n, self.hidden);
-            // Same operation order as scikit-learn: (Aᵀδ + αW) / S.
-            d_weight.iter_mut().zip(weight).for_each(|(g, &w)| *g = (*g + alpha * w) / sw_sum);
-            biases_here[..fan_out].iter_mut().for_each(|g| *g /= sw_sum);
+            // Same operation order as scikit-learn: (Aᵀδ + αW) / S, a division and not a
+            // multiplication by 1/S, which would round differently.
+            with_avx2(
+                #[inline(always)]
+                || {
+                    d_weight.iter_mut().zip(weight).for_each(|(g, &w)| *g = (*g + alpha * w) / sw_sum);
+                    biases_here[..fan_out].iter_mut().for_each(|g| *g /= sw_sum);
+                },
+            );
         }
         loss
     }
@@ -215,14 +224,13 @@ impl Mlp {
         }
         // Each thread takes a contiguous run of whole blocks: the block boundaries, and with them
         // every product's shape and summation order, are the same whatever the number of threads.
+        // The products inside a run stay on its thread (the team is busy with the runs).
         let blocks_per_thread = n_blocks.div_ceil(threads);
-        rayon::scope(|scope| {
-            for (t, out_run) in out_slice.chunks_mut(blocks_per_thread * block * n_outputs).enumerate() {
-                let run = &run;
-                // The threads already share the blocks: each one's products stay on it.
-                scope.spawn(move |_| {
-                    with_max_threads(Some(1), || run(t * blocks_per_thread, out_run)).expect("1 is a valid cap")
-                });
+        let runs: Vec<Mutex<Option<&mut [F]>>> =
+            out_slice.chunks_mut(blocks_per_thread * block * n_outputs).map(|run| Mutex::new(Some(run))).collect();
+        for_each_part(runs.len(), &|t| {
+            if let Some(out_run) = runs[t].lock().unwrap_or_else(PoisonError::into_inner).take() {
+                run(t * blocks_per_thread, out_run);
             }
         });
         out

@@ -75,7 +75,8 @@ impl<F: Float> PredictScratch<F> {
 
     /// Buffers for `rows` rows of a network with `layout`, reused when large enough.
     pub(crate) fn workspace(&mut self, layout: &Layout, rows: usize) -> &mut Workspace<F> {
-        let fits = matches!(&self.workspace, Some((units, ws)) if units == layout.layer_units() && ws.capacity() >= rows);
+        let fits =
+            matches!(&self.workspace, Some((units, ws)) if units == layout.layer_units() && ws.capacity() >= rows);
         if !fits {
             self.workspace = Some((layout.layer_units().to_vec(), Workspace::for_prediction(layout, rows)));
         }

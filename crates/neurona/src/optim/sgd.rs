@@ -9,7 +9,7 @@
 //! ```
 
 use crate::float::Float;
-use crate::linalg::max_threads;
+use crate::linalg::{for_each_piece, max_threads, with_avx2};
 use crate::optim::adam::PARALLEL_MIN_PARAMS;
 use crate::optim::schedule::LearningRate;
 
@@ -94,15 +94,9 @@ impl<F: Float> Sgd<F> {
         let momentum = F::from_f64(self.momentum);
         let rate = F::from_f64(self.learning_rate);
         let nesterov = self.nesterov;
-        let update = |params: &mut [F], velocities: &mut [F], grad: &[F]| {
-            for ((p, v), &g) in params.iter_mut().zip(velocities).zip(grad) {
-                *v = momentum * *v - rate * g;
-                *p += if nesterov { momentum * *v - rate * g } else { *v };
-            }
-        };
         let n = params.len();
         if n < PARALLEL_MIN_PARAMS || max_threads() < 2 {
-            update(params, &mut self.velocities, grad);
+            step(params, &mut self.velocities, grad, momentum, rate, nesterov);
             return;
         }
         // Each parameter's update reads only its own gradient and velocity: two halves on two
@@ -111,7 +105,7 @@ impl<F: Float> Sgd<F> {
         let (p_lo, p_hi) = params.split_at_mut(half);
         let (v_lo, v_hi) = self.velocities.split_at_mut(half);
         let (g_lo, g_hi) = grad.split_at(half);
-        rayon::join(|| update(p_lo, v_lo, g_lo), || update(p_hi, v_hi, g_hi));
+        for_each_piece([(p_lo, v_lo, g_lo), (p_hi, v_hi, g_hi)], |(p, v, g)| step(p, v, g, momentum, rate, nesterov));
     }
 
     /// End of an epoch: the `invscaling` schedule sets `η = η₀ / (t + 1)^power_t`, where `t` counts
@@ -134,6 +128,20 @@ impl<F: Float> Sgd<F> {
         self.learning_rate /= 5.0;
         Trigger::Reduced(self.learning_rate)
     }
+}
+
+/// The update of `params` and their velocities from `grad`, one element at a time (in AVX2
+/// where the CPU has it).
+fn step<F: Float>(params: &mut [F], velocities: &mut [F], grad: &[F], momentum: F, rate: F, nesterov: bool) {
+    with_avx2(
+        #[inline(always)]
+        || {
+            for ((p, v), &g) in params.iter_mut().zip(velocities).zip(grad) {
+                *v = momentum * *v - rate * g;
+                *p += if nesterov { momentum * *v - rate * g } else { *v };
+            }
+        },
+    )
 }
 
 #[cfg(test)]

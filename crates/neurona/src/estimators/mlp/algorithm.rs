@@ -267,9 +267,8 @@ impl<F: Float> MlpState<F> {
                 format!("must have shape {shape:?} (n_samples, n_outputs), got {:?}", out.dim()),
             ));
         }
-        let out = out
-            .as_slice_mut()
-            .ok_or_else(|| NeuronaError::input("out", "must be a contiguous row-major array"))?;
+        let out =
+            out.as_slice_mut().ok_or_else(|| NeuronaError::input("out", "must be a contiguous row-major array"))?;
         self.mlp.predict_into(&self.params, x, out, scratch);
         Ok(())
     }
