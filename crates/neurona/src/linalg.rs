@@ -32,6 +32,8 @@ use std::cell::Cell;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use ndarray::ArrayView2;
+
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 
@@ -129,6 +131,26 @@ impl<'a, F: Float> MatRef<'a, F> {
         Self { data, rows, cols, row_stride: cols, col_stride: 1 }
     }
 
+    /// A view of an ndarray matrix laid out contiguously in row- or column-major order (no
+    /// copy); `None` for any other layout (a slice of a larger array, negative strides).
+    pub fn from_array(view: &ArrayView2<'a, F>) -> Option<Self> {
+        let data = view.to_slice_memory_order()?;
+        let (rows, cols) = view.dim();
+        let strides = view.strides();
+        // A dimension of length 0 or 1 may carry any stride (ndarray's own choice): there is
+        // nothing to step over, so the row-major one stands in for it.
+        let row_stride = if rows > 1 { usize::try_from(strides[0]).ok()? } else { cols };
+        let col_stride = if cols > 1 { usize::try_from(strides[1]).ok()? } else { 1 };
+        Some(Self { data, rows, cols, row_stride, col_stride })
+    }
+
+    /// The elements as one row-major slice of `rows * cols` values, when the view is exactly
+    /// that.
+    pub fn as_row_major_slice(&self) -> Option<&'a [F]> {
+        let row_major = (self.col_stride == 1 || self.cols <= 1) && (self.row_stride == self.cols || self.rows <= 1);
+        row_major.then(|| &self.data[..self.rows * self.cols])
+    }
+
     /// The transposed view (no copy).
     pub fn t(self) -> Self {
         Self {
@@ -151,7 +173,7 @@ impl<'a, F: Float> MatRef<'a, F> {
     }
 
     /// Rows `start..end` as a view.
-    fn rows_range(self, start: usize, end: usize) -> Self {
+    pub(crate) fn rows_range(self, start: usize, end: usize) -> Self {
         let offset = (start * self.row_stride).min(self.data.len());
         Self { data: &self.data[offset..], rows: end - start, ..self }
     }

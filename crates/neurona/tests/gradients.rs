@@ -2,6 +2,7 @@
 //! every hidden activation and every output head, with `alpha > 0` and with sample weights.
 
 use neurona::activation::Activation;
+use neurona::linalg::MatRef;
 use neurona::loss::OutputHead;
 use neurona::network::{Layout, Mlp, Workspace};
 
@@ -40,16 +41,17 @@ fn check(hidden: Activation, head: OutputHead, n_outputs: usize, alpha: f64, wei
     let sample_weight = weighted.then_some(sw.as_slice());
     let mut ws = Workspace::new(&layout, n);
     let mut grad = vec![0.0; layout.len()];
-    mlp.loss_and_gradient(&params, &x, &y, sample_weight, n, alpha, &mut ws, &mut grad);
+    let input = MatRef::row_major(&x, n, p);
+    mlp.loss_and_gradient(&params, input, &y, sample_weight, alpha, &mut ws, &mut grad);
     let mut scratch = vec![0.0; layout.len()];
     let eps = 1e-5;
     let mut worst: f64 = 0.0;
     for i in 0..params.len() {
         let mut shifted = params.clone();
         shifted[i] = params[i] + eps;
-        let plus = mlp.loss_and_gradient(&shifted, &x, &y, sample_weight, n, alpha, &mut ws, &mut scratch);
+        let plus = mlp.loss_and_gradient(&shifted, input, &y, sample_weight, alpha, &mut ws, &mut scratch);
         shifted[i] = params[i] - eps;
-        let minus = mlp.loss_and_gradient(&shifted, &x, &y, sample_weight, n, alpha, &mut ws, &mut scratch);
+        let minus = mlp.loss_and_gradient(&shifted, input, &y, sample_weight, alpha, &mut ws, &mut scratch);
         let numeric = (plus - minus) / (2.0 * eps);
         let analytic = grad[i] / scale;
         worst = worst.max((analytic - numeric).abs() / numeric.abs().max(1e-3));
@@ -86,5 +88,34 @@ fn multi_output_squared_error_gradient_is_k_times_the_loss_gradient() {
     for hidden in Activation::ALL {
         let error = check(hidden, OutputHead::SquaredError, 3, 0.0, true, 3.0);
         assert!(error < 1e-6, "{hidden}: relative error {error}");
+    }
+}
+
+/// The training loop hands its batches over stored column by column: a transposed view must
+/// give the loss and gradient of the same rows stored row by row.
+#[test]
+fn a_column_major_batch_gives_the_row_major_result() {
+    let (n, p) = (9, 6);
+    let layout = Layout::new(vec![p, 8, 3]);
+    let mlp = Mlp::new(layout.clone(), Activation::Tanh, OutputHead::LogLoss);
+    let params = values(layout.len(), 4);
+    let x = values(n * p, 5);
+    let x_transposed: Vec<f64> = (0..p * n).map(|i| x[(i % n) * p + i / n]).collect();
+    let y = targets(OutputHead::LogLoss, n, 3);
+    let mut ws = Workspace::new(&layout, n);
+    let (mut grad_rows, mut grad_columns) = (vec![0.0; layout.len()], vec![0.0; layout.len()]);
+    let by_rows = mlp.loss_and_gradient(&params, MatRef::row_major(&x, n, p), &y, None, 0.1, &mut ws, &mut grad_rows);
+    let by_columns = mlp.loss_and_gradient(
+        &params,
+        MatRef::row_major(&x_transposed, p, n).t(),
+        &y,
+        None,
+        0.1,
+        &mut ws,
+        &mut grad_columns,
+    );
+    assert!((by_rows - by_columns).abs() <= 1e-14 * by_rows.abs(), "loss {by_rows} vs {by_columns}");
+    for (i, (a, b)) in grad_rows.iter().zip(&grad_columns).enumerate() {
+        assert!((a - b).abs() <= 1e-13 * a.abs().max(1e-3), "gradient {i}: {a} vs {b}");
     }
 }

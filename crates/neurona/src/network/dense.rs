@@ -13,22 +13,22 @@ use crate::linalg::{MatRef, matmul};
 
 /// `out: (n, fan_out) = input: (n, fan_in) · weight: (fan_in, fan_out) + bias: (fan_out,)`.
 pub fn dense_forward<F: Float>(out: &mut [F], input: &[F], weight: &[F], bias: &[F], n: usize) {
-    dense_activation_forward(out, input, weight, bias, n, Activation::Identity);
+    let fan_in = weight.len() / bias.len().max(1);
+    dense_activation_forward(out, MatRef::row_major(input, n, fan_in), weight, bias, Activation::Identity);
 }
 
 /// `out: (n, fan_out) = f(input: (n, fan_in) · weight: (fan_in, fan_out) + bias: (fan_out,))`:
-/// the bias and the activation `f` in one pass over the product.
+/// the bias and the activation `f` in one pass over the product. `input` may be any view
+/// (the training loop hands over its batch stored column by column).
 pub fn dense_activation_forward<F: Float>(
     out: &mut [F],
-    input: &[F],
+    input: MatRef<'_, F>,
     weight: &[F],
     bias: &[F],
-    n: usize,
     activation: Activation,
 ) {
-    let fan_out = bias.len();
-    let fan_in = weight.len() / fan_out.max(1);
-    matmul(out, MatRef::row_major(input, n, fan_in), MatRef::row_major(weight, fan_in, fan_out), false);
+    let (n, fan_in, fan_out) = (input.rows(), input.cols(), bias.len());
+    matmul(out, input, MatRef::row_major(weight, fan_in, fan_out), false);
     activation.forward_with_bias(&mut out[..n * fan_out], bias);
 }
 
@@ -48,12 +48,15 @@ pub fn dense_backward<F: Float>(
 ) {
     let d_output = &d_output[..n * d_bias.len()];
     column_sums(d_bias, d_output);
-    dense_activation_backward(d_input.map(|d| (d, None)), d_weight, d_output, input, weight, n, Activation::Identity);
+    let fan_in = weight.len() / d_bias.len().max(1);
+    let input = MatRef::row_major(input, n, fan_in);
+    dense_activation_backward(d_input.map(|d| (d, None)), d_weight, d_output, input, weight, Activation::Identity);
 }
 
 /// The backward pass of a dense layer whose `input: (n, fan_in)` is the output of `activation`,
 /// given `d_output: (n, fan_out)` (exactly `n` rows; its column sums, the layer's bias gradient,
-/// come from elsewhere):
+/// come from elsewhere). `input` may be any view when `d_input` is not asked for (the first
+/// layer), and is a row-major one otherwise (the layer below's output):
 /// `d_weight: (fan_in, fan_out) = input^T · d_output` and, when asked for,
 /// `d_input: (n, fan_in) = (d_output · weight^T) ⊙ activation'(input)`, the delta of the layer
 /// below, with its own column sums (that layer's raw bias gradient, `(fan_in,)`) written in the
@@ -65,25 +68,25 @@ pub fn dense_activation_backward<F: Float>(
     d_input: Option<(&mut [F], Option<&mut [F]>)>,
     d_weight: &mut [F],
     d_output: &[F],
-    input: &[F],
+    input: MatRef<'_, F>,
     weight: &[F],
-    n: usize,
     activation: Activation,
 ) {
+    let (n, fan_in) = (input.rows(), input.cols());
     if n == 0 {
         d_weight.fill(F::zero());
         return;
     }
     let fan_out = d_output.len() / n;
-    let fan_in = d_weight.len() / fan_out.max(1);
     let d_output_mat = MatRef::row_major(d_output, n, fan_out);
-    matmul(d_weight, MatRef::row_major(input, n, fan_in).t(), d_output_mat, false);
+    matmul(d_weight, input.t(), d_output_mat, false);
     if let Some((d_input, d_bias_below)) = d_input {
+        let input = input.as_row_major_slice().expect("the input of a layer with a delta below is row-major");
         let d_input = &mut d_input[..n * fan_in];
         matmul(d_input, d_output_mat, MatRef::row_major(weight, fan_in, fan_out).t(), false);
         match d_bias_below {
-            Some(sums) => activation.backward_with_column_sums(d_input, &input[..n * fan_in], sums),
-            None => activation.backward(d_input, &input[..n * fan_in]),
+            Some(sums) => activation.backward_with_column_sums(d_input, input, sums),
+            None => activation.backward(d_input, input),
         }
     }
 }

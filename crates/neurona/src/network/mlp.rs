@@ -13,7 +13,7 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::linalg::{for_each_part, max_threads, sum_of_squares, with_avx2};
+use crate::linalg::{MatRef, for_each_part, max_threads, sum_of_squares, with_avx2};
 use crate::loss::OutputHead;
 use crate::network::dense::{column_sums, dense_activation_backward, dense_activation_forward};
 use crate::network::{Layout, PredictScratch, Workspace};
@@ -63,26 +63,33 @@ impl Mlp {
         *self.layout.layer_units().last().expect("a network has an output layer")
     }
 
-    /// Forward pass of `n` rows of `input: (n, n_features)`: every layer's output is kept in
-    /// `workspace` for the backward pass; the network output is `workspace.output(n, K)`.
-    pub fn forward<F: Float>(&self, params: &[F], input: &[F], n: usize, workspace: &mut Workspace<F>) {
+    /// Forward pass of the `n` rows of `input: (n, n_features)` (any view): every layer's output
+    /// is kept in `workspace` for the backward pass; the network output is
+    /// `workspace.output(n, K)`.
+    ///
+    /// # Panics
+    /// If `input` has another number of columns than the network has inputs (a bug in the
+    /// caller: the estimators check X first).
+    pub fn forward<F: Float>(&self, params: &[F], input: MatRef<'_, F>, workspace: &mut Workspace<F>) {
+        assert_eq!(input.cols(), self.n_features(), "input columns differ from the network's inputs");
+        let n = input.rows();
         let last = self.layout.n_weight_layers() - 1;
         for l in 0..=last {
             let (done, rest) = workspace.activations.split_at_mut(l);
-            let layer_input = if l == 0 { input } else { &done[l - 1][..] };
-            let fan_out = self.layout.fans(l).1;
+            let (fan_in, fan_out) = self.layout.fans(l);
+            let layer_input = if l == 0 { input } else { MatRef::row_major(&done[l - 1], n, fan_in) };
             let out = &mut rest[0][..n * fan_out];
             let activation = if l == last { Activation::Identity } else { self.hidden };
             let (weight, bias) = (&params[self.layout.coef_range(l)], &params[self.layout.intercept_range(l)]);
-            dense_activation_forward(out, layer_input, weight, bias, n, activation);
+            dense_activation_forward(out, layer_input, weight, bias, activation);
             if l == last {
                 self.head.forward(out, fan_out);
             }
         }
     }
 
-    /// Loss of the batch `input: (n, n_features)`, `y: (n, n_outputs)` and its gradient with
-    /// respect to every parameter, written into `grad` (same layout as `params`).
+    /// Loss of the batch `input: (n, n_features)` (any view), `y: (n, n_outputs)` and its
+    /// gradient with respect to every parameter, written into `grad` (same layout as `params`).
     ///
     /// Each layer's backward pass applies the derivative of the hidden activation to the delta
     /// it hands down and sums that delta's columns (the lower layer's bias gradient) in the same
@@ -91,16 +98,16 @@ impl Mlp {
     pub fn loss_and_gradient<F: Float>(
         &self,
         params: &[F],
-        input: &[F],
+        input: MatRef<'_, F>,
         y: &[F],
         sample_weight: Option<&[F]>,
-        n: usize,
         alpha: f64,
         workspace: &mut Workspace<F>,
         grad: &mut [F],
     ) -> f64 {
         assert!(workspace.has_deltas(), "loss_and_gradient needs a workspace made by Workspace::new");
-        self.forward(params, input, n, workspace);
+        let n = input.rows();
+        self.forward(params, input, workspace);
         let n_outputs = self.n_outputs();
         let n_coefs = self.layout.n_coefs();
         let (sw_sum, sw_sum_f64) = match sample_weight {
@@ -137,11 +144,11 @@ impl Mlp {
             } else {
                 None
             };
-            let layer_input = if l == 0 { input } else { &workspace.activations[l - 1][..] };
+            let layer_input = if l == 0 { input } else { MatRef::row_major(&workspace.activations[l - 1], n, fan_in) };
             let coef_range = self.layout.coef_range(l);
             let d_weight = &mut grad_coefs[coef_range.clone()];
             let weight = &params[coef_range];
-            dense_activation_backward(d_input, d_weight, d_output, &layer_input[..n * fan_in], weight, n, self.hidden);
+            dense_activation_backward(d_input, d_weight, d_output, layer_input, weight, self.hidden);
             // Same operation order as scikit-learn: (Aᵀδ + αW) / S, a division and not a
             // multiplication by 1/S, which would round differently.
             with_avx2(
@@ -181,7 +188,7 @@ impl Mlp {
         for (b, out_block) in out[..n_samples * n_outputs].chunks_mut(block * n_outputs).enumerate() {
             let n = out_block.len() / n_outputs;
             let input = block_rows(x, None, b * block, n, &mut gathered);
-            self.forward(params, input, n, workspace);
+            self.forward(params, input, workspace);
             out_block.copy_from_slice(workspace.output(n, n_outputs));
         }
         scratch.gathered = gathered;
@@ -214,7 +221,7 @@ impl Mlp {
             for (b, out_block) in out_run.chunks_mut(block * n_outputs).enumerate() {
                 let n = out_block.len() / n_outputs;
                 let input = block_rows(x, rows, (first_block + b) * block, n, &mut gathered);
-                self.forward(params, input, n, &mut workspace);
+                self.forward(params, input, &mut workspace);
                 out_block.copy_from_slice(workspace.output(n, n_outputs));
             }
         };
@@ -237,20 +244,21 @@ impl Mlp {
     }
 }
 
-/// Rows `start..start + n` of `x` (or of its rows `rows`) as one contiguous row-major slice: a
-/// view into `x` when they already are one, else gathered into `buffer`.
+/// Rows `start..start + n` of `x` (or of its rows `rows`) as a matrix view: a view into `x`
+/// when it is laid out in one block (row- or column-major), else the rows gathered into
+/// `buffer`, row-major.
 fn block_rows<'a, F: Float>(
     x: ArrayView2<'a, F>,
     rows: Option<&[usize]>,
     start: usize,
     n: usize,
     buffer: &'a mut Vec<F>,
-) -> &'a [F] {
+) -> MatRef<'a, F> {
     let p = x.ncols();
     if rows.is_none()
-        && let Some(all) = x.to_slice()
+        && let Some(all) = MatRef::from_array(&x)
     {
-        return &all[start * p..(start + n) * p];
+        return all.rows_range(start, start + n);
     }
     buffer.resize(n * p, F::zero());
     for (i, dst) in buffer.chunks_exact_mut(p.max(1)).take(n).enumerate() {
@@ -260,5 +268,5 @@ fn block_rows<'a, F: Float>(
             None => dst.iter_mut().zip(row.iter()).for_each(|(d, &s)| *d = s),
         }
     }
-    &buffer[..n * p]
+    MatRef::row_major(&buffer[..n * p], n, p)
 }
