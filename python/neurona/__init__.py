@@ -9,9 +9,12 @@ keeps working, with the same results for the same ``random_state``. ``neurona.Pe
 
 Models also save to and load from neurona's safe model file (``model.save(path)``,
 ``neurona.load(path)``), the format the ``neurona`` command reads and writes.
+
+The matrix products run on every core by default; ``neurona.set_num_threads(n)`` caps them for
+the whole process and an MLP's ``n_jobs`` for its own calls. Results never depend on either.
 """
 
-from neurona._core import __version__
+from neurona._core import __version__, get_num_threads, set_num_threads
 from neurona._mlp import MLPClassifier, MLPRegressor
 from neurona._perceptron import Perceptron
 from neurona._rbm import BernoulliRBM
@@ -23,4 +26,13 @@ MLPRegressor.__module__ = __name__
 Perceptron.__module__ = __name__
 BernoulliRBM.__module__ = __name__
 
-__all__ = ["BernoulliRBM", "MLPClassifier", "MLPRegressor", "Perceptron", "load", "__version__"]
+__all__ = [
+    "BernoulliRBM",
+    "MLPClassifier",
+    "MLPRegressor",
+    "Perceptron",
+    "get_num_threads",
+    "load",
+    "set_num_threads",
+    "__version__",
+]

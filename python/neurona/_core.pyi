@@ -1,6 +1,7 @@
 """Type stubs of neurona._core, the Rust extension module (private: use neurona.MLPClassifier
 and neurona.MLPRegressor). Arrays are numpy arrays; X and sample weights must have the model's
-dtype (float32 or float64); class labels are int64 indices into the Python layer's classes_."""
+dtype (float32 or float64); class labels are int64 indices into the Python layer's classes_.
+n_jobs caps the threads of a call by joblib's convention (None: the process-wide setting)."""
 
 from typing import Any, Callable, Optional, Union
 
@@ -22,6 +23,12 @@ def inspect(data: bytes) -> tuple[str, str, str]:
 def write_file(path: str, data: bytes) -> None:
     """Writes model-file bytes atomically."""
 
+def set_num_threads(n: Optional[int]) -> None:
+    """The most threads one product may use in this process (None: every core)."""
+
+def get_num_threads() -> int:
+    """The most threads one product started from this thread may use now."""
+
 class Classifier:
     def __new__(cls, params: Params, dtype: str) -> Classifier: ...
     @property
@@ -36,6 +43,7 @@ class Classifier:
         sample_weight: Optional[npt.NDArray[np.floating]] = None,
         rng: Optional[RngState] = None,
         on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
     ) -> Optional[NewRngState]: ...
     def fit_multilabel(
         self,
@@ -44,6 +52,7 @@ class Classifier:
         sample_weight: Optional[npt.NDArray[np.floating]] = None,
         rng: Optional[RngState] = None,
         on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
     ) -> Optional[NewRngState]: ...
     def partial_fit(
         self,
@@ -53,6 +62,7 @@ class Classifier:
         sample_weight: Optional[npt.NDArray[np.floating]] = None,
         rng: Optional[RngState] = None,
         on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
     ) -> Optional[NewRngState]: ...
     def partial_fit_multilabel(
         self,
@@ -61,6 +71,7 @@ class Classifier:
         sample_weight: Optional[npt.NDArray[np.floating]] = None,
         rng: Optional[RngState] = None,
         on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
     ) -> Optional[NewRngState]: ...
     @staticmethod
     def with_weights(
@@ -73,9 +84,23 @@ class Classifier:
     def set_weights(
         self, coefs: list[npt.NDArray[np.floating]], intercepts: list[npt.NDArray[np.floating]]
     ) -> None: ...
-    def predict(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.int64]: ...
-    def predict_multilabel(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]: ...
-    def predict_proba(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]: ...
+    def predict(self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None) -> npt.NDArray[np.int64]: ...
+    def predict_multilabel(
+        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None
+    ) -> npt.NDArray[np.bool_]: ...
+    def predict_proba(
+        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None
+    ) -> npt.NDArray[np.floating]: ...
+    # The same for X the Python layer has not validated: None when X holds NaN or infinity.
+    def try_predict(
+        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None
+    ) -> Optional[npt.NDArray[np.int64]]: ...
+    def try_predict_multilabel(
+        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None
+    ) -> Optional[npt.NDArray[np.bool_]]: ...
+    def try_predict_proba(
+        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None
+    ) -> Optional[npt.NDArray[np.floating]]: ...
     def state(self) -> dict[str, Any]: ...
     def to_bytes(self, extra: str, labels: Optional[Labels] = None) -> bytes: ...
     @staticmethod
@@ -94,6 +119,7 @@ class Regressor:
         sample_weight: Optional[npt.NDArray[np.floating]] = None,
         rng: Optional[RngState] = None,
         on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
     ) -> Optional[NewRngState]: ...
     def partial_fit(
         self,
@@ -102,6 +128,7 @@ class Regressor:
         sample_weight: Optional[npt.NDArray[np.floating]] = None,
         rng: Optional[RngState] = None,
         on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
     ) -> Optional[NewRngState]: ...
     @staticmethod
     def with_weights(
@@ -113,7 +140,12 @@ class Regressor:
     def set_weights(
         self, coefs: list[npt.NDArray[np.floating]], intercepts: list[npt.NDArray[np.floating]]
     ) -> None: ...
-    def predict(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]: ...
+    def predict(
+        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None
+    ) -> npt.NDArray[np.floating]: ...
+    def try_predict(
+        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None
+    ) -> Optional[npt.NDArray[np.floating]]: ...
     def state(self) -> dict[str, Any]: ...
     def to_bytes(self, extra: str) -> bytes: ...
     @staticmethod

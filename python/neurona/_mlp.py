@@ -5,10 +5,16 @@ arguments; ``fit`` validates them with scikit-learn's own constraint table (so e
 scikit-learn's ``InvalidParameterError``) and the data with ``validate_data``; class labels of
 any type are kept here (``classes_``) and the Rust core sees their indices; the fitted
 attributes are numpy arrays and Python values copied from the core after every call.
+
+Prediction has a fast path for what ``predict`` is mostly given, a plain float ndarray: the
+checks scikit-learn's ``validate_data`` would make are then a few attribute tests, and NaN and
+infinity are looked for by the core (``try_*`` methods). Everything else, and every input those
+checks or the core's would refuse, takes the full path, so results and errors are the same.
 """
 
 import operator
 import warnings
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,6 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as _SklearnClassifier
 from sklearn.neural_network import MLPRegressor as _SklearnRegressor
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import (
@@ -39,6 +46,18 @@ _STOCHASTIC_ATTRIBUTES = (
     "_no_improvement_count",
     "_optimizer",
 )
+
+
+#: ``n_jobs``, neurona's addition to scikit-learn's parameters: joblib's convention, where 0
+#: means nothing.
+_N_JOBS_CONSTRAINT = [
+    Interval(Integral, 1, None, closed="left"),
+    Interval(Integral, None, -1, closed="right"),
+    None,
+]
+
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+_CORE_DTYPES = {"float32": _FLOAT32, "float64": _FLOAT64}
 
 
 def _check_network_size(layer_units):
@@ -217,17 +236,20 @@ class _BaseMLP(BaseEstimator):
     def _assigned_weights(self):
         """``(coefs_, intercepts_)`` when the user assigned them since the core last set them
         (scikit-learn's fitted attributes are assignable), else None."""
-        coefs, intercepts = self.__dict__.get("coefs_"), self.__dict__.get("intercepts_")
+        attributes = self.__dict__
+        coefs, intercepts = attributes.get("coefs_"), attributes.get("intercepts_")
         if coefs is None or intercepts is None:
             return None
-        exported = self.__dict__.get("_weights_exported")
+        exported = attributes.get("_weights_exported")
+        # Identity tests only, as every prediction makes them: the two lists, and the arrays in
+        # them, which a user may also replace one by one. (The core exports as many coefs as
+        # intercepts, so equal lengths and the same arrays in a row mean the same lists.)
         if exported is not None:
-            old_coefs, old_coef_items, old_intercepts, old_intercept_items = exported
-            same = coefs is old_coefs and intercepts is old_intercepts
-            same = same and len(coefs) == len(old_coef_items) and len(intercepts) == len(old_intercept_items)
-            same = same and all(a is b for a, b in zip(coefs, old_coef_items))
-            if same and all(a is b for a, b in zip(intercepts, old_intercept_items)):
-                return None
+            old_coefs, old_intercepts, old_arrays = exported
+            if coefs is old_coefs and intercepts is old_intercepts and len(coefs) == len(intercepts):
+                arrays = [*coefs, *intercepts]
+                if len(arrays) == len(old_arrays) and all(map(operator.is_, arrays, old_arrays)):
+                    return None
         return coefs, intercepts
 
     @staticmethod
@@ -240,7 +262,7 @@ class _BaseMLP(BaseEstimator):
 
     def _remember_weights(self):
         coefs, intercepts = self.coefs_, self.intercepts_
-        self._weights_exported = (coefs, tuple(coefs), intercepts, tuple(intercepts))
+        self._weights_exported = (coefs, intercepts, [*coefs, *intercepts])
 
     def _copy_state(self, state):
         """The core's fitted attributes as scikit-learn's. The weight arrays are read-only
@@ -269,6 +291,40 @@ class _BaseMLP(BaseEstimator):
         self._optimizer = _OptimizerState(state["learning_rate"])
 
     # ------------------------------------------------------------------ prediction
+
+    def _forward(self, method, X):
+        """The core's prediction ``method`` (``"predict"``, ``"predict_proba"``...) for X, and
+        the dtype scikit-learn's forward pass would return.
+
+        The fast path takes X as it is when scikit-learn's checks would pass it on unchanged:
+        a plain 2-D ndarray of the model's dtype (or float32 for a float64 model) with rows and
+        the fitted width, given to a model fitted without feature names whose weights were not
+        reassigned; the core's ``try_*`` method answers None when X holds NaN or infinity.
+        Anything else takes the full path, which raises scikit-learn's errors."""
+        attributes = self.__dict__
+        core = attributes.get("_core")
+        if (
+            core is not None
+            and type(X) is np.ndarray
+            and X.ndim == 2
+            and X.shape[0] > 0
+            and X.shape[1] == attributes.get("n_features_in_")
+            and "feature_names_in_" not in attributes
+            and self._assigned_weights() is None
+        ):
+            dtype, core_dtype = X.dtype, _CORE_DTYPES[core.dtype]
+            if dtype is core_dtype:
+                result = getattr(core, "try_" + method)(X, self.n_jobs)
+                if result is not None:
+                    return result, dtype
+            elif dtype is _FLOAT32:
+                # Exact, unlike float64 data for a float32 model (overflow warnings and all),
+                # which the full path converts.
+                result = getattr(core, "try_" + method)(X.astype(core_dtype), self.n_jobs)
+                if result is not None:
+                    return result, _FLOAT64
+        X, out_dtype = self._forward_input(X)
+        return getattr(self._core, method)(X, self.n_jobs), out_dtype
 
     def _forward_input(self, X):
         """X validated as scikit-learn validates it at predict time, in the core's dtype,
@@ -307,12 +363,22 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     Same constructor, parameters, defaults, fitted attributes and results for the same
     ``random_state`` as ``sklearn.neural_network.MLPClassifier`` (scikit-learn 1.9.1); see
-    scikit-learn's documentation for each parameter. Differences: sparse X is densified; a
-    failed call leaves the estimator as it was; pickles hold neurona's safe model file, not
-    Python objects.
+    scikit-learn's documentation for each parameter, and below for ``n_jobs``, which is
+    neurona's own. Differences: sparse X is densified; a failed call leaves the estimator as it
+    was; pickles hold neurona's safe model file, not Python objects.
+
+    Parameters
+    ----------
+    n_jobs : int or None, default=None
+        The most threads the matrix products of ``fit``, ``partial_fit``, ``predict``,
+        ``predict_proba`` and ``score`` may use. ``None``: every core, or what
+        ``neurona.set_num_threads`` set; ``n >= 1``: at most ``n``; ``-1``: every core; ``-2``:
+        all but one, and so on (joblib's convention). The results are bit-identical whatever
+        the number. scikit-learn's MLPs have no such parameter; ``get_params``, ``clone`` and
+        grid searches carry it like any other.
     """
 
-    _parameter_constraints: dict = dict(_SklearnClassifier._parameter_constraints)
+    _parameter_constraints: dict = {**_SklearnClassifier._parameter_constraints, "n_jobs": _N_JOBS_CONSTRAINT}
     _core_class = _core.Classifier
     # scikit-learn's classifier keeps this non-parameter attribute too.
     loss = "log_loss"
@@ -343,6 +409,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        n_jobs=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -367,6 +434,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -473,12 +541,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _train(self, core, X, y, targets, sample_weight, rng, on_epoch, incremental):
         kind, _, encoded, n_classes = targets
+        n_jobs = self.n_jobs
         if kind in ("multilabel", "single"):
             method = core.partial_fit_multilabel if incremental else core.fit_multilabel
-            return method(X, encoded, sample_weight, rng, on_epoch)
+            return method(X, encoded, sample_weight, rng, on_epoch, n_jobs)
         if incremental:
-            return core.partial_fit(X, encoded, n_classes, sample_weight, rng, on_epoch)
-        return core.fit(X, encoded, sample_weight, rng, on_epoch)
+            return core.partial_fit(X, encoded, n_classes, sample_weight, rng, on_epoch, n_jobs)
+        return core.fit(X, encoded, sample_weight, rng, on_epoch, n_jobs)
 
     def _core_from_weights(self, params, dtype, targets, coefs, intercepts):
         kind, classes, _, _ = targets
@@ -498,18 +567,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def predict(self, X):
         """Predict using the multi-layer perceptron classifier: labels ``(n_samples,)``, or an
         indicator matrix ``(n_samples, n_labels)`` for a multi-label classifier."""
-        X, _ = self._forward_input(X)
-        if self._target_kind == "multilabel":
-            return self._core.predict_multilabel(X).astype(np.int64)
-        if self._target_kind == "single":
-            return np.repeat(self.classes_, X.shape[0])
-        return self.classes_[self._core.predict(X)]
+        kind = self.__dict__.get("_target_kind")
+        if kind == "multilabel":
+            return self._forward("predict_multilabel", X)[0].astype(np.int64)
+        if kind == "single":
+            return np.repeat(self.classes_, self._forward("predict_multilabel", X)[0].shape[0])
+        indices, _ = self._forward("predict", X)
+        return self.classes_[indices]
 
     def predict_proba(self, X):
         """Probability estimates ``(n_samples, n_classes)``, classes ordered as in
         ``classes_``."""
-        X, out_dtype = self._forward_input(X)
-        proba = self._core.predict_proba(X).astype(out_dtype, copy=False)
+        proba, out_dtype = self._forward("predict_proba", X)
+        proba = proba.astype(out_dtype, copy=False)
         if self._target_kind == "single":
             # Two columns for one class, as scikit-learn returns them.
             return np.hstack([1 - proba, proba])
@@ -531,12 +601,22 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     Same constructor (its first positional parameter is ``loss``), parameters, defaults,
     fitted attributes and results for the same ``random_state`` as
-    ``sklearn.neural_network.MLPRegressor`` (scikit-learn 1.9.1). Differences: sparse X is
-    densified; ``loss='poisson'`` with a negative target is an error; a float32 model trains on
-    float32 targets.
+    ``sklearn.neural_network.MLPRegressor`` (scikit-learn 1.9.1), plus neurona's ``n_jobs``.
+    Differences: sparse X is densified; ``loss='poisson'`` with a negative target is an error;
+    a float32 model trains on float32 targets.
+
+    Parameters
+    ----------
+    n_jobs : int or None, default=None
+        The most threads the matrix products of ``fit``, ``partial_fit``, ``predict`` and
+        ``score`` may use. ``None``: every core, or what ``neurona.set_num_threads`` set;
+        ``n >= 1``: at most ``n``; ``-1``: every core; ``-2``: all but one, and so on (joblib's
+        convention). The results are bit-identical whatever the number. scikit-learn's MLPs
+        have no such parameter; ``get_params``, ``clone`` and grid searches carry it like any
+        other.
     """
 
-    _parameter_constraints: dict = dict(_SklearnRegressor._parameter_constraints)
+    _parameter_constraints: dict = {**_SklearnRegressor._parameter_constraints, "n_jobs": _N_JOBS_CONSTRAINT}
     _core_class = _core.Regressor
 
     def __init__(
@@ -566,6 +646,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        n_jobs=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -591,6 +672,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -633,7 +715,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if y.ndim == 1:
             y = y.reshape(-1, 1)
         method = core.partial_fit if incremental else core.fit
-        return method(X, y, sample_weight, rng, on_epoch)
+        return method(X, y, sample_weight, rng, on_epoch, self.n_jobs)
 
     def _core_from_weights(self, params, dtype, targets, coefs, intercepts):
         coefs, intercepts = self._cast_weights((coefs, intercepts), dtype)
@@ -645,8 +727,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def predict(self, X):
         """Predict using the multi-layer perceptron model: ``(n_samples,)`` for one target,
         ``(n_samples, n_outputs)`` otherwise."""
-        X, out_dtype = self._forward_input(X)
-        y_pred = self._core.predict(X).astype(out_dtype, copy=False)
+        y_pred, out_dtype = self._forward("predict", X)
+        y_pred = y_pred.astype(out_dtype, copy=False)
         if y_pred.shape[1] == 1:
             return y_pred.ravel()
         return y_pred

@@ -231,6 +231,9 @@ def setstate(estimator, state):
             f"this pickle was made by a newer neurona (layout {state['neurona_pickle']}); "
             f"this one reads layout {PICKLE_VERSION}"
         )
+    # A parameter the pickle predates (n_jobs) keeps its default.
+    for name, value in type(estimator)().get_params(deep=False).items():
+        setattr(estimator, name, value)
     for name, value in state["params"].items():
         setattr(estimator, name, _decode(value))
     others = dict(state["others"])

@@ -29,8 +29,12 @@ X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 
 @pytest.mark.parametrize("ours, theirs", [(MLPClassifier, sk.MLPClassifier), (MLPRegressor, sk.MLPRegressor)])
 def test_signatures_defaults_and_params_are_scikit_learns(ours, theirs):
-    assert inspect.signature(ours) == inspect.signature(theirs)
-    assert ours().get_params() == theirs().get_params()
+    # Plus neurona's own n_jobs, last and keyword-only (scikit-learn's MLPs have none).
+    n_jobs = inspect.Parameter("n_jobs", inspect.Parameter.KEYWORD_ONLY, default=None)
+    theirs_signature = inspect.signature(theirs)
+    expected = theirs_signature.replace(parameters=[*theirs_signature.parameters.values(), n_jobs])
+    assert inspect.signature(ours) == expected
+    assert ours().get_params() == {**theirs().get_params(), "n_jobs": None}
     assert repr(ours(alpha=0.5)) == repr(theirs(alpha=0.5))
     assert inspect.signature(ours.fit) == inspect.signature(theirs.fit)
     assert inspect.signature(ours.partial_fit) == inspect.signature(theirs.partial_fit)

@@ -3,13 +3,15 @@
 //! The Python layer keeps the class labels (`classes_`, of any type) and passes their indices
 //! (`int64`, `0..n_classes`), or a boolean indicator matrix for multi-label targets.
 
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use neurona::data::labels::argmax;
 use neurona::persist::{self, ModelLabel};
 use neurona::prelude::*;
-use numpy::{Element, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
+use numpy::{Element, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::common::{self, Dtype, RngArg};
+use crate::common::{self, Dtype, ModelFloat, PredictBuffers, RngArg, SMALL_BATCH};
 use crate::errors::{to_py, value_error};
 use crate::params;
 
@@ -50,6 +52,13 @@ pub(crate) enum Labels {
 #[derive(Debug)]
 pub struct Classifier {
     model: Model,
+    buffers: PredictBuffers,
+}
+
+impl From<Model> for Classifier {
+    fn from(model: Model) -> Self {
+        Self { model, buffers: PredictBuffers::default() }
+    }
 }
 
 #[pymethods]
@@ -62,7 +71,7 @@ impl Classifier {
             Dtype::F32 => Model::F32(MlpClassifier::new(params)),
             Dtype::F64 => Model::F64(MlpClassifier::new(params)),
         };
-        Ok(Self { model })
+        Ok(model.into())
     }
 
     /// `'float32'` or `'float64'`.
@@ -88,7 +97,8 @@ impl Classifier {
 
     /// Trains on X and class indices `y`; returns the random stream's new state when `rng`
     /// was given.
-    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None))]
+    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None, n_jobs=None))]
+    #[allow(clippy::too_many_arguments)]
     fn fit<'py>(
         &mut self,
         py: Python<'py>,
@@ -97,14 +107,16 @@ impl Classifier {
         sample_weight: Option<&Bound<'py, PyAny>>,
         rng: Option<RngArg<'py>>,
         on_epoch: Option<Py<PyAny>>,
+        n_jobs: Option<isize>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
         let mut rng = common::rng_from(rng)?;
         let y = y.as_slice().map_err(|e| value_error(format!("y: {e}")))?;
         dispatch!(&mut self.model, m, F => {
             let x = common::features::<F>(x)?;
             let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
             let x = x.as_array();
-            common::train(py, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
+            common::train(py, threads, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
                 m.fit_with(x, y, options).map(drop)
             })?;
         });
@@ -112,7 +124,8 @@ impl Classifier {
     }
 
     /// Trains on X and a boolean indicator matrix `y: (n_samples, n_labels)`.
-    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None))]
+    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None, n_jobs=None))]
+    #[allow(clippy::too_many_arguments)]
     fn fit_multilabel<'py>(
         &mut self,
         py: Python<'py>,
@@ -121,14 +134,16 @@ impl Classifier {
         sample_weight: Option<&Bound<'py, PyAny>>,
         rng: Option<RngArg<'py>>,
         on_epoch: Option<Py<PyAny>>,
+        n_jobs: Option<isize>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
         let mut rng = common::rng_from(rng)?;
         let y = y.as_array();
         dispatch!(&mut self.model, m, F => {
             let x = common::features::<F>(x)?;
             let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
             let x = x.as_array();
-            common::train(py, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
+            common::train(py, threads, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
                 m.fit_multilabel_with(x, y, options).map(drop)
             })?;
         });
@@ -136,7 +151,7 @@ impl Classifier {
     }
 
     /// One epoch over X and class indices `y`; `n_classes` on the first call.
-    #[pyo3(signature = (x, y, n_classes=None, sample_weight=None, rng=None, on_epoch=None))]
+    #[pyo3(signature = (x, y, n_classes=None, sample_weight=None, rng=None, on_epoch=None, n_jobs=None))]
     #[allow(clippy::too_many_arguments)]
     fn partial_fit<'py>(
         &mut self,
@@ -147,7 +162,9 @@ impl Classifier {
         sample_weight: Option<&Bound<'py, PyAny>>,
         rng: Option<RngArg<'py>>,
         on_epoch: Option<Py<PyAny>>,
+        n_jobs: Option<isize>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
         let mut rng = common::rng_from(rng)?;
         let y = y.as_slice().map_err(|e| value_error(format!("y: {e}")))?;
         let classes: Option<Vec<i64>> = n_classes.map(|n| (0..n).collect());
@@ -155,7 +172,7 @@ impl Classifier {
             let x = common::features::<F>(x)?;
             let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
             let x = x.as_array();
-            common::train(py, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
+            common::train(py, threads, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
                 m.partial_fit_with(x, y, classes.as_deref(), options).map(drop)
             })?;
         });
@@ -163,7 +180,8 @@ impl Classifier {
     }
 
     /// One epoch over X and a boolean indicator matrix.
-    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None))]
+    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None, n_jobs=None))]
+    #[allow(clippy::too_many_arguments)]
     fn partial_fit_multilabel<'py>(
         &mut self,
         py: Python<'py>,
@@ -172,14 +190,16 @@ impl Classifier {
         sample_weight: Option<&Bound<'py, PyAny>>,
         rng: Option<RngArg<'py>>,
         on_epoch: Option<Py<PyAny>>,
+        n_jobs: Option<isize>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
         let mut rng = common::rng_from(rng)?;
         let y = y.as_array();
         dispatch!(&mut self.model, m, F => {
             let x = common::features::<F>(x)?;
             let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
             let x = x.as_array();
-            common::train(py, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
+            common::train(py, threads, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
                 m.partial_fit_multilabel_with(x, y, options).map(drop)
             })?;
         });
@@ -206,7 +226,7 @@ impl Classifier {
                 MlpClassifier::with_weights(params, &classes, c, b)
             })?),
         };
-        Ok(Self { model })
+        Ok(model.into())
     }
 
     /// Replaces the weights (same shapes; scikit-learn's `coefs_` and `intercepts_` assigned).
@@ -216,33 +236,109 @@ impl Classifier {
         })
     }
 
-    /// Predicted class indices `(n_samples,)`.
-    fn predict<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    /// Predicted class indices `(n_samples,)`, with at most `n_jobs` threads (joblib's
+    /// convention; None: the process-wide setting).
+    #[pyo3(signature = (x, n_jobs=None))]
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        n_jobs: Option<isize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
         dispatch!(&self.model, m, F => {
             let x = common::features::<F>(x)?;
             let x = x.as_array();
-            let labels = py.detach(|| m.predict(x)).map_err(to_py)?;
-            Ok(numpy::PyArray1::from_vec(py, labels).into_any())
+            let labels = common::run(py, threads, || class_indices(m, x, &self.buffers))?;
+            Ok(PyArray1::from_vec(py, labels).into_any())
+        })
+    }
+
+    /// [`predict`](Self::predict) for X that the Python layer has not validated (its fast path):
+    /// None when X holds a NaN or an infinity, for the caller to raise scikit-learn's error.
+    #[pyo3(signature = (x, n_jobs=None))]
+    fn try_predict<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        n_jobs: Option<isize>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
+        dispatch!(&self.model, m, F => {
+            let Some(x) = common::finite_features::<F>(x)? else { return Ok(None) };
+            let x = x.as_array();
+            let labels = common::run(py, threads, || class_indices(m, x, &self.buffers))?;
+            Ok(Some(PyArray1::from_vec(py, labels).into_any()))
         })
     }
 
     /// Predicted indicator matrix `(n_samples, n_labels)` of a multi-label classifier.
-    fn predict_multilabel<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (x, n_jobs=None))]
+    fn predict_multilabel<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        n_jobs: Option<isize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
         dispatch!(&self.model, m, F => {
             let x = common::features::<F>(x)?;
             let x = x.as_array();
-            let indicators = py.detach(|| m.predict_multilabel(x)).map_err(to_py)?;
-            Ok(indicators.to_pyarray(py).into_any())
+            let indicators = common::run(py, threads, || indicators(m, x, &self.buffers))?;
+            Ok(PyArray2::from_owned_array(py, indicators).into_any())
+        })
+    }
+
+    /// [`predict_multilabel`](Self::predict_multilabel) for X the Python layer has not
+    /// validated: None when X holds a NaN or an infinity.
+    #[pyo3(signature = (x, n_jobs=None))]
+    fn try_predict_multilabel<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        n_jobs: Option<isize>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
+        dispatch!(&self.model, m, F => {
+            let Some(x) = common::finite_features::<F>(x)? else { return Ok(None) };
+            let x = x.as_array();
+            let indicators = common::run(py, threads, || indicators(m, x, &self.buffers))?;
+            Ok(Some(PyArray2::from_owned_array(py, indicators).into_any()))
         })
     }
 
     /// Class probabilities `(n_samples, n_classes)` in the model's dtype.
-    fn predict_proba<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (x, n_jobs=None))]
+    fn predict_proba<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        n_jobs: Option<isize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
         dispatch!(&self.model, m, F => {
             let x = common::features::<F>(x)?;
             let x = x.as_array();
-            let proba = py.detach(|| m.predict_proba(x)).map_err(to_py)?;
-            Ok(numpy::PyArray2::from_owned_array(py, proba).into_any())
+            let proba = common::run(py, threads, || probabilities(m, x, &self.buffers))?;
+            Ok(PyArray2::from_owned_array(py, proba).into_any())
+        })
+    }
+
+    /// [`predict_proba`](Self::predict_proba) for X the Python layer has not validated: None
+    /// when X holds a NaN or an infinity.
+    #[pyo3(signature = (x, n_jobs=None))]
+    fn try_predict_proba<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        n_jobs: Option<isize>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
+        dispatch!(&self.model, m, F => {
+            let Some(x) = common::finite_features::<F>(x)? else { return Ok(None) };
+            let x = x.as_array();
+            let proba = common::run(py, threads, || probabilities(m, x, &self.buffers))?;
+            Ok(Some(PyArray2::from_owned_array(py, proba).into_any()))
         })
     }
 
@@ -283,8 +379,65 @@ impl Classifier {
             (Dtype::F32, true) => indexed::<f32, String>(data, Model::F32, Labels::Strings)?,
             (Dtype::F64, true) => indexed::<f64, String>(data, Model::F64, Labels::Strings)?,
         };
-        Ok((Classifier { model }, labels, extra.to_string()))
+        Ok((model.into(), labels, extra.to_string()))
     }
+}
+
+/// Class indices of the rows of `x`; a few rows are predicted with the kept buffers.
+fn class_indices<F: ModelFloat>(
+    m: &MlpClassifier<F, i64>,
+    x: ArrayView2<'_, F>,
+    buffers: &PredictBuffers,
+) -> neurona::Result<Vec<i64>> {
+    // (A single class, which a model file may hold, decodes to 0 whatever the output.)
+    if x.nrows() > SMALL_BATCH || m.is_multilabel() || m.classes()?.len() < 2 {
+        return m.predict(x);
+    }
+    common::small_batch(m.state()?, x, buffers, |outputs| outputs.rows().into_iter().map(class_index).collect())
+}
+
+/// The class index of one row of network outputs, decoded as the core's `predict` decodes it:
+/// a binary classifier's one output says `1` above 0.5, otherwise the first maximum wins.
+fn class_index<F: Float>(outputs: ArrayView1<'_, F>) -> i64 {
+    let index = match outputs.len() {
+        1 => usize::from(outputs[0] > F::from_f64(0.5)),
+        _ => argmax(outputs.iter().copied()),
+    };
+    index as i64
+}
+
+/// The indicator matrix of a multi-label classifier (an output above 0.5 sets the label).
+fn indicators<F: ModelFloat>(
+    m: &MlpClassifier<F, i64>,
+    x: ArrayView2<'_, F>,
+    buffers: &PredictBuffers,
+) -> neurona::Result<Array2<bool>> {
+    if x.nrows() > SMALL_BATCH || !m.is_multilabel() {
+        return m.predict_multilabel(x);
+    }
+    common::small_batch(m.state()?, x, buffers, |outputs| outputs.mapv(|p| p > F::from_f64(0.5)))
+}
+
+/// Class probabilities, `[1 - p, p]` for a binary classifier, as the core's `predict_proba`.
+fn probabilities<F: ModelFloat>(
+    m: &MlpClassifier<F, i64>,
+    x: ArrayView2<'_, F>,
+    buffers: &PredictBuffers,
+) -> neurona::Result<Array2<F>> {
+    if x.nrows() > SMALL_BATCH {
+        return m.predict_proba(x);
+    }
+    let binary = !m.is_multilabel();
+    common::small_batch(m.state()?, x, buffers, |outputs| {
+        if binary && outputs.ncols() == 1 {
+            Array2::from_shape_fn((outputs.nrows(), 2), |(i, j)| {
+                let p = outputs[(i, 0)];
+                if j == 0 { F::one() - p } else { p }
+            })
+        } else {
+            outputs.to_owned()
+        }
+    })
 }
 
 /// The classifier with its class indices `0..k` replaced by `labels`.

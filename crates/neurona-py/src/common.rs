@@ -1,18 +1,22 @@
-//! What the classifier and the regressor share: arrays in, a fit with the GIL released, the
-//! random stream of a numpy `RandomState`, and the fitted attributes out.
+//! What the classifier and the regressor share: arrays in, a fit or a prediction with the GIL
+//! released and the thread cap of `n_jobs`, buffers kept for small predictions, the random
+//! stream of a numpy `RandomState`, and the fitted attributes out.
 
 use std::ops::ControlFlow;
+use std::sync::Mutex;
 
-use ndarray::{ArrayView1, ArrayView2};
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use neurona::Float;
 use neurona::estimators::mlp::{EpochProgress, FitOptions, MlpState, OptimizerState};
+use neurona::linalg;
+use neurona::network::PredictScratch;
 use neurona::prelude::RandomState;
 use numpy::{Element, PyArray1, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::errors::{to_py, wrong_type};
+use crate::errors::{to_py, value_error, wrong_type};
 
 /// The float type a model computes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +39,22 @@ impl Dtype {
 pub(crate) fn features<'py, F: Float + Element>(x: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray2<'py, F>> {
     x.extract::<PyReadonlyArray2<'py, F>>()
         .map_err(|_| wrong_type("X", &format!("a 2-D {} array (the model's dtype)", F::DTYPE), x))
+}
+
+/// X as [`features`] gives it, or None when it holds a NaN or an infinity. For the Python
+/// layer's fast path, which skips scikit-learn's checks: given None, it runs them, and they raise
+/// scikit-learn's error.
+pub(crate) fn finite_features<'py, F: Float + Element>(
+    x: &Bound<'py, PyAny>,
+) -> PyResult<Option<PyReadonlyArray2<'py, F>>> {
+    let x = features::<F>(x)?;
+    let view = x.as_array();
+    // One branch-free (vectorisable) pass when X is one block of memory.
+    let finite = match view.as_slice_memory_order() {
+        Some(values) => values.iter().fold(true, |ok, v| ok & v.is_finite()),
+        None => view.iter().all(|v| v.is_finite()),
+    };
+    Ok(finite.then_some(x))
 }
 
 /// A 1-D array of the model's float type (sample weights, targets).
@@ -80,6 +100,89 @@ pub(crate) fn with_weight_views<F: Float + Element, T>(
     body(&coefs, &intercepts).map_err(to_py)
 }
 
+/// The core's thread cap for `n_jobs` (named `name` in the error), by joblib's convention:
+/// None leaves the process-wide setting, `n >= 1` means at most `n` threads per product, `-1`
+/// every core, `-2` all but one and so on (never fewer than one); 0 is a `ValueError`.
+pub(crate) fn threads(name: &str, n_jobs: Option<isize>) -> PyResult<Option<usize>> {
+    match n_jobs {
+        None => Ok(None),
+        Some(0) => Err(value_error(format!("{name} must be a positive or negative integer or None, got 0"))),
+        Some(n) if n > 0 => Ok(Some(n.unsigned_abs())),
+        Some(n) => Ok(Some(linalg::available_cores().saturating_sub(n.unsigned_abs() - 1).max(1))),
+    }
+}
+
+/// Runs `f` with the GIL released and at most `threads` threads per product (see [`threads`]).
+pub(crate) fn run<T: Send>(
+    py: Python<'_>,
+    threads: Option<usize>,
+    f: impl FnOnce() -> neurona::Result<T> + Send,
+) -> PyResult<T> {
+    py.detach(|| linalg::with_max_threads(threads, f)).and_then(|result| result).map_err(to_py)
+}
+
+/// Batches of at most this many rows are predicted with buffers kept from one call to the next
+/// ([`small_batch`]): the Python layer's one-row predictions allocate nothing but their result.
+/// Larger ones take the core's own prediction (which shares blocks of rows among threads), where
+/// an allocation is small beside the work; the bound also keeps the buffers a model holds small
+/// (this many rows of every layer).
+pub(crate) const SMALL_BATCH: usize = 32;
+
+/// The buffers of one model's small predictions.
+#[derive(Debug, Default)]
+pub(crate) struct SmallBatch<F> {
+    scratch: PredictScratch<F>,
+    /// The network outputs, `(n_samples, n_outputs)` row-major.
+    outputs: Vec<F>,
+}
+
+/// [`SmallBatch`] buffers in both float types (a model uses those of its own).
+#[derive(Debug, Default)]
+pub(crate) struct PredictBuffers {
+    f32: Mutex<SmallBatch<f32>>,
+    f64: Mutex<SmallBatch<f64>>,
+}
+
+/// The float types a model computes in, each with its [`PredictBuffers`].
+pub(crate) trait ModelFloat: Float + Element {
+    fn buffers(buffers: &PredictBuffers) -> &Mutex<SmallBatch<Self>>;
+}
+
+impl ModelFloat for f32 {
+    fn buffers(buffers: &PredictBuffers) -> &Mutex<SmallBatch<f32>> {
+        &buffers.f32
+    }
+}
+
+impl ModelFloat for f64 {
+    fn buffers(buffers: &PredictBuffers) -> &Mutex<SmallBatch<f64>> {
+        &buffers.f64
+    }
+}
+
+/// Computes the network outputs `(n_samples, n_outputs)` for the rows of `x` (at most
+/// [`SMALL_BATCH`] of them) with the kept buffers, and returns `read(outputs)`.
+pub(crate) fn small_batch<F: ModelFloat, R>(
+    state: &MlpState<F>,
+    x: ArrayView2<'_, F>,
+    buffers: &PredictBuffers,
+    read: impl FnOnce(ArrayView2<'_, F>) -> R,
+) -> neurona::Result<R> {
+    // A second thread predicting with the same model at the same moment (the GIL is released)
+    // takes fresh buffers rather than waiting; so does every call after a panic.
+    let mut fresh = SmallBatch::default();
+    let mut kept = F::buffers(buffers).try_lock();
+    let batch = match kept.as_deref_mut() {
+        Ok(kept) => kept,
+        Err(_) => &mut fresh,
+    };
+    let shape = (x.nrows(), state.n_outputs());
+    batch.outputs.resize(shape.0 * shape.1, F::zero());
+    let mut outputs = ArrayViewMut2::from_shape(shape, &mut batch.outputs).expect("resized to the shape");
+    state.predict_into(x, outputs.view_mut(), &mut batch.scratch)?;
+    Ok(read(outputs.view()))
+}
+
 /// numpy's legacy `RandomState.get_state()` without its leading `'MT19937'`:
 /// `(key: uint32[624], pos, has_gauss, cached_gaussian)`.
 pub(crate) type RngArg<'py> = (PyReadonlyArray1<'py, u32>, usize, bool, f64);
@@ -107,9 +210,11 @@ pub(crate) fn rng_out<'py>(py: Python<'py>, rng: Option<RandomState>) -> PyResul
 /// validation_score)` (the Python layer's verbose printer) and to check for Ctrl-C. A
 /// `KeyboardInterrupt` stops training after that epoch, keeping what was learned, as
 /// scikit-learn does; the fit report then says `interrupted`. Any other exception raised by
-/// `on_epoch` stops training too and is raised once the call returns.
+/// `on_epoch` stops training too and is raised once the call returns. Products use at most
+/// `threads` threads (see [`threads`]).
 pub(crate) fn train<F, T>(
     py: Python<'_>,
+    threads: Option<usize>,
     sample_weight: Option<ArrayView1<'_, F>>,
     rng: &mut Option<RandomState>,
     on_epoch: Option<&Py<PyAny>>,
@@ -137,7 +242,7 @@ where
             })
         };
         let options = FitOptions { sample_weight, random_state: rng.as_mut(), on_epoch: Some(&mut callback) };
-        let result = body(options);
+        let result = linalg::with_max_threads(threads, || body(options)).and_then(|result| result);
         (result, pending)
     });
     result.map_err(to_py)?;

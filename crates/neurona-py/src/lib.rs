@@ -11,7 +11,10 @@
 //! * numpy arrays cross as read-only views, without a copy (any strides); results come back as
 //!   new numpy arrays.
 //! * The GIL is released while training and predicting; during training it is taken back once
-//!   per epoch for the verbose printer and Ctrl-C.
+//!   per epoch for the verbose printer and Ctrl-C. Every call that computes takes `n_jobs`, the
+//!   most threads its products may use (`neurona::linalg::with_max_threads`); the `try_*`
+//!   predictions serve the Python layer's fast path for plain float arrays, and a few rows are
+//!   predicted with buffers the model keeps.
 //! * Core errors become Python exceptions in one place, [`errors`]. Nothing here panics on
 //!   input: the core returns errors for bad data, and the binding checks what it indexes.
 //! * Model files are the core's (`neurona::persist`), the same bytes the CLI reads and writes.
@@ -33,6 +36,22 @@ fn inspect(data: &[u8]) -> PyResult<(String, String, String)> {
     Ok((info.estimator, info.dtype, info.header.to_string()))
 }
 
+/// Sets the most threads one matrix product may use in this process, for every model:
+/// `None` (the default) means every core, `n >= 1` at most `n`, `-1` every core, `-2` all but
+/// one (joblib's convention); 0 is a `ValueError`. An estimator's `n_jobs` overrides it for its
+/// own calls. Results are the same whatever the setting.
+#[pyfunction]
+fn set_num_threads(n: Option<isize>) -> PyResult<()> {
+    neurona::linalg::set_max_threads(common::threads("n", n)?).map_err(errors::to_py)
+}
+
+/// The most threads one matrix product started from this thread may use now: the setting of
+/// `set_num_threads`, never more than the cores available to the process.
+#[pyfunction]
+fn get_num_threads() -> usize {
+    neurona::linalg::max_threads()
+}
+
 /// Writes model-file bytes to `path` atomically (a temporary file renamed into place), as the
 /// core and the CLI write them.
 #[pyfunction]
@@ -50,5 +69,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<rbm::Rbm>()?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(write_file, m)?)?;
+    m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     Ok(())
 }

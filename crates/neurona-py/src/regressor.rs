@@ -1,12 +1,13 @@
 //! `neurona._core.Regressor`: the core's `MlpRegressor` for `neurona.MLPRegressor`.
 
+use ndarray::{Array2, ArrayView2};
 use neurona::persist;
 use neurona::prelude::*;
 use numpy::PyArray2;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::common::{self, Dtype, RngArg};
+use crate::common::{self, Dtype, ModelFloat, PredictBuffers, RngArg, SMALL_BATCH};
 use crate::errors::to_py;
 use crate::params;
 
@@ -40,6 +41,13 @@ macro_rules! dispatch {
 #[derive(Debug)]
 pub struct Regressor {
     model: Model,
+    buffers: PredictBuffers,
+}
+
+impl From<Model> for Regressor {
+    fn from(model: Model) -> Self {
+        Self { model, buffers: PredictBuffers::default() }
+    }
 }
 
 impl Regressor {
@@ -53,15 +61,17 @@ impl Regressor {
         sample_weight: Option<&Bound<'py, PyAny>>,
         rng: Option<RngArg<'py>>,
         on_epoch: Option<Py<PyAny>>,
+        n_jobs: Option<isize>,
         incremental: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
         let mut rng = common::rng_from(rng)?;
         dispatch!(&mut self.model, m, F => {
             let x = common::features::<F>(x)?;
             let y = common::matrix::<F>("y", y)?;
             let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
             let (x, y) = (x.as_array(), y.as_array());
-            common::train(py, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
+            common::train(py, threads, sw.as_ref().map(|w| w.as_array()), &mut rng, on_epoch.as_ref(), |options| {
                 if incremental { m.partial_fit_with(x, y, options) } else { m.fit_with(x, y, options) }.map(drop)
             })?;
         });
@@ -79,7 +89,7 @@ impl Regressor {
             Dtype::F32 => Model::F32(MlpRegressor::new(params)),
             Dtype::F64 => Model::F64(MlpRegressor::new(params)),
         };
-        Ok(Self { model })
+        Ok(model.into())
     }
 
     /// `'float32'` or `'float64'`.
@@ -101,7 +111,8 @@ impl Regressor {
 
     /// Trains on X and targets `y: (n_samples, n_outputs)`; returns the random stream's new
     /// state when `rng` was given.
-    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None))]
+    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None, n_jobs=None))]
+    #[allow(clippy::too_many_arguments)]
     fn fit<'py>(
         &mut self,
         py: Python<'py>,
@@ -110,12 +121,14 @@ impl Regressor {
         sample_weight: Option<&Bound<'py, PyAny>>,
         rng: Option<RngArg<'py>>,
         on_epoch: Option<Py<PyAny>>,
+        n_jobs: Option<isize>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.train(py, x, y, sample_weight, rng, on_epoch, false)
+        self.train(py, x, y, sample_weight, rng, on_epoch, n_jobs, false)
     }
 
     /// One epoch over X and `y` (a whole L-BFGS run for the lbfgs solver, as in scikit-learn).
-    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None))]
+    #[pyo3(signature = (x, y, sample_weight=None, rng=None, on_epoch=None, n_jobs=None))]
+    #[allow(clippy::too_many_arguments)]
     fn partial_fit<'py>(
         &mut self,
         py: Python<'py>,
@@ -124,8 +137,9 @@ impl Regressor {
         sample_weight: Option<&Bound<'py, PyAny>>,
         rng: Option<RngArg<'py>>,
         on_epoch: Option<Py<PyAny>>,
+        n_jobs: Option<isize>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.train(py, x, y, sample_weight, rng, on_epoch, true)
+        self.train(py, x, y, sample_weight, rng, on_epoch, n_jobs, true)
     }
 
     /// A regressor that has not trained yet, holding the given weights (scikit-learn's `coefs_`
@@ -146,7 +160,7 @@ impl Regressor {
                 MlpRegressor::with_weights(params, c, b)
             })?),
         };
-        Ok(Self { model })
+        Ok(model.into())
     }
 
     /// Replaces the weights (same shapes; scikit-learn's `coefs_` and `intercepts_` assigned).
@@ -156,13 +170,39 @@ impl Regressor {
         })
     }
 
-    /// Predictions `(n_samples, n_outputs)` in the model's dtype.
-    fn predict<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    /// Predictions `(n_samples, n_outputs)` in the model's dtype, with at most `n_jobs` threads
+    /// (joblib's convention; None: the process-wide setting).
+    #[pyo3(signature = (x, n_jobs=None))]
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        n_jobs: Option<isize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
         dispatch!(&self.model, m, F => {
             let x = common::features::<F>(x)?;
             let x = x.as_array();
-            let predicted = py.detach(|| m.predict(x)).map_err(to_py)?;
+            let predicted = common::run(py, threads, || predictions(m, x, &self.buffers))?;
             Ok(PyArray2::from_owned_array(py, predicted).into_any())
+        })
+    }
+
+    /// [`predict`](Self::predict) for X that the Python layer has not validated (its fast path):
+    /// None when X holds a NaN or an infinity, for the caller to raise scikit-learn's error.
+    #[pyo3(signature = (x, n_jobs=None))]
+    fn try_predict<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        n_jobs: Option<isize>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let threads = common::threads("n_jobs", n_jobs)?;
+        dispatch!(&self.model, m, F => {
+            let Some(x) = common::finite_features::<F>(x)? else { return Ok(None) };
+            let x = x.as_array();
+            let predicted = common::run(py, threads, || predictions(m, x, &self.buffers))?;
+            Ok(Some(PyArray2::from_owned_array(py, predicted).into_any()))
         })
     }
 
@@ -192,6 +232,18 @@ impl Regressor {
                 (Model::F64(m), extra)
             }
         };
-        Ok((Regressor { model }, extra.to_string()))
+        Ok((model.into(), extra.to_string()))
     }
+}
+
+/// The predictions for the rows of `x`; a few rows are predicted with the kept buffers.
+fn predictions<F: ModelFloat>(
+    m: &MlpRegressor<F>,
+    x: ArrayView2<'_, F>,
+    buffers: &PredictBuffers,
+) -> neurona::Result<Array2<F>> {
+    if x.nrows() > SMALL_BATCH {
+        return m.predict(x);
+    }
+    common::small_batch(m.state()?, x, buffers, |outputs| outputs.to_owned())
 }
