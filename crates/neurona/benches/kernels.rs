@@ -138,8 +138,7 @@ fn training_step(c: &mut Criterion) {
     let y: Vec<f32> = (0..BATCH * 10).map(|i| f32::from(u8::from(i % 10 == (i / 10) % 10))).collect();
     let mut workspace = Workspace::new(&layout, BATCH);
     let mut grad = vec![0.0; layout.len()];
-    // Stored transposed, as the training loop stores its batches.
-    let input = MatRef::row_major(&x, UNITS[0], BATCH).t();
+    let input = MatRef::row_major(&x, BATCH, UNITS[0]);
     let mut group = c.benchmark_group("training_step");
     let flops = 2 * BATCH * (3 * (784 * 256 + 256 * 128 + 128 * 10) - 784 * 256);
     group.throughput(Throughput::Elements(flops as u64));

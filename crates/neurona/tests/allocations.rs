@@ -52,8 +52,7 @@ fn allocations_of_one_minibatch(rows: usize) -> (usize, usize) {
     let mut workspace = Workspace::new(&layout, rows);
     let mut grad = vec![0.0; layout.len()];
     // The first products of a process set up the GEMM crate's thread-local state: warm up.
-    // The training loop hands over its batch transposed (stored column by column).
-    let input = MatRef::row_major(&x, UNITS[0], rows).t();
+    let input = MatRef::row_major(&x, rows, UNITS[0]);
     mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad);
     let pass = count(|| {
         mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad);
@@ -65,8 +64,7 @@ fn allocations_of_one_minibatch(rows: usize) -> (usize, usize) {
         let (a, w, d) = (vec![0.5; rows * fan_in], vec![0.5; fan_in * fan_out], vec![0.5; rows * fan_out]);
         let (mut out, mut dw, mut din) =
             (vec![0.0; rows * fan_out], vec![0.0; fan_in * fan_out], vec![0.0; rows * fan_in]);
-        let layer_input =
-            if l == 0 { MatRef::row_major(&a, fan_in, rows).t() } else { MatRef::row_major(&a, rows, fan_in) };
+        let layer_input = MatRef::row_major(&a, rows, fan_in);
         products += count(|| {
             matmul(&mut out, layer_input, MatRef::row_major(&w, fan_in, fan_out), false);
             matmul(&mut dw, layer_input.t(), MatRef::row_major(&d, rows, fan_out), false);

@@ -91,8 +91,8 @@ fn multi_output_squared_error_gradient_is_k_times_the_loss_gradient() {
     }
 }
 
-/// The training loop hands its batches over stored column by column: a transposed view must
-/// give the loss and gradient of the same rows stored row by row.
+/// Column-major X (an F-ordered array, which L-BFGS reads in place) must give the loss and
+/// gradient of the same rows stored row by row.
 #[test]
 fn a_column_major_batch_gives_the_row_major_result() {
     let (n, p) = (9, 6);

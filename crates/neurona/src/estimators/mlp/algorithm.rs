@@ -599,18 +599,9 @@ fn fit_lbfgs<F: Float>(state: &mut MlpState<F>, params: &MlpValidParams, data: &
     };
 }
 
-/// Copies the rows `rows` of `x` into the batch buffer `x_batch` column by column (it holds
-/// the batch's transpose, `(p, rows.len())` row-major), and the targets and weights row by
-/// row.
-///
-/// Why transposed: the batch enters two products, `X·W` forward and `Xᵀ·δ` for the weight
-/// gradient, and the GEMM crate runs both faster on two threads with X stored this way. Timed
-/// with `examples/bench.rs products` on a 784-256-128-10 network, float32, batches of 200, two
-/// threads on the 2-core AMD EPYC: the forward product ran at 57-65 GFLOP/s from a row-major
-/// batch (no faster than on one thread) and at 99-114 from a column-major one; the weight
-/// gradient at 84-104 and 125-150. The transposing gather costs about what the plain copy did.
+/// Copies the rows `rows` of `x` (and of the targets and weights) into the batch buffers.
 fn gather_batch<F: Float>(
-    rows: &[usize],
+    rows: impl Iterator<Item = usize>,
     x: &ArrayView2<'_, F>,
     y: &Array2<F>,
     sample_weight: Option<&[F]>,
@@ -618,32 +609,15 @@ fn gather_batch<F: Float>(
     y_batch: &mut [F],
     sw_batch: &mut [F],
 ) {
-    let (n, p, k) = (rows.len(), x.ncols(), y.ncols());
-    match x.as_slice() {
-        // Row-major X: eight rows at a time, so that each column of the batch is written eight
-        // values at once while the eight source rows stream through the cache.
-        Some(all) => {
-            const ROWS_AT_ONCE: usize = 8;
-            for (chunk_index, chunk) in rows.chunks(ROWS_AT_ONCE).enumerate() {
-                let first = chunk_index * ROWS_AT_ONCE;
-                let sources: [&[F]; ROWS_AT_ONCE] =
-                    std::array::from_fn(|i| chunk.get(i).map_or(&[][..], |&r| &all[r * p..(r + 1) * p]));
-                let sources = &sources[..chunk.len()];
-                for c in 0..p {
-                    let column = &mut x_batch[c * n + first..c * n + first + chunk.len()];
-                    column.iter_mut().zip(sources).for_each(|(value, source)| *value = source[c]);
-                }
-            }
+    let (p, k) = (x.ncols(), y.ncols());
+    for (r, row) in rows.enumerate() {
+        // A whole-row copy (a memcpy) where the row is contiguous: element by element, gathering
+        // took a tenth of an epoch of a 784-256-128-10 network.
+        let (src, dst) = (x.row(row), &mut x_batch[r * p..(r + 1) * p]);
+        match src.to_slice() {
+            Some(src) => dst.copy_from_slice(src),
+            None => dst.iter_mut().zip(src).for_each(|(d, &s)| *d = s),
         }
-        // Any other layout (column-major X above all): column by column.
-        None => {
-            for (c, source) in x.columns().into_iter().enumerate() {
-                let column = &mut x_batch[c * n..(c + 1) * n];
-                column.iter_mut().zip(rows).for_each(|(value, &r)| *value = source[r]);
-            }
-        }
-    }
-    for (r, &row) in rows.iter().enumerate() {
         y_batch[r * k..(r + 1) * k].iter_mut().zip(y.row(row)).for_each(|(d, &s)| *d = s);
         if let Some(sw) = sample_weight {
             sw_batch[r] = sw[row];
@@ -742,7 +716,6 @@ fn fit_stochastic<F: Float>(
     let (p, k) = (data.x.ncols(), data.y.ncols());
     let mut workspace = Workspace::new(state.mlp.layout(), batch_size);
     let mut x_batch = vec![F::zero(); batch_size * p];
-    let mut batch_index = vec![0usize; batch_size];
     let mut y_batch = vec![F::zero(); batch_size * k];
     let mut sw_batch = vec![F::zero(); if sample_weight.is_some() { batch_size } else { 0 }];
     let mut grad = vec![F::zero(); n_params];
@@ -768,14 +741,10 @@ fn fit_stochastic<F: Float>(
         for start in (0..n).step_by(batch_size) {
             let rows = batch_size.min(n - start);
             let positions = start..start + rows;
-            let batch_rows = &mut batch_index[..rows];
-            for (index, pos) in batch_rows.iter_mut().zip(positions) {
-                *index = train_rows[if params.shuffle { order[pos] } else { pos }];
-            }
+            let batch_rows = positions.map(|pos| train_rows[if params.shuffle { order[pos] } else { pos }]);
             gather_batch(batch_rows, &data.x, &data.y, sample_weight, &mut x_batch, &mut y_batch, &mut sw_batch);
             let sw = sample_weight.map(|_| &sw_batch[..rows]);
-            // The batch is stored transposed (see `gather_batch`).
-            let input = MatRef::row_major(&x_batch[..rows * p], p, rows).t();
+            let input = MatRef::row_major(&x_batch[..rows * p], rows, p);
             let batch_loss = state.mlp.loss_and_gradient(
                 &state.params,
                 input,
