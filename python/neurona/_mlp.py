@@ -8,8 +8,9 @@ attributes are numpy arrays and Python values copied from the core after every c
 
 Prediction has a fast path for what ``predict`` is mostly given, a plain float ndarray: the
 checks scikit-learn's ``validate_data`` would make are then a few attribute tests, and NaN and
-infinity are looked for by the core (``try_*`` methods). Everything else, and every input those
-checks or the core's would refuse, takes the full path, so results and errors are the same.
+infinity are looked for by the core (the ``screen`` flag of its predictions). Everything else,
+and every input those checks or the core's would refuse, takes the full path, so results and
+errors are the same.
 """
 
 import operator
@@ -299,8 +300,8 @@ class _BaseMLP(BaseEstimator):
         The fast path takes X as it is when scikit-learn's checks would pass it on unchanged:
         a plain 2-D ndarray of the model's dtype (or float32 for a float64 model) with rows and
         the fitted width, given to a model fitted without feature names whose weights were not
-        reassigned; the core's ``try_*`` method answers None when X holds NaN or infinity.
-        Anything else takes the full path, which raises scikit-learn's errors."""
+        reassigned; the core's method, told to screen X, answers None when X holds NaN or
+        infinity. Anything else takes the full path, which raises scikit-learn's errors."""
         attributes = self.__dict__
         core = attributes.get("_core")
         if (
@@ -314,13 +315,13 @@ class _BaseMLP(BaseEstimator):
         ):
             dtype, core_dtype = X.dtype, _CORE_DTYPES[core.dtype]
             if dtype is core_dtype:
-                result = getattr(core, "try_" + method)(X, self.n_jobs)
+                result = getattr(core, method)(X, self.n_jobs, screen=True)
                 if result is not None:
                     return result, dtype
             elif dtype is _FLOAT32:
                 # Exact, unlike float64 data for a float32 model (overflow warnings and all),
                 # which the full path converts.
-                result = getattr(core, "try_" + method)(X.astype(core_dtype), self.n_jobs)
+                result = getattr(core, method)(X.astype(core_dtype), self.n_jobs, screen=True)
                 if result is not None:
                     return result, _FLOAT64
         X, out_dtype = self._forward_input(X)

@@ -237,105 +237,57 @@ impl Classifier {
     }
 
     /// Predicted class indices `(n_samples,)`, with at most `n_jobs` threads (joblib's
-    /// convention; None: the process-wide setting).
-    #[pyo3(signature = (x, n_jobs=None))]
+    /// convention; None: the process-wide setting). With `screen` (the Python layer's fast
+    /// path, which has not validated X), None when X holds a NaN or an infinity.
+    #[pyo3(signature = (x, n_jobs=None, screen=false))]
     fn predict<'py>(
         &self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
         n_jobs: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let threads = common::threads("n_jobs", n_jobs)?;
-        dispatch!(&self.model, m, F => {
-            let x = common::features::<F>(x)?;
-            let x = x.as_array();
-            let labels = common::run(py, threads, || class_indices(m, x, &self.buffers))?;
-            Ok(PyArray1::from_vec(py, labels).into_any())
-        })
-    }
-
-    /// [`predict`](Self::predict) for X that the Python layer has not validated (its fast path):
-    /// None when X holds a NaN or an infinity, for the caller to raise scikit-learn's error.
-    #[pyo3(signature = (x, n_jobs=None))]
-    fn try_predict<'py>(
-        &self,
-        py: Python<'py>,
-        x: &Bound<'py, PyAny>,
-        n_jobs: Option<isize>,
+        screen: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let threads = common::threads("n_jobs", n_jobs)?;
         dispatch!(&self.model, m, F => {
-            let Some(x) = common::finite_features::<F>(x)? else { return Ok(None) };
+            let Some(x) = common::prediction_input::<F>(x, screen)? else { return Ok(None) };
             let x = x.as_array();
             let labels = common::run(py, threads, || class_indices(m, x, &self.buffers))?;
             Ok(Some(PyArray1::from_vec(py, labels).into_any()))
         })
     }
 
-    /// Predicted indicator matrix `(n_samples, n_labels)` of a multi-label classifier.
-    #[pyo3(signature = (x, n_jobs=None))]
+    /// Predicted indicator matrix `(n_samples, n_labels)` of a multi-label classifier
+    /// (`n_jobs` and `screen` as for [`predict`](Self::predict)).
+    #[pyo3(signature = (x, n_jobs=None, screen=false))]
     fn predict_multilabel<'py>(
         &self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
         n_jobs: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let threads = common::threads("n_jobs", n_jobs)?;
-        dispatch!(&self.model, m, F => {
-            let x = common::features::<F>(x)?;
-            let x = x.as_array();
-            let indicators = common::run(py, threads, || indicators(m, x, &self.buffers))?;
-            Ok(PyArray2::from_owned_array(py, indicators).into_any())
-        })
-    }
-
-    /// [`predict_multilabel`](Self::predict_multilabel) for X the Python layer has not
-    /// validated: None when X holds a NaN or an infinity.
-    #[pyo3(signature = (x, n_jobs=None))]
-    fn try_predict_multilabel<'py>(
-        &self,
-        py: Python<'py>,
-        x: &Bound<'py, PyAny>,
-        n_jobs: Option<isize>,
+        screen: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let threads = common::threads("n_jobs", n_jobs)?;
         dispatch!(&self.model, m, F => {
-            let Some(x) = common::finite_features::<F>(x)? else { return Ok(None) };
+            let Some(x) = common::prediction_input::<F>(x, screen)? else { return Ok(None) };
             let x = x.as_array();
             let indicators = common::run(py, threads, || indicators(m, x, &self.buffers))?;
             Ok(Some(PyArray2::from_owned_array(py, indicators).into_any()))
         })
     }
 
-    /// Class probabilities `(n_samples, n_classes)` in the model's dtype.
-    #[pyo3(signature = (x, n_jobs=None))]
+    /// Class probabilities `(n_samples, n_classes)` in the model's dtype (`n_jobs` and
+    /// `screen` as for [`predict`](Self::predict)).
+    #[pyo3(signature = (x, n_jobs=None, screen=false))]
     fn predict_proba<'py>(
         &self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
         n_jobs: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let threads = common::threads("n_jobs", n_jobs)?;
-        dispatch!(&self.model, m, F => {
-            let x = common::features::<F>(x)?;
-            let x = x.as_array();
-            let proba = common::run(py, threads, || probabilities(m, x, &self.buffers))?;
-            Ok(PyArray2::from_owned_array(py, proba).into_any())
-        })
-    }
-
-    /// [`predict_proba`](Self::predict_proba) for X the Python layer has not validated: None
-    /// when X holds a NaN or an infinity.
-    #[pyo3(signature = (x, n_jobs=None))]
-    fn try_predict_proba<'py>(
-        &self,
-        py: Python<'py>,
-        x: &Bound<'py, PyAny>,
-        n_jobs: Option<isize>,
+        screen: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let threads = common::threads("n_jobs", n_jobs)?;
         dispatch!(&self.model, m, F => {
-            let Some(x) = common::finite_features::<F>(x)? else { return Ok(None) };
+            let Some(x) = common::prediction_input::<F>(x, screen)? else { return Ok(None) };
             let x = x.as_array();
             let proba = common::run(py, threads, || probabilities(m, x, &self.buffers))?;
             Ok(Some(PyArray2::from_owned_array(py, proba).into_any()))

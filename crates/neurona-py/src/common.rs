@@ -41,13 +41,18 @@ pub(crate) fn features<'py, F: Float + Element>(x: &Bound<'py, PyAny>) -> PyResu
         .map_err(|_| wrong_type("X", &format!("a 2-D {} array (the model's dtype)", F::DTYPE), x))
 }
 
-/// X as [`features`] gives it, or None when it holds a NaN or an infinity. For the Python
-/// layer's fast path, which skips scikit-learn's checks: given None, it runs them, and they raise
-/// scikit-learn's error.
-pub(crate) fn finite_features<'py, F: Float + Element>(
+/// X for a prediction, as [`features`] gives it; with `screen`, None when X holds a NaN or an
+/// infinity. The Python layer's fast path screens: it skips scikit-learn's checks and, given
+/// None, runs them, and they raise scikit-learn's error. (Unscreened, the core's own check
+/// rejects such X with neurona's message.)
+pub(crate) fn prediction_input<'py, F: Float + Element>(
     x: &Bound<'py, PyAny>,
+    screen: bool,
 ) -> PyResult<Option<PyReadonlyArray2<'py, F>>> {
     let x = features::<F>(x)?;
+    if !screen {
+        return Ok(Some(x));
+    }
     let view = x.as_array();
     // One branch-free (vectorisable) pass when X is one block of memory.
     let finite = match view.as_slice_memory_order() {

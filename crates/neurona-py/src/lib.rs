@@ -12,9 +12,9 @@
 //!   new numpy arrays.
 //! * The GIL is released while training and predicting; during training it is taken back once
 //!   per epoch for the verbose printer and Ctrl-C. Every call that computes takes `n_jobs`, the
-//!   most threads its products may use (`neurona::linalg::with_max_threads`); the `try_*`
-//!   predictions serve the Python layer's fast path for plain float arrays, and a few rows are
-//!   predicted with buffers the model keeps.
+//!   most threads its products may use (`neurona::linalg::with_max_threads`); predictions
+//!   called with `screen=True` serve the Python layer's fast path for plain float arrays, and
+//!   a few rows are predicted with buffers the model keeps.
 //! * Core errors become Python exceptions in one place, [`errors`]. Nothing here panics on
 //!   input: the core returns errors for bad data, and the binding checks what it indexes.
 //! * Model files are the core's (`neurona::persist`), the same bytes the CLI reads and writes.

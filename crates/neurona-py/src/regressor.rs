@@ -171,35 +171,19 @@ impl Regressor {
     }
 
     /// Predictions `(n_samples, n_outputs)` in the model's dtype, with at most `n_jobs` threads
-    /// (joblib's convention; None: the process-wide setting).
-    #[pyo3(signature = (x, n_jobs=None))]
+    /// (joblib's convention; None: the process-wide setting). With `screen` (the Python
+    /// layer's fast path, which has not validated X), None when X holds a NaN or an infinity.
+    #[pyo3(signature = (x, n_jobs=None, screen=false))]
     fn predict<'py>(
         &self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
         n_jobs: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let threads = common::threads("n_jobs", n_jobs)?;
-        dispatch!(&self.model, m, F => {
-            let x = common::features::<F>(x)?;
-            let x = x.as_array();
-            let predicted = common::run(py, threads, || predictions(m, x, &self.buffers))?;
-            Ok(PyArray2::from_owned_array(py, predicted).into_any())
-        })
-    }
-
-    /// [`predict`](Self::predict) for X that the Python layer has not validated (its fast path):
-    /// None when X holds a NaN or an infinity, for the caller to raise scikit-learn's error.
-    #[pyo3(signature = (x, n_jobs=None))]
-    fn try_predict<'py>(
-        &self,
-        py: Python<'py>,
-        x: &Bound<'py, PyAny>,
-        n_jobs: Option<isize>,
+        screen: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let threads = common::threads("n_jobs", n_jobs)?;
         dispatch!(&self.model, m, F => {
-            let Some(x) = common::finite_features::<F>(x)? else { return Ok(None) };
+            let Some(x) = common::prediction_input::<F>(x, screen)? else { return Ok(None) };
             let x = x.as_array();
             let predicted = common::run(py, threads, || predictions(m, x, &self.buffers))?;
             Ok(Some(PyArray2::from_owned_array(py, predicted).into_any()))
