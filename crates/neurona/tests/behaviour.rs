@@ -330,3 +330,28 @@ fn regression_with_many_outputs_and_lbfgs() {
         reg.score(x.view(), single.view()).unwrap_err().to_string().contains("has 1 columns, but the model predicts 3")
     );
 }
+
+/// Column-major X (an F-ordered numpy array) is read in place by prediction and by L-BFGS, and
+/// gives what the same values row-major give.
+#[test]
+fn column_major_x_gives_the_row_major_results() {
+    let (x, y) = digits_scaled();
+    let x = x.slice(s![..400, ..]).to_owned();
+    let y = &y[..400];
+    let x_columns = x.t().as_standard_layout().into_owned().reversed_axes();
+    assert!(x_columns.t().is_standard_layout() && !x_columns.is_standard_layout());
+    let fit = |x: ndarray::ArrayView2<'_, f64>| {
+        let params = MlpParams::new().solver(Solver::Lbfgs).max_iter(15).random_state(0).check().unwrap();
+        let mut clf = MlpClassifier::<f64, usize>::new(params);
+        clf.fit(x, y).unwrap();
+        clf
+    };
+    let (by_rows, by_columns) = (fit(x.view()), fit(x_columns.view()));
+    let (rows_state, columns_state) = (by_rows.state().unwrap(), by_columns.state().unwrap());
+    assert_eq!(rows_state.n_iter(), columns_state.n_iter());
+    let (loss_rows, loss_columns) = (rows_state.loss(), columns_state.loss());
+    assert!((loss_rows - loss_columns).abs() <= 1e-12 * loss_rows, "loss {loss_rows} vs {loss_columns}");
+    let proba = by_rows.predict_proba(x.view()).unwrap();
+    let proba_columns = by_rows.predict_proba(x_columns.view()).unwrap();
+    assert!(proba.iter().zip(&proba_columns).all(|(a, b)| (a - b).abs() <= 1e-12), "predictions differ");
+}

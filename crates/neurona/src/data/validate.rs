@@ -25,9 +25,9 @@ pub fn check_features<F: Float>(x: ArrayView2<'_, F>, estimator: &str) -> Result
 
 /// Every value finite; the message gives the first offending position and value.
 ///
-/// One branch-free pass over the values (vectorised: a few milliseconds for 60,000 x 784
-/// float32 values, against some fifty for a test per element that stops at the first bad one);
-/// only when it finds a bad value does the element-by-element search run, to name it.
+/// One branch-free pass over the values, which the compiler vectorises (a test per element
+/// that stops at the first bad one took about 50 ms on 60,000 x 784 float32 values); only when
+/// it finds a bad value does the element-by-element search run, to name it.
 pub fn check_finite<F: Float>(input: &'static str, values: ArrayView2<'_, F>) -> Result<()> {
     let all_finite = match values.as_slice_memory_order() {
         Some(slice) => slice.chunks(256).all(|chunk| chunk.iter().fold(true, |ok, v| ok & v.is_finite())),

@@ -19,7 +19,7 @@ pub fn dense_forward<F: Float>(out: &mut [F], input: &[F], weight: &[F], bias: &
 
 /// `out: (n, fan_out) = f(input: (n, fan_in) · weight: (fan_in, fan_out) + bias: (fan_out,))`:
 /// the bias and the activation `f` in one pass over the product. `input` may be any view
-/// (the training loop hands over its batch stored column by column).
+/// (column-major X is read in place).
 pub fn dense_activation_forward<F: Float>(
     out: &mut [F],
     input: MatRef<'_, F>,
