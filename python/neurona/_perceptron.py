@@ -53,7 +53,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     ``partial_fit`` refuses labels outside ``classes_``; a binary float32 model's
     ``decision_function`` is computed in float32; assigning ``coef_`` or ``intercept_`` affects
     a warm start but not prediction; no ``densify``/``sparsify``; pickles hold neurona's safe
-    model file.
+    model file, which ``save`` writes and ``neurona.load`` reads.
     """
 
     _parameter_constraints: dict = dict(_SklearnPerceptron._parameter_constraints)
@@ -266,24 +266,34 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ persistence
 
-    def _persist_meta(self):
+    def save(self, path):
+        """Writes the fitted model to ``path`` as a neurona model file (safetensors: the
+        coefficients and a validated JSON header), which ``neurona.load`` and the ``neurona``
+        command read; integer and string classes are written as the file's own labels. Loading
+        it never executes code, unlike a pickle."""
+        _persist.save(self, path)
+
+    def _persist_meta(self, strict):
         try:
             return {"classes": _persist._encode_classes(self.classes_)}, {}
         except TypeError:
+            if strict:
+                raise
             return {}, {"classes_": self.classes_}
 
-    def _restore(self, core, meta):
+    def _to_bytes(self, extra):
+        return self._core.to_bytes(extra, _persist._file_labels(self.classes_))
+
+    def _restore(self, core, labels, meta):
         self._core = core
-        state = core.state()
-        self._copy_state(state)
-        if "classes" in meta:
-            self.classes_ = _persist._decode_classes(meta["classes"])
+        self._copy_state(core.state())
+        self.classes_ = _persist.restored_classes(labels, meta)
 
     def __getstate__(self):
-        return _persist.core_getstate(self)
+        return _persist.getstate(self)
 
     def __setstate__(self, state):
-        _persist.core_setstate(self, state)
+        _persist.setstate(self, state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

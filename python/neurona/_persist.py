@@ -5,7 +5,12 @@ safetensors tensors, the hyperparameters and fitted attributes in a JSON header 
 validates on load. What only the Python layer knows (the original parameter values, the class
 labels and their dtype, the feature names) goes in the header's ``extra["python"]``, as plain
 JSON. A pickle therefore holds bytes, strings, numbers, lists and dicts, and refers to no code
-but the estimator's own class (``neurona.MLPClassifier`` or ``neurona.MLPRegressor``).
+but the estimator's own class (``neurona.MLPClassifier``, ``neurona.MLPRegressor``,
+``neurona.Perceptron`` or ``neurona.BernoulliRBM``).
+
+The classifiers write integer and string classes as the file's own labels (their cores train
+on indices), so that the ``neurona`` command and the Rust crate see the real classes; labels of
+other types stay indices in the file, their values in ``extra["python"]``.
 """
 
 import json
@@ -20,7 +25,8 @@ from neurona import _core
 #: Layout version of the dict that ``__getstate__`` returns.
 PICKLE_VERSION = 1
 
-# Attributes rebuilt from the model file; everything else in ``__dict__`` is pickled as is.
+# Attributes rebuilt from the model file (of the MLPs: ``Perceptron`` and ``BernoulliRBM`` name
+# theirs in their own ``_FITTED``); everything else in ``__dict__`` is pickled as is.
 _FITTED = frozenset(
     {
         "_core",
@@ -70,6 +76,9 @@ def _encode(value):
     if isinstance(value, np.random.RandomState):
         _, key, pos, has_gauss, cached = value.get_state(legacy=True)
         return {"__random_state__": [key.tolist(), int(pos), int(has_gauss), float(cached)]}
+    if isinstance(value, dict):
+        # The perceptron's class_weight: keys are class labels, not necessarily strings.
+        return {"__dict__": [[_encode(k), _encode(v)] for k, v in value.items()]}
     raise TypeError(f"{value!r} cannot be stored as plain data")
 
 
@@ -84,6 +93,8 @@ def _decode(value):
         return tuple(_decode(v) for v in value["__tuple__"])
     if "__array__" in value:
         return np.array(value["__array__"], dtype=np.dtype(value["dtype"]))
+    if "__dict__" in value:
+        return {_decode(k): _decode(v) for k, v in value["__dict__"]}
     if "__random_state__" in value:
         key, pos, has_gauss, cached = value["__random_state__"]
         random_state = np.random.RandomState()
@@ -127,7 +138,10 @@ def _is_classifier(estimator):
 
 def model_bytes(estimator, strict=True):
     """The fitted estimator as model-file bytes. With ``strict=False`` (pickling), parameters
-    and labels JSON cannot hold are left out and returned as ``leftovers`` for the pickle."""
+    and labels JSON cannot hold are left out and returned as ``leftovers`` for the pickle.
+
+    A ``Perceptron`` or ``BernoulliRBM`` adds its own metadata (``_persist_meta``) and writes
+    the bytes itself (``_to_bytes``)."""
     leftovers = {}
     params = {}
     for name, value in estimator.get_params(deep=False).items():
@@ -145,6 +159,11 @@ def model_bytes(estimator, strict=True):
         "params": params,
         "feature_names_in": None if names is None else [str(n) for n in names],
     }
+    if hasattr(estimator, "_persist_meta"):
+        own, more = estimator._persist_meta(strict)
+        meta.update(own)
+        leftovers.update(more)
+        return estimator._to_bytes(json.dumps({"python": meta})), leftovers
     core = estimator._core
     if _is_classifier(estimator):
         meta["target_kind"] = estimator._target_kind
@@ -165,7 +184,17 @@ def model_bytes(estimator, strict=True):
 
 def restore(estimator, data):
     """Rebuilds a fitted estimator's model and fitted attributes from model-file bytes;
-    returns the file's ``extra`` (the metadata of whoever wrote it)."""
+    returns the file's ``extra`` (the metadata of whoever wrote it).
+
+    A ``Perceptron`` or ``BernoulliRBM`` restores its own attributes (``_restore``) from what
+    its core's ``from_bytes`` returns and the Python metadata."""
+    if hasattr(estimator, "_restore"):
+        *core, extra = estimator._core_class.from_bytes(data)
+        extra = json.loads(extra)
+        meta = extra.get("python") or {}
+        estimator._restore(*core, meta)
+        _restore_feature_names(estimator, meta)
+        return extra
     if _is_classifier(estimator):
         core, labels, extra = _core.Classifier.from_bytes(data)
     else:
@@ -177,11 +206,7 @@ def restore(estimator, data):
     estimator._core = core
     estimator._copy_state(state)
     estimator.n_features_in_ = state["n_features_in"]
-    names = meta.get("feature_names_in")
-    if names is not None:
-        estimator.feature_names_in_ = np.asarray(names, dtype=object)
-    else:
-        estimator.__dict__.pop("feature_names_in_", None)
+    _restore_feature_names(estimator, meta)
     if _is_classifier(estimator):
         if state["multilabel"]:
             kind, classes = "multilabel", np.arange(state["n_outputs"])
@@ -193,6 +218,22 @@ def restore(estimator, data):
         estimator._target_kind = meta.get("target_kind", kind)
         estimator.classes_ = classes
     return extra
+
+
+def _restore_feature_names(estimator, meta):
+    names = meta.get("feature_names_in")
+    if names is not None:
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    else:
+        estimator.__dict__.pop("feature_names_in_", None)
+
+
+def restored_classes(labels, meta):
+    """``classes_`` of a classifier read from a file: the Python metadata's labels and dtype
+    when it has them, else the file's own labels (integers or strings)."""
+    if "classes" in meta:
+        return _decode_classes(meta["classes"])
+    return np.asarray(labels)
 
 
 # ---------------------------------------------------------------------- pickling
@@ -216,7 +257,7 @@ def getstate(estimator):
         except TypeError:
             leftovers[name] = value
     state["params"] = params
-    skip = set(params) | (_FITTED if fitted else set())
+    skip = set(params) | (getattr(estimator, "_FITTED", _FITTED) if fitted else set())
     others = {k: v for k, v in estimator.__dict__.items() if k not in skip}
     others.update(leftovers)
     state["others"] = others
@@ -246,6 +287,9 @@ def setstate(estimator, state):
 
 
 def save(estimator, path):
+    """Writes the fitted estimator's model file to ``path`` atomically (a temporary file in the
+    same folder, renamed into place): ``NotFittedError`` before anything is written, and a
+    parameter or label JSON cannot hold is a ``TypeError``."""
     check_is_fitted(estimator)
     data, _ = model_bytes(estimator, strict=True)
     _core.write_file(os.fspath(path), data)
@@ -255,7 +299,7 @@ def _params_from_header(header, estimator_class):
     """scikit-learn parameters from the core's header (files written by the CLI or Rust)."""
     core_params = header["params"]
     params = {}
-    for name in estimator_class().get_params(deep=False):
+    for name, default in estimator_class().get_params(deep=False).items():
         if name not in core_params:
             continue
         value = core_params[name]
@@ -265,6 +309,13 @@ def _params_from_header(header, estimator_class):
             value = int(value)
         elif name == "n_iter_no_change":
             value = np.inf if value == "inf" else int(value)
+        elif name == "verbose":
+            # A bool in the core; scikit-learn's defaults are False (MLPs) or 0.
+            value = type(default)(value)
+        elif name == "penalty" and value == "none":
+            value = None
+        elif name == "class_weight" and isinstance(value, list):
+            value = {label: weight for label, weight in value}
         params[name] = value
     return params
 
@@ -294,9 +345,19 @@ def _cli_scaler(extra, n_features):
     return fitted
 
 
+#: The ``Pipeline`` step name of each estimator that ``load`` wraps behind a scaler.
+_STEP_NAMES = {
+    "MLPClassifier": "mlp",
+    "MLPRegressor": "mlp",
+    "Perceptron": "perceptron",
+    "BernoulliRBM": "rbm",
+}
+
+
 def load(path):
     """Reads a model file written by ``model.save``, by the ``neurona`` command or by the Rust
-    crate, and returns the fitted ``MLPClassifier`` or ``MLPRegressor``.
+    crate, and returns the fitted ``MLPClassifier``, ``MLPRegressor``, ``Perceptron`` or
+    ``BernoulliRBM``.
 
     The file is treated as untrusted: every size and field is checked and nothing in it is
     executed. A file written by the ``neurona`` command with feature scaling comes back as a
@@ -304,15 +365,17 @@ def load(path):
     raw features as the command does.
     """
     from neurona._mlp import MLPClassifier, MLPRegressor
+    from neurona._perceptron import Perceptron
+    from neurona._rbm import BernoulliRBM
 
     with open(os.fspath(path), "rb") as f:
         data = f.read()
     kind, _, header = _core.inspect(data)
-    classes = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+    classes = {c.__name__: c for c in (MLPClassifier, MLPRegressor, Perceptron, BernoulliRBM)}
     if kind not in classes:
         raise ValueError(
-            f"model file {os.fspath(path)!r} holds a {kind}; neurona.load reads MLPClassifier "
-            "and MLPRegressor files"
+            f"model file {os.fspath(path)!r} holds a {kind}; neurona.load reads MLPClassifier, "
+            "MLPRegressor, Perceptron and BernoulliRBM files"
         )
     header = json.loads(header)
     cls = classes[kind]
@@ -328,61 +391,5 @@ def load(path):
     if scaler is not None:
         from sklearn.pipeline import Pipeline
 
-        return Pipeline([("scaler", scaler), ("mlp", estimator)])
+        return Pipeline([("scaler", scaler), (_STEP_NAMES[kind], estimator)])
     return estimator
-
-
-# ---------------------------------------------------------------------- Perceptron, BernoulliRBM
-#
-# Their cores write the model file with ``to_bytes(extra)`` and read it with
-# ``from_bytes(data) -> (core, extra)``; each class names its fitted attributes (``_FITTED``)
-# and its Python-only metadata (``_persist_meta`` and ``_restore``).
-
-
-def core_getstate(estimator):
-    """The pickled state of a ``Perceptron`` or ``BernoulliRBM``: the model file's bytes and
-    plain values only (what JSON cannot hold is pickled as is)."""
-    state = {"neurona_pickle": PICKLE_VERSION, "model": None}
-    params, leftovers = {}, {}
-    for name, value in estimator.get_params(deep=False).items():
-        try:
-            params[name] = _encode(value)
-        except TypeError:
-            leftovers[name] = value
-    fitted = estimator.__sklearn_is_fitted__()
-    if fitted:
-        meta, more = estimator._persist_meta()
-        leftovers.update(more)
-        names = getattr(estimator, "feature_names_in_", None)
-        meta.update(
-            estimator=type(estimator).__name__,
-            params=params,
-            feature_names_in=None if names is None else [str(n) for n in names],
-        )
-        state["model"] = estimator._core.to_bytes(json.dumps({"python": meta}))
-    state["params"] = params
-    skip = set(params) | (estimator._FITTED if fitted else set())
-    others = {k: v for k, v in estimator.__dict__.items() if k not in skip}
-    others.update(leftovers)
-    state["others"] = others
-    return state
-
-
-def core_setstate(estimator, state):
-    if not isinstance(state, dict) or "neurona_pickle" not in state:
-        raise ValueError("not a pickle of a neurona estimator")
-    if state["neurona_pickle"] > PICKLE_VERSION:
-        raise ValueError(
-            f"this pickle was made by a newer neurona (layout {state['neurona_pickle']}); "
-            f"this one reads layout {PICKLE_VERSION}"
-        )
-    for name, value in state["params"].items():
-        setattr(estimator, name, _decode(value))
-    if state["model"] is not None:
-        core, extra = estimator._core_class.from_bytes(state["model"])
-        meta = json.loads(extra).get("python") or {}
-        names = meta.get("feature_names_in")
-        if names is not None:
-            estimator.feature_names_in_ = np.asarray(names, dtype=object)
-        estimator._restore(core, meta)
-    estimator.__dict__.update(state["others"])

@@ -47,7 +47,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     ``random_state`` None or a ``RandomState`` instance, the verbose line's pseudo-likelihood
     draws from a stream of its own (scikit-learn draws it from the shared stream, so its
     verbose fits differ from its silent ones; neurona's do not); ``gibbs`` validates ``v``;
-    pickles hold neurona's safe model file.
+    pickles hold neurona's safe model file, which ``save`` writes and ``neurona.load`` reads.
     """
 
     _parameter_constraints: dict = dict(_SklearnRBM._parameter_constraints)
@@ -184,23 +184,39 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     # ------------------------------------------------------------------ persistence
 
-    def _persist_meta(self):
-        meta = {}
-        if hasattr(self, "random_state_"):
-            meta["random_state_"] = _persist._encode(self.random_state_)
-        return meta, {}
+    def save(self, path):
+        """Writes the fitted model to ``path`` as a neurona model file (safetensors: the
+        weights, the persistent chain, ``random_state_`` once created, and a validated JSON
+        header), which ``neurona.load`` and the ``neurona`` command read. Loading it never
+        executes code, unlike a pickle."""
+        _persist.save(self, path)
+
+    def _persist_meta(self, strict):
+        return {}, {}
+
+    def _to_bytes(self, extra):
+        # random_state_ goes into the model's own stream, so that every reader resumes it.
+        stream = getattr(self, "random_state_", None)
+        return self._core.to_bytes(extra, None if stream is None else _rng_arg(stream))
 
     def _restore(self, core, meta):
         self._core = core
-        self._copy_state(core.state())
+        state = core.state()
+        self._copy_state(state)
         if "random_state_" in meta:
+            # Where pickles made before the stream went into the model file keep it.
             self.random_state_ = _persist._decode(meta["random_state_"])
+        elif state["random_state_"] is not None:
+            self.random_state_ = np.random.RandomState()
+            self.random_state_.set_state(state["random_state_"])
+        else:
+            self.__dict__.pop("random_state_", None)
 
     def __getstate__(self):
-        return _persist.core_getstate(self)
+        return _persist.getstate(self)
 
     def __setstate__(self, state):
-        _persist.core_setstate(self, state)
+        _persist.setstate(self, state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -14,6 +14,7 @@ use neurona::activation::Activation;
 use neurona::prelude::*;
 
 use crate::UsageError;
+use crate::model::ClassLabel;
 
 const EXIT_CODES: &str = "Exit codes:
   0  success
@@ -144,7 +145,7 @@ fn parse_learning_rate(text: &str) -> Result<LearningRateArg, String> {
 
 /// `--class-weight`: `balanced`, `none`, or per-class weights `LABEL=W,LABEL=W`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ClassWeightArg(pub ClassWeight<String>);
+pub struct ClassWeightArg(pub ClassWeight<ClassLabel>);
 
 fn parse_class_weight(text: &str) -> Result<ClassWeightArg, String> {
     match text {
@@ -155,7 +156,7 @@ fn parse_class_weight(text: &str) -> Result<ClassWeightArg, String> {
     text.split(',')
         .map(|pair| {
             let (label, weight) = pair.rsplit_once('=').ok_or(())?;
-            Ok((label.trim().to_owned(), weight.trim().parse::<f64>().map_err(|_| ())?))
+            Ok((ClassLabel::Text(label.trim().to_owned()), weight.trim().parse::<f64>().map_err(|_| ())?))
         })
         .collect::<Result<Vec<_>, ()>>()
         .map(|weights| ClassWeightArg(ClassWeight::PerClass(weights)))
@@ -313,7 +314,7 @@ pub struct RbmArgs {
 #[derive(Debug, Clone)]
 pub enum ModelParams {
     Mlp(MlpValidParams),
-    Perceptron(PerceptronValidParams<String>),
+    Perceptron(PerceptronValidParams<ClassLabel>),
     Rbm(RbmValidParams),
 }
 
@@ -432,9 +433,9 @@ impl TrainArgs {
     }
 
     /// The perceptron's parameters, unchecked.
-    fn perceptron_params(&self) -> Result<PerceptronParams<String>, UsageError> {
+    fn perceptron_params(&self) -> Result<PerceptronParams<ClassLabel>, UsageError> {
         let (s, given) = (&self.shared, &self.perceptron);
-        let mut p = PerceptronParams::<String>::new().verbose(self.verbose);
+        let mut p = PerceptronParams::<ClassLabel>::new().verbose(self.verbose);
         set(&mut p, s.alpha, PerceptronParams::alpha);
         set(&mut p, s.max_iter, PerceptronParams::max_iter);
         set(&mut p, s.tol.map(|t| t.0), PerceptronParams::tol_option);
@@ -558,10 +559,11 @@ pub struct TrainArgs {
 
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    /// The model file.
+    /// The model file (from `neurona train`, the Python package or the Rust crate).
     #[arg(long)]
     pub model: PathBuf,
-    /// A CSV or Parquet file with the model's feature columns (by name; others are ignored).
+    /// A CSV or Parquet file with the model's feature columns (by name, others are ignored; a
+    /// model fitted without column names takes every column, in order).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Write the predictions here (CSV or Parquet by extension) instead of to stdout.
@@ -578,10 +580,12 @@ pub struct PredictArgs {
 
 #[derive(Debug, Args)]
 pub struct TransformArgs {
-    /// The model file (an RBM trained with `neurona train --model-kind rbm`).
+    /// The model file (an RBM trained with `neurona train --model-kind rbm`, or saved by the
+    /// Python package or the Rust crate).
     #[arg(long)]
     pub model: PathBuf,
-    /// A CSV or Parquet file with the model's feature columns (by name; others are ignored).
+    /// A CSV or Parquet file with the model's feature columns (by name, others are ignored; a
+    /// model fitted without column names takes every column, in order).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Write the hidden features (hidden_0, hidden_1, ...) here (CSV or Parquet by extension)
@@ -592,13 +596,14 @@ pub struct TransformArgs {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// The model file.
+    /// The model file (from `neurona train`, the Python package or the Rust crate).
     #[arg(long)]
     pub model: PathBuf,
     /// A CSV or Parquet file with the model's feature columns and the target.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    /// The target column(s); by default the ones the model was trained on.
+    /// The target column(s); by default the ones the model was trained on (a model from the
+    /// Python package or the Rust crate names none).
     #[arg(long, value_name = "COLUMN")]
     pub target: Vec<String>,
 }

@@ -1,12 +1,73 @@
 //! The CLI's models: any of the core's estimators in either float type, with what the CLI
 //! stores beside the weights (scaler, column names) in the model file's `extra` header.
+//!
+//! The command also reads the model files of the Python package and the Rust crate: their
+//! classes may be integers ([`ClassLabel`]), and without the command's header they take their
+//! features by name when the Python package kept the names, by position otherwise
+//! ([`FeatureColumns`]), unscaled.
 
+use std::fmt;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use ndarray::{Array2, Axis};
+use neurona::persist::ModelLabel;
 use neurona::prelude::*;
 use serde_json::{Value, json};
+
+use crate::dataset::features;
+use crate::table::Table;
+
+/// A class label as a model file holds it: text (the command reads every target as text) or an
+/// integer (the classes of a model from the Python package or the Rust crate trained on
+/// integers). Integers sort as numbers, before any text, so that a model's classes keep the
+/// order its outputs follow.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClassLabel {
+    Int(i64),
+    Text(String),
+}
+
+impl ClassLabel {
+    /// A table's label for a model whose classes are `classes`: the integer it spells when
+    /// every class is an integer (warm-starting a model trained on integers), else the text.
+    pub fn parse(text: &str, classes: &[ClassLabel]) -> Self {
+        let integers = !classes.is_empty() && classes.iter().all(|c| matches!(c, Self::Int(_)));
+        match text.parse() {
+            Ok(value) if integers => Self::Int(value),
+            _ => Self::Text(text.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ClassLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Int(value) => write!(f, "{value}"),
+            Self::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+impl ModelLabel for ClassLabel {
+    fn to_json(&self) -> Value {
+        match self {
+            Self::Int(value) => json!(value),
+            Self::Text(text) => json!(text),
+        }
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        match value {
+            Value::String(text) => Some(Self::Text(text.clone())),
+            other => other.as_i64().map(Self::Int),
+        }
+    }
+}
+
+fn texts(labels: &[ClassLabel]) -> Vec<String> {
+    labels.iter().map(ClassLabel::to_string).collect()
+}
 
 /// Feature scaling fitted on the training rows, applied again at predict time.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,10 +160,41 @@ impl Scaler {
     }
 }
 
+/// Where a model finds its features in a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeatureColumns {
+    /// The columns of these names, in this order: the command's models, and the Python
+    /// package's when fitted on named columns (a DataFrame).
+    Named(Vec<String>),
+    /// The table's columns in order, which must be this many (once any target columns are left
+    /// out): a model fitted on a plain array, by the Python package or the Rust crate.
+    InOrder(usize),
+}
+
+impl FeatureColumns {
+    /// Whether a training table with these feature columns continues the model
+    /// (`--warm-start`).
+    pub fn accepts(&self, names: &[String]) -> bool {
+        match self {
+            Self::Named(own) => own == names,
+            Self::InOrder(n) => names.len() == *n,
+        }
+    }
+}
+
+impl fmt::Display for FeatureColumns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Named(names) => write!(f, "{names:?}"),
+            Self::InOrder(n) => write!(f, "{n} unnamed columns, taken in order"),
+        }
+    }
+}
+
 /// What the CLI keeps beside the weights.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extra {
-    pub feature_names: Vec<String>,
+    pub features: FeatureColumns,
     pub target_names: Vec<String>,
     pub scaler: Scaler,
     /// Where the training data came from, for `inspect`.
@@ -110,10 +202,37 @@ pub struct Extra {
 }
 
 impl Extra {
+    /// The model's features in `table` (read from `path`), scaled as in training. `excluded`
+    /// names the target columns, left out of the features taken by position.
+    pub fn read_features(&self, table: &Table, excluded: &[String], path: &Path) -> Result<Array2<f64>> {
+        let mut x = match &self.features {
+            FeatureColumns::Named(names) => features(table, names, path)?,
+            FeatureColumns::InOrder(n) => {
+                let names: Vec<String> = table.names.iter().filter(|c| !excluded.contains(c)).cloned().collect();
+                if names.len() != *n {
+                    bail!(
+                        "{}: the model was fitted without column names and takes its {n} features by position, \
+                         but the file has {} feature column(s) ({})",
+                        path.display(),
+                        names.len(),
+                        names.join(", ")
+                    );
+                }
+                features(table, &names, path)?
+            }
+        };
+        self.scaler.transform(&mut x);
+        Ok(x)
+    }
+
     fn to_json(&self) -> Value {
+        let feature_names = match &self.features {
+            FeatureColumns::Named(names) => json!(names),
+            FeatureColumns::InOrder(_) => Value::Null,
+        };
         json!({
             "cli": {
-                "feature_names": self.feature_names,
+                "feature_names": feature_names,
                 "target_names": self.target_names,
                 "scaler": self.scaler.to_json(),
                 "source": self.source,
@@ -121,8 +240,25 @@ impl Extra {
         })
     }
 
+    /// What a model file written by the Python package or the Rust crate (no `cli` header)
+    /// implies: the column names the Python package kept, else columns by position; no
+    /// scaling; no target names.
+    fn foreign(v: &Value, n_features: usize) -> Self {
+        let names: Option<Vec<String>> = v["python"]["feature_names_in"]
+            .as_array()
+            .and_then(|names| names.iter().map(|n| n.as_str().map(str::to_owned)).collect());
+        let features = match names {
+            Some(names) if names.len() == n_features => FeatureColumns::Named(names),
+            _ => FeatureColumns::InOrder(n_features),
+        };
+        Self { features, target_names: Vec::new(), scaler: Scaler::None, source: String::new() }
+    }
+
     fn from_json(v: &Value, n_features: usize) -> Result<Self> {
         let cli = &v["cli"];
+        if cli.is_null() {
+            return Ok(Self::foreign(v, n_features));
+        }
         let names = |key: &str| -> Result<Vec<String>> {
             cli[key]
                 .as_array()
@@ -131,12 +267,17 @@ impl Extra {
                 .map(|s| s.as_str().map(str::to_owned).context("a column name is not text"))
                 .collect()
         };
-        let feature_names = names("feature_names")?;
-        if feature_names.len() != n_features {
-            bail!("the model file names {} features for a network with {n_features} inputs", feature_names.len());
-        }
+        let features = if cli["feature_names"].is_null() {
+            FeatureColumns::InOrder(n_features)
+        } else {
+            let feature_names = names("feature_names")?;
+            if feature_names.len() != n_features {
+                bail!("the model file names {} features for a network with {n_features} inputs", feature_names.len());
+            }
+            FeatureColumns::Named(feature_names)
+        };
         Ok(Self {
-            feature_names,
+            features,
             target_names: names("target_names")?,
             scaler: Scaler::from_json(&cli["scaler"], n_features)?,
             source: cli["source"].as_str().unwrap_or_default().to_owned(),
@@ -147,12 +288,12 @@ impl Extra {
 /// Any model the CLI trains.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyModel {
-    Classifier32(MlpClassifier<f32, String>),
-    Classifier64(MlpClassifier<f64, String>),
+    Classifier32(MlpClassifier<f32, ClassLabel>),
+    Classifier64(MlpClassifier<f64, ClassLabel>),
     Regressor32(MlpRegressor<f32>),
     Regressor64(MlpRegressor<f64>),
-    Perceptron32(Perceptron<f32, String>),
-    Perceptron64(Perceptron<f64, String>),
+    Perceptron32(Perceptron<f32, ClassLabel>),
+    Perceptron64(Perceptron<f64, ClassLabel>),
     Rbm32(BernoulliRbm<f32>),
     Rbm64(BernoulliRbm<f64>),
 }
@@ -259,20 +400,24 @@ impl AnyModel {
                 }
             }
             Self::Classifier64(m) => {
-                Predictions::Labels { labels: m.predict(x.view())?, proba: m.predict_proba(x.view())? }
+                Predictions::Labels { labels: texts(&m.predict(x.view())?), proba: m.predict_proba(x.view())? }
             }
             Self::Classifier32(m) => {
                 let x = narrow(x);
-                Predictions::Labels { labels: m.predict(x.view())?, proba: widen(m.predict_proba(x.view())?) }
+                Predictions::Labels { labels: texts(&m.predict(x.view())?), proba: widen(m.predict_proba(x.view())?) }
             }
             Self::Regressor64(m) => Predictions::Values(m.predict(x.view())?),
             Self::Regressor32(m) => Predictions::Values(widen(m.predict(narrow(x).view())?)),
-            Self::Perceptron64(m) => {
-                Predictions::Decisions { labels: m.predict(x.view())?, decision: m.decision_function(x.view())? }
-            }
+            Self::Perceptron64(m) => Predictions::Decisions {
+                labels: texts(&m.predict(x.view())?),
+                decision: m.decision_function(x.view())?,
+            },
             Self::Perceptron32(m) => {
                 let x = narrow(x);
-                Predictions::Decisions { labels: m.predict(x.view())?, decision: widen(m.decision_function(x.view())?) }
+                Predictions::Decisions {
+                    labels: texts(&m.predict(x.view())?),
+                    decision: widen(m.decision_function(x.view())?),
+                }
             }
             Self::Rbm32(_) | Self::Rbm64(_) => return Err(self.unsupervised()),
         })
@@ -298,15 +443,22 @@ impl AnyModel {
         Ok(scores.mean().unwrap_or(f64::NAN))
     }
 
-    /// The class labels (empty for regressors, multi-label classifiers and RBMs).
+    /// The class labels as the model holds them (empty for regressors, multi-label classifiers
+    /// and RBMs).
+    pub fn class_labels(&self) -> &[ClassLabel] {
+        let classes = match self {
+            Self::Classifier32(m) => m.classes(),
+            Self::Classifier64(m) => m.classes(),
+            Self::Perceptron32(m) => m.classes(),
+            Self::Perceptron64(m) => m.classes(),
+            _ => return &[],
+        };
+        classes.unwrap_or_default()
+    }
+
+    /// The class labels as text, as predictions name them.
     pub fn classes(&self) -> Vec<String> {
-        match self {
-            Self::Classifier32(m) => m.classes().map(<[String]>::to_vec).unwrap_or_default(),
-            Self::Classifier64(m) => m.classes().map(<[String]>::to_vec).unwrap_or_default(),
-            Self::Perceptron32(m) => m.classes().map(<[String]>::to_vec).unwrap_or_default(),
-            Self::Perceptron64(m) => m.classes().map(<[String]>::to_vec).unwrap_or_default(),
-            _ => Vec::new(),
-        }
+        texts(self.class_labels())
     }
 
     pub fn is_classifier(&self) -> bool {
@@ -426,5 +578,47 @@ impl AnyModel {
         let extra = Extra::from_json(&extra, model.n_features_in()?)
             .with_context(|| format!("cannot load {}", path.display()))?;
         Ok((model, extra))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_labels_sort_integers_as_numbers_and_round_trip_through_json() {
+        let mut labels =
+            vec![ClassLabel::Text("b".into()), ClassLabel::Int(10), ClassLabel::Int(-2), ClassLabel::Int(3)];
+        labels.sort();
+        assert_eq!(texts(&labels), ["-2", "3", "10", "b"]);
+        for label in &labels {
+            assert_eq!(ClassLabel::from_json(&label.to_json()).as_ref(), Some(label));
+        }
+        assert_eq!(ClassLabel::from_json(&json!(true)), None);
+        assert_eq!(ClassLabel::from_json(&json!(1.5)), None);
+    }
+
+    #[test]
+    fn a_tables_label_is_an_integer_only_for_a_model_of_integer_classes() {
+        let integers = [ClassLabel::Int(0), ClassLabel::Int(1)];
+        assert_eq!(ClassLabel::parse("1", &integers), ClassLabel::Int(1));
+        assert_eq!(ClassLabel::parse("1.5", &integers), ClassLabel::Text("1.5".into()));
+        assert_eq!(ClassLabel::parse("1", &[]), ClassLabel::Text("1".into()));
+        assert_eq!(ClassLabel::parse("1", &[ClassLabel::Text("1".into())]), ClassLabel::Text("1".into()));
+    }
+
+    #[test]
+    fn a_file_without_the_commands_header_takes_python_names_or_positions() {
+        let python = json!({"python": {"feature_names_in": ["a", "b"]}});
+        let extra = Extra::from_json(&python, 2).unwrap();
+        assert_eq!(extra.features, FeatureColumns::Named(vec!["a".into(), "b".into()]));
+        assert_eq!(extra.scaler, Scaler::None);
+        assert_eq!(Extra::from_json(&python, 3).unwrap().features, FeatureColumns::InOrder(3));
+        assert_eq!(Extra::from_json(&Value::Null, 4).unwrap().features, FeatureColumns::InOrder(4));
+        // A model by position keeps that through the command's own header.
+        let by_position = Extra { features: FeatureColumns::InOrder(4), ..Extra::from_json(&Value::Null, 4).unwrap() };
+        assert_eq!(Extra::from_json(&by_position.to_json(), 4).unwrap(), by_position);
+        assert!(FeatureColumns::InOrder(2).accepts(&["x".into(), "y".into()]));
+        assert!(!FeatureColumns::Named(vec!["x".into()]).accepts(&["y".into()]));
     }
 }

@@ -324,18 +324,18 @@ fn trace_prints_the_worked_example() {
 #[test]
 fn save_and_load_give_bit_identical_predictions_in_both_float_types() {
     use neurona::prelude::*;
-    use neurona_cli::model::{AnyModel, Extra, Predictions, Scaler};
+    use neurona_cli::model::{AnyModel, ClassLabel, Extra, FeatureColumns, Predictions, Scaler};
     let dir = tempfile::tempdir().unwrap();
     let digits = neurona::datasets::digits();
     let x = digits.data.mapv(|v| v / 16.0);
-    let labels: Vec<String> = digits.target.iter().map(|t| t.to_string()).collect();
+    let labels: Vec<ClassLabel> = digits.target.iter().map(|t| ClassLabel::Text(t.to_string())).collect();
     let params = MlpParams::new().hidden_layer_sizes([8]).max_iter(3).random_state(0).check().unwrap();
-    let mut wide = MlpClassifier::<f64, String>::new(params.clone());
+    let mut wide = MlpClassifier::<f64, ClassLabel>::new(params.clone());
     wide.fit(x.view(), &labels).unwrap();
-    let mut narrow = MlpClassifier::<f32, String>::new(params);
+    let mut narrow = MlpClassifier::<f32, ClassLabel>::new(params);
     narrow.fit(x.mapv(|v| v as f32).view(), &labels).unwrap();
     let extra = Extra {
-        feature_names: digits.feature_names.clone(),
+        features: FeatureColumns::Named(digits.feature_names.clone()),
         target_names: vec!["digit".into()],
         scaler: Scaler::None,
         source: "test".into(),
@@ -356,17 +356,81 @@ fn save_and_load_give_bit_identical_predictions_in_both_float_types() {
 }
 
 #[test]
-fn a_model_file_of_the_wrong_kind_is_refused() {
+fn library_model_files_take_their_features_by_position_and_keep_integer_classes() {
+    use neurona::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let iris = neurona::datasets::iris();
+    // Written by the library, not by `neurona train`: integer labels and no column names.
+    let mlp_params = MlpParams::new().hidden_layer_sizes([3]).max_iter(2).random_state(0).check().unwrap();
+    let mut mlp = MlpClassifier::<f64, usize>::new(mlp_params);
+    mlp.fit(iris.data.view(), &iris.target).unwrap();
+    mlp.save(d.join("mlp.safetensors")).unwrap();
+    // Classes whose text would sort otherwise ("10" < "2"): the command keeps them as numbers.
+    let y: Vec<i64> = iris.target.iter().map(|&t| [2, 10, 30][t]).collect();
+    let mut perceptron = Perceptron::<f32, i64>::new(PerceptronParams::new().max_iter(5).check().unwrap());
+    perceptron.fit(iris.data.mapv(|v| v as f32).view(), &y).unwrap();
+    perceptron.save(d.join("perceptron.safetensors")).unwrap();
+
+    let (names, mut columns) = iris_columns();
+    columns[4] = Column::Numeric(y.iter().map(|&v| v as f64).collect());
+    write_csv(&d.join("iris.csv"), &names, &columns).unwrap();
+    write_csv(&d.join("features.csv"), &names[..4], &columns[..4]).unwrap();
+
+    let out = ok(d, &["predict", "--model", "mlp.safetensors", "--data", "features.csv"]);
+    let expected: Vec<String> = mlp.predict(iris.data.view()).unwrap().iter().map(usize::to_string).collect();
+    assert_eq!(out.lines().skip(1).collect::<Vec<_>>(), expected, "{out}");
+    let out = ok(d, &["predict", "--model", "perceptron.safetensors", "--data", "features.csv"]);
+    let predicted = perceptron.predict(iris.data.mapv(|v| v as f32).view()).unwrap();
+    let expected: Vec<String> = predicted.iter().map(i64::to_string).collect();
+    assert_eq!(out.lines().skip(1).collect::<Vec<_>>(), expected, "{out}");
+
+    let inspect = ok(d, &["inspect", "perceptron.safetensors"]);
+    assert!(inspect.contains("classes: 2, 10, 30"), "{inspect}");
+    assert!(inspect.contains("features: 4 unnamed columns, taken in order"), "{inspect}");
+    assert!(inspect.contains("written by the Rust crate"), "{inspect}");
+    // The features are every column but the targets, in order: a fifth column is an error.
+    let err = fails(d, &["predict", "--model", "perceptron.safetensors", "--data", "iris.csv"], 1);
+    assert!(err.contains("takes its 4 features by position, but the file has 5 feature column(s)"), "{err}");
+    let out = ok(d, &["evaluate", "--model", "perceptron.safetensors", "--data", "iris.csv", "--target", "species"]);
+    assert!(out.contains("accuracy:"), "{out}");
+    let err = fails(d, &["evaluate", "--model", "perceptron.safetensors", "--data", "iris.csv"], 1);
+    assert!(err.contains("names no target column") && err.contains("--target COLUMN"), "{err}");
+    // Warm-starting it reads the table's whole numbers as its integer classes.
+    let out = ok(
+        d,
+        &[
+            "train",
+            "--model-kind",
+            "perceptron",
+            "--warm-start",
+            "--model",
+            "perceptron.safetensors",
+            "--data",
+            "iris.csv",
+            "--target",
+            "species",
+            "--class-weight",
+            "10=2",
+            "--no-report",
+        ],
+    );
+    assert!(out.contains("warm start: continuing Perceptron"), "{out}");
+    let inspect = ok(d, &["inspect", "perceptron.safetensors"]);
+    assert!(inspect.contains("classes: 2, 10, 30") && inspect.contains("[[10,2.0]]"), "{inspect}");
+}
+
+#[test]
+fn a_model_file_with_labels_the_command_cannot_use_is_refused() {
     use neurona::prelude::*;
     let dir = tempfile::tempdir().unwrap();
     let iris = neurona::datasets::iris();
-    let params = MlpParams::new().hidden_layer_sizes([3]).max_iter(2).random_state(0).check().unwrap();
-    let mut clf = MlpClassifier::<f64, usize>::new(params);
-    clf.fit(iris.data.view(), &iris.target).unwrap();
-    // Written by the library, not by `neurona train`: integer labels and no column names.
+    let y: Vec<bool> = iris.target.iter().map(|&t| t == 2).collect();
+    let mut clf = Perceptron::<f64, bool>::new(PerceptronParams::new().max_iter(5).check().unwrap());
+    clf.fit(iris.data.view(), &y).unwrap();
     clf.save(dir.path().join("library.safetensors")).unwrap();
     let (names, columns) = iris_columns();
-    write_csv(&dir.path().join("iris.csv"), &names, &columns).unwrap();
+    write_csv(&dir.path().join("iris.csv"), &names[..4], &columns[..4]).unwrap();
     let err = fails(dir.path(), &["predict", "--model", "library.safetensors", "--data", "iris.csv"], 1);
     assert!(err.contains("class label of another type"), "{err}");
 }

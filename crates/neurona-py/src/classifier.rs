@@ -11,7 +11,7 @@ use numpy::{Element, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::common::{self, Dtype, ModelFloat, PredictBuffers, RngArg, SMALL_BATCH};
+use crate::common::{self, Dtype, Labels, ModelFloat, PredictBuffers, RngArg, SMALL_BATCH};
 use crate::errors::{to_py, value_error};
 use crate::params;
 
@@ -38,13 +38,6 @@ macro_rules! dispatch {
             }
         }
     };
-}
-
-/// Class labels given back to or taken from a model file.
-#[derive(Debug, FromPyObject, IntoPyObject)]
-pub(crate) enum Labels {
-    Ints(Vec<i64>),
-    Strings(Vec<String>),
 }
 
 /// A multilayer-perceptron classifier (the numerics of `neurona.MLPClassifier`).
@@ -323,9 +316,7 @@ impl Classifier {
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<(Classifier, Option<Labels>, String)> {
         let info = persist::inspect(data).map_err(to_py)?;
-        let string_labels =
-            info.header["classes"]["labels"].as_array().is_some_and(|l| l.iter().any(|v| v.is_string()));
-        let (model, labels, extra) = match (Dtype::parse(&info.dtype)?, string_labels) {
+        let (model, labels, extra) = match (Dtype::parse(&info.dtype)?, common::string_labels(&info)) {
             (Dtype::F32, false) => indexed::<f32, i64>(data, Model::F32, Labels::Ints)?,
             (Dtype::F64, false) => indexed::<f64, i64>(data, Model::F64, Labels::Ints)?,
             (Dtype::F32, true) => indexed::<f32, String>(data, Model::F32, Labels::Strings)?,

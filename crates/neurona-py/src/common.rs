@@ -35,6 +35,20 @@ impl Dtype {
     }
 }
 
+/// Class labels given back to or taken from a model file, where the classifiers write their
+/// real labels rather than the indices the Python layer trains them on.
+#[derive(Debug, FromPyObject, IntoPyObject)]
+pub(crate) enum Labels {
+    Ints(Vec<i64>),
+    Strings(Vec<String>),
+}
+
+/// Whether a model file's classes (`header["classes"]["labels"]`) are strings: their type
+/// decides which label type reads the file.
+pub(crate) fn string_labels(info: &neurona::persist::ModelInfo) -> bool {
+    info.header["classes"]["labels"].as_array().is_some_and(|l| l.iter().any(serde_json::Value::is_string))
+}
+
 /// X as a read-only numpy view in the model's float type: no copy, whatever the strides.
 pub(crate) fn features<'py, F: Float + Element>(x: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray2<'py, F>> {
     x.extract::<PyReadonlyArray2<'py, F>>()

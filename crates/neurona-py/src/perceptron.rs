@@ -3,15 +3,18 @@
 //! As for the MLP classifier, the Python layer keeps the class labels (`classes_`, of any type)
 //! and passes their indices (`int64`, `0..n_classes`); it also turns `class_weight` (a dict or
 //! `'balanced'`) into one weight per class index with scikit-learn's own `compute_class_weight`,
-//! so the core sees `ClassWeight::PerClass` or nothing.
+//! so the core sees `ClassWeight::PerClass` or nothing. In the model file, as for the classifier,
+//! integer and string labels replace the indices (`to_bytes` takes them, `from_bytes` gives them
+//! back), so that the `neurona` command and the Rust crate see the real classes.
 
+use neurona::persist::ModelLabel;
 use neurona::prelude::*;
 use numpy::{Element, PyArray1, PyReadonlyArray1, ToPyArray};
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::common::{self, Dtype, RngArg};
+use crate::common::{self, Dtype, Labels, RngArg};
 use crate::errors::{to_py, value_error};
 
 /// The perceptron in the float type of the data it was fitted on.
@@ -199,29 +202,79 @@ impl Perceptron {
         dispatch!(&self.model, m, F => state_dict::<F>(py, m.state().map_err(to_py)?))
     }
 
-    /// The model file's bytes, with `extra` (JSON text) kept beside the model.
-    fn to_bytes<'py>(&self, py: Python<'py>, extra: &str) -> PyResult<Bound<'py, PyBytes>> {
+    /// The model file's bytes. `labels` replaces the class indices by the real labels in the
+    /// file (they must sort as the indices do), so that other readers see the real classes;
+    /// `extra` is JSON text kept beside the model.
+    #[pyo3(signature = (extra, labels=None))]
+    fn to_bytes<'py>(&self, py: Python<'py>, extra: &str, labels: Option<Labels>) -> PyResult<Bound<'py, PyBytes>> {
         let extra = common::extra_json(extra)?;
-        let bytes = dispatch!(&self.model, m, F => m.to_bytes_with_extra(&extra)).map_err(to_py)?;
+        let bytes = dispatch!(&self.model, m, F => match labels {
+            None => m.to_bytes_with_extra(&extra),
+            Some(Labels::Ints(values)) => relabelled(m, values)?.to_bytes_with_extra(&extra),
+            Some(Labels::Strings(values)) => relabelled(m, values)?.to_bytes_with_extra(&extra),
+        })
+        .map_err(to_py)?;
         Ok(PyBytes::new(py, &bytes))
     }
 
-    /// A perceptron from model-file bytes (treated as untrusted): `(perceptron, extra)`.
+    /// A perceptron from model-file bytes (treated as untrusted): `(perceptron, labels, extra)`,
+    /// where `labels` are the file's class labels in index order.
     #[staticmethod]
-    fn from_bytes(data: &[u8]) -> PyResult<(Perceptron, String)> {
+    fn from_bytes(data: &[u8]) -> PyResult<(Perceptron, Labels, String)> {
         let info = neurona::persist::inspect(data).map_err(to_py)?;
-        let (model, extra) = match Dtype::parse(&info.dtype)? {
-            Dtype::F32 => {
-                let (m, extra) = neurona::prelude::Perceptron::from_bytes_with_extra(data).map_err(to_py)?;
-                (Model::F32(m), extra)
-            }
-            Dtype::F64 => {
-                let (m, extra) = neurona::prelude::Perceptron::from_bytes_with_extra(data).map_err(to_py)?;
-                (Model::F64(m), extra)
-            }
+        let (model, labels, extra) = match (Dtype::parse(&info.dtype)?, common::string_labels(&info)) {
+            (Dtype::F32, false) => indexed::<f32, i64>(data, Model::F32, Labels::Ints)?,
+            (Dtype::F64, false) => indexed::<f64, i64>(data, Model::F64, Labels::Ints)?,
+            (Dtype::F32, true) => indexed::<f32, String>(data, Model::F32, Labels::Strings)?,
+            (Dtype::F64, true) => indexed::<f64, String>(data, Model::F64, Labels::Strings)?,
         };
-        Ok((Perceptron { model }, extra.to_string()))
+        Ok((Perceptron { model }, labels, extra.to_string()))
     }
+}
+
+/// The perceptron with its class indices `0..k` replaced by `labels`.
+fn relabelled<F: Float, L: ModelLabel>(
+    m: &neurona::prelude::Perceptron<F, i64>,
+    labels: Vec<L>,
+) -> PyResult<neurona::prelude::Perceptron<F, L>> {
+    let classes = m.classes().map_err(to_py)?;
+    let k = classes.len();
+    if labels.len() != k || classes.iter().zip(0..).any(|(&c, i)| c != i) {
+        return Err(value_error(format!(
+            "labels must hold one label for each of the {k} classes, got {}",
+            labels.len()
+        )));
+    }
+    // Per-class weights are keyed by index too (the Python layer passes one per class).
+    let label = |&i: &i64| usize::try_from(i).ok().and_then(|i| labels.get(i)).cloned();
+    if let ClassWeight::PerClass(weights) = m.params().get_class_weight()
+        && let Some((i, _)) = weights.iter().find(|(i, _)| label(i).is_none())
+    {
+        return Err(value_error(format!("class_weight names class index {i}, but there are {k} classes")));
+    }
+    m.clone().map_labels(|i| label(i).expect("checked above")).map_err(to_py)
+}
+
+/// Loads a perceptron whose file holds labels of type `L` and turns its labels into indices
+/// (the per-class weights of labels that are not classes, which scikit-learn allows when every
+/// class has one, get distinct negative indices, which no sample has).
+fn indexed<F: Float + Element, L: ModelLabel>(
+    data: &[u8],
+    wrap: fn(neurona::prelude::Perceptron<F, i64>) -> Model,
+    labels: fn(Vec<L>) -> Labels,
+) -> PyResult<(Model, Labels, serde_json::Value)> {
+    let (model, extra) = neurona::prelude::Perceptron::<F, L>::from_bytes_with_extra(data).map_err(to_py)?;
+    let classes = model.classes().map_err(to_py)?.to_vec();
+    let mut unknown = 0;
+    let index = |label: &L| match classes.binary_search(label) {
+        Ok(i) => i as i64,
+        Err(_) => {
+            unknown -= 1;
+            unknown
+        }
+    };
+    let model = model.map_labels(index).map_err(to_py)?;
+    Ok((wrap(model), labels(classes), extra))
 }
 
 fn state_dict<'py, F: Float + Element>(

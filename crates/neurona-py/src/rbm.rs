@@ -211,15 +211,30 @@ impl Rbm {
         Ok((scores, common::rng_out(py, rng)?))
     }
 
-    /// The fitted attributes (copies), or `NotFittedError`.
+    /// The fitted attributes (copies), or `NotFittedError`. `random_state_` is the state of the
+    /// model's own stream, in the shape `RandomState.set_state()` takes, or None: the Python
+    /// layer keeps its stream itself, but a file written by the Rust crate may hold one.
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        dispatch!(&self.model, m, F => state_dict::<F>(py, m.state().map_err(to_py)?))
+        dispatch!(&self.model, m, F => {
+            let d = state_dict::<F>(py, m.state().map_err(to_py)?)?;
+            d.set_item("random_state_", common::rng_out(py, m.random_stream().cloned())?)?;
+            Ok(d)
+        })
     }
 
-    /// The model file's bytes, with `extra` (JSON text) kept beside the model.
-    fn to_bytes<'py>(&self, py: Python<'py>, extra: &str) -> PyResult<Bound<'py, PyBytes>> {
+    /// The model file's bytes, with `extra` (JSON text) kept beside the model and `rng`
+    /// (scikit-learn's `random_state_`, when created) saved as the model's stream, so that other
+    /// readers resume it.
+    #[pyo3(signature = (extra, rng=None))]
+    fn to_bytes<'py>(&self, py: Python<'py>, extra: &str, rng: Option<RngArg<'py>>) -> PyResult<Bound<'py, PyBytes>> {
         let extra = common::extra_json(extra)?;
-        let bytes = dispatch!(&self.model, m, F => m.to_bytes_with_extra(&extra)).map_err(to_py)?;
+        let stream = common::rng_from(rng)?;
+        let bytes = dispatch!(&self.model, m, F => {
+            let mut m = m.clone();
+            m.set_random_stream(stream);
+            m.to_bytes_with_extra(&extra)
+        })
+        .map_err(to_py)?;
         Ok(PyBytes::new(py, &bytes))
     }
 

@@ -117,6 +117,25 @@ fn rbm_round_trips_exactly_with_and_without_its_stream() {
 }
 
 #[test]
+fn an_rbm_stream_set_from_outside_is_saved_and_drawn_from() {
+    let x = digits();
+    let mut machine = rbm::<f64>(3);
+    let mut twin = machine.clone();
+    // A binding that keeps random_state_ itself hands its state over before saving.
+    let stream = RandomState::new(7);
+    machine.set_random_stream(Some(stream.clone()));
+    let mut loaded = BernoulliRbm::<f64>::from_bytes(&machine.to_bytes().unwrap()).unwrap();
+    assert_eq!(loaded.random_stream(), Some(&stream));
+    let mut caller = stream;
+    twin.partial_fit_with_rng(x.slice(s![..30, ..]), &mut caller).unwrap();
+    loaded.partial_fit(x.slice(s![..30, ..])).unwrap();
+    assert_eq!(loaded.state().unwrap(), twin.state().unwrap());
+    assert_eq!(loaded.random_stream(), Some(&caller));
+    loaded.set_random_stream(None);
+    assert!(loaded.random_stream().is_none());
+}
+
+#[test]
 fn rbm_training_resumes_exactly_after_a_reload() {
     let x = digits();
     let mut machine = rbm::<f64>(2);

@@ -83,6 +83,33 @@ fn labels_map_both_ways_keeping_the_model() {
 }
 
 #[test]
+fn perceptron_labels_map_both_ways_keeping_the_model() {
+    let iris = neurona::datasets::iris();
+    let x = iris.standardized_features();
+    let names = ["setosa", "versicolor", "virginica"];
+    let y: Vec<String> = iris.target.iter().map(|&t| names[t].to_owned()).collect();
+    let weights = ClassWeight::PerClass(vec![("virginica".to_owned(), 2.0)]);
+    let params = PerceptronParams::new().class_weight(weights).max_iter(20).random_state(0);
+    let mut clf = Perceptron::<f64, String>::new(params.check().unwrap());
+    clf.fit(x.view(), &y).unwrap();
+    let scores = clf.decision_function(x.view()).unwrap();
+
+    let index = |s: &String| names.iter().position(|n| n == s).unwrap() as i64;
+    let indexed = clf.clone().map_labels(index).unwrap();
+    assert_eq!(indexed.classes().unwrap(), [0, 1, 2]);
+    assert_eq!(indexed.params().get_class_weight(), &ClassWeight::PerClass(vec![(2, 2.0)]));
+    assert_eq!(indexed.decision_function(x.view()).unwrap(), scores);
+    let back = indexed.clone().map_labels(|&i| names[i as usize].to_owned()).unwrap();
+    assert_eq!(back, clf);
+    // A mapping that reorders the classes would silently swap the rows of coef_: refused.
+    assert!(indexed.clone().map_labels(|&i| -i).unwrap_err().to_string().contains("same sorted order"));
+    // Two weights for one class after the mapping: the parameters' own rule.
+    let twice = ClassWeight::PerClass(vec![(0, 2.0), (1, 3.0)]);
+    let unfitted = Perceptron::<f64, i64>::new(PerceptronParams::new().class_weight(twice).check().unwrap());
+    assert!(unfitted.map_labels(|_| 0_i64).unwrap_err().to_string().contains("class_weight"));
+}
+
+#[test]
 fn multilabel_partial_fit_takes_sample_weights() {
     let x = array![[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]];
     let y = array![[true, false], [false, true], [true, true], [false, false]];

@@ -4,7 +4,6 @@ use anyhow::{Result, bail};
 use ndarray::Array2;
 
 use crate::cli::EvaluateArgs;
-use crate::dataset::features;
 use crate::model::{AnyModel, Predictions};
 use crate::scores::{classification_report, confusion, per_class, regression_scores};
 use crate::table::{Column, Table, read_table};
@@ -39,9 +38,15 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     model.require_supervised()?;
     let table = read_table(&args.data)?;
     let targets = if args.target.is_empty() { extra.target_names.clone() } else { args.target.clone() };
+    if targets.is_empty() {
+        bail!(
+            "{} names no target column (it was written by the Python package or the Rust crate): give it with \
+             --target COLUMN",
+            args.model.display()
+        );
+    }
     let columns: Vec<&Column> = targets.iter().map(|t| target_column(&table, t, &args.data)).collect::<Result<_>>()?;
-    let mut x = features(&table, &extra.feature_names, &args.data)?;
-    extra.scaler.transform(&mut x);
+    let x = extra.read_features(&table, &targets, &args.data)?;
     let (kind, dtype) = model.state_summary();
     println!("{} ({dtype}) on {} ({} rows)\n", kind, args.data.display(), table.n_rows);
     match model.predict(&x)? {

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::cli::InspectArgs;
-use crate::model::AnyModel;
+use crate::model::{AnyModel, FeatureColumns};
 
 fn short(v: &Value) -> String {
     match v {
@@ -21,7 +21,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
     let bytes = neurona::persist::read_file(&args.model)?;
     let info = neurona::persist::inspect(&bytes).with_context(|| format!("cannot inspect {}", args.model.display()))?;
     // Load it fully too, so that inspect reports a corrupted model rather than describing it.
-    let (model, _) = AnyModel::load(&args.model)?;
+    let (model, extra) = AnyModel::load(&args.model)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&info.header)?);
         return Ok(());
@@ -63,20 +63,25 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             short(&network["out_activation"])
         );
     }
-    let cli = &h["extra"]["cli"];
-    if let Some(features) = cli["feature_names"].as_array() {
-        let names: Vec<String> = features.iter().map(short).collect();
-        let shown = if names.len() > 8 {
+    let features = match &extra.features {
+        FeatureColumns::Named(names) if names.len() > 8 => {
             format!("{}, ... ({} in all)", names[..8].join(", "), names.len())
-        } else {
-            names.join(", ")
-        };
-        println!("  features: {shown}");
+        }
+        FeatureColumns::Named(names) => names.join(", "),
+        FeatureColumns::InOrder(n) => format!("{n} unnamed columns, taken in order"),
+    };
+    println!("  features: {features}");
+    let cli = &h["extra"]["cli"];
+    if cli.is_object() {
         if !model.is_rbm() {
             println!("  targets: {}", joined(&cli["target_names"]));
         }
         println!("  scaling: {}", short(&cli["scaler"]["kind"]));
         println!("  trained on: {}", short(&cli["source"]));
+    } else if h["extra"]["python"].is_object() {
+        println!("  written by the Python package (neurona.{}); no scaling", short(&h["extra"]["python"]["estimator"]));
+    } else {
+        println!("  written by the Rust crate; no scaling");
     }
     match (&h["classes"]["labels"], &h["classes"]["multilabel"]) {
         (labels @ Value::Array(_), _) => println!("  classes: {}", joined(labels)),

@@ -6,7 +6,6 @@ use anyhow::Result;
 
 use crate::UsageError;
 use crate::cli::PredictArgs;
-use crate::dataset::features;
 use crate::model::{AnyModel, Predictions};
 use crate::table::{Column, read_table, write_csv, write_parquet};
 
@@ -30,8 +29,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         .into());
     }
     let table = read_table(&args.data)?;
-    let mut x = features(&table, &extra.feature_names, &args.data)?;
-    extra.scaler.transform(&mut x);
+    let x = extra.read_features(&table, &[], &args.data)?;
     let mut names = Vec::new();
     let mut columns = Vec::new();
     match model.predict(&x)? {

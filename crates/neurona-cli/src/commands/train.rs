@@ -20,7 +20,7 @@ use crate::UsageError;
 use crate::cli::{Bundled, Dtype, ModelKind, ModelParams, Scale, Task, TrainArgs};
 use crate::commands::evaluate::numeric_targets;
 use crate::dataset::{self, Dataset};
-use crate::model::{AnyModel, Extra, Predictions, Scaler};
+use crate::model::{AnyModel, ClassLabel, Extra, FeatureColumns, Predictions, Scaler};
 use crate::report::{Components, Confusion, CurveText, ReportInput, write_report};
 use crate::scores::{accuracy, confusion, regression_scores};
 use crate::table::Column;
@@ -112,17 +112,25 @@ fn in_dtype<F: Float>(x: &Array2<f64>) -> CowArray<'_, F, Ix2> {
     }
 }
 
+/// The table's labels as the labels of a model with these classes (none yet: a fresh one).
+fn model_labels(labels: &[String], classes: &[ClassLabel]) -> Vec<ClassLabel> {
+    labels.iter().map(|label| ClassLabel::parse(label, classes)).collect()
+}
+
 /// Trains `clf` (fresh, or fitted before when warm-starting) on `x`, `y`.
 fn fit_classifier<F: Float>(
-    mut clf: MlpClassifier<F, String>,
+    mut clf: MlpClassifier<F, ClassLabel>,
     x: &Array2<f64>,
     y: &Targets,
     on_epoch: &mut dyn FnMut(&EpochProgress) -> ControlFlow<()>,
-) -> Result<MlpClassifier<F, String>> {
+) -> Result<MlpClassifier<F, ClassLabel>> {
     let x = in_dtype::<F>(x);
     let options = FitOptions { on_epoch: Some(on_epoch), ..FitOptions::default() };
     match y {
-        Targets::Labels(labels) => clf.fit_with(x.view(), labels, options)?,
+        Targets::Labels(labels) => {
+            let labels = model_labels(labels, clf.classes().unwrap_or_default());
+            clf.fit_with(x.view(), &labels, options)?
+        }
         Targets::Indicators(indicators) => clf.fit_multilabel_with(x.view(), indicators.view(), options)?,
         Targets::Values(_) => bail!("a classifier cannot learn continuous targets"),
     };
@@ -144,13 +152,25 @@ fn fit_regressor<F: Float>(
 
 /// Trains `clf` (fresh, or fitted before when warm-starting) on `x`, `y`.
 fn fit_perceptron<F: Float>(
-    mut clf: Perceptron<F, String>,
+    mut clf: Perceptron<F, ClassLabel>,
     x: &Array2<f64>,
     y: &Targets,
-) -> Result<Perceptron<F, String>> {
+) -> Result<Perceptron<F, ClassLabel>> {
     let Targets::Labels(labels) = y else { bail!("the perceptron learns one class label per row") };
-    clf.fit(in_dtype::<F>(x).view(), labels)?;
+    let labels = model_labels(labels, clf.classes().unwrap_or_default());
+    clf.fit(in_dtype::<F>(x).view(), &labels)?;
     Ok(clf)
+}
+
+/// `params` for continuing `clf`: the classes named by `--class-weight` read as its labels.
+fn warm_perceptron_params<F: Float>(
+    params: &PerceptronValidParams<ClassLabel>,
+    clf: &Perceptron<F, ClassLabel>,
+) -> Result<PerceptronValidParams<ClassLabel>> {
+    let ClassWeight::PerClass(weights) = params.get_class_weight() else { return Ok(params.clone()) };
+    let classes = clf.classes()?;
+    let weights = weights.iter().map(|(label, w)| (ClassLabel::parse(&label.to_string(), classes), *w)).collect();
+    Ok(params.clone().into_params().class_weight(ClassWeight::PerClass(weights)).check()?)
 }
 
 /// Trains a fresh RBM on `x`, calling `on_epoch` with each epoch's pseudo-likelihood.
@@ -210,11 +230,11 @@ fn fit_model(
             AnyModel::Regressor64(fit_regressor(m, x, y, &mut on_mlp_epoch)?)
         }
         (ModelParams::Perceptron(params), Some(AnyModel::Perceptron32(mut m))) => {
-            m.set_params(params.clone());
+            m.set_params(warm_perceptron_params(params, &m)?);
             AnyModel::Perceptron32(fit_perceptron(m, x, y)?)
         }
         (ModelParams::Perceptron(params), Some(AnyModel::Perceptron64(mut m))) => {
-            m.set_params(params.clone());
+            m.set_params(warm_perceptron_params(params, &m)?);
             AnyModel::Perceptron64(fit_perceptron(m, x, y)?)
         }
         (params, Some(other)) => bail!(
@@ -394,11 +414,11 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     // --warm-start continues the model in --model, with the scaling it was trained with.
     let previous = if args.shared.warm_start && args.model.exists() {
         let (model, extra) = AnyModel::load(&args.model)?;
-        if extra.feature_names != data.feature_names {
+        if !extra.features.accepts(&data.feature_names) {
             bail!(
-                "--warm-start: {} was trained on the features {:?}, but the data has {:?}",
+                "--warm-start: {} was trained on the features {}, but the data has {:?}",
                 args.model.display(),
-                extra.feature_names,
+                extra.features,
                 data.feature_names
             );
         }
@@ -535,7 +555,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     }
 
     let extra = Extra {
-        feature_names: data.feature_names.clone(),
+        features: FeatureColumns::Named(data.feature_names.clone()),
         target_names: data.target_names.clone(),
         scaler,
         source: data.source.clone(),
@@ -638,7 +658,7 @@ pub fn hyperparameters(p: &MlpValidParams) -> Vec<(String, String)> {
 }
 
 /// The perceptron's hyperparameters as (name, value) pairs for the report.
-pub fn perceptron_hyperparameters(p: &PerceptronValidParams<String>) -> Vec<(String, String)> {
+pub fn perceptron_hyperparameters(p: &PerceptronValidParams<ClassLabel>) -> Vec<(String, String)> {
     let class_weight = match p.get_class_weight() {
         ClassWeight::Uniform => "None".to_owned(),
         ClassWeight::Balanced => "balanced".to_owned(),

@@ -257,6 +257,36 @@ impl<L: Label> PerceptronParams<L> {
     }
 }
 
+impl<L> PerceptronParams<L> {
+    /// The same settings with the labels of per-class weights replaced by `relabel(label)`.
+    pub(crate) fn map_labels<M>(self, mut relabel: impl FnMut(&L) -> M) -> PerceptronParams<M> {
+        let class_weight = match self.class_weight {
+            ClassWeight::Uniform => ClassWeight::Uniform,
+            ClassWeight::Balanced => ClassWeight::Balanced,
+            ClassWeight::PerClass(weights) => {
+                ClassWeight::PerClass(weights.iter().map(|(label, w)| (relabel(label), *w)).collect())
+            }
+        };
+        PerceptronParams {
+            penalty: self.penalty,
+            alpha: self.alpha,
+            l1_ratio: self.l1_ratio,
+            fit_intercept: self.fit_intercept,
+            max_iter: self.max_iter,
+            tol: self.tol,
+            shuffle: self.shuffle,
+            verbose: self.verbose,
+            eta0: self.eta0,
+            random_state: self.random_state,
+            early_stopping: self.early_stopping,
+            validation_fraction: self.validation_fraction,
+            n_iter_no_change: self.n_iter_no_change,
+            class_weight,
+            warm_start: self.warm_start,
+        }
+    }
+}
+
 /// Hyperparameters that passed [`PerceptronParams::check`]. Read them through `Deref`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerceptronValidParams<L = i64>(PerceptronParams<L>);

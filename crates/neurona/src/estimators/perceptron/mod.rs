@@ -159,6 +159,31 @@ impl<F: Float, L: Label> Perceptron<F, L> {
         Ok(self.state()?.classes())
     }
 
+    /// The same perceptron with every class label replaced by `relabel(label)` (e.g. by its
+    /// index among the classes, or back), in the classes and in per-class weights, keeping the
+    /// coefficients and the whole training state. The new classes must sort in the same order
+    /// as the old ones, since the rows of `coef_` follow the classes' order; otherwise
+    /// [`NeuronaError::InvalidInput`] for `classes`.
+    pub fn map_labels<M: Label>(self, mut relabel: impl FnMut(&L) -> M) -> Result<Perceptron<F, M>> {
+        let state = match self.state {
+            Some(state) => {
+                let classes: Vec<M> = state.classes.iter().map(&mut relabel).collect();
+                if !classes.windows(2).all(|pair| pair[0] < pair[1]) {
+                    return Err(NeuronaError::input(
+                        "classes",
+                        format!("must be relabelled in the same sorted order, got {classes:?}"),
+                    ));
+                }
+                let PerceptronState { coef, intercept, n_iter, t, report, .. } = state;
+                Some(PerceptronState { classes, coef, intercept, n_iter, t, report })
+            }
+            None => None,
+        };
+        let params = self.params.into_params().map_labels(relabel);
+        // Checked again: two weights may now name the same class.
+        Ok(Perceptron { params: params.check()?, state })
+    }
+
     /// Trains on `x: (n_samples, n_features)` and one label per sample, for up to `max_iter`
     /// epochs (scikit-learn's `fit`).
     pub fn fit(&mut self, x: ArrayView2<'_, F>, y: &[L]) -> Result<&PerceptronReport> {

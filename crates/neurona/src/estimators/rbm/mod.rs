@@ -162,6 +162,12 @@ impl<F: Float> BernoulliRbm<F> {
         self.stream.as_ref()
     }
 
+    /// Replaces `random_state_`, the stream `partial_fit` and `gibbs` draw from (`None`: not
+    /// created yet), e.g. with the state of a caller's stream that a binding keeps itself.
+    pub fn set_random_stream(&mut self, stream: Option<RandomState>) {
+        self.stream = stream;
+    }
+
     /// `get_feature_names_out()`: `bernoullirbm0`, `bernoullirbm1`, ...
     pub fn feature_names_out(&self) -> Result<Vec<String>> {
         Ok((0..self.state()?.n_components()).map(|j| format!("bernoullirbm{j}")).collect())
