@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    end_quietly_on_a_closed_pipe();
     match neurona_cli::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -11,3 +12,18 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// A closed standard output (`neurona predict ... | head -3`) ends the command as it ends `cat`
+/// or `grep`: killed by SIGPIPE, silently. Rust programs ignore SIGPIPE, so every later write
+/// fails with EPIPE instead, and `println!` panics on that.
+#[cfg(unix)]
+fn end_quietly_on_a_closed_pipe() {
+    // SAFETY: restoring a signal's default disposition, before any other thread is started;
+    // no handler runs in this process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn end_quietly_on_a_closed_pipe() {}

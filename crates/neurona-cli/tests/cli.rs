@@ -819,3 +819,28 @@ fn corrupted_perceptron_and_rbm_files_give_a_clean_error() {
         assert!(rejected >= 10, "{model}: only {rejected} of 30 corruptions were noticed");
     }
 }
+
+/// `neurona ... | head -1`: a reader that goes away ends the command quietly (killed by SIGPIPE,
+/// as `cat` would be), not with a panic in `println!`.
+#[cfg(unix)]
+#[test]
+fn a_closed_standard_output_ends_the_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["train", "--max-iter", "2", "--no-report", "--quiet"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neurona"))
+        .args(["inspect", "model.safetensors"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the command has read its model, let alone written a line.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.signal(), Some(libc::SIGPIPE), "{:?}: {stderr}", output.status);
+}
