@@ -301,6 +301,22 @@ def test_an_unaddressable_network_is_a_memory_error_not_a_crash():
         MLPRegressor(hidden_layer_sizes=(2**62,)).fit(X_IRIS, Y_IRIS)
 
 
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        MLPClassifier(hidden_layer_sizes=(10**12,)),
+        MLPClassifier(hidden_layer_sizes=(10**12,), solver="lbfgs"),
+        neurona.BernoulliRBM(n_components=10**14),
+    ],
+    ids=["adam", "lbfgs", "rbm"],
+)
+def test_a_network_too_large_to_allocate_is_a_memory_error_not_a_crash(estimator):
+    # Addressable, but far beyond any memory: the core refuses it before allocating (a failed
+    # allocation in Rust would end the Python process).
+    with pytest.raises(MemoryError, match="more than can be reserved"):
+        estimator.fit(X_IRIS, Y_IRIS)
+
+
 def test_ctrl_c_stops_after_the_epoch_and_keeps_the_model(monkeypatch, capsys):
     # Ctrl-C raises KeyboardInterrupt in the per-epoch callback (the core checks signals
     # there): training stops after that epoch, as scikit-learn's does, with its warning.

@@ -75,6 +75,17 @@ pub enum NeuronaError {
         message: String,
     },
 
+    /// The memory a fit needs cannot be reserved, e.g. for a network of a trillion units:
+    /// an error before anything is built, not an aborted process (scikit-learn: numpy's
+    /// `MemoryError`).
+    #[error("{what} needs about {bytes:.3e} bytes, more than can be reserved")]
+    OutOfMemory {
+        /// What needs the memory, e.g. `a network with layers [64, 1000000000000, 10]`.
+        what: String,
+        /// The estimated size, in bytes (as a float: it may exceed every integer type).
+        bytes: f64,
+    },
+
     /// Training diverged: some weight is NaN or infinite.
     #[error(
         "Solver produced non-finite parameter weights. The input data may contain large values and need to be preprocessed."

@@ -205,3 +205,31 @@ fn estimators_are_send_and_sync() {
     assert_send_sync::<MlpRegressor<f64>>();
     assert_send_sync::<NeuronaError>();
 }
+
+/// A network or an RBM too large to allocate is an error before anything is built, never an
+/// aborted process (scikit-learn: numpy's MemoryError); the estimator stays as it was.
+#[test]
+fn sizes_too_large_to_allocate_are_errors() {
+    let (x, y) = xy();
+    for hidden in [vec![1_000_000_000_000], vec![10_000_000_000, 10_000_000_000], vec![usize::MAX, usize::MAX]] {
+        let params = small_params().hidden_layer_sizes(hidden.clone());
+        for solver in [Solver::Adam, Solver::Lbfgs] {
+            let mut clf = MlpClassifier::<f64, i64>::new(params.clone().solver(solver).check().unwrap());
+            let err = clf.fit(x.view(), &y).unwrap_err();
+            assert!(matches!(err, NeuronaError::OutOfMemory { .. }), "{hidden:?}: {err}");
+            let text = err.to_string();
+            assert!(
+                text.starts_with("a network with layers [3, ") && text.contains("more than can be reserved"),
+                "{text}"
+            );
+            assert!(clf.state().is_err(), "a failed fit leaves the estimator unfitted");
+        }
+    }
+    let rbm_params = [RbmParams::new().n_components(1 << 60), RbmParams::new().batch_size(1 << 60)];
+    for params in rbm_params {
+        let mut rbm = BernoulliRbm::<f64>::new(params.check().unwrap());
+        let err = rbm.fit(x.view()).unwrap_err();
+        assert!(err.to_string().starts_with("a BernoulliRBM of "), "{err}");
+        assert!(matches!(rbm.partial_fit(x.view()).unwrap_err(), NeuronaError::OutOfMemory { .. }));
+    }
+}

@@ -45,6 +45,18 @@ pub fn check_finite<F: Float>(input: &'static str, values: ArrayView2<'_, F>) ->
     Ok(())
 }
 
+/// Checks that `values` elements of `size` bytes could be allocated, before anything is built
+/// from sizes the user chose: too large a size is [`NeuronaError::OutOfMemory`] for `what`
+/// instead of an abort when the allocation fails (Rust's allocation failure ends the process,
+/// a crash for a Python user). Reserving address space costs no memory: nothing is touched, and
+/// the reservation is released at once.
+pub(crate) fn check_reservable(what: impl FnOnce() -> String, values: f64, size: usize) -> Result<()> {
+    let bytes = values * size as f64;
+    // `isize::MAX` bytes is the most any allocation may hold.
+    let reservable = bytes < isize::MAX as f64 && Vec::<u8>::new().try_reserve_exact(bytes as usize).is_ok();
+    if reservable { Ok(()) } else { Err(NeuronaError::OutOfMemory { what: what(), bytes }) }
+}
+
 /// `len` must equal the number of samples.
 pub fn check_length(input: &'static str, len: usize, n_samples: usize) -> Result<()> {
     if len == n_samples {

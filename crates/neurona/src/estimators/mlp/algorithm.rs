@@ -7,6 +7,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 
 use crate::data::labels::{TargetKind, argmax};
 use crate::data::split::train_test_split_indices;
+use crate::data::validate::check_reservable;
 use crate::error::{NeuronaError, Result};
 use crate::estimators::mlp::hyperparams::{BatchSize, MlpValidParams, Patience, Solver};
 use crate::float::Float;
@@ -366,6 +367,7 @@ pub(crate) fn fit<F: Float>(
         }
     };
 
+    check_fit_memory::<F>(&layer_units, params, data.x.nrows())?;
     let keep_weights = current.is_some() && (params.warm_start || incremental);
     let mut state = match current {
         Some(state) if keep_weights => {
@@ -405,6 +407,22 @@ pub(crate) fn fit<F: Float>(
 }
 
 /// Fresh weights and attributes (scikit-learn's `_initialize`).
+/// [`check_reservable`] for what a fit on `n_samples` rows holds at once: the parameters and as
+/// many copies again as the solver keeps (gradient, best weights and Adam's two moments or
+/// SGD's velocity; for L-BFGS, its float64 copies and ten pairs of history), and two values per
+/// unit and batch row (activations and deltas), the whole data set being L-BFGS's batch.
+fn check_fit_memory<F: Float>(layer_units: &[usize], params: &MlpValidParams, n_samples: usize) -> Result<()> {
+    let n_params: f64 = layer_units.windows(2).map(|w| (w[0] as f64 + 1.0) * w[1] as f64).sum();
+    let units: f64 = layer_units[1..].iter().map(|&u| u as f64).sum();
+    let (copies, batch_rows) = match params.batch_size {
+        _ if !params.solver.is_stochastic() => (25.0 * 8.0 / size_of::<F>() as f64, n_samples),
+        BatchSize::Auto => (5.0, n_samples.min(200)),
+        BatchSize::Fixed(size) => (5.0, n_samples.min(size)),
+    };
+    let values = n_params * copies + 2.0 * units * batch_rows as f64;
+    check_reservable(|| format!("a network with layers {layer_units:?}"), values, size_of::<F>())
+}
+
 fn initialize<F: Float>(
     layer_units: Vec<usize>,
     params: &MlpValidParams,

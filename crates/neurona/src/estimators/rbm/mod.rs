@@ -51,7 +51,7 @@ use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayView2, CowArray, Ix2};
 
-use crate::data::validate::check_features;
+use crate::data::validate::{check_features, check_reservable};
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 use crate::rng::RandomState;
@@ -297,6 +297,7 @@ impl<F: Float> BernoulliRbm<F> {
         check_features(x, NAME)?;
         let params = &self.params;
         let (n_samples, n_features) = x.dim();
+        check_memory::<F>(params.n_components, n_features, params.batch_size)?;
         let rows = x.as_standard_layout();
         let rows = rows.as_slice().expect("standard layout");
         let mut state = RbmState::initialize(params.n_components, n_features, params.batch_size, rng);
@@ -361,7 +362,10 @@ impl<F: Float> BernoulliRbm<F> {
                 }
                 state.clone()
             }
-            None => RbmState::initialize(params.n_components, n_features, params.batch_size, rng),
+            None => {
+                check_memory::<F>(params.n_components, n_features, params.batch_size)?;
+                RbmState::initialize(params.n_components, n_features, params.batch_size, rng)
+            }
         };
         let rows = x.as_standard_layout();
         let chain = state.h_samples.nrows();
@@ -373,4 +377,17 @@ impl<F: Float> BernoulliRbm<F> {
         self.state = Some(state);
         Ok(())
     }
+}
+
+/// [`check_reservable`] for what a fit holds at once: the weights and their two gradient halves
+/// (`3 · n_components · n_features`), and per row of the chain and of a batch the hidden and
+/// visible units of the positive and negative phases.
+fn check_memory<F: Float>(n_components: usize, n_features: usize, batch_size: usize) -> Result<()> {
+    let (components, features) = (n_components as f64, n_features as f64);
+    let values = 3.0 * components * features + 4.0 * batch_size as f64 * (components + features);
+    check_reservable(
+        || format!("a BernoulliRBM of {n_components} components on {n_features} features (batch_size {batch_size})"),
+        values,
+        size_of::<F>(),
+    )
 }
