@@ -844,3 +844,16 @@ fn a_closed_standard_output_ends_the_command_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.signal(), Some(libc::SIGPIPE), "{:?}: {stderr}", output.status);
 }
+
+#[test]
+fn a_target_other_than_a_bundled_sets_own_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails(dir.path(), &["train", "--dataset", "iris", "--target", "petal_width", "--no-report"], 2);
+    assert!(
+        err.contains("--target names columns of a --data file; the bundled iris data set has the target 'species'"),
+        "{err}"
+    );
+    assert!(files_in(dir.path()).is_empty(), "nothing written");
+    let out = ok(dir.path(), &["train", "--dataset", "iris", "--target", "species", "--max-iter", "3", "--no-report"]);
+    assert!(out.contains("target 'species'"), "{out}");
+}

@@ -293,6 +293,16 @@ fn read_data(args: &TrainArgs) -> Result<Dataset> {
         (Some(path), _) => dataset::from_file(path, &args.target)?,
         (None, kind) => {
             let mut data = dataset::bundled(args.dataset.unwrap_or(Bundled::Digits));
+            // A bundled set has its own target: a --target naming another is a mistake, not
+            // something to ignore.
+            if !args.target.is_empty() && args.target != data.target_names {
+                return Err(UsageError(format!(
+                    "--target names columns of a --data file; the {} has the target '{}'",
+                    data.source,
+                    data.target_names.join("', '")
+                ))
+                .into());
+            }
             if kind == ModelKind::Rbm {
                 data.target_names.clear();
                 data.targets.clear();
