@@ -22,7 +22,7 @@ use crate::table::Table;
 /// integer (the classes of a model from the Python package or the Rust crate trained on
 /// integers). Integers sort as numbers, before any text, so that a model's classes keep the
 /// order its outputs follow.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ClassLabel {
     Int(i64),
     Text(String),
@@ -36,6 +36,16 @@ impl ClassLabel {
         match text.parse() {
             Ok(value) if integers => Self::Int(value),
             _ => Self::Text(text.to_owned()),
+        }
+    }
+}
+
+/// As the label itself (`5`, `"setosa"`): the core's messages show labels with `{:?}`.
+impl fmt::Debug for ClassLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Int(value) => write!(f, "{value}"),
+            Self::Text(text) => write!(f, "{text:?}"),
         }
     }
 }

@@ -189,7 +189,10 @@ fn bad_data_gets_a_clear_message_exit_code_1_and_no_model() {
             &["--data", "good.csv", "--target", "species"],
             "unknown target column 'species' (the columns are: 'a', 'b', 'label')",
         ),
-        (&["--data", "one_class.csv", "--target", "label"], "single class"),
+        (
+            &["--data", "one_class.csv", "--target", "label"],
+            r#"y has a single class ("x"); a classifier needs at least 2"#,
+        ),
     ];
     for (args, expected) in cases {
         let mut full = vec!["train", "--model", "out.safetensors", "--report", "rep", "--max-iter", "5"];
