@@ -29,15 +29,25 @@ pub enum ClassLabel {
 }
 
 impl ClassLabel {
-    /// A table's label for a model whose classes are `classes`: the integer it spells when
-    /// every class is an integer (warm-starting a model trained on integers), else the text.
-    pub fn parse(text: &str, classes: &[ClassLabel]) -> Self {
-        let integers = !classes.is_empty() && classes.iter().all(|c| matches!(c, Self::Int(_)));
+    /// A table's label: the integer it spells when `integers` (see [`integer_labels`]), else
+    /// the text.
+    pub fn parse(text: &str, integers: bool) -> Self {
         match text.parse() {
             Ok(value) if integers => Self::Int(value),
             _ => Self::Text(text.to_owned()),
         }
     }
+}
+
+/// Whether a table's labels are read as integers: for a model fitted before (`--warm-start`),
+/// when its classes are; for a fresh one, when every label is an integer written plainly (`3`,
+/// `-1`; not `03` or `+3`, which would merge with `3`), so that the classes sort as numbers (3
+/// before 10), as scikit-learn sorts integer labels.
+pub fn integer_labels(labels: &[String], classes: &[ClassLabel]) -> bool {
+    if !classes.is_empty() {
+        return classes.iter().all(|c| matches!(c, ClassLabel::Int(_)));
+    }
+    !labels.is_empty() && labels.iter().all(|l| l.parse::<i64>().is_ok_and(|v| v.to_string() == *l))
 }
 
 /// As the label itself (`5`, `"setosa"`): the core's messages show labels with `{:?}`.
@@ -609,12 +619,17 @@ mod tests {
     }
 
     #[test]
-    fn a_tables_label_is_an_integer_only_for_a_model_of_integer_classes() {
-        let integers = [ClassLabel::Int(0), ClassLabel::Int(1)];
-        assert_eq!(ClassLabel::parse("1", &integers), ClassLabel::Int(1));
-        assert_eq!(ClassLabel::parse("1.5", &integers), ClassLabel::Text("1.5".into()));
-        assert_eq!(ClassLabel::parse("1", &[]), ClassLabel::Text("1".into()));
-        assert_eq!(ClassLabel::parse("1", &[ClassLabel::Text("1".into())]), ClassLabel::Text("1".into()));
+    fn labels_are_integers_when_they_all_are_or_the_model_s_classes_are() {
+        let texts = |labels: &[&str]| labels.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+        assert!(integer_labels(&texts(&["3", "10", "-1"]), &[]));
+        assert!(!integer_labels(&texts(&["3", "03"]), &[]), "03 would merge with 3");
+        assert!(!integer_labels(&texts(&["3", "x"]), &[]));
+        assert!(!integer_labels(&[], &[]));
+        assert!(integer_labels(&texts(&["x"]), &[ClassLabel::Int(0), ClassLabel::Int(1)]));
+        assert!(!integer_labels(&texts(&["1"]), &[ClassLabel::Text("1".into())]));
+        assert_eq!(ClassLabel::parse("1", true), ClassLabel::Int(1));
+        assert_eq!(ClassLabel::parse("1.5", true), ClassLabel::Text("1.5".into()));
+        assert_eq!(ClassLabel::parse("1", false), ClassLabel::Text("1".into()));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::UsageError;
 use crate::cli::{Bundled, Dtype, ModelKind, ModelParams, Scale, Task, TrainArgs};
 use crate::commands::evaluate::numeric_targets;
 use crate::dataset::{self, Dataset};
-use crate::model::{AnyModel, ClassLabel, Extra, FeatureColumns, Predictions, Scaler};
+use crate::model::{AnyModel, ClassLabel, Extra, FeatureColumns, Predictions, Scaler, integer_labels};
 use crate::report::{Components, Confusion, CurveText, ReportInput, write_report};
 use crate::scores::{accuracy, confusion, regression_scores};
 use crate::table::Column;
@@ -112,9 +112,11 @@ fn in_dtype<F: Float>(x: &Array2<f64>) -> CowArray<'_, F, Ix2> {
     }
 }
 
-/// The table's labels as the labels of a model with these classes (none yet: a fresh one).
-fn model_labels(labels: &[String], classes: &[ClassLabel]) -> Vec<ClassLabel> {
-    labels.iter().map(|label| ClassLabel::parse(label, classes)).collect()
+/// The table's labels as the labels of a model with these classes (none yet: a fresh one),
+/// and whether they are integers ([`integer_labels`]).
+fn model_labels(labels: &[String], classes: &[ClassLabel]) -> (Vec<ClassLabel>, bool) {
+    let integers = integer_labels(labels, classes);
+    (labels.iter().map(|label| ClassLabel::parse(label, integers)).collect(), integers)
 }
 
 /// Trains `clf` (fresh, or fitted before when warm-starting) on `x`, `y`.
@@ -128,7 +130,7 @@ fn fit_classifier<F: Float>(
     let options = FitOptions { on_epoch: Some(on_epoch), ..FitOptions::default() };
     match y {
         Targets::Labels(labels) => {
-            let labels = model_labels(labels, clf.classes().unwrap_or_default());
+            let (labels, _) = model_labels(labels, clf.classes().unwrap_or_default());
             clf.fit_with(x.view(), &labels, options)?
         }
         Targets::Indicators(indicators) => clf.fit_multilabel_with(x.view(), indicators.view(), options)?,
@@ -150,27 +152,25 @@ fn fit_regressor<F: Float>(
     Ok(reg)
 }
 
-/// Trains `clf` (fresh, or fitted before when warm-starting) on `x`, `y`.
+/// Trains `clf` (fresh, or fitted before when warm-starting) on `x`, `y` with `params`, whose
+/// `--class-weight` labels are read as the training labels are (integers or text).
 fn fit_perceptron<F: Float>(
     mut clf: Perceptron<F, ClassLabel>,
+    params: &PerceptronValidParams<ClassLabel>,
     x: &Array2<f64>,
     y: &Targets,
 ) -> Result<Perceptron<F, ClassLabel>> {
     let Targets::Labels(labels) = y else { bail!("the perceptron learns one class label per row") };
-    let labels = model_labels(labels, clf.classes().unwrap_or_default());
+    let (labels, integers) = model_labels(labels, clf.classes().unwrap_or_default());
+    clf.set_params(match params.get_class_weight() {
+        ClassWeight::PerClass(weights) => {
+            let weights = weights.iter().map(|(label, w)| (ClassLabel::parse(&label.to_string(), integers), *w));
+            params.clone().into_params().class_weight(ClassWeight::PerClass(weights.collect())).check()?
+        }
+        _ => params.clone(),
+    });
     clf.fit(in_dtype::<F>(x).view(), &labels)?;
     Ok(clf)
-}
-
-/// `params` for continuing `clf`: the classes named by `--class-weight` read as its labels.
-fn warm_perceptron_params<F: Float>(
-    params: &PerceptronValidParams<ClassLabel>,
-    clf: &Perceptron<F, ClassLabel>,
-) -> Result<PerceptronValidParams<ClassLabel>> {
-    let ClassWeight::PerClass(weights) = params.get_class_weight() else { return Ok(params.clone()) };
-    let classes = clf.classes()?;
-    let weights = weights.iter().map(|(label, w)| (ClassLabel::parse(&label.to_string(), classes), *w)).collect();
-    Ok(params.clone().into_params().class_weight(ClassWeight::PerClass(weights)).check()?)
 }
 
 /// Trains a fresh RBM on `x`, calling `on_epoch` with each epoch's pseudo-likelihood.
@@ -229,13 +229,11 @@ fn fit_model(
             m.set_params(params.clone());
             AnyModel::Regressor64(fit_regressor(m, x, y, &mut on_mlp_epoch)?)
         }
-        (ModelParams::Perceptron(params), Some(AnyModel::Perceptron32(mut m))) => {
-            m.set_params(warm_perceptron_params(params, &m)?);
-            AnyModel::Perceptron32(fit_perceptron(m, x, y)?)
+        (ModelParams::Perceptron(params), Some(AnyModel::Perceptron32(m))) => {
+            AnyModel::Perceptron32(fit_perceptron(m, params, x, y)?)
         }
-        (ModelParams::Perceptron(params), Some(AnyModel::Perceptron64(mut m))) => {
-            m.set_params(warm_perceptron_params(params, &m)?);
-            AnyModel::Perceptron64(fit_perceptron(m, x, y)?)
+        (ModelParams::Perceptron(params), Some(AnyModel::Perceptron64(m))) => {
+            AnyModel::Perceptron64(fit_perceptron(m, params, x, y)?)
         }
         (params, Some(other)) => bail!(
             "--warm-start: the model file holds a {}, which cannot continue as --model-kind {} on this task",
@@ -257,8 +255,8 @@ fn fit_model(
             }
         },
         (ModelParams::Perceptron(params), None) => match dtype {
-            Dtype::F64 => AnyModel::Perceptron64(fit_perceptron(Perceptron::new(params.clone()), x, y)?),
-            Dtype::F32 => AnyModel::Perceptron32(fit_perceptron(Perceptron::new(params.clone()), x, y)?),
+            Dtype::F64 => AnyModel::Perceptron64(fit_perceptron(Perceptron::new(params.clone()), params, x, y)?),
+            Dtype::F32 => AnyModel::Perceptron32(fit_perceptron(Perceptron::new(params.clone()), params, x, y)?),
         },
         (ModelParams::Rbm(_), None) => bail!("an RBM learns without a target"),
     })
