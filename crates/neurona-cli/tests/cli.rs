@@ -860,3 +860,24 @@ fn a_target_other_than_a_bundled_sets_own_is_a_usage_error() {
     let out = ok(dir.path(), &["train", "--dataset", "iris", "--target", "species", "--max-iter", "3", "--no-report"]);
     assert!(out.contains("target 'species'"), "{out}");
 }
+
+#[test]
+fn integer_labels_are_classes_sorted_as_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (0..40).map(|i| format!("{i},{},{}\n", i % 7, if i % 2 == 0 { 3 } else { 10 })).collect();
+    write(dir.path(), "ints.csv", &format!("a,b,y\n{rows}"));
+    write(dir.path(), "mixed.csv", &format!("a,b,y\n{}", rows.replace(",10\n", ",x\n")));
+    let train = |data: &str| {
+        ok(
+            dir.path(),
+            &["train", "--data", data, "--target", "y", "--max-iter", "3", "--no-report", "--model", "m.safetensors"],
+        );
+        ok(dir.path(), &["inspect", "m.safetensors"])
+    };
+    // As text, "10" would sort before "3".
+    let inspect = train("ints.csv");
+    assert!(inspect.contains("classes: 3, 10"), "{inspect}");
+    // Not all integers: text, sorted as text.
+    let inspect = train("mixed.csv");
+    assert!(inspect.contains("classes: 3, x"), "{inspect}");
+}
