@@ -100,6 +100,11 @@ pub fn trace(layers: &[TraceLayer], inputs: &[f64], targets: &[f64], learning_ra
             format!("must have one value per output neuron ({width}), got {}", targets.len()),
         ));
     }
+    // As scikit-learn's `learning_rate_init`: a step against the gradient, never along it (NaN
+    // and infinity are refused with the other non-finite numbers below).
+    if learning_rate <= 0.0 {
+        return Err(NeuronaError::parameter("learning_rate", "a float > 0", learning_rate));
+    }
     let all_finite = inputs.iter().chain(targets).chain([&learning_rate]).all(|v| v.is_finite())
         && layers.iter().all(|l| l.biases.iter().chain(l.weights.iter().flatten()).all(|v| v.is_finite()));
     if !all_finite {

@@ -98,4 +98,9 @@ fn malformed_networks_are_clear_errors() {
     assert!(trace(&[], &inputs, &targets, rate).is_err());
     let (layers, inputs, targets, _) = course_example();
     assert!(trace(&layers, &inputs, &targets, f64::NAN).is_err());
+    for rate in [0.0, -1.0] {
+        let err = trace(&layers, &inputs, &targets, rate).unwrap_err().to_string();
+        assert_eq!(err, format!("learning_rate must be a float > 0, got {rate}"));
+    }
+    assert!(trace(&layers, &inputs, &targets, f64::INFINITY).is_err());
 }
