@@ -240,13 +240,14 @@ impl Classifier {
         n_jobs: Option<isize>,
         screen: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let threads = common::threads("n_jobs", n_jobs)?;
-        dispatch!(&self.model, m, F => {
-            let Some(x) = common::prediction_input::<F>(x, screen)? else { return Ok(None) };
-            let x = x.as_array();
-            let labels = common::run(py, threads, || class_indices(m, x, &self.buffers))?;
-            Ok(Some(PyArray1::from_vec(py, labels).into_any()))
-        })
+        dispatch!(&self.model, m, F => common::predict_with::<F, _>(
+            py,
+            x,
+            n_jobs,
+            screen,
+            |x| class_indices(m, x, &self.buffers),
+            |py, result| PyArray1::from_vec(py, result).into_any(),
+        ))
     }
 
     /// Predicted indicator matrix `(n_samples, n_labels)` of a multi-label classifier
@@ -259,13 +260,14 @@ impl Classifier {
         n_jobs: Option<isize>,
         screen: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let threads = common::threads("n_jobs", n_jobs)?;
-        dispatch!(&self.model, m, F => {
-            let Some(x) = common::prediction_input::<F>(x, screen)? else { return Ok(None) };
-            let x = x.as_array();
-            let indicators = common::run(py, threads, || indicators(m, x, &self.buffers))?;
-            Ok(Some(PyArray2::from_owned_array(py, indicators).into_any()))
-        })
+        dispatch!(&self.model, m, F => common::predict_with::<F, _>(
+            py,
+            x,
+            n_jobs,
+            screen,
+            |x| indicators(m, x, &self.buffers),
+            |py, result| PyArray2::from_owned_array(py, result).into_any(),
+        ))
     }
 
     /// Class probabilities `(n_samples, n_classes)` in the model's dtype (`n_jobs` and
@@ -278,13 +280,14 @@ impl Classifier {
         n_jobs: Option<isize>,
         screen: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let threads = common::threads("n_jobs", n_jobs)?;
-        dispatch!(&self.model, m, F => {
-            let Some(x) = common::prediction_input::<F>(x, screen)? else { return Ok(None) };
-            let x = x.as_array();
-            let proba = common::run(py, threads, || probabilities(m, x, &self.buffers))?;
-            Ok(Some(PyArray2::from_owned_array(py, proba).into_any()))
-        })
+        dispatch!(&self.model, m, F => common::predict_with::<F, _>(
+            py,
+            x,
+            n_jobs,
+            screen,
+            |x| probabilities(m, x, &self.buffers),
+            |py, result| PyArray2::from_owned_array(py, result).into_any(),
+        ))
     }
 
     /// The fitted attributes (copies), or `NotFittedError`.

@@ -59,7 +59,7 @@ pub(crate) fn features<'py, F: Float + Element>(x: &Bound<'py, PyAny>) -> PyResu
 /// infinity. The Python layer's fast path screens: it skips scikit-learn's checks and, given
 /// None, runs them, and they raise scikit-learn's error. (Unscreened, the core's own check
 /// rejects such X with neurona's message.)
-pub(crate) fn prediction_input<'py, F: Float + Element>(
+fn prediction_input<'py, F: Float + Element>(
     x: &Bound<'py, PyAny>,
     screen: bool,
 ) -> PyResult<Option<PyReadonlyArray2<'py, F>>> {
@@ -138,6 +138,24 @@ pub(crate) fn run<T: Send>(
     f: impl FnOnce() -> neurona::Result<T> + Send,
 ) -> PyResult<T> {
     py.detach(|| linalg::with_max_threads(threads, f)).and_then(|result| result).map_err(to_py)
+}
+
+/// The body every prediction method shares: X in the model's dtype (with `screen`, None for X
+/// holding a NaN or an infinity, see [`prediction_input`]), `compute(x)` with the GIL released
+/// and at most `n_jobs` threads, and its result as a numpy array (`to_numpy`).
+pub(crate) fn predict_with<'py, F: Float + Element, T: Send>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    n_jobs: Option<isize>,
+    screen: bool,
+    compute: impl FnOnce(ArrayView2<'_, F>) -> neurona::Result<T> + Send,
+    to_numpy: impl FnOnce(Python<'py>, T) -> Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let threads = threads("n_jobs", n_jobs)?;
+    let Some(x) = prediction_input::<F>(x, screen)? else { return Ok(None) };
+    let x = x.as_array();
+    let result = run(py, threads, || compute(x))?;
+    Ok(Some(to_numpy(py, result)))
 }
 
 /// Batches of at most this many rows are predicted with buffers kept from one call to the next

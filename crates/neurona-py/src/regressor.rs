@@ -181,13 +181,14 @@ impl Regressor {
         n_jobs: Option<isize>,
         screen: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let threads = common::threads("n_jobs", n_jobs)?;
-        dispatch!(&self.model, m, F => {
-            let Some(x) = common::prediction_input::<F>(x, screen)? else { return Ok(None) };
-            let x = x.as_array();
-            let predicted = common::run(py, threads, || predictions(m, x, &self.buffers))?;
-            Ok(Some(PyArray2::from_owned_array(py, predicted).into_any()))
-        })
+        dispatch!(&self.model, m, F => common::predict_with::<F, _>(
+            py,
+            x,
+            n_jobs,
+            screen,
+            |x| predictions(m, x, &self.buffers),
+            |py, result| PyArray2::from_owned_array(py, result).into_any(),
+        ))
     }
 
     /// The fitted attributes (copies), or `NotFittedError`.
