@@ -22,24 +22,6 @@ enum Model {
     F64(MlpClassifier<f64, i64>),
 }
 
-/// Runs `$body` with `$m` bound to the model and `$F` to its float type.
-macro_rules! dispatch {
-    ($model:expr, $m:ident, $F:ident => $body:expr) => {
-        match $model {
-            Model::F32($m) => {
-                #[allow(dead_code)]
-                type $F = f32;
-                $body
-            }
-            Model::F64($m) => {
-                #[allow(dead_code)]
-                type $F = f64;
-                $body
-            }
-        }
-    };
-}
-
 /// A multilayer-perceptron classifier (the numerics of `neurona.MLPClassifier`).
 #[pyclass(module = "neurona._core", name = "Classifier")]
 #[derive(Debug)]

@@ -19,6 +19,37 @@
 //!   input: the core returns errors for bad data, and the binding checks what it indexes.
 //! * Model files are the core's (`neurona::persist`), the same bytes the CLI reads and writes.
 
+/// Runs `$body` with `$m` bound to the model and `$F` to its float type: every binding keeps its
+/// estimator in an enum `Model { F32(..), F64(..) }`, and `Model` is resolved where the macro is
+/// used. (Defined before the modules, so that each of them sees it.)
+macro_rules! dispatch {
+    ($model:expr, $m:ident, $F:ident => $body:expr) => {
+        match $model {
+            Model::F32($m) => {
+                #[allow(dead_code)]
+                type $F = f32;
+                $body
+            }
+            Model::F64($m) => {
+                #[allow(dead_code)]
+                type $F = f64;
+                $body
+            }
+        }
+    };
+}
+
+/// The value of `$key` in the parameter dict `$dict`, extracted to the type the caller asks
+/// for; a missing key is a `KeyError` naming it.
+macro_rules! get {
+    ($dict:expr, $key:literal) => {
+        $dict
+            .get_item($key)?
+            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(concat!("missing parameter ", $key)))?
+            .extract()?
+    };
+}
+
 mod classifier;
 mod common;
 mod errors;

@@ -6,17 +6,10 @@
 //! `"10"` for `n_iter_no_change`). The core's `check()` still applies every rule.
 
 use neurona::prelude::*;
-use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::errors::to_py;
-
-macro_rules! get {
-    ($dict:expr, $key:literal) => {
-        $dict.get_item($key)?.ok_or_else(|| PyKeyError::new_err(concat!("missing parameter ", $key)))?.extract()?
-    };
-}
 
 /// The checked hyperparameters in `dict` (every key of scikit-learn's `get_params()`, `loss`
 /// included for the classifier, which ignores it).

@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use neurona::estimators::rbm::RbmEpochCallback;
 use neurona::prelude::*;
 use numpy::{Element, PyArray2, ToPyArray};
-use pyo3::exceptions::{PyKeyError, PyKeyboardInterrupt};
+use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -22,30 +22,6 @@ use crate::errors::to_py;
 enum Model {
     F32(BernoulliRbm<f32>),
     F64(BernoulliRbm<f64>),
-}
-
-/// Runs `$body` with `$m` bound to the model and `$F` to its float type.
-macro_rules! dispatch {
-    ($model:expr, $m:ident, $F:ident => $body:expr) => {
-        match $model {
-            Model::F32($m) => {
-                #[allow(dead_code)]
-                type $F = f32;
-                $body
-            }
-            Model::F64($m) => {
-                #[allow(dead_code)]
-                type $F = f64;
-                $body
-            }
-        }
-    };
-}
-
-macro_rules! get {
-    ($dict:expr, $key:literal) => {
-        $dict.get_item($key)?.ok_or_else(|| PyKeyError::new_err(concat!("missing parameter ", $key)))?.extract()?
-    };
 }
 
 /// The checked hyperparameters in `dict` (scikit-learn's `get_params()` as plain values; the

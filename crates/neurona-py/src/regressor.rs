@@ -18,24 +18,6 @@ enum Model {
     F64(MlpRegressor<f64>),
 }
 
-/// Runs `$body` with `$m` bound to the model and `$F` to its float type.
-macro_rules! dispatch {
-    ($model:expr, $m:ident, $F:ident => $body:expr) => {
-        match $model {
-            Model::F32($m) => {
-                #[allow(dead_code)]
-                type $F = f32;
-                $body
-            }
-            Model::F64($m) => {
-                #[allow(dead_code)]
-                type $F = f64;
-                $body
-            }
-        }
-    };
-}
-
 /// A multilayer-perceptron regressor (the numerics of `neurona.MLPRegressor`).
 #[pyclass(module = "neurona._core", name = "Regressor")]
 #[derive(Debug)]
