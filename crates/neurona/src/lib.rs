@@ -42,6 +42,7 @@ pub mod activation;
 pub mod data;
 pub mod datasets;
 pub mod error;
+pub mod estimator;
 pub mod estimators;
 pub mod explain;
 pub mod float;
@@ -51,6 +52,7 @@ pub mod loss;
 pub mod metrics;
 pub mod network;
 pub mod optim;
+pub mod params;
 pub mod persist;
 pub mod rng;
 
@@ -61,6 +63,7 @@ pub use float::Float;
 pub mod prelude {
     pub use crate::activation::Activation;
     pub use crate::error::{NeuronaError, Result};
+    pub use crate::estimator::{EstimatorKind, Family, ModelFile};
     pub use crate::estimators::mlp::{
         BatchSize, FitOptions, FitReport, MlpClassifier, MlpParams, MlpRegressor, MlpState, MlpValidParams, Patience,
         RegressionLoss, Solver,
@@ -74,5 +77,6 @@ pub mod prelude {
     };
     pub use crate::float::Float;
     pub use crate::optim::schedule::LearningRate;
+    pub use crate::params::SolverParams;
     pub use crate::rng::RandomState;
 }

@@ -215,27 +215,27 @@ fn params_to_json(p: &MlpParams) -> Value {
     json!({
         "hidden_layer_sizes": p.hidden_layer_sizes,
         "activation": p.activation.name(),
-        "solver": p.solver.name(),
-        "alpha": p.alpha,
-        "batch_size": p.batch_size.to_string(),
-        "learning_rate": p.learning_rate.name(),
-        "learning_rate_init": p.learning_rate_init,
-        "power_t": p.power_t,
-        "max_iter": p.max_iter,
-        "shuffle": p.shuffle,
-        "random_state": p.random_state,
-        "tol": p.tol,
-        "verbose": p.verbose,
-        "warm_start": p.warm_start,
-        "momentum": p.momentum,
-        "nesterovs_momentum": p.nesterovs_momentum,
-        "early_stopping": p.early_stopping,
-        "validation_fraction": p.validation_fraction,
-        "beta_1": p.beta_1,
-        "beta_2": p.beta_2,
-        "epsilon": p.epsilon,
-        "n_iter_no_change": p.n_iter_no_change.to_string(),
-        "max_fun": p.max_fun,
+        "solver": p.training.solver.name(),
+        "alpha": p.training.alpha,
+        "batch_size": p.training.batch_size.to_string(),
+        "learning_rate": p.training.learning_rate.name(),
+        "learning_rate_init": p.training.learning_rate_init,
+        "power_t": p.training.power_t,
+        "max_iter": p.training.max_iter,
+        "shuffle": p.training.shuffle,
+        "random_state": p.training.random_state,
+        "tol": p.training.tol,
+        "verbose": p.training.verbose,
+        "warm_start": p.training.warm_start,
+        "momentum": p.training.momentum,
+        "nesterovs_momentum": p.training.nesterovs_momentum,
+        "early_stopping": p.training.early_stopping,
+        "validation_fraction": p.training.validation_fraction,
+        "beta_1": p.training.beta_1,
+        "beta_2": p.training.beta_2,
+        "epsilon": p.training.epsilon,
+        "n_iter_no_change": p.training.n_iter_no_change.to_string(),
+        "max_fun": p.training.max_fun,
         "loss": p.loss.name(),
     })
 }
@@ -553,11 +553,11 @@ pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<
             "sgd" => {
                 let mut sgd = Sgd::new(
                     n_params,
-                    params.learning_rate_init,
-                    params.learning_rate,
-                    params.momentum,
-                    params.nesterovs_momentum,
-                    params.power_t,
+                    params.training.learning_rate_init,
+                    params.training.learning_rate,
+                    params.training.momentum,
+                    params.training.nesterovs_momentum,
+                    params.training.power_t,
                 );
                 sgd.restore(
                     &read_tensor::<F>(&tensors, "sgd.velocities", &[n_params])?,
@@ -566,8 +566,13 @@ pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<
                 Some(OptimizerState::Sgd(sgd))
             }
             "adam" => {
-                let mut adam =
-                    Adam::new(n_params, params.learning_rate_init, params.beta_1, params.beta_2, params.epsilon);
+                let mut adam = Adam::new(
+                    n_params,
+                    params.training.learning_rate_init,
+                    params.training.beta_1,
+                    params.training.beta_2,
+                    params.training.epsilon,
+                );
                 adam.restore(
                     &read_tensor::<F>(&tensors, "adam.first_moments", &[n_params])?,
                     &read_tensor::<F>(&tensors, "adam.second_moments", &[n_params])?,
@@ -579,7 +584,7 @@ pub(crate) fn decode<F: Float>(bytes: &[u8], estimator: &str) -> Result<Decoded<
             _ => return Err(bad("optimizer", o)),
         },
     };
-    if optimizer.is_some() && params.solver == Solver::Lbfgs && s["loss_curve"].is_null() {
+    if optimizer.is_some() && params.training.solver == Solver::Lbfgs && s["loss_curve"].is_null() {
         return Err(NeuronaError::model_file("has a stochastic optimizer state for an lbfgs model"));
     }
     let r = &header["report"];

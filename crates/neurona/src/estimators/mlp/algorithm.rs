@@ -359,7 +359,7 @@ pub(crate) fn fit<F: Float>(
     let rng = match options.random_state {
         Some(rng) => rng,
         None => {
-            own_rng = match params.random_state {
+            own_rng = match params.training.random_state {
                 Some(seed) => RandomState::new(seed),
                 None => RandomState::from_entropy(),
             };
@@ -368,7 +368,7 @@ pub(crate) fn fit<F: Float>(
     };
 
     check_fit_memory::<F>(&layer_units, params, data.x.nrows())?;
-    let keep_weights = current.is_some() && (params.warm_start || incremental);
+    let keep_weights = current.is_some() && (params.training.warm_start || incremental);
     let mut state = match current {
         Some(state) if keep_weights => {
             if state.n_features_in() != n_features {
@@ -395,7 +395,7 @@ pub(crate) fn fit<F: Float>(
         _ => initialize(layer_units, params, data.head, rng),
     };
 
-    if params.solver.is_stochastic() {
+    if params.training.solver.is_stochastic() {
         fit_stochastic(&mut state, params, &data, incremental, rng, options.on_epoch)?;
     } else {
         fit_lbfgs(&mut state, params, &data);
@@ -414,8 +414,8 @@ pub(crate) fn fit<F: Float>(
 fn check_fit_memory<F: Float>(layer_units: &[usize], params: &MlpValidParams, n_samples: usize) -> Result<()> {
     let n_params: f64 = layer_units.windows(2).map(|w| (w[0] as f64 + 1.0) * w[1] as f64).sum();
     let units: f64 = layer_units[1..].iter().map(|&u| u as f64).sum();
-    let (copies, batch_rows) = match params.batch_size {
-        _ if !params.solver.is_stochastic() => (25.0 * 8.0 / size_of::<F>() as f64, n_samples),
+    let (copies, batch_rows) = match params.training.batch_size {
+        _ if !params.training.solver.is_stochastic() => (25.0 * 8.0 / size_of::<F>() as f64, n_samples),
         BatchSize::Auto => (5.0, n_samples.min(200)),
         BatchSize::Fixed(size) => (5.0, n_samples.min(size)),
     };
@@ -436,8 +436,8 @@ fn initialize<F: Float>(
 
 /// The attributes of a network that has not trained yet, holding `weights`.
 fn fresh_state<F: Float>(layout: Layout, weights: Vec<F>, params: &MlpValidParams, head: OutputHead) -> MlpState<F> {
-    let stochastic = params.solver.is_stochastic();
-    let early = stochastic && params.early_stopping;
+    let stochastic = params.training.solver.is_stochastic();
+    let early = stochastic && params.training.early_stopping;
     MlpState {
         mlp: Mlp::new(layout, params.activation, head),
         best_params: weights.clone(),
@@ -570,21 +570,28 @@ fn fit_lbfgs<F: Float>(state: &mut MlpState<F>, params: &MlpValidParams, data: &
     let mut grad_f = vec![F::zero(); params_f.len()];
     let mut x0: Vec<f64> = state.params.iter().map(|p| p.as_f64()).collect();
     let options = LbfgsOptions {
-        max_iter: params.max_iter,
-        max_fun: params.max_fun,
-        gtol: params.tol,
+        max_iter: params.training.max_iter,
+        max_fun: params.training.max_fun,
+        gtol: params.training.tol,
         ..LbfgsOptions::default()
     };
     let mlp = &state.mlp;
     let result = minimize(&mut x0, &options, |point, gradient| {
         params_f.iter_mut().zip(point).for_each(|(p, &v)| *p = F::from_f64(v));
-        let loss =
-            mlp.loss_and_gradient(&params_f, input, targets, sample_weight, params.alpha, &mut workspace, &mut grad_f);
+        let loss = mlp.loss_and_gradient(
+            &params_f,
+            input,
+            targets,
+            sample_weight,
+            params.training.alpha,
+            &mut workspace,
+            &mut grad_f,
+        );
         gradient.iter_mut().zip(&grad_f).for_each(|(g, &v)| *g = v.as_f64());
         loss
     });
     state.params.iter_mut().zip(&x0).for_each(|(p, &v)| *p = F::from_f64(v));
-    state.n_iter = result.n_iter.min(params.max_iter);
+    state.n_iter = result.n_iter.min(params.training.max_iter);
     state.loss = result.fun;
     let converged = result.status == LbfgsStatus::Converged;
     let message = if converged {
@@ -596,10 +603,10 @@ fn fit_lbfgs<F: Float>(state: &mut MlpState<F>, params: &MlpValidParams, data: &
             result.status.code(),
             result.message
         );
-        if state.n_iter == params.max_iter {
+        if state.n_iter == params.training.max_iter {
             text.push_str(&format!(
                 "\nIncrease the number of iterations to improve the convergence (max_iter={}).\n",
-                params.max_iter
+                params.training.max_iter
             ));
         }
         text.push_str(
@@ -676,25 +683,25 @@ fn fit_stochastic<F: Float>(
 ) -> Result<()> {
     let n_params = state.params.len();
     if !incremental || state.optimizer.is_none() {
-        state.optimizer = Some(match params.solver {
+        state.optimizer = Some(match params.training.solver {
             Solver::Sgd => OptimizerState::Sgd(Sgd::new(
                 n_params,
-                params.learning_rate_init,
-                params.learning_rate,
-                params.momentum,
-                params.nesterovs_momentum,
-                params.power_t,
+                params.training.learning_rate_init,
+                params.training.learning_rate,
+                params.training.momentum,
+                params.training.nesterovs_momentum,
+                params.training.power_t,
             )),
             _ => OptimizerState::Adam(Adam::new(
                 n_params,
-                params.learning_rate_init,
-                params.beta_1,
-                params.beta_2,
-                params.epsilon,
+                params.training.learning_rate_init,
+                params.training.beta_1,
+                params.training.beta_2,
+                params.training.epsilon,
             )),
         });
     }
-    let early_stopping = params.early_stopping;
+    let early_stopping = params.training.early_stopping;
     if early_stopping && incremental {
         return Err(NeuronaError::parameter(
             "early_stopping",
@@ -720,14 +727,14 @@ fn fit_stochastic<F: Float>(
     let (train_rows, validation) = if early_stopping {
         let stratify: Option<Vec<bool>> =
             data.stratify.then(|| data.y.column(0).iter().map(|&v| v > F::from_f64(0.5)).collect());
-        let split = train_test_split_indices(n_total, params.validation_fraction, stratify.as_deref(), rng)?;
+        let split = train_test_split_indices(n_total, params.training.validation_fraction, stratify.as_deref(), rng)?;
         if split.test.len() < 2 {
             return Err(NeuronaError::input(
                 "X",
                 format!(
                     "gives a validation set of {} sample(s), too small for early stopping (at least 2): The validation set is too small. Increase 'validation_fraction' ({}) or the size of your dataset ({} samples).",
                     split.test.len(),
-                    params.validation_fraction,
+                    params.training.validation_fraction,
                     n_total
                 ),
             ));
@@ -741,7 +748,7 @@ fn fit_stochastic<F: Float>(
     };
     let n = train_rows.len();
     let mut warnings = Vec::new();
-    let batch_size = match params.batch_size {
+    let batch_size = match params.training.batch_size {
         BatchSize::Auto => n.min(200),
         BatchSize::Fixed(size) => {
             if size > n {
@@ -768,8 +775,8 @@ fn fit_stochastic<F: Float>(
     let mut converged = false;
     let mut interrupted = false;
     let mut message = String::new();
-    for _ in 0..params.max_iter {
-        if params.shuffle {
+    for _ in 0..params.training.max_iter {
+        if params.training.shuffle {
             // scikit-learn's `shuffle(idx, random_state=rng)`: a fresh permutation composed with
             // the previous epoch's order.
             permutation.iter_mut().enumerate().for_each(|(i, v)| *v = i);
@@ -781,7 +788,7 @@ fn fit_stochastic<F: Float>(
         for start in (0..n).step_by(batch_size) {
             let rows = batch_size.min(n - start);
             let order = &order;
-            let row_at = |i: usize| train_rows[if params.shuffle { order[start + i] } else { start + i }];
+            let row_at = |i: usize| train_rows[if params.training.shuffle { order[start + i] } else { start + i }];
             gather_batch(rows, row_at, &data.x, &data.y, sample_weight, &mut x_batch, &mut y_batch, &mut sw_batch);
             let sw = sample_weight.map(|_| &sw_batch[..rows]);
             let input = MatRef::row_major(&x_batch[..rows * p], rows, p);
@@ -790,7 +797,7 @@ fn fit_stochastic<F: Float>(
                 input,
                 &y_batch[..rows * k],
                 sw,
-                params.alpha,
+                params.training.alpha,
                 &mut workspace,
                 &mut grad,
             );
@@ -801,7 +808,7 @@ fn fit_stochastic<F: Float>(
         state.loss = accumulated / n as f64;
         state.t += n as u64;
         state.loss_curve.get_or_insert_with(Vec::new).push(state.loss);
-        if params.verbose {
+        if params.training.verbose {
             println!("Iteration {}, loss = {:.8}", state.n_iter, state.loss);
         }
 
@@ -812,12 +819,12 @@ fn fit_stochastic<F: Float>(
             let score = data.scorer.score(outputs.view(), y_val.view(), sw_val.as_deref());
             validation_score = Some(score);
             state.validation_scores.get_or_insert_with(Vec::new).push(score);
-            if params.verbose {
+            if params.training.verbose {
                 println!("Validation score: {score:.6}");
             }
             let best = state.best_validation_score.unwrap_or(f64::NEG_INFINITY);
             // A NaN score compares false both ways: it resets the count, as in scikit-learn.
-            if score < best + params.tol {
+            if score < best + params.training.tol {
                 state.no_improvement_count += 1;
             } else {
                 state.no_improvement_count = 0;
@@ -828,7 +835,7 @@ fn fit_stochastic<F: Float>(
             }
         } else {
             let best = state.best_loss.unwrap_or(f64::INFINITY);
-            if state.loss > best - params.tol {
+            if state.loss > best - params.training.tol {
                 state.no_improvement_count += 1;
             } else {
                 state.no_improvement_count = 0;
@@ -841,18 +848,20 @@ fn fit_stochastic<F: Float>(
         if let OptimizerState::Sgd(sgd) = optimizer {
             sgd.iteration_ends(state.t);
         }
-        if let Patience::Epochs(patience) = params.n_iter_no_change
+        if let Patience::Epochs(patience) = params.training.n_iter_no_change
             && state.no_improvement_count > patience
         {
             let what = if early_stopping { "Validation score" } else { "Training loss" };
-            let reason =
-                format!("{what} did not improve more than tol={:.6} for {patience} consecutive epochs.", params.tol);
+            let reason = format!(
+                "{what} did not improve more than tol={:.6} for {patience} consecutive epochs.",
+                params.training.tol
+            );
             let trigger = match optimizer {
                 OptimizerState::Sgd(sgd) => sgd.trigger_stopping(),
                 OptimizerState::Adam(_) => crate::optim::sgd::Trigger::Stop,
             };
             let text = format!("{reason}{}", trigger.describe());
-            if params.verbose {
+            if params.training.verbose {
                 println!("{text}");
             }
             if trigger.stops() {
@@ -863,8 +872,12 @@ fn fit_stochastic<F: Float>(
             state.no_improvement_count = 0;
         }
         if let Some(callback) = on_epoch.as_deref_mut() {
-            let progress =
-                EpochProgress { epoch: state.n_iter, max_epochs: params.max_iter, loss: state.loss, validation_score };
+            let progress = EpochProgress {
+                epoch: state.n_iter,
+                max_epochs: params.training.max_iter,
+                loss: state.loss,
+                validation_score,
+            };
             if callback(&progress).is_break() {
                 interrupted = true;
                 message = "Training interrupted by user.".to_owned();
@@ -874,10 +887,10 @@ fn fit_stochastic<F: Float>(
         if incremental {
             break;
         }
-        if state.n_iter == params.max_iter {
+        if state.n_iter == params.training.max_iter {
             message = format!(
                 "Stochastic Optimizer: Maximum iterations ({}) reached and the optimization hasn't converged yet.",
-                params.max_iter
+                params.training.max_iter
             );
         }
     }

@@ -102,7 +102,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         check_features(x, NAME)?;
         check_length("y", y.len(), x.nrows())?;
         let classes = unique_sorted(y);
-        let binarizer = match (&self.targets, self.params.warm_start && self.state.is_some()) {
+        let binarizer = match (&self.targets, self.params.training.warm_start && self.state.is_some()) {
             (Some(Targets::Labels(previous)), true) => {
                 if previous.classes() != classes.as_slice() {
                     return Err(NeuronaError::input(
@@ -150,7 +150,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
         check_features(x, NAME)?;
-        let targets = self.multilabel_targets(x, y, self.params.warm_start)?;
+        let targets = self.multilabel_targets(x, y, self.params.training.warm_start)?;
         self.train(x, targets, Targets::Multilabel(y.ncols()), false, options)
     }
 
@@ -200,7 +200,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
             (_, None) => return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit")),
         };
         let seen = unique_sorted(y);
-        if self.params.warm_start && self.state.is_some() && seen != binarizer.classes() {
+        if self.params.training.warm_start && self.state.is_some() && seen != binarizer.classes() {
             return Err(NeuronaError::input(
                 "y",
                 format!(
@@ -357,7 +357,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     }
 
     fn check_partial_fit_solver(&self) -> Result<()> {
-        if self.params.solver == Solver::Lbfgs {
+        if self.params.training.solver == Solver::Lbfgs {
             return Err(NeuronaError::parameter("solver", "'sgd' or 'adam' for partial_fit", "'lbfgs'"));
         }
         Ok(())

@@ -7,51 +7,7 @@ use std::str::FromStr;
 use crate::activation::Activation;
 use crate::error::{NeuronaError, Result};
 use crate::optim::schedule::LearningRate;
-
-/// The optimisation algorithm (scikit-learn's `solver`). Default: `Adam`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Solver {
-    /// Full-batch L-BFGS (quasi-Newton); fast and accurate on small data sets.
-    Lbfgs,
-    /// Minibatch stochastic gradient descent, with momentum and a learning-rate schedule.
-    Sgd,
-    /// Minibatch Adam.
-    #[default]
-    Adam,
-}
-
-impl Solver {
-    /// scikit-learn's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Lbfgs => "lbfgs",
-            Self::Sgd => "sgd",
-            Self::Adam => "adam",
-        }
-    }
-
-    /// Whether the solver trains on minibatches, epoch by epoch (sgd and adam).
-    pub fn is_stochastic(self) -> bool {
-        self != Self::Lbfgs
-    }
-}
-
-impl fmt::Display for Solver {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Solver {
-    type Err = NeuronaError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        [Self::Lbfgs, Self::Sgd, Self::Adam]
-            .into_iter()
-            .find(|v| v.name() == s)
-            .ok_or_else(|| NeuronaError::parameter("solver", "one of 'lbfgs', 'sgd', 'adam'", format!("'{s}'")))
-    }
-}
+pub use crate::params::{BatchSize, Patience, Solver, SolverParams};
 
 /// The regressor's loss (scikit-learn's `loss`). Default: `SquaredError`. The classifier always
 /// uses the log loss and ignores this setting.
@@ -91,69 +47,6 @@ impl FromStr for RegressionLoss {
     }
 }
 
-/// Minibatch size (scikit-learn's `batch_size`). Default: `Auto`, i.e. `min(200, n_samples)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BatchSize {
-    /// `min(200, n_samples)`.
-    #[default]
-    Auto,
-    /// A fixed size, clipped to the number of training samples.
-    Fixed(usize),
-}
-
-impl fmt::Display for BatchSize {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Auto => f.write_str("auto"),
-            Self::Fixed(n) => write!(f, "{n}"),
-        }
-    }
-}
-
-impl FromStr for BatchSize {
-    type Err = NeuronaError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        if s == "auto" {
-            return Ok(Self::Auto);
-        }
-        s.parse::<usize>()
-            .map(Self::Fixed)
-            .map_err(|_| NeuronaError::parameter("batch_size", "'auto' or an integer >= 1", format!("'{s}'")))
-    }
-}
-
-/// Epochs without improvement before stopping (scikit-learn's `n_iter_no_change`). Default: 10.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Patience {
-    /// Stop (or, with the adaptive schedule, cut the rate) after more than this many epochs.
-    Epochs(usize),
-    /// Never stop early (scikit-learn's `np.inf`): train for `max_iter` epochs.
-    Never,
-}
-
-impl fmt::Display for Patience {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Epochs(n) => write!(f, "{n}"),
-            Self::Never => f.write_str("inf"),
-        }
-    }
-}
-
-impl FromStr for Patience {
-    type Err = NeuronaError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        if s == "inf" {
-            return Ok(Self::Never);
-        }
-        s.parse::<usize>()
-            .map(Self::Epochs)
-            .map_err(|_| NeuronaError::parameter("n_iter_no_change", "an integer >= 1 or 'inf'", format!("'{s}'")))
-    }
-}
-
 /// Hyperparameters of the multilayer perceptrons, unchecked: a consuming builder whose every
 /// setter documents scikit-learn's default and the solvers that use it. [`MlpParams::check`]
 /// applies scikit-learn's rules and returns [`MlpValidParams`], which the estimators take.
@@ -170,28 +63,8 @@ impl FromStr for Patience {
 pub struct MlpParams {
     pub(crate) hidden_layer_sizes: Vec<usize>,
     pub(crate) activation: Activation,
-    pub(crate) solver: Solver,
-    pub(crate) alpha: f64,
-    pub(crate) batch_size: BatchSize,
-    pub(crate) learning_rate: LearningRate,
-    pub(crate) learning_rate_init: f64,
-    pub(crate) power_t: f64,
-    pub(crate) max_iter: usize,
-    pub(crate) shuffle: bool,
-    pub(crate) random_state: Option<u32>,
-    pub(crate) tol: f64,
-    pub(crate) verbose: bool,
-    pub(crate) warm_start: bool,
-    pub(crate) momentum: f64,
-    pub(crate) nesterovs_momentum: bool,
-    pub(crate) early_stopping: bool,
-    pub(crate) validation_fraction: f64,
-    pub(crate) beta_1: f64,
-    pub(crate) beta_2: f64,
-    pub(crate) epsilon: f64,
-    pub(crate) n_iter_no_change: Patience,
-    pub(crate) max_fun: usize,
     pub(crate) loss: RegressionLoss,
+    pub(crate) training: SolverParams,
 }
 
 impl Default for MlpParams {
@@ -199,28 +72,8 @@ impl Default for MlpParams {
         Self {
             hidden_layer_sizes: vec![100],
             activation: Activation::Relu,
-            solver: Solver::Adam,
-            alpha: 1e-4,
-            batch_size: BatchSize::Auto,
-            learning_rate: LearningRate::Constant,
-            learning_rate_init: 1e-3,
-            power_t: 0.5,
-            max_iter: 200,
-            shuffle: true,
-            random_state: None,
-            tol: 1e-4,
-            verbose: false,
-            warm_start: false,
-            momentum: 0.9,
-            nesterovs_momentum: true,
-            early_stopping: false,
-            validation_fraction: 0.1,
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-8,
-            n_iter_no_change: Patience::Epochs(10),
-            max_fun: 15000,
             loss: RegressionLoss::SquaredError,
+            training: SolverParams::default(),
         }
     }
 }
@@ -230,7 +83,7 @@ macro_rules! setters {
         $(
             $(#[$doc])*
             pub fn $name(mut self, value: $ty) -> Self {
-                self.$name = value;
+                self.training.$name = value;
                 self
             }
         )*
@@ -253,19 +106,29 @@ impl MlpParams {
     /// Seed of the random draws (initial weights, shuffles, validation split). Default: none,
     /// which seeds from the operating system, so every fit differs. All solvers.
     pub fn random_state(mut self, seed: u32) -> Self {
-        self.random_state = Some(seed);
+        self.training.random_state = Some(seed);
         self
     }
 
     /// Seed or `None` (see [`MlpParams::random_state`]).
     pub fn random_state_option(mut self, seed: Option<u32>) -> Self {
-        self.random_state = seed;
+        self.training.random_state = seed;
+        self
+    }
+
+    /// Hidden activation. Default `Relu`. All solvers.
+    pub fn activation(mut self, value: Activation) -> Self {
+        self.activation = value;
+        self
+    }
+
+    /// The regressor's loss. Default `SquaredError`. Regressor only.
+    pub fn loss(mut self, value: RegressionLoss) -> Self {
+        self.loss = value;
         self
     }
 
     setters! {
-        /// Hidden activation. Default `Relu`. All solvers.
-        activation: Activation;
         /// Solver. Default `Adam`.
         solver: Solver;
         /// L2 penalty on the weights (not the biases), divided by the batch's weight sum. Default
@@ -309,8 +172,6 @@ impl MlpParams {
         n_iter_no_change: Patience;
         /// Maximum loss evaluations. Default 15000. lbfgs only.
         max_fun: usize;
-        /// The regressor's loss. Default `SquaredError`. Regressor only.
-        loss: RegressionLoss;
     }
 
     /// Applies scikit-learn's rules to every parameter.
@@ -332,34 +193,49 @@ impl MlpParams {
         let real = |name: &'static str, value: f64, rule: &str, ok: bool| {
             if ok && !value.is_nan() { Ok(()) } else { Err(NeuronaError::parameter(name, rule, value)) }
         };
-        real("alpha", self.alpha, "a float >= 0", self.alpha >= 0.0 && self.alpha.is_finite())?;
+        real(
+            "alpha",
+            self.training.alpha,
+            "a float >= 0",
+            self.training.alpha >= 0.0 && self.training.alpha.is_finite(),
+        )?;
         real(
             "learning_rate_init",
-            self.learning_rate_init,
+            self.training.learning_rate_init,
             "a float > 0",
-            self.learning_rate_init > 0.0 && self.learning_rate_init.is_finite(),
+            self.training.learning_rate_init > 0.0 && self.training.learning_rate_init.is_finite(),
         )?;
-        real("power_t", self.power_t, "a float >= 0", self.power_t >= 0.0 && self.power_t.is_finite())?;
-        real("tol", self.tol, "a float >= 0", self.tol >= 0.0 && self.tol.is_finite())?;
-        real("momentum", self.momentum, "a float in [0, 1]", (0.0..=1.0).contains(&self.momentum))?;
+        real(
+            "power_t",
+            self.training.power_t,
+            "a float >= 0",
+            self.training.power_t >= 0.0 && self.training.power_t.is_finite(),
+        )?;
+        real("tol", self.training.tol, "a float >= 0", self.training.tol >= 0.0 && self.training.tol.is_finite())?;
+        real("momentum", self.training.momentum, "a float in [0, 1]", (0.0..=1.0).contains(&self.training.momentum))?;
         real(
             "validation_fraction",
-            self.validation_fraction,
+            self.training.validation_fraction,
             "a float in [0, 1)",
-            (0.0..1.0).contains(&self.validation_fraction),
+            (0.0..1.0).contains(&self.training.validation_fraction),
         )?;
-        real("beta_1", self.beta_1, "a float in [0, 1)", (0.0..1.0).contains(&self.beta_1))?;
-        real("beta_2", self.beta_2, "a float in [0, 1)", (0.0..1.0).contains(&self.beta_2))?;
-        real("epsilon", self.epsilon, "a float > 0", self.epsilon > 0.0 && self.epsilon.is_finite())?;
+        real("beta_1", self.training.beta_1, "a float in [0, 1)", (0.0..1.0).contains(&self.training.beta_1))?;
+        real("beta_2", self.training.beta_2, "a float in [0, 1)", (0.0..1.0).contains(&self.training.beta_2))?;
+        real(
+            "epsilon",
+            self.training.epsilon,
+            "a float > 0",
+            self.training.epsilon > 0.0 && self.training.epsilon.is_finite(),
+        )?;
         let positive = |name: &'static str, value: usize| {
             if value >= 1 { Ok(()) } else { Err(NeuronaError::parameter(name, "an integer >= 1", value)) }
         };
-        positive("max_iter", self.max_iter)?;
-        positive("max_fun", self.max_fun)?;
-        if let BatchSize::Fixed(size) = self.batch_size {
+        positive("max_iter", self.training.max_iter)?;
+        positive("max_fun", self.training.max_fun)?;
+        if let BatchSize::Fixed(size) = self.training.batch_size {
             positive("batch_size", size)?;
         }
-        if let Patience::Epochs(epochs) = self.n_iter_no_change {
+        if let Patience::Epochs(epochs) = self.training.n_iter_no_change {
             positive("n_iter_no_change", epochs)?;
         }
         Ok(())
@@ -397,87 +273,87 @@ impl MlpParams {
     }
     /// See [`MlpParams::solver`].
     pub fn get_solver(&self) -> Solver {
-        self.solver
+        self.training.solver
     }
     /// See [`MlpParams::alpha`].
     pub fn get_alpha(&self) -> f64 {
-        self.alpha
+        self.training.alpha
     }
     /// See [`MlpParams::batch_size`].
     pub fn get_batch_size(&self) -> BatchSize {
-        self.batch_size
+        self.training.batch_size
     }
     /// See [`MlpParams::learning_rate`].
     pub fn get_learning_rate(&self) -> LearningRate {
-        self.learning_rate
+        self.training.learning_rate
     }
     /// See [`MlpParams::learning_rate_init`].
     pub fn get_learning_rate_init(&self) -> f64 {
-        self.learning_rate_init
+        self.training.learning_rate_init
     }
     /// See [`MlpParams::power_t`].
     pub fn get_power_t(&self) -> f64 {
-        self.power_t
+        self.training.power_t
     }
     /// See [`MlpParams::max_iter`].
     pub fn get_max_iter(&self) -> usize {
-        self.max_iter
+        self.training.max_iter
     }
     /// See [`MlpParams::shuffle`].
     pub fn get_shuffle(&self) -> bool {
-        self.shuffle
+        self.training.shuffle
     }
     /// See [`MlpParams::random_state`].
     pub fn get_random_state(&self) -> Option<u32> {
-        self.random_state
+        self.training.random_state
     }
     /// See [`MlpParams::tol`].
     pub fn get_tol(&self) -> f64 {
-        self.tol
+        self.training.tol
     }
     /// See [`MlpParams::verbose`].
     pub fn get_verbose(&self) -> bool {
-        self.verbose
+        self.training.verbose
     }
     /// See [`MlpParams::warm_start`].
     pub fn get_warm_start(&self) -> bool {
-        self.warm_start
+        self.training.warm_start
     }
     /// See [`MlpParams::momentum`].
     pub fn get_momentum(&self) -> f64 {
-        self.momentum
+        self.training.momentum
     }
     /// See [`MlpParams::nesterovs_momentum`].
     pub fn get_nesterovs_momentum(&self) -> bool {
-        self.nesterovs_momentum
+        self.training.nesterovs_momentum
     }
     /// See [`MlpParams::early_stopping`].
     pub fn get_early_stopping(&self) -> bool {
-        self.early_stopping
+        self.training.early_stopping
     }
     /// See [`MlpParams::validation_fraction`].
     pub fn get_validation_fraction(&self) -> f64 {
-        self.validation_fraction
+        self.training.validation_fraction
     }
     /// See [`MlpParams::beta_1`].
     pub fn get_beta_1(&self) -> f64 {
-        self.beta_1
+        self.training.beta_1
     }
     /// See [`MlpParams::beta_2`].
     pub fn get_beta_2(&self) -> f64 {
-        self.beta_2
+        self.training.beta_2
     }
     /// See [`MlpParams::epsilon`].
     pub fn get_epsilon(&self) -> f64 {
-        self.epsilon
+        self.training.epsilon
     }
     /// See [`MlpParams::n_iter_no_change`].
     pub fn get_n_iter_no_change(&self) -> Patience {
-        self.n_iter_no_change
+        self.training.n_iter_no_change
     }
     /// See [`MlpParams::max_fun`].
     pub fn get_max_fun(&self) -> usize {
-        self.max_fun
+        self.training.max_fun
     }
     /// See [`MlpParams::loss`].
     pub fn get_loss(&self) -> RegressionLoss {
@@ -493,16 +369,25 @@ mod tests {
     fn defaults_are_scikit_learns() {
         let p = MlpParams::new();
         assert_eq!(p.hidden_layer_sizes, vec![100]);
-        assert_eq!((p.activation, p.solver, p.alpha), (Activation::Relu, Solver::Adam, 1e-4));
+        assert_eq!((p.activation, p.training.solver, p.training.alpha), (Activation::Relu, Solver::Adam, 1e-4));
         assert_eq!(
-            (p.batch_size, p.learning_rate, p.learning_rate_init),
+            (p.training.batch_size, p.training.learning_rate, p.training.learning_rate_init),
             (BatchSize::Auto, LearningRate::Constant, 1e-3)
         );
-        assert_eq!((p.power_t, p.max_iter, p.shuffle, p.random_state, p.tol), (0.5, 200, true, None, 1e-4));
-        assert_eq!((p.verbose, p.warm_start, p.momentum, p.nesterovs_momentum), (false, false, 0.9, true));
-        assert_eq!((p.early_stopping, p.validation_fraction, p.beta_1, p.beta_2), (false, 0.1, 0.9, 0.999));
         assert_eq!(
-            (p.epsilon, p.n_iter_no_change, p.max_fun, p.loss),
+            (p.training.power_t, p.training.max_iter, p.training.shuffle, p.training.random_state, p.training.tol),
+            (0.5, 200, true, None, 1e-4)
+        );
+        assert_eq!(
+            (p.training.verbose, p.training.warm_start, p.training.momentum, p.training.nesterovs_momentum),
+            (false, false, 0.9, true)
+        );
+        assert_eq!(
+            (p.training.early_stopping, p.training.validation_fraction, p.training.beta_1, p.training.beta_2),
+            (false, 0.1, 0.9, 0.999)
+        );
+        assert_eq!(
+            (p.training.epsilon, p.training.n_iter_no_change, p.training.max_fun, p.loss),
             (1e-8, Patience::Epochs(10), 15000, RegressionLoss::SquaredError)
         );
         assert!(p.check().is_ok());

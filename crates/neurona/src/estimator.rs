@@ -1,0 +1,203 @@
+//! The registry of estimator kinds, and the traits every estimator family implements.
+//!
+//! A kind is the name a model file carries and the Python class it loads as
+//! (`MLPClassifier`, ...), with the kind of input it reads and of output it gives. The model
+//! files ([`crate::persist`]), the command line and the Python binding dispatch over
+//! [`EstimatorKind`] instead of comparing names: adding a family is a new variant here (one line
+//! in [`EstimatorKind::ALL`] and in each `match` the compiler then points at) plus its own folder
+//! under [`crate::estimators`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::error::{NeuronaError, Result};
+
+/// Every estimator kind neurona has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EstimatorKind {
+    /// [`MlpClassifier`](crate::estimators::mlp::MlpClassifier), scikit-learn's `MLPClassifier`.
+    MlpClassifier,
+    /// [`MlpRegressor`](crate::estimators::mlp::MlpRegressor), scikit-learn's `MLPRegressor`.
+    MlpRegressor,
+    /// [`Perceptron`](crate::estimators::perceptron::Perceptron), scikit-learn's `Perceptron`.
+    Perceptron,
+    /// [`BernoulliRbm`](crate::estimators::rbm::BernoulliRbm), scikit-learn's `BernoulliRBM`.
+    BernoulliRbm,
+}
+
+/// What an estimator reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A table: `(n_samples, n_features)`.
+    Table,
+}
+
+/// What an estimator gives back for each input row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    /// Class labels (binary, multiclass or multi-label), learned from labelled rows.
+    Classes,
+    /// Real values (one or several outputs), learned from rows with targets.
+    Values,
+    /// New features (a transform), learned without targets.
+    Features,
+}
+
+impl EstimatorKind {
+    /// Every kind, in the order the command and the docs list them.
+    pub const ALL: [EstimatorKind; 4] = [Self::MlpClassifier, Self::MlpRegressor, Self::Perceptron, Self::BernoulliRbm];
+
+    /// The name in model files, which is also the Python class (scikit-learn's class name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MlpClassifier => "MLPClassifier",
+            Self::MlpRegressor => "MLPRegressor",
+            Self::Perceptron => "Perceptron",
+            Self::BernoulliRbm => "BernoulliRBM",
+        }
+    }
+
+    /// The family: the command line's model kind (`--model-kind`), shared by the estimators
+    /// of one folder under [`crate::estimators`].
+    pub fn family(self) -> Family {
+        match self {
+            Self::MlpClassifier | Self::MlpRegressor => Family::Mlp,
+            Self::Perceptron => Family::Perceptron,
+            Self::BernoulliRbm => Family::Rbm,
+        }
+    }
+
+    /// What the estimator reads.
+    pub fn input(self) -> InputKind {
+        InputKind::Table
+    }
+
+    /// What the estimator gives back.
+    pub fn output(self) -> OutputKind {
+        match self {
+            Self::MlpClassifier | Self::Perceptron => OutputKind::Classes,
+            Self::MlpRegressor => OutputKind::Values,
+            Self::BernoulliRbm => OutputKind::Features,
+        }
+    }
+
+    /// Whether fitting needs targets.
+    pub fn is_supervised(self) -> bool {
+        self.output() != OutputKind::Features
+    }
+
+    /// The kind a model file's header names (its `estimator` field).
+    pub fn from_header(header: &Value) -> Result<Self> {
+        let name = header["estimator"]
+            .as_str()
+            .ok_or_else(|| NeuronaError::model_file(format!("has an invalid 'estimator': {}", header["estimator"])))?;
+        name.parse().map_err(|_| NeuronaError::model_file(format!("holds an unknown estimator kind '{name}'")))
+    }
+}
+
+impl fmt::Display for EstimatorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for EstimatorKind {
+    type Err = NeuronaError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            let names: Vec<String> = Self::ALL.iter().map(|k| format!("'{}'", k.name())).collect();
+            NeuronaError::parameter("estimator", format!("one of {}", names.join(", ")), format!("'{s}'"))
+        })
+    }
+}
+
+/// A family of estimators: one folder under [`crate::estimators`], one model kind of the command
+/// line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Family {
+    /// Multilayer perceptrons (classifier and regressor).
+    Mlp,
+    /// The perceptron.
+    Perceptron,
+    /// The Bernoulli restricted Boltzmann machine.
+    Rbm,
+}
+
+impl Family {
+    /// Every family.
+    pub const ALL: [Family; 3] = [Self::Mlp, Self::Perceptron, Self::Rbm];
+
+    /// The command line's name (`mlp`, `perceptron`, `rbm`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mlp => "mlp",
+            Self::Perceptron => "perceptron",
+            Self::Rbm => "rbm",
+        }
+    }
+
+    /// The family's estimator kinds.
+    pub fn kinds(self) -> impl Iterator<Item = EstimatorKind> {
+        EstimatorKind::ALL.into_iter().filter(move |k| k.family() == self)
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Family {
+    type Err = NeuronaError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            let names: Vec<String> = Self::ALL.iter().map(|k| format!("'{}'", k.name())).collect();
+            NeuronaError::parameter("model kind", format!("one of {}", names.join(", ")), format!("'{s}'"))
+        })
+    }
+}
+
+/// An estimator that reads and writes neurona's model file.
+///
+/// Implementors write [`to_bytes_with_extra`](Self::to_bytes_with_extra) and
+/// [`from_bytes_with_extra`](Self::from_bytes_with_extra) in their own `model_file.rs`; the
+/// envelope ([`crate::persist`]) does the rest. `extra` is JSON the caller keeps beside the
+/// model (the command's scaler and column names, the Python layer's own attributes).
+pub trait ModelFile: Sized {
+    /// The kind written in the file.
+    const KIND: EstimatorKind;
+
+    /// Model-file bytes of the fitted estimator, with `extra` in the header.
+    fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>>;
+
+    /// The estimator and the `extra` JSON from model-file bytes (untrusted input: every size and
+    /// field checked).
+    fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)>;
+
+    /// Model-file bytes of the fitted estimator.
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.to_bytes_with_extra(&Value::Object(serde_json::Map::new()))
+    }
+
+    /// The estimator from model-file bytes.
+    fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::from_bytes_with_extra(bytes).map(|(model, _)| model)
+    }
+
+    /// Writes the model file atomically (a temporary file renamed into place).
+    fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        crate::persist::write_atomically(path, &self.to_bytes()?)
+    }
+
+    /// Reads a model file.
+    fn load(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        Self::from_bytes(&crate::persist::read_file(path)?)
+    }
+}
