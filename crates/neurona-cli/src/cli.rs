@@ -438,7 +438,7 @@ impl TrainArgs {
         let mut p = PerceptronParams::<ClassLabel>::new().verbose(self.verbose);
         set(&mut p, s.alpha, PerceptronParams::alpha);
         set(&mut p, s.max_iter, PerceptronParams::max_iter);
-        set(&mut p, s.tol.map(|t| t.0), PerceptronParams::tol_option);
+        set(&mut p, s.tol.map(|t| t.0), PerceptronParams::tol);
         set(&mut p, s.shuffle, PerceptronParams::shuffle);
         set(&mut p, s.random_state, PerceptronParams::random_state);
         set(&mut p, s.validation_fraction, PerceptronParams::validation_fraction);

@@ -33,7 +33,7 @@ fn params_from_dict(dict: &Bound<'_, PyDict>) -> PyResult<RbmValidParams> {
         .learning_rate(get!(dict, "learning_rate"))
         .batch_size(get!(dict, "batch_size"))
         .n_iter(get!(dict, "n_iter"))
-        .random_state_option(random_state)
+        .random_state(random_state)
         .check()
         .map_err(to_py)
 }

@@ -77,6 +77,6 @@ pub mod prelude {
     };
     pub use crate::float::Float;
     pub use crate::optim::schedule::LearningRate;
-    pub use crate::params::SolverParams;
+    pub use crate::params::{Hyperparams, SolverParams, SolverSettings};
     pub use crate::rng::RandomState;
 }

@@ -44,10 +44,10 @@ fn perceptron_round_trips_exactly() {
     let variants = [
         PerceptronParams::new(),
         PerceptronParams::new().penalty(Penalty::ElasticNet).alpha(1e-3).l1_ratio(0.3).random_state(2),
-        PerceptronParams::new().penalty(Penalty::L1).tol_option(None).max_iter(7).shuffle(false),
+        PerceptronParams::new().penalty(Penalty::L1).tol(None).max_iter(7).shuffle(false),
         PerceptronParams::new().early_stopping(true).validation_fraction(0.2).n_iter_no_change(3),
         PerceptronParams::new().class_weight(ClassWeight::PerClass(vec![(1, 2.5), (2, 0.5)])).eta0(0.1),
-        PerceptronParams::new().class_weight(ClassWeight::Balanced).fit_intercept(false).random_state_option(None),
+        PerceptronParams::new().class_weight(ClassWeight::Balanced).fit_intercept(false).random_state(None),
         PerceptronParams::new().tol(f64::INFINITY).warm_start(true),
     ];
     for params in variants {
@@ -84,7 +84,7 @@ fn perceptron_training_resumes_exactly_after_a_reload() {
     assert_eq!(reloaded.state().unwrap().t(), 1.0 + 100.0 + 3.0 * 150.0);
 
     // warm_start: a second fit continues from the saved coefficients.
-    let mut warm = perceptron(PerceptronParams::new().warm_start(true).max_iter(3).tol_option(None));
+    let mut warm = perceptron(PerceptronParams::new().warm_start(true).max_iter(3).tol(None));
     let mut reloaded = Perceptron::<f64, usize>::from_bytes(&warm.to_bytes().unwrap()).unwrap();
     warm.fit(x.view(), &y).unwrap();
     reloaded.fit(x.view(), &y).unwrap();
