@@ -58,3 +58,19 @@ fn plain(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
         Err(wrong_type(name, "None, a bool, a number, a string or a list", value))
     }
 }
+
+/// One hyperparameter for Python: `(name, default, kind, choices, doc)`.
+type SpecTuple = (&'static str, String, &'static str, Vec<&'static str>, &'static str);
+
+/// The spec table of an estimator kind (`MLPClassifier`, ...): one [`SpecTuple`] per
+/// hyperparameter, as the core declares them.
+#[pyfunction]
+pub(crate) fn specs(kind: &str) -> PyResult<Vec<SpecTuple>> {
+    let specs = match kind.parse::<EstimatorKind>().map_err(to_py)? {
+        EstimatorKind::MlpClassifier | EstimatorKind::MlpRegressor => MlpParams::specs(),
+        EstimatorKind::Perceptron => PerceptronParams::<i64>::specs(),
+        EstimatorKind::BernoulliRbm => RbmParams::specs(),
+        other => return Err(crate::errors::value_error(format!("no spec table for {other}"))),
+    };
+    Ok(specs.into_iter().map(|s| (s.name, s.default, s.kind, s.choices, s.doc)).collect())
+}
