@@ -66,11 +66,6 @@ type SpecTuple = (&'static str, String, &'static str, Vec<&'static str>, &'stati
 /// hyperparameter, as the core declares them.
 #[pyfunction]
 pub(crate) fn specs(kind: &str) -> PyResult<Vec<SpecTuple>> {
-    let specs = match kind.parse::<EstimatorKind>().map_err(to_py)? {
-        EstimatorKind::MlpClassifier | EstimatorKind::MlpRegressor => MlpParams::specs(),
-        EstimatorKind::Perceptron => PerceptronParams::<i64>::specs(),
-        EstimatorKind::BernoulliRbm => RbmParams::specs(),
-        other => return Err(crate::errors::value_error(format!("no spec table for {other}"))),
-    };
+    let specs = kind.parse::<EstimatorKind>().map_err(to_py)?.specs();
     Ok(specs.into_iter().map(|s| (s.name, s.default, s.kind, s.choices, s.doc)).collect())
 }

@@ -141,7 +141,8 @@ impl ParamValue for f64 {
         }
     }
     fn to_text(&self) -> String {
-        self.to_string()
+        // Debug writes 1e-8 rather than 0.00000001, and round-trips.
+        format!("{self:?}")
     }
 }
 
@@ -383,7 +384,7 @@ macro_rules! hyperparams {
             #[doc = concat!("The embedded [`", stringify!($name), "`], to change.")]
             fn training_mut(&mut self) -> &mut $name;
             $(
-                $crate::params::hyperparams!(@trait_setter [$(#[doc = $doc])*] $field $ty $(, $into)?);
+                $crate::params::hyperparams!(@trait_setter [$(#[doc = $doc])* #[doc = ""] #[doc = concat!("Default: `", stringify!($default), "`.")]] $field $ty $(, $into)?);
                 #[doc = concat!("The value of `", stringify!($field), "`.")]
                 fn $getter(&self) -> $ty {
                     self.training().$field.clone()
@@ -420,7 +421,7 @@ macro_rules! hyperparams {
             }
 
             $(
-                $crate::params::hyperparams!(@setter [$(#[doc = $doc])*] $field $ty $(, $into)?);
+                $crate::params::hyperparams!(@setter [$(#[doc = $doc])* #[doc = ""] #[doc = concat!("Default: `", stringify!($default), "`.")]] $field $ty $(, $into)?);
             )*
 
         }
@@ -650,51 +651,50 @@ hyperparams! {
     /// embeds it and implements [`SolverSettings`], which gives the family's builder these
     /// setters and getters.
     pub struct SolverParams for trait SolverSettings {
-        /// Solver. Default `adam`.
+        /// Solver.
         solver / get_solver: Solver = Solver::Adam;
-        /// L2 penalty on the weights (not the biases), divided by the batch's weight sum. Default
-        /// 1e-4. All solvers.
+        /// L2 penalty on the weights (not the biases), divided by the batch's weight sum. All
+        /// solvers.
         alpha / get_alpha: f64 = 1e-4;
-        /// Minibatch size. Default `auto` (`min(200, n_samples)`). sgd and adam.
+        /// Minibatch size; `auto` is `min(200, n_samples)`. sgd and adam.
         batch_size / get_batch_size: BatchSize = BatchSize::Auto;
-        /// Learning-rate schedule. Default `constant`. sgd only.
+        /// Learning-rate schedule. sgd only.
         learning_rate / get_learning_rate: LearningRate = LearningRate::Constant;
-        /// Initial learning rate. Default 0.001. sgd and adam.
+        /// Initial learning rate. sgd and adam.
         learning_rate_init / get_learning_rate_init: f64 = 1e-3;
-        /// Exponent of the `invscaling` schedule. Default 0.5. sgd only.
+        /// Exponent of the `invscaling` schedule. sgd only.
         power_t / get_power_t: f64 = 0.5;
-        /// Maximum epochs (sgd, adam) or iterations (lbfgs) per call to `fit`. Default 200.
+        /// Maximum epochs (sgd, adam) or iterations (lbfgs) per call to `fit`.
         max_iter / get_max_iter: usize = 200;
-        /// Shuffle the samples every epoch. Default true. sgd and adam.
+        /// Shuffle the samples every epoch. sgd and adam.
         shuffle / get_shuffle: bool = true;
-        /// Seed of the random draws (initial weights, shuffles, validation split). Default: none,
-        /// which seeds from the operating system, so every fit differs. All solvers.
+        /// Seed of the random draws (initial weights, shuffles, validation split); `none` seeds
+        /// from the operating system, so every fit differs. All solvers.
         random_state / get_random_state: Option<u32> = None, into;
         /// Improvement threshold of the stopping rule (sgd, adam) or gradient tolerance (lbfgs).
-        /// Default 1e-4.
         tol / get_tol: f64 = 1e-4;
-        /// Print scikit-learn's progress lines to stdout. Default false. sgd and adam.
+        /// Print scikit-learn's progress lines to stdout. sgd and adam.
         verbose / get_verbose: bool = false;
-        /// Let `fit` continue from the current weights. Default false. All solvers.
+        /// Let `fit` continue from the current weights. All solvers.
         warm_start / get_warm_start: bool = false;
-        /// Momentum. Default 0.9. sgd only.
+        /// Momentum. sgd only.
         momentum / get_momentum: f64 = 0.9;
-        /// Use Nesterov's momentum. Default true. sgd with momentum > 0.
+        /// Use Nesterov's momentum. sgd with momentum > 0.
         nesterovs_momentum / get_nesterovs_momentum: bool = true;
         /// Hold out `validation_fraction` of the data and stop when its score stops improving,
-        /// restoring the best weights. Default false. sgd and adam.
+        /// restoring the best weights. sgd and adam.
         early_stopping / get_early_stopping: bool = false;
-        /// Fraction held out for early stopping. Default 0.1. sgd and adam with early stopping.
+        /// Fraction held out for early stopping. sgd and adam with early stopping.
         validation_fraction / get_validation_fraction: f64 = 0.1;
-        /// Adam's first-moment decay. Default 0.9. adam only.
+        /// Adam's first-moment decay. adam only.
         beta_1 / get_beta_1: f64 = 0.9;
-        /// Adam's second-moment decay. Default 0.999. adam only.
+        /// Adam's second-moment decay. adam only.
         beta_2 / get_beta_2: f64 = 0.999;
-        /// Adam's numerical-stability term. Default 1e-8. adam only.
+        /// Adam's numerical-stability term. adam only.
         epsilon / get_epsilon: f64 = 1e-8;
-        /// Epochs without improvement before stopping (`inf`: never). Default 10. sgd and adam.
+        /// Epochs without improvement before stopping (`inf`: never). sgd and adam.
         n_iter_no_change / get_n_iter_no_change: Patience = Patience::Epochs(10);
-        /// Maximum loss evaluations. Default 15000. lbfgs only.
+        /// Maximum loss evaluations. lbfgs only.
         max_fun / get_max_fun: usize = 15000;
     }
 }

@@ -34,12 +34,12 @@ hyperparams! {
     /// assert_eq!(err.to_string(), "alpha must be a float >= 0, got -1");
     /// ```
     pub struct MlpParams => MlpValidParams {
-        /// Units of each hidden layer. Default `[100]`; empty means no hidden layer (a linear or
-        /// generalised linear model). All solvers.
+        /// Units of each hidden layer; empty means no hidden layer (a linear or generalised linear
+        /// model). All solvers.
         hidden_layer_sizes / get_hidden_layer_sizes: Vec<usize> = vec![100], into;
-        /// Hidden activation. Default `relu`. All solvers.
+        /// Hidden activation. All solvers.
         activation / get_activation: Activation = Activation::Relu;
-        /// The regressor's loss. Default `squared_error`. Regressor only.
+        /// The regressor's loss. Regressor only.
         loss / get_loss: RegressionLoss = RegressionLoss::SquaredError;
     }
     embeds training: SolverParams;

@@ -129,41 +129,41 @@ hyperparams! {
     /// assert_eq!(err.to_string(), "eta0 must be a float > 0, got 0");
     /// ```
     pub struct PerceptronParams<L: Label = i64> => PerceptronValidParams {
-        /// Regularisation term. Default `none`.
+        /// Regularisation term.
         penalty / get_penalty: Penalty = Penalty::None;
-        /// Strength of the penalty. Default 1e-4. Used only with a penalty.
+        /// Strength of the penalty. Used only with a penalty.
         alpha / get_alpha: f64 = 1e-4;
-        /// The L1 share of the elastic net, in [0, 1]. Default 0.15. Used only with
-        /// `elasticnet`.
+        /// The L1 share of the elastic net, in [0, 1]. Used only with `elasticnet`.
         l1_ratio / get_l1_ratio: f64 = 0.15;
-        /// Learn a bias. Default true.
+        /// Learn a bias.
         fit_intercept / get_fit_intercept: bool = true;
-        /// Maximum epochs per call to `fit`. Default 1000. (`partial_fit` always runs one.)
+        /// Maximum epochs per call to `fit`. (`partial_fit` always runs one.)
         max_iter / get_max_iter: usize = 1000;
-        /// Stopping tolerance: an epoch improves if its mean loss (plus penalty) drops by more
-        /// than `tol`, or, with early stopping, if its validation accuracy rises by at least
-        /// `tol`; `none` disables the rule, so every fit runs `max_iter` epochs. Default 1e-3.
+        /// Stopping tolerance: an epoch improves if its mean loss (plus penalty) drops by more than
+        /// `tol`, or, with early stopping, if its validation accuracy rises by at least `tol`;
+        /// `none` disables the rule, so every fit runs `max_iter` epochs.
         tol / get_tol: Option<f64> = Some(1e-3), into;
-        /// Shuffle the samples every epoch. Default true.
+        /// Shuffle the samples every epoch.
         shuffle / get_shuffle: bool = true;
-        /// Print scikit-learn's per-epoch lines to stdout. Default false.
+        /// Print scikit-learn's per-epoch lines to stdout.
         verbose / get_verbose: bool = false;
-        /// The constant learning rate. Default 1.0.
+        /// The constant learning rate.
         eta0 / get_eta0: f64 = 1.0;
         /// Seed of the random draws (the shuffle seed of each one-vs-all problem and the
         /// early-stopping split); `none` seeds from the operating system, so that every fit
-        /// differs. Default **0**, as in scikit-learn's `Perceptron` (unlike its other estimators).
+        /// differs. The default is 0, as in scikit-learn's `Perceptron` (its other estimators
+        /// default to `none`).
         random_state / get_random_state: Option<u32> = Some(0), into;
-        /// Hold out a stratified `validation_fraction` of the data and stop when its accuracy
-        /// stops improving. Default false. `fit` only.
+        /// Hold out a stratified `validation_fraction` of the data and stop when its accuracy stops
+        /// improving. `fit` only.
         early_stopping / get_early_stopping: bool = false;
-        /// Fraction held out for early stopping, in (0, 1). Default 0.1.
+        /// Fraction held out for early stopping, in (0, 1).
         validation_fraction / get_validation_fraction: f64 = 0.1;
-        /// Epochs without improvement before stopping. Default 5.
+        /// Epochs without improvement before stopping.
         n_iter_no_change / get_n_iter_no_change: usize = 5;
-        /// Weights of the classes. Default `none` (every class weighs 1).
+        /// Weights of the classes; `none`: every class weighs 1.
         class_weight / get_class_weight: ClassWeight<L> = ClassWeight::Uniform;
-        /// Let `fit` continue from the current coefficients. Default false.
+        /// Let `fit` continue from the current coefficients.
         warm_start / get_warm_start: bool = false;
     }
 }

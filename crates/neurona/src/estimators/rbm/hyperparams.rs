@@ -18,18 +18,18 @@ hyperparams! {
     /// assert_eq!(err.to_string(), "learning_rate must be a float > 0, got 0");
     /// ```
     pub struct RbmParams => RbmValidParams {
-        /// Number of hidden units. Default 256.
+        /// Number of hidden units.
         n_components / get_n_components: usize = 256;
-        /// Learning rate of the weight updates (divided by the batch's size). Default 0.1.
+        /// Learning rate of the weight updates (divided by the batch's size).
         learning_rate / get_learning_rate: f64 = 0.1;
-        /// Samples per minibatch in `fit`, and rows of the persistent chain. Default 10.
+        /// Samples per minibatch in `fit`, and rows of the persistent chain.
         batch_size / get_batch_size: usize = 10;
-        /// Epochs of `fit`; 0 only initialises. Default 10.
+        /// Epochs of `fit`; 0 only initialises.
         n_iter / get_n_iter: usize = 10;
-        /// Print scikit-learn's per-epoch pseudo-likelihood line to stdout. Default false.
+        /// Print scikit-learn's per-epoch pseudo-likelihood line to stdout.
         verbose / get_verbose: bool = false;
         /// Seed of the random draws (initial weights, the Gibbs samples, the pseudo-likelihood's
-        /// flipped features). Default: none, which seeds from the operating system.
+        /// flipped features); `none` seeds from the operating system.
         random_state / get_random_state: Option<u32> = None, into;
     }
 }
