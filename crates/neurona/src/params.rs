@@ -312,9 +312,11 @@ macro_rules! named_enum {
                 serde_json::Value::String(self.name().to_owned())
             }
             fn from_json(value: &serde_json::Value, name: &'static str) -> $crate::error::Result<Self> {
-                match value.as_str() {
-                    Some(s) => s.parse(),
-                    None => Err($crate::error::NeuronaError::parameter(name, "a name", value.to_string())),
+                match value {
+                    serde_json::Value::String(s) => s.parse(),
+                    // Python's None, for the settings that have a "none" choice (`penalty`).
+                    serde_json::Value::Null => "none".parse(),
+                    _ => Err($crate::error::NeuronaError::parameter(name, "a name", value.to_string())),
                 }
             }
             fn from_text(text: &str, _name: &'static str) -> $crate::error::Result<Self> {
