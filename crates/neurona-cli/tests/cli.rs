@@ -327,7 +327,8 @@ fn trace_prints_the_worked_example() {
 #[test]
 fn save_and_load_give_bit_identical_predictions_in_both_float_types() {
     use neurona::prelude::*;
-    use neurona_cli::model::{AnyModel, ClassLabel, Extra, FeatureColumns, Predictions, Scaler};
+    use neurona_cli::labels::ClassLabel;
+    use neurona_cli::model::{Extra, FeatureColumns, Model, Predictions, Scaler};
     let dir = tempfile::tempdir().unwrap();
     let digits = neurona::datasets::digits();
     let x = digits.data.mapv(|v| v / 16.0);
@@ -343,10 +344,10 @@ fn save_and_load_give_bit_identical_predictions_in_both_float_types() {
         scaler: Scaler::None,
         source: "test".into(),
     };
-    for model in [AnyModel::Classifier64(wide), AnyModel::Classifier32(narrow)] {
+    for model in [Model::new(wide), Model::new(narrow)] {
         let path = dir.path().join("m.safetensors");
         neurona::persist::write_atomically(&path, &model.to_bytes(&extra).unwrap()).unwrap();
-        let (loaded, loaded_extra) = AnyModel::load(&path).unwrap();
+        let (loaded, loaded_extra) = Model::load(&path).unwrap();
         assert_eq!(loaded, model);
         assert_eq!(loaded_extra, extra);
         let (Predictions::Labels { proba: a, .. }, Predictions::Labels { proba: b, .. }) =

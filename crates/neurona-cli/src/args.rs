@@ -1,5 +1,6 @@
-//! The command line, declared with clap. Raw arguments become core parameters through the
-//! core's `FromStr` impls and the estimators' `check`, so no rule is written twice.
+//! The command line, declared with clap, and nothing else: [`crate::params`] turns the training
+//! flags into core parameters (through the core's `FromStr` impls and the estimators' `check`,
+//! so no rule is written twice).
 //!
 //! `train` fits one of three model kinds (`--model-kind mlp|perceptron|rbm`). Every
 //! hyperparameter flag is optional: a flag left out takes the chosen estimator's scikit-learn
@@ -9,12 +10,13 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use neurona::activation::Activation;
+use neurona::estimator::Family;
 use neurona::prelude::*;
 
-use crate::UsageError;
-use crate::model::ClassLabel;
+use crate::labels::ClassLabel;
 
 const EXIT_CODES: &str = "Exit codes:
   0  success
@@ -163,26 +165,11 @@ fn parse_class_weight(text: &str) -> Result<ClassWeightArg, String> {
         .map_err(|()| format!("expected 'balanced', 'none' or weights like setosa=2,virginica=0.5, got '{text}'"))
 }
 
-/// The kind of model `train` fits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModelKind {
-    /// A multilayer perceptron (scikit-learn's MLPClassifier or MLPRegressor).
-    Mlp,
-    /// Rosenblatt's perceptron, a linear classifier (scikit-learn's Perceptron).
-    Perceptron,
-    /// A restricted Boltzmann machine, unsupervised: it learns hidden features (scikit-learn's
-    /// BernoulliRBM).
-    Rbm,
-}
-
-impl ModelKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Mlp => "mlp",
-            Self::Perceptron => "perceptron",
-            Self::Rbm => "rbm",
-        }
-    }
+/// `--model-kind`: a family of the core's registry, by its command-line name.
+fn family_parser() -> impl TypedValueParser<Value = Family> {
+    let names = Family::ALL.map(Family::name);
+    clap::builder::PossibleValuesParser::new(names)
+        .try_map(|name: String| name.parse::<Family>().map_err(|e| e.to_string()))
 }
 
 /// The training flags shared by several model kinds. None has a default here: a flag left out
@@ -310,200 +297,12 @@ pub struct RbmArgs {
     pub n_iter: Option<usize>,
 }
 
-/// The hyperparameters of one model kind, checked by the core.
-#[derive(Debug, Clone)]
-pub enum ModelParams {
-    Mlp(MlpValidParams),
-    Perceptron(PerceptronValidParams<ClassLabel>),
-    Rbm(RbmValidParams),
-}
-
-impl TrainArgs {
-    /// The flags given on the command line that do not apply to `kind`, by name.
-    fn flags_not_for(&self, kind: ModelKind) -> Vec<&'static str> {
-        let (s, m, p, r) = (&self.shared, &self.mlp, &self.perceptron, &self.rbm);
-        let mlp_only = [
-            ("--hidden-layer-sizes", m.hidden_layer_sizes.is_some()),
-            ("--activation", m.activation.is_some()),
-            ("--solver", m.solver.is_some()),
-            ("--learning-rate-init", m.learning_rate_init.is_some()),
-            ("--power-t", m.power_t.is_some()),
-            ("--momentum", m.momentum.is_some()),
-            ("--nesterovs-momentum", m.nesterovs_momentum.is_some()),
-            ("--beta-1", m.beta_1.is_some()),
-            ("--beta-2", m.beta_2.is_some()),
-            ("--epsilon", m.epsilon.is_some()),
-            ("--max-fun", m.max_fun.is_some()),
-            ("--loss", m.loss.is_some()),
-        ];
-        let perceptron_only = [
-            ("--penalty", p.penalty.is_some()),
-            ("--l1-ratio", p.l1_ratio.is_some()),
-            ("--fit-intercept", p.fit_intercept.is_some()),
-            ("--eta0", p.eta0.is_some()),
-            ("--class-weight", p.class_weight.is_some()),
-        ];
-        let rbm_only = [("--n-components", r.n_components.is_some()), ("--n-iter", r.n_iter.is_some())];
-        let supervised = [
-            ("--alpha", s.alpha.is_some()),
-            ("--max-iter", s.max_iter.is_some()),
-            ("--tol", s.tol.is_some()),
-            ("--shuffle", s.shuffle.is_some()),
-            ("--early-stopping", s.early_stopping),
-            ("--validation-fraction", s.validation_fraction.is_some()),
-            ("--n-iter-no-change", s.n_iter_no_change.is_some()),
-            ("--warm-start", s.warm_start),
-            ("--task", self.task.is_some()),
-        ];
-        let minibatch = [("--batch-size", s.batch_size.is_some()), ("--learning-rate", s.learning_rate.is_some())];
-        let groups: Vec<&[(&'static str, bool)]> = match kind {
-            ModelKind::Mlp => vec![&perceptron_only, &rbm_only],
-            ModelKind::Perceptron => vec![&mlp_only, &rbm_only, &minibatch],
-            ModelKind::Rbm => vec![&mlp_only, &perceptron_only, &supervised],
-        };
-        groups.into_iter().flatten().filter(|(_, given)| *given).map(|(name, _)| *name).collect()
-    }
-
-    /// The hyperparameters of `--model-kind`, from the flags given and the estimator's own
-    /// defaults for the rest, checked by the core (every rule lives in its `check`). A flag of
-    /// another model kind, or an invalid value, is a usage error.
-    pub fn model_params(&self) -> Result<ModelParams, UsageError> {
-        let kind = self.model_kind;
-        let wrong = self.flags_not_for(kind);
-        if !wrong.is_empty() {
-            return Err(UsageError(format!(
-                "{} {} not apply to --model-kind {}",
-                wrong.join(", "),
-                if wrong.len() == 1 { "does" } else { "do" },
-                kind.name()
-            )));
-        }
-        let usage = |e: neurona::NeuronaError| UsageError(e.to_string());
-        Ok(match kind {
-            ModelKind::Mlp => ModelParams::Mlp(self.mlp_params().map_err(usage)?),
-            ModelKind::Perceptron => ModelParams::Perceptron(self.perceptron_params()?.check().map_err(usage)?),
-            ModelKind::Rbm => ModelParams::Rbm(self.rbm_params()?.check().map_err(usage)?),
-        })
-    }
-
-    /// The MLP's checked parameters (see [`TrainArgs::model_params`]).
-    fn mlp_params(&self) -> Result<MlpValidParams> {
-        let (s, m) = (&self.shared, &self.mlp);
-        if let Some(LearningRateArg::Value(rate)) = s.learning_rate {
-            return Err(neurona::NeuronaError::InvalidParameter {
-                name: "learning_rate",
-                rule: "a schedule for --model-kind mlp (constant, invscaling, adaptive; its step size is \
-                       --learning-rate-init)"
-                    .to_owned(),
-                value: rate.to_string(),
-            });
-        }
-        if let Some(Tolerance(None)) = s.tol {
-            return Err(neurona::NeuronaError::InvalidParameter {
-                name: "tol",
-                rule: "a number for --model-kind mlp".to_owned(),
-                value: "none".to_owned(),
-            });
-        }
-        let mut p = MlpParams::new().verbose(self.verbose);
-        set(&mut p, s.alpha, MlpParams::alpha);
-        set(&mut p, s.max_iter, MlpParams::max_iter);
-        set(&mut p, s.tol.and_then(|t| t.0), MlpParams::tol);
-        set(&mut p, s.shuffle, MlpParams::shuffle);
-        set(&mut p, s.random_state, MlpParams::random_state);
-        set(&mut p, s.validation_fraction, MlpParams::validation_fraction);
-        set(&mut p, s.n_iter_no_change, MlpParams::n_iter_no_change);
-        set(&mut p, s.batch_size, MlpParams::batch_size);
-        if let Some(LearningRateArg::Schedule(schedule)) = s.learning_rate {
-            p = p.learning_rate(schedule);
-        }
-        set(&mut p, m.hidden_layer_sizes.clone().map(|l| l.0), |p, v: Vec<usize>| p.hidden_layer_sizes(v));
-        set(&mut p, m.activation, MlpParams::activation);
-        set(&mut p, m.solver, MlpParams::solver);
-        set(&mut p, m.learning_rate_init, MlpParams::learning_rate_init);
-        set(&mut p, m.power_t, MlpParams::power_t);
-        set(&mut p, m.momentum, MlpParams::momentum);
-        set(&mut p, m.nesterovs_momentum, MlpParams::nesterovs_momentum);
-        set(&mut p, m.beta_1, MlpParams::beta_1);
-        set(&mut p, m.beta_2, MlpParams::beta_2);
-        set(&mut p, m.epsilon, MlpParams::epsilon);
-        set(&mut p, m.max_fun, MlpParams::max_fun);
-        set(&mut p, m.loss, MlpParams::loss);
-        p.early_stopping(s.early_stopping).warm_start(s.warm_start).check()
-    }
-
-    /// The perceptron's parameters, unchecked.
-    fn perceptron_params(&self) -> Result<PerceptronParams<ClassLabel>, UsageError> {
-        let (s, given) = (&self.shared, &self.perceptron);
-        let mut p = PerceptronParams::<ClassLabel>::new().verbose(self.verbose);
-        set(&mut p, s.alpha, PerceptronParams::alpha);
-        set(&mut p, s.max_iter, PerceptronParams::max_iter);
-        set(&mut p, s.tol.map(|t| t.0), PerceptronParams::tol_option);
-        set(&mut p, s.shuffle, PerceptronParams::shuffle);
-        set(&mut p, s.random_state, PerceptronParams::random_state);
-        set(&mut p, s.validation_fraction, PerceptronParams::validation_fraction);
-        match s.n_iter_no_change {
-            Some(Patience::Epochs(n)) => p = p.n_iter_no_change(n),
-            Some(Patience::Never) => {
-                return Err(UsageError(
-                    "--n-iter-no-change must be a whole number for --model-kind perceptron, got inf (--tol none \
-                     runs every epoch)"
-                        .to_owned(),
-                ));
-            }
-            None => {}
-        }
-        set(&mut p, given.penalty, PerceptronParams::penalty);
-        set(&mut p, given.l1_ratio, PerceptronParams::l1_ratio);
-        set(&mut p, given.fit_intercept, PerceptronParams::fit_intercept);
-        set(&mut p, given.eta0, PerceptronParams::eta0);
-        set(&mut p, given.class_weight.clone().map(|w| w.0), PerceptronParams::class_weight);
-        Ok(p.early_stopping(s.early_stopping).warm_start(s.warm_start))
-    }
-
-    /// The RBM's parameters, unchecked.
-    fn rbm_params(&self) -> Result<RbmParams, UsageError> {
-        let s = &self.shared;
-        let mut p = RbmParams::new().verbose(self.verbose);
-        set(&mut p, self.rbm.n_components, RbmParams::n_components);
-        set(&mut p, self.rbm.n_iter, RbmParams::n_iter);
-        set(&mut p, s.random_state, RbmParams::random_state);
-        match s.batch_size {
-            Some(BatchSize::Fixed(n)) => p = p.batch_size(n),
-            Some(BatchSize::Auto) => {
-                return Err(UsageError(
-                    "--batch-size must be a number for --model-kind rbm, got 'auto' (its default is 10)".to_owned(),
-                ));
-            }
-            None => {}
-        }
-        match s.learning_rate {
-            Some(LearningRateArg::Value(rate)) => p = p.learning_rate(rate),
-            Some(LearningRateArg::Schedule(name)) => {
-                return Err(UsageError(format!(
-                    "--learning-rate must be a number for --model-kind rbm (its step size, default 0.1), got '{name}'"
-                )));
-            }
-            None => {}
-        }
-        Ok(p)
-    }
-}
-
-/// Applies a consuming setter when the flag was given, so that a flag left out keeps the core's
-/// default (the one place scikit-learn's defaults are written).
-fn set<P: Default, T>(params: &mut P, value: Option<T>, setter: impl FnOnce(P, T) -> P) {
-    if let Some(value) = value {
-        *params = setter(std::mem::take(params), value);
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// What to train: an MLP, a perceptron (classification) or an RBM (unsupervised features;
     /// see `neurona transform`).
-    #[arg(long, value_enum, default_value_t = ModelKind::Mlp)]
-    pub model_kind: ModelKind,
+    #[arg(long, value_name = "KIND", value_parser = family_parser(), default_value = "mlp")]
+    pub model_kind: Family,
     /// A CSV (with a header) or Parquet file.
     #[arg(long, value_name = "FILE", conflicts_with = "dataset")]
     pub data: Option<PathBuf>,

@@ -1,0 +1,182 @@
+//! The perceptron in the command: [`Fitted`] for `Perceptron`, [`Training`] for its parameters.
+
+use anyhow::{Result, bail};
+use ndarray::Array2;
+use neurona::estimator::{EstimatorKind, Family};
+use neurona::prelude::*;
+use serde_json::Value;
+
+use super::training::{resume, targets};
+use super::{
+    ClassScores, Epoch, FitSummary, Fitted, Model, OnEpoch, Predictions, Training, in_dtype, widen, with_float,
+};
+use crate::args::Dtype;
+use crate::data::Targets;
+use crate::labels::{ClassLabel, model_labels, texts};
+
+impl<F: Float> Fitted for Perceptron<F, ClassLabel> {
+    fn kind(&self) -> EstimatorKind {
+        EstimatorKind::Perceptron
+    }
+
+    fn dtype(&self) -> Dtype {
+        Dtype::of::<F>()
+    }
+
+    fn n_features_in(&self) -> Result<usize> {
+        Ok(self.state()?.n_features_in())
+    }
+
+    fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
+        Ok(Perceptron::to_bytes_with_extra(self, extra)?)
+    }
+
+    fn class_labels(&self) -> &[ClassLabel] {
+        self.classes().unwrap_or_default()
+    }
+
+    fn class_scores(&self) -> ClassScores {
+        ClassScores::Decisions
+    }
+
+    fn predict(&self, x: &Array2<f64>) -> Result<Predictions> {
+        let x = in_dtype::<F>(x);
+        Ok(Predictions::Decisions {
+            labels: texts(&Perceptron::predict(self, x.view())?),
+            decision: widen(self.decision_function(x.view())?),
+        })
+    }
+
+    fn fit_summary(&self, _epochs: &[Epoch]) -> FitSummary {
+        let Ok(state) = self.state() else { return FitSummary::default() };
+        let report = state.report();
+        FitSummary {
+            n_iter: report.n_iter,
+            unit: "epochs",
+            converged: Some(report.converged),
+            warnings: report.warnings.clone(),
+            ..FitSummary::default()
+        }
+    }
+
+    fn structure(&self, _header: &Value) -> Vec<String> {
+        let n_features = self.n_features_in().unwrap_or_default();
+        let n_classes = self.class_labels().len();
+        let (vectors, how) = if n_classes == 2 {
+            (1, "one weight vector, positive for the second class")
+        } else {
+            (n_classes, "one weight vector per class, one-vs-all")
+        };
+        vec![format!("perceptron: {n_features} inputs -> step activation; coef_ {vectors} x {n_features} ({how})")]
+    }
+
+    fn fit_report(&self, header: &Value) -> Vec<String> {
+        let Ok(state) = self.state() else { return Vec::new() };
+        let report = state.report();
+        let mut lines = vec![
+            format!("  converged: {}", report.converged),
+            format!("  epochs in the last call: {} (n_iter_)", report.n_iter),
+        ];
+        if report.n_iter_per_problem.len() > 1 {
+            let per_class: Vec<String> = report.n_iter_per_problem.iter().map(usize::to_string).collect();
+            lines.push(format!("  epochs per one-vs-all problem: {}", per_class.join(", ")));
+        }
+        lines.push(format!("  t_: {} (1 + the samples seen)", super::json_text(&header["state"]["t"])));
+        lines.extend(report.warnings.iter().map(|warning| format!("  warning: {warning}")));
+        lines
+    }
+}
+
+impl Training for PerceptronValidParams<ClassLabel> {
+    fn family(&self) -> Family {
+        Family::Perceptron
+    }
+
+    fn describe(&self, n_features: usize) -> String {
+        format!(
+            "perceptron: {n_features} inputs -> step activation (one-vs-all for 3+ classes), penalty {}, alpha {}, \
+             eta0 {}, max_iter {}",
+            self.get_penalty(),
+            self.get_alpha(),
+            self.get_eta0(),
+            self.get_max_iter()
+        )
+    }
+
+    /// The perceptron runs its epochs without a callback: it is fast, so it has no bar.
+    fn progress_epochs(&self) -> Option<usize> {
+        None
+    }
+
+    fn random_state(&self) -> Option<u32> {
+        self.get_random_state()
+    }
+
+    fn warm_start(&self) -> bool {
+        self.get_warm_start()
+    }
+
+    fn hyperparameters(&self) -> Vec<(String, String)> {
+        let p = self;
+        let class_weight = match p.get_class_weight() {
+            ClassWeight::Uniform => "None".to_owned(),
+            ClassWeight::Balanced => "balanced".to_owned(),
+            ClassWeight::PerClass(weights) => {
+                weights.iter().map(|(label, w)| format!("{label}: {w}")).collect::<Vec<_>>().join(", ")
+            }
+        };
+        let rows: [(&str, String); 12] = [
+            ("penalty", p.get_penalty().to_string()),
+            ("alpha", p.get_alpha().to_string()),
+            ("l1_ratio", p.get_l1_ratio().to_string()),
+            ("fit_intercept", p.get_fit_intercept().to_string()),
+            ("eta0", p.get_eta0().to_string()),
+            ("max_iter", p.get_max_iter().to_string()),
+            ("tol", p.get_tol().map_or("None".to_owned(), |t| t.to_string())),
+            ("shuffle", p.get_shuffle().to_string()),
+            ("random_state", p.get_random_state().map_or("None".to_owned(), |s| s.to_string())),
+            ("early_stopping", p.get_early_stopping().to_string()),
+            ("n_iter_no_change", p.get_n_iter_no_change().to_string()),
+            ("class_weight", class_weight),
+        ];
+        rows.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    fn no_curve_note(&self, summary: &FitSummary) -> Option<String> {
+        Some(format!("No learning curve: the perceptron records no loss per epoch ({} epochs).", summary.n_iter))
+    }
+
+    fn fit(
+        &self,
+        previous: Option<Model>,
+        dtype: Dtype,
+        x: &Array2<f64>,
+        y: Option<&Targets>,
+        _on_epoch: &mut OnEpoch<'_>,
+    ) -> Result<Model> {
+        let Targets::Labels(labels) = targets(y)? else { bail!("the perceptron learns one class label per row") };
+        let dtype = previous.as_ref().map_or(dtype, |m| m.dtype());
+        with_float!(dtype, F => {
+            let mut clf = resume(previous, Family::Perceptron, || Perceptron::<F, ClassLabel>::new(self.clone()))?;
+            let (labels, integers) = model_labels(labels, clf.classes().unwrap_or_default());
+            clf.set_params(class_weights_read_as(self, integers)?);
+            clf.fit(in_dtype::<F>(x).view(), &labels)?;
+            Ok(Model::new(clf))
+        })
+    }
+}
+
+/// `params` with the labels of `--class-weight`, read as text, read as the training labels are
+/// (integers or text).
+fn class_weights_read_as(
+    params: &PerceptronValidParams<ClassLabel>,
+    integers: bool,
+) -> Result<PerceptronValidParams<ClassLabel>> {
+    Ok(match params.get_class_weight() {
+        ClassWeight::PerClass(weights) => {
+            let weights = weights.iter().map(|(label, w)| (ClassLabel::parse(&label.to_string(), integers), *w));
+            params.clone().into_params().class_weight(ClassWeight::PerClass(weights.collect())).check()?
+        }
+        _ => params.clone(),
+    })
+}
