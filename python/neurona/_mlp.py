@@ -19,7 +19,7 @@ from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as _SklearnClassifier
 from sklearn.neural_network import MLPRegressor as _SklearnRegressor
@@ -33,7 +33,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from neurona import _core, _persist
+from neurona import _base, _core, _persist
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -47,6 +47,22 @@ _STOCHASTIC_ATTRIBUTES = (
     "_no_improvement_count",
     "_optimizer",
 )
+
+#: What the model file rebuilds (``_persist``): the core and every attribute copied from it.
+_FITTED = _base.FITTED | {
+    "_target_kind",
+    "classes_",
+    "coefs_",
+    "intercepts_",
+    "n_layers_",
+    "n_outputs_",
+    "out_activation_",
+    "loss_",
+    "n_iter_",
+    "t_",
+    "_weights_exported",
+    *_STOCHASTIC_ATTRIBUTES,
+}
 
 
 #: ``n_jobs``, neurona's addition to scikit-learn's parameters: joblib's convention, where 0
@@ -106,10 +122,16 @@ class _VerbosePrinter:
             print(state["message"])
 
 
-class _BaseMLP(BaseEstimator):
+class _BaseMLP(_base.NeuronaEstimator):
     """What the classifier and the regressor share."""
 
-    _core_class = None
+    _pipeline_step = "mlp"
+    _FITTED = _FITTED
+    _PARAMS_FROM_CORE = {
+        "hidden_layer_sizes": tuple,
+        "batch_size": lambda value: value if value == "auto" else int(value),
+        "n_iter_no_change": lambda value: np.inf if value == "inf" else int(value),
+    }
 
     # ------------------------------------------------------------------ parameters
 
@@ -123,10 +145,6 @@ class _BaseMLP(BaseEstimator):
         if np.any(np.array(sizes) <= 0):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         sizes = [operator.index(size) for size in sizes]
-        random_state = self.random_state
-        seed = None
-        if random_state is not None and not isinstance(random_state, np.random.RandomState):
-            seed = operator.index(random_state)
         n_iter_no_change = self.n_iter_no_change
         batch_size = self.batch_size
         return {
@@ -140,7 +158,7 @@ class _BaseMLP(BaseEstimator):
             "power_t": float(self.power_t),
             "max_iter": operator.index(self.max_iter),
             "shuffle": bool(self.shuffle),
-            "random_state": seed,
+            "random_state": _base.seed(self.random_state),
             "tol": float(self.tol),
             # verbose lines are printed here, through Python's stdout.
             "verbose": False,
@@ -161,23 +179,15 @@ class _BaseMLP(BaseEstimator):
             else "squared_error",
         }
 
-    def _random_stream(self):
-        """The numpy ``RandomState`` a fit draws from, as scikit-learn's
-        ``check_random_state`` picks it (``None``: numpy's global one), with its state for the
-        core; ``(None, None)`` for an integer seed, which the core seeds itself."""
-        random_state = self.random_state
-        if random_state is None:
-            random_state = np.random.mtrand._rand
-        if not isinstance(random_state, np.random.RandomState):
-            return None, None
-        _, key, pos, has_gauss, cached = random_state.get_state(legacy=True)
-        key = np.ascontiguousarray(key, dtype=np.uint32)
-        return random_state, (key, int(pos), bool(has_gauss), float(cached))
-
     # ------------------------------------------------------------------ fitting
 
-    def __sklearn_is_fitted__(self):
-        return getattr(self, "_core", None) is not None
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic"
+                " optimizers. %s is not stochastic." % self.solver
+            )
+        return True
 
     def _is_first_pass(self, incremental):
         return not self.__sklearn_is_fitted__() or (not self.warm_start and not incremental)
@@ -201,23 +211,21 @@ class _BaseMLP(BaseEstimator):
             core.set_params(params)
             if assigned is not None:
                 core.set_weights(*self._cast_weights(assigned, core.dtype))
-        X = self._dense(X, core.dtype)
+        X = _base.dense(X, core.dtype)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
             sample_weight = np.ascontiguousarray(sample_weight, dtype=core.dtype)
-        stream, rng = self._random_stream()
+        stream, rng = _base.random_stream(self.random_state)
         printer = _VerbosePrinter() if self.verbose and self.solver in _STOCHASTIC_SOLVERS else None
         on_epoch = printer.epoch if printer is not None else None
         new_rng = self._train(core, X, y, targets, sample_weight, rng, on_epoch, incremental)
-        if stream is not None and new_rng is not None:
-            stream.set_state(new_rng)
+        _base.advance(stream, new_rng)
         state = core.state()
         if printer is not None:
             printer.finish(state)
         self._core = core
         self._set_targets(targets)
         self._copy_state(state)
-        self.n_features_in_ = state["n_features_in"]
         for text in state["warnings"]:
             warnings.warn(text, UserWarning)
         if state["interrupted"]:
@@ -225,14 +233,6 @@ class _BaseMLP(BaseEstimator):
         elif not state["converged"] and state["message"]:
             warnings.warn(state["message"], ConvergenceWarning)
         return self
-
-    @staticmethod
-    def _dense(X, dtype):
-        """X as a dense array of the core's dtype; sparse input is densified (the core's
-        kernels are dense), a C-ordered float array of the right type passes without a copy."""
-        if sp.issparse(X):
-            X = X.toarray()
-        return np.asarray(X, dtype=dtype)
 
     def _assigned_weights(self):
         """``(coefs_, intercepts_)`` when the user assigned them since the core last set them
@@ -280,6 +280,7 @@ class _BaseMLP(BaseEstimator):
         self.loss_ = state["loss"]
         self.n_iter_ = state["n_iter"]
         self.t_ = state["t"]
+        self.n_features_in_ = state["n_features_in"]
         if state["loss_curve"] is None:
             for name in _STOCHASTIC_ATTRIBUTES:
                 self.__dict__.pop(name, None)
@@ -337,21 +338,7 @@ class _BaseMLP(BaseEstimator):
             self._remember_weights()
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         out_dtype = np.result_type(X.dtype, self._core.dtype)
-        return self._dense(X, self._core.dtype), out_dtype
-
-    # ------------------------------------------------------------------ persistence
-
-    def save(self, path):
-        """Writes the fitted model to ``path`` as a neurona model file (safetensors: weights,
-        optimizer state and a validated JSON header), which ``neurona.load`` and the
-        ``neurona`` command read. Loading it never executes code, unlike a pickle."""
-        _persist.save(self, path)
-
-    def __getstate__(self):
-        return _persist.getstate(self)
-
-    def __setstate__(self, state):
-        _persist.setstate(self, state)
+        return _base.dense(X, self._core.dtype), out_dtype
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -380,6 +367,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """
 
     _parameter_constraints: dict = {**_SklearnClassifier._parameter_constraints, "n_jobs": _N_JOBS_CONSTRAINT}
+    _model_kind = "MLPClassifier"
     _core_class = _core.Classifier
     # scikit-learn's classifier keeps this non-parameter attribute too.
     loss = "log_loss"
@@ -442,14 +430,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """Fit the model to data matrix X and target(s) y (class labels, or a multi-label
         indicator matrix). Returns self."""
         return self._fit(X, y, sample_weight, incremental=False)
-
-    def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
-            raise AttributeError(
-                "partial_fit is only available for stochastic"
-                " optimizers. %s is not stochastic." % self.solver
-            )
-        return True
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -565,6 +545,26 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self._target_kind = kind
         self.classes_ = classes
 
+    def _file_meta(self, strict):
+        meta, leftovers = _persist.classes_meta(self.classes_, strict)
+        return {"target_kind": self._target_kind, **meta}, leftovers
+
+    def _core_bytes(self, extra):
+        labels = None
+        if self._target_kind in ("binary", "multiclass"):
+            labels = _persist.file_labels(self.classes_)
+        return self._core.to_bytes(extra, labels)
+
+    def _restore(self, core, labels, meta):
+        state = self._adopt(core)
+        if state["multilabel"]:
+            kind, classes = "multilabel", np.arange(state["n_outputs"])
+        else:
+            classes = np.asarray(labels)
+            kind = "multiclass" if len(classes) > 2 else "binary"
+        self._target_kind = meta.get("target_kind", kind)
+        self.classes_ = _persist.restored_classes(classes, meta)
+
     def predict(self, X):
         """Predict using the multi-layer perceptron classifier: labels ``(n_samples,)``, or an
         indicator matrix ``(n_samples, n_labels)`` for a multi-label classifier."""
@@ -618,6 +618,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     _parameter_constraints: dict = {**_SklearnRegressor._parameter_constraints, "n_jobs": _N_JOBS_CONSTRAINT}
+    _model_kind = "MLPRegressor"
     _core_class = _core.Regressor
 
     def __init__(
@@ -680,14 +681,6 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """Fit the model to data matrix X and target(s) y. Returns self."""
         return self._fit(X, y, sample_weight, incremental=False)
 
-    def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
-            raise AttributeError(
-                "partial_fit is only available for stochastic"
-                " optimizers. %s is not stochastic." % self.solver
-            )
-        return True
-
     # As in scikit-learn, the guard is never called (it tests the method object), so
     # partial_fit also exists for lbfgs, where it runs a whole L-BFGS fit.
     @available_if(lambda est: est._check_solver)
@@ -724,6 +717,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _set_targets(self, targets):
         pass
+
+    def _restore(self, core, meta):
+        self._adopt(core)
 
     def predict(self, X):
         """Predict using the multi-layer perceptron model: ``(n_samples,)`` for one target,

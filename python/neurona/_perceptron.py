@@ -12,36 +12,17 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron as _SklearnPerceptron
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from neurona import _core, _persist
+from neurona import _base, _core, _persist
 
 
-def _random_stream(random_state):
-    """The numpy ``RandomState`` a call draws from, as scikit-learn's ``check_random_state``
-    picks it (``None``: numpy's global one), with its state for the core; ``(None, None)`` for
-    an integer seed, which the core seeds itself."""
-    if random_state is None:
-        random_state = np.random.mtrand._rand
-    if not isinstance(random_state, np.random.RandomState):
-        return None, None
-    _, key, pos, has_gauss, cached = random_state.get_state(legacy=True)
-    key = np.ascontiguousarray(key, dtype=np.uint32)
-    return random_state, (key, int(pos), bool(has_gauss), float(cached))
-
-
-def _seed(random_state):
-    if random_state is None or isinstance(random_state, np.random.RandomState):
-        return None
-    return operator.index(random_state)
-
-
-class Perceptron(ClassifierMixin, BaseEstimator):
+class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
     """Linear perceptron classifier: scikit-learn's ``Perceptron``, trained in Rust.
 
     Same constructor, parameters, defaults, fitted attributes and results for the same
@@ -57,19 +38,15 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = dict(_SklearnPerceptron._parameter_constraints)
+    _model_kind = "Perceptron"
     _core_class = _core.Perceptron
-    _FITTED = frozenset(
-        {
-            "_core",
-            "classes_",
-            "coef_",
-            "intercept_",
-            "n_iter_",
-            "t_",
-            "n_features_in_",
-            "feature_names_in_",
-        }
-    )
+    _pipeline_step = "perceptron"
+    _FITTED = _base.FITTED | {"classes_", "coef_", "intercept_", "n_iter_", "t_"}
+    _PARAMS_FROM_CORE = {
+        "penalty": lambda value: None if value == "none" else value,
+        # One [label, weight] pair per class.
+        "class_weight": lambda value: dict(value) if isinstance(value, list) else value,
+    }
 
     def __init__(
         self,
@@ -110,9 +87,6 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
 
-    def __sklearn_is_fitted__(self):
-        return getattr(self, "_core", None) is not None
-
     def _core_params(self, class_weights):
         return {
             "penalty": "none" if self.penalty is None else self.penalty,
@@ -124,7 +98,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             "shuffle": bool(self.shuffle),
             "verbose": bool(self.verbose),
             "eta0": float(self.eta0),
-            "random_state": _seed(self.random_state),
+            "random_state": _base.seed(self.random_state),
             "early_stopping": bool(self.early_stopping),
             "validation_fraction": float(self.validation_fraction),
             "n_iter_no_change": operator.index(self.n_iter_no_change),
@@ -171,10 +145,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             sample_weight = np.ascontiguousarray(_check_sample_weight(sample_weight, X, dtype=dtype))
         encoded = np.ascontiguousarray(np.searchsorted(classes, y), dtype=np.int64)
         core = _core.Perceptron(self._core_params(self._class_weights(classes, y)), dtype.name)
-        stream, rng = _random_stream(self.random_state)
-        new_rng = core.fit(X, encoded, sample_weight, coef_init, intercept_init, rng)
-        if stream is not None and new_rng is not None:
-            stream.set_state(new_rng)
+        stream, rng = _base.random_stream(self.random_state)
+        _base.advance(stream, core.fit(X, encoded, sample_weight, coef_init, intercept_init, rng))
         self._set_core(core, classes)
         return self
 
@@ -217,18 +189,14 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 _check_sample_weight(sample_weight, X, dtype=X.dtype), dtype=core.dtype
             )
         encoded = np.ascontiguousarray(np.searchsorted(all_classes, y), dtype=np.int64)
-        stream, rng = _random_stream(self.random_state)
-        new_rng = core.partial_fit(X, encoded, n_classes, sample_weight, rng)
-        if stream is not None and new_rng is not None:
-            stream.set_state(new_rng)
+        stream, rng = _base.random_stream(self.random_state)
+        _base.advance(stream, core.partial_fit(X, encoded, n_classes, sample_weight, rng))
         self._set_core(core, all_classes)
         return self
 
     def _set_core(self, core, classes):
-        state = core.state()
-        self._core = core
         self.classes_ = classes
-        self._copy_state(state)
+        state = self._adopt(core)
         for text in state["warnings"]:
             warnings.warn(text, ConvergenceWarning)
 
@@ -246,9 +214,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     def _input(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
-        if sp.issparse(X):
-            X = X.toarray()
-        return np.asarray(X, dtype=self._core.dtype)
+        return _base.dense(X, self._core.dtype)
 
     def decision_function(self, X):
         """Confidence scores: ``(n_samples,)`` for a binary classifier (positive means
@@ -266,34 +232,15 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ persistence
 
-    def save(self, path):
-        """Writes the fitted model to ``path`` as a neurona model file (safetensors: the
-        coefficients and a validated JSON header), which ``neurona.load`` and the ``neurona``
-        command read; integer and string classes are written as the file's own labels. Loading
-        it never executes code, unlike a pickle."""
-        _persist.save(self, path)
+    def _file_meta(self, strict):
+        return _persist.classes_meta(self.classes_, strict)
 
-    def _persist_meta(self, strict):
-        try:
-            return {"classes": _persist._encode_classes(self.classes_)}, {}
-        except TypeError:
-            if strict:
-                raise
-            return {}, {"classes_": self.classes_}
-
-    def _to_bytes(self, extra):
-        return self._core.to_bytes(extra, _persist._file_labels(self.classes_))
+    def _core_bytes(self, extra):
+        return self._core.to_bytes(extra, _persist.file_labels(self.classes_))
 
     def _restore(self, core, labels, meta):
-        self._core = core
-        self._copy_state(core.state())
+        self._adopt(core)
         self.classes_ = _persist.restored_classes(labels, meta)
-
-    def __getstate__(self):
-        return _persist.getstate(self)
-
-    def __setstate__(self, state):
-        _persist.setstate(self, state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

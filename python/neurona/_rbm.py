@@ -1,44 +1,23 @@
 """``BernoulliRBM``: scikit-learn's ``sklearn.neural_network.BernoulliRBM``, with the numerics in
 Rust.
 
-The random streams are scikit-learn's: ``fit`` and ``score_samples`` draw from
-``check_random_state(random_state)`` (a fresh stream for an integer, numpy's global stream for
-``None``, the instance itself otherwise), ``partial_fit`` and ``gibbs`` from ``random_state_``.
-They stay numpy ``RandomState`` objects here; the core draws from a copy of their state (the
-same Mersenne Twister) and the new state is written back.
+The random streams are scikit-learn's (see ``_base``): ``fit`` and ``score_samples`` draw from
+``check_random_state(random_state)``, ``partial_fit`` and ``gibbs`` from ``random_state_``.
 """
 
 import operator
 import time
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.neural_network import BernoulliRBM as _SklearnRBM
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from neurona import _core, _persist
-from neurona._perceptron import _random_stream, _seed
+from neurona import _base, _core, _persist
 
 
-def _rng_arg(random_state):
-    _, arg = _random_stream(random_state)
-    return arg
-
-
-def _dense(X, dtype):
-    if sp.issparse(X):
-        X = X.toarray()
-    return np.asarray(X, dtype=dtype)
-
-
-class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.NeuronaEstimator):
     """Bernoulli restricted Boltzmann machine: scikit-learn's ``BernoulliRBM``, trained in Rust.
 
     Same constructor, parameters, defaults, fitted attributes, methods and results for the same
@@ -51,19 +30,16 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     """
 
     _parameter_constraints: dict = dict(_SklearnRBM._parameter_constraints)
+    _model_kind = "BernoulliRBM"
     _core_class = _core.Rbm
-    _FITTED = frozenset(
-        {
-            "_core",
-            "components_",
-            "intercept_hidden_",
-            "intercept_visible_",
-            "h_samples_",
-            "n_features_in_",
-            "feature_names_in_",
-            "random_state_",
-        }
-    )
+    _pipeline_step = "rbm"
+    _FITTED = _base.FITTED | {
+        "components_",
+        "intercept_hidden_",
+        "intercept_visible_",
+        "h_samples_",
+        "random_state_",
+    }
 
     def __init__(
         self,
@@ -82,16 +58,13 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.verbose = verbose
         self.random_state = random_state
 
-    def __sklearn_is_fitted__(self):
-        return getattr(self, "_core", None) is not None
-
     def _core_params(self):
         return {
             "n_components": operator.index(self.n_components),
             "learning_rate": float(self.learning_rate),
             "batch_size": operator.index(self.batch_size),
             "n_iter": operator.index(self.n_iter),
-            "random_state": _seed(self.random_state),
+            "random_state": _base.seed(self.random_state),
         }
 
     # ------------------------------------------------------------------ fitting
@@ -101,7 +74,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """Fit the model to X by persistent contrastive divergence. Returns self."""
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
         core = _core.Rbm(self._core_params(), X.dtype.name)
-        X = _dense(X, X.dtype)
+        X = _base.dense(X, X.dtype)
         on_epoch = None
         if self.verbose:
             begin = [time.time()]
@@ -115,11 +88,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 begin[0] = end
 
         # An integer seed: the core starts its own stream from it, as check_random_state does.
-        stream, rng = _random_stream(self.random_state)
-        new_rng = core.fit(X, rng, on_epoch)
-        if stream is not None and new_rng is not None:
-            stream.set_state(new_rng)
-        self._set_core(core)
+        stream, rng = _base.random_stream(self.random_state)
+        _base.advance(stream, core.fit(X, rng, on_epoch))
+        self._adopt(core)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -133,13 +104,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         core = _core.Rbm(self._core_params(), "float64") if first_pass else self._core
         if not first_pass:
             core.set_params(self._core_params())
-        new_rng = core.partial_fit(_dense(X, core.dtype), _rng_arg(self.random_state_))
+        new_rng = core.partial_fit(_base.dense(X, core.dtype), _base.stream_state(self.random_state_))
         self.random_state_.set_state(new_rng)
-        self._set_core(core)
-
-    def _set_core(self, core):
-        self._core = core
-        self._copy_state(core.state())
+        self._adopt(core)
 
     def _copy_state(self, state):
         self.components_ = state["components"]
@@ -160,7 +127,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
         out_dtype = np.result_type(X.dtype, self._core.dtype)
-        return self._core.transform(_dense(X, self._core.dtype)).astype(out_dtype, copy=False)
+        return self._core.transform(_base.dense(X, self._core.dtype)).astype(out_dtype, copy=False)
 
     def gibbs(self, v):
         """One Gibbs sampling step from the visible units ``v``: a boolean sample
@@ -168,7 +135,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         check_is_fitted(self)
         if not hasattr(self, "random_state_"):
             self.random_state_ = check_random_state(self.random_state)
-        sample, new_rng = self._core.gibbs(_dense(v, self._core.dtype), _rng_arg(self.random_state_))
+        v = _base.dense(v, self._core.dtype)
+        sample, new_rng = self._core.gibbs(v, _base.stream_state(self.random_state_))
         self.random_state_.set_state(new_rng)
         return sample
 
@@ -178,45 +146,28 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         stream = check_random_state(self.random_state)
-        scores, new_rng = self._core.score_samples(_dense(X, self._core.dtype), _rng_arg(stream))
+        X = _base.dense(X, self._core.dtype)
+        scores, new_rng = self._core.score_samples(X, _base.stream_state(stream))
         stream.set_state(new_rng)
         return scores
 
     # ------------------------------------------------------------------ persistence
 
-    def save(self, path):
-        """Writes the fitted model to ``path`` as a neurona model file (safetensors: the
-        weights, the persistent chain, ``random_state_`` once created, and a validated JSON
-        header), which ``neurona.load`` and the ``neurona`` command read. Loading it never
-        executes code, unlike a pickle."""
-        _persist.save(self, path)
-
-    def _persist_meta(self, strict):
-        return {}, {}
-
-    def _to_bytes(self, extra):
+    def _core_bytes(self, extra):
         # random_state_ goes into the model's own stream, so that every reader resumes it.
         stream = getattr(self, "random_state_", None)
-        return self._core.to_bytes(extra, None if stream is None else _rng_arg(stream))
+        return self._core.to_bytes(extra, None if stream is None else _base.stream_state(stream))
 
     def _restore(self, core, meta):
-        self._core = core
-        state = core.state()
-        self._copy_state(state)
+        state = self._adopt(core)
         if "random_state_" in meta:
             # Where pickles made before the stream went into the model file keep it.
-            self.random_state_ = _persist._decode(meta["random_state_"])
+            self.random_state_ = _persist.decode(meta["random_state_"])
         elif state["random_state_"] is not None:
             self.random_state_ = np.random.RandomState()
             self.random_state_.set_state(state["random_state_"])
         else:
             self.__dict__.pop("random_state_", None)
-
-    def __getstate__(self):
-        return _persist.getstate(self)
-
-    def __setstate__(self, state):
-        _persist.setstate(self, state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

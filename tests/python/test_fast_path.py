@@ -212,14 +212,6 @@ def test_feature_names_keep_the_full_paths_warning():
         model.predict(X_IRIS[:1])
 
 
-def test_not_fitted_is_the_full_paths_error():
-    from sklearn.exceptions import NotFittedError
-
-    for model in (MLPClassifier(), MLPRegressor()):
-        with pytest.raises(NotFittedError):
-            model.predict(X_IRIS[:1])
-
-
 def test_threads_predicting_with_one_model_at_once():
     model, X = CLASSIFIERS["multiclass"]
     expected = model.predict_proba(X)

@@ -1,5 +1,5 @@
 """``neurona.Perceptron`` and ``neurona.BernoulliRBM`` against scikit-learn installed beside
-them: same parameters, same data, same ``random_state``, same numbers; pickling; pipelines."""
+them: same parameters, same data, same ``random_state``, same numbers; pipelines."""
 
 import pickle
 import warnings
@@ -10,18 +10,13 @@ import sklearn.linear_model as sk_linear
 import sklearn.neural_network as sk_nn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_digits, load_iris
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
 import neurona
-
-
-@pytest.fixture(scope="module")
-def iris():
-    return load_iris(return_X_y=True)
 
 
 @pytest.fixture(scope="module")
@@ -150,16 +145,11 @@ def test_perceptron_errors(iris):
         neurona.Perceptron(eta0=0).fit(X, y)
     with pytest.raises(InvalidParameterError, match="penalty"):
         neurona.Perceptron(penalty="l3").fit(X, y)
-    with pytest.raises(NotFittedError):
-        neurona.Perceptron().predict(X)
+    # Not fitted, a wrong width, NaN: test_conformance.py.
     with pytest.raises(ValueError, match="classes must be passed"):
         neurona.Perceptron().partial_fit(X, y)
     with pytest.raises(ValueError, match="balanced"):
         neurona.Perceptron(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
-    with pytest.raises(ValueError, match="4 features"):
-        neurona.Perceptron().fit(X, y).predict(X[:, :3])
-    with pytest.raises(ValueError, match="NaN"):
-        neurona.Perceptron().fit(np.where(X > 7, np.nan, X), y)
     with pytest.warns(ConvergenceWarning, match="Maximum number of iteration"):
         neurona.Perceptron(max_iter=1).fit(X, y)
 
@@ -213,40 +203,10 @@ def test_rbm_errors(digits):
     X, _ = digits
     with pytest.raises(InvalidParameterError, match="n_components"):
         neurona.BernoulliRBM(n_components=0).fit(X)
-    with pytest.raises(NotFittedError):
-        neurona.BernoulliRBM().transform(X)
-    rbm = neurona.BernoulliRBM(n_components=4, n_iter=1).fit(X)
-    with pytest.raises(ValueError, match="64 features"):
-        rbm.transform(X[:, :10])
-    with pytest.raises(ValueError, match="NaN"):
-        neurona.BernoulliRBM(n_components=2, n_iter=1).fit(np.full((3, 2), np.nan))
+    # Not fitted, a wrong width, NaN: test_conformance.py.
 
 
-# ---------------------------------------------------------------------- pickling, pipelines
-
-
-def test_pickle_round_trips(iris, digits):
-    X, y = iris
-    labels = np.array(["a", "b", "c"], dtype=object)[y]
-    clf = neurona.Perceptron(penalty="l1", random_state=2).fit(X, labels)
-    back = pickle.loads(pickle.dumps(clf))
-    assert_same_perceptron(clf, back, X)
-    assert back.get_params() == clf.get_params()
-    back.partial_fit(X, labels)
-    clf.partial_fit(X, labels)
-    assert_array_equal(back.coef_, clf.coef_)
-    assert pickle.loads(pickle.dumps(neurona.Perceptron(alpha=0.5))).alpha == 0.5
-
-    Xd, _ = digits
-    rbm = neurona.BernoulliRBM(n_components=8, random_state=1)
-    rbm.partial_fit(Xd[:100])
-    back = pickle.loads(pickle.dumps(rbm))
-    assert_array_equal(back.components_, rbm.components_)
-    assert_array_equal(back.h_samples_, rbm.h_samples_)
-    rbm.partial_fit(Xd[100:200])
-    back.partial_fit(Xd[100:200])
-    assert_array_equal(back.components_, rbm.components_)
-    assert_array_equal(back.gibbs(Xd[:5]), rbm.gibbs(Xd[:5]))
+# ---------------------------------------------------------------------- pipelines
 
 
 def test_pipeline_rbm_features_then_classifier(digits):

@@ -1,45 +1,74 @@
-"""Pickling, joblib, ``save`` and ``load``: all through the core's safe model file."""
+"""Pickling, joblib, ``save`` and ``load`` of every estimator, all through the core's safe model
+file: what comes back is the same model (parameters, labels and their dtype, feature names,
+training state), training continues exactly, and files and pickles made by earlier versions
+still load (``fixtures/``, made by ``fixtures/make_legacy.py``).
 
+What every estimator promises alike (exact round trips, damaged files refused) is in
+``test_conformance.py``; the files the ``neurona`` command and the Rust crate read and write,
+in ``test_command_files.py``.
+"""
+
+import importlib.util
 import io
 import json
+import pathlib
 import pickle
 import pickletools
-import warnings
 
 import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.pipeline import Pipeline
+from sklearn.datasets import load_digits, load_iris, make_multilabel_classification, make_regression
+from sklearn.exceptions import NotFittedError
 
 import neurona
-from neurona import MLPClassifier, MLPRegressor, _core
+from neurona import BernoulliRBM, MLPClassifier, MLPRegressor, Perceptron, _core, _persist
+
+SPECIES = np.array(["setosa", "versicolor", "virginica"])
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-def iris(labels="int"):
-    X, y = load_iris(return_X_y=True)
+@pytest.fixture(scope="module")
+def digits():
+    X, _ = load_digits(return_X_y=True)
+    return X / 16.0
+
+
+def labelled(y, labels):
+    """iris's targets as labels of one type."""
     if labels == "str":
-        y = np.array(["setosa", "versicolor", "virginica"])[y]
-    elif labels == "object":
-        y = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y]
-    elif labels == "bool":
-        y = y == 2
-    elif labels == "float":
-        y = y.astype(float) + 0.0
-    return X, y
+        return SPECIES[y]
+    if labels == "object":
+        return SPECIES.astype(object)[y]
+    if labels == "int":
+        return np.array([2, 10, 30])[y]
+    if labels == "bool":
+        return y == 1
+    if labels == "float":
+        return y.astype(float) * 2
+    raise AssertionError(labels)
+
+
+def header_of(path):
+    return json.loads(_core.inspect(pathlib.Path(path).read_bytes())[2])
+
+
+def plain_params(estimator):
+    """``get_params()`` with a ``RandomState`` as its state, which compares by value."""
+    params = estimator.get_params()
+    for name, value in params.items():
+        if isinstance(value, np.random.RandomState):
+            params[name] = _persist.encode(value)
+    return params
+
 
 
 def fitted_models():
-    X, y = iris()
+    X, y = load_iris(return_X_y=True)
     Xr, yr = make_regression(n_samples=60, n_features=4, n_targets=2, random_state=0)
     Xm, ym = make_multilabel_classification(n_samples=60, n_features=5, random_state=0)
     return [
@@ -73,6 +102,35 @@ def assert_same_model(a, b, X):
     assert getattr(a, "validation_scores_", None) == getattr(b, "validation_scores_", None)
 
 
+def assert_same_perceptron(a, b, X):
+    assert type(a) is type(b) is Perceptron
+    assert plain_params(a) == plain_params(b)
+    assert_array_equal(a.classes_, b.classes_)
+    assert a.classes_.dtype == b.classes_.dtype
+    for name in ["coef_", "intercept_"]:
+        assert getattr(a, name).dtype == getattr(b, name).dtype
+        assert_array_equal(getattr(a, name), getattr(b, name))
+    for name in ["n_iter_", "t_", "n_features_in_"]:
+        assert getattr(a, name) == getattr(b, name)
+    assert_array_equal(a.decision_function(X), b.decision_function(X))
+    assert_array_equal(a.predict(X), b.predict(X))
+    assert a.predict(X).dtype == b.predict(X).dtype
+
+
+def assert_same_rbm(a, b, X):
+    assert type(a) is type(b) is BernoulliRBM
+    assert a.get_params(deep=False).keys() == b.get_params(deep=False).keys()
+    for name in ["components_", "intercept_hidden_", "intercept_visible_", "h_samples_"]:
+        assert getattr(a, name).dtype == getattr(b, name).dtype
+        assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.n_features_in_ == b.n_features_in_
+    assert hasattr(a, "random_state_") == hasattr(b, "random_state_")
+    if hasattr(a, "random_state_"):
+        for x, y in zip(a.random_state_.get_state(), b.random_state_.get_state()):
+            assert_array_equal(x, y)
+    assert_array_equal(a.transform(X), b.transform(X))
+
+
 def globals_referenced(data):
     """Every (module, name) a pickle refers to, read with pickletools (GLOBAL and STACK_GLOBAL,
     following the memo) and cross-checked by an unpickler that records what it imports."""
@@ -100,6 +158,9 @@ def globals_referenced(data):
     Recorder(io.BytesIO(data)).load()
     assert imported == found
     return found
+
+
+# ---------------------------------------------------------------------- MLPs
 
 
 @pytest.mark.parametrize("index", range(6))
@@ -134,8 +195,9 @@ def test_a_random_state_instance_pickles_as_plain_numbers():
 
 
 @pytest.mark.parametrize("labels", ["int", "str", "object", "bool", "float"])
-def test_labels_of_any_type_survive_pickling_and_files(labels, tmp_path):
-    X, y = iris(labels)
+def test_labels_of_any_type_survive_pickling_and_files(labels, iris, tmp_path):
+    X, y = iris
+    y = labelled(y, labels)
     model = MLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0).fit(X, y)
     assert_same_model(model, pickle.loads(pickle.dumps(model)), X)
     model.save(tmp_path / "m.safetensors")
@@ -144,8 +206,8 @@ def test_labels_of_any_type_survive_pickling_and_files(labels, tmp_path):
     assert loaded.predict(X[:3]).dtype == model.predict(X[:3]).dtype
 
 
-def test_joblib_round_trip_then_partial_fit_continues_exactly(tmp_path):
-    X, y = iris()
+def test_joblib_round_trip_then_partial_fit_continues_exactly(iris, tmp_path):
+    X, y = iris
     model = MLPClassifier(solver="sgd", hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y)
     twin = pickle.loads(pickle.dumps(model))
     joblib.dump(model, tmp_path / "m.joblib")
@@ -186,68 +248,242 @@ def test_partial_fit_after_load(tmp_path):
     assert loaded.t_ == model.t_ and loaded.loss_curve_ == model.loss_curve_
 
 
-def test_integer_and_string_classes_are_written_as_real_labels(tmp_path):
-    for labels, expected in [("int", [0, 1, 2]), ("str", ["setosa", "versicolor", "virginica"])]:
-        X, y = iris(labels)
+def test_integer_and_string_classes_are_written_as_real_labels(iris, tmp_path):
+    for labels, expected in [("int", [2, 10, 30]), ("str", ["setosa", "versicolor", "virginica"])]:
+        X, y = iris
+        y = labelled(y, labels)
         model = MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y)
         model.save(tmp_path / "c.safetensors")
         header = json.loads(_core.inspect((tmp_path / "c.safetensors").read_bytes())[2])
         assert header["classes"]["labels"] == expected
 
 
-def cli_style_file(tmp_path, scaler):
-    """A classifier file as the neurona command writes it: string labels, and the command's own
-    header (feature names, scaler) under extra["cli"], with no Python metadata."""
-    X, y = iris("str")
-    model = MLPClassifier(hidden_layer_sizes=(6,), max_iter=30, random_state=0)
-    mean, scale = X.mean(axis=0), X.std(axis=0)
-    model.fit((X - mean) / scale, y)
-    cli = {
-        "feature_names": ["a", "b", "c", "d"],
-        "target_names": ["species"],
-        "scaler": {"kind": "standard", "mean": mean.tolist(), "scale": scale.tolist()} if scaler else {"kind": "none"},
-        "source": "iris.csv",
-    }
-    data = model._core.to_bytes(json.dumps({"cli": cli}), list(model.classes_))
-    path = tmp_path / "cli.safetensors"
-    path.write_bytes(data)
-    return path, model, X, mean, scale
+# ---------------------------------------------------------------------- Perceptron
 
 
-def test_load_reads_command_line_files(tmp_path):
-    path, model, X, mean, scale = cli_style_file(tmp_path, scaler=False)
-    loaded = neurona.load(path)
-    assert isinstance(loaded, MLPClassifier)
-    assert_array_equal(loaded.classes_, model.classes_)
-    Xs = (X - mean) / scale
-    assert_array_equal(loaded.predict(Xs), model.predict(Xs))
-    assert loaded.get_params()["hidden_layer_sizes"] == (6,)
-
-
-def test_load_wraps_a_command_line_scaler_in_a_pipeline(tmp_path):
-    path, model, X, mean, scale = cli_style_file(tmp_path, scaler=True)
-    loaded = neurona.load(path)
-    assert isinstance(loaded, Pipeline)
-    assert_array_equal(loaded.predict(X), model.predict((X - mean) / scale))
-
-
-def test_load_rejects_damaged_and_missing_files(tmp_path):
-    model, X = fitted_models()[0]
-    path = tmp_path / "m.safetensors"
+@pytest.mark.parametrize("labels", ["str", "object", "int", "bool", "float"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_perceptron_save_load_round_trip(labels, dtype, n_classes, iris, tmp_path):
+    X, y = iris
+    X = X.astype(dtype)
+    keep = y < n_classes
+    X, y = X[keep], labelled(y[keep], labels)
+    model = Perceptron(penalty="l2", max_iter=20, random_state=1).fit(X, y)
+    path = tmp_path / "p.safetensors"
     model.save(path)
-    data = bytearray(path.read_bytes())
-    (tmp_path / "short.safetensors").write_bytes(bytes(data[: len(data) // 2]))
-    with pytest.raises(ValueError, match="model file"):
-        neurona.load(tmp_path / "short.safetensors")
-    (tmp_path / "junk.safetensors").write_bytes(b"\x00" * 64)
-    with pytest.raises(ValueError, match="model file"):
-        neurona.load(tmp_path / "junk.safetensors")
-    with pytest.raises(OSError):
-        neurona.load(tmp_path / "missing.safetensors")
-    with pytest.raises(OSError):
-        model.save(tmp_path / "no-such-folder" / "m.safetensors")
+    loaded = neurona.load(path)
+    assert_same_perceptron(model, loaded, X)
+    estimator, file_dtype, _ = _core.inspect(path.read_bytes())
+    assert (estimator, file_dtype) == ("Perceptron", np.dtype(dtype).name)
+    # Integers and strings are the file's own labels; other types stay indices there.
+    expected = {
+        "str": list(SPECIES[:n_classes]),
+        "object": list(SPECIES[:n_classes]),
+        "int": [2, 10, 30][:n_classes],
+    }.get(labels, list(range(len(model.classes_))))
+    assert header_of(path)["classes"]["labels"] == expected
 
 
-def test_saving_an_unfitted_model_is_not_fitted_error(tmp_path):
-    with pytest.raises(NotFittedError):
-        MLPClassifier().save(tmp_path / "m.safetensors")
+def test_perceptron_parameters_and_feature_names_come_back(iris, tmp_path):
+    import pandas as pd
+
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
+    stream = np.random.RandomState(5)
+    for model in [
+        Perceptron(class_weight={"setosa": 2.0, "virginica": 0.5}, tol=None, max_iter=5),
+        Perceptron(class_weight="balanced", early_stopping=True, n_iter_no_change=3),
+        Perceptron(penalty="elasticnet", l1_ratio=0.3, random_state=stream, fit_intercept=False),
+    ]:
+        model.fit(frame, SPECIES[y])
+        model.save(tmp_path / "p.safetensors")
+        loaded = neurona.load(tmp_path / "p.safetensors")
+        assert_same_perceptron(model, loaded, frame)
+        assert list(loaded.feature_names_in_) == ["sl", "sw", "pl", "pw"]
+    model = Perceptron(class_weight={0: 3.0, 1: 1.0, 2: 1.0}).fit(X, y)
+    model.save(tmp_path / "p.safetensors")
+    assert neurona.load(tmp_path / "p.safetensors").class_weight == {0: 3.0, 1: 1.0, 2: 1.0}
+
+
+def test_perceptron_training_continues_exactly_after_load(iris, tmp_path):
+    X, y = iris
+    y = SPECIES[y]
+    model = Perceptron(random_state=3).partial_fit(X[:50], y[:50], classes=SPECIES)
+    model.save(tmp_path / "p.safetensors")
+    loaded = neurona.load(tmp_path / "p.safetensors")
+    for start in (50, 100):
+        model.partial_fit(X[start : start + 50], y[start : start + 50])
+        loaded.partial_fit(X[start : start + 50], y[start : start + 50])
+    assert_same_perceptron(model, loaded, X)
+    model.set_params(warm_start=True, max_iter=3).fit(X, y)
+    loaded.set_params(warm_start=True, max_iter=3).fit(X, y)
+    assert_same_perceptron(model, loaded, X)
+
+
+def test_pickles_write_the_real_labels_too(iris):
+    X, y = iris
+    model = Perceptron().fit(X, labelled(y, "int"))
+    state = model.__getstate__()
+    assert json.loads(_core.inspect(state["model"])[2])["classes"]["labels"] == [2, 10, 30]
+    assert_same_perceptron(model, pickle.loads(pickle.dumps(model)), X)
+
+
+# ---------------------------------------------------------------------- BernoulliRBM
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rbm_save_load_round_trip(dtype, digits, tmp_path):
+    X = digits.astype(dtype)
+    model = BernoulliRBM(n_components=6, n_iter=2, learning_rate=0.05, batch_size=20, random_state=0)
+    model.fit(X)
+    model.save(tmp_path / "r.safetensors")
+    loaded = neurona.load(tmp_path / "r.safetensors")
+    assert_same_rbm(model, loaded, X)
+    assert loaded.get_params() == model.get_params()
+    assert not hasattr(loaded, "random_state_")
+    assert _core.inspect((tmp_path / "r.safetensors").read_bytes())[:2] == ("BernoulliRBM", np.dtype(dtype).name)
+
+
+def test_rbm_random_state_is_saved_in_the_model_and_resumes(digits, tmp_path):
+    model = BernoulliRBM(n_components=5, random_state=np.random.RandomState(2))
+    model.partial_fit(digits[:100])
+    model.gibbs(digits[:3])
+    model.save(tmp_path / "r.safetensors")
+    loaded = neurona.load(tmp_path / "r.safetensors")
+    assert_same_rbm(model, loaded, digits)
+    assert loaded.random_state.get_state()[2] == model.random_state.get_state()[2]
+    # The stream is the model file's own, so the crate and the command see it too.
+    words = _core.Rbm.from_bytes((tmp_path / "r.safetensors").read_bytes())[0].state()["random_state_"]
+    assert_array_equal(words[1], model.random_state_.get_state()[1])
+    for batch in (slice(100, 200), slice(200, 300)):
+        model.partial_fit(digits[batch])
+        loaded.partial_fit(digits[batch])
+    assert_same_rbm(model, loaded, digits)
+    assert_array_equal(loaded.gibbs(digits[:5]), model.gibbs(digits[:5]))
+
+
+def test_rbm_pickles_from_before_the_stream_went_into_the_file_still_load(digits):
+    model = BernoulliRBM(n_components=4, random_state=1)
+    model.partial_fit(digits[:50])
+    state = model.__getstate__()
+    meta = {"estimator": "BernoulliRBM", "params": state["params"], "feature_names_in": None}
+    meta["random_state_"] = _persist.encode(model.random_state_)
+    state["model"] = model._core.to_bytes(json.dumps({"python": meta}))
+    old = BernoulliRBM.__new__(BernoulliRBM)
+    old.__setstate__(state)
+    assert_same_rbm(model, old, digits)
+
+
+# ---------------------------------------------------------------------- errors
+
+
+def test_a_failed_save_leaves_the_previous_file(iris, tmp_path):
+    X, y = iris
+    model = Perceptron().fit(X, y)
+    path = tmp_path / "p.safetensors"
+    model.save(path)
+    before = path.read_bytes()
+    model.set_params(n_jobs=object())
+    with pytest.raises(TypeError, match="n_jobs"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [path]
+    with pytest.raises(OSError):
+        model.set_params(n_jobs=None).save(tmp_path / "no-such-folder" / "p.safetensors")
+
+
+def test_a_file_of_another_kind_is_refused_where_the_class_is_implied(iris, digits):
+    X, y = iris
+    perceptron = Perceptron().fit(X, y)
+    rbm = BernoulliRBM(n_components=3, n_iter=1, random_state=0).fit(digits)
+    mlp = neurona.MLPClassifier(hidden_layer_sizes=(3,), max_iter=2).fit(X, y)
+    for cls, other in [(Perceptron, rbm), (BernoulliRBM, perceptron), (Perceptron, mlp)]:
+        state = other.__getstate__()
+        with pytest.raises(ValueError, match=f"holds a {type(other).__name__}, not a"):
+            cls.__new__(cls).__setstate__(state)
+
+
+# ---------------------------------------------------------------------- Perceptron and RBM pickles
+
+
+def test_perceptron_and_rbm_pickles_continue_training_exactly(iris, digits):
+    X, y = iris
+    labels = np.array(["a", "b", "c"], dtype=object)[y]
+    clf = Perceptron(penalty="l1", random_state=2).fit(X, labels)
+    back = pickle.loads(pickle.dumps(clf))
+    assert_same_perceptron(clf, back, X)
+    assert back.get_params() == clf.get_params()
+    back.partial_fit(X, labels)
+    clf.partial_fit(X, labels)
+    assert_array_equal(back.coef_, clf.coef_)
+    assert pickle.loads(pickle.dumps(Perceptron(alpha=0.5))).alpha == 0.5
+
+    rbm = BernoulliRBM(n_components=8, random_state=1)
+    rbm.partial_fit(digits[:100])
+    back = pickle.loads(pickle.dumps(rbm))
+    assert_array_equal(back.components_, rbm.components_)
+    assert_array_equal(back.h_samples_, rbm.h_samples_)
+    rbm.partial_fit(digits[100:200])
+    back.partial_fit(digits[100:200])
+    assert_array_equal(back.components_, rbm.components_)
+    assert_array_equal(back.gibbs(digits[:5]), rbm.gibbs(digits[:5]))
+
+
+# ---------------------------------------------------------------------- earlier versions
+
+
+def _make_legacy():
+    """``fixtures/make_legacy.py``, the script that made the legacy fixtures (its data and the
+    methods it called)."""
+    spec = importlib.util.spec_from_file_location("make_legacy", FIXTURES / "make_legacy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LEGACY = _make_legacy()
+
+
+@pytest.mark.parametrize("form", ["safetensors", "pickle"])
+@pytest.mark.parametrize("kind", ["MLPClassifier", "MLPRegressor", "Perceptron", "BernoulliRBM"])
+def test_files_and_pickles_of_earlier_versions_load_and_predict_the_same(kind, form):
+    path = FIXTURES / f"{kind}.{form}"
+    model = neurona.load(path) if form == "safetensors" else pickle.loads(path.read_bytes())
+    assert type(model) is getattr(neurona, kind)
+    X, _ = LEGACY.data()[LEGACY.DATA_OF[kind]]
+    expected = np.load(FIXTURES / "expected.npz")
+    twin = pickle.loads(pickle.dumps(model))
+    for method in LEGACY.METHODS[kind]:
+        for estimator in (model, twin):
+            got = getattr(estimator, method)(X)
+            assert got.dtype == expected[f"{kind}.{method}"].dtype
+            assert_array_equal(got, expected[f"{kind}.{method}"])
+    if kind == "Perceptron":
+        assert model.class_weight == {2: 2.0, 10: 1.0, 30: 0.5}
+        assert_array_equal(model.classes_, [2, 10, 30])
+    if kind == "MLPClassifier":
+        assert model.classes_.dtype == np.dtype("<U10") and model.loss_curve_ == twin.loss_curve_
+
+
+def test_unfitted_pickles_of_earlier_versions_keep_their_parameters():
+    old = pickle.loads((FIXTURES / "unfitted.pickle").read_bytes())
+    new = LEGACY.unfitted()
+    assert [type(e) for e in old] == [type(e) for e in new]
+    for a, b in zip(old, new):
+        assert plain_params(a) == plain_params(b)
+        assert not a.__sklearn_is_fitted__()
+
+
+def test_load_finds_each_class_in_the_registry_of_kinds(digits, tmp_path, monkeypatch):
+    assert _persist._KINDS == {
+        "MLPClassifier": MLPClassifier,
+        "MLPRegressor": MLPRegressor,
+        "Perceptron": Perceptron,
+        "BernoulliRBM": BernoulliRBM,
+    }
+    BernoulliRBM(n_components=2, n_iter=1, random_state=0).fit(digits).save(tmp_path / "r.safetensors")
+    monkeypatch.delitem(_persist._KINDS, "BernoulliRBM")
+    message = "holds a BernoulliRBM; neurona.load reads MLPClassifier, MLPRegressor and Perceptron files"
+    with pytest.raises(ValueError, match=message):
+        neurona.load(tmp_path / "r.safetensors")

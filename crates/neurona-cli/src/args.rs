@@ -1,22 +1,20 @@
 //! The command line, declared with clap, and nothing else: [`crate::params`] turns the training
-//! flags into core parameters (through the core's `FromStr` impls and the estimators' `check`,
-//! so no rule is written twice).
+//! flags into core parameters (through the core's `set_text` and the estimators' `check`, so no
+//! rule is written twice).
 //!
-//! `train` fits one of three model kinds (`--model-kind mlp|perceptron|rbm`). Every
-//! hyperparameter flag is optional: a flag left out takes the chosen estimator's scikit-learn
-//! default from the core (so `--max-iter` means 200 epochs for the MLP and 1000 for the
-//! perceptron, as in scikit-learn), and each flag's help names its kinds and defaults. A flag of
-//! another kind is a usage error.
+//! `train` fits a family of the core's registry (`--model-kind mlp|perceptron|rbm`). Its
+//! hyperparameter flags come from the core's spec tables ([`hyperparameter_flags`]): one flag per
+//! hyperparameter name, scikit-learn's name in kebab-case, whose help is the spec's doc and
+//! default. Every one is optional: a flag left out takes the chosen family's default from the
+//! core (so `--max-iter` means 200 epochs for the MLP and 1000 for the perceptron, as in
+//! scikit-learn). A flag of another family is a usage error.
 
 use std::path::PathBuf;
 
 use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use neurona::activation::Activation;
-use neurona::estimator::Family;
-use neurona::prelude::*;
-
-use crate::labels::ClassLabel;
+use neurona::estimator::{EstimatorKind, Family};
+use neurona::params::Spec;
 
 const EXIT_CODES: &str = "Exit codes:
   0  success
@@ -87,82 +85,135 @@ pub enum Dtype {
     F64,
 }
 
-/// Hidden layer sizes as one comma-separated value (a newtype, so that clap takes the whole
-/// list as one argument).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerSizes(pub Vec<usize>);
+/// The hyperparameters the command sets itself rather than by a flag of their own (`--verbose`
+/// serves every family).
+const SET_BY_THE_COMMAND: [&str; 1] = ["verbose"];
 
-fn parse_sizes(text: &str) -> Result<LayerSizes, String> {
-    let text = text.trim();
-    if text.is_empty() || text == "none" {
-        return Ok(LayerSizes(Vec::new()));
-    }
-    text.split(',')
-        .map(|part| {
-            part.trim()
-                .parse::<usize>()
-                .map_err(|_| format!("expected layer sizes like 100,50 (or 'none'), got '{text}'"))
-        })
-        .collect::<Result<_, _>>()
-        .map(LayerSizes)
+/// The spec table of a family (the same for each of its kinds), without the hyperparameters the
+/// command sets itself.
+pub fn family_specs(family: Family) -> Vec<Spec> {
+    let specs = family.kinds().next().map(EstimatorKind::specs).unwrap_or_default();
+    specs.into_iter().filter(|spec| !SET_BY_THE_COMMAND.contains(&spec.name)).collect()
 }
 
-fn parse_bool(text: &str) -> Result<bool, String> {
-    match text {
-        "true" | "True" | "1" | "yes" => Ok(true),
-        "false" | "False" | "0" | "no" => Ok(false),
-        other => Err(format!("expected true or false, got '{other}'")),
+/// The flag of a hyperparameter: scikit-learn's name in kebab-case.
+pub fn flag_of(name: &str) -> String {
+    format!("--{}", name.replace('_', "-"))
+}
+
+/// One hyperparameter flag, and the spec of each family that has it.
+#[derive(Debug, Clone)]
+pub struct HyperparameterFlag {
+    pub name: &'static str,
+    pub specs: Vec<(Family, Spec)>,
+}
+
+/// Every family's hyperparameters as one list of flags, in the order of the families and of
+/// their spec tables; a name several families share is one flag.
+pub fn hyperparameter_flags() -> Vec<HyperparameterFlag> {
+    let mut flags: Vec<HyperparameterFlag> = Vec::new();
+    for family in Family::ALL {
+        for spec in family_specs(family) {
+            match flags.iter_mut().find(|flag| flag.name == spec.name) {
+                Some(flag) => flag.specs.push((family, spec)),
+                None => flags.push(HyperparameterFlag { name: spec.name, specs: vec![(family, spec)] }),
+            }
+        }
+    }
+    flags
+}
+
+/// clap wants `'static` names and headings; the flags are built once per run, so leaking their
+/// few dozen short strings costs nothing.
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+impl HyperparameterFlag {
+    /// The flag's help: each family's doc and choices (one line per family where they differ),
+    /// the families that have it when not all do, and each family's default, all from the spec
+    /// table.
+    fn help(&self) -> String {
+        let same_doc = self.specs.iter().all(|(_, spec)| spec.doc == self.specs[0].1.doc);
+        let doc = |spec: &Spec| match spec.choices.as_slice() {
+            [] => spec.doc.to_owned(),
+            choices => format!("{} ({})", spec.doc, choices.join(", ")),
+        };
+        let mut lines: Vec<String> = if same_doc || self.specs.len() == 1 {
+            vec![doc(&self.specs[0].1)]
+        } else {
+            self.specs.iter().map(|(family, spec)| format!("{family}: {}", doc(spec))).collect()
+        };
+        let same_default = self.specs.iter().all(|(_, spec)| spec.default == self.specs[0].1.default);
+        let defaults: Vec<String> = if same_default {
+            vec![self.specs[0].1.default.clone()]
+        } else {
+            self.specs.iter().map(|(family, spec)| format!("{} for {family}", spec.default)).collect()
+        };
+        let families: Vec<&str> = self.specs.iter().map(|(family, _)| family.name()).collect();
+        let which = if self.specs.len() > 1 && self.specs.len() < Family::ALL.len() {
+            format!("--model-kind {}; ", families.join(", "))
+        } else {
+            String::new()
+        };
+        lines.push(format!("[{which}default: {}]", defaults.join(", ")));
+        lines.join("\n")
+    }
+
+    fn arg(&self) -> clap::Arg {
+        let heading = match self.specs.as_slice() {
+            [(family, _)] => format!("Hyperparameters of --model-kind {family}"),
+            _ => "Hyperparameters of several model kinds".to_owned(),
+        };
+        let long = leak(self.name.replace('_', "-"));
+        let arg = clap::Arg::new(self.name)
+            .long(long)
+            .value_name(leak(self.name.to_uppercase()))
+            .help(self.help())
+            .help_heading(leak(heading));
+        if self.specs.iter().all(|(_, spec)| spec.kind == "bool") {
+            // A bare `--early-stopping` means true, as a switch; `--shuffle false` still works.
+            arg.value_name("BOOL").num_args(0..=1).default_missing_value("true")
+        } else {
+            arg.num_args(1)
+        }
     }
 }
 
-/// `--tol`: a number, or `none` (the perceptron's `tol=None`: run `max_iter` epochs).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Tolerance(pub Option<f64>);
+/// The hyperparameter flags given on the command line, as text, in the order of
+/// [`hyperparameter_flags`]. A flag left out takes the chosen family's default from the core;
+/// [`crate::params`] sets the given ones through the core's `set_text` and checks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hyperparameters {
+    pub given: Vec<(&'static str, String)>,
+}
 
-fn parse_tol(text: &str) -> Result<Tolerance, String> {
-    match text {
-        "none" | "None" => Ok(Tolerance(None)),
-        _ => text
-            .parse::<f64>()
-            .map(|v| Tolerance(Some(v)))
-            .map_err(|_| format!("expected a number or 'none', got '{text}'")),
+impl clap::FromArgMatches for Hyperparameters {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut given = Self::default();
+        given.update_from_arg_matches(matches)?;
+        Ok(given)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for flag in hyperparameter_flags() {
+            if let Some(text) = matches.get_one::<String>(flag.name) {
+                self.given.retain(|(name, _)| *name != flag.name);
+                self.given.push((flag.name, text.clone()));
+            }
+        }
+        Ok(())
     }
 }
 
-/// `--learning-rate`: the MLP's schedule name, or the RBM's step size.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum LearningRateArg {
-    Schedule(LearningRate),
-    Value(f64),
-}
-
-fn parse_learning_rate(text: &str) -> Result<LearningRateArg, String> {
-    if let Ok(value) = text.parse::<f64>() {
-        return Ok(LearningRateArg::Value(value));
+impl clap::Args for Hyperparameters {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        hyperparameter_flags().iter().fold(command, |command, flag| command.arg(flag.arg()))
     }
-    text.parse::<LearningRate>().map(LearningRateArg::Schedule).map_err(|_| {
-        format!("expected a schedule (constant, invscaling, adaptive) for mlp or a number for rbm, got '{text}'")
-    })
-}
 
-/// `--class-weight`: `balanced`, `none`, or per-class weights `LABEL=W,LABEL=W`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClassWeightArg(pub ClassWeight<ClassLabel>);
-
-fn parse_class_weight(text: &str) -> Result<ClassWeightArg, String> {
-    match text {
-        "balanced" => return Ok(ClassWeightArg(ClassWeight::Balanced)),
-        "none" | "None" => return Ok(ClassWeightArg(ClassWeight::Uniform)),
-        _ => {}
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
     }
-    text.split(',')
-        .map(|pair| {
-            let (label, weight) = pair.rsplit_once('=').ok_or(())?;
-            Ok((ClassLabel::Text(label.trim().to_owned()), weight.trim().parse::<f64>().map_err(|_| ())?))
-        })
-        .collect::<Result<Vec<_>, ()>>()
-        .map(|weights| ClassWeightArg(ClassWeight::PerClass(weights)))
-        .map_err(|()| format!("expected 'balanced', 'none' or weights like setosa=2,virginica=0.5, got '{text}'"))
 }
 
 /// `--model-kind`: a family of the core's registry, by its command-line name.
@@ -170,131 +221,6 @@ fn family_parser() -> impl TypedValueParser<Value = Family> {
     let names = Family::ALL.map(Family::name);
     clap::builder::PossibleValuesParser::new(names)
         .try_map(|name: String| name.parse::<Family>().map_err(|e| e.to_string()))
-}
-
-/// The training flags shared by several model kinds. None has a default here: a flag left out
-/// takes the chosen estimator's own scikit-learn default, which its help gives.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Training (shared; a flag left out takes each estimator's scikit-learn default)")]
-pub struct SharedArgs {
-    /// L2 penalty on the weights (mlp), or the strength of --penalty (perceptron). [default: 0.0001]
-    #[arg(long)]
-    pub alpha: Option<f64>,
-    /// Maximum epochs (mlp: sgd, adam, or iterations for lbfgs; perceptron). [default: 200 for
-    /// mlp, 1000 for perceptron]
-    #[arg(long)]
-    pub max_iter: Option<usize>,
-    /// Stopping tolerance (mlp, perceptron); 'none' runs every epoch (perceptron). [default:
-    /// 1e-4 for mlp, 1e-3 for perceptron]
-    #[arg(long, value_parser = parse_tol, value_name = "TOL")]
-    pub tol: Option<Tolerance>,
-    /// Shuffle the samples every epoch (mlp, perceptron). [default: true]
-    #[arg(long, value_parser = parse_bool, value_name = "BOOL")]
-    pub shuffle: Option<bool>,
-    /// Seed of every random draw; the same seed gives scikit-learn's model for the same data.
-    /// It also picks the --test-fraction rows (0 when not given). [default: none for mlp and
-    /// rbm, 0 for perceptron]
-    #[arg(long)]
-    pub random_state: Option<u32>,
-    /// Hold out --validation-fraction of the training rows and stop when the validation score
-    /// stops improving (mlp, perceptron).
-    #[arg(long)]
-    pub early_stopping: bool,
-    /// Fraction of the training rows held out for early stopping (mlp, perceptron). [default: 0.1]
-    #[arg(long)]
-    pub validation_fraction: Option<f64>,
-    /// Epochs without improvement before stopping (mlp, perceptron); 'inf' never stops early
-    /// (mlp). [default: 10 for mlp, 5 for perceptron]
-    #[arg(long)]
-    pub n_iter_no_change: Option<Patience>,
-    /// Continue training the model in --model (when the file exists) instead of starting afresh
-    /// (mlp, perceptron).
-    #[arg(long)]
-    pub warm_start: bool,
-    /// Minibatch size (mlp: sgd, adam; rbm); 'auto' is min(200, n_samples) (mlp). [default: auto
-    /// for mlp, 10 for rbm]
-    #[arg(long, value_name = "SIZE")]
-    pub batch_size: Option<BatchSize>,
-    /// mlp: the sgd schedule, constant, invscaling or adaptive [default: constant]; rbm: the step
-    /// size, a number [default: 0.1].
-    #[arg(long, value_parser = parse_learning_rate, value_name = "RATE")]
-    pub learning_rate: Option<LearningRateArg>,
-}
-
-/// The MLP's own hyperparameters, named after scikit-learn's parameters in kebab-case.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "MLP (--model-kind mlp, the default)")]
-pub struct MlpArgs {
-    /// Units per hidden layer, comma-separated ('none' for no hidden layer). [default: 100]
-    #[arg(long, value_name = "SIZES", value_parser = parse_sizes)]
-    pub hidden_layer_sizes: Option<LayerSizes>,
-    /// Hidden activation: identity, logistic, tanh, relu. [default: relu]
-    #[arg(long)]
-    pub activation: Option<Activation>,
-    /// Solver: lbfgs, sgd, adam. [default: adam]
-    #[arg(long)]
-    pub solver: Option<Solver>,
-    /// Initial learning rate (sgd, adam). [default: 0.001]
-    #[arg(long)]
-    pub learning_rate_init: Option<f64>,
-    /// Exponent of the invscaling schedule. [default: 0.5]
-    #[arg(long)]
-    pub power_t: Option<f64>,
-    /// Momentum (sgd). [default: 0.9]
-    #[arg(long)]
-    pub momentum: Option<f64>,
-    /// Use Nesterov's momentum (sgd). [default: true]
-    #[arg(long, value_parser = parse_bool, value_name = "BOOL")]
-    pub nesterovs_momentum: Option<bool>,
-    /// Adam's first-moment decay. [default: 0.9]
-    #[arg(long)]
-    pub beta_1: Option<f64>,
-    /// Adam's second-moment decay. [default: 0.999]
-    #[arg(long)]
-    pub beta_2: Option<f64>,
-    /// Adam's numerical-stability term. [default: 1e-8]
-    #[arg(long)]
-    pub epsilon: Option<f64>,
-    /// Maximum loss evaluations (lbfgs). [default: 15000]
-    #[arg(long)]
-    pub max_fun: Option<usize>,
-    /// Regression loss: squared_error or poisson. [default: squared_error]
-    #[arg(long)]
-    pub loss: Option<RegressionLoss>,
-}
-
-/// The perceptron's own hyperparameters.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Perceptron (--model-kind perceptron)")]
-pub struct PerceptronArgs {
-    /// Regularisation: none, l2, l1, elasticnet. [default: none]
-    #[arg(long)]
-    pub penalty: Option<Penalty>,
-    /// The L1 share of the elastic net, in [0, 1]. [default: 0.15]
-    #[arg(long)]
-    pub l1_ratio: Option<f64>,
-    /// Learn a bias. [default: true]
-    #[arg(long, value_parser = parse_bool, value_name = "BOOL")]
-    pub fit_intercept: Option<bool>,
-    /// The constant learning rate of the perceptron rule. [default: 1]
-    #[arg(long)]
-    pub eta0: Option<f64>,
-    /// Class weights: 'balanced' (inversely proportional to the class counts), 'none', or
-    /// LABEL=W,LABEL=W. [default: none]
-    #[arg(long, value_parser = parse_class_weight, value_name = "WEIGHTS")]
-    pub class_weight: Option<ClassWeightArg>,
-}
-
-/// The RBM's own hyperparameters (its learning rate and batch size are shared flags).
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "RBM (--model-kind rbm)")]
-pub struct RbmArgs {
-    /// Number of hidden units. [default: 256]
-    #[arg(long)]
-    pub n_components: Option<usize>,
-    /// Epochs over the training rows. [default: 10]
-    #[arg(long)]
-    pub n_iter: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -318,18 +244,13 @@ pub struct TrainArgs {
     #[arg(long, value_enum)]
     pub task: Option<Task>,
     #[command(flatten)]
-    pub shared: SharedArgs,
-    #[command(flatten)]
-    pub mlp: MlpArgs,
-    #[command(flatten)]
-    pub perceptron: PerceptronArgs,
-    #[command(flatten)]
-    pub rbm: RbmArgs,
+    pub hyperparameters: Hyperparameters,
     /// Feature scaling, fitted on the training rows and stored in the model. [default: standard
     /// for mlp and perceptron; minmax for rbm, whose units are probabilities in [0, 1]]
     #[arg(long, value_enum, help_heading = "Data and output")]
     pub scale: Option<Scale>,
-    /// Fraction of the rows held out as a test set (0 keeps every row for training).
+    /// Fraction of the rows held out as a test set (0 keeps every row for training), drawn from
+    /// --random-state (0 when it is none).
     #[arg(long, default_value_t = 0.25, help_heading = "Data and output")]
     pub test_fraction: f64,
     /// Where to write the model.

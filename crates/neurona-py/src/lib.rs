@@ -39,17 +39,6 @@ macro_rules! dispatch {
     };
 }
 
-/// The value of `$key` in the parameter dict `$dict`, extracted to the type the caller asks
-/// for; a missing key is a `KeyError` naming it.
-macro_rules! get {
-    ($dict:expr, $key:literal) => {
-        $dict
-            .get_item($key)?
-            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(concat!("missing parameter ", $key)))?
-            .extract()?
-    };
-}
-
 mod classifier;
 mod common;
 mod errors;
@@ -102,5 +91,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write_file, m)?)?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(params::specs, m)?)?;
     Ok(())
 }

@@ -1,51 +1,71 @@
-//! Hyperparameters from the Python layer's dict into the core's checked parameters.
+//! Hyperparameters from the Python layer's dict into the core's parameters, by the core's spec
+//! table: each key is a hyperparameter's name, each value goes through the core's JSON
+//! conversion ([`Hyperparams::set_json`]), so that no parameter is named again here.
 //!
 //! The Python classes validate every parameter with scikit-learn's own constraints first (so
-//! errors are scikit-learn's `InvalidParameterError`), then pass plain values here: numbers,
-//! booleans and the names the core parses (`"auto"` or `"32"` for `batch_size`, `"inf"` or
-//! `"10"` for `n_iter_no_change`). The core's `check()` still applies every rule.
+//! errors are scikit-learn's `InvalidParameterError`), then pass plain values: `None`, booleans,
+//! numbers, strings (the names the core parses: `"auto"` or `"32"` for `batch_size`, `"inf"` or
+//! `"10"` for `n_iter_no_change`) and lists. The core's `check()` still applies every rule.
 
+use neurona::params::{Hyperparams, ParamValue};
 use neurona::prelude::*;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::Value;
 
-use crate::errors::to_py;
+use crate::errors::{to_py, wrong_type};
 
-/// The checked hyperparameters in `dict` (every key of scikit-learn's `get_params()`, `loss`
+/// The hyperparameters of `P` that `dict` names (unchecked); the others keep their defaults.
+pub(crate) fn hyperparams<P: Hyperparams>(dict: &Bound<'_, PyDict>) -> PyResult<P> {
+    let mut params = P::default();
+    for (key, value) in dict.iter() {
+        let name: String = key.extract()?;
+        params.set_json(&name, &plain(&name, &value)?).map_err(to_py)?;
+    }
+    Ok(params)
+}
+
+/// The checked MLP hyperparameters in `dict` (every key of scikit-learn's `get_params()`, `loss`
 /// included for the classifier, which ignores it).
 pub(crate) fn from_dict(dict: &Bound<'_, PyDict>) -> PyResult<MlpValidParams> {
-    let hidden: Vec<usize> = get!(dict, "hidden_layer_sizes");
-    let activation: String = get!(dict, "activation");
-    let solver: String = get!(dict, "solver");
-    let batch_size: String = get!(dict, "batch_size");
-    let learning_rate: String = get!(dict, "learning_rate");
-    let n_iter_no_change: String = get!(dict, "n_iter_no_change");
-    let loss: String = get!(dict, "loss");
-    let random_state: Option<u32> = get!(dict, "random_state");
-    let params = MlpParams::new()
-        .hidden_layer_sizes(hidden)
-        .activation(activation.parse().map_err(to_py)?)
-        .solver(solver.parse().map_err(to_py)?)
-        .alpha(get!(dict, "alpha"))
-        .batch_size(batch_size.parse().map_err(to_py)?)
-        .learning_rate(learning_rate.parse().map_err(to_py)?)
-        .learning_rate_init(get!(dict, "learning_rate_init"))
-        .power_t(get!(dict, "power_t"))
-        .max_iter(get!(dict, "max_iter"))
-        .shuffle(get!(dict, "shuffle"))
-        .random_state_option(random_state)
-        .tol(get!(dict, "tol"))
-        .verbose(get!(dict, "verbose"))
-        .warm_start(get!(dict, "warm_start"))
-        .momentum(get!(dict, "momentum"))
-        .nesterovs_momentum(get!(dict, "nesterovs_momentum"))
-        .early_stopping(get!(dict, "early_stopping"))
-        .validation_fraction(get!(dict, "validation_fraction"))
-        .beta_1(get!(dict, "beta_1"))
-        .beta_2(get!(dict, "beta_2"))
-        .epsilon(get!(dict, "epsilon"))
-        .n_iter_no_change(n_iter_no_change.parse().map_err(to_py)?)
-        .max_fun(get!(dict, "max_fun"))
-        .loss(loss.parse().map_err(to_py)?);
-    params.check().map_err(to_py)
+    hyperparams::<MlpParams>(dict)?.check().map_err(to_py)
+}
+
+/// A plain Python value as JSON.
+fn plain(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    // bool before int: Python's bool is an int.
+    if value.is_none() {
+        Ok(Value::Null)
+    } else if value.is_instance_of::<PyBool>() {
+        Ok(Value::Bool(value.extract()?))
+    } else if value.is_instance_of::<PyInt>() {
+        match value.extract::<i64>() {
+            Ok(v) => Ok(Value::from(v)),
+            Err(_) => Ok(Value::from(value.extract::<u64>()?)),
+        }
+    } else if value.is_instance_of::<PyFloat>() {
+        Ok(value.extract::<f64>()?.to_json())
+    } else if value.is_instance_of::<PyString>() {
+        Ok(Value::String(value.extract()?))
+    } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        value.try_iter()?.map(|item| plain(name, &item?)).collect::<PyResult<Vec<_>>>().map(Value::Array)
+    } else if let Ok(v) = value.extract::<i64>() {
+        // numpy's integers and other objects with `__index__`.
+        Ok(Value::from(v))
+    } else if let Ok(v) = value.extract::<f64>() {
+        Ok(v.to_json())
+    } else {
+        Err(wrong_type(name, "None, a bool, a number, a string or a list", value))
+    }
+}
+
+/// One hyperparameter for Python: `(name, default, kind, choices, doc)`.
+type SpecTuple = (&'static str, String, &'static str, Vec<&'static str>, &'static str);
+
+/// The spec table of an estimator kind (`MLPClassifier`, ...): one [`SpecTuple`] per
+/// hyperparameter, as the core declares them.
+#[pyfunction]
+pub(crate) fn specs(kind: &str) -> PyResult<Vec<SpecTuple>> {
+    let specs = kind.parse::<EstimatorKind>().map_err(to_py)?.specs();
+    Ok(specs.into_iter().map(|s| (s.name, s.default, s.kind, s.choices, s.doc)).collect())
 }

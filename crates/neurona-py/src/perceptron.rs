@@ -26,32 +26,14 @@ enum Model {
 /// The checked hyperparameters in `dict`: scikit-learn's `get_params()` as plain values, with
 /// `penalty` as `'none'` for `None` and `class_weight` as `None` or one weight per class index.
 fn params_from_dict(dict: &Bound<'_, PyDict>) -> PyResult<PerceptronValidParams<i64>> {
-    let penalty: String = get!(dict, "penalty");
-    let class_weight: Option<Vec<f64>> = get!(dict, "class_weight");
-    let class_weight = match class_weight {
-        None => ClassWeight::Uniform,
-        Some(weights) => ClassWeight::PerClass((0..).zip(weights).collect()),
-    };
-    let random_state: Option<u32> = get!(dict, "random_state");
-    let tol: Option<f64> = get!(dict, "tol");
-    PerceptronParams::new()
-        .penalty(penalty.parse().map_err(to_py)?)
-        .alpha(get!(dict, "alpha"))
-        .l1_ratio(get!(dict, "l1_ratio"))
-        .fit_intercept(get!(dict, "fit_intercept"))
-        .max_iter(get!(dict, "max_iter"))
-        .tol_option(tol)
-        .shuffle(get!(dict, "shuffle"))
-        .verbose(get!(dict, "verbose"))
-        .eta0(get!(dict, "eta0"))
-        .random_state_option(random_state)
-        .early_stopping(get!(dict, "early_stopping"))
-        .validation_fraction(get!(dict, "validation_fraction"))
-        .n_iter_no_change(get!(dict, "n_iter_no_change"))
-        .class_weight(class_weight)
-        .warm_start(get!(dict, "warm_start"))
-        .check()
-        .map_err(to_py)
+    // class_weight comes as one weight per class index (or None): the core's JSON pairs them.
+    let dict = dict.copy()?;
+    if let Some(weights) = dict.get_item("class_weight")?.filter(|w| !w.is_none()) {
+        let weights: Vec<f64> = weights.extract()?;
+        let pairs: Vec<(usize, f64)> = weights.into_iter().enumerate().collect();
+        dict.set_item("class_weight", pairs)?;
+    }
+    crate::params::hyperparams::<PerceptronParams<i64>>(&dict)?.check().map_err(to_py)
 }
 
 /// Rosenblatt's perceptron (the numerics of `neurona.Perceptron`).

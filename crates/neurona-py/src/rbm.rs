@@ -27,15 +27,7 @@ enum Model {
 /// The checked hyperparameters in `dict` (scikit-learn's `get_params()` as plain values; the
 /// verbose lines are printed by the Python layer, so `verbose` is not passed).
 fn params_from_dict(dict: &Bound<'_, PyDict>) -> PyResult<RbmValidParams> {
-    let random_state: Option<u32> = get!(dict, "random_state");
-    RbmParams::new()
-        .n_components(get!(dict, "n_components"))
-        .learning_rate(get!(dict, "learning_rate"))
-        .batch_size(get!(dict, "batch_size"))
-        .n_iter(get!(dict, "n_iter"))
-        .random_state_option(random_state)
-        .check()
-        .map_err(to_py)
+    crate::params::hyperparams::<RbmParams>(dict)?.check().map_err(to_py)
 }
 
 /// A restricted Boltzmann machine (the numerics of `neurona.BernoulliRBM`).

@@ -2,43 +2,28 @@
 //! activation's *output* (as scikit-learn's `_base.py` does), so the backward pass needs only
 //! the activations the forward pass kept.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::error::NeuronaError;
 use crate::float::Float;
+use crate::params::named_enum;
 
-/// The activation of the hidden layers (scikit-learn's `activation`). Default: [`Activation::Relu`].
-///
-/// It never applies to the output layer, whose activation follows from the task (see
-/// [`crate::loss::OutputHead`]). It also picks the Glorot factor of the initialisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Activation {
-    /// `f(x) = x`: no hidden non-linearity, a linear model in disguise.
-    Identity,
-    /// The logistic sigmoid `f(x) = 1 / (1 + exp(-x))`.
-    Logistic,
-    /// The hyperbolic tangent.
-    Tanh,
-    /// The rectified linear unit `f(x) = max(x, 0)`.
-    #[default]
-    Relu,
+named_enum! {
+    /// The activation of the hidden layers (scikit-learn's `activation`). Default: [`Activation::Relu`].
+    ///
+    /// It never applies to the output layer, whose activation follows from the task (see
+    /// [`crate::loss::OutputHead`]). It also picks the Glorot factor of the initialisation.
+    pub enum Activation for "activation" {
+        /// `f(x) = x`: no hidden non-linearity, a linear model in disguise.
+        Identity = "identity",
+        /// The logistic sigmoid `f(x) = 1 / (1 + exp(-x))`.
+        Logistic = "logistic",
+        /// The hyperbolic tangent.
+        Tanh = "tanh",
+        /// The rectified linear unit `f(x) = max(x, 0)`.
+        #[default]
+        Relu = "relu",
+    }
 }
 
 impl Activation {
-    /// Every activation, in scikit-learn's order.
-    pub const ALL: [Activation; 4] = [Self::Identity, Self::Logistic, Self::Tanh, Self::Relu];
-
-    /// scikit-learn's name for the activation.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Identity => "identity",
-            Self::Logistic => "logistic",
-            Self::Tanh => "tanh",
-            Self::Relu => "relu",
-        }
-    }
-
     /// Applies the activation to every element of `z` in place.
     pub fn forward<F: Float>(self, z: &mut [F]) {
         match self {
@@ -125,22 +110,6 @@ fn relu_derivative<F: Float>(d: F, a: F) -> F {
 /// The logistic sigmoid, as scipy's `expit` computes it.
 pub(crate) fn logistic<F: Float>(x: F) -> F {
     F::one() / (F::one() + (-x).exp())
-}
-
-impl fmt::Display for Activation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Activation {
-    type Err = NeuronaError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
-            NeuronaError::parameter("activation", "one of 'identity', 'logistic', 'tanh', 'relu'", format!("'{s}'"))
-        })
-    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,12 @@ use std::str::FromStr;
 use serde_json::Value;
 
 use crate::error::{NeuronaError, Result};
+use crate::estimators::mlp::{MlpClassifier, MlpParams, MlpRegressor};
+use crate::estimators::perceptron::{Perceptron, PerceptronParams};
+use crate::estimators::rbm::{BernoulliRbm, RbmParams};
+use crate::float::Float;
+use crate::params::{Hyperparams, Spec};
+use crate::persist::ModelLabel;
 
 /// Every estimator kind neurona has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,6 +87,16 @@ impl EstimatorKind {
             Self::MlpClassifier | Self::Perceptron => OutputKind::Classes,
             Self::MlpRegressor => OutputKind::Values,
             Self::BernoulliRbm => OutputKind::Features,
+        }
+    }
+
+    /// The spec table of the kind's hyperparameters (what the command's flags, the Python
+    /// binding and the docs read).
+    pub fn specs(self) -> Vec<Spec> {
+        match self {
+            Self::MlpClassifier | Self::MlpRegressor => MlpParams::specs(),
+            Self::Perceptron => PerceptronParams::<i64>::specs(),
+            Self::BernoulliRbm => RbmParams::specs(),
         }
     }
 
@@ -162,6 +178,44 @@ impl FromStr for Family {
             NeuronaError::parameter("model kind", format!("one of {}", names.join(", ")), format!("'{s}'"))
         })
     }
+}
+
+/// What every estimator is: a kind of the registry with its hyperparameters, fitted or not.
+pub trait Estimator {
+    /// The kind in the registry.
+    const KIND: EstimatorKind;
+    /// Its hyperparameters (the unchecked builder type; the estimator holds them checked).
+    type Params: Hyperparams;
+
+    /// The hyperparameters it was built with.
+    fn hyperparams(&self) -> &Self::Params;
+
+    /// Whether `fit` (or a model file) has given it weights.
+    fn is_fitted(&self) -> bool;
+}
+
+macro_rules! estimators {
+    ($($kind:ident: [$($generics:tt)*] $ty:ty => $params:ty;)*) => {$(
+        impl<$($generics)*> Estimator for $ty {
+            const KIND: EstimatorKind = EstimatorKind::$kind;
+            type Params = $params;
+
+            fn hyperparams(&self) -> &$params {
+                self.params()
+            }
+
+            fn is_fitted(&self) -> bool {
+                <$ty>::is_fitted(self)
+            }
+        }
+    )*};
+}
+
+estimators! {
+    MlpClassifier: [F: Float, L: ModelLabel] MlpClassifier<F, L> => MlpParams;
+    MlpRegressor: [F: Float] MlpRegressor<F> => MlpParams;
+    Perceptron: [F: Float, L: ModelLabel] Perceptron<F, L> => PerceptronParams<L>;
+    BernoulliRbm: [F: Float] BernoulliRbm<F> => RbmParams;
 }
 
 /// An estimator that reads and writes neurona's model file.

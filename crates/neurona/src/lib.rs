@@ -63,7 +63,7 @@ pub use float::Float;
 pub mod prelude {
     pub use crate::activation::Activation;
     pub use crate::error::{NeuronaError, Result};
-    pub use crate::estimator::{EstimatorKind, Family, ModelFile};
+    pub use crate::estimator::{Estimator, EstimatorKind, Family, ModelFile};
     pub use crate::estimators::mlp::{
         BatchSize, FitOptions, FitReport, MlpClassifier, MlpParams, MlpRegressor, MlpState, MlpValidParams, Patience,
         RegressionLoss, Solver,
@@ -77,6 +77,6 @@ pub mod prelude {
     };
     pub use crate::float::Float;
     pub use crate::optim::schedule::LearningRate;
-    pub use crate::params::SolverParams;
+    pub use crate::params::{Hyperparams, SolverParams, SolverSettings};
     pub use crate::rng::RandomState;
 }

@@ -29,12 +29,13 @@ use crate::activation::Activation;
 use crate::data::labels::Label;
 use crate::error::{NeuronaError, Result};
 use crate::estimators::mlp::algorithm::{FitReport, MlpState, OptimizerState};
-use crate::estimators::mlp::hyperparams::{BatchSize, MlpParams, MlpValidParams, Patience, Solver};
+use crate::estimators::mlp::hyperparams::{MlpParams, MlpValidParams, Solver};
 use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp};
 use crate::optim::adam::Adam;
 use crate::optim::sgd::Sgd;
+use crate::params::Hyperparams;
 
 /// The version of the file format this build writes and reads.
 pub const FORMAT_VERSION: u64 = 1;
@@ -212,68 +213,13 @@ pub(crate) fn optional<T>(value: &Value, parse: impl FnOnce(&Value) -> Result<T>
 }
 
 fn params_to_json(p: &MlpParams) -> Value {
-    json!({
-        "hidden_layer_sizes": p.hidden_layer_sizes,
-        "activation": p.activation.name(),
-        "solver": p.training.solver.name(),
-        "alpha": p.training.alpha,
-        "batch_size": p.training.batch_size.to_string(),
-        "learning_rate": p.training.learning_rate.name(),
-        "learning_rate_init": p.training.learning_rate_init,
-        "power_t": p.training.power_t,
-        "max_iter": p.training.max_iter,
-        "shuffle": p.training.shuffle,
-        "random_state": p.training.random_state,
-        "tol": p.training.tol,
-        "verbose": p.training.verbose,
-        "warm_start": p.training.warm_start,
-        "momentum": p.training.momentum,
-        "nesterovs_momentum": p.training.nesterovs_momentum,
-        "early_stopping": p.training.early_stopping,
-        "validation_fraction": p.training.validation_fraction,
-        "beta_1": p.training.beta_1,
-        "beta_2": p.training.beta_2,
-        "epsilon": p.training.epsilon,
-        "n_iter_no_change": p.training.n_iter_no_change.to_string(),
-        "max_fun": p.training.max_fun,
-        "loss": p.loss.name(),
-    })
+    p.to_json()
 }
 
 fn params_from_json(v: &Value) -> Result<MlpValidParams> {
-    let f = |key: &str| float_from(&v[key], key);
-    let hidden =
-        v["hidden_layer_sizes"].as_array().ok_or_else(|| bad("hidden_layer_sizes", &v["hidden_layer_sizes"]))?;
-    let hidden: Vec<usize> = hidden.iter().map(|u| usize_from(u, "hidden_layer_sizes")).collect::<Result<_>>()?;
-    let random_state = optional(&v["random_state"], |r| {
-        u32::try_from(uint_from(r, "random_state")?).map_err(|_| bad("random_state", r))
-    })?;
-    let params = MlpParams::new()
-        .hidden_layer_sizes(hidden)
-        .activation(parsed(&v["activation"], "activation")?)
-        .solver(parsed(&v["solver"], "solver")?)
-        .alpha(f("alpha")?)
-        .batch_size(parsed::<BatchSize>(&v["batch_size"], "batch_size")?)
-        .learning_rate(parsed(&v["learning_rate"], "learning_rate")?)
-        .learning_rate_init(f("learning_rate_init")?)
-        .power_t(f("power_t")?)
-        .max_iter(usize_from(&v["max_iter"], "max_iter")?)
-        .shuffle(bool_from(&v["shuffle"], "shuffle")?)
-        .random_state_option(random_state)
-        .tol(f("tol")?)
-        .verbose(bool_from(&v["verbose"], "verbose")?)
-        .warm_start(bool_from(&v["warm_start"], "warm_start")?)
-        .momentum(f("momentum")?)
-        .nesterovs_momentum(bool_from(&v["nesterovs_momentum"], "nesterovs_momentum")?)
-        .early_stopping(bool_from(&v["early_stopping"], "early_stopping")?)
-        .validation_fraction(f("validation_fraction")?)
-        .beta_1(f("beta_1")?)
-        .beta_2(f("beta_2")?)
-        .epsilon(f("epsilon")?)
-        .n_iter_no_change(parsed::<Patience>(&v["n_iter_no_change"], "n_iter_no_change")?)
-        .max_fun(usize_from(&v["max_fun"], "max_fun")?)
-        .loss(parsed(&v["loss"], "loss")?);
-    params.check().map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
+    MlpParams::from_json(v)
+        .and_then(MlpParams::check)
+        .map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
 }
 
 fn dtype_of<F: Float>() -> Dtype {

@@ -62,7 +62,7 @@ fn params(case: &Value) -> PerceptronParams<usize> {
             "alpha" => p.alpha(value.as_f64().unwrap()),
             "l1_ratio" => p.l1_ratio(value.as_f64().unwrap()),
             "eta0" => p.eta0(value.as_f64().unwrap()),
-            "tol" => p.tol_option(value.as_f64()),
+            "tol" => p.tol(value.as_f64()),
             "max_iter" => p.max_iter(value.as_u64().unwrap() as usize),
             "n_iter_no_change" => p.n_iter_no_change(value.as_u64().unwrap() as usize),
             "validation_fraction" => p.validation_fraction(value.as_f64().unwrap()),
@@ -201,7 +201,7 @@ fn equals_the_textbook_rule_without_shuffling() {
     let y: Vec<i64> = iris.target.iter().map(|&t| if t == 2 { 1 } else { -1 }).collect();
     let y_float: Vec<f64> = y.iter().map(|&v| v as f64).collect();
     let (w, b) = naive_perceptron(x.view(), &y_float, 2);
-    let params = PerceptronParams::new().max_iter(2).shuffle(false).tol_option(None).check().unwrap();
+    let params = PerceptronParams::new().max_iter(2).shuffle(false).tol(None).check().unwrap();
     let mut clf = Perceptron::<f64, i64>::new(params);
     clf.fit(x.view(), &y).unwrap();
     let state = clf.state().unwrap();
@@ -218,7 +218,7 @@ fn accuracy_on_shuffled_iris() {
     let perm = RandomState::new(12).permutation(150);
     let x = iris.data.select(ndarray::Axis(0), &perm);
     let y: Vec<usize> = perm.iter().map(|&i| iris.target[i]).collect();
-    let params = PerceptronParams::new().max_iter(100).tol_option(None).shuffle(false).check().unwrap();
+    let params = PerceptronParams::new().max_iter(100).tol(None).shuffle(false).check().unwrap();
     let mut clf = Perceptron::<f64, usize>::new(params);
     clf.fit(x.view(), &y).unwrap();
     assert!(clf.score(x.view(), &y).unwrap() > 0.7);
@@ -294,7 +294,7 @@ fn partial_fit_epochs_equal_fit_epochs() {
     // an L2 penalty each call multiplies its weight scale out, which rounds differently).
     let iris = neurona::datasets::iris();
     let x = iris.standardized_features();
-    let params = PerceptronParams::new().shuffle(false).max_iter(3).tol_option(None);
+    let params = PerceptronParams::new().shuffle(false).max_iter(3).tol(None);
     let mut fitted = Perceptron::<f64, usize>::new(params.clone().check().unwrap());
     fitted.fit(x.view(), &iris.target).unwrap();
     let mut incremental = Perceptron::<f64, usize>::new(params.check().unwrap());

@@ -44,10 +44,10 @@ fn perceptron_round_trips_exactly() {
     let variants = [
         PerceptronParams::new(),
         PerceptronParams::new().penalty(Penalty::ElasticNet).alpha(1e-3).l1_ratio(0.3).random_state(2),
-        PerceptronParams::new().penalty(Penalty::L1).tol_option(None).max_iter(7).shuffle(false),
+        PerceptronParams::new().penalty(Penalty::L1).tol(None).max_iter(7).shuffle(false),
         PerceptronParams::new().early_stopping(true).validation_fraction(0.2).n_iter_no_change(3),
         PerceptronParams::new().class_weight(ClassWeight::PerClass(vec![(1, 2.5), (2, 0.5)])).eta0(0.1),
-        PerceptronParams::new().class_weight(ClassWeight::Balanced).fit_intercept(false).random_state_option(None),
+        PerceptronParams::new().class_weight(ClassWeight::Balanced).fit_intercept(false).random_state(None),
         PerceptronParams::new().tol(f64::INFINITY).warm_start(true),
     ];
     for params in variants {
@@ -84,7 +84,7 @@ fn perceptron_training_resumes_exactly_after_a_reload() {
     assert_eq!(reloaded.state().unwrap().t(), 1.0 + 100.0 + 3.0 * 150.0);
 
     // warm_start: a second fit continues from the saved coefficients.
-    let mut warm = perceptron(PerceptronParams::new().warm_start(true).max_iter(3).tol_option(None));
+    let mut warm = perceptron(PerceptronParams::new().warm_start(true).max_iter(3).tol(None));
     let mut reloaded = Perceptron::<f64, usize>::from_bytes(&warm.to_bytes().unwrap()).unwrap();
     warm.fit(x.view(), &y).unwrap();
     reloaded.fit(x.view(), &y).unwrap();
@@ -249,9 +249,15 @@ fn tampered_perceptron_files_are_rejected() {
         (header(|h| h["params"]["alpha"] = (-1.0).into()), "invalid hyperparameters: alpha must be a float >= 0"),
         (header(|h| h["params"]["eta0"] = "nan".into()), "invalid hyperparameters: eta0 must be a float > 0"),
         (header(|h| h["params"]["penalty"] = "l3".into()), "penalty must be one of"),
-        (header(|h| h["params"]["class_weight"] = json!([[1, 2.0, 3.0]])), "invalid 'class_weight'"),
+        (
+            header(|h| h["params"]["class_weight"] = json!([[1, 2.0, 3.0]])),
+            "invalid hyperparameters: class_weight must be none, 'balanced' or label:weight pairs, got [[1,2.0,3.0]]",
+        ),
         (header(|h| h["params"]["class_weight"] = json!([[1, 2.0], [1, 3.0]])), "one weight per class"),
-        (header(|h| h["params"]["random_state"] = json!(1u64 << 40)), "invalid 'random_state'"),
+        (
+            header(|h| h["params"]["random_state"] = json!(1u64 << 40)),
+            "invalid hyperparameters: random_state must be an integer >= 0, got 1099511627776",
+        ),
         (header(|h| h["params"] = Value::Null), "invalid"),
         (header(|h| h["classes"]["labels"] = json!([2, 1, 0])), "not at least two, distinct and sorted"),
         (header(|h| h["classes"]["labels"] = json!([0, 1])), "has tensor 'coef' of shape [3, 4], but 2 classes"),
@@ -327,7 +333,10 @@ fn tampered_rbm_files_are_rejected() {
     let cases: Vec<Tampering> = vec![
         (header(|h| h["params"]["n_components"] = 0.into()), "invalid hyperparameters: n_components must be"),
         (header(|h| h["params"]["learning_rate"] = "-inf".into()), "invalid hyperparameters: learning_rate must be"),
-        (header(|h| h["params"]["batch_size"] = (-3).into()), "invalid 'batch_size'"),
+        (
+            header(|h| h["params"]["batch_size"] = (-3).into()),
+            "invalid hyperparameters: batch_size must be an integer >= 0, got -3",
+        ),
         (header(|h| h["state"]["random_state_"]["pos"] = 625.into()), "invalid random_state_"),
         (header(|h| h["state"]["random_state_"]["cached_gaussian"] = "nan".into()), "invalid 'cached_gaussian'"),
         (header(|h| h["state"]["random_state_"]["has_gauss"] = 1.into()), "invalid 'has_gauss'"),

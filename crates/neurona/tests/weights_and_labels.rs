@@ -97,7 +97,7 @@ fn perceptron_labels_map_both_ways_keeping_the_model() {
     let index = |s: &String| names.iter().position(|n| n == s).unwrap() as i64;
     let indexed = clf.clone().map_labels(index).unwrap();
     assert_eq!(indexed.classes().unwrap(), [0, 1, 2]);
-    assert_eq!(indexed.params().get_class_weight(), &ClassWeight::PerClass(vec![(2, 2.0)]));
+    assert_eq!(indexed.params().get_class_weight(), ClassWeight::PerClass(vec![(2, 2.0)]));
     assert_eq!(indexed.decision_function(x.view()).unwrap(), scores);
     let back = indexed.clone().map_labels(|&i| names[i as usize].to_owned()).unwrap();
     assert_eq!(back, clf);

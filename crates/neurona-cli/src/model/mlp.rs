@@ -182,22 +182,7 @@ impl Training for MlpValidParams {
     }
 
     fn hyperparameters(&self) -> Vec<(String, String)> {
-        let p = self;
-        let rows: [(&str, String); 12] = [
-            ("hidden_layer_sizes", format!("{:?}", p.get_hidden_layer_sizes())),
-            ("activation", p.get_activation().to_string()),
-            ("solver", p.get_solver().to_string()),
-            ("alpha", p.get_alpha().to_string()),
-            ("batch_size", p.get_batch_size().to_string()),
-            ("learning_rate", p.get_learning_rate().to_string()),
-            ("learning_rate_init", p.get_learning_rate_init().to_string()),
-            ("max_iter", p.get_max_iter().to_string()),
-            ("random_state", p.get_random_state().map_or("None".to_owned(), |s| s.to_string())),
-            ("tol", p.get_tol().to_string()),
-            ("early_stopping", p.get_early_stopping().to_string()),
-            ("n_iter_no_change", p.get_n_iter_no_change().to_string()),
-        ];
-        rows.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+        super::training::rows(&Hyperparams::to_json(&**self))
     }
 
     /// A classifier for class labels or multi-label indicators, a regressor for numbers.

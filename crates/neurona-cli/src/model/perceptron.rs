@@ -117,29 +117,7 @@ impl Training for PerceptronValidParams<ClassLabel> {
     }
 
     fn hyperparameters(&self) -> Vec<(String, String)> {
-        let p = self;
-        let class_weight = match p.get_class_weight() {
-            ClassWeight::Uniform => "None".to_owned(),
-            ClassWeight::Balanced => "balanced".to_owned(),
-            ClassWeight::PerClass(weights) => {
-                weights.iter().map(|(label, w)| format!("{label}: {w}")).collect::<Vec<_>>().join(", ")
-            }
-        };
-        let rows: [(&str, String); 12] = [
-            ("penalty", p.get_penalty().to_string()),
-            ("alpha", p.get_alpha().to_string()),
-            ("l1_ratio", p.get_l1_ratio().to_string()),
-            ("fit_intercept", p.get_fit_intercept().to_string()),
-            ("eta0", p.get_eta0().to_string()),
-            ("max_iter", p.get_max_iter().to_string()),
-            ("tol", p.get_tol().map_or("None".to_owned(), |t| t.to_string())),
-            ("shuffle", p.get_shuffle().to_string()),
-            ("random_state", p.get_random_state().map_or("None".to_owned(), |s| s.to_string())),
-            ("early_stopping", p.get_early_stopping().to_string()),
-            ("n_iter_no_change", p.get_n_iter_no_change().to_string()),
-            ("class_weight", class_weight),
-        ];
-        rows.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+        super::training::rows(&Hyperparams::to_json(&**self))
     }
 
     fn no_curve_note(&self, summary: &FitSummary) -> Option<String> {

@@ -98,14 +98,7 @@ impl Training for RbmValidParams {
     }
 
     fn hyperparameters(&self) -> Vec<(String, String)> {
-        let rows: [(&str, String); 5] = [
-            ("n_components", self.get_n_components().to_string()),
-            ("learning_rate", self.get_learning_rate().to_string()),
-            ("batch_size", self.get_batch_size().to_string()),
-            ("n_iter", self.get_n_iter().to_string()),
-            ("random_state", self.get_random_state().map_or("None".to_owned(), |s| s.to_string())),
-        ];
-        rows.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+        super::training::rows(&Hyperparams::to_json(&**self))
     }
 
     fn curve_text(&self) -> CurveText<'static> {

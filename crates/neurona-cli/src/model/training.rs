@@ -120,6 +120,22 @@ pub trait Training: std::fmt::Debug {
     ) -> Result<Model>;
 }
 
+/// Hyperparameters as (name, value) rows, from their JSON: text as it is, `null` as scikit-learn's
+/// `None`, anything else as JSON.
+pub(super) fn rows(params: &serde_json::Value) -> Vec<(String, String)> {
+    let Some(params) = params.as_object() else { return Vec::new() };
+    params
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                serde_json::Value::Null => "None".to_owned(),
+                other => super::json_text(other),
+            };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
 /// The model to train: `previous` when it is an `M` (a warm start), else `fresh()`.
 pub(super) fn resume<M: Fitted>(previous: Option<Model>, family: Family, fresh: impl FnOnce() -> M) -> Result<M> {
     match previous.map(Model::downcast::<M>) {

@@ -1,37 +1,29 @@
 //! The hyperparameters of [`Perceptron`](super::Perceptron), with scikit-learn's names, defaults
 //! and rules.
 
-use std::fmt;
-use std::str::FromStr;
+use serde_json::{Value, json};
 
 use crate::data::labels::Label;
 use crate::error::{NeuronaError, Result};
+use crate::params::{ParamValue, hyperparams, named_enum};
+use crate::persist::ModelLabel;
 
-/// The regularisation term (scikit-learn's `penalty`). Default: `None`, the plain perceptron.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Penalty {
-    /// No penalty (scikit-learn's `penalty=None`).
-    #[default]
-    None,
-    /// `alpha/2 * ||w||²`, applied as a shrinking of the weights before each update.
-    L2,
-    /// `alpha * ||w||₁`, applied with the cumulative truncated gradient of Tsuruoka et al. (2009).
-    L1,
-    /// `alpha * (l1_ratio * ||w||₁ + (1 - l1_ratio)/2 * ||w||²)`.
-    ElasticNet,
+named_enum! {
+    /// The regularisation term (scikit-learn's `penalty`). Default: `None`, the plain perceptron.
+    pub enum Penalty for "penalty" {
+        /// `alpha/2 * ||w||²`, applied as a shrinking of the weights before each update.
+        L2 = "l2",
+        /// `alpha * ||w||₁`, applied with the cumulative truncated gradient of Tsuruoka et al. (2009).
+        L1 = "l1",
+        /// `alpha * (l1_ratio * ||w||₁ + (1 - l1_ratio)/2 * ||w||²)`.
+        ElasticNet = "elasticnet",
+        /// No penalty (scikit-learn's `penalty=None`; its name `"none"` stands for `None`).
+        #[default]
+        None = "none",
+    }
 }
 
 impl Penalty {
-    /// scikit-learn's name (`"none"` stands for Python's `None`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::L2 => "l2",
-            Self::L1 => "l1",
-            Self::ElasticNet => "elasticnet",
-        }
-    }
-
     /// Whether the weights shrink before each update (l2 and elasticnet).
     pub(crate) fn has_l2(self) -> bool {
         matches!(self, Self::L2 | Self::ElasticNet)
@@ -40,22 +32,6 @@ impl Penalty {
     /// Whether the truncated-gradient L1 step runs after each update (l1 and elasticnet).
     pub(crate) fn has_l1(self) -> bool {
         matches!(self, Self::L1 | Self::ElasticNet)
-    }
-}
-
-impl fmt::Display for Penalty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Penalty {
-    type Err = NeuronaError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        [Self::None, Self::L2, Self::L1, Self::ElasticNet].into_iter().find(|v| v.name() == s).ok_or_else(|| {
-            NeuronaError::parameter("penalty", "one of 'l2', 'l1', 'elasticnet', 'none'", format!("'{s}'"))
-        })
     }
 }
 
@@ -72,145 +48,127 @@ pub enum ClassWeight<L> {
     PerClass(Vec<(L, f64)>),
 }
 
-/// Hyperparameters of the perceptron, unchecked: a consuming builder whose setters give
-/// scikit-learn's defaults. [`PerceptronParams::check`] applies scikit-learn's rules and returns
-/// [`PerceptronValidParams`], which [`Perceptron`](super::Perceptron) takes.
-///
-/// `L` is the label type, needed only by [`ClassWeight::PerClass`].
-///
-/// ```
-/// use neurona::prelude::*;
-///
-/// let params = PerceptronParams::<i64>::new().penalty(Penalty::L2).alpha(1e-3).random_state(1);
-/// assert!(params.clone().check().is_ok());
-/// let err = params.eta0(0.0).check().unwrap_err();
-/// assert_eq!(err.to_string(), "eta0 must be a float > 0, got 0");
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct PerceptronParams<L = i64> {
-    pub(crate) penalty: Penalty,
-    pub(crate) alpha: f64,
-    pub(crate) l1_ratio: f64,
-    pub(crate) fit_intercept: bool,
-    pub(crate) max_iter: usize,
-    pub(crate) tol: Option<f64>,
-    pub(crate) shuffle: bool,
-    pub(crate) verbose: bool,
-    pub(crate) eta0: f64,
-    pub(crate) random_state: Option<u32>,
-    pub(crate) early_stopping: bool,
-    pub(crate) validation_fraction: f64,
-    pub(crate) n_iter_no_change: usize,
-    pub(crate) class_weight: ClassWeight<L>,
-    pub(crate) warm_start: bool,
-}
+/// `class_weight` in JSON and text: `null` / `none` (uniform), `"balanced"`, or pairs of a label
+/// and its weight (`[[label, weight], ...]` in JSON, `label:weight,label:weight` as text).
+impl<L: ModelLabel> ParamValue for ClassWeight<L> {
+    const KIND: &'static str = "none, 'balanced' or label:weight pairs";
 
-impl<L> Default for PerceptronParams<L> {
-    fn default() -> Self {
-        Self {
-            penalty: Penalty::None,
-            alpha: 1e-4,
-            l1_ratio: 0.15,
-            fit_intercept: true,
-            max_iter: 1000,
-            tol: Some(1e-3),
-            shuffle: true,
-            verbose: false,
-            eta0: 1.0,
-            random_state: Some(0),
-            early_stopping: false,
-            validation_fraction: 0.1,
-            n_iter_no_change: 5,
-            class_weight: ClassWeight::Uniform,
-            warm_start: false,
+    fn to_json(&self) -> Value {
+        match self {
+            ClassWeight::Uniform => Value::Null,
+            ClassWeight::Balanced => json!("balanced"),
+            ClassWeight::PerClass(weights) => {
+                Value::Array(weights.iter().map(|(label, w)| json!([label.to_json(), w.to_json()])).collect())
+            }
+        }
+    }
+
+    fn from_json(value: &Value, name: &'static str) -> Result<Self> {
+        let wrong = || NeuronaError::parameter(name, Self::KIND, value.to_string());
+        match value {
+            Value::Null => Ok(ClassWeight::Uniform),
+            Value::String(s) if s == "balanced" => Ok(ClassWeight::Balanced),
+            Value::Array(pairs) => pairs
+                .iter()
+                .map(|pair| match pair.as_array().map(Vec::as_slice) {
+                    Some([label, weight]) => {
+                        Ok((L::from_json(label).ok_or_else(wrong)?, f64::from_json(weight, name).map_err(|_| wrong())?))
+                    }
+                    _ => Err(wrong()),
+                })
+                .collect::<Result<_>>()
+                .map(ClassWeight::PerClass),
+            _ => Err(wrong()),
+        }
+    }
+
+    fn from_text(text: &str, name: &'static str) -> Result<Self> {
+        let wrong = || NeuronaError::parameter(name, Self::KIND, format!("'{text}'"));
+        match text.trim() {
+            "none" | "None" | "" => Ok(ClassWeight::Uniform),
+            "balanced" => Ok(ClassWeight::Balanced),
+            pairs => pairs
+                .split(',')
+                .map(|pair| {
+                    let (label, weight) = pair.rsplit_once(':').ok_or_else(wrong)?;
+                    let label = label.trim();
+                    // A label that reads as an integer is one (the command's integer classes).
+                    let json = label.parse::<i64>().map_or_else(|_| json!(label), |v| json!(v));
+                    let label = L::from_json(&json).or_else(|| L::from_json(&json!(label))).ok_or_else(wrong)?;
+                    Ok((label, f64::from_text(weight, name).map_err(|_| wrong())?))
+                })
+                .collect::<Result<_>>()
+                .map(ClassWeight::PerClass),
+        }
+    }
+
+    fn to_text(&self) -> String {
+        match self {
+            ClassWeight::Uniform => "none".to_owned(),
+            ClassWeight::Balanced => "balanced".to_owned(),
+            ClassWeight::PerClass(weights) => {
+                weights.iter().map(|(label, w)| format!("{}:{w}", label.to_json())).collect::<Vec<_>>().join(",")
+            }
         }
     }
 }
 
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, value: $ty) -> Self {
-                self.$name = value;
-                self
-            }
-        )*
-    };
+hyperparams! {
+    /// Hyperparameters of the perceptron, unchecked: a consuming builder whose setters give
+    /// scikit-learn's defaults. [`PerceptronParams::check`] applies scikit-learn's rules and
+    /// returns [`PerceptronValidParams`], which [`Perceptron`](super::Perceptron) takes.
+    ///
+    /// `L` is the label type, needed only by [`ClassWeight::PerClass`].
+    ///
+    /// ```
+    /// use neurona::prelude::*;
+    ///
+    /// let params = PerceptronParams::<i64>::new().penalty(Penalty::L2).alpha(1e-3).random_state(1);
+    /// assert!(params.clone().check().is_ok());
+    /// let err = params.eta0(0.0).check().unwrap_err();
+    /// assert_eq!(err.to_string(), "eta0 must be a float > 0, got 0");
+    /// ```
+    pub struct PerceptronParams<L: Label = i64> => PerceptronValidParams {
+        /// Regularisation term.
+        penalty / get_penalty: Penalty = Penalty::None;
+        /// Strength of the penalty. Used only with a penalty.
+        alpha / get_alpha: f64 = 1e-4;
+        /// The L1 share of the elastic net, in [0, 1]. Used only with `elasticnet`.
+        l1_ratio / get_l1_ratio: f64 = 0.15;
+        /// Learn a bias.
+        fit_intercept / get_fit_intercept: bool = true;
+        /// Maximum epochs per call to `fit`. (`partial_fit` always runs one.)
+        max_iter / get_max_iter: usize = 1000;
+        /// Stopping tolerance: an epoch improves if its mean loss (plus penalty) drops by more than
+        /// `tol`, or, with early stopping, if its validation accuracy rises by at least `tol`;
+        /// `none` disables the rule, so every fit runs `max_iter` epochs.
+        tol / get_tol: Option<f64> = Some(1e-3), into;
+        /// Shuffle the samples every epoch.
+        shuffle / get_shuffle: bool = true;
+        /// Print scikit-learn's per-epoch lines to stdout.
+        verbose / get_verbose: bool = false;
+        /// The constant learning rate.
+        eta0 / get_eta0: f64 = 1.0;
+        /// Seed of the random draws (the shuffle seed of each one-vs-all problem and the
+        /// early-stopping split); `none` seeds from the operating system, so that every fit
+        /// differs. The default is 0, as in scikit-learn's `Perceptron` (its other estimators
+        /// default to `none`).
+        random_state / get_random_state: Option<u32> = Some(0), into;
+        /// Hold out a stratified `validation_fraction` of the data and stop when its accuracy stops
+        /// improving. `fit` only.
+        early_stopping / get_early_stopping: bool = false;
+        /// Fraction held out for early stopping, in (0, 1).
+        validation_fraction / get_validation_fraction: f64 = 0.1;
+        /// Epochs without improvement before stopping.
+        n_iter_no_change / get_n_iter_no_change: usize = 5;
+        /// Weights of the classes; `none`: every class weighs 1.
+        class_weight / get_class_weight: ClassWeight<L> = ClassWeight::Uniform;
+        /// Let `fit` continue from the current coefficients.
+        warm_start / get_warm_start: bool = false;
+    }
 }
 
 impl<L: Label> PerceptronParams<L> {
-    /// scikit-learn's defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Stopping tolerance: an epoch improves if its mean loss (plus penalty) drops by more than
-    /// `tol`, or, with early stopping, if its validation accuracy rises by at least `tol`.
-    /// Default 1e-3.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = Some(tol);
-        self
-    }
-
-    /// The tolerance or `None`, which disables the stopping rule: every fit runs `max_iter`
-    /// epochs (scikit-learn's `tol=None`).
-    pub fn tol_option(mut self, tol: Option<f64>) -> Self {
-        self.tol = tol;
-        self
-    }
-
-    /// Seed of the random draws (the shuffle seed of each one-vs-all problem and the
-    /// early-stopping split). Default **0**, as in scikit-learn's `Perceptron` (unlike its other
-    /// estimators).
-    pub fn random_state(mut self, seed: u32) -> Self {
-        self.random_state = Some(seed);
-        self
-    }
-
-    /// Seed or `None`, which seeds from the operating system, so that every fit differs.
-    pub fn random_state_option(mut self, seed: Option<u32>) -> Self {
-        self.random_state = seed;
-        self
-    }
-
-    setters! {
-        /// Regularisation term. Default `Penalty::None`.
-        penalty: Penalty;
-        /// Strength of the penalty. Default 1e-4. Used only with a penalty.
-        alpha: f64;
-        /// The L1 share of the elastic net, in [0, 1]. Default 0.15. Used only with
-        /// `Penalty::ElasticNet`.
-        l1_ratio: f64;
-        /// Learn a bias. Default true.
-        fit_intercept: bool;
-        /// Maximum epochs per call to `fit`. Default 1000. (`partial_fit` always runs one.)
-        max_iter: usize;
-        /// Shuffle the samples every epoch. Default true.
-        shuffle: bool;
-        /// Print scikit-learn's per-epoch lines to stdout. Default false.
-        verbose: bool;
-        /// The constant learning rate. Default 1.0.
-        eta0: f64;
-        /// Hold out a stratified `validation_fraction` of the data and stop when its accuracy
-        /// stops improving. Default false. `fit` only.
-        early_stopping: bool;
-        /// Fraction held out for early stopping, in (0, 1). Default 0.1.
-        validation_fraction: f64;
-        /// Epochs without improvement before stopping. Default 5.
-        n_iter_no_change: usize;
-        /// Weights of the classes. Default `ClassWeight::Uniform`.
-        class_weight: ClassWeight<L>;
-        /// Let `fit` continue from the current coefficients. Default false.
-        warm_start: bool;
-    }
-
-    /// Applies scikit-learn's rules to every parameter.
-    pub fn check(self) -> Result<PerceptronValidParams<L>> {
-        self.check_ref()?;
-        Ok(PerceptronValidParams(self))
-    }
-
     /// Every rule, in one place (scikit-learn's `_parameter_constraints` for `Perceptron`).
     /// Two rules are stricter than scikit-learn's: per-class weights must be finite and name
     /// each class once.
@@ -287,89 +245,6 @@ impl<L> PerceptronParams<L> {
     }
 }
 
-/// Hyperparameters that passed [`PerceptronParams::check`]. Read them through `Deref`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PerceptronValidParams<L = i64>(PerceptronParams<L>);
-
-impl<L> std::ops::Deref for PerceptronValidParams<L> {
-    type Target = PerceptronParams<L>;
-
-    fn deref(&self) -> &PerceptronParams<L> {
-        &self.0
-    }
-}
-
-impl<L> PerceptronValidParams<L> {
-    /// Back to the unchecked builder, to change a setting (then `check` again).
-    pub fn into_params(self) -> PerceptronParams<L> {
-        self.0
-    }
-}
-
-/// Read access to every hyperparameter, with scikit-learn's names.
-impl<L> PerceptronParams<L> {
-    /// See [`PerceptronParams::penalty`].
-    pub fn get_penalty(&self) -> Penalty {
-        self.penalty
-    }
-    /// See [`PerceptronParams::alpha`].
-    pub fn get_alpha(&self) -> f64 {
-        self.alpha
-    }
-    /// See [`PerceptronParams::l1_ratio`].
-    pub fn get_l1_ratio(&self) -> f64 {
-        self.l1_ratio
-    }
-    /// See [`PerceptronParams::fit_intercept`].
-    pub fn get_fit_intercept(&self) -> bool {
-        self.fit_intercept
-    }
-    /// See [`PerceptronParams::max_iter`].
-    pub fn get_max_iter(&self) -> usize {
-        self.max_iter
-    }
-    /// See [`PerceptronParams::tol_option`].
-    pub fn get_tol(&self) -> Option<f64> {
-        self.tol
-    }
-    /// See [`PerceptronParams::shuffle`].
-    pub fn get_shuffle(&self) -> bool {
-        self.shuffle
-    }
-    /// See [`PerceptronParams::verbose`].
-    pub fn get_verbose(&self) -> bool {
-        self.verbose
-    }
-    /// See [`PerceptronParams::eta0`].
-    pub fn get_eta0(&self) -> f64 {
-        self.eta0
-    }
-    /// See [`PerceptronParams::random_state_option`].
-    pub fn get_random_state(&self) -> Option<u32> {
-        self.random_state
-    }
-    /// See [`PerceptronParams::early_stopping`].
-    pub fn get_early_stopping(&self) -> bool {
-        self.early_stopping
-    }
-    /// See [`PerceptronParams::validation_fraction`].
-    pub fn get_validation_fraction(&self) -> f64 {
-        self.validation_fraction
-    }
-    /// See [`PerceptronParams::n_iter_no_change`].
-    pub fn get_n_iter_no_change(&self) -> usize {
-        self.n_iter_no_change
-    }
-    /// See [`PerceptronParams::class_weight`].
-    pub fn get_class_weight(&self) -> &ClassWeight<L> {
-        &self.class_weight
-    }
-    /// See [`PerceptronParams::warm_start`].
-    pub fn get_warm_start(&self) -> bool {
-        self.warm_start
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,7 +286,7 @@ mod tests {
         for (params, message) in cases {
             assert_eq!(params.check().unwrap_err().to_string(), message);
         }
-        assert!(p().tol_option(None).check().is_ok());
+        assert!(p().tol(None).check().is_ok());
         assert!(p().tol(f64::INFINITY).check().is_ok(), "scikit-learn accepts tol=inf");
     }
 

@@ -10,84 +10,26 @@ use ndarray::Array2;
 use serde_json::{Value, json};
 
 use super::algorithm::{PerceptronReport, PerceptronState};
-use super::hyperparams::{ClassWeight, PerceptronParams, PerceptronValidParams};
+use super::hyperparams::{PerceptronParams, PerceptronValidParams};
 use super::{NAME, Perceptron, coef_rows};
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
+use crate::params::Hyperparams;
 use crate::persist::{
-    ModelLabel, TensorSet, bad, bool_from, float_from, float_json, open_model, optional, parsed, read_tensor, str_from,
-    tensor_shape, uint_from, usize_from, write_model,
+    ModelLabel, TensorSet, bad, bool_from, float_from, float_json, open_model, read_tensor, str_from, tensor_shape,
+    usize_from, write_model,
 };
 
 fn params_to_json<L: ModelLabel>(p: &PerceptronParams<L>) -> Value {
-    let class_weight = match &p.class_weight {
-        ClassWeight::Uniform => Value::Null,
-        ClassWeight::Balanced => json!("balanced"),
-        ClassWeight::PerClass(weights) => {
-            Value::Array(weights.iter().map(|(label, w)| json!([label.to_json(), float_json(*w)])).collect())
-        }
-    };
-    json!({
-        "penalty": p.penalty.name(),
-        "alpha": float_json(p.alpha),
-        "l1_ratio": float_json(p.l1_ratio),
-        "fit_intercept": p.fit_intercept,
-        "max_iter": p.max_iter,
-        "tol": p.tol.map(float_json),
-        "shuffle": p.shuffle,
-        "verbose": p.verbose,
-        "eta0": float_json(p.eta0),
-        "random_state": p.random_state,
-        "early_stopping": p.early_stopping,
-        "validation_fraction": float_json(p.validation_fraction),
-        "n_iter_no_change": p.n_iter_no_change,
-        "class_weight": class_weight,
-        "warm_start": p.warm_start,
-    })
+    p.to_json()
 }
 
 fn params_from_json<L: ModelLabel>(v: &Value) -> Result<PerceptronValidParams<L>> {
-    let f = |key: &str| float_from(&v[key], key);
-    let class_weight = match &v["class_weight"] {
-        Value::Null => ClassWeight::Uniform,
-        Value::String(s) if s == "balanced" => ClassWeight::Balanced,
-        Value::Array(pairs) => ClassWeight::PerClass(
-            pairs
-                .iter()
-                .map(|pair| match pair.as_array().map(Vec::as_slice) {
-                    Some([label, weight]) => Ok((
-                        L::from_json(label).ok_or_else(|| bad("class_weight", pair))?,
-                        float_from(weight, "class_weight")?,
-                    )),
-                    _ => Err(bad("class_weight", pair)),
-                })
-                .collect::<Result<_>>()?,
-        ),
-        other => return Err(bad("class_weight", other)),
-    };
-    let random_state = optional(&v["random_state"], |r| {
-        u32::try_from(uint_from(r, "random_state")?).map_err(|_| bad("random_state", r))
-    })?;
-    let params = PerceptronParams::new()
-        .penalty(parsed(&v["penalty"], "penalty")?)
-        .alpha(f("alpha")?)
-        .l1_ratio(f("l1_ratio")?)
-        .fit_intercept(bool_from(&v["fit_intercept"], "fit_intercept")?)
-        .max_iter(usize_from(&v["max_iter"], "max_iter")?)
-        .tol_option(optional(&v["tol"], |t| float_from(t, "tol"))?)
-        .shuffle(bool_from(&v["shuffle"], "shuffle")?)
-        .verbose(bool_from(&v["verbose"], "verbose")?)
-        .eta0(f("eta0")?)
-        .random_state_option(random_state)
-        .early_stopping(bool_from(&v["early_stopping"], "early_stopping")?)
-        .validation_fraction(f("validation_fraction")?)
-        .n_iter_no_change(usize_from(&v["n_iter_no_change"], "n_iter_no_change")?)
-        .class_weight(class_weight)
-        .warm_start(bool_from(&v["warm_start"], "warm_start")?);
-    params.check().map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
+    PerceptronParams::from_json(v)
+        .and_then(PerceptronParams::check)
+        .map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
 }
 
-/// The model file (see [`crate::persist`]).
 impl<F: Float, L: ModelLabel> Perceptron<F, L> {
     /// The fitted perceptron as model-file bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {

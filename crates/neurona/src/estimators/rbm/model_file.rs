@@ -15,9 +15,10 @@ use super::hyperparams::{RbmParams, RbmValidParams};
 use super::{BernoulliRbm, NAME};
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
+use crate::params::Hyperparams;
 use crate::persist::{
     TensorSet, bad, bool_from, float_from, float_json, open_model, optional, read_tensor, read_words, tensor_shape,
-    uint_from, usize_from, write_model,
+    usize_from, write_model,
 };
 use crate::rng::RandomState;
 
@@ -28,28 +29,12 @@ const KEY_WORDS: usize = 624;
 const KEY_TENSOR: &str = "random_state_.key";
 
 fn params_to_json(p: &RbmParams) -> Value {
-    json!({
-        "n_components": p.n_components,
-        "learning_rate": float_json(p.learning_rate),
-        "batch_size": p.batch_size,
-        "n_iter": p.n_iter,
-        "verbose": p.verbose,
-        "random_state": p.random_state,
-    })
+    p.to_json()
 }
 
 fn params_from_json(v: &Value) -> Result<RbmValidParams> {
-    let random_state = optional(&v["random_state"], |r| {
-        u32::try_from(uint_from(r, "random_state")?).map_err(|_| bad("random_state", r))
-    })?;
-    RbmParams::new()
-        .n_components(usize_from(&v["n_components"], "n_components")?)
-        .learning_rate(float_from(&v["learning_rate"], "learning_rate")?)
-        .batch_size(usize_from(&v["batch_size"], "batch_size")?)
-        .n_iter(usize_from(&v["n_iter"], "n_iter")?)
-        .verbose(bool_from(&v["verbose"], "verbose")?)
-        .random_state_option(random_state)
-        .check()
+    RbmParams::from_json(v)
+        .and_then(RbmParams::check)
         .map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
 }
 

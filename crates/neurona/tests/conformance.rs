@@ -1,0 +1,264 @@
+//! One conformance battery, run over every estimator kind of the registry: what any estimator
+//! must do whatever it computes (scikit-learn's `check_estimator` in spirit). A new family adds
+//! one `Subject` impl and one `battery!` line; `every_registered_kind_is_covered` fails until it
+//! does.
+
+use ndarray::{Array2, ArrayView2, Axis, s};
+use neurona::estimator::EstimatorKind;
+use neurona::prelude::*;
+
+/// What the battery needs from an estimator: a fresh one from a seed, a fit on a table (the
+/// targets derived from it), its outputs as numbers, and its model file.
+trait Subject: Clone + Send + Sync + std::fmt::Debug + 'static {
+    const KIND: EstimatorKind;
+    fn fresh(seed: u32) -> Self;
+    fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()>;
+    fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>>;
+    fn bytes(&self) -> Result<Vec<u8>>;
+    fn read(bytes: &[u8]) -> Result<Self>;
+}
+
+/// Iris, scaled to [0, 1] (the RBM reads probabilities), with its species as integer classes.
+fn data() -> (Array2<f64>, Vec<i64>) {
+    let iris = neurona::datasets::iris();
+    let max = iris.data.fold(0.0_f64, |m, &v| m.max(v));
+    (iris.data.mapv(|v| v / max), iris.target.iter().map(|&t| t as i64).collect())
+}
+
+fn classes(x: ArrayView2<'_, f64>) -> Vec<i64> {
+    let (full, target) = data();
+    // The classes of the rows of `x` when they are iris rows; any class otherwise (the battery's
+    // own edge cases: NaN, empty or narrow tables, which are refused before the targets count).
+    (0..x.nrows()).map(|i| if x.ncols() == 4 && i < full.nrows() { target[i] } else { (i % 3) as i64 }).collect()
+}
+
+fn as_column(values: Vec<i64>) -> Array2<f64> {
+    Array2::from_shape_vec((values.len(), 1), values.into_iter().map(|v| v as f64).collect()).unwrap()
+}
+
+impl Subject for MlpClassifier<f64, i64> {
+    const KIND: EstimatorKind = EstimatorKind::MlpClassifier;
+    fn fresh(seed: u32) -> Self {
+        Self::new(MlpParams::new().hidden_layer_sizes([5]).max_iter(20).random_state(seed).check().unwrap())
+    }
+    fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
+        MlpClassifier::fit(self, x, &classes(x)).map(|_| ())
+    }
+    fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        self.predict_proba(x)
+    }
+    fn bytes(&self) -> Result<Vec<u8>> {
+        self.to_bytes()
+    }
+    fn read(bytes: &[u8]) -> Result<Self> {
+        Self::from_bytes(bytes)
+    }
+}
+
+impl Subject for MlpRegressor<f64> {
+    const KIND: EstimatorKind = EstimatorKind::MlpRegressor;
+    fn fresh(seed: u32) -> Self {
+        Self::new(MlpParams::new().hidden_layer_sizes([5]).max_iter(20).random_state(seed).check().unwrap())
+    }
+    fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
+        let y = x.sum_axis(Axis(1));
+        MlpRegressor::fit(self, x, y.view()).map(|_| ())
+    }
+    fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        self.predict(x)
+    }
+    fn bytes(&self) -> Result<Vec<u8>> {
+        self.to_bytes()
+    }
+    fn read(bytes: &[u8]) -> Result<Self> {
+        Self::from_bytes(bytes)
+    }
+}
+
+impl Subject for Perceptron<f64, i64> {
+    const KIND: EstimatorKind = EstimatorKind::Perceptron;
+    fn fresh(seed: u32) -> Self {
+        Self::new(PerceptronParams::new().max_iter(20).random_state(seed).check().unwrap())
+    }
+    fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
+        Perceptron::fit(self, x, &classes(x)).map(|_| ())
+    }
+    fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        self.predict(x).map(as_column)
+    }
+    fn bytes(&self) -> Result<Vec<u8>> {
+        self.to_bytes()
+    }
+    fn read(bytes: &[u8]) -> Result<Self> {
+        Self::from_bytes(bytes)
+    }
+}
+
+impl Subject for BernoulliRbm<f64> {
+    const KIND: EstimatorKind = EstimatorKind::BernoulliRbm;
+    fn fresh(seed: u32) -> Self {
+        Self::new(RbmParams::new().n_components(3).n_iter(3).random_state(seed).check().unwrap())
+    }
+    fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
+        BernoulliRbm::fit(self, x)
+    }
+    fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        self.transform(x)
+    }
+    fn bytes(&self) -> Result<Vec<u8>> {
+        self.to_bytes()
+    }
+    fn read(bytes: &[u8]) -> Result<Self> {
+        Self::from_bytes(bytes)
+    }
+}
+
+fn fitted<S: Subject>(seed: u32) -> S {
+    let mut model = S::fresh(seed);
+    model.fit(data().0.view()).unwrap();
+    model
+}
+
+fn message<T: std::fmt::Debug>(result: Result<T>) -> String {
+    result.unwrap_err().to_string()
+}
+
+fn refuses_nan_and_infinity<S: Subject>() {
+    let model = fitted::<S>(0);
+    for (value, word) in [(f64::NAN, "NaN"), (f64::INFINITY, "infinity"), (f64::NEG_INFINITY, "infinity")] {
+        let mut x = data().0;
+        x[[3, 1]] = value;
+        let expected = format!("X contains {word} at row 3, column 1");
+        assert_eq!(message(S::fresh(0).fit(x.view())), expected, "{} fit", S::KIND);
+        assert_eq!(message(model.output(x.view())), expected, "{} output", S::KIND);
+    }
+}
+
+fn refuses_use_before_fit<S: Subject>() {
+    let err = S::fresh(0).output(data().0.view()).unwrap_err();
+    assert!(matches!(err, NeuronaError::NotFitted { .. }), "{}: {err:?}", S::KIND);
+    assert!(err.to_string().starts_with(&format!("This {} instance is not fitted yet.", S::KIND)), "{err}");
+    assert!(matches!(S::fresh(0).bytes(), Err(NeuronaError::NotFitted { .. })), "{}", S::KIND);
+}
+
+fn refuses_the_wrong_width<S: Subject>() {
+    let x = data().0;
+    let err = message(fitted::<S>(0).output(x.slice(s![.., ..3])));
+    assert_eq!(err, format!("X has 3 features, but {} is expecting 4 features as input", S::KIND));
+}
+
+fn refuses_empty_input<S: Subject>() {
+    let x = data().0;
+    let err = message(S::fresh(0).fit(x.slice(s![..0, ..])));
+    assert_eq!(err, format!("X has 0 samples (shape (0, 4)), but {} needs at least 1", S::KIND));
+    let err = message(S::fresh(0).fit(x.slice(s![.., ..0])));
+    assert_eq!(err, format!("X has 0 features (shape (150, 0)), but {} needs at least 1", S::KIND));
+}
+
+fn round_trips_to_the_byte<S: Subject>() {
+    let model = fitted::<S>(0);
+    let bytes = model.bytes().unwrap();
+    let loaded = S::read(&bytes).unwrap();
+    assert_eq!(loaded.bytes().unwrap(), bytes, "{}: save, load, save", S::KIND);
+    let x = data().0;
+    assert_eq!(loaded.output(x.view()).unwrap(), model.output(x.view()).unwrap());
+}
+
+fn same_seed_same_bytes<S: Subject>() {
+    assert_eq!(fitted::<S>(7).bytes().unwrap(), fitted::<S>(7).bytes().unwrap(), "{}", S::KIND);
+    assert_ne!(fitted::<S>(7).bytes().unwrap(), fitted::<S>(8).bytes().unwrap(), "{}", S::KIND);
+}
+
+fn clones_are_the_same_model<S: Subject>() {
+    let model = fitted::<S>(0);
+    let copy = model.clone();
+    assert_eq!(copy.bytes().unwrap(), model.bytes().unwrap());
+    let x = data().0;
+    assert_eq!(copy.output(x.view()).unwrap(), model.output(x.view()).unwrap());
+}
+
+fn refuses_corrupted_files<S: Subject>() {
+    let bytes = fitted::<S>(0).bytes().unwrap();
+    for cut in [0, 7, 8, bytes.len() / 2, bytes.len() - 1] {
+        let err = S::read(&bytes[..cut]).unwrap_err();
+        assert!(matches!(err, NeuronaError::ModelFile { .. }), "{} cut at {cut}: {err:?}", S::KIND);
+    }
+    let mut extended = bytes.clone();
+    extended.extend_from_slice(b"more");
+    assert!(matches!(S::read(&extended), Err(NeuronaError::ModelFile { .. })), "{}", S::KIND);
+}
+
+fn is_send_and_sync<S: Subject>() {
+    fn check<T: Send + Sync>() {}
+    check::<S>();
+}
+
+macro_rules! battery {
+    ($($module:ident: $subject:ty;)*) => {
+        $(
+            mod $module {
+                use super::*;
+
+                #[test]
+                fn nan_and_infinity_are_refused_with_their_message() {
+                    refuses_nan_and_infinity::<$subject>();
+                }
+
+                #[test]
+                fn use_before_fit_is_a_not_fitted_error() {
+                    refuses_use_before_fit::<$subject>();
+                }
+
+                #[test]
+                fn the_wrong_width_names_both_widths() {
+                    refuses_the_wrong_width::<$subject>();
+                }
+
+                #[test]
+                fn empty_input_is_refused() {
+                    refuses_empty_input::<$subject>();
+                }
+
+                #[test]
+                fn save_load_round_trips_to_the_byte() {
+                    round_trips_to_the_byte::<$subject>();
+                }
+
+                #[test]
+                fn the_same_seed_gives_the_same_bytes() {
+                    same_seed_same_bytes::<$subject>();
+                }
+
+                #[test]
+                fn a_clone_is_the_same_model() {
+                    clones_are_the_same_model::<$subject>();
+                }
+
+                #[test]
+                fn a_corrupted_file_is_refused() {
+                    refuses_corrupted_files::<$subject>();
+                }
+
+                #[test]
+                fn it_is_send_and_sync() {
+                    is_send_and_sync::<$subject>();
+                }
+            }
+        )*
+
+        #[test]
+        fn every_registered_kind_is_covered() {
+            let covered = [$(<$subject as Subject>::KIND),*];
+            for kind in EstimatorKind::ALL {
+                assert!(covered.contains(&kind), "the conformance battery does not cover {kind}");
+            }
+        }
+    };
+}
+
+battery! {
+    mlp_classifier: MlpClassifier<f64, i64>;
+    mlp_regressor: MlpRegressor<f64>;
+    perceptron: Perceptron<f64, i64>;
+    bernoulli_rbm: BernoulliRbm<f64>;
+}

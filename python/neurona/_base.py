@@ -1,0 +1,126 @@
+"""What every neurona estimator shares: the fitted check, ``save``, pickling, the random streams
+handed to the core, and X made dense for it.
+
+An estimator family is a class deriving from ``NeuronaEstimator`` (after scikit-learn's mixins)
+that sets ``_model_kind`` (which registers it for ``neurona.load``), ``_core_class``,
+``_pipeline_step`` and ``_FITTED``, and implements the persistence hooks that ``_persist``
+describes.
+
+Random streams are scikit-learn's: a call draws from ``check_random_state(random_state)`` (a
+fresh stream for an integer, numpy's global stream for ``None``, the instance itself
+otherwise). They stay numpy ``RandomState`` objects here; the core draws from a copy of their
+state (the same Mersenne Twister), and the new state is written back.
+"""
+
+import operator
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+
+from neurona import _persist
+
+#: The fitted attributes every estimator rebuilds from its model file (each adds its own).
+FITTED = frozenset({"_core", "n_features_in_", "feature_names_in_"})
+
+
+def seed(random_state):
+    """The integer seed the core starts its own stream from, or None when the call draws from
+    a numpy stream (``None``: the global one, or a ``RandomState``)."""
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        return None
+    return operator.index(random_state)
+
+
+def stream_state(stream):
+    """A numpy ``RandomState``'s state as the core takes it."""
+    _, key, pos, has_gauss, cached = stream.get_state(legacy=True)
+    key = np.ascontiguousarray(key, dtype=np.uint32)
+    return key, int(pos), bool(has_gauss), float(cached)
+
+
+def random_stream(random_state):
+    """The numpy ``RandomState`` a call draws from, as scikit-learn's ``check_random_state``
+    picks it (``None``: numpy's global one), with its state for the core; ``(None, None)`` for
+    an integer seed, which the core seeds itself (``seed``)."""
+    if random_state is None:
+        random_state = np.random.mtrand._rand
+    if not isinstance(random_state, np.random.RandomState):
+        return None, None
+    return random_state, stream_state(random_state)
+
+
+def advance(stream, new_state):
+    """Writes back the state the core left a stream in (None: the core drew from its own)."""
+    if stream is not None and new_state is not None:
+        stream.set_state(new_state)
+
+
+def dense(X, dtype):
+    """X as a dense array of the core's dtype; sparse input is densified (the core's kernels
+    are dense), a C-ordered float array of the right type passes without a copy."""
+    if sp.issparse(X):
+        X = X.toarray()
+    return np.asarray(X, dtype=dtype)
+
+
+class NeuronaEstimator(BaseEstimator):
+    """The mechanics of every estimator: fitted once it holds a core, saved and pickled as the
+    core's model file (``_persist``)."""
+
+    #: The kind name the model files hold; a class that sets it is what ``load`` returns for it.
+    _model_kind = None
+    #: The core's class (``neurona._core``), whose ``from_bytes`` reads the model file.
+    _core_class = None
+    #: The step name ``load`` gives the estimator in a ``Pipeline`` behind the CLI's scaler.
+    _pipeline_step = None
+    #: Attributes rebuilt from the model file; the rest of ``__dict__`` is pickled as it is.
+    _FITTED = FITTED
+    #: Conversions of the parameters the core writes differently from scikit-learn (read from
+    #: files with no Python metadata: the CLI's and the Rust crate's).
+    _PARAMS_FROM_CORE = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_model_kind" in cls.__dict__:
+            _persist.register(cls)
+
+    def __sklearn_is_fitted__(self):
+        return getattr(self, "_core", None) is not None
+
+    def _adopt(self, core):
+        """Makes ``core`` this estimator's model, with its fitted attributes copied
+        (``_copy_state``); returns the core's state."""
+        state = core.state()
+        self._core = core
+        self._copy_state(state)
+        return state
+
+    def save(self, path):
+        """Writes the fitted model to ``path`` as a neurona model file (safetensors: the
+        weights, the training state and a validated JSON header), which ``neurona.load`` and the
+        ``neurona`` command read; a classifier's integer and string classes are written as the
+        file's own labels. Loading it never executes code, unlike a pickle."""
+        _persist.save(self, path)
+
+    def __getstate__(self):
+        return _persist.getstate(self)
+
+    def __setstate__(self, state):
+        _persist.setstate(self, state)
+
+    # ------------------------------------------------------------------ persistence hooks
+
+    def _file_meta(self, strict):
+        """This estimator's own entries of the file's ``extra["python"]``, and the values JSON
+        cannot hold (``strict=False``: left to the pickle)."""
+        return {}, {}
+
+    def _core_bytes(self, extra):
+        """The core's model-file bytes, with ``extra`` (JSON text) as the header's extra."""
+        return self._core.to_bytes(extra)
+
+    def _restore(self, *core_and_meta):
+        """Sets the fitted attributes from what ``_core_class.from_bytes`` returned (its extra
+        replaced by the Python metadata)."""
+        raise NotImplementedError
