@@ -3,35 +3,39 @@
 
 use anyhow::{Result, bail};
 use ndarray::{Array2, ArrayView2};
-use neurona::estimator::{EstimatorKind, Family};
+use neurona::estimator::Family;
 use neurona::estimators::mlp::EpochProgress;
 use neurona::prelude::*;
 use serde_json::Value;
 
 use super::training::{resume, targets};
 use super::{
-    ClassScores, Epoch, FitSummary, Fitted, Model, OnEpoch, Predictions, Training, in_dtype, widen, with_float,
+    ClassScores, Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen,
+    with_float,
 };
-use crate::args::Dtype;
 use crate::data::Targets;
 use crate::labels::{ClassLabel, model_labels, texts};
 
+/// What the classifier and the regressor report alike: the fit summary from their state, the
+/// network and the fit report from their file's header.
+macro_rules! mlp_reports {
+    () => {
+        fn fit_summary(&self, _epochs: &[Epoch]) -> FitSummary {
+            summary(self.state().ok(), self.params())
+        }
+
+        fn structure(&self, header: &Value) -> Vec<String> {
+            structure(header)
+        }
+
+        fn fit_report(&self, header: &Value) -> Vec<String> {
+            fit_report(header)
+        }
+    };
+}
+
 impl<F: Float> Fitted for MlpClassifier<F, ClassLabel> {
-    fn kind(&self) -> EstimatorKind {
-        EstimatorKind::MlpClassifier
-    }
-
-    fn dtype(&self) -> Dtype {
-        Dtype::of::<F>()
-    }
-
-    fn n_features_in(&self) -> Result<usize> {
-        Ok(self.state()?.n_features_in())
-    }
-
-    fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
-        Ok(MlpClassifier::to_bytes_with_extra(self, extra)?)
-    }
+    fitted_common!();
 
     fn class_labels(&self) -> &[ClassLabel] {
         self.classes().unwrap_or_default()
@@ -51,51 +55,17 @@ impl<F: Float> Fitted for MlpClassifier<F, ClassLabel> {
         })
     }
 
-    fn fit_summary(&self, _epochs: &[Epoch]) -> FitSummary {
-        summary(self.state().ok(), self.params())
-    }
-
-    fn structure(&self, header: &Value) -> Vec<String> {
-        structure(header)
-    }
-
-    fn fit_report(&self, header: &Value) -> Vec<String> {
-        fit_report(header)
-    }
+    mlp_reports!();
 }
 
 impl<F: Float> Fitted for MlpRegressor<F> {
-    fn kind(&self) -> EstimatorKind {
-        EstimatorKind::MlpRegressor
-    }
-
-    fn dtype(&self) -> Dtype {
-        Dtype::of::<F>()
-    }
-
-    fn n_features_in(&self) -> Result<usize> {
-        Ok(self.state()?.n_features_in())
-    }
-
-    fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
-        Ok(MlpRegressor::to_bytes_with_extra(self, extra)?)
-    }
+    fitted_common!();
 
     fn predict(&self, x: &Array2<f64>) -> Result<Predictions> {
         Ok(Predictions::Values(widen(MlpRegressor::predict(self, in_dtype::<F>(x).view())?)))
     }
 
-    fn fit_summary(&self, _epochs: &[Epoch]) -> FitSummary {
-        summary(self.state().ok(), self.params())
-    }
-
-    fn structure(&self, header: &Value) -> Vec<String> {
-        structure(header)
-    }
-
-    fn fit_report(&self, header: &Value) -> Vec<String> {
-        fit_report(header)
-    }
+    mlp_reports!();
 }
 
 /// An MLP's last fit: L-BFGS counts iterations, the stochastic solvers epochs (L-BFGS records no
@@ -173,29 +143,14 @@ impl Training for MlpValidParams {
         Some(self.get_max_iter())
     }
 
-    fn random_state(&self) -> Option<u32> {
-        self.get_random_state()
-    }
-
-    fn warm_start(&self) -> bool {
-        self.get_warm_start()
-    }
-
-    fn hyperparameters(&self) -> Vec<(String, String)> {
-        super::training::rows(&Hyperparams::to_json(&**self))
+    fn hyperparams_json(&self) -> Value {
+        Hyperparams::to_json(&**self)
     }
 
     /// A classifier for class labels or multi-label indicators, a regressor for numbers.
-    fn fit(
-        &self,
-        previous: Option<Model>,
-        dtype: Dtype,
-        x: &Array2<f64>,
-        y: Option<&Targets>,
-        on_epoch: &mut OnEpoch<'_>,
-    ) -> Result<Model> {
-        let y = targets(y)?;
-        let dtype = previous.as_ref().map_or(dtype, |m| m.dtype());
+    fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
+        let (y, dtype) = (targets(input.y)?, input.dtype());
+        let FitInput { previous, x, on_epoch, .. } = input;
         with_float!(dtype, F => {
             let x = in_dtype::<F>(x);
             let mut on_mlp_epoch =

@@ -30,7 +30,7 @@ use neurona::prelude::*;
 use serde_json::Value;
 
 pub use self::extra::{Extra, FeatureColumns, Scaler};
-pub use self::training::{Epoch, FitSummary, OnEpoch, Training};
+pub use self::training::{Epoch, FitInput, FitSummary, OnEpoch, Training};
 use crate::args::Dtype;
 use crate::labels::{ClassLabel, texts};
 
@@ -51,6 +51,29 @@ macro_rules! with_float {
     };
 }
 use with_float;
+
+/// The [`Fitted`] methods that every estimator answers the same way, from the core's traits and
+/// its fitted state; written inside each `impl<F: Float> Fitted for ...`.
+macro_rules! fitted_common {
+    () => {
+        fn kind(&self) -> neurona::estimator::EstimatorKind {
+            <Self as neurona::estimator::Estimator>::KIND
+        }
+
+        fn dtype(&self) -> $crate::args::Dtype {
+            $crate::args::Dtype::of::<F>()
+        }
+
+        fn n_features_in(&self) -> anyhow::Result<usize> {
+            Ok(self.state()?.n_features_in())
+        }
+
+        fn file_bytes(&self, extra: &serde_json::Value) -> anyhow::Result<Vec<u8>> {
+            Ok(self.to_bytes_with_extra(extra)?)
+        }
+    };
+}
+use fitted_common;
 
 impl Dtype {
     /// The float type `F`.
@@ -115,7 +138,7 @@ pub trait Fitted: Dynamic + fmt::Debug + Send + Sync {
     /// The number of input features the model was fitted with.
     fn n_features_in(&self) -> Result<usize>;
     /// Model-file bytes with the command's `extra` JSON in the header.
-    fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>>;
+    fn file_bytes(&self, extra: &Value) -> Result<Vec<u8>>;
 
     /// The class labels as the model holds them (empty unless it classifies one label per row).
     fn class_labels(&self) -> &[ClassLabel] {
@@ -252,7 +275,7 @@ impl Model {
     }
 
     pub fn to_bytes(&self, extra: &Extra) -> Result<Vec<u8>> {
-        self.0.to_bytes_with_extra(&extra.to_json())
+        self.0.file_bytes(&extra.to_json())
     }
 
     /// Reads a model file written by `neurona train`, the Python package or the Rust crate.
@@ -260,11 +283,11 @@ impl Model {
         let bytes = neurona::persist::read_file(path)?;
         let info = neurona::persist::inspect(&bytes).with_context(|| format!("cannot load {}", path.display()))?;
         let kind = EstimatorKind::from_header(&info.header).ok();
-        let (model, extra) = match (kind, Dtype::from_name(&info.dtype)) {
-            (Some(kind), Some(dtype)) => with_float!(dtype, F => read::<F>(kind, &bytes)?),
-            _ => None,
-        }
-        .with_context(|| {
+        let read = match (kind, Dtype::from_name(&info.dtype)) {
+            (Some(kind), Some(dtype)) => with_float!(dtype, F => read::<F>(kind, &bytes)),
+            _ => Ok(None),
+        };
+        let (model, extra) = read.with_context(|| format!("cannot load {}", path.display()))?.with_context(|| {
             format!(
                 "{}: a {} {} model, which the neurona command cannot use",
                 path.display(),

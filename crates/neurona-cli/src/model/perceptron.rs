@@ -2,34 +2,20 @@
 
 use anyhow::{Result, bail};
 use ndarray::Array2;
-use neurona::estimator::{EstimatorKind, Family};
+use neurona::estimator::Family;
 use neurona::prelude::*;
 use serde_json::Value;
 
 use super::training::{resume, targets};
 use super::{
-    ClassScores, Epoch, FitSummary, Fitted, Model, OnEpoch, Predictions, Training, in_dtype, widen, with_float,
+    ClassScores, Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen,
+    with_float,
 };
-use crate::args::Dtype;
 use crate::data::Targets;
 use crate::labels::{ClassLabel, model_labels, texts};
 
 impl<F: Float> Fitted for Perceptron<F, ClassLabel> {
-    fn kind(&self) -> EstimatorKind {
-        EstimatorKind::Perceptron
-    }
-
-    fn dtype(&self) -> Dtype {
-        Dtype::of::<F>()
-    }
-
-    fn n_features_in(&self) -> Result<usize> {
-        Ok(self.state()?.n_features_in())
-    }
-
-    fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
-        Ok(Perceptron::to_bytes_with_extra(self, extra)?)
-    }
+    fitted_common!();
 
     fn class_labels(&self) -> &[ClassLabel] {
         self.classes().unwrap_or_default()
@@ -108,37 +94,22 @@ impl Training for PerceptronValidParams<ClassLabel> {
         None
     }
 
-    fn random_state(&self) -> Option<u32> {
-        self.get_random_state()
-    }
-
-    fn warm_start(&self) -> bool {
-        self.get_warm_start()
-    }
-
-    fn hyperparameters(&self) -> Vec<(String, String)> {
-        super::training::rows(&Hyperparams::to_json(&**self))
+    fn hyperparams_json(&self) -> Value {
+        Hyperparams::to_json(&**self)
     }
 
     fn no_curve_note(&self, summary: &FitSummary) -> Option<String> {
         Some(format!("No learning curve: the perceptron records no loss per epoch ({} epochs).", summary.n_iter))
     }
 
-    fn fit(
-        &self,
-        previous: Option<Model>,
-        dtype: Dtype,
-        x: &Array2<f64>,
-        y: Option<&Targets>,
-        _on_epoch: &mut OnEpoch<'_>,
-    ) -> Result<Model> {
-        let Targets::Labels(labels) = targets(y)? else { bail!("the perceptron learns one class label per row") };
-        let dtype = previous.as_ref().map_or(dtype, |m| m.dtype());
+    fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
+        let Targets::Labels(labels) = targets(input.y)? else { bail!("the perceptron learns one class label per row") };
+        let dtype = input.dtype();
         with_float!(dtype, F => {
-            let mut clf = resume(previous, Family::Perceptron, || Perceptron::<F, ClassLabel>::new(self.clone()))?;
+            let mut clf = resume(input.previous, Family::Perceptron, || Perceptron::<F, ClassLabel>::new(self.clone()))?;
             let (labels, integers) = model_labels(labels, clf.classes().unwrap_or_default());
             clf.set_params(class_weights_read_as(self, integers)?);
-            clf.fit(in_dtype::<F>(x).view(), &labels)?;
+            clf.fit(in_dtype::<F>(input.x).view(), &labels)?;
             Ok(Model::new(clf))
         })
     }

@@ -3,31 +3,16 @@
 
 use anyhow::Result;
 use ndarray::{Array1, Array2};
-use neurona::estimator::{EstimatorKind, Family};
+use neurona::estimator::Family;
 use neurona::prelude::*;
 use serde_json::Value;
 
-use super::{Epoch, FitSummary, Fitted, Model, OnEpoch, Training, in_dtype, widen, with_float};
-use crate::args::{Dtype, Scale};
-use crate::data::Targets;
+use super::{Epoch, FitInput, FitSummary, Fitted, Model, Training, fitted_common, in_dtype, widen, with_float};
+use crate::args::Scale;
 use crate::report::CurveText;
 
 impl<F: Float> Fitted for BernoulliRbm<F> {
-    fn kind(&self) -> EstimatorKind {
-        EstimatorKind::BernoulliRbm
-    }
-
-    fn dtype(&self) -> Dtype {
-        Dtype::of::<F>()
-    }
-
-    fn n_features_in(&self) -> Result<usize> {
-        Ok(self.state()?.n_features_in())
-    }
-
-    fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
-        Ok(BernoulliRbm::to_bytes_with_extra(self, extra)?)
-    }
+    fitted_common!();
 
     fn transform(&self, x: &Array2<f64>) -> Result<Array2<f64>> {
         Ok(widen(BernoulliRbm::transform(self, in_dtype::<F>(x).view())?))
@@ -88,17 +73,13 @@ impl Training for RbmValidParams {
         Some(self.get_n_iter())
     }
 
-    fn random_state(&self) -> Option<u32> {
-        self.get_random_state()
-    }
-
     /// Its units are probabilities in [0, 1], as the features must be.
     fn default_scale(&self) -> Scale {
         Scale::Minmax
     }
 
-    fn hyperparameters(&self) -> Vec<(String, String)> {
-        super::training::rows(&Hyperparams::to_json(&**self))
+    fn hyperparams_json(&self) -> Value {
+        Hyperparams::to_json(&**self)
     }
 
     fn curve_text(&self) -> CurveText<'static> {
@@ -106,14 +87,8 @@ impl Training for RbmValidParams {
     }
 
     /// Always a fresh model: the RBM has no warm start.
-    fn fit(
-        &self,
-        _previous: Option<Model>,
-        dtype: Dtype,
-        x: &Array2<f64>,
-        _y: Option<&Targets>,
-        on_epoch: &mut OnEpoch<'_>,
-    ) -> Result<Model> {
+    fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
+        let FitInput { dtype, x, on_epoch, .. } = input;
         let mut on_rbm_epoch =
             |p: &RbmEpochProgress| on_epoch(&Epoch { epoch: p.epoch, value: p.pseudo_likelihood, validation: None });
         let options = RbmFitOptions { on_epoch: Some(&mut on_rbm_epoch), ..RbmFitOptions::default() };

@@ -6,6 +6,7 @@ use std::ops::ControlFlow;
 use anyhow::{Result, bail};
 use ndarray::Array2;
 use neurona::estimator::Family;
+use serde_json::Value;
 
 use super::{Fitted, Model};
 use crate::args::{Dtype, Scale};
@@ -82,12 +83,17 @@ pub trait Training: std::fmt::Debug {
     /// The epochs a progress bar counts; `None` for a family trained without an epoch callback.
     fn progress_epochs(&self) -> Option<usize>;
 
+    /// The hyperparameters as the model file's JSON has them (the core's `Hyperparams::to_json`).
+    fn hyperparams_json(&self) -> Value;
+
     /// The seed of every random draw, which also picks the test rows.
-    fn random_state(&self) -> Option<u32>;
+    fn random_state(&self) -> Option<u32> {
+        self.hyperparams_json()["random_state"].as_u64().and_then(|seed| u32::try_from(seed).ok())
+    }
 
     /// Whether training continues the model in `--model` (`--warm-start`).
     fn warm_start(&self) -> bool {
-        false
+        self.hyperparams_json()["warm_start"].as_bool().unwrap_or(false)
     }
 
     /// The feature scaling when `--scale` is left out.
@@ -95,8 +101,14 @@ pub trait Training: std::fmt::Debug {
         Scale::Standard
     }
 
-    /// The hyperparameters as (name, value) rows for the report.
-    fn hyperparameters(&self) -> Vec<(String, String)>;
+    /// The hyperparameters as (name, value) rows for the report: text as it is, `null` as
+    /// scikit-learn's `None`, anything else as JSON.
+    fn hyperparameters(&self) -> Vec<(String, String)> {
+        let json = self.hyperparams_json();
+        let Some(params) = json.as_object() else { return Vec::new() };
+        let text = |value: &Value| if value.is_null() { "None".to_owned() } else { super::json_text(value) };
+        params.iter().map(|(name, value)| (name.clone(), text(value))).collect()
+    }
 
     /// What the learning curve is.
     fn curve_text(&self) -> CurveText<'static> {
@@ -108,32 +120,34 @@ pub trait Training: std::fmt::Debug {
         None
     }
 
-    /// Trains a fresh model in `dtype`, or continues `previous` (`--warm-start`, in its own
-    /// float type) with these parameters.
-    fn fit(
-        &self,
-        previous: Option<Model>,
-        dtype: Dtype,
-        x: &Array2<f64>,
-        y: Option<&Targets>,
-        on_epoch: &mut OnEpoch<'_>,
-    ) -> Result<Model>;
+    /// Trains a fresh model, or continues the one fitted before, with these parameters.
+    fn fit(&self, input: FitInput<'_, '_>) -> Result<Model>;
 }
 
-/// Hyperparameters as (name, value) rows, from their JSON: text as it is, `null` as scikit-learn's
-/// `None`, anything else as JSON.
-pub(super) fn rows(params: &serde_json::Value) -> Vec<(String, String)> {
-    let Some(params) = params.as_object() else { return Vec::new() };
-    params
-        .iter()
-        .map(|(name, value)| {
-            let value = match value {
-                serde_json::Value::Null => "None".to_owned(),
-                other => super::json_text(other),
-            };
-            (name.clone(), value)
-        })
-        .collect()
+/// What a fit starts from.
+pub struct FitInput<'a, 'b> {
+    /// The model to continue (`--warm-start`), in its own float type.
+    pub previous: Option<Model>,
+    /// The float type of a fresh model.
+    pub dtype: Dtype,
+    /// The scaled training features.
+    pub x: &'a Array2<f64>,
+    /// The targets, for a supervised family.
+    pub y: Option<&'a Targets>,
+    pub on_epoch: &'a mut OnEpoch<'b>,
+}
+
+impl std::fmt::Debug for FitInput<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitInput").field("previous", &self.previous).field("dtype", &self.dtype).finish_non_exhaustive()
+    }
+}
+
+impl FitInput<'_, '_> {
+    /// The float type of the fit: the previous model's, else the one asked for.
+    pub fn dtype(&self) -> Dtype {
+        self.previous.as_ref().map_or(self.dtype, |model| model.dtype())
+    }
 }
 
 /// The model to train: `previous` when it is an `M` (a warm start), else `fresh()`.

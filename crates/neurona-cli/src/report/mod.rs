@@ -396,7 +396,8 @@ mod tests {
         let message = write_report(&dir, &input(&[1.0], None, Some(confusion))).unwrap_err().to_string();
         assert!(message.contains("row 1 of the confusion matrix has 1 counts for 2 class labels"), "{message}");
         let confusion = Confusion { labels: vec!["a".into()], counts: vec![] };
-        assert!(write_report(&dir, &input(&[1.0], None, Some(confusion))).is_err());
+        let message = write_report(&dir, &input(&[1.0], None, Some(confusion))).unwrap_err().to_string();
+        assert!(message.contains("the confusion matrix has 0 rows for 1 class labels"), "{message}");
         assert!(!dir.exists());
     }
 

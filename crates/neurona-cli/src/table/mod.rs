@@ -268,9 +268,14 @@ mod tests {
         let columns = [Column::Numeric(vec![1.0, 2.0]), Column::Numeric(vec![1.0])];
         let message = format!("{:#}", write_csv(&path, &strings(&["a", "b"]), &columns).unwrap_err());
         assert!(message.contains("column 'b' has 1 rows, but column 'a' has 2"), "{message}");
-        assert!(write_csv(&path, &strings(&["a"]), &columns).is_err());
-        assert!(write_csv(&path, &strings(&["a", "a"]), &[columns[0].clone(), columns[0].clone()]).is_err());
-        assert!(write_parquet(&dir.path().join("out.parquet"), &strings(&["a", "b"]), &columns).is_err());
+        let message = format!("{:#}", write_csv(&path, &strings(&["a"]), &columns).unwrap_err());
+        assert!(message.contains("1 column names for 2 columns"), "{message}");
+        let twice = [columns[0].clone(), columns[0].clone()];
+        let message = format!("{:#}", write_csv(&path, &strings(&["a", "a"]), &twice).unwrap_err());
+        assert!(message.contains("the column name 'a' appears twice"), "{message}");
+        let parquet = dir.path().join("out.parquet");
+        let message = format!("{:#}", write_parquet(&parquet, &strings(&["a", "b"]), &columns).unwrap_err());
+        assert!(message.contains("out.parquet: column 'b' has 1 rows, but column 'a' has 2"), "{message}");
         assert!(files_in(dir.path()).is_empty());
 
         let nowhere = dir.path().join("no").join("such").join("folder.csv");
@@ -285,7 +290,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = file(dir.path(), "keep.csv", "old");
         let ragged = [Column::Numeric(vec![1.0, 2.0]), Column::Numeric(vec![1.0])];
-        assert!(write_csv(&path, &strings(&["a", "b"]), &ragged).is_err());
+        let message = format!("{:#}", write_csv(&path, &strings(&["a", "b"]), &ragged).unwrap_err());
+        assert!(message.contains("column 'b' has 1 rows"), "{message}");
         assert_eq!(fs::read_to_string(&path).unwrap(), "old");
         assert_eq!(files_in(dir.path()), ["keep.csv"]);
 

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Prepared, Say};
 use crate::args::TrainArgs;
-use crate::model::{Epoch, FitSummary, Model, Training};
+use crate::model::{Epoch, FitInput, FitSummary, Model, Training};
 
 /// A fitted model and how its fit went.
 pub struct Fit {
@@ -66,9 +66,13 @@ pub fn fit(args: &TrainArgs, training: &dyn Training, prepared: &mut Prepared, s
         }
     };
     let started = Instant::now();
-    let previous = prepared.previous.take();
-    let y = prepared.y_train.as_ref();
-    let model = training.fit(previous, args.dtype, &prepared.x_train, y, &mut on_epoch)?;
+    let model = training.fit(FitInput {
+        previous: prepared.previous.take(),
+        dtype: args.dtype,
+        x: &prepared.x_train,
+        y: prepared.y_train.as_ref(),
+        on_epoch: &mut on_epoch,
+    })?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let summary = model.fit_summary(&epochs);
