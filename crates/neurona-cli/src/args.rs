@@ -42,7 +42,7 @@ pub enum Command {
     /// Score a saved model on labelled data.
     Evaluate(EvaluateArgs),
     /// Write the hidden features of a saved RBM for a table.
-    Transform(TransformArgs),
+    Transform(ApplyArgs),
     /// Describe a model file: architecture, hyperparameters, classes, fit report.
     Inspect(InspectArgs),
     /// Show one forward and backward pass of a tiny network, neuron by neuron (the course's
@@ -277,8 +277,9 @@ pub struct TrainArgs {
     pub verbose: bool,
 }
 
+/// A saved model applied to a table: `predict` and `transform`.
 #[derive(Debug, Args)]
-pub struct PredictArgs {
+pub struct ApplyArgs {
     /// The model file (from `neurona train`, the Python package or the Rust crate).
     #[arg(long)]
     pub model: PathBuf,
@@ -286,9 +287,16 @@ pub struct PredictArgs {
     /// model fitted without column names takes every column, in order).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    /// Write the predictions here (CSV or Parquet by extension) instead of to stdout.
+    /// Write the result (predictions, or the hidden features hidden_0, hidden_1, ...) here, CSV
+    /// or Parquet by extension, instead of to stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    #[command(flatten)]
+    pub apply: ApplyArgs,
     /// Add one probability column per class (MLP classifiers).
     #[arg(long)]
     pub proba: bool,
@@ -296,22 +304,6 @@ pub struct PredictArgs {
     /// second class), one per class otherwise.
     #[arg(long)]
     pub decision_function: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct TransformArgs {
-    /// The model file (an RBM trained with `neurona train --model-kind rbm`, or saved by the
-    /// Python package or the Rust crate).
-    #[arg(long)]
-    pub model: PathBuf,
-    /// A CSV or Parquet file with the model's feature columns (by name, others are ignored; a
-    /// model fitted without column names takes every column, in order).
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
-    /// Write the hidden features (hidden_0, hidden_1, ...) here (CSV or Parquet by extension)
-    /// instead of to stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -3,12 +3,14 @@
 //! See `neurona --help`; the exit codes are 0 (success), 1 (runtime failure) and 2 (usage error).
 //!
 //! The modules, and what each may import from the others (no cycle):
-//! - [`args`]: the command line, declared with clap; imports [`labels`] only.
-//! - [`labels`], [`table`], [`scores`], [`report`]: leaves (class labels; CSV and Parquet
-//!   tables; accuracy and friends; the HTML report and its pictures).
+//! - [`args`]: the command line, declared with clap (its hyperparameter flags from the core's
+//!   spec tables); imports no other module.
+//! - [`labels`], [`table`], [`scores`]: leaves (class labels; CSV and Parquet tables, written by
+//!   the core's atomic writer; accuracy and friends).
+//! - [`report`]: the HTML report and its pictures; imports [`table`].
 //! - [`data`]: tables into features and targets; imports [`args`] and [`table`].
 //! - [`model`]: the one model abstraction over the core's registry, a file per family; imports
-//!   the leaves, [`args`] and [`data`].
+//!   [`args`], [`data`], [`labels`], [`report`] and [`table`].
 //! - [`params`]: the training flags into a family's checked parameters; imports [`args`],
 //!   [`labels`] and [`model`].
 //! - [`commands`]: one module per subcommand, on top of everything else.

@@ -3,16 +3,17 @@
 use anyhow::Result;
 
 use crate::UsageError;
-use crate::args::PredictArgs;
+use crate::args::{ApplyArgs, PredictArgs};
 use crate::model::{ClassScores, Model, Predictions};
 use crate::table::{Column, read_table, write_output};
 
 pub fn run(args: &PredictArgs) -> Result<()> {
-    let (model, extra) = Model::load(&args.model)?;
+    let ApplyArgs { model: path, data, output } = &args.apply;
+    let (model, extra) = Model::load(path)?;
     model.require_supervised()?;
     check_scores_asked(args, &model)?;
-    let table = read_table(&args.data)?;
-    let x = extra.read_features(&table, &[], &args.data)?;
+    let table = read_table(data)?;
+    let x = extra.read_features(&table, &[], data)?;
     let mut out = Output::default();
     let targets = &extra.target_names;
     match model.predict(&x)? {
@@ -46,7 +47,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
             }
         }
     }
-    write_output(args.output.as_deref(), &out.names, &out.columns)
+    write_output(output.as_deref(), &out.names, &out.columns)
 }
 
 /// `--proba` and `--decision-function` ask for scores the model has: a usage error otherwise,

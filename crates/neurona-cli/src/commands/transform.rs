@@ -3,11 +3,11 @@
 
 use anyhow::Result;
 
-use crate::args::TransformArgs;
+use crate::args::ApplyArgs;
 use crate::model::Model;
 use crate::table::{Column, read_table, write_output};
 
-pub fn run(args: &TransformArgs) -> Result<()> {
+pub fn run(args: &ApplyArgs) -> Result<()> {
     let (model, extra) = Model::load(&args.model)?;
     model.require_transformer()?;
     let table = read_table(&args.data)?;

@@ -10,8 +10,7 @@ use serde_json::Value;
 
 use super::training::{resume, targets};
 use super::{
-    ClassScores, Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen,
-    with_float,
+    Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen, with_float,
 };
 use crate::data::Targets;
 use crate::labels::{ClassLabel, model_labels, texts};
@@ -35,15 +34,7 @@ macro_rules! mlp_reports {
 }
 
 impl<F: Float> Fitted for MlpClassifier<F, ClassLabel> {
-    fitted_common!();
-
-    fn class_labels(&self) -> &[ClassLabel] {
-        self.classes().unwrap_or_default()
-    }
-
-    fn class_scores(&self) -> ClassScores {
-        ClassScores::Probabilities
-    }
+    fitted_common!(classes with Probabilities);
 
     fn predict(&self, x: &Array2<f64>) -> Result<Predictions> {
         let x = in_dtype::<F>(x);
@@ -139,14 +130,6 @@ impl Training for MlpValidParams {
         )
     }
 
-    fn progress_epochs(&self) -> Option<usize> {
-        Some(self.get_max_iter())
-    }
-
-    fn hyperparams_json(&self) -> Value {
-        Hyperparams::to_json(&**self)
-    }
-
     /// A classifier for class labels or multi-label indicators, a regressor for numbers.
     fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
         let (y, dtype) = (targets(input.y)?, input.dtype());
@@ -154,7 +137,7 @@ impl Training for MlpValidParams {
         with_float!(dtype, F => {
             let x = in_dtype::<F>(x);
             let mut on_mlp_epoch =
-                |p: &EpochProgress| on_epoch(&Epoch { epoch: p.epoch, value: p.loss, validation: p.validation_score });
+                |p: &EpochProgress| on_epoch(&Epoch { epoch: p.epoch, of: p.max_epochs, value: p.loss, validation: p.validation_score });
             let options = FitOptions { on_epoch: Some(&mut on_mlp_epoch), ..FitOptions::default() };
             if let Targets::Values(values) = y {
                 let mut reg = resume(previous, Family::Mlp, || MlpRegressor::<F>::new(self.clone()))?;

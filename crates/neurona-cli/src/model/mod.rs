@@ -53,8 +53,20 @@ macro_rules! with_float {
 use with_float;
 
 /// The [`Fitted`] methods that every estimator answers the same way, from the core's traits and
-/// its fitted state; written inside each `impl<F: Float> Fitted for ...`.
+/// its fitted state; written inside each `impl<F: Float> Fitted for ...`. A classifier adds its
+/// classes and the kind of scores it gives (`fitted_common!(classes with Probabilities)`).
 macro_rules! fitted_common {
+    (classes with $scores:ident) => {
+        $crate::model::fitted_common!();
+
+        fn class_labels(&self) -> &[$crate::labels::ClassLabel] {
+            self.classes().unwrap_or_default()
+        }
+
+        fn class_scores(&self) -> $crate::model::ClassScores {
+            $crate::model::ClassScores::$scores
+        }
+    };
     () => {
         fn kind(&self) -> neurona::estimator::EstimatorKind {
             <Self as neurona::estimator::Estimator>::KIND

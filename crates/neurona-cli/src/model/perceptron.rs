@@ -8,22 +8,13 @@ use serde_json::Value;
 
 use super::training::{resume, targets};
 use super::{
-    ClassScores, Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen,
-    with_float,
+    Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen, with_float,
 };
 use crate::data::Targets;
 use crate::labels::{ClassLabel, model_labels, texts};
 
 impl<F: Float> Fitted for Perceptron<F, ClassLabel> {
-    fitted_common!();
-
-    fn class_labels(&self) -> &[ClassLabel] {
-        self.classes().unwrap_or_default()
-    }
-
-    fn class_scores(&self) -> ClassScores {
-        ClassScores::Decisions
-    }
+    fitted_common!(classes with Decisions);
 
     fn predict(&self, x: &Array2<f64>) -> Result<Predictions> {
         let x = in_dtype::<F>(x);
@@ -87,15 +78,6 @@ impl Training for PerceptronValidParams<ClassLabel> {
             self.get_eta0(),
             self.get_max_iter()
         )
-    }
-
-    /// The perceptron runs its epochs without a callback: it is fast, so it has no bar.
-    fn progress_epochs(&self) -> Option<usize> {
-        None
-    }
-
-    fn hyperparams_json(&self) -> Value {
-        Hyperparams::to_json(&**self)
     }
 
     fn no_curve_note(&self, summary: &FitSummary) -> Option<String> {

@@ -69,17 +69,9 @@ impl Training for RbmValidParams {
         )
     }
 
-    fn progress_epochs(&self) -> Option<usize> {
-        Some(self.get_n_iter())
-    }
-
     /// Its units are probabilities in [0, 1], as the features must be.
     fn default_scale(&self) -> Scale {
         Scale::Minmax
-    }
-
-    fn hyperparams_json(&self) -> Value {
-        Hyperparams::to_json(&**self)
     }
 
     fn curve_text(&self) -> CurveText<'static> {
@@ -89,8 +81,9 @@ impl Training for RbmValidParams {
     /// Always a fresh model: the RBM has no warm start.
     fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
         let FitInput { dtype, x, on_epoch, .. } = input;
-        let mut on_rbm_epoch =
-            |p: &RbmEpochProgress| on_epoch(&Epoch { epoch: p.epoch, value: p.pseudo_likelihood, validation: None });
+        let mut on_rbm_epoch = |p: &RbmEpochProgress| {
+            on_epoch(&Epoch { epoch: p.epoch, of: p.n_iter, value: p.pseudo_likelihood, validation: None })
+        };
         let options = RbmFitOptions { on_epoch: Some(&mut on_rbm_epoch), ..RbmFitOptions::default() };
         with_float!(dtype, F => {
             let mut rbm = BernoulliRbm::<F>::new(self.clone());

@@ -1,11 +1,12 @@
 //! What `neurona train` needs from a family, whatever it is: [`Training`], implemented by each
 //! family's checked hyperparameters in its own file.
 
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Deref};
 
 use anyhow::{Result, bail};
 use ndarray::Array2;
 use neurona::estimator::Family;
+use neurona::params::Hyperparams;
 use serde_json::Value;
 
 use super::{Fitted, Model};
@@ -13,12 +14,13 @@ use crate::args::{Dtype, Scale};
 use crate::data::Targets;
 use crate::report::CurveText;
 
-/// One epoch of training, whatever the family: its number (from 1), the value of its learning
-/// curve (the loss, or an RBM's pseudo-likelihood) and the validation score when early
-/// stopping.
+/// One epoch of training, whatever the family: its number (from 1) of the most the fit may run,
+/// the value of its learning curve (the loss, or an RBM's pseudo-likelihood) and the validation
+/// score when early stopping.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Epoch {
     pub epoch: usize,
+    pub of: usize,
     pub value: f64,
     pub validation: Option<f64>,
 }
@@ -71,20 +73,27 @@ impl FitSummary {
     }
 }
 
+/// Checked hyperparameters as the core's spec table sees them: every family's, by their
+/// `Deref` to the builder that implements `Hyperparams`.
+pub trait HyperparamsJson {
+    /// The hyperparameters as the model file's JSON has them.
+    fn hyperparams_json(&self) -> Value;
+}
+
+impl<V: Deref<Target: Hyperparams>> HyperparamsJson for V {
+    fn hyperparams_json(&self) -> Value {
+        Hyperparams::to_json(&**self)
+    }
+}
+
 /// A family's checked hyperparameters: everything `neurona train` needs to describe, fit and
 /// report a model of the family.
-pub trait Training: std::fmt::Debug {
+pub trait Training: HyperparamsJson + std::fmt::Debug {
     /// The family, from the core's registry.
     fn family(&self) -> Family;
 
     /// One line on the model about to be trained.
     fn describe(&self, n_features: usize) -> String;
-
-    /// The epochs a progress bar counts; `None` for a family trained without an epoch callback.
-    fn progress_epochs(&self) -> Option<usize>;
-
-    /// The hyperparameters as the model file's JSON has them (the core's `Hyperparams::to_json`).
-    fn hyperparams_json(&self) -> Value;
 
     /// The seed of every random draw, which also picks the test rows.
     fn random_state(&self) -> Option<u32> {

@@ -195,34 +195,29 @@ mod tests {
         assert_eq!(table.columns[1], Column::Text(strings(&["two\nlines", "4"])));
     }
 
+    /// Each bad file is an error naming the file and the place: ragged rows (the line and both
+    /// lengths), empty cells, invalid UTF-8, duplicate and empty column names.
     #[test]
-    fn ragged_rows_name_the_line_and_both_lengths() {
+    fn bad_csv_files_are_errors_that_name_the_place() {
         let dir = tempfile::tempdir().unwrap();
-        let path = file(dir.path(), "r.csv", "a,b,c,d\n1,2,3,4\n\"multi\nline\",2,3,4\n1,2,3\n");
-        let message = error_of(read_table(&path));
-        assert!(message.contains("r.csv: line 5 has 3 fields, but the header has 4"), "{message}");
-        let path = file(dir.path(), "long.csv", "a\n1\n2,3\n");
-        assert!(error_of(read_table(&path)).contains("line 3 has 2 fields, but the header has 1"));
-    }
-
-    #[test]
-    fn an_empty_cell_is_a_missing_value() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = file(dir.path(), "m.csv", "x,y\n1,2\n3,4\n5, \n");
-        let message = error_of(read_table(&path));
-        assert!(message.contains("m.csv: missing value in column 'y' at line 4"), "{message}");
-        let path = file(dir.path(), "m2.csv", "x,y\n1,2\n,4\n");
-        assert!(error_of(read_table(&path)).contains("missing value in column 'x' at line 3"));
-    }
-
-    #[test]
-    fn invalid_utf8_names_the_column_and_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = file(dir.path(), "u.csv", b"x,y\n1,2\n3,caf\xe9\n");
-        let message = error_of(read_table(&path));
-        assert!(message.contains("u.csv: invalid UTF-8 in column 'y' at line 3"), "{message}");
-        let path = file(dir.path(), "h.csv", b"x,\xff\xfe\n1,2\n");
-        assert!(error_of(read_table(&path)).contains("column 2 in the header is not valid UTF-8"));
+        let cases: [(&str, &[u8], &str); 8] = [
+            (
+                "r.csv",
+                b"a,b,c,d\n1,2,3,4\n\"multi\nline\",2,3,4\n1,2,3\n",
+                "r.csv: line 5 has 3 fields, but the header has 4",
+            ),
+            ("long.csv", b"a\n1\n2,3\n", "long.csv: line 3 has 2 fields, but the header has 1"),
+            ("m.csv", b"x,y\n1,2\n3,4\n5, \n", "m.csv: missing value in column 'y' at line 4"),
+            ("m2.csv", b"x,y\n1,2\n,4\n", "m2.csv: missing value in column 'x' at line 3"),
+            ("u.csv", b"x,y\n1,2\n3,caf\xe9\n", "u.csv: invalid UTF-8 in column 'y' at line 3"),
+            ("h.csv", b"x,\xff\xfe\n1,2\n", "h.csv: the name of column 2 in the header is not valid UTF-8"),
+            ("d.csv", b"a,b,a\n1,2,3\n", "d.csv: the column name 'a' appears twice (columns 1 and 3)"),
+            ("e.csv", b"a,,c\n1,2,3\n", "e.csv: column 2 has an empty name"),
+        ];
+        for (name, contents, expected) in cases {
+            let message = error_of(read_table(&file(dir.path(), name, contents)));
+            assert!(message.contains(expected), "{name}: expected '{expected}' in: {message}");
+        }
     }
 
     #[test]

@@ -252,16 +252,6 @@ mod tests {
     }
 
     #[test]
-    fn column_names_must_be_unique_and_non_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = file(dir.path(), "d.csv", "a,b,a\n1,2,3\n");
-        let message = error_of(read_table(&path));
-        assert!(message.contains("the column name 'a' appears twice (columns 1 and 3)"), "{message}");
-        let path = file(dir.path(), "e.csv", "a,,c\n1,2,3\n");
-        assert!(error_of(read_table(&path)).contains("column 2 has an empty name"));
-    }
-
-    #[test]
     fn writers_reject_inconsistent_tables_and_leave_no_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.csv");

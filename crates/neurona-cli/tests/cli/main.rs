@@ -53,6 +53,21 @@ fn iris_columns() -> (Vec<String>, Vec<Column>) {
     (names, columns)
 }
 
+/// A temporary folder holding `iris.csv` ([`iris_columns`]).
+fn iris_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (names, columns) = iris_columns();
+    write_csv(&dir.path().join("iris.csv"), &names, &columns).unwrap();
+    dir
+}
+
+/// Trains 3 epochs with `common`, then 2 more with `--warm-start`; returns the second run's
+/// output.
+fn train_then_warm_start(d: &Path, common: &[&str]) -> String {
+    ok(d, &[&["train", "--max-iter", "3"][..], common].concat());
+    ok(d, &[&["train", "--max-iter", "2", "--warm-start"][..], common].concat())
+}
+
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();

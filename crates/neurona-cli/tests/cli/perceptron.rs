@@ -2,10 +2,8 @@ use super::*;
 
 #[test]
 fn perceptron_train_predict_evaluate_round_trip_on_csv() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = iris_dir();
     let d = dir.path();
-    let (names, columns) = iris_columns();
-    write_csv(&d.join("iris.csv"), &names, &columns).unwrap();
     for dtype in ["f64", "f32"] {
         let out = ok(
             d,
@@ -73,10 +71,8 @@ fn perceptron_train_predict_evaluate_round_trip_on_csv() {
 
 #[test]
 fn proba_on_a_perceptron_and_decision_scores_of_an_mlp_are_usage_errors() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = iris_dir();
     let d = dir.path();
-    let (names, columns) = iris_columns();
-    write_csv(&d.join("iris.csv"), &names, &columns).unwrap();
     ok(d, &["train", "--model-kind", "perceptron", "--dataset", "iris", "--no-report", "--quiet"]);
     let err =
         fails(d, &["predict", "--model", "model.safetensors", "--data", "iris.csv", "--proba", "--output", "p.csv"], 2);
@@ -97,12 +93,7 @@ fn perceptron_warm_start_continues_the_saved_model() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let common = ["--model-kind", "perceptron", "--dataset", "iris", "--tol", "none", "--no-report"];
-    let mut first = vec!["train", "--max-iter", "3"];
-    first.extend_from_slice(&common);
-    ok(d, &first);
-    let mut second = vec!["train", "--max-iter", "2", "--warm-start"];
-    second.extend_from_slice(&common);
-    let out = ok(d, &second);
+    let out = train_then_warm_start(d, &common);
     assert!(out.contains("warm start: continuing Perceptron from model.safetensors"), "{out}");
     let inspect = ok(d, &["inspect", "model.safetensors"]);
     // fit restarts t_ as scikit-learn does: 1 + 2 epochs x 112 training rows.

@@ -2,10 +2,8 @@ use super::*;
 
 #[test]
 fn rbm_train_then_transform() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = iris_dir();
     let d = dir.path();
-    let (names, columns) = iris_columns();
-    write_csv(&d.join("iris.csv"), &names, &columns).unwrap();
     // --target leaves the species out of the features; the RBM needs no target.
     let out = ok(
         d,

@@ -43,10 +43,8 @@ fn train_predict_evaluate_round_trip_on_csv_and_parquet() {
 
 #[test]
 fn predict_needs_the_models_columns_and_a_real_model() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = iris_dir();
     let d = dir.path();
-    let (names, columns) = iris_columns();
-    write_csv(&d.join("iris.csv"), &names, &columns).unwrap();
     ok(d, &["train", "--data", "iris.csv", "--target", "species", "--max-iter", "5", "--no-report", "--quiet"]);
     write(d, "renamed.csv", "sepal_length,sepal_width,petal_len,petal_width\n1,2,3,4\n");
     let err = fails(d, &["predict", "--model", "model.safetensors", "--data", "renamed.csv", "--output", "p.csv"], 1);

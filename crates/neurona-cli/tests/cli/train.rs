@@ -118,12 +118,7 @@ fn warm_start_continues_the_saved_model() {
         "1",
         "--no-report",
     ];
-    let mut first = vec!["train", "--max-iter", "3"];
-    first.extend_from_slice(&common);
-    ok(d, &first);
-    let mut second = vec!["train", "--max-iter", "2", "--warm-start"];
-    second.extend_from_slice(&common);
-    let out = ok(d, &second);
+    let out = train_then_warm_start(d, &common);
     assert!(out.contains("warm start: continuing MLPClassifier from model.safetensors"), "{out}");
     let inspect = ok(d, &["inspect", "model.safetensors"]);
     assert!(inspect.contains("epochs in all: 5"), "{inspect}");

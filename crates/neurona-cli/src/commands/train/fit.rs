@@ -21,10 +21,10 @@ pub struct Fit {
 }
 
 /// Progress on a terminal: a bar per epoch with the curve's value (the loss, or the
-/// pseudo-likelihood) and the validation score. Hidden with `--quiet` or `--verbose` (whose
-/// lines are scikit-learn's), off a terminal, and for a family trained without epochs to count.
-fn progress_bar(args: &TrainArgs, epochs: Option<usize>) -> ProgressBar {
-    let Some(epochs) = epochs else { return ProgressBar::hidden() };
+/// pseudo-likelihood) and the validation score, made at the first epoch (a fit without an epoch
+/// callback, such as the perceptron's or L-BFGS, shows none). Hidden with `--quiet` or
+/// `--verbose` (whose lines are scikit-learn's), and off a terminal.
+fn progress_bar(args: &TrainArgs, epochs: usize) -> ProgressBar {
     if args.quiet || args.verbose || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -49,11 +49,12 @@ fn ctrl_c_flag() -> Arc<AtomicBool> {
 /// Trains the model (continuing the warm start's), showing progress, then says how it went.
 pub fn fit(args: &TrainArgs, training: &dyn Training, prepared: &mut Prepared, say: &Say) -> Result<Fit> {
     let interrupted = ctrl_c_flag();
-    let bar = progress_bar(args, training.progress_epochs());
+    let mut bar: Option<ProgressBar> = None;
     let what = training.curve_text().y_label;
     let mut epochs = Vec::new();
     let mut stopped = false;
     let mut on_epoch = |epoch: &Epoch| {
+        let bar = bar.get_or_insert_with(|| progress_bar(args, epoch.of));
         bar.set_position(epoch.epoch as u64);
         let validation = epoch.validation.map(|s| format!(", validation {s:.4}")).unwrap_or_default();
         bar.set_message(format!("{what} {:.5}{validation}", epoch.value));
@@ -73,7 +74,9 @@ pub fn fit(args: &TrainArgs, training: &dyn Training, prepared: &mut Prepared, s
         y: prepared.y_train.as_ref(),
         on_epoch: &mut on_epoch,
     })?;
-    bar.finish_and_clear();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let seconds = started.elapsed().as_secs_f64();
     let summary = model.fit_summary(&epochs);
     say.line(format!("trained: {}", summary.line(seconds)));
