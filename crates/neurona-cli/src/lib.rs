@@ -1,11 +1,26 @@
 //! The `neurona` command as a library: the binary's `main` is a thin wrapper around [`run`], and
 //! the integration tests reach the table and model helpers from here.
 //! See `neurona --help`; the exit codes are 0 (success), 1 (runtime failure) and 2 (usage error).
+//!
+//! The modules, and what each may import from the others (no cycle):
+//! - [`args`]: the command line, declared with clap (its hyperparameter flags from the core's
+//!   spec tables); imports no other module.
+//! - [`labels`], [`table`], [`scores`]: leaves (class labels; CSV and Parquet tables, written by
+//!   the core's atomic writer; accuracy and friends).
+//! - [`report`]: the HTML report and its pictures; imports [`table`].
+//! - [`data`]: tables into features and targets; imports [`args`] and [`table`].
+//! - [`model`]: the one model abstraction over the core's registry, a file per family; imports
+//!   [`args`], [`data`], [`labels`], [`report`] and [`table`].
+//! - [`params`]: the training flags into a family's checked parameters; imports [`args`],
+//!   [`labels`] and [`model`].
+//! - [`commands`]: one module per subcommand, on top of everything else.
 
-pub mod cli;
+pub mod args;
 pub mod commands;
-pub mod dataset;
+pub mod data;
+pub mod labels;
 pub mod model;
+pub mod params;
 pub mod report;
 pub mod scores;
 pub mod table;
@@ -27,14 +42,14 @@ impl std::error::Error for UsageError {}
 
 /// Parses the command line and runs the command.
 pub fn run() -> anyhow::Result<()> {
-    let cli = cli::Cli::parse();
+    let cli = args::Cli::parse();
     match &cli.command {
-        cli::Command::Train(args) => commands::train::run(args),
-        cli::Command::Predict(args) => commands::predict::run(args),
-        cli::Command::Evaluate(args) => commands::evaluate::run(args),
-        cli::Command::Transform(args) => commands::transform::run(args),
-        cli::Command::Inspect(args) => commands::inspect::run(args),
-        cli::Command::Trace(args) => commands::trace::run(args),
-        cli::Command::Datasets => commands::datasets::run(),
+        args::Command::Train(args) => commands::train::run(args),
+        args::Command::Predict(args) => commands::predict::run(args),
+        args::Command::Evaluate(args) => commands::evaluate::run(args),
+        args::Command::Transform(args) => commands::transform::run(args),
+        args::Command::Inspect(args) => commands::inspect::run(args),
+        args::Command::Trace(args) => commands::trace::run(args),
+        args::Command::Datasets => commands::datasets::run(),
     }
 }

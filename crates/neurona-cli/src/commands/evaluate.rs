@@ -1,10 +1,10 @@
 //! `neurona evaluate`: scores of a saved model on labelled data.
 
 use anyhow::{Result, bail};
-use ndarray::Array2;
 
-use crate::cli::EvaluateArgs;
-use crate::model::{AnyModel, Predictions};
+use crate::args::EvaluateArgs;
+use crate::data::numeric_targets;
+use crate::model::{Model, Predictions};
 use crate::scores::{classification_report, confusion, per_class, regression_scores};
 use crate::table::{Column, Table, read_table};
 
@@ -17,24 +17,8 @@ fn target_column<'a>(table: &'a Table, name: &str, path: &std::path::Path) -> Re
     }
 }
 
-/// A numeric target matrix, each value finite.
-pub fn numeric_targets(columns: &[&Column], names: &[String], what: &str) -> Result<Array2<f64>> {
-    let n = columns.first().map_or(0, |c| c.len());
-    let mut y = Array2::zeros((n, columns.len()));
-    for (k, column) in columns.iter().enumerate() {
-        let Some(values) = column.as_numeric() else {
-            bail!("{what} column '{}' is not numeric", names[k]);
-        };
-        if let Some(row) = values.iter().position(|v| !v.is_finite()) {
-            bail!("{what} column '{}' has a non-finite value at row {}", names[k], row + 1);
-        }
-        y.column_mut(k).iter_mut().zip(values).for_each(|(d, &v)| *d = v);
-    }
-    Ok(y)
-}
-
 pub fn run(args: &EvaluateArgs) -> Result<()> {
-    let (model, extra) = AnyModel::load(&args.model)?;
+    let (model, extra) = Model::load(&args.model)?;
     model.require_supervised()?;
     let table = read_table(&args.data)?;
     let targets = if args.target.is_empty() { extra.target_names.clone() } else { args.target.clone() };
@@ -47,8 +31,7 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     }
     let columns: Vec<&Column> = targets.iter().map(|t| target_column(&table, t, &args.data)).collect::<Result<_>>()?;
     let x = extra.read_features(&table, &targets, &args.data)?;
-    let (kind, dtype) = model.state_summary();
-    println!("{} ({dtype}) on {} ({} rows)\n", kind, args.data.display(), table.n_rows);
+    println!("{} ({}) on {} ({} rows)\n", model.kind(), model.dtype().name(), args.data.display(), table.n_rows);
     match model.predict(&x)? {
         Predictions::Labels { labels, .. } | Predictions::Decisions { labels, .. } => {
             if columns.len() != 1 {
@@ -64,13 +47,7 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
             print!("{}", classification_report(&classes, &truth, &labels));
         }
         Predictions::Indicators { indicators, .. } => {
-            if columns.len() != indicators.ncols() {
-                bail!(
-                    "this classifier predicts {} labels, but {} target columns were given",
-                    indicators.ncols(),
-                    columns.len()
-                );
-            }
+            check_width("classifier", indicators.ncols(), "labels", columns.len())?;
             let truth = numeric_targets(&columns, &targets, "label")?;
             if truth.iter().any(|&v| v != 0.0 && v != 1.0) {
                 bail!("multi-label targets must be 0 or 1");
@@ -93,13 +70,7 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
             }
         }
         Predictions::Values(values) => {
-            if columns.len() != values.ncols() {
-                bail!(
-                    "this regressor predicts {} targets, but {} target columns were given",
-                    values.ncols(),
-                    columns.len()
-                );
-            }
+            check_width("regressor", values.ncols(), "targets", columns.len())?;
             let truth = numeric_targets(&columns, &targets, "target")?;
             println!("{:>16}  {:>8}  {:>10}  {:>10}", "target", "R^2", "MAE", "RMSE");
             for (name, (r2, mae, rmse)) in targets.iter().zip(regression_scores(&truth, &values)) {
@@ -110,6 +81,14 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
                 println!("\nR^2 averaged over targets: {r2:.4}");
             }
         }
+    }
+    Ok(())
+}
+
+/// An error unless as many target columns were given as the `model` predicts `what`.
+fn check_width(model: &str, predicted: usize, what: &str, given: usize) -> Result<()> {
+    if predicted != given {
+        bail!("this {model} predicts {predicted} {what}, but {given} target columns were given");
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 use neurona::explain::{BackpropTrace, TraceLayer, course_example, trace};
 
-use crate::cli::TraceArgs;
+use crate::args::TraceArgs;
 
 fn numbers(text: &str, what: &str) -> Result<Vec<f64>> {
     text.split(',')

@@ -1,15 +1,15 @@
-//! `neurona transform`: the hidden features of a saved RBM for a table.
+//! `neurona transform`: the learned features of a saved model (an RBM's hidden units) for a
+//! table.
 
 use anyhow::Result;
 
-use crate::cli::TransformArgs;
-use crate::commands::predict::write_output;
-use crate::model::AnyModel;
-use crate::table::{Column, read_table};
+use crate::args::ApplyArgs;
+use crate::model::Model;
+use crate::table::{Column, read_table, write_output};
 
-pub fn run(args: &TransformArgs) -> Result<()> {
-    let (model, extra) = AnyModel::load(&args.model)?;
-    model.require_rbm()?;
+pub fn run(args: &ApplyArgs) -> Result<()> {
+    let (model, extra) = Model::load(&args.model)?;
+    model.require_transformer()?;
     let table = read_table(&args.data)?;
     let x = extra.read_features(&table, &[], &args.data)?;
     let hidden = model.transform(&x)?;

@@ -1,0 +1,350 @@
+//! The command line, declared with clap, and nothing else: [`crate::params`] turns the training
+//! flags into core parameters (through the core's `set_text` and the estimators' `check`, so no
+//! rule is written twice).
+//!
+//! `train` fits a family of the core's registry (`--model-kind mlp|perceptron|rbm`). Its
+//! hyperparameter flags come from the core's spec tables ([`hyperparameter_flags`]): one flag per
+//! hyperparameter name, scikit-learn's name in kebab-case, whose help is the spec's doc and
+//! default. Every one is optional: a flag left out takes the chosen family's default from the
+//! core (so `--max-iter` means 200 epochs for the MLP and 1000 for the perceptron, as in
+//! scikit-learn). A flag of another family is a usage error.
+
+use std::path::PathBuf;
+
+use clap::builder::TypedValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use neurona::estimator::{EstimatorKind, Family};
+use neurona::params::Spec;
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  runtime failure (unreadable or invalid data, a corrupted model file, training diverged)
+  2  usage error (unknown flag, invalid parameter value)";
+
+/// Neural networks on tables of data: train, predict, evaluate, inspect and trace multilayer
+/// perceptrons, perceptrons and restricted Boltzmann machines, with scikit-learn's parameters
+/// and results.
+#[derive(Debug, Parser)]
+#[command(name = "neurona", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a network on a CSV or Parquet file, or on a bundled data set (digits by default),
+    /// then save the model and write a report.
+    #[command(allow_negative_numbers = true)]
+    Train(Box<TrainArgs>),
+    /// Predict with a saved model.
+    Predict(PredictArgs),
+    /// Score a saved model on labelled data.
+    Evaluate(EvaluateArgs),
+    /// Write the hidden features of a saved RBM for a table.
+    Transform(ApplyArgs),
+    /// Describe a model file: architecture, hyperparameters, classes, fit report.
+    Inspect(InspectArgs),
+    /// Show one forward and backward pass of a tiny network, neuron by neuron (the course's
+    /// worked example by default).
+    Trace(TraceArgs),
+    /// List the bundled data sets.
+    Datasets,
+}
+
+/// A bundled data set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Bundled {
+    /// Fisher's iris: 150 flowers, 4 features, 3 species.
+    Iris,
+    /// Handwritten digits: 1797 8x8 images, 64 features, 10 classes.
+    Digits,
+    /// Diabetes progression: 442 patients, 10 features, a continuous target.
+    Diabetes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Task {
+    Classification,
+    Regression,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scale {
+    /// Zero mean and unit variance per feature (scikit-learn's StandardScaler).
+    Standard,
+    /// Each feature mapped to [0, 1] (MinMaxScaler).
+    Minmax,
+    /// The features as they are.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Dtype {
+    F32,
+    F64,
+}
+
+/// The hyperparameters the command sets itself rather than by a flag of their own (`--verbose`
+/// serves every family).
+const SET_BY_THE_COMMAND: [&str; 1] = ["verbose"];
+
+/// The spec table of a family (the same for each of its kinds), without the hyperparameters the
+/// command sets itself.
+pub fn family_specs(family: Family) -> Vec<Spec> {
+    let specs = family.kinds().next().map(EstimatorKind::specs).unwrap_or_default();
+    specs.into_iter().filter(|spec| !SET_BY_THE_COMMAND.contains(&spec.name)).collect()
+}
+
+/// The flag of a hyperparameter: scikit-learn's name in kebab-case.
+pub fn flag_of(name: &str) -> String {
+    format!("--{}", name.replace('_', "-"))
+}
+
+/// One hyperparameter flag, and the spec of each family that has it.
+#[derive(Debug, Clone)]
+pub struct HyperparameterFlag {
+    pub name: &'static str,
+    pub specs: Vec<(Family, Spec)>,
+}
+
+/// Every family's hyperparameters as one list of flags, in the order of the families and of
+/// their spec tables; a name several families share is one flag.
+pub fn hyperparameter_flags() -> Vec<HyperparameterFlag> {
+    let mut flags: Vec<HyperparameterFlag> = Vec::new();
+    for family in Family::ALL {
+        for spec in family_specs(family) {
+            match flags.iter_mut().find(|flag| flag.name == spec.name) {
+                Some(flag) => flag.specs.push((family, spec)),
+                None => flags.push(HyperparameterFlag { name: spec.name, specs: vec![(family, spec)] }),
+            }
+        }
+    }
+    flags
+}
+
+/// clap wants `'static` names and headings; the flags are built once per run, so leaking their
+/// few dozen short strings costs nothing.
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+impl HyperparameterFlag {
+    /// The flag's help: each family's doc and choices (one line per family where they differ),
+    /// the families that have it when not all do, and each family's default, all from the spec
+    /// table.
+    fn help(&self) -> String {
+        let same_doc = self.specs.iter().all(|(_, spec)| spec.doc == self.specs[0].1.doc);
+        let doc = |spec: &Spec| match spec.choices.as_slice() {
+            [] => spec.doc.to_owned(),
+            choices => format!("{} ({})", spec.doc, choices.join(", ")),
+        };
+        let mut lines: Vec<String> = if same_doc || self.specs.len() == 1 {
+            vec![doc(&self.specs[0].1)]
+        } else {
+            self.specs.iter().map(|(family, spec)| format!("{family}: {}", doc(spec))).collect()
+        };
+        let same_default = self.specs.iter().all(|(_, spec)| spec.default == self.specs[0].1.default);
+        let defaults: Vec<String> = if same_default {
+            vec![self.specs[0].1.default.clone()]
+        } else {
+            self.specs.iter().map(|(family, spec)| format!("{} for {family}", spec.default)).collect()
+        };
+        let families: Vec<&str> = self.specs.iter().map(|(family, _)| family.name()).collect();
+        let which = if self.specs.len() > 1 && self.specs.len() < Family::ALL.len() {
+            format!("--model-kind {}; ", families.join(", "))
+        } else {
+            String::new()
+        };
+        lines.push(format!("[{which}default: {}]", defaults.join(", ")));
+        lines.join("\n")
+    }
+
+    fn arg(&self) -> clap::Arg {
+        let heading = match self.specs.as_slice() {
+            [(family, _)] => format!("Hyperparameters of --model-kind {family}"),
+            _ => "Hyperparameters of several model kinds".to_owned(),
+        };
+        let long = leak(self.name.replace('_', "-"));
+        let arg = clap::Arg::new(self.name)
+            .long(long)
+            .value_name(leak(self.name.to_uppercase()))
+            .help(self.help())
+            .help_heading(leak(heading));
+        if self.specs.iter().all(|(_, spec)| spec.kind == "bool") {
+            // A bare `--early-stopping` means true, as a switch; `--shuffle false` still works.
+            arg.value_name("BOOL").num_args(0..=1).default_missing_value("true")
+        } else {
+            arg.num_args(1)
+        }
+    }
+}
+
+/// The hyperparameter flags given on the command line, as text, in the order of
+/// [`hyperparameter_flags`]. A flag left out takes the chosen family's default from the core;
+/// [`crate::params`] sets the given ones through the core's `set_text` and checks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hyperparameters {
+    pub given: Vec<(&'static str, String)>,
+}
+
+impl clap::FromArgMatches for Hyperparameters {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut given = Self::default();
+        given.update_from_arg_matches(matches)?;
+        Ok(given)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for flag in hyperparameter_flags() {
+            if let Some(text) = matches.get_one::<String>(flag.name) {
+                self.given.retain(|(name, _)| *name != flag.name);
+                self.given.push((flag.name, text.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl clap::Args for Hyperparameters {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        hyperparameter_flags().iter().fold(command, |command, flag| command.arg(flag.arg()))
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
+}
+
+/// `--model-kind`: a family of the core's registry, by its command-line name.
+fn family_parser() -> impl TypedValueParser<Value = Family> {
+    let names = Family::ALL.map(Family::name);
+    clap::builder::PossibleValuesParser::new(names)
+        .try_map(|name: String| name.parse::<Family>().map_err(|e| e.to_string()))
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// What to train: an MLP, a perceptron (classification) or an RBM (unsupervised features;
+    /// see `neurona transform`).
+    #[arg(long, value_name = "KIND", value_parser = family_parser(), default_value = "mlp")]
+    pub model_kind: Family,
+    /// A CSV (with a header) or Parquet file.
+    #[arg(long, value_name = "FILE", conflicts_with = "dataset")]
+    pub data: Option<PathBuf>,
+    /// The target column (repeat it for multi-output regression or multi-label classification
+    /// with the mlp). An rbm needs none: every column is a feature but those named here.
+    #[arg(long, value_name = "COLUMN", requires = "data")]
+    pub target: Vec<String>,
+    /// A bundled data set instead of --data (digits when neither is given).
+    #[arg(long, value_enum)]
+    pub dataset: Option<Bundled>,
+    /// Classification or regression (inferred from the target when left out; mlp and
+    /// perceptron, which always classifies).
+    #[arg(long, value_enum)]
+    pub task: Option<Task>,
+    #[command(flatten)]
+    pub hyperparameters: Hyperparameters,
+    /// Feature scaling, fitted on the training rows and stored in the model. [default: standard
+    /// for mlp and perceptron; minmax for rbm, whose units are probabilities in [0, 1]]
+    #[arg(long, value_enum, help_heading = "Data and output")]
+    pub scale: Option<Scale>,
+    /// Fraction of the rows held out as a test set (0 keeps every row for training), drawn from
+    /// --random-state (0 when it is none).
+    #[arg(long, default_value_t = 0.25, help_heading = "Data and output")]
+    pub test_fraction: f64,
+    /// Where to write the model.
+    #[arg(long, default_value = "model.safetensors", help_heading = "Data and output")]
+    pub model: PathBuf,
+    /// Folder for the report (learning curve, confusion matrix, report.html).
+    #[arg(long, value_name = "DIR", default_value = "neurona-report", help_heading = "Data and output")]
+    pub report: PathBuf,
+    /// Write no report.
+    #[arg(long, conflicts_with = "report", help_heading = "Data and output")]
+    pub no_report: bool,
+    /// Float type of the training.
+    #[arg(long, value_enum, default_value_t = Dtype::F64, help_heading = "Data and output")]
+    pub dtype: Dtype,
+    /// Most threads per matrix product (at least 1) [default: every core]. Results do not
+    /// depend on it.
+    #[arg(long, value_name = "N", help_heading = "Data and output")]
+    pub threads: Option<usize>,
+    /// No progress bar and no summary lines, only errors.
+    #[arg(long, short, help_heading = "Data and output")]
+    pub quiet: bool,
+    /// Print scikit-learn's per-epoch lines instead of a progress bar.
+    #[arg(long, short, help_heading = "Data and output")]
+    pub verbose: bool,
+}
+
+/// A saved model applied to a table: `predict` and `transform`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The model file (from `neurona train`, the Python package or the Rust crate).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// A CSV or Parquet file with the model's feature columns (by name, others are ignored; a
+    /// model fitted without column names takes every column, in order).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Write the result (predictions, or the hidden features hidden_0, hidden_1, ...) here, CSV
+    /// or Parquet by extension, instead of to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+    /// Add one probability column per class (MLP classifiers).
+    #[arg(long)]
+    pub proba: bool,
+    /// Add the perceptron's decision scores: one column for two classes (positive means the
+    /// second class), one per class otherwise.
+    #[arg(long)]
+    pub decision_function: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The model file (from `neurona train`, the Python package or the Rust crate).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// A CSV or Parquet file with the model's feature columns and the target.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// The target column(s); by default the ones the model was trained on (a model from the
+    /// Python package or the Rust crate names none).
+    #[arg(long, value_name = "COLUMN")]
+    pub target: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Print the model file's whole JSON header.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// One layer's weights: neurons separated by ';', each neuron's incoming weights by ','
+    /// (repeat for each layer, input side first). Default: the course's example.
+    #[arg(long, value_name = "W", allow_hyphen_values = true)]
+    pub weights: Vec<String>,
+    /// One layer's biases, comma-separated, or one value for every neuron (repeat per layer).
+    #[arg(long, value_name = "B", allow_hyphen_values = true)]
+    pub biases: Vec<String>,
+    /// The inputs, comma-separated.
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    pub inputs: Option<String>,
+    /// The targets, comma-separated.
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub targets: Option<String>,
+    /// The learning rate of the gradient step.
+    #[arg(long)]
+    pub learning_rate: Option<f64>,
+}

@@ -1,0 +1,176 @@
+//! The multilayer perceptrons in the command: [`Fitted`] for `MLPClassifier` and `MLPRegressor`,
+//! [`Training`] for their parameters (a classifier for class labels, a regressor for numbers).
+
+use anyhow::{Result, bail};
+use ndarray::{Array2, ArrayView2};
+use neurona::estimator::Family;
+use neurona::estimators::mlp::EpochProgress;
+use neurona::prelude::*;
+use serde_json::Value;
+
+use super::training::{resume, targets};
+use super::{
+    Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen, with_float,
+};
+use crate::data::Targets;
+use crate::labels::{ClassLabel, model_labels, texts};
+
+/// What the classifier and the regressor report alike: the fit summary from their state, the
+/// network and the fit report from their file's header.
+macro_rules! mlp_reports {
+    () => {
+        fn fit_summary(&self, _epochs: &[Epoch]) -> FitSummary {
+            summary(self.state().ok(), self.params())
+        }
+
+        fn structure(&self, header: &Value) -> Vec<String> {
+            structure(header)
+        }
+
+        fn fit_report(&self, header: &Value) -> Vec<String> {
+            fit_report(header)
+        }
+    };
+}
+
+impl<F: Float> Fitted for MlpClassifier<F, ClassLabel> {
+    fitted_common!(classes with Probabilities);
+
+    fn predict(&self, x: &Array2<f64>) -> Result<Predictions> {
+        let x = in_dtype::<F>(x);
+        let proba = widen(self.predict_proba(x.view())?);
+        Ok(if self.is_multilabel() {
+            Predictions::Indicators { indicators: self.predict_multilabel(x.view())?, proba }
+        } else {
+            Predictions::Labels { labels: texts(&MlpClassifier::predict(self, x.view())?), proba }
+        })
+    }
+
+    mlp_reports!();
+}
+
+impl<F: Float> Fitted for MlpRegressor<F> {
+    fitted_common!();
+
+    fn predict(&self, x: &Array2<f64>) -> Result<Predictions> {
+        Ok(Predictions::Values(widen(MlpRegressor::predict(self, in_dtype::<F>(x).view())?)))
+    }
+
+    mlp_reports!();
+}
+
+/// An MLP's last fit: L-BFGS counts iterations, the stochastic solvers epochs (L-BFGS records no
+/// loss curve).
+fn summary<F: Float>(state: Option<&MlpState<F>>, params: &MlpValidParams) -> FitSummary {
+    let Some(state) = state else { return FitSummary::default() };
+    let report = state.report();
+    FitSummary {
+        n_iter: report.n_iter,
+        unit: if params.get_solver().is_stochastic() { "epochs" } else { "iterations" },
+        last: Some(format!("final loss {:.6}", report.loss)),
+        converged: Some(report.converged),
+        message: report.message.clone(),
+        warnings: report.warnings.clone(),
+        curve: state.loss_curve().unwrap_or_default().to_vec(),
+        validation_scores: state.validation_scores().map(<[f64]>::to_vec),
+    }
+}
+
+/// The network as the model file's header describes it.
+fn structure(header: &Value) -> Vec<String> {
+    let network = &header["network"];
+    let units: Vec<String> =
+        network["layer_units"].as_array().map(|a| a.iter().map(super::json_text).collect()).unwrap_or_default();
+    vec![
+        format!("architecture: {} (input, hidden..., output units)", units.join(" -> ")),
+        format!(
+            "  hidden activation: {}, output activation: {}",
+            super::json_text(&network["activation"]),
+            super::json_text(&network["out_activation"])
+        ),
+    ]
+}
+
+/// The fit report as the model file's header holds it.
+fn fit_report(header: &Value) -> Vec<String> {
+    let (report, state) = (&header["report"], &header["state"]);
+    let text = super::json_text;
+    let mut lines = vec![
+        format!("  converged: {}", text(&report["converged"])),
+        format!("  iterations in the last call: {}", text(&report["n_iter"])),
+        format!("  final loss: {}", text(&report["loss"])),
+    ];
+    if let Some(curve) = state["loss_curve"].as_array() {
+        lines.push(format!("  epochs in all: {} ({} samples seen)", curve.len(), text(&state["t"])));
+    }
+    if let Some(best) = state["best_validation_score"].as_f64() {
+        lines.push(format!("  best validation score: {best:.4}"));
+    }
+    let message = text(&report["message"]);
+    if !message.is_empty() {
+        lines.push(format!("  {}", message.replace('\n', "\n  ")));
+    }
+    lines
+}
+
+impl Training for MlpValidParams {
+    fn family(&self) -> Family {
+        Family::Mlp
+    }
+
+    fn describe(&self, n_features: usize) -> String {
+        let hidden: Vec<String> = self.get_hidden_layer_sizes().iter().map(|u| u.to_string()).collect();
+        format!(
+            "network: {n_features} -> [{}] -> output, activation {}, solver {}, alpha {}, max_iter {}",
+            hidden.join(", "),
+            self.get_activation(),
+            self.get_solver(),
+            self.get_alpha(),
+            self.get_max_iter()
+        )
+    }
+
+    /// A classifier for class labels or multi-label indicators, a regressor for numbers.
+    fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
+        let (y, dtype) = (targets(input.y)?, input.dtype());
+        let FitInput { previous, x, on_epoch, .. } = input;
+        with_float!(dtype, F => {
+            let x = in_dtype::<F>(x);
+            let mut on_mlp_epoch =
+                |p: &EpochProgress| on_epoch(&Epoch { epoch: p.epoch, of: p.max_epochs, value: p.loss, validation: p.validation_score });
+            let options = FitOptions { on_epoch: Some(&mut on_mlp_epoch), ..FitOptions::default() };
+            if let Targets::Values(values) = y {
+                let mut reg = resume(previous, Family::Mlp, || MlpRegressor::<F>::new(self.clone()))?;
+                reg.set_params(self.clone());
+                reg.fit_with(x.view(), values.mapv(F::from_f64).view(), options)?;
+                Ok(Model::new(reg))
+            } else {
+                let mut clf = resume(previous, Family::Mlp, || MlpClassifier::<F, ClassLabel>::new(self.clone()))?;
+                clf.set_params(self.clone());
+                fit_classifier(&mut clf, x.view(), y, options)?;
+                Ok(Model::new(clf))
+            }
+        })
+    }
+}
+
+/// Trains `clf` (fresh, or fitted before when warm-starting) on class labels, read as its
+/// classes are (integers or text), or on multi-label indicators.
+fn fit_classifier<F: Float>(
+    clf: &mut MlpClassifier<F, ClassLabel>,
+    x: ArrayView2<'_, F>,
+    y: &Targets,
+    options: FitOptions<'_, F>,
+) -> Result<()> {
+    match y {
+        Targets::Labels(labels) => {
+            let (labels, _) = model_labels(labels, clf.classes().unwrap_or_default());
+            clf.fit_with(x, &labels, options)?;
+        }
+        Targets::Indicators(indicators) => {
+            clf.fit_multilabel_with(x, indicators.view(), options)?;
+        }
+        Targets::Values(_) => bail!("a classifier cannot learn continuous targets"),
+    }
+    Ok(())
+}

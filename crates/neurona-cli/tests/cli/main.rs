@@ -1,0 +1,88 @@
+//! The real `neurona` binary, run in temporary folders, by concern: training ([`train`]), tables
+//! in and out ([`tables`]), bad input and usage errors with their message and exit code, and no
+//! output file left behind ([`errors`]), model files of every kind, from the command and the
+//! library, and corrupted ones ([`model_files`]), the perceptron ([`perceptron`]), the RBM
+//! ([`rbm`]), and the worked example of `trace` ([`trace`]).
+
+mod errors;
+mod model_files;
+mod perceptron;
+mod rbm;
+mod tables;
+mod trace;
+mod train;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use neurona_cli::table::{Column, write_csv, write_parquet};
+
+fn neurona(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_neurona")).args(args).current_dir(dir).output().expect("the binary runs")
+}
+
+fn text(output: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// Runs and expects success; returns stdout.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let output = neurona(dir, args);
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "neurona {args:?} failed with {:?}:\n{out}\n{err}", output.status.code());
+    out
+}
+
+/// Runs and expects the given exit code; returns stderr.
+fn fails(dir: &Path, args: &[&str], code: i32) -> String {
+    let output = neurona(dir, args);
+    let (out, err) = text(&output);
+    assert_eq!(output.status.code(), Some(code), "neurona {args:?}:\n{out}\n{err}");
+    assert!(!err.contains("panicked"), "a panic: {err}");
+    err
+}
+
+/// iris as a table: four measurements and the species name.
+fn iris_columns() -> (Vec<String>, Vec<Column>) {
+    let iris = neurona::datasets::iris();
+    let mut names: Vec<String> =
+        ["sepal_length", "sepal_width", "petal_length", "petal_width"].map(String::from).to_vec();
+    let mut columns: Vec<Column> = (0..4).map(|j| Column::Numeric(iris.data.column(j).to_vec())).collect();
+    names.push("species".to_owned());
+    columns.push(Column::Text(iris.target.iter().map(|&t| iris.target_names[t].clone()).collect()));
+    (names, columns)
+}
+
+/// A temporary folder holding `iris.csv` ([`iris_columns`]).
+fn iris_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (names, columns) = iris_columns();
+    write_csv(&dir.path().join("iris.csv"), &names, &columns).unwrap();
+    dir
+}
+
+/// Trains 3 epochs with `common`, then 2 more with `--warm-start`; returns the second run's
+/// output.
+fn train_then_warm_start(d: &Path, common: &[&str]) -> String {
+    ok(d, &[&["train", "--max-iter", "3"][..], common].concat());
+    ok(d, &[&["train", "--max-iter", "2", "--warm-start"][..], common].concat())
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+/// The first `n` rows of a CSV file (header included), for a two-class iris.
+fn head_of(path: &Path, n: usize, to: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<&str> = text.lines().take(n + 1).collect();
+    std::fs::write(to, lines.join("\n") + "\n").unwrap();
+}

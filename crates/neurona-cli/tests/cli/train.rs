@@ -1,0 +1,165 @@
+use super::*;
+
+#[test]
+fn the_main_job_trains_on_digits_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(dir.path(), &["train"]);
+    assert!(out.contains("bundled digits data set (1797 rows, 64 features"), "{out}");
+    let accuracy: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("test accuracy: "))
+        .expect("a test accuracy line")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(accuracy >= 0.95, "test accuracy {accuracy}");
+    assert!(out.contains("model: model.safetensors"));
+    assert!(out.contains("report: neurona-report/report.html"), "{out}");
+    for file in
+        ["model.safetensors", "neurona-report/report.html", "neurona-report/loss.svg", "neurona-report/loss.png"]
+    {
+        assert!(dir.path().join(file).is_file(), "{file} missing");
+    }
+    let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
+    assert!(inspect.contains("MLPClassifier (float64), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("64 -> 100 -> 10"), "{inspect}");
+    assert!(inspect.contains("classes: 0, 1, 2"), "{inspect}");
+}
+
+#[test]
+fn regression_and_its_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(
+        dir.path(),
+        &[
+            "train",
+            "--dataset",
+            "diabetes",
+            "--solver",
+            "lbfgs",
+            "--hidden-layer-sizes",
+            "10",
+            "--alpha",
+            "1",
+            "--random-state",
+            "0",
+            "--no-report",
+            "--quiet",
+        ],
+    );
+    assert!(out.is_empty(), "--quiet prints nothing: {out}");
+    let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
+    assert!(inspect.contains("MLPRegressor (float64)") && inspect.contains("10 -> 10 -> 1"), "{inspect}");
+    let d = neurona::datasets::diabetes();
+    let mut names: Vec<String> = d.feature_names.clone();
+    let mut columns: Vec<Column> = (0..10).map(|j| Column::Numeric(d.data.column(j).to_vec())).collect();
+    names.push("progression".to_owned());
+    columns.push(Column::Numeric(d.target.to_vec()));
+    write_csv(&dir.path().join("diabetes.csv"), &names, &columns).unwrap();
+    let report = ok(dir.path(), &["evaluate", "--model", "model.safetensors", "--data", "diabetes.csv"]);
+    let r2: f64 = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("progression"))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(r2 > 0.4, "{report}");
+}
+
+#[test]
+fn integer_labels_are_classes_sorted_as_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (0..40).map(|i| format!("{i},{},{}\n", i % 7, if i % 2 == 0 { 3 } else { 10 })).collect();
+    write(dir.path(), "ints.csv", &format!("a,b,y\n{rows}"));
+    write(dir.path(), "mixed.csv", &format!("a,b,y\n{}", rows.replace(",10\n", ",x\n")));
+    let train = |data: &str| {
+        ok(
+            dir.path(),
+            &["train", "--data", data, "--target", "y", "--max-iter", "3", "--no-report", "--model", "m.safetensors"],
+        );
+        ok(dir.path(), &["inspect", "m.safetensors"])
+    };
+    // As text, "10" would sort before "3".
+    let inspect = train("ints.csv");
+    assert!(inspect.contains("classes: 3, 10"), "{inspect}");
+    // Not all integers: text, sorted as text.
+    let inspect = train("mixed.csv");
+    assert!(inspect.contains("classes: 3, x"), "{inspect}");
+}
+
+#[test]
+fn a_target_other_than_a_bundled_sets_own_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails(dir.path(), &["train", "--dataset", "iris", "--target", "petal_width", "--no-report"], 2);
+    assert!(
+        err.contains("--target names columns of a --data file; the bundled iris data set has the target 'species'"),
+        "{err}"
+    );
+    assert!(files_in(dir.path()).is_empty(), "nothing written");
+    let out = ok(dir.path(), &["train", "--dataset", "iris", "--target", "species", "--max-iter", "3", "--no-report"]);
+    assert!(out.contains("target 'species'"), "{out}");
+}
+
+#[test]
+fn warm_start_continues_the_saved_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let common = [
+        "--dataset",
+        "iris",
+        "--hidden-layer-sizes",
+        "4",
+        "--n-iter-no-change",
+        "inf",
+        "--random-state",
+        "1",
+        "--no-report",
+    ];
+    let out = train_then_warm_start(d, &common);
+    assert!(out.contains("warm start: continuing MLPClassifier from model.safetensors"), "{out}");
+    let inspect = ok(d, &["inspect", "model.safetensors"]);
+    assert!(inspect.contains("epochs in all: 5"), "{inspect}");
+    assert!(inspect.contains("iterations in the last call: 2"), "{inspect}");
+}
+
+#[test]
+fn ctrl_c_stops_after_the_current_epoch_and_keeps_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neurona"))
+        .args([
+            "train",
+            "--dataset",
+            "digits",
+            "--hidden-layer-sizes",
+            "16",
+            "--max-iter",
+            "100000",
+            "--n-iter-no-change",
+            "inf",
+            "--no-report",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it get into the epoch loop, then interrupt it as a terminal's Ctrl-C would.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(started.elapsed().as_secs() < 30, "training did not stop after Ctrl-C");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{out}\n{err}");
+    assert!(out.contains("interrupted by Ctrl-C: the model trained so far is kept"), "{out}");
+    assert!(dir.path().join("model.safetensors").is_file());
+    let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
+    assert!(inspect.contains("converged: false"), "{inspect}");
+}
