@@ -12,16 +12,52 @@ otherwise). They stay numpy ``RandomState`` objects here; the core draws from a 
 state (the same Mersenne Twister), and the new state is written back.
 """
 
+import numbers
 import operator
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-from neurona import _persist
+from neurona import _core, _persist
 
 #: The fitted attributes every estimator rebuilds from its model file (each adds its own).
 FITTED = frozenset({"_core", "n_features_in_", "feature_names_in_"})
+
+
+def core_params(estimator, **computed):
+    """The estimator's hyperparameters for the core, named and typed by the core's spec table
+    (``_core.specs``): each parameter the table declares, from ``get_params()`` as a plain value
+    of the spec's kind, or from ``computed`` where the Python layer works it out itself (a seed
+    from a ``RandomState``, class weights, validated layer sizes). So no parameter is listed
+    again here: the table is the core's declaration."""
+    params = estimator.get_params(deep=False)
+    plain = {}
+    for name, _default, kind, _choices, _doc in _core.specs(estimator._model_kind):
+        if name in computed:
+            plain[name] = computed[name]
+        elif name in params:
+            plain[name] = _plain(params[name], kind)
+    return plain
+
+
+def _plain(value, kind):
+    """A scikit-learn parameter value as the binding takes it for a spec of this kind."""
+    if value is None or isinstance(value, str):
+        return value
+    if kind == "bool":
+        return bool(value)
+    if kind == "float":
+        return float(value)
+    if kind == "integer":
+        return operator.index(value)
+    if kind == "list of integers":
+        return [operator.index(v) for v in value]
+    if isinstance(value, numbers.Real) and np.isinf(value):
+        return "inf"
+    if isinstance(value, numbers.Integral):
+        return operator.index(value)
+    return value
 
 
 def seed(random_state):

@@ -26,6 +26,9 @@ def write_file(path: str, data: bytes) -> None:
 def set_num_threads(n: Optional[int]) -> None:
     """The most threads one product may use in this process (None: every core)."""
 
+def specs(kind: str) -> list[tuple[str, str, str, list[str], str]]:
+    """The spec table of an estimator kind: (name, default, kind, choices, doc) per hyperparameter."""
+
 def get_num_threads() -> int:
     """The most threads one product started from this thread may use now."""
 

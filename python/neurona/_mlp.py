@@ -145,39 +145,10 @@ class _BaseMLP(_base.NeuronaEstimator):
         if np.any(np.array(sizes) <= 0):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         sizes = [operator.index(size) for size in sizes]
-        n_iter_no_change = self.n_iter_no_change
-        batch_size = self.batch_size
-        return {
-            "hidden_layer_sizes": sizes,
-            "activation": self.activation,
-            "solver": self.solver,
-            "alpha": float(self.alpha),
-            "batch_size": "auto" if isinstance(batch_size, str) else str(operator.index(batch_size)),
-            "learning_rate": self.learning_rate,
-            "learning_rate_init": float(self.learning_rate_init),
-            "power_t": float(self.power_t),
-            "max_iter": operator.index(self.max_iter),
-            "shuffle": bool(self.shuffle),
-            "random_state": _base.seed(self.random_state),
-            "tol": float(self.tol),
-            # verbose lines are printed here, through Python's stdout.
-            "verbose": False,
-            "warm_start": bool(self.warm_start),
-            "momentum": float(self.momentum),
-            "nesterovs_momentum": bool(self.nesterovs_momentum),
-            "early_stopping": bool(self.early_stopping),
-            "validation_fraction": float(self.validation_fraction),
-            "beta_1": float(self.beta_1),
-            "beta_2": float(self.beta_2),
-            "epsilon": float(self.epsilon),
-            "n_iter_no_change": "inf"
-            if np.isinf(n_iter_no_change)
-            else str(operator.index(n_iter_no_change)),
-            "max_fun": operator.index(self.max_fun),
-            "loss": getattr(self, "loss", "squared_error")
-            if isinstance(self, RegressorMixin)
-            else "squared_error",
-        }
+        # verbose lines are printed here, through Python's stdout.
+        return _base.core_params(
+            self, hidden_layer_sizes=sizes, random_state=_base.seed(self.random_state), verbose=False
+        )
 
     # ------------------------------------------------------------------ fitting
 

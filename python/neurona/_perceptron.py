@@ -7,7 +7,6 @@ weight per class with scikit-learn's ``compute_class_weight``; the fitted attrib
 from the core after every call.
 """
 
-import operator
 import warnings
 
 import numpy as np
@@ -88,23 +87,7 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
     # ------------------------------------------------------------------ fitting
 
     def _core_params(self, class_weights):
-        return {
-            "penalty": "none" if self.penalty is None else self.penalty,
-            "alpha": float(self.alpha),
-            "l1_ratio": float(self.l1_ratio),
-            "fit_intercept": bool(self.fit_intercept),
-            "max_iter": operator.index(self.max_iter),
-            "tol": None if self.tol is None else float(self.tol),
-            "shuffle": bool(self.shuffle),
-            "verbose": bool(self.verbose),
-            "eta0": float(self.eta0),
-            "random_state": _base.seed(self.random_state),
-            "early_stopping": bool(self.early_stopping),
-            "validation_fraction": float(self.validation_fraction),
-            "n_iter_no_change": operator.index(self.n_iter_no_change),
-            "class_weight": class_weights,
-            "warm_start": bool(self.warm_start),
-        }
+        return _base.core_params(self, class_weight=class_weights, random_state=_base.seed(self.random_state))
 
     def _class_weights(self, classes, y):
         if self.class_weight is None:

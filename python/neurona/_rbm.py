@@ -5,7 +5,6 @@ The random streams are scikit-learn's (see ``_base``): ``fit`` and ``score_sampl
 ``check_random_state(random_state)``, ``partial_fit`` and ``gibbs`` from ``random_state_``.
 """
 
-import operator
 import time
 
 import numpy as np
@@ -59,13 +58,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         self.random_state = random_state
 
     def _core_params(self):
-        return {
-            "n_components": operator.index(self.n_components),
-            "learning_rate": float(self.learning_rate),
-            "batch_size": operator.index(self.batch_size),
-            "n_iter": operator.index(self.n_iter),
-            "random_state": _base.seed(self.random_state),
-        }
+        # verbose lines are printed here, through Python's stdout.
+        return _base.core_params(self, random_state=_base.seed(self.random_state), verbose=False)
 
     # ------------------------------------------------------------------ fitting
 

@@ -16,45 +16,67 @@ KINDS = {
 }
 
 
-def _as_text(value):
-    """A Python default as the spec table writes it."""
+def _same(value, default, kind):
+    """Whether a Python default is the spec table's default (written as a user types it)."""
     if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return str(value).lower()
+        return default == "none"
+    if kind == "bool":
+        return bool(value) == (default == "true")
     if isinstance(value, (tuple, list)):
-        return ",".join(str(v) for v in value)
+        return ",".join(str(v) for v in value) == default
+    if isinstance(value, str):
+        return value == default
     if isinstance(value, float) and math.isinf(value):
-        return "inf"
-    return str(value)
+        return default == "inf"
+    return float(value) == float(default)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_spec_is_a_parameter_with_the_same_default(kind):
     params = KINDS[kind]().get_params()
     specs = _core.specs(kind)
-    assert specs, kind
-    for name, default, _, choices, doc in specs:
-        assert name in params, f"{kind} has no parameter {name}"
-        assert doc
+    assert len(specs) >= 6, kind
+    for name, default, spec_kind, choices, doc in specs:
+        assert doc, name
+        if choices:
+            assert default in choices, name
         if kind == "MLPClassifier" and name == "loss":
-            continue  # the classifier has no loss parameter in scikit-learn; the core ignores it
-        value = _as_text(params[name])
-        if choices and value == "none":
-            value = "none"
-        number = lambda text: float(text) if text.replace(".", "", 1).replace("e-", "", 1).isdigit() else text
-        assert number(value) == number(default), f"{kind}.{name}: Python {value!r}, core {default!r}"
+            assert name not in params  # scikit-learn's classifier has no loss; the core ignores it
+            continue
+        assert name in params, f"{kind} has no parameter {name}"
+        assert _same(params[name], default, spec_kind), f"{kind}.{name}: Python {params[name]!r}, core {default!r}"
 
 
-def test_the_binding_accepts_each_spec_by_name_and_refuses_unknown_names():
-    for name, default, kind, choices, _ in _core.specs("BernoulliRBM"):
-        value = None if default == "none" else (int(default) if kind == "integer" else default)
-        if kind == "float":
-            value = float(default)
-        if kind == "bool":
-            value = default == "true"
-        _core.Rbm({name: value}, "float64")
-    with pytest.raises(ValueError, match="name must be a hyperparameter of RbmParams, got 'n_component'"):
-        _core.Rbm({"n_component": 3}, "float64")
-    with pytest.raises(ValueError, match="unknown"):
+CORE_CLASSES = {
+    "MLPClassifier": _core.Classifier,
+    "MLPRegressor": _core.Regressor,
+    "Perceptron": _core.Perceptron,
+    "BernoulliRBM": _core.Rbm,
+}
+
+
+def _value(default, kind):
+    """A spec's default as the Python layer hands it to the binding."""
+    if default == "none":
+        return None
+    if kind == "bool":
+        return default == "true"
+    if kind == "float":
+        return float(default)
+    if kind == "integer":
+        return int(default)
+    if kind == "list of integers":
+        return [int(v) for v in default.split(",") if v]
+    return default
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_the_binding_accepts_each_spec_by_name_and_refuses_unknown_names(kind):
+    core_class = CORE_CLASSES[kind]
+    for name, default, spec_kind, _, _ in _core.specs(kind):
+        core_class({name: _value(default, spec_kind)}, "float64")
+    owner = {"BernoulliRBM": "RbmParams", "Perceptron": "PerceptronParams"}.get(kind, "MlpParams")
+    with pytest.raises(ValueError, match=f"name must be a hyperparameter of {owner}, got 'n_component'"):
+        core_class({"n_component": 3}, "float64")
+    with pytest.raises(ValueError, match="estimator must be one of 'MLPClassifier', .*, got 'MLPClassifer'"):
         _core.specs("MLPClassifer")

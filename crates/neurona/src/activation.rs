@@ -3,7 +3,7 @@
 //! the activations the forward pass kept.
 
 use crate::float::Float;
-use crate::params::named_enum;
+use crate::params::declare::named_enum;
 
 named_enum! {
     /// The activation of the hidden layers (scikit-learn's `activation`). Default: [`Activation::Relu`].

@@ -4,8 +4,9 @@
 //! (`MLPClassifier`, ...), with the kind of input it reads and of output it gives. The model
 //! files ([`crate::persist`]), the command line and the Python binding dispatch over
 //! [`EstimatorKind`] instead of comparing names: adding a family is a new variant here (one line
-//! in [`EstimatorKind::ALL`] and in each `match` the compiler then points at) plus its own folder
-//! under [`crate::estimators`].
+//! in [`EstimatorKind::ALL`] and in each `match` the compiler then points at), its own folder
+//! under [`crate::estimators`], and its lines in that module's registry (its spec table and its
+//! [`Estimator`] impl). This module imports no estimator, so the model-file envelope can use it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,12 +14,7 @@ use std::str::FromStr;
 use serde_json::Value;
 
 use crate::error::{NeuronaError, Result};
-use crate::estimators::mlp::{MlpClassifier, MlpParams, MlpRegressor};
-use crate::estimators::perceptron::{Perceptron, PerceptronParams};
-use crate::estimators::rbm::{BernoulliRbm, RbmParams};
-use crate::float::Float;
-use crate::params::{Hyperparams, Spec};
-use crate::persist::ModelLabel;
+use crate::params::declare::Hyperparams;
 
 /// Every estimator kind neurona has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,16 +83,6 @@ impl EstimatorKind {
             Self::MlpClassifier | Self::Perceptron => OutputKind::Classes,
             Self::MlpRegressor => OutputKind::Values,
             Self::BernoulliRbm => OutputKind::Features,
-        }
-    }
-
-    /// The spec table of the kind's hyperparameters (what the command's flags, the Python
-    /// binding and the docs read).
-    pub fn specs(self) -> Vec<Spec> {
-        match self {
-            Self::MlpClassifier | Self::MlpRegressor => MlpParams::specs(),
-            Self::Perceptron => PerceptronParams::<i64>::specs(),
-            Self::BernoulliRbm => RbmParams::specs(),
         }
     }
 
@@ -192,30 +178,6 @@ pub trait Estimator {
 
     /// Whether `fit` (or a model file) has given it weights.
     fn is_fitted(&self) -> bool;
-}
-
-macro_rules! estimators {
-    ($($kind:ident: [$($generics:tt)*] $ty:ty => $params:ty;)*) => {$(
-        impl<$($generics)*> Estimator for $ty {
-            const KIND: EstimatorKind = EstimatorKind::$kind;
-            type Params = $params;
-
-            fn hyperparams(&self) -> &$params {
-                self.params()
-            }
-
-            fn is_fitted(&self) -> bool {
-                <$ty>::is_fitted(self)
-            }
-        }
-    )*};
-}
-
-estimators! {
-    MlpClassifier: [F: Float, L: ModelLabel] MlpClassifier<F, L> => MlpParams;
-    MlpRegressor: [F: Float] MlpRegressor<F> => MlpParams;
-    Perceptron: [F: Float, L: ModelLabel] Perceptron<F, L> => PerceptronParams<L>;
-    BernoulliRbm: [F: Float] BernoulliRbm<F> => RbmParams;
 }
 
 /// An estimator that reads and writes neurona's model file.

@@ -36,7 +36,9 @@
 //! [`Mlp::forward`](network::Mlp::forward), the [`OutputHead`](loss::OutputHead)'s loss and
 //! `y_pred - y` delta, back-propagation into one flat gradient
 //! ([`Mlp::loss_and_gradient`](network::Mlp::loss_and_gradient)) and the optimizer's update
-//! ([`optim`]). L-BFGS runs the same forward and backward pass over the whole set.
+//! ([`optim`]). L-BFGS runs the same forward and backward pass over the whole set. The loop
+//! itself, the stopping rule and the L-BFGS adapter are [`train`]'s, written once for any network
+//! that implements [`Objective`](network::Objective).
 
 pub mod activation;
 pub mod data;
@@ -55,6 +57,7 @@ pub mod optim;
 pub mod params;
 pub mod persist;
 pub mod rng;
+pub mod train;
 
 pub use error::{NeuronaError, Result};
 pub use float::Float;

@@ -26,7 +26,7 @@ use safetensors::tensor::{Dtype, TensorView};
 use serde_json::{Map, Value, json};
 
 use crate::activation::Activation;
-use crate::data::labels::Label;
+pub use crate::data::labels::ModelLabel;
 use crate::error::{NeuronaError, Result};
 use crate::estimators::mlp::algorithm::{FitReport, MlpState, OptimizerState};
 use crate::estimators::mlp::hyperparams::{MlpParams, MlpValidParams, Solver};
@@ -46,53 +46,6 @@ const METADATA_KEY: &str = "neurona";
 /// The most parameters a model file may declare: far above any network this library trains on a
 /// CPU, low enough that a corrupted size cannot ask for an absurd allocation.
 const MAX_PARAMETERS: usize = 1 << 32;
-
-/// A class label that can be written to and read from a model file's JSON header.
-pub trait ModelLabel: Label {
-    /// The label as JSON.
-    fn to_json(&self) -> Value;
-    /// The label from JSON, if it has this type.
-    fn from_json(value: &Value) -> Option<Self>;
-}
-
-macro_rules! integer_labels {
-    ($($t:ty),*) => {
-        $(
-            impl ModelLabel for $t {
-                fn to_json(&self) -> Value {
-                    json!(*self)
-                }
-
-                fn from_json(value: &Value) -> Option<Self> {
-                    value.as_i64().and_then(|v| <$t>::try_from(v).ok())
-                        .or_else(|| value.as_u64().and_then(|v| <$t>::try_from(v).ok()))
-                }
-            }
-        )*
-    };
-}
-
-integer_labels!(i32, i64, u32, u64, usize);
-
-impl ModelLabel for bool {
-    fn to_json(&self) -> Value {
-        json!(*self)
-    }
-
-    fn from_json(value: &Value) -> Option<Self> {
-        value.as_bool()
-    }
-}
-
-impl ModelLabel for String {
-    fn to_json(&self) -> Value {
-        json!(self)
-    }
-
-    fn from_json(value: &Value) -> Option<Self> {
-        value.as_str().map(str::to_owned)
-    }
-}
 
 /// What a model file says about itself, readable without knowing its types.
 #[derive(Debug, Clone, PartialEq)]

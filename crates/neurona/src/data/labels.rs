@@ -6,6 +6,8 @@
 
 use std::fmt::Debug;
 
+use serde_json::{Value, json};
+
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 
@@ -117,6 +119,53 @@ pub fn argmax<F: Float>(row: impl IntoIterator<Item = F>) -> usize {
         }
     }
     best.map_or(0, |(i, _)| i)
+}
+
+/// A class label that can be written to and read from a model file's JSON header.
+pub trait ModelLabel: Label {
+    /// The label as JSON.
+    fn to_json(&self) -> Value;
+    /// The label from JSON, if it has this type.
+    fn from_json(value: &Value) -> Option<Self>;
+}
+
+macro_rules! integer_labels {
+    ($($t:ty),*) => {
+        $(
+            impl ModelLabel for $t {
+                fn to_json(&self) -> Value {
+                    json!(*self)
+                }
+
+                fn from_json(value: &Value) -> Option<Self> {
+                    value.as_i64().and_then(|v| <$t>::try_from(v).ok())
+                        .or_else(|| value.as_u64().and_then(|v| <$t>::try_from(v).ok()))
+                }
+            }
+        )*
+    };
+}
+
+integer_labels!(i32, i64, u32, u64, usize);
+
+impl ModelLabel for bool {
+    fn to_json(&self) -> Value {
+        json!(*self)
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        value.as_bool()
+    }
+}
+
+impl ModelLabel for String {
+    fn to_json(&self) -> Value {
+        json!(self)
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        value.as_str().map(str::to_owned)
+    }
 }
 
 #[cfg(test)]

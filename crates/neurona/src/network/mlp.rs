@@ -16,6 +16,7 @@ use crate::float::Float;
 use crate::linalg::{MatRef, for_each_part, max_threads, sum_of_squares, with_avx2};
 use crate::loss::OutputHead;
 use crate::network::dense::{column_sums, dense_activation_backward, dense_activation_forward};
+use crate::network::objective::{Batch, Objective};
 use crate::network::{Layout, PredictScratch, Workspace};
 
 /// Rows per block when predicting: memory stays bounded whatever the number of rows, and each
@@ -241,6 +242,35 @@ impl Mlp {
             }
         });
         out
+    }
+}
+
+/// The training loop's view of the MLP: its forward and backward pass over a batch.
+impl<F: Float> Objective<F> for Mlp {
+    type Workspace = Workspace<F>;
+
+    fn n_params(&self) -> usize {
+        self.layout().len()
+    }
+
+    fn workspace(&self, max_rows: usize) -> Workspace<F> {
+        Workspace::new(self.layout(), max_rows)
+    }
+
+    #[inline]
+    fn loss_and_gradient(
+        &self,
+        params: &[F],
+        batch: Batch<'_, F>,
+        alpha: f64,
+        workspace: &mut Workspace<F>,
+        grad: &mut [F],
+    ) -> f64 {
+        Mlp::loss_and_gradient(self, params, batch.input, batch.targets, batch.sample_weight, alpha, workspace, grad)
+    }
+
+    fn outputs(&self, params: &[F], x: ArrayView2<'_, F>, rows: Option<&[usize]>) -> Array2<F> {
+        self.predict_rows(params, x, rows)
     }
 }
 

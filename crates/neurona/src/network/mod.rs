@@ -1,11 +1,14 @@
 //! The feed-forward network: one flat parameter buffer, dense layers as forward/backward
-//! pairs, and the multilayer perceptron that chains them.
+//! pairs, the multilayer perceptron that chains them, and the
+//! [`Objective`] through which the training loop sees any network.
 
 pub mod dense;
 pub mod mlp;
+pub mod objective;
 pub mod params;
 pub mod workspace;
 
 pub use mlp::Mlp;
+pub use objective::{Batch, Objective};
 pub use params::Layout;
 pub use workspace::{PredictScratch, Workspace};

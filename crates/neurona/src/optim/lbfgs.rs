@@ -86,6 +86,16 @@ const SEARCH_GTOL: f64 = 0.9;
 /// Relative width below which the line search gives up (`xtol` for `dcsrch`).
 const SEARCH_XTOL: f64 = 0.1;
 
+/// Smallest step of the line search (`stpmin` for `dcsrch`).
+const SEARCH_STEP_MIN: f64 = 0.0;
+
+/// Unbracketed, the next trial step lies at least this multiple of the last step's length beyond
+/// it (`xtrapl` of `dcsrch`).
+const SEARCH_EXTRAPOLATE_LOWER: f64 = 1.1;
+
+/// ... and at most this multiple (`xtrapu`).
+const SEARCH_EXTRAPOLATE_UPPER: f64 = 4.0;
+
 /// Settings of [`minimize`], named after the options of scipy's `L-BFGS-B`.
 ///
 /// scikit-learn passes `max_iter`, `max_fun` and `gtol = tol`; the defaults of the others are
@@ -225,10 +235,7 @@ where
 
     let mut memory = Memory::new(n, options.memory);
     let mut search = MoreThuente::default();
-    let mut z = vec![0.0; n]; // the point at step 1 along d
-    let mut d = vec![0.0; n]; // the search direction, then s
-    let mut t = vec![0.0; n]; // the iterate the line search started from
-    let mut r = vec![0.0; n]; // its gradient, then y
+    let mut v = IterationVectors::new(n);
     let mut n_iter = 0;
 
     let mut g_norm = projected_gradient_norm(&g);
@@ -236,104 +243,184 @@ where
         return report(Stop::GradientSmall, 0, evaluator.n_fev, f, options);
     }
 
-    let stop = 'iterations: loop {
-        if memory.len() == 0 {
-            cauchy_point(x, &g, memory.theta, g_norm, &mut z);
-        } else {
-            memory.direction(&g, &mut z);
-            for (zi, &xi) in z.iter_mut().zip(x.iter()) {
-                *zi += xi;
-            }
-        }
-        for ((di, &zi), &xi) in d.iter_mut().zip(&z).zip(x.iter()) {
-            *di = zi - xi;
-        }
-
-        // The line search (L-BFGS-B's lnsrlb around dcsrch).
-        let d_norm = norm2(&d);
-        // The first trial step: 1 / ||d|| on the first iteration, 1 afterwards.
-        let mut step = if n_iter == 0 { (1.0 / d_norm).min(STEP_MAX) } else { 1.0 };
-        t.copy_from_slice(x);
-        r.copy_from_slice(&g);
+    let stop = loop {
+        v.direction(&mut memory, x, &g, g_norm);
         let f_old = f;
-        let mut task = SearchTask::Start;
-        let mut trials = 0;
-        let mut gd;
-        let mut gd_old = 0.0;
-        let found = loop {
-            gd = dot(&g, &d);
-            if trials == 0 {
-                gd_old = gd;
-                if gd >= 0.0 {
-                    // Not a descent direction: no line search is possible.
-                    break false;
-                }
-            }
-            task = search.iterate(task, f, gd, &mut step, STEP_MAX);
-            if matches!(task, SearchTask::Converged | SearchTask::Warning) {
-                break true;
-            }
-            // L-BFGS-B treats a dcsrch error as one more evaluation request, and gives up
-            // when the request would be evaluation max_line_search + 1.
-            trials += 1;
-            if trials > options.max_line_search {
-                break false;
-            }
-            if step == 1.0 {
-                x.copy_from_slice(&z);
-            } else {
-                for ((xi, &di), &ti) in x.iter_mut().zip(&d).zip(&t) {
-                    *xi = step * di + ti;
-                }
-            }
-            f = evaluator.evaluate(x, &mut g);
-        };
-        if !found {
-            x.copy_from_slice(&t);
-            g.copy_from_slice(&r);
+        let point = Point { x: &mut *x, g: &mut g, f: &mut f };
+        let Some(accepted) = v.line_search(point, &mut search, &mut evaluator, n_iter == 0, options.max_line_search)
+        else {
+            // Back to the iterate the search started from: with no pairs the run ends,
+            // otherwise it restarts along steepest descent.
+            x.copy_from_slice(&v.t);
+            g.copy_from_slice(&v.r);
             f = f_old;
             if memory.len() == 0 {
                 break Stop::Abnormal;
             }
             memory.clear();
-            continue 'iterations;
-        }
+            continue;
+        };
 
         n_iter += 1;
         g_norm = projected_gradient_norm(&g);
         callback(n_iter, x, f);
-        if n_iter >= options.max_iter {
-            break Stop::IterationLimit;
+        if let Some(stop) = limits_or_convergence(n_iter, evaluator.n_fev, g_norm, f_old, f, tol, options) {
+            break stop;
         }
-        if evaluator.n_fev > options.max_fun {
-            break Stop::EvaluationLimit;
-        }
-        if g_norm <= options.gtol {
-            break Stop::GradientSmall;
-        }
-        let scale = f_old.abs().max(f.abs()).max(1.0);
-        if f_old - f <= tol * scale {
-            break Stop::RelativeReduction;
-        }
+        v.store_pair(&mut memory, &g, accepted);
+    };
+    report(stop, n_iter, evaluator.n_fev, evaluator.f, options)
+}
 
-        // The correction pair: s = step * d in d, y = g - g_old in r.
-        for (ri, &gi) in r.iter_mut().zip(&g) {
+/// The tests after an accepted iterate, in scipy's order: its iteration and evaluation limits
+/// first, then L-BFGS-B's gradient and relative-reduction tests.
+fn limits_or_convergence(
+    n_iter: usize,
+    n_fev: usize,
+    g_norm: f64,
+    f_old: f64,
+    f: f64,
+    tol: f64,
+    options: &LbfgsOptions,
+) -> Option<Stop> {
+    if n_iter >= options.max_iter {
+        return Some(Stop::IterationLimit);
+    }
+    if n_fev > options.max_fun {
+        return Some(Stop::EvaluationLimit);
+    }
+    if g_norm <= options.gtol {
+        return Some(Stop::GradientSmall);
+    }
+    let scale = f_old.abs().max(f.abs()).max(1.0);
+    if f_old - f <= tol * scale {
+        return Some(Stop::RelativeReduction);
+    }
+    None
+}
+
+/// The current iterate, its gradient and loss, which the line search moves.
+struct Point<'a> {
+    x: &'a mut [f64],
+    g: &'a mut [f64],
+    f: &'a mut f64,
+}
+
+/// What the line search found: the step and the directional derivatives at the start and at
+/// the accepted point.
+#[derive(Debug, Clone, Copy)]
+struct Accepted {
+    step: f64,
+    gd_old: f64,
+    gd: f64,
+}
+
+/// The vectors of one iteration, allocated once per run.
+struct IterationVectors {
+    /// The point at step 1 along `d`.
+    z: Vec<f64>,
+    /// The search direction, then `s`.
+    d: Vec<f64>,
+    /// The iterate the line search started from.
+    t: Vec<f64>,
+    /// Its gradient, then `y`.
+    r: Vec<f64>,
+}
+
+impl IterationVectors {
+    fn new(n: usize) -> Self {
+        Self { z: vec![0.0; n], d: vec![0.0; n], t: vec![0.0; n], r: vec![0.0; n] }
+    }
+
+    /// The search direction `d`: the Cauchy step `-g` with no pairs, else `-H g`, formed as
+    /// `(x + step) - x` as L-BFGS-B forms it.
+    fn direction(&mut self, memory: &mut Memory, x: &[f64], g: &[f64], g_norm: f64) {
+        if memory.len() == 0 {
+            cauchy_point(x, g, memory.theta, g_norm, &mut self.z);
+        } else {
+            memory.direction(g, &mut self.z);
+            for (zi, &xi) in self.z.iter_mut().zip(x.iter()) {
+                *zi += xi;
+            }
+        }
+        for ((di, &zi), &xi) in self.d.iter_mut().zip(&self.z).zip(x.iter()) {
+            *di = zi - xi;
+        }
+    }
+
+    /// The line search along `d` (L-BFGS-B's `lnsrlb` around `dcsrch`), after keeping the start
+    /// point in `t` and its gradient in `r`. Returns `None` when it fails (no descent direction,
+    /// or too many evaluations); `point` then holds the last trial.
+    fn line_search<O>(
+        &mut self,
+        point: Point<'_>,
+        search: &mut MoreThuente,
+        evaluator: &mut Evaluator<O>,
+        first_iteration: bool,
+        max_line_search: usize,
+    ) -> Option<Accepted>
+    where
+        O: FnMut(&[f64], &mut [f64]) -> f64,
+    {
+        let Point { x, g, f } = point;
+        let d_norm = norm2(&self.d);
+        // The first trial step: 1 / ||d|| on the first iteration, 1 afterwards.
+        let mut step = if first_iteration { (1.0 / d_norm).min(STEP_MAX) } else { 1.0 };
+        self.t.copy_from_slice(x);
+        self.r.copy_from_slice(g);
+        let mut task = SearchTask::Start;
+        let mut trials = 0;
+        let mut gd_old = 0.0;
+        loop {
+            let gd = dot(g, &self.d);
+            if trials == 0 {
+                gd_old = gd;
+                if gd >= 0.0 {
+                    // Not a descent direction: no line search is possible.
+                    return None;
+                }
+            }
+            task = search.iterate(task, *f, gd, &mut step, STEP_MAX);
+            if matches!(task, SearchTask::Converged | SearchTask::Warning) {
+                return Some(Accepted { step, gd_old, gd });
+            }
+            // L-BFGS-B treats a dcsrch error as one more evaluation request, and gives up
+            // when the request would be evaluation max_line_search + 1.
+            trials += 1;
+            if trials > max_line_search {
+                return None;
+            }
+            if step == 1.0 {
+                x.copy_from_slice(&self.z);
+            } else {
+                for ((xi, &di), &ti) in x.iter_mut().zip(&self.d).zip(&self.t) {
+                    *xi = step * di + ti;
+                }
+            }
+            *f = evaluator.evaluate(x, g);
+        }
+    }
+
+    /// The correction pair of the accepted step, `s = step * d` (into `d`) and `y = g - g_old`
+    /// (into `r`), stored when its curvature passes the test.
+    fn store_pair(&mut self, memory: &mut Memory, g: &[f64], accepted: Accepted) {
+        let Accepted { step, gd_old, gd } = accepted;
+        for (ri, &gi) in self.r.iter_mut().zip(g) {
             *ri = gi - *ri;
         }
-        let y_norm = norm2(&r);
+        let y_norm = norm2(&self.r);
         let (sy, descent) = if step == 1.0 {
             (gd - gd_old, -gd_old)
         } else {
-            for di in &mut d {
+            for di in &mut self.d {
                 *di *= step;
             }
             ((gd - gd_old) * step, -gd_old * step)
         };
         if curvature_ok(sy, descent) {
-            memory.push(&d, &r, sy, y_norm * y_norm / sy);
+            memory.push(&self.d, &self.r, sy, y_norm * y_norm / sy);
         }
-    };
-    report(stop, n_iter, evaluator.n_fev, evaluator.f, options)
+    }
 }
 
 /// Why a run ended: L-BFGS-B's task word and message.
@@ -662,60 +749,73 @@ impl MoreThuente {
     /// `f` and `g` are the function value and directional derivative at `step` (at 0 when
     /// `task` is [`SearchTask::Start`]); returns the new task and updates `step`.
     fn iterate(&mut self, task: SearchTask, f: f64, g: f64, step: &mut f64, step_max: f64) -> SearchTask {
-        const STEP_MIN: f64 = 0.0;
-        const EXTRAPOLATE_LOWER: f64 = 1.1;
-        const EXTRAPOLATE_UPPER: f64 = 4.0;
-
         if task == SearchTask::Start {
-            let invalid = *step < STEP_MIN || *step > step_max || g >= 0.0;
-            if invalid {
-                return SearchTask::Error;
-            }
-            self.bracketed = false;
-            self.stage = 1;
-            self.f_init = f;
-            self.g_init = g;
-            self.g_test = SEARCH_FTOL * self.g_init;
-            self.width = step_max - STEP_MIN;
-            self.width1 = self.width / 0.5;
-            self.stx = 0.0;
-            self.fx = self.f_init;
-            self.gx = self.g_init;
-            self.sty = 0.0;
-            self.fy = self.f_init;
-            self.gy = self.g_init;
-            self.st_min = 0.0;
-            self.st_max = *step + EXTRAPOLATE_UPPER * *step;
-            return SearchTask::Evaluate;
+            return self.start(f, g, *step, step_max);
         }
-
         // psi(stp) = f(stp) - f(0) - ftol stp f'(0); once psi <= 0 and f' >= 0 the search
         // works on f itself (stage 2).
         let f_test = self.f_init + *step * self.g_test;
         if self.stage == 1 && f <= f_test && g >= 0.0 {
             self.stage = 2;
         }
+        let outcome = self.test(f, g, *step, f_test, step_max);
+        if outcome != SearchTask::Evaluate {
+            return outcome;
+        }
+        self.update_interval(f, g, step, f_test);
+        self.next_step(step, step_max);
+        SearchTask::Evaluate
+    }
 
+    /// A new search from `f` and `g` at 0, with the first trial `step`.
+    fn start(&mut self, f: f64, g: f64, step: f64, step_max: f64) -> SearchTask {
+        let invalid = step < SEARCH_STEP_MIN || step > step_max || g >= 0.0;
+        if invalid {
+            return SearchTask::Error;
+        }
+        self.bracketed = false;
+        self.stage = 1;
+        self.f_init = f;
+        self.g_init = g;
+        self.g_test = SEARCH_FTOL * self.g_init;
+        self.width = step_max - SEARCH_STEP_MIN;
+        self.width1 = self.width / 0.5;
+        self.stx = 0.0;
+        self.fx = self.f_init;
+        self.gx = self.g_init;
+        self.sty = 0.0;
+        self.fy = self.f_init;
+        self.gy = self.g_init;
+        self.st_min = 0.0;
+        self.st_max = step + SEARCH_EXTRAPOLATE_UPPER * step;
+        SearchTask::Evaluate
+    }
+
+    /// `dcsrch`'s tests of the trial step, in its order (the last that passes wins): the
+    /// warnings, then convergence; [`SearchTask::Evaluate`] when the search goes on.
+    fn test(&self, f: f64, g: f64, step: f64, f_test: f64, step_max: f64) -> SearchTask {
         let mut outcome = SearchTask::Evaluate;
-        if self.bracketed && (*step <= self.st_min || *step >= self.st_max) {
+        if self.bracketed && (step <= self.st_min || step >= self.st_max) {
             outcome = SearchTask::Warning; // rounding errors prevent progress
         }
         if self.bracketed && self.st_max - self.st_min <= SEARCH_XTOL * self.st_max {
             outcome = SearchTask::Warning; // xtol test satisfied
         }
-        if *step == step_max && f <= f_test && g <= self.g_test {
+        if step == step_max && f <= f_test && g <= self.g_test {
             outcome = SearchTask::Warning; // stp = stpmax
         }
-        if *step == STEP_MIN && (f > f_test || g >= self.g_test) {
+        if step == SEARCH_STEP_MIN && (f > f_test || g >= self.g_test) {
             outcome = SearchTask::Warning; // stp = stpmin
         }
         if f <= f_test && g.abs() <= SEARCH_GTOL * (-self.g_init) {
             outcome = SearchTask::Converged;
         }
-        if outcome != SearchTask::Evaluate {
-            return outcome;
-        }
+        outcome
+    }
 
+    /// The interval of uncertainty after the trial `step` with `f` and `g`, and the next trial
+    /// step (`dcstep`) written into `step`.
+    fn update_interval(&mut self, f: f64, g: f64, step: &mut f64, f_test: f64) {
         // In stage 1, a lower but not sufficiently lower value: step on the modified
         // function psi, whose values and derivatives are shifted by the test line.
         if self.stage == 1 && f <= self.fx && f > f_test {
@@ -758,7 +858,11 @@ impl MoreThuente {
             self.gy = interval.dy;
             self.bracketed = interval.bracketed;
         }
+    }
 
+    /// The safeguards on the step `dcstep` proposed: bisection when the interval shrinks too
+    /// slowly, the bounds of the next trial, and the best step when no progress is possible.
+    fn next_step(&mut self, step: &mut f64, step_max: f64) {
         // Bisect when the interval did not shrink enough over two steps.
         if self.bracketed {
             if (self.sty - self.stx).abs() >= 0.66 * self.width1 {
@@ -772,11 +876,11 @@ impl MoreThuente {
             self.st_min = self.stx.min(self.sty);
             self.st_max = self.stx.max(self.sty);
         } else {
-            self.st_min = *step + EXTRAPOLATE_LOWER * (*step - self.stx);
-            self.st_max = *step + EXTRAPOLATE_UPPER * (*step - self.stx);
+            self.st_min = *step + SEARCH_EXTRAPOLATE_LOWER * (*step - self.stx);
+            self.st_max = *step + SEARCH_EXTRAPOLATE_UPPER * (*step - self.stx);
         }
 
-        *step = step.max(STEP_MIN);
+        *step = step.max(SEARCH_STEP_MIN);
         *step = step.min(step_max);
 
         // No further progress possible: go back to the best step found.
@@ -785,7 +889,6 @@ impl MoreThuente {
         {
             *step = self.stx;
         }
-        SearchTask::Evaluate
     }
 }
 
@@ -815,85 +918,15 @@ impl Interval {
         let sgnd = dp * (dx / dx.abs());
 
         let stpf = if fp > fx {
-            // Case 1: a higher value, the minimum is bracketed. Take the cubic step if it is
-            // closer to stx than the quadratic step, else their average.
-            let theta = 3.0 * (fx - fp) / (p_step - stx) + dx + dp;
-            let s = theta.abs().max(dx.abs().max(dp.abs()));
-            let mut gamma = s * ((theta / s) * (theta / s) - (dx / s) * (dp / s)).sqrt();
-            if p_step < stx {
-                gamma = -gamma;
-            }
-            let p = (gamma - dx) + theta;
-            let q = ((gamma - dx) + gamma) + dp;
-            let r = p / q;
-            let stpc = stx + r * (p_step - stx);
-            let stpq = stx + ((dx / ((fx - fp) / (p_step - stx) + dx)) / 2.0) * (p_step - stx);
             self.bracketed = true;
-            if (stpc - stx).abs() < (stpq - stx).abs() { stpc } else { stpc + (stpq - stpc) / 2.0 }
+            self.higher_value(p_step, fp, dp)
         } else if sgnd < 0.0 {
-            // Case 2: a lower value and derivatives of opposite sign, the minimum is
-            // bracketed. Take the cubic step if it is farther from stp than the secant step.
-            let theta = 3.0 * (fx - fp) / (p_step - stx) + dx + dp;
-            let s = theta.abs().max(dx.abs().max(dp.abs()));
-            let mut gamma = s * ((theta / s) * (theta / s) - (dx / s) * (dp / s)).sqrt();
-            if p_step > stx {
-                gamma = -gamma;
-            }
-            let p = (gamma - dp) + theta;
-            let q = ((gamma - dp) + gamma) + dx;
-            let r = p / q;
-            let stpc = p_step + r * (stx - p_step);
-            let stpq = p_step + (dp / (dp - dx)) * (stx - p_step);
             self.bracketed = true;
-            if (stpc - p_step).abs() > (stpq - p_step).abs() { stpc } else { stpq }
+            self.opposite_slopes(p_step, fp, dp)
         } else if dp.abs() < dx.abs() {
-            // Case 3: a lower value, derivatives of the same sign, and a smaller derivative.
-            // The cubic step is used only if the cubic tends to infinity in the direction of
-            // the step or its minimum lies beyond stp; otherwise the secant step.
-            let theta = 3.0 * (fx - fp) / (p_step - stx) + dx + dp;
-            let s = theta.abs().max(dx.abs().max(dp.abs()));
-            let mut gamma = s * (0.0_f64.max((theta / s) * (theta / s) - (dx / s) * (dp / s))).sqrt();
-            if p_step > stx {
-                gamma = -gamma;
-            }
-            let p = (gamma - dp) + theta;
-            let q = (gamma + (dx - dp)) + gamma;
-            let r = p / q;
-            let stpc = if r < 0.0 && gamma != 0.0 {
-                p_step + r * (stx - p_step)
-            } else if p_step > stx {
-                stp_max
-            } else {
-                stp_min
-            };
-            let stpq = p_step + (dp / (dp - dx)) * (stx - p_step);
-            if self.bracketed {
-                // Bracketed: the step closer to stp, kept away from sty.
-                let stpf = if (stpc - p_step).abs() < (stpq - p_step).abs() { stpc } else { stpq };
-                if p_step > stx {
-                    (p_step + 0.66 * (self.sty - p_step)).min(stpf)
-                } else {
-                    (p_step + 0.66 * (self.sty - p_step)).max(stpf)
-                }
-            } else {
-                // Not bracketed: the step farther from stp, within the bounds.
-                let stpf = if (stpc - p_step).abs() > (stpq - p_step).abs() { stpc } else { stpq };
-                stp_min.max(stp_max.min(stpf))
-            }
+            self.smaller_slope(p_step, fp, dp, stp_min, stp_max)
         } else if self.bracketed {
-            // Case 4: a lower value, derivatives of the same sign, and no smaller derivative.
-            // Bracketed: the cubic step through stp and sty.
-            let (sty, fy, dy) = (self.sty, self.fy, self.dy);
-            let theta = 3.0 * (fp - fy) / (sty - p_step) + dy + dp;
-            let s = theta.abs().max(dy.abs().max(dp.abs()));
-            let mut gamma = s * ((theta / s) * (theta / s) - (dy / s) * (dp / s)).sqrt();
-            if p_step > sty {
-                gamma = -gamma;
-            }
-            let p = (gamma - dp) + theta;
-            let q = ((gamma - dp) + gamma) + dy;
-            let r = p / q;
-            p_step + r * (sty - p_step)
+            self.larger_slope_bracketed(p_step, fp, dp)
         } else if p_step > stx {
             stp_max
         } else {
@@ -915,6 +948,95 @@ impl Interval {
             self.dx = dp;
         }
         *stp = stpf;
+    }
+
+    /// Case 1: a higher value at `p_step`, the minimum is bracketed. The cubic step if it is
+    /// closer to stx than the quadratic step, else their average.
+    fn higher_value(&self, p_step: f64, fp: f64, dp: f64) -> f64 {
+        let (stx, fx, dx) = (self.stx, self.fx, self.dx);
+        let theta = 3.0 * (fx - fp) / (p_step - stx) + dx + dp;
+        let s = theta.abs().max(dx.abs().max(dp.abs()));
+        let mut gamma = s * ((theta / s) * (theta / s) - (dx / s) * (dp / s)).sqrt();
+        if p_step < stx {
+            gamma = -gamma;
+        }
+        let p = (gamma - dx) + theta;
+        let q = ((gamma - dx) + gamma) + dp;
+        let r = p / q;
+        let stpc = stx + r * (p_step - stx);
+        let stpq = stx + ((dx / ((fx - fp) / (p_step - stx) + dx)) / 2.0) * (p_step - stx);
+        if (stpc - stx).abs() < (stpq - stx).abs() { stpc } else { stpc + (stpq - stpc) / 2.0 }
+    }
+
+    /// Case 2: a lower value and derivatives of opposite sign, the minimum is bracketed. The
+    /// cubic step if it is farther from `p_step` than the secant step.
+    fn opposite_slopes(&self, p_step: f64, fp: f64, dp: f64) -> f64 {
+        let (stx, fx, dx) = (self.stx, self.fx, self.dx);
+        let theta = 3.0 * (fx - fp) / (p_step - stx) + dx + dp;
+        let s = theta.abs().max(dx.abs().max(dp.abs()));
+        let mut gamma = s * ((theta / s) * (theta / s) - (dx / s) * (dp / s)).sqrt();
+        if p_step > stx {
+            gamma = -gamma;
+        }
+        let p = (gamma - dp) + theta;
+        let q = ((gamma - dp) + gamma) + dx;
+        let r = p / q;
+        let stpc = p_step + r * (stx - p_step);
+        let stpq = p_step + (dp / (dp - dx)) * (stx - p_step);
+        if (stpc - p_step).abs() > (stpq - p_step).abs() { stpc } else { stpq }
+    }
+
+    /// Case 3: a lower value, derivatives of the same sign, and a smaller derivative. The cubic
+    /// step is used only if the cubic tends to infinity in the direction of the step or its
+    /// minimum lies beyond `p_step`; otherwise the secant step.
+    fn smaller_slope(&self, p_step: f64, fp: f64, dp: f64, stp_min: f64, stp_max: f64) -> f64 {
+        let (stx, fx, dx) = (self.stx, self.fx, self.dx);
+        let theta = 3.0 * (fx - fp) / (p_step - stx) + dx + dp;
+        let s = theta.abs().max(dx.abs().max(dp.abs()));
+        let mut gamma = s * (0.0_f64.max((theta / s) * (theta / s) - (dx / s) * (dp / s))).sqrt();
+        if p_step > stx {
+            gamma = -gamma;
+        }
+        let p = (gamma - dp) + theta;
+        let q = (gamma + (dx - dp)) + gamma;
+        let r = p / q;
+        let stpc = if r < 0.0 && gamma != 0.0 {
+            p_step + r * (stx - p_step)
+        } else if p_step > stx {
+            stp_max
+        } else {
+            stp_min
+        };
+        let stpq = p_step + (dp / (dp - dx)) * (stx - p_step);
+        if self.bracketed {
+            // Bracketed: the step closer to stp, kept away from sty.
+            let stpf = if (stpc - p_step).abs() < (stpq - p_step).abs() { stpc } else { stpq };
+            if p_step > stx {
+                (p_step + 0.66 * (self.sty - p_step)).min(stpf)
+            } else {
+                (p_step + 0.66 * (self.sty - p_step)).max(stpf)
+            }
+        } else {
+            // Not bracketed: the step farther from stp, within the bounds.
+            let stpf = if (stpc - p_step).abs() > (stpq - p_step).abs() { stpc } else { stpq };
+            stp_min.max(stp_max.min(stpf))
+        }
+    }
+
+    /// Case 4, bracketed: a lower value, derivatives of the same sign, and no smaller
+    /// derivative. The cubic step through `p_step` and sty.
+    fn larger_slope_bracketed(&self, p_step: f64, fp: f64, dp: f64) -> f64 {
+        let (sty, fy, dy) = (self.sty, self.fy, self.dy);
+        let theta = 3.0 * (fp - fy) / (sty - p_step) + dy + dp;
+        let s = theta.abs().max(dy.abs().max(dp.abs()));
+        let mut gamma = s * ((theta / s) * (theta / s) - (dy / s) * (dp / s)).sqrt();
+        if p_step > sty {
+            gamma = -gamma;
+        }
+        let p = (gamma - dp) + theta;
+        let q = ((gamma - dp) + gamma) + dy;
+        let r = p / q;
+        p_step + r * (sty - p_step)
     }
 }
 

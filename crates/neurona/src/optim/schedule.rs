@@ -1,6 +1,6 @@
 //! Learning-rate schedules of the SGD solver (scikit-learn's `learning_rate`).
 
-use crate::params::named_enum;
+use crate::params::declare::named_enum;
 
 named_enum! {
     /// How SGD's learning rate changes during training. Adam ignores it. Default: `Constant`.

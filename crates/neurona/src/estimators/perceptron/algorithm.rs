@@ -16,6 +16,7 @@ use crate::estimators::perceptron::seq_rng::shuffle_with_seed;
 use crate::float::Float;
 use crate::metrics::weighted_fraction;
 use crate::rng::RandomState;
+use crate::train::NoImprovement;
 
 /// numpy's `np.iinfo(np.int32).max`, the bound of scikit-learn's seed draws.
 const MAX_INT: u64 = i32::MAX as u64;
@@ -333,115 +334,36 @@ fn plain_sgd<F: Float>(
     settings: &SgdSettings,
     seed: u32,
 ) -> Result<usize> {
+    let sgd = PlainSgd::new(problem, settings);
     let n_samples = problem.y.len();
-    let penalty = settings.penalty;
-    // scikit-learn pins the ratio for the pure penalties.
-    let l1_ratio = match penalty {
-        Penalty::L2 => 0.0,
-        Penalty::L1 => 1.0,
-        _ => settings.l1_ratio,
+    let mut learner = Learner {
+        w: WeightVector::new(weights),
+        intercept,
+        q: if sgd.penalty.has_l1() { vec![F::zero(); problem.n_features] } else { Vec::new() },
+        u: 0.0,
+        count: 0,
     };
-    let eta = settings.eta0;
-    let alpha = settings.alpha;
-    let tol = settings.tol.unwrap_or(f64::NEG_INFINITY);
-    let validation = problem.validation.filter(|_| settings.early_stopping);
-    let is_validation = |i: usize| validation.is_some_and(|v| v.mask[i]);
-    let train_count = n_samples - validation.map_or(0, |v| v.rows.len());
-    let track_objective = settings.verbose || validation.is_none();
-
-    let mut w = WeightVector::new(weights);
-    let mut q = if penalty.has_l1() { vec![F::zero(); problem.n_features] } else { Vec::new() };
-    let mut u = 0.0f64;
     let mut index: Vec<usize> = (0..n_samples).collect();
-    let mut best_objective = f64::INFINITY;
-    let mut best_score = f64::NEG_INFINITY;
-    let mut no_improvement_count = 0usize;
-    let mut count = 0u64;
+    // The comparisons are the MLP's; the test on the count (`>=`, not `>`) is `_plain_sgd`'s.
+    let best = if sgd.validation.is_some() { f64::NEG_INFINITY } else { f64::INFINITY };
+    let mut rule = NoImprovement { count: 0, best };
     let mut n_iter = settings.max_iter;
     let started = Instant::now();
 
     for epoch in 0..settings.max_iter {
-        let mut sumloss = 0.0f64;
-        let mut objective_sum = 0.0f64;
         if settings.verbose {
             println!("-- Epoch {}", epoch + 1);
         }
         if settings.shuffle {
             shuffle_with_seed(&mut index, seed);
         }
-        for &i in &index {
-            if is_validation(i) {
-                continue;
-            }
-            let x = problem.row(i);
-            let y = problem.y[i];
-            let p = w.dot(x).as_f64() + *intercept;
-            let z = p * y.as_f64();
-            if track_objective {
-                let loss = if z <= 0.0 { 0.0 - z } else { 0.0 };
-                sumloss += loss;
-                objective_sum += loss;
-                if penalty != Penalty::None {
-                    let norm = w.norm();
-                    objective_sum +=
-                        alpha * ((1.0 - l1_ratio) * 0.5 * (norm * norm).as_f64() + l1_ratio * w.l1norm().as_f64());
-                }
-            }
-            let class_weight = F::from_f64(if y > F::zero() { problem.weight_pos } else { problem.weight_neg });
-            let dloss = if z <= 0.0 { -y.as_f64() } else { 0.0 };
-            let mut update = -eta * dloss.clamp(-MAX_DLOSS, MAX_DLOSS);
-            update *= (class_weight * problem.sample_weight[i]).as_f64();
-            if penalty.has_l2() {
-                let shrink = 1.0 - (1.0 - l1_ratio) * eta * alpha;
-                // Never a negative scale: too large a step zeroes the weights instead.
-                w.scale(F::from_f64(if shrink > 0.0 { shrink } else { 0.0 }));
-            }
-            if update != 0.0 {
-                w.add(x, F::from_f64(update));
-            }
-            if settings.fit_intercept && update != 0.0 {
-                *intercept += update;
-            }
-            if penalty.has_l1() {
-                u += l1_ratio * eta * alpha;
-                w.l1_truncate(&mut q, u);
-            }
-            count += 1;
-        }
-
-        if !intercept.is_finite() || w.w.iter().any(|v| !v.is_finite()) {
+        let sums = sgd.epoch(&mut learner, &index);
+        if !learner.intercept.is_finite() || learner.w.w.iter().any(|v| !v.is_finite()) {
             // scikit-learn: "Floating-point under-/overflow occurred at epoch #k".
             return Err(NeuronaError::NonFiniteWeights);
         }
-
-        let improved = match validation {
-            Some(validation) => {
-                let score = problem.validation_score(validation, w.w, *intercept);
-                if settings.verbose {
-                    print_epoch(&w, *intercept, count, sumloss, objective_sum, train_count, Some(score));
-                    println!("Total training time: {:.2} seconds.", started.elapsed().as_secs_f64());
-                }
-                let improved = !(tol > f64::NEG_INFINITY && score < best_score + tol);
-                if score > best_score {
-                    best_score = score;
-                }
-                improved
-            }
-            None => {
-                if settings.verbose {
-                    print_epoch(&w, *intercept, count, sumloss, objective_sum, train_count, None);
-                    println!("Total training time: {:.2} seconds.", started.elapsed().as_secs_f64());
-                }
-                let objective = objective_sum / train_count as f64;
-                let improved = !(tol > f64::NEG_INFINITY && objective > best_objective - tol);
-                if objective < best_objective {
-                    best_objective = objective;
-                }
-                improved
-            }
-        };
-        no_improvement_count = if improved { 0 } else { no_improvement_count + 1 };
-        if no_improvement_count >= settings.n_iter_no_change {
+        sgd.record_epoch(&learner, sums, &mut rule, started);
+        if rule.count >= settings.n_iter_no_change {
             if settings.verbose {
                 println!("Convergence after {} epochs took {:.2} seconds", epoch + 1, started.elapsed().as_secs_f64());
             }
@@ -449,8 +371,129 @@ fn plain_sgd<F: Float>(
             break;
         }
     }
-    w.reset_wscale();
+    learner.w.reset_wscale();
     Ok(n_iter)
+}
+
+/// What `_plain_sgd` updates sample by sample: the weights, the intercept, the L1 truncation's
+/// accumulators (`q` per weight, `u` in total) and the count of samples seen.
+struct Learner<'w, F> {
+    w: WeightVector<'w, F>,
+    intercept: &'w mut f64,
+    q: Vec<F>,
+    u: f64,
+    count: u64,
+}
+
+/// The sums of one epoch over the training rows: the loss, and the loss plus the penalty (the
+/// objective of the stopping rule).
+#[derive(Debug, Clone, Copy, Default)]
+struct EpochSums {
+    loss: f64,
+    objective: f64,
+}
+
+/// The constants of one run of `_plain_sgd`.
+struct PlainSgd<'p, 'a, F> {
+    problem: &'p BinaryProblem<'a, F>,
+    settings: &'p SgdSettings,
+    penalty: Penalty,
+    l1_ratio: f64,
+    /// `tol`, or `-inf` for none: then every epoch counts as an improvement.
+    tol: f64,
+    /// The held-out rows, when early stopping.
+    validation: Option<&'a ValidationSet<F>>,
+    train_count: usize,
+    /// Whether the loss and objective are summed (for the stopping rule or the verbose line).
+    track_objective: bool,
+}
+
+impl<'p, 'a, F: Float> PlainSgd<'p, 'a, F> {
+    fn new(problem: &'p BinaryProblem<'a, F>, settings: &'p SgdSettings) -> Self {
+        let validation = problem.validation.filter(|_| settings.early_stopping);
+        Self {
+            problem,
+            settings,
+            penalty: settings.penalty,
+            // scikit-learn pins the ratio for the pure penalties.
+            l1_ratio: match settings.penalty {
+                Penalty::L2 => 0.0,
+                Penalty::L1 => 1.0,
+                _ => settings.l1_ratio,
+            },
+            tol: settings.tol.unwrap_or(f64::NEG_INFINITY),
+            validation,
+            train_count: problem.y.len() - validation.map_or(0, |v| v.rows.len()),
+            track_objective: settings.verbose || validation.is_none(),
+        }
+    }
+
+    /// One pass over the training rows in the order `index` (validation rows skipped).
+    fn epoch(&self, learner: &mut Learner<'_, F>, index: &[usize]) -> EpochSums {
+        let mut sums = EpochSums::default();
+        for &i in index {
+            if self.validation.is_some_and(|v| v.mask[i]) {
+                continue;
+            }
+            self.step(learner, i, &mut sums);
+        }
+        sums
+    }
+
+    /// The update for sample `i`.
+    fn step(&self, learner: &mut Learner<'_, F>, i: usize, sums: &mut EpochSums) {
+        let (eta, alpha, l1_ratio) = (self.settings.eta0, self.settings.alpha, self.l1_ratio);
+        let w = &mut learner.w;
+        let x = self.problem.row(i);
+        let y = self.problem.y[i];
+        let p = w.dot(x).as_f64() + *learner.intercept;
+        let z = p * y.as_f64();
+        if self.track_objective {
+            let loss = if z <= 0.0 { 0.0 - z } else { 0.0 };
+            sums.loss += loss;
+            sums.objective += loss;
+            if self.penalty != Penalty::None {
+                let norm = w.norm();
+                sums.objective +=
+                    alpha * ((1.0 - l1_ratio) * 0.5 * (norm * norm).as_f64() + l1_ratio * w.l1norm().as_f64());
+            }
+        }
+        let class_weight = F::from_f64(if y > F::zero() { self.problem.weight_pos } else { self.problem.weight_neg });
+        let dloss = if z <= 0.0 { -y.as_f64() } else { 0.0 };
+        let mut update = -eta * dloss.clamp(-MAX_DLOSS, MAX_DLOSS);
+        update *= (class_weight * self.problem.sample_weight[i]).as_f64();
+        if self.penalty.has_l2() {
+            let shrink = 1.0 - (1.0 - l1_ratio) * eta * alpha;
+            // Never a negative scale: too large a step zeroes the weights instead.
+            w.scale(F::from_f64(if shrink > 0.0 { shrink } else { 0.0 }));
+        }
+        if update != 0.0 {
+            w.add(x, F::from_f64(update));
+        }
+        if self.settings.fit_intercept && update != 0.0 {
+            *learner.intercept += update;
+        }
+        if self.penalty.has_l1() {
+            learner.u += l1_ratio * eta * alpha;
+            w.l1_truncate(&mut learner.q, learner.u);
+        }
+        learner.count += 1;
+    }
+
+    /// The stopping rule's record of an epoch (the validation accuracy when early stopping, else
+    /// the mean objective), after scikit-learn's verbose lines.
+    fn record_epoch(&self, learner: &Learner<'_, F>, sums: EpochSums, rule: &mut NoImprovement, started: Instant) {
+        let intercept = *learner.intercept;
+        let score = self.validation.map(|v| self.problem.validation_score(v, learner.w.w, intercept));
+        if self.settings.verbose {
+            print_epoch(&learner.w, intercept, learner.count, sums, self.train_count, score);
+            println!("Total training time: {:.2} seconds.", started.elapsed().as_secs_f64());
+        }
+        match score {
+            Some(score) => rule.record_score(score, self.tol),
+            None => rule.record_loss(sums.objective / self.train_count as f64, self.tol),
+        };
+    }
 }
 
 /// scikit-learn's per-epoch verbose line.
@@ -458,8 +501,7 @@ fn print_epoch<F: Float>(
     w: &WeightVector<'_, F>,
     intercept: f64,
     count: u64,
-    sumloss: f64,
-    objective_sum: f64,
+    sums: EpochSums,
     train_count: usize,
     score: Option<f64>,
 ) {
@@ -468,8 +510,8 @@ fn print_epoch<F: Float>(
     let head = format!(
         "Norm: {:.2}, NNZs: {nnz}, Bias: {intercept:.6}, T: {count}, Avg. loss: {:.6}, Objective: {:.6}",
         w.norm().as_f64(),
-        sumloss / n,
-        objective_sum / n
+        sums.loss / n,
+        sums.objective / n
     );
     match score {
         Some(score) => println!("{head}, Validation score: {score:.6}"),

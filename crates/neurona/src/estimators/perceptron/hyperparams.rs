@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::data::labels::Label;
+use crate::data::labels::ModelLabel;
 use crate::error::{NeuronaError, Result};
-use crate::params::{ParamValue, hyperparams, named_enum};
-use crate::persist::ModelLabel;
+use crate::params::declare::{ParamValue, hyperparams, named_enum};
 
 named_enum! {
     /// The regularisation term (scikit-learn's `penalty`). Default: `None`, the plain perceptron.

@@ -1,0 +1,112 @@
+//! The training set as the loop sees it, the early-stopping validation set taken from it, and
+//! how that set is scored.
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::data::labels::{TargetKind, argmax};
+use crate::data::split::train_test_split_indices;
+use crate::error::{NeuronaError, Result};
+use crate::float::Float;
+use crate::metrics::{r2_score, weighted_fraction};
+use crate::network::Objective;
+use crate::params::SolverParams;
+use crate::rng::RandomState;
+
+/// How a validation set is scored during early stopping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scorer {
+    /// Classifier accuracy (subset accuracy for multi-label), from the binarised targets.
+    Accuracy(TargetKind),
+    /// Regressor R², uniform over outputs.
+    R2,
+}
+
+impl Scorer {
+    fn score<F: Float>(
+        self,
+        outputs: ArrayView2<'_, F>,
+        targets: ArrayView2<'_, F>,
+        sample_weight: Option<&[F]>,
+    ) -> f64 {
+        match self {
+            Self::R2 => {
+                if outputs.iter().any(|v| !v.is_finite()) {
+                    return f64::NAN;
+                }
+                r2_score(targets, outputs, sample_weight)
+            }
+            Self::Accuracy(kind) => {
+                let half = F::from_f64(0.5);
+                let rows = outputs.rows().into_iter().zip(targets.rows());
+                let correct = rows.map(|(out, target)| match kind {
+                    TargetKind::Multiclass => argmax(out.iter().copied()) == argmax(target.iter().copied()),
+                    TargetKind::Binary | TargetKind::Multilabel => {
+                        out.iter().zip(target.iter()).all(|(&o, &t)| (o > half) == (t > half))
+                    }
+                });
+                weighted_fraction(correct, sample_weight)
+            }
+        }
+    }
+}
+
+/// The training data after validation, as the loop reads it.
+#[derive(Clone, Copy)]
+pub(crate) struct TrainingSet<'a, F> {
+    /// `(n_samples, n_features)`, any layout.
+    pub x: ArrayView2<'a, F>,
+    /// The targets, `(n_samples, n_outputs)` row-major (the full-batch solver reads them as one
+    /// slice).
+    pub y: &'a Array2<F>,
+    pub sample_weight: Option<&'a [F]>,
+    pub scorer: Scorer,
+    /// Whether the early-stopping split is stratified (binary classification only).
+    pub stratify: bool,
+}
+
+/// The rows held out for early stopping. They stay in X, read by index; only their targets and
+/// weights are gathered.
+pub(crate) struct ValidationSet<F> {
+    rows: Vec<usize>,
+    y: Array2<F>,
+    sample_weight: Option<Vec<F>>,
+}
+
+impl<F: Float> ValidationSet<F> {
+    /// The score of the network with `params` on these rows.
+    pub fn score<N: Objective<F>>(&self, network: &N, params: &[F], data: &TrainingSet<'_, F>) -> f64 {
+        let outputs = network.outputs(params, data.x, Some(&self.rows));
+        data.scorer.score(outputs.view(), self.y.view(), self.sample_weight.as_deref())
+    }
+}
+
+/// The rows of X to train on, in the order scikit-learn's `X_train` has them, and with early
+/// stopping the validation set (scikit-learn's `train_test_split`, stratified for a binary
+/// classifier).
+pub(crate) fn split_validation<F: Float>(
+    data: &TrainingSet<'_, F>,
+    solver: &SolverParams,
+    rng: &mut RandomState,
+) -> Result<(Vec<usize>, Option<ValidationSet<F>>)> {
+    let n_total = data.x.nrows();
+    if !solver.early_stopping {
+        return Ok(((0..n_total).collect(), None));
+    }
+    let stratify: Option<Vec<bool>> =
+        data.stratify.then(|| data.y.column(0).iter().map(|&v| v > F::from_f64(0.5)).collect());
+    let split = train_test_split_indices(n_total, solver.validation_fraction, stratify.as_deref(), rng)?;
+    if split.test.len() < 2 {
+        return Err(NeuronaError::input(
+            "X",
+            format!(
+                "gives a validation set of {} sample(s), too small for early stopping (at least 2): The validation set is too small. Increase 'validation_fraction' ({}) or the size of your dataset ({} samples).",
+                split.test.len(),
+                solver.validation_fraction,
+                n_total
+            ),
+        ));
+    }
+    let y = data.y.select(ndarray::Axis(0), &split.test);
+    let sample_weight = data.sample_weight.map(|sw| split.test.iter().map(|&i| sw[i]).collect());
+    Ok((split.train, Some(ValidationSet { rows: split.test, y, sample_weight })))
+}
