@@ -5,28 +5,11 @@ fn perceptron_train_predict_evaluate_round_trip_on_csv() {
     let dir = iris_dir();
     let d = dir.path();
     for dtype in ["f64", "f32"] {
-        let out = ok(
-            d,
-            &[
-                "train",
-                "--model-kind",
-                "perceptron",
-                "--data",
-                "iris.csv",
-                "--target",
-                "species",
-                "--penalty",
-                "l2",
-                "--alpha",
-                "0.001",
-                "--dtype",
-                dtype,
-                "--model",
-                "p.safetensors",
-                "--report",
-                "rep",
-            ],
+        let train = format!(
+            "train --model-kind perceptron --data iris.csv --target species --penalty l2 --alpha 0.001 --dtype {dtype} \
+             --model p.safetensors --report rep"
         );
+        let out = ok(d, &words(&train));
         assert!(out.contains("task: classification (the perceptron classifies; target 'species' holds text"), "{out}");
         assert!(out.contains("perceptron: 4 inputs -> step activation"), "{out}");
         assert!(out.contains("penalty l2, alpha 0.001, eta0 1, max_iter 1000"), "the perceptron's defaults: {out}");

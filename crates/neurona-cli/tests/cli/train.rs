@@ -31,21 +31,9 @@ fn regression_and_its_scores() {
     let dir = tempfile::tempdir().unwrap();
     let out = ok(
         dir.path(),
-        &[
-            "train",
-            "--dataset",
-            "diabetes",
-            "--solver",
-            "lbfgs",
-            "--hidden-layer-sizes",
-            "10",
-            "--alpha",
-            "1",
-            "--random-state",
-            "0",
-            "--no-report",
-            "--quiet",
-        ],
+        &words(
+            "train --dataset diabetes --solver lbfgs --hidden-layer-sizes 10 --alpha 1 --random-state 0 --no-report --quiet",
+        ),
     );
     assert!(out.is_empty(), "--quiet prints nothing: {out}");
     let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
