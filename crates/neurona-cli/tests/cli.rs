@@ -76,7 +76,7 @@ fn the_main_job_trains_on_digits_and_reports() {
         assert!(dir.path().join(file).is_file(), "{file} missing");
     }
     let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
-    assert!(inspect.contains("MLPClassifier (float64), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("MLPClassifier (float64), model file format version 2"), "{inspect}");
     assert!(inspect.contains("64 -> 100 -> 10"), "{inspect}");
     assert!(inspect.contains("classes: 0, 1, 2"), "{inspect}");
 }
@@ -562,7 +562,7 @@ fn perceptron_train_predict_evaluate_round_trip_on_csv() {
     let html = std::fs::read_to_string(d.join("rep/report.html")).unwrap();
     assert!(html.contains("the perceptron records no loss per epoch") && html.contains("<th>eta0</th>"), "{html}");
     let inspect = ok(d, &["inspect", "p.safetensors"]);
-    assert!(inspect.contains("p.safetensors: Perceptron (float32), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("p.safetensors: Perceptron (float32), model file format version 2"), "{inspect}");
     assert!(inspect.contains("coef_ 3 x 4 (one weight vector per class, one-vs-all)"), "{inspect}");
     assert!(inspect.contains("classes: setosa, versicolor, virginica") && inspect.contains("epochs in the last call"));
 
@@ -672,7 +672,7 @@ fn rbm_train_then_transform() {
     assert!(d.join("hidden.parquet").is_file());
 
     let inspect = ok(d, &["inspect", "rbm.safetensors"]);
-    assert!(inspect.contains("rbm.safetensors: BernoulliRBM (float64), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("rbm.safetensors: BernoulliRBM (float64), model file format version 2"), "{inspect}");
     assert!(
         inspect.contains("4 visible <-> 5 hidden units") && inspect.contains("n_components         5"),
         "{inspect}"

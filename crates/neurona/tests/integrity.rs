@@ -1,7 +1,10 @@
-//! Model files of every kind, kept across format versions: the files committed under
-//! `tests/fixtures/model-files/v<N>/` (written by [`write_model_file_fixtures`]) still load and
-//! predict exactly what they predicted when they were written.
+//! The integrity of model files of every kind: one flipped bit anywhere (header or tensor data)
+//! is refused with a clear error, never a panic; and the files of every earlier format version,
+//! committed under `tests/fixtures/model-files/v<N>/` (written by [`write_model_file_fixtures`]),
+//! still load and predict exactly what they predicted when they were written.
 
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
 use ndarray::{Array2, s};
@@ -154,4 +157,106 @@ fn write_model_file_fixtures() {
     }
     let text = serde_json::to_string_pretty(&Value::Object(predictions)).unwrap();
     std::fs::write(dir.join("predictions.json"), text + "\n").unwrap();
+}
+
+#[test]
+fn files_of_every_format_version_load_and_predict_as_they_did() {
+    let mut versions: Vec<u64> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .filter_map(|entry| entry.unwrap().file_name().to_str()?.strip_prefix('v')?.parse().ok())
+        .collect();
+    versions.sort_unstable();
+    assert_eq!(versions[0], 1, "the files of the first format version are kept");
+    for version in versions {
+        let dir = fixtures().join(format!("v{version}"));
+        let text = std::fs::read_to_string(dir.join("predictions.json")).unwrap();
+        let predictions: Value = serde_json::from_str(&text).unwrap();
+        for case in &CASES {
+            let bytes = std::fs::read(dir.join(case.file)).unwrap();
+            let info = neurona::persist::inspect(&bytes).unwrap();
+            assert_eq!(info.format_version, version, "{version}/{}", case.file);
+            assert_eq!(info.checksum.is_some(), version >= 2, "{version}/{}", case.file);
+            let output = (case.predict)(&bytes).unwrap_or_else(|e| panic!("v{version}/{}: {e}", case.file));
+            assert_eq!(output, predictions[case.file], "v{version}/{}", case.file);
+        }
+    }
+}
+
+/// What a refusal of a damaged file may say: each names the problem with the file.
+const CLEAR: [&str; 5] = [
+    "model file is corrupted: its checksum does not match its contents",
+    "model file is corrupted: its checksum is missing or unreadable",
+    "model file is not a valid safetensors file",
+    "model file has a corrupted neurona header",
+    "model file has no neurona header",
+];
+
+/// Loads `bytes` (and predicts), turning a panic into an error message.
+fn refusal(case: &Case, bytes: &[u8]) -> std::result::Result<String, String> {
+    match catch_unwind(AssertUnwindSafe(|| (case.predict)(bytes))) {
+        Err(_) => Err("panicked".to_owned()),
+        Ok(Ok(_)) => Err("loaded".to_owned()),
+        Ok(Err(NeuronaError::ModelFile { problem })) => Ok(format!("model file {problem}")),
+        Ok(Err(other)) => Err(format!("another kind of error: {other:?}")),
+    }
+}
+
+/// The bytes of the safetensors header (its length prefix included): the rest is tensor data.
+fn header_len(bytes: &[u8]) -> usize {
+    8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize
+}
+
+#[test]
+fn one_flipped_bit_anywhere_is_refused_with_a_clear_error() {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for case in &CASES {
+        let bytes = (case.fit)();
+        let header = header_len(&bytes);
+        let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+        for round in 0..1000 {
+            // Half the flips in the header (the length, safetensors' JSON, neurona's header with
+            // its checksum), half in the tensor data.
+            let at = if round % 2 == 0 {
+                next() as usize % header
+            } else {
+                header + next() as usize % (bytes.len() - header)
+            };
+            let bit = next() % 8;
+            let mut corrupt = bytes.clone();
+            corrupt[at] ^= 1 << bit;
+            let message =
+                refusal(case, &corrupt).unwrap_or_else(|what| panic!("{}: byte {at} bit {bit}: {what}", case.file));
+            let reason = CLEAR
+                .iter()
+                .find(|clear| message.starts_with(*clear))
+                .unwrap_or_else(|| panic!("{}: byte {at} bit {bit}: unclear message: {message}", case.file));
+            *reasons.entry(reason).or_default() += 1;
+        }
+        eprintln!("{} ({} bytes, header {header}): {reasons:#?}", case.file, bytes.len());
+    }
+}
+
+/// Every bit of every header, not a sample: the header is where a flip could rename the
+/// checksum's key, damage its digits or change the format version; a flip in tensor data changes
+/// what the CRC sums by one bit, which CRC-32 always detects.
+#[test]
+fn every_single_bit_of_every_header_is_refused() {
+    for case in &CASES {
+        let bytes = (case.fit)();
+        for at in 0..header_len(&bytes) {
+            for bit in 0..8 {
+                let mut corrupt = bytes.clone();
+                corrupt[at] ^= 1 << bit;
+                let message =
+                    refusal(case, &corrupt).unwrap_or_else(|what| panic!("{}: byte {at} bit {bit}: {what}", case.file));
+                assert!(CLEAR.iter().any(|clear| message.starts_with(clear)), "{}: {message}", case.file);
+            }
+        }
+    }
 }
