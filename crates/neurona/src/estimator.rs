@@ -152,11 +152,11 @@ pub trait ModelFile: Sized {
 
     /// Writes the model file atomically (a temporary file renamed into place).
     fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        crate::persist::write_atomically(path, &self.to_bytes()?)
+        crate::persist::file::write_atomically(path, &self.to_bytes()?)
     }
 
     /// Reads a model file.
     fn load(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        Self::from_bytes(&crate::persist::read_file(path)?)
+        Self::from_bytes(&crate::persist::file::read_file(path)?)
     }
 }

@@ -32,7 +32,7 @@ fn perceptron_train_predict_evaluate_round_trip_on_csv() {
     let html = std::fs::read_to_string(d.join("rep/report.html")).unwrap();
     assert!(html.contains("the perceptron records no loss per epoch") && html.contains("<th>eta0</th>"), "{html}");
     let inspect = ok(d, &["inspect", "p.safetensors"]);
-    assert!(inspect.contains("p.safetensors: Perceptron (float32), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("p.safetensors: Perceptron (float32), model file format version 2"), "{inspect}");
     assert!(inspect.contains("coef_ 3 x 4 (one weight vector per class, one-vs-all)"), "{inspect}");
     assert!(inspect.contains("classes: setosa, versicolor, virginica") && inspect.contains("epochs in the last call"));
 

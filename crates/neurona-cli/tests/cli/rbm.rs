@@ -29,7 +29,7 @@ fn rbm_train_then_transform() {
     assert!(d.join("hidden.parquet").is_file());
 
     let inspect = ok(d, &["inspect", "rbm.safetensors"]);
-    assert!(inspect.contains("rbm.safetensors: BernoulliRBM (float64), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("rbm.safetensors: BernoulliRBM (float64), model file format version 2"), "{inspect}");
     assert!(
         inspect.contains("4 visible <-> 5 hidden units") && inspect.contains("n_components         5"),
         "{inspect}"

@@ -21,7 +21,7 @@ fn the_main_job_trains_on_digits_and_reports() {
         assert!(dir.path().join(file).is_file(), "{file} missing");
     }
     let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
-    assert!(inspect.contains("MLPClassifier (float64), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("MLPClassifier (float64), model file format version 2"), "{inspect}");
     assert!(inspect.contains("64 -> 100 -> 10"), "{inspect}");
     assert!(inspect.contains("classes: 0, 1, 2"), "{inspect}");
 }
