@@ -1,6 +1,35 @@
 //! The estimators: one folder each, with its hyperparameters, its algorithm and its model-file
 //! codec; below, each kind's lines of the registry ([`crate::estimator`]).
 
+/// The accessors every estimator has over its `params` and `state` fields: the checked
+/// hyperparameters (`$valid`), what the last fit learned (`$state`), and whether there is any.
+/// `NAME` (the kind's name, for the not-fitted error) is the calling module's.
+macro_rules! fitted_accessors {
+    ($valid:ty, $state:ty) => {
+        /// The hyperparameters.
+        pub fn params(&self) -> &$valid {
+            &self.params
+        }
+
+        /// Replaces the hyperparameters, keeping what was learned (for `warm_start` and
+        /// `partial_fit`, as scikit-learn's `set_params`).
+        pub fn set_params(&mut self, params: $valid) {
+            self.params = params;
+        }
+
+        /// Everything the last fit learned (scikit-learn's fitted attributes), or `NotFitted`.
+        pub fn state(&self) -> $crate::error::Result<&$state> {
+            self.state.as_ref().ok_or($crate::error::NeuronaError::NotFitted { estimator: NAME })
+        }
+
+        /// Whether it has been fitted (or loaded from a model file).
+        pub fn is_fitted(&self) -> bool {
+            self.state.is_some()
+        }
+    };
+}
+pub(crate) use fitted_accessors;
+
 pub mod mlp;
 pub mod perceptron;
 pub mod rbm;

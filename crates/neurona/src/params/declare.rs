@@ -56,6 +56,14 @@ pub trait Hyperparams: Sized + Clone + Default {
     }
 }
 
+/// A model file's hyperparameters (its header's `params` object), checked by `check`; anything
+/// wrong is a model-file error that quotes the rule.
+pub(crate) fn from_model_file<P: Hyperparams, V>(params: &Value, check: impl FnOnce(P) -> Result<V>) -> Result<V> {
+    P::from_json(params)
+        .and_then(check)
+        .map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
+}
+
 /// The error for a name that no hyperparameter of `owner` has.
 pub(crate) fn unknown(owner: &'static str, name: &str) -> NeuronaError {
     NeuronaError::parameter("name", format!("a hyperparameter of {owner}"), format!("'{}'", shorten(name)))
@@ -217,12 +225,35 @@ impl ParamValue for Vec<usize> {
     }
 }
 
-/// Implements [`ParamValue`] for a type whose `Display` and `FromStr` are its names (the
-/// settings that mix a number and a word, like `batch_size`'s `auto`).
-macro_rules! text_value {
-    ($t:ty, $kind:literal) => {
+/// `Display`, `FromStr` and [`ParamValue`] for a setting that is one word or a count
+/// (`batch_size`: `auto` or 32; `n_iter_no_change`: `inf` or 10). The enum is declared by hand,
+/// with its docs: a unit variant for the word and a one-`usize` variant for the count.
+macro_rules! word_or_count {
+    ($t:ident for $param:literal: $word:ident = $text:literal or $count:ident, $rule:literal) => {
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    Self::$word => f.write_str($text),
+                    Self::$count(n) => write!(f, "{n}"),
+                }
+            }
+        }
+
+        impl std::str::FromStr for $t {
+            type Err = $crate::error::NeuronaError;
+
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                if s == $text {
+                    return Ok(Self::$word);
+                }
+                s.parse::<usize>()
+                    .map(Self::$count)
+                    .map_err(|_| $crate::error::NeuronaError::parameter($param, $rule, format!("'{s}'")))
+            }
+        }
+
         impl $crate::params::declare::ParamValue for $t {
-            const KIND: &'static str = $kind;
+            const KIND: &'static str = $rule;
             fn to_json(&self) -> serde_json::Value {
                 serde_json::Value::String(self.to_string())
             }
@@ -230,7 +261,7 @@ macro_rules! text_value {
                 match value {
                     serde_json::Value::String(s) => Self::from_text(s, name),
                     serde_json::Value::Number(n) => Self::from_text(&n.to_string(), name),
-                    _ => Err($crate::error::NeuronaError::parameter(name, $kind, value.to_string())),
+                    _ => Err($crate::error::NeuronaError::parameter(name, $rule, value.to_string())),
                 }
             }
             fn from_text(text: &str, _name: &'static str) -> $crate::error::Result<Self> {
@@ -242,7 +273,7 @@ macro_rules! text_value {
         }
     };
 }
-pub(crate) use text_value;
+pub(crate) use word_or_count;
 
 /// Declares a setting chosen by name: the enum with its variants' docs, `name()`, `ALL` (in
 /// the order the error message lists them), `Display`, `FromStr` (whose error names the
@@ -459,36 +490,32 @@ macro_rules! hyperparams {
                 serde_json::Value::Object(map)
             }
 
-            #[allow(unreachable_code, clippy::needless_return)]
             fn set_json(&mut self, name: &str, value: &serde_json::Value) -> $crate::error::Result<()> {
-                match name {
-                    $(stringify!($field) => {
-                        self.$field = $crate::params::declare::ParamValue::from_json(value, stringify!($field))?;
-                    })*
-                    _ => {
-                        $(return self.$embed.set_json(name, value).map_err(|e| $crate::params::declare::unknown_in(stringify!($name), name, e));)?
-                        return Err($crate::params::declare::unknown(stringify!($name), name));
-                    }
-                }
-                Ok(())
+                $crate::params::declare::hyperparams!(@set self $name name [$($field)*] [$($embed)?] from_json set_json value)
             }
 
-            #[allow(unreachable_code, clippy::needless_return)]
             fn set_text(&mut self, name: &str, text: &str) -> $crate::error::Result<()> {
-                match name {
-                    $(stringify!($field) => {
-                        self.$field = $crate::params::declare::ParamValue::from_text(text, stringify!($field))?;
-                    })*
-                    _ => {
-                        $(return self.$embed.set_text(name, text).map_err(|e| $crate::params::declare::unknown_in(stringify!($name), name, e));)?
-                        return Err($crate::params::declare::unknown(stringify!($name), name));
-                    }
-                }
-                Ok(())
+                $crate::params::declare::hyperparams!(@set self $name name [$($field)*] [$($embed)?] from_text set_text text)
             }
         }
 
     };
+    // A setter by name: the field's `ParamValue::$read`, else the embedded struct's `$embedded`.
+    (@set $self:ident $owner:ident $name:ident [$($field:ident)*] [$($embed:ident)?] $read:ident $embedded:ident $value:ident) => {{
+        match $name {
+            $(stringify!($field) => {
+                $self.$field = $crate::params::declare::ParamValue::$read($value, stringify!($field))?;
+                Ok(())
+            })*
+            _ => {
+                $(if true {
+                    return $self.$embed.$embedded($name, $value)
+                        .map_err(|e| $crate::params::declare::unknown_in(stringify!($owner), $name, e));
+                })?
+                Err($crate::params::declare::unknown(stringify!($owner), $name))
+            }
+        }
+    }};
     (@valid $name:ident $valid:ident [$($decl:tt)*] [$($plain:tt)*] [$($bounded:tt)*] [$($args:tt)*]) => {
         impl $($bounded)* $name $($args)* {
             /// Applies every rule (`check_ref`) and returns the checked hyperparameters.

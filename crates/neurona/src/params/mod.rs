@@ -16,13 +16,10 @@
 
 pub mod declare;
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::error::{NeuronaError, Result};
 use crate::optim::schedule::LearningRate;
 pub use declare::{Hyperparams, ParamValue, Spec};
-pub(crate) use declare::{hyperparams, named_enum, text_value};
+pub(crate) use declare::{from_model_file, hyperparams, named_enum, word_or_count};
 
 named_enum! {
     /// The optimisation algorithm (scikit-learn's `solver`). Default: `Adam`.
@@ -54,28 +51,6 @@ pub enum BatchSize {
     Fixed(usize),
 }
 
-impl fmt::Display for BatchSize {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Auto => f.write_str("auto"),
-            Self::Fixed(n) => write!(f, "{n}"),
-        }
-    }
-}
-
-impl FromStr for BatchSize {
-    type Err = NeuronaError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        if s == "auto" {
-            return Ok(Self::Auto);
-        }
-        s.parse::<usize>()
-            .map(Self::Fixed)
-            .map_err(|_| NeuronaError::parameter("batch_size", "'auto' or an integer >= 1", format!("'{s}'")))
-    }
-}
-
 /// Epochs without improvement before stopping (scikit-learn's `n_iter_no_change`). Default: 10.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Patience {
@@ -85,30 +60,8 @@ pub enum Patience {
     Never,
 }
 
-impl fmt::Display for Patience {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Epochs(n) => write!(f, "{n}"),
-            Self::Never => f.write_str("inf"),
-        }
-    }
-}
-
-impl FromStr for Patience {
-    type Err = NeuronaError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        if s == "inf" {
-            return Ok(Self::Never);
-        }
-        s.parse::<usize>()
-            .map(Self::Epochs)
-            .map_err(|_| NeuronaError::parameter("n_iter_no_change", "an integer >= 1 or 'inf'", format!("'{s}'")))
-    }
-}
-
-text_value!(BatchSize, "'auto' or an integer >= 1");
-text_value!(Patience, "an integer >= 1 or 'inf'");
+word_or_count!(BatchSize for "batch_size": Auto = "auto" or Fixed, "'auto' or an integer >= 1");
+word_or_count!(Patience for "n_iter_no_change": Never = "inf" or Epochs, "an integer >= 1 or 'inf'");
 
 hyperparams! {
     /// The settings of gradient training shared by every gradient-trained family, with

@@ -52,26 +52,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         Self { params, state: None, targets: None }
     }
 
-    /// The hyperparameters.
-    pub fn params(&self) -> &MlpValidParams {
-        &self.params
-    }
-
-    /// Replaces the hyperparameters, keeping what was learned (for `warm_start` and
-    /// `partial_fit`, as scikit-learn's `set_params`).
-    pub fn set_params(&mut self, params: MlpValidParams) {
-        self.params = params;
-    }
-
-    /// Everything the last fit learned (scikit-learn's fitted attributes), or `NotFitted`.
-    pub fn state(&self) -> Result<&MlpState<F>> {
-        self.state.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
-    }
-
-    /// Whether the classifier has been fitted.
-    pub fn is_fitted(&self) -> bool {
-        self.state.is_some()
-    }
+    crate::estimators::fitted_accessors!(MlpValidParams, MlpState<F>);
 
     /// `classes_`: the sorted class labels (empty for a multi-label classifier, whose labels
     /// are the indicator columns `0..n_labels`).

@@ -29,16 +29,6 @@ use crate::persist::{
 /// CPU, low enough that a corrupted size cannot ask for an absurd allocation.
 const MAX_PARAMETERS: usize = 1 << 32;
 
-fn params_to_json(p: &MlpParams) -> Value {
-    p.to_json()
-}
-
-fn params_from_json(v: &Value) -> Result<MlpValidParams> {
-    MlpParams::from_json(v)
-        .and_then(MlpParams::check)
-        .map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
-}
-
 /// A fitted MLP as model-file bytes; `classes` is the classifier's JSON (null for a regressor).
 fn encode<F: Float>(
     kind: EstimatorKind,
@@ -66,7 +56,7 @@ fn encode<F: Float>(
     };
     let report = &state.report;
     let header = json!({
-        "params": params_to_json(params),
+        "params": params.to_json(),
         "network": {
             "layer_units": state.mlp.layout().layer_units(),
             "activation": state.mlp.hidden().name(),
@@ -183,7 +173,7 @@ fn report_from(r: &Value) -> Result<FitReport> {
 /// Decodes and validates model-file bytes written for `kind` in type `F`.
 fn decode<F: Float>(bytes: &[u8], kind: EstimatorKind) -> Result<Decoded<F>> {
     let (header, tensors) = open_model::<F>(bytes, kind)?;
-    let params = params_from_json(&header["params"])?;
+    let params = crate::params::from_model_file(&header["params"], MlpParams::check)?;
     let (mlp, n_params) = network_from(&header["network"], &params)?;
     let weights = read_tensor::<F>(&tensors, "params", &[n_params])?;
     let best_params = read_tensor::<F>(&tensors, "best_params", &[n_params])?;

@@ -79,26 +79,7 @@ impl<F: Float> MlpRegressor<F> {
         self.state.as_mut().ok_or(NeuronaError::NotFitted { estimator: NAME })?.set_weights(coefs, intercepts)
     }
 
-    /// The hyperparameters.
-    pub fn params(&self) -> &MlpValidParams {
-        &self.params
-    }
-
-    /// Replaces the hyperparameters, keeping what was learned (see
-    /// [`MlpClassifier::set_params`](super::MlpClassifier::set_params)).
-    pub fn set_params(&mut self, params: MlpValidParams) {
-        self.params = params;
-    }
-
-    /// Everything the last fit learned (scikit-learn's fitted attributes), or `NotFitted`.
-    pub fn state(&self) -> Result<&MlpState<F>> {
-        self.state.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
-    }
-
-    /// Whether the regressor has been fitted.
-    pub fn is_fitted(&self) -> bool {
-        self.state.is_some()
-    }
+    crate::estimators::fitted_accessors!(MlpValidParams, MlpState<F>);
 
     /// How the last `fit` or `partial_fit` ended.
     pub fn report(&self) -> Result<&FitReport> {

@@ -134,26 +134,7 @@ impl<F: Float, L: Label> Perceptron<F, L> {
         Self { params, state: None }
     }
 
-    /// The hyperparameters.
-    pub fn params(&self) -> &PerceptronValidParams<L> {
-        &self.params
-    }
-
-    /// Replaces the hyperparameters, keeping what was learned (for `warm_start` and
-    /// `partial_fit`, as scikit-learn's `set_params`).
-    pub fn set_params(&mut self, params: PerceptronValidParams<L>) {
-        self.params = params;
-    }
-
-    /// Everything the last fit learned (scikit-learn's fitted attributes), or `NotFitted`.
-    pub fn state(&self) -> Result<&PerceptronState<F, L>> {
-        self.state.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
-    }
-
-    /// Whether the perceptron has been fitted.
-    pub fn is_fitted(&self) -> bool {
-        self.state.is_some()
-    }
+    crate::estimators::fitted_accessors!(PerceptronValidParams<L>, PerceptronState<F, L>);
 
     /// `classes_`: the sorted class labels.
     pub fn classes(&self) -> Result<&[L]> {

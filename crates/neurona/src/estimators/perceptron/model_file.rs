@@ -8,7 +8,7 @@ use ndarray::Array2;
 use serde_json::{Value, json};
 
 use super::algorithm::{PerceptronReport, PerceptronState};
-use super::hyperparams::{PerceptronParams, PerceptronValidParams};
+use super::hyperparams::PerceptronParams;
 use super::{Perceptron, coef_rows};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::{EstimatorKind, ModelFile};
@@ -18,16 +18,6 @@ use crate::persist::{
     ModelLabel, TensorSet, bad, bool_from, extra_of, float_from, float_json, labels_from, open_model, read_tensor,
     strings_from, tensor_shape, usize_from, write_model,
 };
-
-fn params_to_json<L: ModelLabel>(p: &PerceptronParams<L>) -> Value {
-    p.to_json()
-}
-
-fn params_from_json<L: ModelLabel>(v: &Value) -> Result<PerceptronValidParams<L>> {
-    PerceptronParams::from_json(v)
-        .and_then(PerceptronParams::check)
-        .map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
-}
 
 impl<F: Float, L: ModelLabel> ModelFile for Perceptron<F, L> {
     const KIND: EstimatorKind = EstimatorKind::Perceptron;
@@ -40,7 +30,7 @@ impl<F: Float, L: ModelLabel> ModelFile for Perceptron<F, L> {
         tensors.floats("intercept", &[rows], &state.intercept);
         let report = &state.report;
         let header = json!({
-            "params": params_to_json(&self.params),
+            "params": &self.params.to_json(),
             "classes": {"labels": state.classes.iter().map(ModelLabel::to_json).collect::<Vec<_>>()},
             "state": {"n_iter": state.n_iter, "t": float_json(state.t)},
             "report": {
@@ -55,7 +45,7 @@ impl<F: Float, L: ModelLabel> ModelFile for Perceptron<F, L> {
 
     fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
         let (header, tensors) = open_model::<F>(bytes, Self::KIND)?;
-        let params = params_from_json::<L>(&header["params"])?;
+        let params = crate::params::from_model_file(&header["params"], PerceptronParams::check)?;
         let labels = header["classes"]["labels"].as_array().ok_or_else(|| bad("classes", &header["classes"]))?;
         let classes: Vec<L> = labels_from(labels)?;
         if classes.len() < 2 || !classes.windows(2).all(|pair| pair[0] < pair[1]) {

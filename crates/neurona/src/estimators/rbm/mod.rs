@@ -137,25 +137,7 @@ impl<F: Float> BernoulliRbm<F> {
         Self { params, state: None, stream: None }
     }
 
-    /// The hyperparameters.
-    pub fn params(&self) -> &RbmValidParams {
-        &self.params
-    }
-
-    /// Replaces the hyperparameters, keeping what was learned (as scikit-learn's `set_params`).
-    pub fn set_params(&mut self, params: RbmValidParams) {
-        self.params = params;
-    }
-
-    /// Everything the last fit learned (scikit-learn's fitted attributes), or `NotFitted`.
-    pub fn state(&self) -> Result<&RbmState<F>> {
-        self.state.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
-    }
-
-    /// Whether the machine has been fitted.
-    pub fn is_fitted(&self) -> bool {
-        self.state.is_some()
-    }
+    crate::estimators::fitted_accessors!(RbmValidParams, RbmState<F>);
 
     /// scikit-learn's `random_state_`: the stream of `partial_fit` and `gibbs`, once created.
     pub fn random_stream(&self) -> Option<&RandomState> {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::BernoulliRbm;
 use super::algorithm::RbmState;
-use super::hyperparams::{RbmParams, RbmValidParams};
+use super::hyperparams::RbmParams;
 use crate::error::{NeuronaError, Result};
 use crate::estimator::{EstimatorKind, ModelFile};
 use crate::float::Float;
@@ -26,16 +26,6 @@ const KEY_WORDS: usize = 624;
 
 /// The name of the stream's key tensor.
 const KEY_TENSOR: &str = "random_state_.key";
-
-fn params_to_json(p: &RbmParams) -> Value {
-    p.to_json()
-}
-
-fn params_from_json(v: &Value) -> Result<RbmValidParams> {
-    RbmParams::from_json(v)
-        .and_then(RbmParams::check)
-        .map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
-}
 
 /// A 2-D tensor's `(rows, columns)`, both at least 1.
 fn matrix_shape<F: Float>(tensors: &safetensors::SafeTensors<'_>, name: &str) -> Result<(usize, usize)> {
@@ -75,7 +65,7 @@ impl<F: Float> ModelFile for BernoulliRbm<F> {
             }
         };
         let header = json!({
-            "params": params_to_json(&self.params),
+            "params": &self.params.to_json(),
             "state": {"random_state_": stream},
             "extra": extra,
         });
@@ -84,7 +74,7 @@ impl<F: Float> ModelFile for BernoulliRbm<F> {
 
     fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
         let (header, tensors) = open_model::<F>(bytes, Self::KIND)?;
-        let params = params_from_json(&header["params"])?;
+        let params = crate::params::from_model_file(&header["params"], RbmParams::check)?;
         let (k, p) = matrix_shape::<F>(&tensors, "components")?;
         let components = matrix::<F>(&tensors, "components", (k, p))?;
         let intercept_hidden = Array1::from(read_tensor::<F>(&tensors, "intercept_hidden", &[k])?);
