@@ -1,53 +1,24 @@
-//! What the classifier and the regressor share: arrays in, a fit or a prediction with the GIL
-//! released and the thread cap of `n_jobs`, buffers kept for small predictions, the random
-//! stream of a numpy `RandomState`, and the fitted attributes out.
+//! The mechanics every class shares: arrays in, a computation or a training call with the GIL
+//! released (and the thread cap of `n_jobs`, and the epoch callback), buffers kept for small
+//! predictions, the random stream of a numpy `RandomState`, and numpy arrays, fitted
+//! attributes and model-file bytes out.
 
 use std::ops::ControlFlow;
 use std::sync::Mutex;
 
-use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
+use ndarray::{Array, ArrayView1, ArrayView2, ArrayViewMut2, Dimension};
 use neurona::Float;
 use neurona::estimators::mlp::{EpochProgress, FitOptions, MlpState, OptimizerState};
 use neurona::linalg;
 use neurona::network::PredictScratch;
 use neurona::prelude::RandomState;
-use numpy::{Element, PyArray1, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
+use numpy::{Element, PyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
+use pyo3::call::PyCallArgs;
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::errors::{to_py, value_error, wrong_type};
-
-/// The float type a model computes in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dtype {
-    F32,
-    F64,
-}
-
-impl Dtype {
-    pub(crate) fn parse(name: &str) -> PyResult<Self> {
-        match name {
-            "float32" => Ok(Self::F32),
-            "float64" => Ok(Self::F64),
-            other => Err(crate::errors::value_error(format!("dtype must be 'float32' or 'float64', got {other:?}"))),
-        }
-    }
-}
-
-/// Class labels given back to or taken from a model file, where the classifiers write their
-/// real labels rather than the indices the Python layer trains them on.
-#[derive(Debug, FromPyObject, IntoPyObject)]
-pub(crate) enum Labels {
-    Ints(Vec<i64>),
-    Strings(Vec<String>),
-}
-
-/// Whether a model file's classes (`header["classes"]["labels"]`) are strings: their type
-/// decides which label type reads the file.
-pub(crate) fn string_labels(info: &neurona::persist::ModelInfo) -> bool {
-    info.header["classes"]["labels"].as_array().is_some_and(|l| l.iter().any(serde_json::Value::is_string))
-}
 
 /// X as a read-only numpy view in the model's float type: no copy, whatever the strides.
 pub(crate) fn features<'py, F: Float + Element>(x: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray2<'py, F>> {
@@ -140,26 +111,54 @@ pub(crate) fn run<T: Send>(
     py.detach(|| linalg::with_max_threads(threads, f)).and_then(|result| result).map_err(to_py)
 }
 
-/// The body every prediction method shares: X in the model's dtype (with `screen`, None for X
-/// holding a NaN or an infinity, see [`prediction_input`]), `compute(x)` with the GIL released
-/// and at most `n_jobs` threads, and its result as a numpy array (`to_numpy`).
-pub(crate) fn predict_with<'py, F: Float + Element, T: Send>(
+/// A computed result as a new numpy array.
+pub(crate) trait ToNumpy {
+    fn to_numpy(self, py: Python<'_>) -> Bound<'_, PyAny>;
+}
+
+impl<T: Element> ToNumpy for Vec<T> {
+    fn to_numpy(self, py: Python<'_>) -> Bound<'_, PyAny> {
+        PyArray1::from_vec(py, self).into_any()
+    }
+}
+
+impl<T: Element, D: Dimension> ToNumpy for Array<T, D> {
+    fn to_numpy(self, py: Python<'_>) -> Bound<'_, PyAny> {
+        PyArray::from_owned_array(py, self).into_any()
+    }
+}
+
+/// The body of every computation on X that is not an MLP's prediction: X in the model's
+/// dtype, `compute(x)` with the GIL released, and its result as a numpy array.
+pub(crate) fn compute<'py, F: ModelFloat, T: ToNumpy + Send>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    compute: impl FnOnce(ArrayView2<'_, F>) -> neurona::Result<T> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let x = features::<F>(x)?;
+    let x = x.as_array();
+    Ok(run(py, None, || compute(x))?.to_numpy(py))
+}
+
+/// The body of every MLP prediction method: X in the model's dtype (with `screen`, None for X
+/// holding a NaN or an infinity, see [`prediction_input`]), `decode(x)` with the GIL released
+/// and at most `n_jobs` threads, and its result as a numpy array.
+pub(crate) fn predict_with<'py, F: ModelFloat, T: ToNumpy + Send>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
     n_jobs: Option<isize>,
     screen: bool,
-    compute: impl FnOnce(ArrayView2<'_, F>) -> neurona::Result<T> + Send,
-    to_numpy: impl FnOnce(Python<'py>, T) -> Bound<'py, PyAny>,
+    decode: impl FnOnce(ArrayView2<'_, F>) -> neurona::Result<T> + Send,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     let threads = threads("n_jobs", n_jobs)?;
     let Some(x) = prediction_input::<F>(x, screen)? else { return Ok(None) };
     let x = x.as_array();
-    let result = run(py, threads, || compute(x))?;
-    Ok(Some(to_numpy(py, result)))
+    let result = run(py, threads, || decode(x))?;
+    Ok(Some(result.to_numpy(py)))
 }
 
 /// Batches of at most this many rows are predicted with buffers kept from one call to the next
-/// ([`small_batch`]): the Python layer's one-row predictions allocate nothing but their result.
+/// ([`small_or_whole`]): the Python layer's one-row predictions allocate nothing but their result.
 /// Larger ones take the core's own prediction (which shares blocks of rows among threads), where
 /// an allocation is small beside the work; the bound also keeps the buffers a model holds small
 /// (this many rows of every layer).
@@ -197,14 +196,20 @@ impl ModelFloat for f64 {
     }
 }
 
-/// Computes the network outputs `(n_samples, n_outputs)` for the rows of `x` (at most
-/// [`SMALL_BATCH`] of them) with the kept buffers, and returns `read(outputs)`.
-pub(crate) fn small_batch<F: ModelFloat, R>(
-    state: &MlpState<F>,
+/// A prediction of the rows of `x`: for more than [`SMALL_BATCH`] rows, `whole(x)` (the core's
+/// prediction); for fewer, `decode(outputs)` of the network outputs `(n_samples, n_outputs)`,
+/// computed with the kept buffers.
+pub(crate) fn small_or_whole<F: ModelFloat, T>(
     x: ArrayView2<'_, F>,
     buffers: &PredictBuffers,
-    read: impl FnOnce(ArrayView2<'_, F>) -> R,
-) -> neurona::Result<R> {
+    state: neurona::Result<&MlpState<F>>,
+    whole: impl FnOnce(ArrayView2<'_, F>) -> neurona::Result<T>,
+    decode: impl FnOnce(ArrayView2<'_, F>) -> neurona::Result<T>,
+) -> neurona::Result<T> {
+    if x.nrows() > SMALL_BATCH {
+        return whole(x);
+    }
+    let state = state?;
     // A second thread predicting with the same model at the same moment (the GIL is released)
     // takes fresh buffers rather than waiting; so does every call after a panic.
     let mut fresh = SmallBatch::default();
@@ -217,7 +222,7 @@ pub(crate) fn small_batch<F: ModelFloat, R>(
     batch.outputs.resize(shape.0 * shape.1, F::zero());
     let mut outputs = ArrayViewMut2::from_shape(shape, &mut batch.outputs).expect("resized to the shape");
     state.predict_into(x, outputs.view_mut(), &mut batch.scratch)?;
-    Ok(read(outputs.view()))
+    decode(outputs.view())
 }
 
 /// numpy's legacy `RandomState.get_state()` without its leading `'MT19937'`:
@@ -226,11 +231,13 @@ pub(crate) type RngArg<'py> = (PyReadonlyArray1<'py, u32>, usize, bool, f64);
 
 /// The generator a fit draws from, read from numpy's state.
 pub(crate) fn rng_from(rng: Option<RngArg<'_>>) -> PyResult<Option<RandomState>> {
-    rng.map(|(key, pos, has_gauss, cached)| {
-        let key = key.as_array().to_vec();
-        RandomState::from_state(&key, pos, has_gauss, cached).map_err(to_py)
-    })
-    .transpose()
+    rng.map(stream).transpose()
+}
+
+/// The generator of numpy's state.
+pub(crate) fn stream((key, pos, has_gauss, cached): RngArg<'_>) -> PyResult<RandomState> {
+    let key = key.as_array().to_vec();
+    RandomState::from_state(&key, pos, has_gauss, cached).map_err(to_py)
 }
 
 /// The generator's state after the fit, in the shape `RandomState.set_state()` takes.
@@ -241,32 +248,31 @@ pub(crate) fn rng_out<'py>(py: Python<'py>, rng: Option<RandomState>) -> PyResul
     Ok(Some(("MT19937", key, state.pos, state.has_gauss, state.cached_gaussian).into_pyobject(py)?.into_any()))
 }
 
-/// Runs one training call with the GIL released.
+/// Runs one training call with the GIL released; `body` gets the epoch callback to hand to
+/// the core.
 ///
-/// After every epoch the GIL is taken back briefly: to call `on_epoch(epoch, loss,
-/// validation_score)` (the Python layer's verbose printer) and to check for Ctrl-C. A
-/// `KeyboardInterrupt` stops training after that epoch, keeping what was learned, as
-/// scikit-learn does; the fit report then says `interrupted`. Any other exception raised by
-/// `on_epoch` stops training too and is raised once the call returns. Products use at most
-/// `threads` threads (see [`threads`]).
-pub(crate) fn train<F, T>(
+/// After every epoch the callback takes the GIL back briefly: to call `on_epoch(*args(progress))`
+/// (the Python layer's verbose printer) and to check for Ctrl-C. A `KeyboardInterrupt` stops
+/// training after that epoch, keeping what was learned, as scikit-learn does (an MLP's fit
+/// report then says `interrupted`). Any other exception raised by `on_epoch` stops training too
+/// and is raised once the call returns. Products use at most `threads` threads (see
+/// [`threads`]).
+pub(crate) fn train<P, A, T: Send>(
     py: Python<'_>,
     threads: Option<usize>,
-    sample_weight: Option<ArrayView1<'_, F>>,
-    rng: &mut Option<RandomState>,
     on_epoch: Option<&Py<PyAny>>,
-    body: T,
-) -> PyResult<()>
+    args: impl Fn(&P) -> A + Sync,
+    body: impl FnOnce(&mut dyn FnMut(&P) -> ControlFlow<()>) -> neurona::Result<T> + Send,
+) -> PyResult<T>
 where
-    F: Float,
-    T: for<'a> FnOnce(FitOptions<'a, F>) -> neurona::Result<()> + Send,
+    A: for<'py> PyCallArgs<'py>,
 {
     let (result, pending) = py.detach(|| {
         let mut pending: Option<PyErr> = None;
-        let mut callback = |progress: &EpochProgress| -> ControlFlow<()> {
+        let mut callback = |progress: &P| -> ControlFlow<()> {
             Python::attach(|py| {
                 let called = match on_epoch {
-                    Some(f) => f.bind(py).call1((progress.epoch, progress.loss, progress.validation_score)).map(drop),
+                    Some(f) => f.bind(py).call1(args(progress)).map(drop),
                     None => Ok(()),
                 };
                 match called.and_then(|()| py.check_signals()) {
@@ -278,14 +284,55 @@ where
                 }
             })
         };
-        let options = FitOptions { sample_weight, random_state: rng.as_mut(), on_epoch: Some(&mut callback) };
-        let result = linalg::with_max_threads(threads, || body(options)).and_then(|result| result);
+        let result = linalg::with_max_threads(threads, || body(&mut callback)).and_then(|result| result);
         (result, pending)
     });
-    result.map_err(to_py)?;
+    let result = result.map_err(to_py)?;
     match pending {
         Some(error) if !error.is_instance_of::<PyKeyboardInterrupt>(py) => Err(error),
-        _ => Ok(()),
+        _ => Ok(result),
+    }
+}
+
+/// The arguments every MLP training method takes beside X and y (`sample_weight`, `rng`,
+/// `on_epoch`, `n_jobs`), read once.
+pub(crate) struct FitArgs<'a, 'py> {
+    sample_weight: Option<&'a Bound<'py, PyAny>>,
+    rng: Option<RandomState>,
+    on_epoch: Option<Py<PyAny>>,
+    threads: Option<usize>,
+}
+
+impl<'a, 'py> FitArgs<'a, 'py> {
+    pub(crate) fn new(
+        sample_weight: Option<&'a Bound<'py, PyAny>>,
+        rng: Option<RngArg<'py>>,
+        on_epoch: Option<Py<PyAny>>,
+        n_jobs: Option<isize>,
+    ) -> PyResult<Self> {
+        let threads = threads("n_jobs", n_jobs)?;
+        Ok(Self { sample_weight, rng: rng_from(rng)?, on_epoch, threads })
+    }
+
+    /// Runs `fit` as [`train`] runs its body, with the sample weights (in the model's dtype),
+    /// the random stream and the epoch callback as its options.
+    pub(crate) fn train<F: ModelFloat>(
+        &mut self,
+        py: Python<'py>,
+        fit: impl FnOnce(FitOptions<'_, F>) -> neurona::Result<()> + Send,
+    ) -> PyResult<()> {
+        let sw = self.sample_weight.map(|w| vector::<F>("sample_weight", w)).transpose()?;
+        let sample_weight = sw.as_ref().map(|w| w.as_array());
+        let random_state = &mut self.rng;
+        let progress = |p: &EpochProgress| (p.epoch, p.loss, p.validation_score);
+        train(py, self.threads, self.on_epoch.as_ref(), progress, |on_epoch| {
+            fit(FitOptions { sample_weight, random_state: random_state.as_mut(), on_epoch: Some(on_epoch) })
+        })
+    }
+
+    /// The random stream's new state, when `rng` was given (see [`rng_out`]).
+    pub(crate) fn rng_out(self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        rng_out(py, self.rng)
     }
 }
 
@@ -325,9 +372,4 @@ pub(crate) fn state_dict<'py, F: Float + Element>(
     d.set_item("interrupted", report.interrupted)?;
     d.set_item("dtype", F::DTYPE)?;
     Ok(d)
-}
-
-/// A model file's extra JSON, from the Python layer's text.
-pub(crate) fn extra_json(text: &str) -> PyResult<serde_json::Value> {
-    serde_json::from_str(text).map_err(|e| crate::errors::value_error(format!("extra must be JSON text: {e}")))
 }

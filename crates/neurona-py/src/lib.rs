@@ -7,7 +7,9 @@
 //!
 //! * [`classifier::Classifier`] and [`regressor::Regressor`] wrap the core's estimators in f32
 //!   or f64, chosen by the dtype of the data of the first fit; so do [`perceptron::Perceptron`]
-//!   and [`rbm::Rbm`] for `neurona.Perceptron` and `neurona.BernoulliRBM`.
+//!   and [`rbm::Rbm`] for `neurona.Perceptron` and `neurona.BernoulliRBM`. Each is one
+//!   [`family::Family`] declared as a class by one macro (see [`family`]); a new family is a
+//!   new file, a line in `family::estimators!` and one in the module below.
 //! * numpy arrays cross as read-only views, without a copy (any strides); results come back as
 //!   new numpy arrays.
 //! * The GIL is released while training and predicting; during training it is taken back once
@@ -19,18 +21,17 @@
 //!   input: the core returns errors for bad data, and the binding checks what it indexes.
 //! * Model files are the core's (`neurona::persist`), the same bytes the CLI reads and writes.
 
-/// Runs `$body` with `$m` bound to the model and `$F` to its float type: every binding keeps its
-/// estimator in an enum `Model { F32(..), F64(..) }`, and `Model` is resolved where the macro is
-/// used. (Defined before the modules, so that each of them sees it.)
+/// Runs `$body` with `$m` bound to the model of a [`family::Model`] and `$F` to its float type.
+/// (Defined before the modules, so that each of them sees it.)
 macro_rules! dispatch {
     ($model:expr, $m:ident, $F:ident => $body:expr) => {
         match $model {
-            Model::F32($m) => {
+            $crate::family::Model::F32($m) => {
                 #[allow(dead_code)]
                 type $F = f32;
                 $body
             }
-            Model::F64($m) => {
+            $crate::family::Model::F64($m) => {
                 #[allow(dead_code)]
                 type $F = f64;
                 $body
@@ -39,6 +40,11 @@ macro_rules! dispatch {
     };
 }
 
+// The modules that define macros come first (macros are seen after their definition).
+#[macro_use]
+mod family;
+#[macro_use]
+mod labels;
 mod classifier;
 mod common;
 mod errors;

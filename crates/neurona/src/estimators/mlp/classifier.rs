@@ -1,6 +1,6 @@
 //! `MlpClassifier`: binary, multiclass and multi-label classification.
 
-use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2};
 
 use crate::data::labels::{Label, LabelBinarizer, TargetKind, unique_sorted};
 use crate::data::validate::{check_features, check_length, check_sample_weight};
@@ -222,12 +222,38 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
 
     /// Predicted labels, one per row of `x`.
     pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Vec<L>> {
-        let outputs = self.outputs(x)?;
+        self.labels_from_outputs(self.outputs(x)?.view())
+    }
+
+    /// Predicted indicator matrix `(n_samples, n_labels)` of a multi-label classifier (an output
+    /// above 0.5 sets the label).
+    pub fn predict_multilabel(&self, x: ArrayView2<'_, F>) -> Result<Array2<bool>> {
+        self.indicators_from_outputs(self.outputs(x)?.view())
+    }
+
+    /// Class probabilities `(n_samples, n_classes)` (for a multi-label classifier, one
+    /// independent probability per label). A binary classifier gives `[1 - p, p]`.
+    pub fn predict_proba(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        Ok(self.proba(self.outputs(x)?.into()))
+    }
+
+    /// [`predict`](Self::predict) from the network outputs `(n_samples, n_outputs)` of the rows,
+    /// as [`MlpState::predict_into`] writes them: for a caller that computes the outputs with
+    /// buffers of its own (the Python binding's small predictions), so that the decoding rule
+    /// lives here alone.
+    pub fn labels_from_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<Vec<L>> {
+        self.check_outputs(outputs)?;
         match self.fitted_targets()? {
             Targets::Labels(binarizer) => Ok(outputs
                 .rows()
                 .into_iter()
-                .map(|row| binarizer.classes()[binarizer.decode_index(row.as_slice().expect("row-major"))].clone())
+                .map(|row| {
+                    let index = match row.as_slice() {
+                        Some(row) => binarizer.decode_index(row),
+                        None => binarizer.decode_index(&row.to_vec()),
+                    };
+                    binarizer.classes()[index].clone()
+                })
                 .collect()),
             Targets::Multilabel(_) => Err(NeuronaError::input(
                 "X",
@@ -236,10 +262,10 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         }
     }
 
-    /// Predicted indicator matrix `(n_samples, n_labels)` of a multi-label classifier (an output
-    /// above 0.5 sets the label).
-    pub fn predict_multilabel(&self, x: ArrayView2<'_, F>) -> Result<Array2<bool>> {
-        let outputs = self.outputs(x)?;
+    /// [`predict_multilabel`](Self::predict_multilabel) from the network outputs (see
+    /// [`labels_from_outputs`](Self::labels_from_outputs)).
+    pub fn indicators_from_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<Array2<bool>> {
+        self.check_outputs(outputs)?;
         match self.fitted_targets()? {
             Targets::Multilabel(_) => Ok(outputs.mapv(|p| p > F::from_f64(0.5))),
             Targets::Labels(_) => Err(NeuronaError::input(
@@ -249,18 +275,23 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         }
     }
 
-    /// Class probabilities `(n_samples, n_classes)` (for a multi-label classifier, one
-    /// independent probability per label). A binary classifier gives `[1 - p, p]`.
-    pub fn predict_proba(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
-        let outputs = self.outputs(x)?;
+    /// [`predict_proba`](Self::predict_proba) from the network outputs (see
+    /// [`labels_from_outputs`](Self::labels_from_outputs)).
+    pub fn proba_from_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        self.check_outputs(outputs)?;
+        Ok(self.proba(outputs.into()))
+    }
+
+    /// The probabilities from network outputs (moved, not copied, where they are the answer).
+    fn proba(&self, outputs: CowArray<'_, F, Ix2>) -> Array2<F> {
         if outputs.ncols() == 1 && !self.is_multilabel() {
             let p = outputs.column(0);
             let mut proba = Array2::zeros((outputs.nrows(), 2));
             proba.column_mut(0).assign(&p.mapv(|v| F::one() - v));
             proba.column_mut(1).assign(&p);
-            return Ok(proba);
+            return proba;
         }
-        Ok(outputs)
+        outputs.into_owned()
     }
 
     /// Natural logarithm of [`predict_proba`](Self::predict_proba).
@@ -366,6 +397,17 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
 
     fn outputs(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
         self.state()?.outputs(x, NAME)
+    }
+
+    fn check_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<()> {
+        let n_outputs = self.state()?.n_outputs();
+        if outputs.ncols() != n_outputs {
+            return Err(NeuronaError::input(
+                "outputs",
+                format!("must have {n_outputs} columns (the network's outputs), got {}", outputs.ncols()),
+            ));
+        }
+        Ok(())
     }
 
     fn train(

@@ -1,0 +1,353 @@
+//! The one binding pattern: an estimator family is a [`Family`] (what the binding needs of its
+//! core type, generic in the float type), and its `_core` class is declared once with
+//! `estimator_class!`.
+//!
+//! The split is forced by PyO3: a `#[pyclass]` cannot be generic and a class has one
+//! `#[pymethods]` block, so the macro writes the Python-visible surface (the struct, the methods
+//! every class shares, the MLPs' training and prediction methods, whose Python signatures are
+//! the same for each), and everything with a body is ordinary generic code here and in
+//! [`common`](crate::common), type-checked once for every family.
+
+use std::fmt;
+
+use neurona::Float;
+use neurona::persist::ModelInfo;
+use neurona::prelude::{
+    BernoulliRbm, MlpClassifier, MlpRegressor, MlpValidParams, Perceptron, PerceptronValidParams, RbmValidParams,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use serde_json::Value;
+
+use crate::common::ModelFloat;
+use crate::errors::{to_py, value_error};
+
+/// One estimator family as the binding sees it: the core estimator in either float type, its
+/// parameters read from the Python layer's dict, its fitted attributes and its model file.
+pub(crate) trait Family {
+    /// The checked hyperparameters.
+    type Params;
+    /// The core estimator computing in `F`.
+    type Model<F: ModelFloat>: Estimator<Params = Self::Params>;
+    /// What the class keeps beside its model: the MLPs' buffers of small predictions, or `()`.
+    type Buffers: fmt::Debug + Default + Send + Sync;
+    /// The argument `to_bytes` takes beside `extra` (named in the class's `file(..)`): a
+    /// classifier's labels, the machine's random stream, or `()`.
+    type FileArg<'py>;
+    /// What `from_bytes` gives back beside the model and its extra JSON: a classifier's labels,
+    /// or `()`.
+    type FileLabels: Loaded;
+
+    /// The checked hyperparameters in `dict` (scikit-learn's `get_params()` as plain values).
+    fn params(dict: &Bound<'_, PyDict>) -> PyResult<Self::Params>;
+    /// Everything a fit learned, as the Python layer's fitted attributes (copies), or
+    /// `NotFittedError`.
+    fn state<'py, F: ModelFloat>(py: Python<'py>, model: &Self::Model<F>) -> PyResult<Bound<'py, PyDict>>;
+    /// The model file's bytes, with `extra` kept beside the model.
+    fn to_bytes<F: ModelFloat>(model: &Self::Model<F>, extra: &Value, arg: Self::FileArg<'_>) -> PyResult<Vec<u8>>;
+    /// The estimator in a model file (treated as untrusted) whose header is `info`.
+    fn from_bytes<F: ModelFloat>(data: &[u8], info: &ModelInfo) -> PyResult<(Self::Model<F>, Self::FileLabels, Value)>;
+}
+
+/// The Python value of `from_bytes` for what a model file holds beside the model:
+/// `(model, extra)`, or `(model, labels, extra)` for a classifier.
+pub(crate) trait Loaded {
+    type Value<C>;
+    fn value<C>(self, model: C, extra: String) -> Self::Value<C>;
+}
+
+impl Loaded for () {
+    type Value<C> = (C, String);
+    fn value<C>(self, model: C, extra: String) -> (C, String) {
+        (model, extra)
+    }
+}
+
+/// A model file's estimator as it is stored, with no labels (`Family::from_bytes` of a family
+/// whose files hold none).
+pub(crate) fn stored<M: Estimator>(data: &[u8]) -> PyResult<(M, (), Value)> {
+    let (model, extra) = M::from_bytes_with_extra(data).map_err(to_py)?;
+    Ok((model, (), extra))
+}
+
+/// What every core estimator has, by inherent methods of the same names.
+pub(crate) trait Estimator: fmt::Debug + Send + Sync + Sized {
+    type Params;
+    /// An unfitted estimator.
+    fn new(params: Self::Params) -> Self;
+    /// New hyperparameters, keeping what was learned.
+    fn set_params(&mut self, params: Self::Params);
+    fn is_fitted(&self) -> bool;
+    fn from_bytes_with_extra(data: &[u8]) -> neurona::Result<(Self, Value)>;
+}
+
+/// Implements [`Estimator`] for core estimators (`F` their float type) and their parameters.
+macro_rules! estimators {
+    ($($Core:ty => $Params:ty,)*) => {$(
+        impl<F: ModelFloat> Estimator for $Core {
+            type Params = $Params;
+
+            fn new(params: $Params) -> Self {
+                <$Core>::new(params)
+            }
+            fn set_params(&mut self, params: $Params) {
+                <$Core>::set_params(self, params)
+            }
+            fn is_fitted(&self) -> bool {
+                <$Core>::is_fitted(self)
+            }
+            fn from_bytes_with_extra(data: &[u8]) -> neurona::Result<(Self, Value)> {
+                <$Core as neurona::estimator::ModelFile>::from_bytes_with_extra(data)
+            }
+        }
+    )*};
+}
+
+estimators! {
+    MlpClassifier<F, i64> => MlpValidParams,
+    MlpRegressor<F> => MlpValidParams,
+    Perceptron<F, i64> => PerceptronValidParams<i64>,
+    BernoulliRbm<F> => RbmValidParams,
+}
+
+/// The float type a model computes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dtype {
+    F32,
+    F64,
+}
+
+impl Dtype {
+    pub(crate) fn parse(name: &str) -> PyResult<Self> {
+        match name {
+            "float32" => Ok(Self::F32),
+            "float64" => Ok(Self::F64),
+            other => Err(value_error(format!("dtype must be 'float32' or 'float64', got {other:?}"))),
+        }
+    }
+}
+
+/// A family's estimator in the float type of the data it was fitted on (`dispatch!` runs code
+/// on either).
+pub(crate) enum Model<K: Family> {
+    F32(K::Model<f32>),
+    F64(K::Model<f64>),
+}
+
+impl<K: Family> fmt::Debug for Model<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        dispatch!(self, m, F => fmt::Debug::fmt(m, f))
+    }
+}
+
+impl<K: Family> Model<K> {
+    /// An unfitted estimator with the hyperparameters in `dict`, computing in `dtype`.
+    pub(crate) fn new(dict: &Bound<'_, PyDict>, dtype: &str) -> PyResult<Self> {
+        let params = K::params(dict)?;
+        Ok(match Dtype::parse(dtype)? {
+            Dtype::F32 => Self::F32(Estimator::new(params)),
+            Dtype::F64 => Self::F64(Estimator::new(params)),
+        })
+    }
+
+    /// `'float32'` or `'float64'`.
+    pub(crate) fn dtype(&self) -> &'static str {
+        dispatch!(self, _m, F => F::DTYPE)
+    }
+
+    pub(crate) fn is_fitted(&self) -> bool {
+        dispatch!(self, m, F => m.is_fitted())
+    }
+
+    pub(crate) fn set_params(&mut self, dict: &Bound<'_, PyDict>) -> PyResult<()> {
+        let params = K::params(dict)?;
+        dispatch!(self, m, F => m.set_params(params));
+        Ok(())
+    }
+
+    pub(crate) fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dispatch!(self, m, F => K::state(py, m))
+    }
+
+    /// The model file's bytes, with `extra` (the Python layer's JSON text) kept beside the
+    /// model.
+    pub(crate) fn to_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        extra: &str,
+        arg: K::FileArg<'_>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let extra = serde_json::from_str(extra).map_err(|e| value_error(format!("extra must be JSON text: {e}")))?;
+        let bytes = dispatch!(self, m, F => K::to_bytes(m, &extra, arg))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// The estimator in model-file bytes (treated as untrusted), in the file's float type:
+    /// `(model, labels, extra JSON as text)`.
+    pub(crate) fn from_bytes(data: &[u8]) -> PyResult<(Self, K::FileLabels, String)> {
+        let info = neurona::persist::inspect(data).map_err(to_py)?;
+        let (model, labels, extra) = match Dtype::parse(&info.dtype)? {
+            Dtype::F32 => K::from_bytes::<f32>(data, &info).map(|(m, l, e)| (Self::F32(m), l, e))?,
+            Dtype::F64 => K::from_bytes::<f64>(data, &info).map(|(m, l, e)| (Self::F64(m), l, e))?,
+        };
+        Ok((model, labels, extra.to_string()))
+    }
+}
+
+/// Declares one `_core` class over a [`Family`]: the `#[pyclass]` (a [`Model`] and the
+/// family's buffers), the methods every class shares (`new`, `dtype`, `is_fitted`,
+/// `set_params`, `state`), and the class's own methods:
+///
+/// * `train { fn NAME(y: Y, ARGS..) { PREPARE } |m, x, options| FIT; .. }`: an MLP's training
+///   method, Python signature `(x, y, ARGS=None.., sample_weight=None, rng=None,
+///   on_epoch=None, n_jobs=None)`. X is read in the model's dtype, then `PREPARE` runs
+///   (statements with the GIL, `F` the float type: reading `y`), then `FIT` with the GIL
+///   released (see [`FitArgs`](crate::common::FitArgs)); it returns the random stream's new
+///   state when `rng` was given.
+/// * `predict { fn NAME(m) => WHOLE, DECODE; .. }`: an MLP's prediction method, Python
+///   signature `(x, n_jobs=None, screen=False)`: `WHOLE(x)`, the core's prediction, or
+///   `DECODE(outputs)` of outputs computed with the class's buffers (see
+///   [`small_or_whole`](crate::common::small_or_whole) and
+///   [`predict_with`](crate::common::predict_with)), `m` the model.
+/// * `file(ARG)` or `file()`: `to_bytes(extra, ARG=None)` and `from_bytes(data)` (see
+///   [`Family::to_bytes`] and [`Loaded`]).
+/// * `methods { .. }`: the rest, as in any `#[pymethods]` block.
+///
+/// The calling module imports `pyo3::prelude::*` and `pyo3::types::PyDict`, as every class
+/// module does.
+macro_rules! estimator_class {
+    (
+        $(#[$doc:meta])*
+        class $Class:ident($name:literal) of $K:ty;
+        $(train {$(
+            $(#[$train_doc:meta])*
+            fn $train:ident($y:ident: $Y:ty $(, $arg:ident: $A:ty)*) { $($prepare:tt)* }
+                |$m:ident, $x:ident, $options:ident| $fit:expr;
+        )*})?
+        $(predict {$(
+            $(#[$predict_doc:meta])*
+            fn $predict:ident($pm:ident) => $whole:expr, $decode:expr;
+        )*})?
+        file($($file_arg:ident)?);
+        methods { $($methods:tt)* }
+    ) => {
+        $(#[$doc])*
+        #[pyclass(module = "neurona._core", name = $name)]
+        #[derive(Debug)]
+        pub struct $Class {
+            model: $crate::family::Model<$K>,
+            // Read by the MLPs' predictions only; `()` elsewhere.
+            #[allow(dead_code)]
+            buffers: <$K as $crate::family::Family>::Buffers,
+        }
+
+        impl From<$crate::family::Model<$K>> for $Class {
+            fn from(model: $crate::family::Model<$K>) -> Self {
+                Self { model, buffers: Default::default() }
+            }
+        }
+
+        #[pymethods]
+        impl $Class {
+            /// An unfitted estimator with these hyperparameters, computing in `dtype`.
+            #[new]
+            fn new(params: &Bound<'_, PyDict>, dtype: &str) -> PyResult<Self> {
+                Ok($crate::family::Model::new(params, dtype)?.into())
+            }
+
+            /// `'float32'` or `'float64'`.
+            #[getter]
+            fn dtype(&self) -> &'static str {
+                self.model.dtype()
+            }
+
+            fn is_fitted(&self) -> bool {
+                self.model.is_fitted()
+            }
+
+            /// New hyperparameters, keeping what was learned (for `warm_start` and
+            /// `partial_fit`).
+            fn set_params(&mut self, params: &Bound<'_, PyDict>) -> PyResult<()> {
+                self.model.set_params(params)
+            }
+
+            /// The fitted attributes (copies), or `NotFittedError`.
+            fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                self.model.state(py)
+            }
+
+            $($(
+                $(#[$train_doc])*
+                #[pyo3(signature = (
+                    x, $y, $($arg = None,)* sample_weight = None, rng = None, on_epoch = None, n_jobs = None
+                ))]
+                #[allow(clippy::too_many_arguments)]
+                fn $train<'py>(
+                    &mut self,
+                    py: Python<'py>,
+                    x: &Bound<'py, PyAny>,
+                    $y: $Y,
+                    $($arg: $A,)*
+                    sample_weight: Option<&Bound<'py, PyAny>>,
+                    rng: Option<$crate::common::RngArg<'py>>,
+                    on_epoch: Option<Py<PyAny>>,
+                    n_jobs: Option<isize>,
+                ) -> PyResult<Option<Bound<'py, PyAny>>> {
+                    let mut args = $crate::common::FitArgs::new(sample_weight, rng, on_epoch, n_jobs)?;
+                    dispatch!(&mut self.model, $m, F => {
+                        let $x = $crate::common::features::<F>(x)?;
+                        let $x = $x.as_array();
+                        $($prepare)*
+                        args.train::<F>(py, |$options| $fit.map(drop))?;
+                    });
+                    args.rng_out(py)
+                }
+            )*)?
+
+            $($(
+                $(#[$predict_doc])*
+                #[pyo3(signature = (x, n_jobs = None, screen = false))]
+                fn $predict<'py>(
+                    &self,
+                    py: Python<'py>,
+                    x: &Bound<'py, PyAny>,
+                    n_jobs: Option<isize>,
+                    screen: bool,
+                ) -> PyResult<Option<Bound<'py, PyAny>>> {
+                    let buffers = &self.buffers;
+                    dispatch!(&self.model, $pm, F => {
+                        $crate::common::predict_with::<F, _>(py, x, n_jobs, screen, |x| {
+                            $crate::common::small_or_whole(x, buffers, $pm.state(), $whole, $decode)
+                        })
+                    })
+                }
+            )*)?
+
+            /// The model file's bytes, with `extra` (JSON text) kept beside the model (and a
+            /// classifier's labels in place of its class indices, or the machine's random
+            /// stream).
+            #[pyo3(signature = (extra $(, $file_arg = None)?))]
+            fn to_bytes<'py>(
+                &self,
+                py: Python<'py>,
+                extra: &str,
+                $($file_arg: <$K as $crate::family::Family>::FileArg<'py>,)?
+            ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+                self.model.to_bytes(py, extra, ($($file_arg)?))
+            }
+
+            /// The estimator in model-file bytes (treated as untrusted): `(model, extra)`, or
+            /// `(model, labels, extra)` for a classifier, `labels` the file's class labels in
+            /// index order (None for a multi-label classifier).
+            #[staticmethod]
+            fn from_bytes(
+                data: &[u8],
+            ) -> PyResult<<<$K as $crate::family::Family>::FileLabels as $crate::family::Loaded>::Value<Self>> {
+                let (model, labels, extra) = $crate::family::Model::from_bytes(data)?;
+                Ok($crate::family::Loaded::value(labels, Self::from(model), extra))
+            }
+
+            $($methods)*
+        }
+    };
+}
