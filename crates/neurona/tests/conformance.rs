@@ -1,11 +1,14 @@
 //! One conformance battery, run over every estimator kind of the registry: what any estimator
 //! must do whatever it computes (scikit-learn's `check_estimator` in spirit). A new family adds
-//! one `Subject` impl and one `battery!` line; `every_registered_kind_is_covered` fails until it
-//! does.
+//! one `Subject` impl and one `battery!` line, whose test runs every check of `checks_of`;
+//! `every_registered_kind_is_covered` fails until it does.
 
 use ndarray::{Array2, ArrayView2, Axis, s};
 use neurona::estimator::EstimatorKind;
 use neurona::prelude::*;
+
+#[path = "common/checks.rs"]
+mod checks;
 
 /// What the battery needs from an estimator: a fresh one from a seed, a fit on a table (the
 /// targets derived from it), its outputs as numbers, and its model file.
@@ -193,56 +196,32 @@ fn is_send_and_sync<S: Subject>() {
     check::<S>();
 }
 
+/// The battery's checks, each with the name a failure reports.
+fn checks_of<S: Subject>() -> [(&'static str, fn()); 9] {
+    [
+        ("nan and infinity are refused with their message", refuses_nan_and_infinity::<S>),
+        ("use before fit is a not-fitted error", refuses_use_before_fit::<S>),
+        ("the wrong width names both widths", refuses_the_wrong_width::<S>),
+        ("empty input is refused", refuses_empty_input::<S>),
+        ("save and load round-trip to the byte", round_trips_to_the_byte::<S>),
+        ("the same seed gives the same bytes", same_seed_same_bytes::<S>),
+        ("a clone is the same model", clones_are_the_same_model::<S>),
+        ("a corrupted file is refused", refuses_corrupted_files::<S>),
+        ("it is Send and Sync", is_send_and_sync::<S>),
+    ]
+}
+
+fn run_battery<S: Subject>() {
+    checks::run_every(&format!("{}'s conformance checks", S::KIND), checks_of::<S>());
+}
+
+/// One test per kind, and the test that every kind of the registry has one.
 macro_rules! battery {
-    ($($module:ident: $subject:ty;)*) => {
+    ($($test:ident: $subject:ty;)*) => {
         $(
-            mod $module {
-                use super::*;
-
-                #[test]
-                fn nan_and_infinity_are_refused_with_their_message() {
-                    refuses_nan_and_infinity::<$subject>();
-                }
-
-                #[test]
-                fn use_before_fit_is_a_not_fitted_error() {
-                    refuses_use_before_fit::<$subject>();
-                }
-
-                #[test]
-                fn the_wrong_width_names_both_widths() {
-                    refuses_the_wrong_width::<$subject>();
-                }
-
-                #[test]
-                fn empty_input_is_refused() {
-                    refuses_empty_input::<$subject>();
-                }
-
-                #[test]
-                fn save_load_round_trips_to_the_byte() {
-                    round_trips_to_the_byte::<$subject>();
-                }
-
-                #[test]
-                fn the_same_seed_gives_the_same_bytes() {
-                    same_seed_same_bytes::<$subject>();
-                }
-
-                #[test]
-                fn a_clone_is_the_same_model() {
-                    clones_are_the_same_model::<$subject>();
-                }
-
-                #[test]
-                fn a_corrupted_file_is_refused() {
-                    refuses_corrupted_files::<$subject>();
-                }
-
-                #[test]
-                fn it_is_send_and_sync() {
-                    is_send_and_sync::<$subject>();
-                }
+            #[test]
+            fn $test() {
+                run_battery::<$subject>();
             }
         )*
 
