@@ -227,7 +227,7 @@ fn family_parser() -> impl TypedValueParser<Value = Family> {
 pub struct TrainArgs {
     /// What to train: an MLP, a perceptron (classification) or an RBM (unsupervised features;
     /// see `neurona transform`).
-    #[arg(long, value_name = "KIND", value_parser = family_parser(), default_value = "mlp")]
+    #[arg(long, value_name = "KIND", value_parser = family_parser(), default_value_t = Family::Mlp)]
     pub model_kind: Family,
     /// A CSV (with a header) or Parquet file.
     #[arg(long, value_name = "FILE", conflicts_with = "dataset")]

@@ -11,7 +11,7 @@ use neurona::prelude::*;
 use crate::UsageError;
 use crate::args::{TrainArgs, family_specs, flag_of};
 use crate::labels::ClassLabel;
-use crate::model::Training;
+use crate::model::{Training, is_supervised};
 
 /// The checked hyperparameters of `--model-kind`, from the flags given and the family's own
 /// defaults for the rest.
@@ -37,7 +37,7 @@ fn check_flags_apply(args: &TrainArgs, family: Family) -> Result<(), UsageError>
         .filter(|(name, _)| !specs.iter().any(|spec| spec.name == *name))
         .map(|(name, _)| flag_of(name))
         .collect();
-    if args.task.is_some() && !family.kinds().any(|kind| kind.is_supervised()) {
+    if args.task.is_some() && !is_supervised(family) {
         wrong.push("--task".to_owned());
     }
     if wrong.is_empty() {

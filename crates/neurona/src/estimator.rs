@@ -8,26 +8,26 @@
 //! under [`crate::estimators`], and its lines in that module's registry (its spec table and its
 //! [`Estimator`] impl). This module imports no estimator, so the model-file envelope can use it.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde_json::Value;
 
 use crate::error::{NeuronaError, Result};
-use crate::params::declare::Hyperparams;
+use crate::params::declare::{Hyperparams, named_enum};
 
-/// Every estimator kind neurona has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EstimatorKind {
-    /// [`MlpClassifier`](crate::estimators::mlp::MlpClassifier), scikit-learn's `MLPClassifier`.
-    MlpClassifier,
-    /// [`MlpRegressor`](crate::estimators::mlp::MlpRegressor), scikit-learn's `MLPRegressor`.
-    MlpRegressor,
-    /// [`Perceptron`](crate::estimators::perceptron::Perceptron), scikit-learn's `Perceptron`.
-    Perceptron,
-    /// [`BernoulliRbm`](crate::estimators::rbm::BernoulliRbm), scikit-learn's `BernoulliRBM`.
-    BernoulliRbm,
+named_enum! {
+    /// Every estimator kind neurona has, by the name its model files carry, which is also the
+    /// Python class (scikit-learn's class name).
+    #[non_exhaustive]
+    pub enum EstimatorKind for "estimator" {
+        /// [`MlpClassifier`](crate::estimators::mlp::MlpClassifier), scikit-learn's `MLPClassifier`.
+        #[default]
+        MlpClassifier = "MLPClassifier",
+        /// [`MlpRegressor`](crate::estimators::mlp::MlpRegressor), scikit-learn's `MLPRegressor`.
+        MlpRegressor = "MLPRegressor",
+        /// [`Perceptron`](crate::estimators::perceptron::Perceptron), scikit-learn's `Perceptron`.
+        Perceptron = "Perceptron",
+        /// [`BernoulliRbm`](crate::estimators::rbm::BernoulliRbm), scikit-learn's `BernoulliRBM`.
+        BernoulliRbm = "BernoulliRBM",
+    }
 }
 
 /// What an estimator reads.
@@ -49,19 +49,6 @@ pub enum OutputKind {
 }
 
 impl EstimatorKind {
-    /// Every kind, in the order the command and the docs list them.
-    pub const ALL: [EstimatorKind; 4] = [Self::MlpClassifier, Self::MlpRegressor, Self::Perceptron, Self::BernoulliRbm];
-
-    /// The name in model files, which is also the Python class (scikit-learn's class name).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::MlpClassifier => "MLPClassifier",
-            Self::MlpRegressor => "MLPRegressor",
-            Self::Perceptron => "Perceptron",
-            Self::BernoulliRbm => "BernoulliRBM",
-        }
-    }
-
     /// The family: the command line's model kind (`--model-kind`), shared by the estimators
     /// of one folder under [`crate::estimators`].
     pub fn family(self) -> Family {
@@ -100,69 +87,25 @@ impl EstimatorKind {
     }
 }
 
-impl fmt::Display for EstimatorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+named_enum! {
+    /// A family of estimators: one folder under [`crate::estimators`], one model kind of the
+    /// command line (`mlp`, `perceptron`, `rbm`).
+    #[non_exhaustive]
+    pub enum Family for "model kind" {
+        /// Multilayer perceptrons (classifier and regressor).
+        #[default]
+        Mlp = "mlp",
+        /// The perceptron.
+        Perceptron = "perceptron",
+        /// The Bernoulli restricted Boltzmann machine.
+        Rbm = "rbm",
     }
-}
-
-impl FromStr for EstimatorKind {
-    type Err = NeuronaError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            let names: Vec<String> = Self::ALL.iter().map(|k| format!("'{}'", k.name())).collect();
-            NeuronaError::parameter("estimator", format!("one of {}", names.join(", ")), format!("'{s}'"))
-        })
-    }
-}
-
-/// A family of estimators: one folder under [`crate::estimators`], one model kind of the command
-/// line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Family {
-    /// Multilayer perceptrons (classifier and regressor).
-    Mlp,
-    /// The perceptron.
-    Perceptron,
-    /// The Bernoulli restricted Boltzmann machine.
-    Rbm,
 }
 
 impl Family {
-    /// Every family.
-    pub const ALL: [Family; 3] = [Self::Mlp, Self::Perceptron, Self::Rbm];
-
-    /// The command line's name (`mlp`, `perceptron`, `rbm`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Mlp => "mlp",
-            Self::Perceptron => "perceptron",
-            Self::Rbm => "rbm",
-        }
-    }
-
     /// The family's estimator kinds.
     pub fn kinds(self) -> impl Iterator<Item = EstimatorKind> {
         EstimatorKind::ALL.into_iter().filter(move |k| k.family() == self)
-    }
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Family {
-    type Err = NeuronaError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            let names: Vec<String> = Self::ALL.iter().map(|k| format!("'{}'", k.name())).collect();
-            NeuronaError::parameter("model kind", format!("one of {}", names.join(", ")), format!("'{s}'"))
-        })
     }
 }
 
@@ -209,11 +152,11 @@ pub trait ModelFile: Sized {
 
     /// Writes the model file atomically (a temporary file renamed into place).
     fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        crate::persist::write_atomically(path, &self.to_bytes()?)
+        crate::persist::file::write_atomically(path, &self.to_bytes()?)
     }
 
     /// Reads a model file.
     fn load(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        Self::from_bytes(&crate::persist::read_file(path)?)
+        Self::from_bytes(&crate::persist::file::read_file(path)?)
     }
 }

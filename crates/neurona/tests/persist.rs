@@ -83,7 +83,8 @@ fn save_and_load_through_a_file() {
     let missing = MlpClassifier::<f64, usize>::load(dir.path().join("nope.safetensors")).unwrap_err().to_string();
     assert!(missing.contains("nope.safetensors") && missing.contains("No such file"), "{missing}");
     let info = neurona::persist::inspect(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!((info.estimator.as_str(), info.dtype.as_str(), info.format_version), ("MLPClassifier", "float64", 1));
+    assert_eq!((info.estimator.as_str(), info.dtype.as_str(), info.format_version), ("MLPClassifier", "float64", 2));
+    assert!(info.checksum.is_some() && info.header.get("checksum").is_none(), "{info:?}");
     let unfitted = MlpClassifier::<f64, usize>::new(MlpParams::new().check().unwrap());
     assert!(unfitted.save(&path).unwrap_err().to_string().contains("not fitted yet"));
     assert_eq!(MlpClassifier::<f64, usize>::load(&path).unwrap(), clf, "a failed save leaves the file as it was");
@@ -100,14 +101,13 @@ fn the_wrong_kind_of_model_is_a_clear_error() {
     assert!(err.contains("class label of another type"), "{err}");
 }
 
-/// Rewrites the JSON header of a model file.
+/// Rewrites the JSON header of a model file, with a checksum that matches: what is tested is
+/// the field checks behind it.
 fn with_header(bytes: &[u8], edit: impl FnOnce(&mut Value)) -> Vec<u8> {
     let tensors = safetensors::SafeTensors::deserialize(bytes).unwrap();
-    let (_, metadata) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
-    let mut header: Value = serde_json::from_str(&metadata.metadata().as_ref().unwrap()["neurona"]).unwrap();
+    let mut header = neurona::persist::inspect(bytes).unwrap().header;
     edit(&mut header);
-    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = tensors.tensors();
-    safetensors::serialize(views, Some(HashMap::from([("neurona".to_owned(), header.to_string())]))).unwrap()
+    neurona::persist::seal(&header, tensors.tensors()).unwrap()
 }
 
 /// An edit of the JSON header and the error it must cause.
@@ -117,7 +117,7 @@ type Tampering = (Box<dyn Fn(&mut Value)>, &'static str);
 fn tampered_headers_are_rejected() {
     let bytes = fitted(Solver::Adam).to_bytes().unwrap();
     let cases: Vec<Tampering> = vec![
-        (Box::new(|h| h["format_version"] = 2.into()), "written by a newer neurona (format version 2)"),
+        (Box::new(|h| h["format_version"] = 3.into()), "written by a newer neurona (format version 3)"),
         (
             Box::new(|h| h["network"]["layer_units"] = serde_json::json!([100000000, 100000000, 10])),
             "invalid 'layer_units'",
@@ -146,11 +146,23 @@ fn tampered_headers_are_rejected() {
         let err = MlpClassifier::<f64, usize>::from_bytes(&with_header(&bytes, edit)).unwrap_err().to_string();
         assert!(err.contains(expected), "expected '{expected}' in: {err}");
     }
-    let no_header =
-        safetensors::serialize(safetensors::SafeTensors::deserialize(&bytes).unwrap().tensors(), None).unwrap();
-    assert!(
-        MlpClassifier::<f64, usize>::from_bytes(&no_header).unwrap_err().to_string().contains("not written by neurona")
+    let tensors = safetensors::SafeTensors::deserialize(&bytes).unwrap().tensors();
+    let no_header = safetensors::serialize(tensors.clone(), None).unwrap();
+    assert_eq!(
+        MlpClassifier::<f64, usize>::from_bytes(&no_header).unwrap_err().to_string(),
+        "model file has no neurona header: it was not written by neurona"
     );
+    // A header without its checksum, or with one that does not match, is a damaged file.
+    let header = neurona::persist::inspect(&bytes).unwrap().header;
+    let unsealed = HashMap::from([("neurona".to_owned(), header.to_string())]);
+    let err = MlpClassifier::<f64, usize>::from_bytes(&safetensors::serialize(tensors, Some(unsealed)).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("model file is corrupted: its checksum is missing or unreadable"), "{err}");
+    let mut flipped = bytes.clone();
+    *flipped.last_mut().unwrap() ^= 1;
+    let err = MlpClassifier::<f64, usize>::from_bytes(&flipped).unwrap_err().to_string();
+    assert!(err.starts_with("model file is corrupted: its checksum does not match its contents"), "{err}");
 }
 
 #[test]
@@ -164,19 +176,24 @@ fn corrupted_bytes_never_panic() {
         state
     };
     for len in [0, 1, 7, 8, 9, 100, bytes.len() / 2, bytes.len() - 1] {
-        assert!(MlpClassifier::<f64, usize>::from_bytes(&bytes[..len]).is_err(), "truncated to {len}");
+        let err = MlpClassifier::<f64, usize>::from_bytes(&bytes[..len]).unwrap_err();
+        assert!(matches!(err, NeuronaError::ModelFile { .. }), "truncated to {len}: {err:?}");
     }
-    let mut rejected = 0;
+    let (mut changed, mut rejected) = (0, 0);
     for _ in 0..2000 {
         let mut corrupt = bytes.clone();
         for _ in 0..1 + next() % 3 {
             let at = (next() as usize) % corrupt.len();
             corrupt[at] ^= 1 << (next() % 8);
         }
-        // Either a clean error or, when the flip landed in a weight, a valid model.
-        if MlpClassifier::<f64, usize>::from_bytes(&corrupt).is_err() {
-            rejected += 1;
+        // Two flips of the same bit give the file back unchanged; every other file is damaged and
+        // refused, by the checksum where nothing else notices (a flip in a weight).
+        if corrupt != bytes {
+            changed += 1;
+            if let Err(NeuronaError::ModelFile { .. }) = MlpClassifier::<f64, usize>::from_bytes(&corrupt) {
+                rejected += 1;
+            }
         }
     }
-    assert!(rejected > 0);
+    assert_eq!(rejected, changed);
 }

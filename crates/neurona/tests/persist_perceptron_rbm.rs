@@ -2,8 +2,6 @@
 //! training resumed exactly after a reload, and untrusted bytes rejected with clear errors
 //! (never a panic).
 
-use std::collections::HashMap;
-
 use ndarray::{Array2, s};
 use neurona::prelude::*;
 use safetensors::tensor::{Dtype, TensorView};
@@ -158,7 +156,7 @@ fn save_and_load_through_files() {
     clf.save(&path).unwrap();
     assert_eq!(Perceptron::<f64, usize>::load(&path).unwrap(), clf);
     let info = neurona::persist::inspect(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!((info.estimator.as_str(), info.dtype.as_str(), info.format_version), ("Perceptron", "float64", 1));
+    assert_eq!((info.estimator.as_str(), info.dtype.as_str(), info.format_version), ("Perceptron", "float64", 2));
 
     let machine = rbm::<f32>(0);
     let path = dir.path().join("rbm.safetensors");
@@ -210,11 +208,11 @@ type Entry = (String, Dtype, Vec<usize>, Vec<u8>);
 /// A rewrite of a model file's bytes.
 type Edit = Box<dyn Fn(&[u8]) -> Vec<u8>>;
 
-/// Rewrites a model file: its JSON header and its tensors.
+/// Rewrites a model file: its JSON header and its tensors, with a checksum that matches (what is
+/// tested is the checks behind it).
 fn rewrite(bytes: &[u8], edit_header: impl FnOnce(&mut Value), edit_tensors: impl FnOnce(&mut Vec<Entry>)) -> Vec<u8> {
     let tensors = safetensors::SafeTensors::deserialize(bytes).unwrap();
-    let (_, metadata) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
-    let mut header: Value = serde_json::from_str(&metadata.metadata().as_ref().unwrap()["neurona"]).unwrap();
+    let mut header = neurona::persist::inspect(bytes).unwrap().header;
     edit_header(&mut header);
     let mut owned: Vec<Entry> = tensors
         .tensors()
@@ -226,7 +224,7 @@ fn rewrite(bytes: &[u8], edit_header: impl FnOnce(&mut Value), edit_tensors: imp
         .iter()
         .map(|(name, dtype, shape, data)| (name.clone(), TensorView::new(*dtype, shape.clone(), data).unwrap()))
         .collect();
-    safetensors::serialize(views, Some(HashMap::from([("neurona".to_owned(), header.to_string())]))).unwrap()
+    neurona::persist::seal(&header, views).unwrap()
 }
 
 fn with_header(bytes: &[u8], edit: impl FnOnce(&mut Value)) -> Vec<u8> {
@@ -245,7 +243,7 @@ fn tampered_perceptron_files_are_rejected() {
     let bytes = perceptron(PerceptronParams::new()).to_bytes().unwrap();
     let header = |edit: fn(&mut Value)| -> Edit { Box::new(move |b| with_header(b, edit)) };
     let cases: Vec<Tampering> = vec![
-        (header(|h| h["format_version"] = 2.into()), "written by a newer neurona (format version 2)"),
+        (header(|h| h["format_version"] = 3.into()), "written by a newer neurona (format version 3)"),
         (header(|h| h["params"]["alpha"] = (-1.0).into()), "invalid hyperparameters: alpha must be a float >= 0"),
         (header(|h| h["params"]["eta0"] = "nan".into()), "invalid hyperparameters: eta0 must be a float > 0"),
         (header(|h| h["params"]["penalty"] = "l3".into()), "penalty must be one of"),
@@ -372,8 +370,10 @@ fn tampered_rbm_files_are_rejected() {
     }
 }
 
-/// Flips and truncates bytes of `bytes` many times; `load` must return, never panic.
-fn corrupt_many_times(bytes: &[u8], load: impl Fn(&[u8]) -> bool) -> usize {
+/// Flips and truncates bytes of `bytes` many times; `load` must refuse every damaged file with
+/// a [`NeuronaError::ModelFile`], never panic. Returns how many files were damaged (two flips of
+/// the same bit give the file back).
+fn corrupt_many_times(bytes: &[u8], load: impl Fn(&[u8]) -> neurona::Result<()>) -> usize {
     let mut state = 0x2545F4914F6CDD1Du64;
     let mut next = || {
         state ^= state << 13;
@@ -382,30 +382,33 @@ fn corrupt_many_times(bytes: &[u8], load: impl Fn(&[u8]) -> bool) -> usize {
         state
     };
     for len in [0, 1, 7, 8, 9, 100, bytes.len() / 2, bytes.len() - 1] {
-        assert!(!load(&bytes[..len]), "truncated to {len}");
+        let err = load(&bytes[..len]).unwrap_err();
+        assert!(matches!(err, NeuronaError::ModelFile { .. }), "truncated to {len}: {err:?}");
     }
-    let mut rejected = 0;
-    for _ in 0..1500 {
+    let mut damaged = 0;
+    for round in 0..1500 {
         let mut corrupt = bytes.to_vec();
         for _ in 0..1 + next() % 3 {
             let at = (next() as usize) % corrupt.len();
             corrupt[at] ^= 1 << (next() % 8);
         }
-        // Either a clean error or, when the flip landed in a weight, a valid model.
-        if !load(&corrupt) {
-            rejected += 1;
+        if corrupt != bytes {
+            damaged += 1;
+            // Refused even where the flip landed in a weight: the checksum notices.
+            let result = load(&corrupt);
+            assert!(matches!(result, Err(NeuronaError::ModelFile { .. })), "round {round}: {result:?}");
         }
     }
-    rejected
+    damaged
 }
 
 #[test]
 fn corrupted_bytes_never_panic() {
     let bytes =
         perceptron(PerceptronParams::new().class_weight(ClassWeight::PerClass(vec![(0, 2.0)]))).to_bytes().unwrap();
-    assert!(corrupt_many_times(&bytes, |b| Perceptron::<f64, usize>::from_bytes(b).is_ok()) > 0);
+    assert!(corrupt_many_times(&bytes, |b| Perceptron::<f64, usize>::from_bytes(b).map(drop)) > 1400);
     let mut machine = rbm::<f32>(0);
     machine.gibbs(digits().mapv(|v| v as f32).slice(s![..2, ..])).unwrap();
     let bytes = machine.to_bytes().unwrap();
-    assert!(corrupt_many_times(&bytes, |b| BernoulliRbm::<f32>::from_bytes(b).is_ok()) > 0);
+    assert!(corrupt_many_times(&bytes, |b| BernoulliRbm::<f32>::from_bytes(b).map(drop)) > 1400);
 }

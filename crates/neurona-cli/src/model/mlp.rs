@@ -140,12 +140,12 @@ impl Training for MlpValidParams {
                 |p: &EpochProgress| on_epoch(&Epoch { epoch: p.epoch, of: p.max_epochs, value: p.loss, validation: p.validation_score });
             let options = FitOptions { on_epoch: Some(&mut on_mlp_epoch), ..FitOptions::default() };
             if let Targets::Values(values) = y {
-                let mut reg = resume(previous, Family::Mlp, || MlpRegressor::<F>::new(self.clone()))?;
+                let mut reg = resume(previous, self.family(), || MlpRegressor::<F>::new(self.clone()))?;
                 reg.set_params(self.clone());
                 reg.fit_with(x.view(), values.mapv(F::from_f64).view(), options)?;
                 Ok(Model::new(reg))
             } else {
-                let mut clf = resume(previous, Family::Mlp, || MlpClassifier::<F, ClassLabel>::new(self.clone()))?;
+                let mut clf = resume(previous, self.family(), || MlpClassifier::<F, ClassLabel>::new(self.clone()))?;
                 clf.set_params(self.clone());
                 fit_classifier(&mut clf, x.view(), y, options)?;
                 Ok(Model::new(clf))

@@ -25,7 +25,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use ndarray::{Array1, Array2, CowArray, Ix2};
-use neurona::estimator::{EstimatorKind, OutputKind};
+use neurona::estimator::{EstimatorKind, Family, OutputKind};
 use neurona::prelude::*;
 use serde_json::Value;
 
@@ -233,6 +233,11 @@ fn not_a_transformer(kind: EstimatorKind) -> anyhow::Error {
         "the model is a {kind}, which has no hidden features to transform into: `neurona transform` needs an RBM \
          (train one with --model-kind rbm); use `neurona predict` for this model"
     )
+}
+
+/// Whether a family learns from targets (a kind of it does, in the core's registry).
+pub fn is_supervised(family: Family) -> bool {
+    family.kinds().any(|kind| kind.is_supervised())
 }
 
 /// A fitted model of any kind, in either float type: the one model type of the command.

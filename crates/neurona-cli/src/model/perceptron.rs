@@ -88,7 +88,7 @@ impl Training for PerceptronValidParams<ClassLabel> {
         let Targets::Labels(labels) = targets(input.y)? else { bail!("the perceptron learns one class label per row") };
         let dtype = input.dtype();
         with_float!(dtype, F => {
-            let mut clf = resume(input.previous, Family::Perceptron, || Perceptron::<F, ClassLabel>::new(self.clone()))?;
+            let mut clf = resume(input.previous, self.family(), || Perceptron::<F, ClassLabel>::new(self.clone()))?;
             let (labels, integers) = model_labels(labels, clf.classes().unwrap_or_default());
             clf.set_params(class_weights_read_as(self, integers)?);
             clf.fit(in_dtype::<F>(input.x).view(), &labels)?;

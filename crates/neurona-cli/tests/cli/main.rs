@@ -25,6 +25,11 @@ fn text(output: &Output) -> (String, String) {
     (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
+/// A command line's words, written as one string.
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 /// Runs and expects success; returns stdout.
 fn ok(dir: &Path, args: &[&str]) -> String {
     let output = neurona(dir, args);

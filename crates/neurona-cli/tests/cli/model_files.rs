@@ -79,21 +79,9 @@ fn library_model_files_take_their_features_by_position_and_keep_integer_classes(
     // Warm-starting it reads the table's whole numbers as its integer classes.
     let out = ok(
         d,
-        &[
-            "train",
-            "--model-kind",
-            "perceptron",
-            "--warm-start",
-            "--model",
-            "perceptron.safetensors",
-            "--data",
-            "iris.csv",
-            "--target",
-            "species",
-            "--class-weight",
-            "10=2",
-            "--no-report",
-        ],
+        &words(
+            "train --model-kind perceptron --warm-start --model perceptron.safetensors --data iris.csv --target species --class-weight 10=2 --no-report",
+        ),
     );
     assert!(out.contains("warm start: continuing Perceptron"), "{out}");
     let inspect = ok(d, &["inspect", "perceptron.safetensors"]);

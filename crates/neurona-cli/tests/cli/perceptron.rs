@@ -5,28 +5,11 @@ fn perceptron_train_predict_evaluate_round_trip_on_csv() {
     let dir = iris_dir();
     let d = dir.path();
     for dtype in ["f64", "f32"] {
-        let out = ok(
-            d,
-            &[
-                "train",
-                "--model-kind",
-                "perceptron",
-                "--data",
-                "iris.csv",
-                "--target",
-                "species",
-                "--penalty",
-                "l2",
-                "--alpha",
-                "0.001",
-                "--dtype",
-                dtype,
-                "--model",
-                "p.safetensors",
-                "--report",
-                "rep",
-            ],
+        let train = format!(
+            "train --model-kind perceptron --data iris.csv --target species --penalty l2 --alpha 0.001 --dtype {dtype} \
+             --model p.safetensors --report rep"
         );
+        let out = ok(d, &words(&train));
         assert!(out.contains("task: classification (the perceptron classifies; target 'species' holds text"), "{out}");
         assert!(out.contains("perceptron: 4 inputs -> step activation"), "{out}");
         assert!(out.contains("penalty l2, alpha 0.001, eta0 1, max_iter 1000"), "the perceptron's defaults: {out}");
@@ -49,7 +32,7 @@ fn perceptron_train_predict_evaluate_round_trip_on_csv() {
     let html = std::fs::read_to_string(d.join("rep/report.html")).unwrap();
     assert!(html.contains("the perceptron records no loss per epoch") && html.contains("<th>eta0</th>"), "{html}");
     let inspect = ok(d, &["inspect", "p.safetensors"]);
-    assert!(inspect.contains("p.safetensors: Perceptron (float32), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("p.safetensors: Perceptron (float32), model file format version 2"), "{inspect}");
     assert!(inspect.contains("coef_ 3 x 4 (one weight vector per class, one-vs-all)"), "{inspect}");
     assert!(inspect.contains("classes: setosa, versicolor, virginica") && inspect.contains("epochs in the last call"));
 

@@ -7,28 +7,9 @@ fn rbm_train_then_transform() {
     // --target leaves the species out of the features; the RBM needs no target.
     let out = ok(
         d,
-        &[
-            "train",
-            "--model-kind",
-            "rbm",
-            "--data",
-            "iris.csv",
-            "--target",
-            "species",
-            "--n-components",
-            "5",
-            "--n-iter",
-            "3",
-            "--batch-size",
-            "20",
-            "--learning-rate",
-            "0.05",
-            "--random-state",
-            "0",
-            "--model",
-            "rbm.safetensors",
-            "--no-report",
-        ],
+        &words(
+            "train --model-kind rbm --data iris.csv --target species --n-components 5 --n-iter 3 --batch-size 20 --learning-rate 0.05 --random-state 0 --model rbm.safetensors --no-report",
+        ),
     );
     assert!(out.contains("(150 rows, 4 features; unsupervised: every column is a feature)"), "{out}");
     assert!(out.contains("scaling: minmax"), "the RBM's default scaling: {out}");
@@ -48,7 +29,7 @@ fn rbm_train_then_transform() {
     assert!(d.join("hidden.parquet").is_file());
 
     let inspect = ok(d, &["inspect", "rbm.safetensors"]);
-    assert!(inspect.contains("rbm.safetensors: BernoulliRBM (float64), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("rbm.safetensors: BernoulliRBM (float64), model file format version 2"), "{inspect}");
     assert!(
         inspect.contains("4 visible <-> 5 hidden units") && inspect.contains("n_components         5"),
         "{inspect}"
@@ -72,22 +53,7 @@ fn rbm_train_then_transform() {
 fn rbm_on_digits_reports_its_curve_and_hidden_units() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = ok(
-        d,
-        &[
-            "train",
-            "--model-kind",
-            "rbm",
-            "--n-components",
-            "16",
-            "--n-iter",
-            "2",
-            "--random-state",
-            "0",
-            "--dtype",
-            "f32",
-        ],
-    );
+    let out = ok(d, &words("train --model-kind rbm --n-components 16 --n-iter 2 --random-state 0 --dtype f32"));
     assert!(out.contains("bundled digits data set (1797 rows, 64 features; unsupervised"), "{out}");
     for file in ["pseudo_likelihood.svg", "pseudo_likelihood.png", "components.svg", "components.png", "report.html"] {
         assert!(d.join("neurona-report").join(file).is_file(), "{file} missing");

@@ -23,22 +23,8 @@ fn trace_prints_the_worked_example() {
     ] {
         assert!(out.contains(expected), "missing '{expected}' in:\n{out}");
     }
-    let custom = ok(
-        dir.path(),
-        &[
-            "trace",
-            "--weights",
-            "0.5,-0.5",
-            "--biases",
-            "0",
-            "--inputs",
-            "1,1",
-            "--targets",
-            "1",
-            "--learning-rate",
-            "1",
-        ],
-    );
+    let custom =
+        ok(dir.path(), &words("trace --weights 0.5,-0.5 --biases 0 --inputs 1,1 --targets 1 --learning-rate 1"));
     assert!(custom.contains("net_o1 = w1*i1 + w2*i2 + b = 0.5*1 + -0.5*1 + 0 = 0.000000000"), "{custom}");
     let err = fails(dir.path(), &["trace", "--weights", "0.5,x"], 1);
     assert!(err.contains("'x' is not a number"), "{err}");

@@ -21,7 +21,7 @@ fn the_main_job_trains_on_digits_and_reports() {
         assert!(dir.path().join(file).is_file(), "{file} missing");
     }
     let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
-    assert!(inspect.contains("MLPClassifier (float64), model file format version 1"), "{inspect}");
+    assert!(inspect.contains("MLPClassifier (float64), model file format version 2"), "{inspect}");
     assert!(inspect.contains("64 -> 100 -> 10"), "{inspect}");
     assert!(inspect.contains("classes: 0, 1, 2"), "{inspect}");
 }
@@ -31,21 +31,9 @@ fn regression_and_its_scores() {
     let dir = tempfile::tempdir().unwrap();
     let out = ok(
         dir.path(),
-        &[
-            "train",
-            "--dataset",
-            "diabetes",
-            "--solver",
-            "lbfgs",
-            "--hidden-layer-sizes",
-            "10",
-            "--alpha",
-            "1",
-            "--random-state",
-            "0",
-            "--no-report",
-            "--quiet",
-        ],
+        &words(
+            "train --dataset diabetes --solver lbfgs --hidden-layer-sizes 10 --alpha 1 --random-state 0 --no-report --quiet",
+        ),
     );
     assert!(out.is_empty(), "--quiet prints nothing: {out}");
     let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);

@@ -116,3 +116,56 @@ impl StoppingRule {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::schedule::LearningRate;
+    use crate::params::Solver;
+
+    #[test]
+    fn the_count_grows_without_an_improvement_of_more_than_tol() {
+        let mut rule = NoImprovement { count: 0, best: f64::INFINITY };
+        assert!(rule.record_loss(1.0, 0.1));
+        assert_eq!(rule.count, 0);
+        assert!(rule.record_loss(0.95, 0.1), "a new best, but by less than tol");
+        assert_eq!((rule.count, rule.best), (1, 0.95));
+        assert!(!rule.record_loss(2.0, 0.1));
+        assert_eq!(rule.count, 2);
+        assert!(rule.record_loss(0.5, 0.1));
+        assert_eq!(rule.count, 0);
+    }
+
+    #[test]
+    fn a_nan_score_resets_the_count_and_is_never_the_best() {
+        let mut rule = NoImprovement { count: 3, best: 0.5 };
+        assert!(!rule.record_score(f64::NAN, 1e-4));
+        assert_eq!((rule.count, rule.best), (0, 0.5));
+    }
+
+    #[test]
+    fn past_the_patience_adaptive_sgd_cuts_its_rate_then_stops() {
+        let solver = SolverParams {
+            solver: Solver::Sgd,
+            learning_rate: LearningRate::Adaptive,
+            learning_rate_init: 2e-6,
+            n_iter_no_change: Patience::Epochs(1),
+            ..SolverParams::default()
+        };
+        let rule = StoppingRule::new(&solver);
+        let mut optimizer = OptimizerState::<f64>::new(&solver, 3);
+        let mut count = 1;
+        assert_eq!(rule.stops(&mut count, &mut optimizer), None);
+        count = 2;
+        assert_eq!(rule.stops(&mut count, &mut optimizer), None, "the rate is cut");
+        assert_eq!((count, optimizer.learning_rate()), (0, 2e-6 / 5.0));
+        count = 2;
+        assert_eq!(
+            rule.stops(&mut count, &mut optimizer).as_deref(),
+            Some(
+                "Training loss did not improve more than tol=0.000100 for 1 consecutive epochs. Learning rate too \
+                 small. Stopping."
+            )
+        );
+    }
+}

@@ -13,7 +13,7 @@ use neurona::prelude::*;
 use crate::UsageError;
 use crate::args::{Bundled, Task, TrainArgs};
 use crate::data::{self, Dataset, Targets};
-use crate::model::{Extra, FeatureColumns, Model, Scaler, Training};
+use crate::model::{self, Extra, FeatureColumns, Model, Scaler, Training};
 use crate::params;
 
 /// Prints the run's lines unless `--quiet`.
@@ -77,7 +77,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
 /// warm-started model was scaled, or with a fresh scaler fitted on the training rows).
 fn prepare(args: &TrainArgs, training: &dyn Training, say: &Say) -> Result<Prepared> {
     let family = training.family();
-    let supervised = task::is_supervised(family);
+    let supervised = model::is_supervised(family);
     let mut data = read_data(args, supervised)?;
     let what = if supervised {
         format!("target {}", data.target_names.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", "))

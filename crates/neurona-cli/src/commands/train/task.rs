@@ -28,11 +28,6 @@ fn tasks_of(family: Family) -> Vec<Task> {
     tasks
 }
 
-/// Whether a family learns from targets.
-pub fn is_supervised(family: Family) -> bool {
-    family.kinds().any(|kind| kind.is_supervised())
-}
-
 fn task_name(task: Task) -> String {
     format!("{task:?}").to_lowercase()
 }

@@ -13,6 +13,8 @@ use crate::network::{Layout, Mlp, PredictScratch};
 use crate::rng::RandomState;
 use crate::train::{FitState, TrainingSet, fit_lbfgs, fit_stochastic};
 
+// The loop's types live in `train`, shared by every gradient-trained family; the MLP's paths
+// (`estimators::mlp::FitReport`, ...) stay as they were.
 pub(crate) use crate::train::Scorer;
 pub use crate::train::{EpochCallback, EpochProgress, FitOptions, FitReport, OptimizerState};
 

@@ -15,7 +15,7 @@ const NAME: &str = "MLPClassifier";
 
 /// What the classifier was trained to predict.
 #[derive(Debug, Clone, PartialEq)]
-enum Targets<L> {
+pub(super) enum Targets<L> {
     /// One label per sample, among sorted classes.
     Labels(LabelBinarizer<L>),
     /// An indicator matrix with this many labels.
@@ -41,9 +41,9 @@ enum Targets<L> {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct MlpClassifier<F: Float = f64, L: Label = i64> {
-    params: MlpValidParams,
-    state: Option<MlpState<F>>,
-    targets: Option<Targets<L>>,
+    pub(super) params: MlpValidParams,
+    pub(super) state: Option<MlpState<F>>,
+    pub(super) targets: Option<Targets<L>>,
 }
 
 impl<F: Float, L: Label> MlpClassifier<F, L> {
@@ -379,7 +379,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         Ok(y.mapv(|v| if v { F::one() } else { F::zero() }))
     }
 
-    fn fitted_targets(&self) -> Result<&Targets<L>> {
+    pub(super) fn fitted_targets(&self) -> Result<&Targets<L>> {
         self.targets.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
     }
 
@@ -412,74 +412,5 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).report)
-    }
-}
-
-/// The model file (see [`crate::persist`]).
-impl<F: Float, L: crate::persist::ModelLabel> MlpClassifier<F, L> {
-    /// The fitted classifier as model-file bytes.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.to_bytes_with_extra(&serde_json::Value::Null)
-    }
-
-    /// The fitted classifier as model-file bytes, with a caller's JSON kept beside it.
-    pub fn to_bytes_with_extra(&self, extra: &serde_json::Value) -> Result<Vec<u8>> {
-        let state = self.state()?;
-        let classes = match self.fitted_targets()? {
-            Targets::Labels(binarizer) => {
-                serde_json::json!({"labels": binarizer.classes().iter().map(|c| c.to_json()).collect::<Vec<_>>()})
-            }
-            Targets::Multilabel(n) => serde_json::json!({"multilabel": n}),
-        };
-        crate::persist::encode(NAME, &self.params, state, classes, extra)
-    }
-
-    /// A classifier from model-file bytes (the file is treated as untrusted).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Ok(Self::from_bytes_with_extra(bytes)?.0)
-    }
-
-    /// A classifier and the caller's JSON from model-file bytes.
-    pub fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, serde_json::Value)> {
-        let decoded = crate::persist::decode::<F>(bytes, NAME)?;
-        let n_outputs = decoded.state.n_outputs();
-        let bad = |what: String| NeuronaError::ModelFile { problem: what };
-        let targets = if let Some(labels) = decoded.classes["labels"].as_array() {
-            let classes = labels
-                .iter()
-                .map(|v| L::from_json(v).ok_or_else(|| bad(format!("has a class label of another type: {v}"))))
-                .collect::<Result<Vec<L>>>()?;
-            let binarizer = LabelBinarizer::new(&classes);
-            if binarizer.classes().len() != classes.len() || classes.len() < 2 || binarizer.n_outputs() != n_outputs {
-                return Err(bad(format!("has {} classes for a network with {n_outputs} outputs", classes.len())));
-            }
-            Targets::Labels(binarizer)
-        } else if let Some(n) = decoded.classes["multilabel"].as_u64() {
-            if n as usize != n_outputs {
-                return Err(bad(format!("has {n} labels for a network with {n_outputs} outputs")));
-            }
-            Targets::Multilabel(n_outputs)
-        } else {
-            return Err(bad("has no classes".to_owned()));
-        };
-        let expected_head = match &targets {
-            Targets::Labels(b) if b.kind() == TargetKind::Multiclass => OutputHead::LogLoss,
-            _ => OutputHead::BinaryLogLoss,
-        };
-        if decoded.state.network().head() != expected_head {
-            return Err(bad(format!("has output activation '{}' for these classes", decoded.state.out_activation())));
-        }
-        let classifier = Self { params: decoded.params, state: Some(decoded.state), targets: Some(targets) };
-        Ok((classifier, decoded.extra))
-    }
-
-    /// Writes the model file (atomically: a temporary file renamed into place).
-    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        crate::persist::write_atomically(path, &self.to_bytes()?)
-    }
-
-    /// Reads a model file.
-    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        Self::from_bytes(&crate::persist::read_file(path)?)
     }
 }

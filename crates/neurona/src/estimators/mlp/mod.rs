@@ -4,6 +4,7 @@
 pub mod algorithm;
 mod classifier;
 pub mod hyperparams;
+mod model_file;
 mod regressor;
 
 pub use algorithm::{EpochCallback, EpochProgress, FitOptions, FitReport, MlpState, OptimizerState};

@@ -32,8 +32,8 @@ const NAME: &str = "MLPRegressor";
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct MlpRegressor<F: Float = f64> {
-    params: MlpValidParams,
-    state: Option<MlpState<F>>,
+    pub(super) params: MlpValidParams,
+    pub(super) state: Option<MlpState<F>>,
 }
 
 /// Targets as `(n_samples, n_outputs)`: a 1-D array is one column.
@@ -207,52 +207,5 @@ impl<F: Float> MlpRegressor<F> {
         let data = TrainingData { x, y: y.to_owned(), sample_weight, head, scorer: Scorer::R2, stratify: false };
         let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
         Ok(&self.state.insert(state).report)
-    }
-}
-
-/// The model file (see [`crate::persist`]).
-impl<F: Float> MlpRegressor<F> {
-    /// The fitted regressor as model-file bytes.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.to_bytes_with_extra(&serde_json::Value::Null)
-    }
-
-    /// The fitted regressor as model-file bytes, with a caller's JSON kept beside it.
-    pub fn to_bytes_with_extra(&self, extra: &serde_json::Value) -> Result<Vec<u8>> {
-        crate::persist::encode(NAME, &self.params, self.state()?, serde_json::Value::Null, extra)
-    }
-
-    /// A regressor from model-file bytes (the file is treated as untrusted).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Ok(Self::from_bytes_with_extra(bytes)?.0)
-    }
-
-    /// A regressor and the caller's JSON from model-file bytes.
-    pub fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, serde_json::Value)> {
-        let decoded = crate::persist::decode::<F>(bytes, NAME)?;
-        let expected_head = match decoded.params.loss {
-            RegressionLoss::SquaredError => OutputHead::SquaredError,
-            RegressionLoss::Poisson => OutputHead::Poisson,
-        };
-        if decoded.state.network().head() != expected_head {
-            return Err(NeuronaError::ModelFile {
-                problem: format!(
-                    "has output activation '{}' for loss '{}'",
-                    decoded.state.out_activation(),
-                    decoded.params.loss
-                ),
-            });
-        }
-        Ok((Self { params: decoded.params, state: Some(decoded.state) }, decoded.extra))
-    }
-
-    /// Writes the model file (atomically: a temporary file renamed into place).
-    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        crate::persist::write_atomically(path, &self.to_bytes()?)
-    }
-
-    /// Reads a model file.
-    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        Self::from_bytes(&crate::persist::read_file(path)?)
     }
 }

@@ -26,7 +26,8 @@
 //! one-vs-all problem, and the arithmetic is done in scikit-learn's order and precision.
 //!
 //! A fitted perceptron goes into neurona's model file ([`crate::persist`]) with
-//! [`Perceptron::save`] and comes back with [`Perceptron::load`]: the reloaded model predicts, and
+//! [`ModelFile::save`](crate::estimator::ModelFile::save) and comes back with
+//! [`ModelFile::load`](crate::estimator::ModelFile::load): the reloaded model predicts, and
 //! resumes training (`partial_fit`, `warm_start`), exactly as the original would.
 //!
 //! # Differences from scikit-learn

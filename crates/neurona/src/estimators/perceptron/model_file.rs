@@ -4,20 +4,19 @@
 //! report in the JSON header. That is everything `partial_fit` and `warm_start` resume from:
 //! the random draws of each call come afresh from `random_state`.
 
-use std::path::Path;
-
 use ndarray::Array2;
 use serde_json::{Value, json};
 
 use super::algorithm::{PerceptronReport, PerceptronState};
 use super::hyperparams::{PerceptronParams, PerceptronValidParams};
-use super::{NAME, Perceptron, coef_rows};
+use super::{Perceptron, coef_rows};
 use crate::error::{NeuronaError, Result};
+use crate::estimator::{EstimatorKind, ModelFile};
 use crate::float::Float;
 use crate::params::Hyperparams;
 use crate::persist::{
-    ModelLabel, TensorSet, bad, bool_from, float_from, float_json, open_model, read_tensor, str_from, tensor_shape,
-    usize_from, write_model,
+    ModelLabel, TensorSet, bad, bool_from, extra_of, float_from, float_json, labels_from, open_model, read_tensor,
+    strings_from, tensor_shape, usize_from, write_model,
 };
 
 fn params_to_json<L: ModelLabel>(p: &PerceptronParams<L>) -> Value {
@@ -30,14 +29,10 @@ fn params_from_json<L: ModelLabel>(v: &Value) -> Result<PerceptronValidParams<L>
         .map_err(|e| NeuronaError::model_file(format!("has invalid hyperparameters: {e}")))
 }
 
-impl<F: Float, L: ModelLabel> Perceptron<F, L> {
-    /// The fitted perceptron as model-file bytes.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.to_bytes_with_extra(&Value::Null)
-    }
+impl<F: Float, L: ModelLabel> ModelFile for Perceptron<F, L> {
+    const KIND: EstimatorKind = EstimatorKind::Perceptron;
 
-    /// The fitted perceptron as model-file bytes, with a caller's JSON kept beside it.
-    pub fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
+    fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
         let state = self.state()?;
         let (rows, n_features) = state.coef.dim();
         let mut tensors = TensorSet::default();
@@ -55,26 +50,14 @@ impl<F: Float, L: ModelLabel> Perceptron<F, L> {
             },
             "extra": extra,
         });
-        write_model(NAME, F::DTYPE, header, &tensors)
+        write_model::<F>(Self::KIND, header, &tensors)
     }
 
-    /// A perceptron from model-file bytes (the file is treated as untrusted).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Ok(Self::from_bytes_with_extra(bytes)?.0)
-    }
-
-    /// A perceptron and the caller's JSON from model-file bytes.
-    pub fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
-        let (header, tensors) = open_model::<F>(bytes, NAME)?;
+    fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
+        let (header, tensors) = open_model::<F>(bytes, Self::KIND)?;
         let params = params_from_json::<L>(&header["params"])?;
         let labels = header["classes"]["labels"].as_array().ok_or_else(|| bad("classes", &header["classes"]))?;
-        let classes = labels
-            .iter()
-            .map(|v| {
-                L::from_json(v)
-                    .ok_or_else(|| NeuronaError::model_file(format!("has a class label of another type: {v}")))
-            })
-            .collect::<Result<Vec<L>>>()?;
+        let classes: Vec<L> = labels_from(labels)?;
         if classes.len() < 2 || !classes.windows(2).all(|pair| pair[0] < pair[1]) {
             return Err(NeuronaError::model_file(format!(
                 "has classes {:.80} that are not at least two, distinct and sorted",
@@ -118,24 +101,9 @@ impl<F: Float, L: ModelLabel> Perceptron<F, L> {
             converged: bool_from(&r["converged"], "converged")?,
             n_iter,
             n_iter_per_problem: per_problem,
-            warnings: r["warnings"]
-                .as_array()
-                .ok_or_else(|| bad("warnings", &r["warnings"]))?
-                .iter()
-                .map(|w| str_from(w, "warnings").map(str::to_owned))
-                .collect::<Result<_>>()?,
+            warnings: strings_from(&r["warnings"], "warnings")?,
         };
         let state = PerceptronState { classes, coef, intercept, n_iter, t, report };
-        Ok((Self { params, state: Some(state) }, crate::persist::extra_of(&header)))
-    }
-
-    /// Writes the model file (atomically: a temporary file renamed into place).
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::persist::write_atomically(path, &self.to_bytes()?)
-    }
-
-    /// Reads a model file.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_bytes(&crate::persist::read_file(path)?)
+        Ok((Self { params, state: Some(state) }, extra_of(&header)))
     }
 }

@@ -5,20 +5,19 @@
 //! stream: its 624 key words as the `random_state_.key` tensor, its position and cached
 //! Gaussian in the header. That is everything `partial_fit` resumes from.
 
-use std::path::Path;
-
 use ndarray::{Array1, Array2};
 use serde_json::{Value, json};
 
+use super::BernoulliRbm;
 use super::algorithm::RbmState;
 use super::hyperparams::{RbmParams, RbmValidParams};
-use super::{BernoulliRbm, NAME};
 use crate::error::{NeuronaError, Result};
+use crate::estimator::{EstimatorKind, ModelFile};
 use crate::float::Float;
 use crate::params::Hyperparams;
 use crate::persist::{
-    TensorSet, bad, bool_from, float_from, float_json, open_model, optional, read_tensor, read_words, tensor_shape,
-    usize_from, write_model,
+    TensorSet, bad, bool_from, extra_of, float_from, float_json, open_model, optional, read_tensor, read_words,
+    tensor_shape, usize_from, write_model,
 };
 use crate::rng::RandomState;
 
@@ -51,15 +50,10 @@ fn matrix<F: Float>(tensors: &safetensors::SafeTensors<'_>, name: &str, shape: (
         .map_err(|e| NeuronaError::model_file(format!("has an unusable tensor '{name}' ({e})")))
 }
 
-/// The model file (see [`crate::persist`]).
-impl<F: Float> BernoulliRbm<F> {
-    /// The fitted machine as model-file bytes.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.to_bytes_with_extra(&Value::Null)
-    }
+impl<F: Float> ModelFile for BernoulliRbm<F> {
+    const KIND: EstimatorKind = EstimatorKind::BernoulliRbm;
 
-    /// The fitted machine as model-file bytes, with a caller's JSON kept beside it.
-    pub fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
+    fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
         let state = self.state()?;
         let (k, p) = state.components.dim();
         let mut tensors = TensorSet::default();
@@ -85,17 +79,11 @@ impl<F: Float> BernoulliRbm<F> {
             "state": {"random_state_": stream},
             "extra": extra,
         });
-        write_model(NAME, F::DTYPE, header, &tensors)
+        write_model::<F>(Self::KIND, header, &tensors)
     }
 
-    /// A machine from model-file bytes (the file is treated as untrusted).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Ok(Self::from_bytes_with_extra(bytes)?.0)
-    }
-
-    /// A machine and the caller's JSON from model-file bytes.
-    pub fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
-        let (header, tensors) = open_model::<F>(bytes, NAME)?;
+    fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
+        let (header, tensors) = open_model::<F>(bytes, Self::KIND)?;
         let params = params_from_json(&header["params"])?;
         let (k, p) = matrix_shape::<F>(&tensors, "components")?;
         let components = matrix::<F>(&tensors, "components", (k, p))?;
@@ -128,16 +116,6 @@ impl<F: Float> BernoulliRbm<F> {
             .map_err(|e| NeuronaError::model_file(format!("has an invalid random_state_: {e}")))
         })?;
         let state = RbmState { components, intercept_hidden, intercept_visible, h_samples };
-        Ok((Self { params, state: Some(state), stream }, crate::persist::extra_of(&header)))
-    }
-
-    /// Writes the model file (atomically: a temporary file renamed into place).
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::persist::write_atomically(path, &self.to_bytes()?)
-    }
-
-    /// Reads a model file.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_bytes(&crate::persist::read_file(path)?)
+        Ok((Self { params, state: Some(state), stream }, extra_of(&header)))
     }
 }
