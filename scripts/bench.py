@@ -74,11 +74,7 @@ def child_sklearn_train(args):
     clf = MLPClassifier(
         hidden_layer_sizes=tuple(UNITS[1:-1]), solver="adam", batch_size=200, max_iter=args.epochs, random_state=SEED
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        start = time.perf_counter()
-        clf.fit(x, y)
-        fit = time.perf_counter() - start
+    fit = timed_fit(clf, x, y, ConvergenceWarning)
     out = {"fit_seconds": fit, "n_iter": clf.n_iter_, "loss": clf.loss_, "max_rss_mb": peak_resident_mb()}
     if args.predict:
         out["predict_seconds"] = best_of(3, lambda: clf.predict_proba(x))
@@ -143,17 +139,20 @@ def digits_split():
     return x[:cut], digits.target[:cut], x[cut:], digits.target[cut:]
 
 
-def child_sklearn_digits(args):
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
-    x_train, y_train, x_test, y_test = digits_split()
-    clf = MLPClassifier(solver=args.solver, random_state=SEED)
+def timed_fit(clf, x, y, ignored=Warning):
+    """Seconds of clf.fit(x, y), with the warnings of category `ignored` silenced."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", ignored)
         start = time.perf_counter()
-        clf.fit(x_train, y_train)
-        fit = time.perf_counter() - start
+        clf.fit(x, y)
+        return time.perf_counter() - start
+
+
+def digits_case(clf, ignored=Warning):
+    """The digits case for a scikit-learn-style classifier: the fit timed, the test accuracy,
+    and the median time of a one-row predict."""
+    x_train, y_train, x_test, y_test = digits_split()
+    fit = timed_fit(clf, x_train, y_train, ignored)
     rows = [x_test[i : i + 1] for i in range(len(x_test))]
     return {
         "fit_seconds": fit,
@@ -161,26 +160,20 @@ def child_sklearn_digits(args):
         "test_accuracy": float(clf.score(x_test, y_test)),
         "predict_one": median_per_call(lambda i: clf.predict(rows[i % len(rows)]), 2000),
     }
+
+
+def child_sklearn_digits(args):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    return digits_case(MLPClassifier(solver=args.solver, random_state=SEED), ConvergenceWarning)
 
 
 def child_neurona_py_digits(args):
     """The digits case through the neurona Python package, when it is installed."""
     import neurona
 
-    x_train, y_train, x_test, y_test = digits_split()
-    clf = neurona.MLPClassifier(solver=args.solver, random_state=SEED)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        start = time.perf_counter()
-        clf.fit(x_train, y_train)
-        fit = time.perf_counter() - start
-    rows = [x_test[i : i + 1] for i in range(len(x_test))]
-    return {
-        "fit_seconds": fit,
-        "n_iter": clf.n_iter_,
-        "test_accuracy": float(clf.score(x_test, y_test)),
-        "predict_one": median_per_call(lambda i: clf.predict(rows[i % len(rows)]), 2000),
-    }
+    return digits_case(neurona.MLPClassifier(solver=args.solver, random_state=SEED))
 
 
 def child_numpy_peak(args):

@@ -35,9 +35,9 @@ fn main() {
     }
     let result = match command.as_str() {
         "peak" => peak(&options),
-        "train" => train(&options),
+        "train" => by_dtype(&options, train::<f32>, train::<f64>),
         "digits" => digits(&options),
-        "products" => products(&options),
+        "products" => by_dtype(&options, products::<f32>, products::<f64>),
         other => fail(&format!("unknown command '{other}'")),
     };
     println!("{result}");
@@ -63,8 +63,31 @@ fn parse_options(args: &[String]) -> HashMap<String, String> {
     options
 }
 
+/// The case in the `--dtype` the options name (f32 unless told).
+fn by_dtype(
+    options: &HashMap<String, String>,
+    f32_case: fn(&HashMap<String, String>) -> serde_json::Value,
+    f64_case: fn(&HashMap<String, String>) -> serde_json::Value,
+) -> serde_json::Value {
+    match options.get("dtype").map_or("f32", String::as_str) {
+        "f32" => f32_case(options),
+        "f64" => f64_case(options),
+        other => fail(&format!("--dtype is f32 or f64, got {other}")),
+    }
+}
+
 fn option<T: std::str::FromStr>(options: &HashMap<String, String>, name: &str, default: T) -> T {
     options.get(name).map_or(default, |v| v.parse().unwrap_or_else(|_| fail(&format!("bad --{name} '{v}'"))))
+}
+
+/// A list of sizes such as `--hidden 256,128`.
+fn sizes(options: &HashMap<String, String>, name: &str, default: &str) -> Vec<usize> {
+    options
+        .get(name)
+        .map_or(default, String::as_str)
+        .split(',')
+        .map(|s| s.parse().unwrap_or_else(|_| fail(&format!("--{name} takes sizes like {default}"))))
+        .collect()
 }
 
 /// The best of `repeats` timings of `f`, in seconds.
@@ -84,26 +107,23 @@ fn peak(options: &HashMap<String, String>) -> serde_json::Value {
     let size: usize = option(options, "size", 1536);
     let flops = 2.0 * (size * size * size) as f64;
     let rate = |seconds: f64| flops / seconds / 1e9;
-    let a32 = vec![0.5f32; size * size];
-    let mut c32 = vec![0.0f32; size * size];
-    let f32_seconds = best_of(5, || {
-        let m = MatRef::row_major(&a32, size, size);
-        linalg::matmul(&mut c32, m, m, false);
-        black_box(&c32);
-    });
-    let a64 = vec![0.5f64; size * size];
-    let mut c64 = vec![0.0f64; size * size];
-    let f64_seconds = best_of(5, || {
-        let m = MatRef::row_major(&a64, size, size);
-        linalg::matmul(&mut c64, m, m, false);
-        black_box(&c64);
-    });
     json!({
         "case": "peak",
         "size": size,
         "threads": linalg::max_threads(),
-        "gflops_f32": rate(f32_seconds),
-        "gflops_f64": rate(f64_seconds),
+        "gflops_f32": rate(square_product_seconds::<f32>(size)),
+        "gflops_f64": rate(square_product_seconds::<f64>(size)),
+    })
+}
+
+/// The best of five timings of a `size` x `size` product in `F`.
+fn square_product_seconds<F: Float>(size: usize) -> f64 {
+    let a = vec![F::from_f64(0.5); size * size];
+    let mut c = vec![F::zero(); size * size];
+    best_of(5, || {
+        let m = MatRef::row_major(&a, size, size);
+        linalg::matmul(&mut c, m, m, false);
+        black_box(&c);
     })
 }
 
@@ -161,15 +181,7 @@ fn read_npy<T>(path: &str, max_rows: usize, convert: impl Fn(f64) -> T) -> (Vec<
     (values, shape)
 }
 
-fn train(options: &HashMap<String, String>) -> serde_json::Value {
-    match options.get("dtype").map_or("f32", String::as_str) {
-        "f32" => train_typed::<f32>(options),
-        "f64" => train_typed::<f64>(options),
-        other => fail(&format!("--dtype is f32 or f64, got {other}")),
-    }
-}
-
-fn train_typed<F: Float>(options: &HashMap<String, String>) -> serde_json::Value {
+fn train<F: Float>(options: &HashMap<String, String>) -> serde_json::Value {
     let x_path = options.get("x").unwrap_or_else(|| fail("train needs --x X.npy"));
     let y_path = options.get("y").unwrap_or_else(|| fail("train needs --y y.npy"));
     let rows: usize = option(options, "rows", usize::MAX);
@@ -178,12 +190,7 @@ fn train_typed<F: Float>(options: &HashMap<String, String>) -> serde_json::Value
     let rows = shape[0];
     let x = Array2::from_shape_vec((rows, shape[1]), x).unwrap_or_else(|e| fail(&e.to_string()));
     let y = &y[..rows];
-    let hidden: Vec<usize> = options
-        .get("hidden")
-        .map_or("256,128", String::as_str)
-        .split(',')
-        .map(|s| s.parse().unwrap_or_else(|_| fail("--hidden takes sizes like 256,128")))
-        .collect();
+    let hidden = sizes(options, "hidden", "256,128");
     let epochs: usize = option(options, "epochs", 5);
     let params = MlpParams::new()
         .hidden_layer_sizes(hidden)
@@ -292,25 +299,9 @@ fn predict_one_timings(clf: &MlpClassifier<f64, usize>, x: ArrayView2<'_, f64>) 
 /// GFLOP/s of each product of a network's training step (784-256-128-10 unless `--units`) at
 /// several batch sizes, with one thread and with every allowed thread (how `linalg` picks its
 /// threshold).
-fn products(options: &HashMap<String, String>) -> serde_json::Value {
-    match options.get("dtype").map_or("f32", String::as_str) {
-        "f32" => products_typed::<f32>(options),
-        "f64" => products_typed::<f64>(options),
-        other => fail(&format!("--dtype is f32 or f64, got {other}")),
-    }
-}
-
-fn products_typed<F: Float>(options: &HashMap<String, String>) -> serde_json::Value {
-    let list = |name: &str, default: &str| -> Vec<usize> {
-        options
-            .get(name)
-            .map_or(default, String::as_str)
-            .split(',')
-            .map(|s| s.parse().unwrap_or_else(|_| fail(&format!("--{name} takes sizes like 1,200"))))
-            .collect()
-    };
-    let units = list("units", "784,256,128,10");
-    let batches = list("batches", "1,16,64,200,512");
+fn products<F: Float>(options: &HashMap<String, String>) -> serde_json::Value {
+    let units = sizes(options, "units", "784,256,128,10");
+    let batches = sizes(options, "batches", "1,16,64,200,512");
     let threads = linalg::max_threads();
     let mut rows = Vec::new();
     for &batch in &batches {
@@ -349,37 +340,25 @@ fn products_typed<F: Float>(options: &HashMap<String, String>) -> serde_json::Va
                     "gflops_all": flops / all / 1e9, "speedup": one / all,
                 })
             };
-            let forward = time(&mut || {
-                linalg::matmul(
-                    &mut out,
-                    MatRef::row_major(&a, batch, fan_in),
-                    MatRef::row_major(&w, fan_in, fan_out),
-                    false,
-                );
-                black_box(&out);
-            });
-            let weight_gradient = time(&mut || {
-                linalg::matmul(
-                    &mut dw,
-                    MatRef::row_major(&a, batch, fan_in).t(),
-                    MatRef::row_major(&d, batch, fan_out),
-                    false,
-                );
-                black_box(&dw);
-            });
-            let input_gradient = time(&mut || {
-                linalg::matmul(
-                    &mut din,
-                    MatRef::row_major(&d, batch, fan_out),
-                    MatRef::row_major(&w, fan_in, fan_out).t(),
-                    false,
-                );
-                black_box(&din);
-            });
-            rows.push(json!({
-                "batch": batch, "fan_in": fan_in, "fan_out": fan_out,
-                "forward": forward, "weight_gradient": weight_gradient, "input_gradient": input_gradient,
-            }));
+            let (a, w, d) = (
+                MatRef::row_major(&a, batch, fan_in),
+                MatRef::row_major(&w, fan_in, fan_out),
+                MatRef::row_major(&d, batch, fan_out),
+            );
+            let mut row = json!({ "batch": batch, "fan_in": fan_in, "fan_out": fan_out });
+            // The three products of a layer's training step: `out = a w`, `dw = a' d`, `din = d w'`.
+            let steps = [
+                ("forward", &mut out, a, w),
+                ("weight_gradient", &mut dw, a.t(), d),
+                ("input_gradient", &mut din, d, w.t()),
+            ];
+            for (name, product, lhs, rhs) in steps {
+                row[name] = time(&mut || {
+                    linalg::matmul(product, lhs, rhs, false);
+                    black_box(&*product);
+                });
+            }
+            rows.push(row);
         }
     }
     json!({ "case": "products", "dtype": F::DTYPE, "threads": threads, "rows": rows })

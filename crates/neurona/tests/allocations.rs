@@ -4,41 +4,19 @@
 //! Counted with a global allocator (this file holds a single test, so no other test allocates
 //! meanwhile).
 
-use std::alloc::{GlobalAlloc, Layout as MemoryLayout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use neurona::activation::Activation;
 use neurona::linalg::{MatRef, matmul};
 use neurona::loss::OutputHead;
 use neurona::network::{Layout, Mlp, Workspace};
 use neurona::prelude::*;
 
-struct Counting;
+#[path = "common/counting.rs"]
+mod counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts them.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: MemoryLayout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: MemoryLayout) {
-        // SAFETY: `ptr` came from `System.alloc` above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use counting::count;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn count(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    f();
-    ALLOCATIONS.load(Ordering::Relaxed) - before
-}
+static GLOBAL: counting::Counting = counting::Counting;
 
 const UNITS: [usize; 4] = [64, 20, 10, 10];
 
@@ -93,9 +71,9 @@ fn allocations_of_a_fit(epochs: usize, solver: Solver) -> usize {
         .check()
         .unwrap();
     let mut clf = MlpClassifier::<f64, usize>::new(params);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    clf.fit(x.view(), &digits.target).unwrap();
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    count(|| {
+        clf.fit(x.view(), &digits.target).unwrap();
+    })
 }
 
 #[test]

@@ -1,21 +1,22 @@
 //! One conformance battery, run over every estimator kind of the registry: what any estimator
 //! must do whatever it computes (scikit-learn's `check_estimator` in spirit). A new family adds
-//! one `Subject` impl and one `battery!` line; `every_registered_kind_is_covered` fails until it
-//! does.
+//! one `Subject` impl and one `battery!` line, whose test runs every check of `checks_of`;
+//! `every_registered_kind_is_covered` fails until it does.
 
 use ndarray::{Array2, ArrayView2, Axis, s};
 use neurona::estimator::EstimatorKind;
 use neurona::prelude::*;
 
-/// What the battery needs from an estimator: a fresh one from a seed, a fit on a table (the
-/// targets derived from it), its outputs as numbers, and its model file.
-trait Subject: Clone + Send + Sync + std::fmt::Debug + 'static {
-    const KIND: EstimatorKind;
+#[path = "common/checks.rs"]
+mod checks;
+
+/// What the battery needs from an estimator besides its model file (`ModelFile`, whose `KIND`
+/// names the estimator in messages): a fresh one from a seed, a fit on a table (the targets
+/// derived from it), and its outputs as numbers.
+trait Subject: ModelFile + Clone + Send + Sync + std::fmt::Debug + 'static {
     fn fresh(seed: u32) -> Self;
     fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()>;
     fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>>;
-    fn bytes(&self) -> Result<Vec<u8>>;
-    fn read(bytes: &[u8]) -> Result<Self>;
 }
 
 /// Iris, scaled to [0, 1] (the RBM reads probabilities), with its species as integer classes.
@@ -36,10 +37,14 @@ fn as_column(values: Vec<i64>) -> Array2<f64> {
     Array2::from_shape_vec((values.len(), 1), values.into_iter().map(|v| v as f64).collect()).unwrap()
 }
 
+/// Both MLPs: five hidden units, 20 epochs.
+fn small_mlp(seed: u32) -> MlpValidParams {
+    MlpParams::new().hidden_layer_sizes([5]).max_iter(20).random_state(seed).check().unwrap()
+}
+
 impl Subject for MlpClassifier<f64, i64> {
-    const KIND: EstimatorKind = EstimatorKind::MlpClassifier;
     fn fresh(seed: u32) -> Self {
-        Self::new(MlpParams::new().hidden_layer_sizes([5]).max_iter(20).random_state(seed).check().unwrap())
+        Self::new(small_mlp(seed))
     }
     fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
         MlpClassifier::fit(self, x, &classes(x)).map(|_| ())
@@ -47,18 +52,11 @@ impl Subject for MlpClassifier<f64, i64> {
     fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         self.predict_proba(x)
     }
-    fn bytes(&self) -> Result<Vec<u8>> {
-        self.to_bytes()
-    }
-    fn read(bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(bytes)
-    }
 }
 
 impl Subject for MlpRegressor<f64> {
-    const KIND: EstimatorKind = EstimatorKind::MlpRegressor;
     fn fresh(seed: u32) -> Self {
-        Self::new(MlpParams::new().hidden_layer_sizes([5]).max_iter(20).random_state(seed).check().unwrap())
+        Self::new(small_mlp(seed))
     }
     fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
         let y = x.sum_axis(Axis(1));
@@ -67,16 +65,9 @@ impl Subject for MlpRegressor<f64> {
     fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         self.predict(x)
     }
-    fn bytes(&self) -> Result<Vec<u8>> {
-        self.to_bytes()
-    }
-    fn read(bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(bytes)
-    }
 }
 
 impl Subject for Perceptron<f64, i64> {
-    const KIND: EstimatorKind = EstimatorKind::Perceptron;
     fn fresh(seed: u32) -> Self {
         Self::new(PerceptronParams::new().max_iter(20).random_state(seed).check().unwrap())
     }
@@ -86,16 +77,9 @@ impl Subject for Perceptron<f64, i64> {
     fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         self.predict(x).map(as_column)
     }
-    fn bytes(&self) -> Result<Vec<u8>> {
-        self.to_bytes()
-    }
-    fn read(bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(bytes)
-    }
 }
 
 impl Subject for BernoulliRbm<f64> {
-    const KIND: EstimatorKind = EstimatorKind::BernoulliRbm;
     fn fresh(seed: u32) -> Self {
         Self::new(RbmParams::new().n_components(3).n_iter(3).random_state(seed).check().unwrap())
     }
@@ -104,12 +88,6 @@ impl Subject for BernoulliRbm<f64> {
     }
     fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         self.transform(x)
-    }
-    fn bytes(&self) -> Result<Vec<u8>> {
-        self.to_bytes()
-    }
-    fn read(bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(bytes)
     }
 }
 
@@ -138,7 +116,7 @@ fn refuses_use_before_fit<S: Subject>() {
     let err = S::fresh(0).output(data().0.view()).unwrap_err();
     assert!(matches!(err, NeuronaError::NotFitted { .. }), "{}: {err:?}", S::KIND);
     assert!(err.to_string().starts_with(&format!("This {} instance is not fitted yet.", S::KIND)), "{err}");
-    assert!(matches!(S::fresh(0).bytes(), Err(NeuronaError::NotFitted { .. })), "{}", S::KIND);
+    assert!(matches!(S::fresh(0).to_bytes(), Err(NeuronaError::NotFitted { .. })), "{}", S::KIND);
 }
 
 fn refuses_the_wrong_width<S: Subject>() {
@@ -157,35 +135,35 @@ fn refuses_empty_input<S: Subject>() {
 
 fn round_trips_to_the_byte<S: Subject>() {
     let model = fitted::<S>(0);
-    let bytes = model.bytes().unwrap();
-    let loaded = S::read(&bytes).unwrap();
-    assert_eq!(loaded.bytes().unwrap(), bytes, "{}: save, load, save", S::KIND);
+    let bytes = model.to_bytes().unwrap();
+    let loaded = S::from_bytes(&bytes).unwrap();
+    assert_eq!(loaded.to_bytes().unwrap(), bytes, "{}: save, load, save", S::KIND);
     let x = data().0;
     assert_eq!(loaded.output(x.view()).unwrap(), model.output(x.view()).unwrap());
 }
 
 fn same_seed_same_bytes<S: Subject>() {
-    assert_eq!(fitted::<S>(7).bytes().unwrap(), fitted::<S>(7).bytes().unwrap(), "{}", S::KIND);
-    assert_ne!(fitted::<S>(7).bytes().unwrap(), fitted::<S>(8).bytes().unwrap(), "{}", S::KIND);
+    assert_eq!(fitted::<S>(7).to_bytes().unwrap(), fitted::<S>(7).to_bytes().unwrap(), "{}", S::KIND);
+    assert_ne!(fitted::<S>(7).to_bytes().unwrap(), fitted::<S>(8).to_bytes().unwrap(), "{}", S::KIND);
 }
 
 fn clones_are_the_same_model<S: Subject>() {
     let model = fitted::<S>(0);
     let copy = model.clone();
-    assert_eq!(copy.bytes().unwrap(), model.bytes().unwrap());
+    assert_eq!(copy.to_bytes().unwrap(), model.to_bytes().unwrap());
     let x = data().0;
     assert_eq!(copy.output(x.view()).unwrap(), model.output(x.view()).unwrap());
 }
 
 fn refuses_corrupted_files<S: Subject>() {
-    let bytes = fitted::<S>(0).bytes().unwrap();
+    let bytes = fitted::<S>(0).to_bytes().unwrap();
     for cut in [0, 7, 8, bytes.len() / 2, bytes.len() - 1] {
-        let err = S::read(&bytes[..cut]).unwrap_err();
+        let err = S::from_bytes(&bytes[..cut]).unwrap_err();
         assert!(matches!(err, NeuronaError::ModelFile { .. }), "{} cut at {cut}: {err:?}", S::KIND);
     }
     let mut extended = bytes.clone();
     extended.extend_from_slice(b"more");
-    assert!(matches!(S::read(&extended), Err(NeuronaError::ModelFile { .. })), "{}", S::KIND);
+    assert!(matches!(S::from_bytes(&extended), Err(NeuronaError::ModelFile { .. })), "{}", S::KIND);
 }
 
 fn is_send_and_sync<S: Subject>() {
@@ -193,62 +171,38 @@ fn is_send_and_sync<S: Subject>() {
     check::<S>();
 }
 
+/// The battery's checks, each with the name a failure reports.
+fn checks_of<S: Subject>() -> [(&'static str, fn()); 9] {
+    [
+        ("nan and infinity are refused with their message", refuses_nan_and_infinity::<S>),
+        ("use before fit is a not-fitted error", refuses_use_before_fit::<S>),
+        ("the wrong width names both widths", refuses_the_wrong_width::<S>),
+        ("empty input is refused", refuses_empty_input::<S>),
+        ("save and load round-trip to the byte", round_trips_to_the_byte::<S>),
+        ("the same seed gives the same bytes", same_seed_same_bytes::<S>),
+        ("a clone is the same model", clones_are_the_same_model::<S>),
+        ("a corrupted file is refused", refuses_corrupted_files::<S>),
+        ("it is Send and Sync", is_send_and_sync::<S>),
+    ]
+}
+
+fn run_battery<S: Subject>() {
+    checks::run_every(&format!("{}'s conformance checks", S::KIND), checks_of::<S>());
+}
+
+/// One test per kind, and the test that every kind of the registry has one.
 macro_rules! battery {
-    ($($module:ident: $subject:ty;)*) => {
+    ($($test:ident: $subject:ty;)*) => {
         $(
-            mod $module {
-                use super::*;
-
-                #[test]
-                fn nan_and_infinity_are_refused_with_their_message() {
-                    refuses_nan_and_infinity::<$subject>();
-                }
-
-                #[test]
-                fn use_before_fit_is_a_not_fitted_error() {
-                    refuses_use_before_fit::<$subject>();
-                }
-
-                #[test]
-                fn the_wrong_width_names_both_widths() {
-                    refuses_the_wrong_width::<$subject>();
-                }
-
-                #[test]
-                fn empty_input_is_refused() {
-                    refuses_empty_input::<$subject>();
-                }
-
-                #[test]
-                fn save_load_round_trips_to_the_byte() {
-                    round_trips_to_the_byte::<$subject>();
-                }
-
-                #[test]
-                fn the_same_seed_gives_the_same_bytes() {
-                    same_seed_same_bytes::<$subject>();
-                }
-
-                #[test]
-                fn a_clone_is_the_same_model() {
-                    clones_are_the_same_model::<$subject>();
-                }
-
-                #[test]
-                fn a_corrupted_file_is_refused() {
-                    refuses_corrupted_files::<$subject>();
-                }
-
-                #[test]
-                fn it_is_send_and_sync() {
-                    is_send_and_sync::<$subject>();
-                }
+            #[test]
+            fn $test() {
+                run_battery::<$subject>();
             }
         )*
 
         #[test]
         fn every_registered_kind_is_covered() {
-            let covered = [$(<$subject as Subject>::KIND),*];
+            let covered = [$(<$subject as ModelFile>::KIND),*];
             for kind in EstimatorKind::ALL {
                 assert!(covered.contains(&kind), "the conformance battery does not cover {kind}");
             }

@@ -9,6 +9,9 @@
 use neurona::optim::lbfgs::{LbfgsOptions, LbfgsReport, minimize_with_callback};
 use serde_json::Value;
 
+#[path = "common/checks.rs"]
+mod checks;
+
 const FIXTURE: &str = include_str!("fixtures/lbfgs.json");
 
 fn float(value: &Value) -> f64 {
@@ -252,52 +255,64 @@ fn check_path(name: &str, got: &Run, tol: f64) {
 // At convergence in a flat valley (Rosenbrock) the loss agrees to ~1e-15 while the point may
 // move along the valley floor by up to the square root of that.
 
-#[test]
-fn rosenbrock_2d_follows_scipys_path() {
-    let got = check("rosenbrock2", 1e-12);
-    check_path("rosenbrock2", &got, 1e-11);
+/// A case that [`check`] compares with scipy: its name, the tolerance on `x` and `fun`, the
+/// tolerance on the path of evaluated and accepted points where the path is compared, and
+/// what else the case must show.
+type ScipyCase = (&'static str, f64, Option<f64>, fn(&Run));
+
+fn scipy_cases() -> Vec<ScipyCase> {
+    let nothing_more: fn(&Run) = |_| {};
+    vec![
+        ("rosenbrock2", 1e-12, Some(1e-11), nothing_more),
+        ("rosenbrock10", 1e-7, None, nothing_more),
+        ("logistic", 1e-13, Some(1e-13), nothing_more),
+        // 31 parameters: scipy's dot products (OpenBLAS, SIMD blocks of 16) no longer sum in our
+        // order, and the path still agrees to rounding.
+        ("logistic_wide", 1e-13, Some(1e-13), nothing_more),
+        // Stops on the relative reduction test.
+        ("logistic_tight_gtol_ftol", 1e-13, None, nothing_more),
+        ("rosenbrock10_maxiter", 1e-13, None, nothing_more),
+        // Stops on max_fun (10) after overshooting it.
+        ("rosenbrock2_maxfun", 1e-13, None, |got| assert!(got.report.n_fev > 10, "max_fun is 10")),
+        // Stops on a loose gtol: the ill-conditioned quadratic below, stopped after 45
+        // iterations: rounding differences have grown to ~1e-9 by then, not enough to change a
+        // decision.
+        ("quadratic_gtol_loose", 1e-8, None, nothing_more),
+        // Stops on the gradient test at the start point.
+        ("quadratic_at_optimum", 0.0, None, nothing_more),
+        // maxls = 2 makes line searches fail; scipy discards the memory and restarts from
+        // steepest descent.
+        ("rosenbrock2_maxls2", 1e-12, Some(1e-11), nothing_more),
+        ("rosenbrock10_memory3", 1e-6, None, nothing_more),
+        // Unbounded below: stops on max_fun.
+        ("linear_unbounded", 0.0, None, nothing_more),
+        // A NaN region ends abnormally, as in scipy, which reports the last value returned (NaN)
+        // beside the restored iterate.
+        ("nan_cliff", 0.0, Some(0.0), |got| {
+            assert!(got.report.fun.is_nan());
+            assert_eq!(got.x, [1.0]);
+        }),
+        // A line search ends on a NaN point; like L-BFGS-B (whose Cholesky factorisation in
+        // OpenBLAS does not notice NaN) the NaN pair is kept, the next directions are NaN and
+        // evaluated until the line searches fail.
+        ("nan_pair", 1e-13, Some(1e-13), |got| assert!(got.evaluations.iter().any(|x| x.iter().all(|v| v.is_nan())))),
+        ("empty", 0.0, None, nothing_more),
+    ]
 }
 
 #[test]
-fn rosenbrock_10d() {
-    check("rosenbrock10", 1e-7);
-}
-
-#[test]
-fn logistic_regression_follows_scipys_path() {
-    let got = check("logistic", 1e-13);
-    check_path("logistic", &got, 1e-13);
-}
-
-#[test]
-fn wide_logistic_regression_follows_scipys_path() {
-    // 31 parameters: scipy's dot products (OpenBLAS, SIMD blocks of 16) no longer sum in our
-    // order, and the path still agrees to rounding.
-    let got = check("logistic_wide", 1e-13);
-    check_path("logistic_wide", &got, 1e-13);
-}
-
-#[test]
-fn logistic_regression_to_the_relative_reduction_test() {
-    check("logistic_tight_gtol_ftol", 1e-13);
-}
-
-#[test]
-fn stops_on_max_iter() {
-    check("rosenbrock10_maxiter", 1e-13);
-}
-
-#[test]
-fn stops_on_max_fun_after_overshooting_it() {
-    let got = check("rosenbrock2_maxfun", 1e-13);
-    assert!(got.report.n_fev > 10, "max_fun is 10");
-}
-
-#[test]
-fn stops_on_a_loose_gtol() {
-    // The ill-conditioned quadratic below, stopped after 45 iterations: rounding differences
-    // have grown to ~1e-9 by then, not enough to change a decision.
-    check("quadratic_gtol_loose", 1e-8);
+fn the_cases_follow_scipy() {
+    let cases = scipy_cases().into_iter().map(|(name, x_tol, path_tol, more)| {
+        let check_case = move || {
+            let got = check(name, x_tol);
+            if let Some(tol) = path_tol {
+                check_path(name, &got, tol);
+            }
+            more(&got);
+        };
+        (name, check_case)
+    });
+    checks::run_every("L-BFGS cases compared with scipy", cases);
 }
 
 #[test]
@@ -345,52 +360,6 @@ fn ill_conditioned_quadratic_drifts_as_much_as_scipy_does_from_itself() {
     assert!(within(report.n_iter as f64, nit_range), "nit {}", report.n_iter);
     assert!(within(report.n_fev as f64, nfev_range), "nfev {}", report.n_fev);
     assert!(within(report.fun, fun_range), "fun {:e}", report.fun);
-}
-
-#[test]
-fn stops_on_the_gradient_test_at_the_start_point() {
-    check("quadratic_at_optimum", 0.0);
-}
-
-#[test]
-fn line_search_failures_restart_from_steepest_descent() {
-    // maxls = 2 makes line searches fail; scipy discards the memory and restarts.
-    let got = check("rosenbrock2_maxls2", 1e-12);
-    check_path("rosenbrock2_maxls2", &got, 1e-11);
-}
-
-#[test]
-fn short_memory() {
-    check("rosenbrock10_memory3", 1e-6);
-}
-
-#[test]
-fn unbounded_below_stops_on_max_fun() {
-    check("linear_unbounded", 0.0);
-}
-
-#[test]
-fn nan_region_ends_abnormally_like_scipy() {
-    let got = check("nan_cliff", 0.0);
-    check_path("nan_cliff", &got, 0.0);
-    // scipy reports the last value returned (NaN) beside the restored iterate.
-    assert!(got.report.fun.is_nan());
-    assert_eq!(got.x, [1.0]);
-}
-
-#[test]
-fn nan_correction_pairs_are_kept_like_scipy() {
-    // A line search ends on a NaN point; like L-BFGS-B (whose Cholesky factorisation in
-    // OpenBLAS does not notice NaN) the NaN pair is kept, the next directions are NaN and
-    // evaluated until the line searches fail.
-    let got = check("nan_pair", 1e-13);
-    check_path("nan_pair", &got, 1e-13);
-    assert!(got.evaluations.iter().any(|x| x.iter().all(|v| v.is_nan())));
-}
-
-#[test]
-fn empty_start_point() {
-    check("empty", 0.0);
 }
 
 #[test]

@@ -11,17 +11,13 @@ use ndarray::{Array1, Array2, ArrayView2, array, s};
 use neurona::prelude::*;
 use serde_json::Value;
 
+#[path = "common/fixtures.rs"]
+mod fixtures;
+
+use fixtures::{floats, usizes};
+
 fn cases() -> Vec<Value> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/perceptron.json")).unwrap();
-    serde_json::from_str::<Value>(&text).unwrap()["cases"].as_array().unwrap().clone()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
-}
-
-fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect()
+    fixtures::cases("perceptron.json")
 }
 
 /// The fixture's data recipe (see the script's docstring): X as float64, labels, sample weights.
@@ -33,23 +29,12 @@ fn data(case: &Value) -> (Array2<f64>, Vec<usize>, Option<Array1<f64>>) {
         other => panic!("unknown source {other}"),
     };
     let mut x = dataset.data;
-    if let Some(div) = d["x_div"].as_f64() {
-        x.mapv_inplace(|v| v / div);
-    }
-    if !d["x_mean"].is_null() {
-        let (mean, scale) = (floats(&d["x_mean"]), floats(&d["x_scale"]));
-        for mut row in x.rows_mut() {
-            for j in 0..row.len() {
-                row[j] = (row[j] - mean[j]) / scale[j];
-            }
-        }
-    }
+    fixtures::scale_features(&mut x, d);
     let y = match d["binary_of"].as_u64() {
         Some(positive) => dataset.target.iter().map(|&t| usize::from(t as u64 == positive)).collect(),
         None => dataset.target,
     };
-    let sw = d["sample_weight"].as_array().map(|_| Array1::from(floats(&d["sample_weight"])));
-    (x, y, sw)
+    (x, y, fixtures::sample_weight(d))
 }
 
 /// scikit-learn's keyword arguments as `PerceptronParams`.

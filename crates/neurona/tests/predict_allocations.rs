@@ -3,33 +3,15 @@
 //! take the GEMM crate's matrix-vector path, which needs no packing scratch). Counted with a
 //! global allocator; this file holds a single test, so no other test allocates meanwhile.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use ndarray::{Array2, s};
 use neurona::network::PredictScratch;
 use neurona::prelude::*;
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts them.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "common/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 #[test]
 fn predicting_one_row_into_a_warm_scratch_allocates_nothing() {
@@ -42,10 +24,11 @@ fn predicting_one_row_into_a_warm_scratch_allocates_nothing() {
     let mut scratch = PredictScratch::new();
     let mut proba = Array2::zeros((1, 10));
     state.predict_into(x.slice(s![0..1, ..]), proba.view_mut(), &mut scratch).unwrap();
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    for i in 0..100 {
-        state.predict_into(x.slice(s![i..i + 1, ..]), proba.view_mut(), &mut scratch).unwrap();
-    }
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed) - before, 0, "allocations in 100 one-row predictions");
+    let allocations = counting::count(|| {
+        for i in 0..100 {
+            state.predict_into(x.slice(s![i..i + 1, ..]), proba.view_mut(), &mut scratch).unwrap();
+        }
+    });
+    assert_eq!(allocations, 0, "allocations in 100 one-row predictions");
     assert_eq!(proba, clf.predict_proba(x.slice(s![99..100, ..])).unwrap());
 }

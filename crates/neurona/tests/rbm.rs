@@ -12,18 +12,13 @@ use ndarray::{Array1, Array2, ArrayView2, array, s};
 use neurona::prelude::*;
 use serde_json::Value;
 
+#[path = "common/fixtures.rs"]
+mod fixtures;
+
+use fixtures::{floats, matrix, usizes};
+
 fn cases() -> Vec<Value> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rbm.json")).unwrap();
-    serde_json::from_str::<Value>(&text).unwrap()["cases"].as_array().unwrap().clone()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
-}
-
-fn matrix(v: &Value) -> Array2<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().unwrap().iter().map(floats).collect();
-    Array2::from_shape_fn((rows.len(), rows[0].len()), |(i, j)| rows[i][j])
+    fixtures::cases("rbm.json")
 }
 
 /// test_rbm.py's data: digits with `X -= X.min(); X /= X.max()`, i.e. divided by 16.
@@ -35,9 +30,8 @@ fn data(case: &Value) -> Array2<f64> {
     let d = &case["data"];
     match d["source"].as_str().unwrap() {
         "digits" => {
-            let rows = d["rows"].as_array().unwrap();
-            let (start, stop) = (rows[0].as_u64().unwrap() as usize, rows[1].as_u64().unwrap() as usize);
-            xdigits().slice(s![start..stop, ..]).to_owned()
+            let rows = usizes(&d["rows"]);
+            xdigits().slice(s![rows[0]..rows[1], ..]).to_owned()
         }
         "inline" => matrix(&d["X"]),
         other => panic!("unknown source {other}"),

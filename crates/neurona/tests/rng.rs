@@ -20,18 +20,22 @@ struct SeedStreams {
     seed: u32,
     u32: Vec<u32>,
     random_sample: Vec<String>,
-    uniform: Vec<Uniform>,
+    uniform: Vec<Draws>,
     permutations: Vec<Permutation>,
     shuffles: Vec<Vec<usize>>,
     randint: Vec<Randint>,
-    normal: Vec<Normal>,
+    normal: Vec<Draws>,
     normal_state_after: State,
 }
 
+/// Draws of a distribution with two parameters (uniform's low and high, normal's mu and sigma),
+/// all as the hex digits of their bits.
 #[derive(Deserialize)]
-struct Uniform {
-    low: String,
-    high: String,
+struct Draws {
+    #[serde(alias = "low", alias = "mu")]
+    first: String,
+    #[serde(alias = "high", alias = "sigma")]
+    second: String,
     values: Vec<String>,
 }
 
@@ -45,13 +49,6 @@ struct Permutation {
 struct Randint {
     high: u64,
     values: Vec<u64>,
-}
-
-#[derive(Deserialize)]
-struct Normal {
-    mu: String,
-    sigma: String,
-    values: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -120,84 +117,89 @@ fn fixture_comes_from_the_pinned_numpy() {
     assert_eq!(fixture().numpy_version, "2.4.6");
 }
 
-#[test]
-fn raw_words() {
+/// Runs `check` for each seed of the fixture, on a generator freshly seeded with it.
+fn for_each_seed(mut check: impl FnMut(&SeedStreams, &mut RandomState)) {
     for s in fixture().seeds {
-        let mut rng = RandomState::new(s.seed);
-        let words: Vec<u32> = (0..s.u32.len()).map(|_| rng.next_u32()).collect();
-        assert_eq!(words, s.u32, "seed {}", s.seed);
+        check(&s, &mut RandomState::new(s.seed));
     }
 }
 
 #[test]
+fn raw_words() {
+    for_each_seed(|s, rng| {
+        let words: Vec<u32> = (0..s.u32.len()).map(|_| rng.next_u32()).collect();
+        assert_eq!(words, s.u32, "seed {}", s.seed);
+    });
+}
+
+#[test]
 fn random_sample() {
-    for s in fixture().seeds {
-        let mut rng = RandomState::new(s.seed);
+    for_each_seed(|s, rng| {
         let values: Vec<f64> = (0..s.random_sample.len()).map(|_| rng.next_double()).collect();
         assert_bits(&values, &s.random_sample, &format!("seed {}", s.seed));
+    });
+}
+
+/// Asserts the bits of each entry's draws, made by `draw(rng, first, second)` in turn.
+fn assert_draws(
+    seed: u32,
+    rng: &mut RandomState,
+    name: &str,
+    entries: &[Draws],
+    draw: fn(&mut RandomState, f64, f64) -> f64,
+) {
+    for entry in entries {
+        let (first, second) = (double(&entry.first), double(&entry.second));
+        let values: Vec<f64> = entry.values.iter().map(|_| draw(rng, first, second)).collect();
+        assert_bits(&values, &entry.values, &format!("seed {seed} {name}({first}, {second})"));
     }
 }
 
 #[test]
 fn uniform() {
-    for s in fixture().seeds {
-        let mut rng = RandomState::new(s.seed);
-        for u in &s.uniform {
-            let (low, high) = (double(&u.low), double(&u.high));
-            let values: Vec<f64> = (0..u.values.len()).map(|_| rng.uniform(low, high)).collect();
-            assert_bits(&values, &u.values, &format!("seed {} uniform({low}, {high})", s.seed));
-        }
-    }
+    for_each_seed(|s, rng| assert_draws(s.seed, rng, "uniform", &s.uniform, RandomState::uniform));
 }
 
 #[test]
 fn successive_permutations() {
-    for s in fixture().seeds {
-        let mut rng = RandomState::new(s.seed);
+    for_each_seed(|s, rng| {
         for p in &s.permutations {
             assert_eq!(rng.permutation(p.n), p.perm, "seed {} permutation({})", s.seed, p.n);
         }
-    }
+    });
 }
 
 #[test]
 fn successive_shuffles_of_one_array() {
-    for s in fixture().seeds {
-        let mut rng = RandomState::new(s.seed);
+    for_each_seed(|s, rng| {
         let mut values: Vec<usize> = (0..s.shuffles[0].len()).collect();
         for (i, expected) in s.shuffles.iter().enumerate() {
             rng.shuffle(&mut values);
             assert_eq!(&values, expected, "seed {} shuffle {i}", s.seed);
         }
-    }
+    });
 }
 
 #[test]
 fn randint_including_the_64_bit_path() {
-    for s in fixture().seeds {
-        let mut rng = RandomState::new(s.seed);
+    for_each_seed(|s, rng| {
         for r in &s.randint {
             let values: Vec<u64> = (0..r.values.len()).map(|_| rng.randint(r.high).unwrap()).collect();
             assert_eq!(values, r.values, "seed {} randint(0, {})", s.seed, r.high);
         }
-    }
+    });
 }
 
 #[test]
 fn normal_with_the_cached_gaussian() {
-    for s in fixture().seeds {
-        let mut rng = RandomState::new(s.seed);
-        for n in &s.normal {
-            let (mu, sigma) = (double(&n.mu), double(&n.sigma));
-            let values: Vec<f64> = (0..n.values.len()).map(|_| rng.normal(mu, sigma)).collect();
-            assert_bits(&values, &n.values, &format!("seed {} normal({mu}, {sigma})", s.seed));
-        }
+    for_each_seed(|s, rng| {
+        assert_draws(s.seed, rng, "normal", &s.normal, RandomState::normal);
         let state = rng.state();
         let expected = &s.normal_state_after;
         assert_eq!(state.pos, expected.pos, "seed {}", s.seed);
         assert_eq!(state.has_gauss, expected.has_gauss, "seed {}", s.seed);
         assert_eq!(state.cached_gaussian.to_bits(), double(&expected.cached_gaussian).to_bits(), "seed {}", s.seed);
-    }
+    });
 }
 
 #[test]

@@ -12,29 +12,18 @@ use ndarray::{Array1, Array2};
 use neurona::prelude::*;
 use serde_json::Value;
 
+#[path = "common/fixtures.rs"]
+mod fixtures;
+
+use fixtures::{floats, matrix, usizes};
+
 fn fixture(name: &str) -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mlp_fits.json")).unwrap();
-    let all: Value = serde_json::from_str(&text).unwrap();
-    all["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no case {name}"))
-        .clone()
+    fixtures::cases("mlp_fits.json").into_iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no case {name}"))
 }
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
-}
-
+/// A list of row indices, or `None` where the fixture has null.
 fn indices(v: &Value) -> Option<Vec<usize>> {
-    v.as_array().map(|a| a.iter().map(|x| x.as_u64().unwrap() as usize).collect())
-}
-
-fn matrix(v: &Value) -> Array2<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().unwrap().iter().map(floats).collect();
-    Array2::from_shape_fn((rows.len(), rows[0].len()), |(i, j)| rows[i][j])
+    v.as_array().map(|_| usizes(v))
 }
 
 /// scikit-learn's keyword arguments as `MlpParams`.
@@ -92,17 +81,7 @@ fn data(case: &Value) -> Data {
         }
         other => panic!("unknown source {other}"),
     };
-    if let Some(div) = d["x_div"].as_f64() {
-        x.mapv_inplace(|v| v / div);
-    }
-    if !d["x_mean"].is_null() {
-        let (mean, scale) = (floats(&d["x_mean"]), floats(&d["x_scale"]));
-        for mut row in x.rows_mut() {
-            for j in 0..row.len() {
-                row[j] = (row[j] - mean[j]) / scale[j];
-            }
-        }
-    }
+    fixtures::scale_features(&mut x, d);
     let y: Vec<Value> = y
         .into_iter()
         .map(|v| {
@@ -126,7 +105,7 @@ fn data(case: &Value) -> Data {
         x_test: x.select(ndarray::Axis(0), &test),
         y_train: pick(&train),
         y_test: pick(&test),
-        sample_weight: d["sample_weight"].as_array().map(|_| Array1::from(floats(&d["sample_weight"]))),
+        sample_weight: fixtures::sample_weight(d),
     }
 }
 

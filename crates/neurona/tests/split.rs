@@ -113,13 +113,16 @@ fn errors_carry_scikit_learns_messages() {
     }
 }
 
+/// The error of a split that must fail (from a generator seeded with 0).
+fn split_error(n: usize, test_fraction: f64, stratify: Option<&[bool]>) -> NeuronaError {
+    train_test_split_indices(n, test_fraction, stratify, &mut RandomState::new(0)).unwrap_err()
+}
+
 #[test]
 fn the_upstream_mlp_test_message() {
     // test_mlp.py::test_early_stopping_stratified: 4 samples, one positive.
-    let key = [false, false, false, true];
-    let err = train_test_split_indices(4, 0.1, Some(&key), &mut RandomState::new(0)).unwrap_err();
     assert_eq!(
-        err.to_string(),
+        split_error(4, 0.1, Some(&[false, false, false, true])).to_string(),
         "stratify has a class with a single sample: The least populated classes in y have only 1 \
          member, which is too few. The minimum number of groups for any class cannot be less \
          than 2. Classes with too few members are: ['True']"
@@ -129,15 +132,14 @@ fn the_upstream_mlp_test_message() {
 #[test]
 fn test_fraction_out_of_range() {
     for f in [0.0, 1.0, -0.5, 1.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0] {
-        let err = train_test_split_indices(20, f, None, &mut RandomState::new(0)).unwrap_err();
+        let err = split_error(20, f, None);
         assert!(
             err.to_string().contains("should be either positive and smaller than the number of samples 20"),
             "{f}: {err}"
         );
     }
-    let err = train_test_split_indices(20, f64::NAN, None, &mut RandomState::new(0)).unwrap_err();
     assert_eq!(
-        err.to_string(),
+        split_error(20, f64::NAN, None).to_string(),
         "test_size is out of range: test_size=nan should be either positive and smaller than the \
          number of samples 20 or a float in the (0, 1) range"
     );
@@ -145,9 +147,8 @@ fn test_fraction_out_of_range() {
 
 #[test]
 fn empty_training_set() {
-    let err = train_test_split_indices(1, 0.5, None, &mut RandomState::new(0)).unwrap_err();
     assert_eq!(
-        err.to_string(),
+        split_error(1, 0.5, None).to_string(),
         "test_size leaves no training sample: With n_samples=1, test_size=0.5 and \
          train_size=None, the resulting train set will be empty. Adjust any of the \
          aforementioned parameters."
@@ -159,23 +160,20 @@ fn empty_training_set() {
 
 #[test]
 fn stratify_of_the_wrong_length() {
-    let key = [true, false, true];
-    let err = train_test_split_indices(4, 0.5, Some(&key), &mut RandomState::new(0)).unwrap_err();
+    let err = split_error(4, 0.5, Some(&[true, false, true]));
     assert_eq!(err, NeuronaError::InconsistentSamples { input: "stratify", expected: 4, found: 3 });
 }
 
 #[test]
 fn too_few_samples_for_the_classes() {
     let key = [false, true, false, true];
-    let err = train_test_split_indices(4, 0.25, Some(&key), &mut RandomState::new(0)).unwrap_err();
     assert_eq!(
-        err.to_string(),
+        split_error(4, 0.25, Some(&key)).to_string(),
         "stratify has more classes than the test set has samples: The test_size = 1 should be \
          greater or equal to the number of classes = 2"
     );
-    let err = train_test_split_indices(4, 0.7, Some(&key), &mut RandomState::new(0)).unwrap_err();
     assert_eq!(
-        err.to_string(),
+        split_error(4, 0.7, Some(&key)).to_string(),
         "stratify has more classes than the training set has samples: The train_size = 1 should \
          be greater or equal to the number of classes = 2"
     );

@@ -62,21 +62,34 @@ fn assigned_weights_must_fit_the_network() {
     assert_eq!(reg.predict(array![[1.0, 1.0, 1.0]].view()).unwrap()[[0, 0]], 6.0);
 }
 
+const SPECIES: [&str; 3] = ["setosa", "versicolor", "virginica"];
+
+/// Iris standardised, with its species as names.
+fn iris_with_names() -> (Array2<f64>, Vec<String>) {
+    let iris = neurona::datasets::iris();
+    (iris.standardized_features(), iris.target.iter().map(|&t| SPECIES[t].to_owned()).collect())
+}
+
+fn species_index(name: &String) -> i64 {
+    SPECIES.iter().position(|n| n == name).unwrap() as i64
+}
+
+fn species_name(&index: &i64) -> String {
+    SPECIES[index as usize].to_owned()
+}
+
 #[test]
 fn labels_map_both_ways_keeping_the_model() {
-    let iris = neurona::datasets::iris();
-    let x = iris.standardized_features();
-    let names = ["setosa", "versicolor", "virginica"];
-    let y: Vec<String> = iris.target.iter().map(|&t| names[t].to_owned()).collect();
+    let (x, y) = iris_with_names();
     let params = MlpParams::new().hidden_layer_sizes([5]).solver(Solver::Lbfgs).max_iter(20).random_state(0);
     let mut clf = MlpClassifier::<f64, String>::new(params.check().unwrap());
     clf.fit(x.view(), &y).unwrap();
     let proba = clf.predict_proba(x.view()).unwrap();
 
-    let indexed = clf.clone().map_labels(|s| names.iter().position(|n| n == s).unwrap() as i64).unwrap();
+    let indexed = clf.clone().map_labels(species_index).unwrap();
     assert_eq!(indexed.classes().unwrap(), [0, 1, 2]);
     assert_eq!(indexed.predict_proba(x.view()).unwrap(), proba);
-    let back = indexed.clone().map_labels(|&i| names[i as usize].to_owned()).unwrap();
+    let back = indexed.clone().map_labels(species_name).unwrap();
     assert_eq!(back, clf);
     // A mapping that reorders the classes would silently swap the outputs: refused.
     assert!(indexed.map_labels(|&i| -i).unwrap_err().to_string().contains("same sorted order"));
@@ -84,22 +97,18 @@ fn labels_map_both_ways_keeping_the_model() {
 
 #[test]
 fn perceptron_labels_map_both_ways_keeping_the_model() {
-    let iris = neurona::datasets::iris();
-    let x = iris.standardized_features();
-    let names = ["setosa", "versicolor", "virginica"];
-    let y: Vec<String> = iris.target.iter().map(|&t| names[t].to_owned()).collect();
+    let (x, y) = iris_with_names();
     let weights = ClassWeight::PerClass(vec![("virginica".to_owned(), 2.0)]);
     let params = PerceptronParams::new().class_weight(weights).max_iter(20).random_state(0);
     let mut clf = Perceptron::<f64, String>::new(params.check().unwrap());
     clf.fit(x.view(), &y).unwrap();
     let scores = clf.decision_function(x.view()).unwrap();
 
-    let index = |s: &String| names.iter().position(|n| n == s).unwrap() as i64;
-    let indexed = clf.clone().map_labels(index).unwrap();
+    let indexed = clf.clone().map_labels(species_index).unwrap();
     assert_eq!(indexed.classes().unwrap(), [0, 1, 2]);
     assert_eq!(indexed.params().get_class_weight(), ClassWeight::PerClass(vec![(2, 2.0)]));
     assert_eq!(indexed.decision_function(x.view()).unwrap(), scores);
-    let back = indexed.clone().map_labels(|&i| names[i as usize].to_owned()).unwrap();
+    let back = indexed.clone().map_labels(species_name).unwrap();
     assert_eq!(back, clf);
     // A mapping that reorders the classes would silently swap the rows of coef_: refused.
     assert!(indexed.clone().map_labels(|&i| -i).unwrap_err().to_string().contains("same sorted order"));
