@@ -141,19 +141,19 @@ pub(crate) fn compute<'py, F: ModelFloat, T: ToNumpy + Send>(
 }
 
 /// The body of every MLP prediction method: X in the model's dtype (with `screen`, None for X
-/// holding a NaN or an infinity, see [`prediction_input`]), `decode(x)` with the GIL released
+/// holding a NaN or an infinity, see [`prediction_input`]), `predict(x)` with the GIL released
 /// and at most `n_jobs` threads, and its result as a numpy array.
 pub(crate) fn predict_with<'py, F: ModelFloat, T: ToNumpy + Send>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
     n_jobs: Option<isize>,
     screen: bool,
-    decode: impl FnOnce(ArrayView2<'_, F>) -> neurona::Result<T> + Send,
+    predict: impl FnOnce(ArrayView2<'_, F>) -> neurona::Result<T> + Send,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     let threads = threads("n_jobs", n_jobs)?;
     let Some(x) = prediction_input::<F>(x, screen)? else { return Ok(None) };
     let x = x.as_array();
-    let result = run(py, threads, || decode(x))?;
+    let result = run(py, threads, || predict(x))?;
     Ok(Some(result.to_numpy(py)))
 }
 

@@ -9,12 +9,12 @@
 //!   or f64, chosen by the dtype of the data of the first fit; so do [`perceptron::Perceptron`]
 //!   and [`rbm::Rbm`] for `neurona.Perceptron` and `neurona.BernoulliRBM`. Each is one
 //!   [`family::Family`] declared as a class by one macro (see [`family`]); a new family is a
-//!   new file, a line in `family::estimators!` and one in the module below.
+//!   new file, a line in `family`'s `estimators!`, and its `mod` and `add_class` lines below.
 //! * numpy arrays cross as read-only views, without a copy (any strides); results come back as
 //!   new numpy arrays.
 //! * The GIL is released while training and predicting; during training it is taken back once
-//!   per epoch for the verbose printer and Ctrl-C. Every call that computes takes `n_jobs`, the
-//!   most threads its products may use (`neurona::linalg::with_max_threads`); predictions
+//!   per epoch for the verbose printer and Ctrl-C. Every MLP call that computes takes `n_jobs`,
+//!   the most threads its products may use (`neurona::linalg::with_max_threads`); predictions
 //!   called with `screen=True` serve the Python layer's fast path for plain float arrays, and
 //!   a few rows are predicted with buffers the model keeps.
 //! * Core errors become Python exceptions in one place, [`errors`]. Nothing here panics on

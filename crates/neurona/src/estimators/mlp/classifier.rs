@@ -241,6 +241,27 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     /// as [`MlpState::predict_into`] writes them: for a caller that computes the outputs with
     /// buffers of its own (the Python binding's small predictions), so that the decoding rule
     /// lives here alone.
+    ///
+    /// ```
+    /// use ndarray::{Array2, s};
+    /// use neurona::network::PredictScratch;
+    /// use neurona::prelude::*;
+    ///
+    /// let iris = neurona::datasets::iris();
+    /// let x = iris.standardized_features();
+    /// let params = MlpParams::new().hidden_layer_sizes([8]).solver(Solver::Lbfgs).random_state(0).check()?;
+    /// let mut clf = MlpClassifier::<f64, usize>::new(params);
+    /// clf.fit(x.view(), &iris.target)?;
+    /// let rows = x.slice(s![45..55, ..]);
+    /// let mut outputs = Array2::zeros((10, 3));
+    /// clf.state()?.predict_into(rows, outputs.view_mut(), &mut PredictScratch::new())?;
+    /// assert_eq!(clf.labels_from_outputs(outputs.view())?, clf.predict(rows)?);
+    /// assert_eq!(clf.proba_from_outputs(outputs.view())?, clf.predict_proba(rows)?);
+    /// // Outputs of another width are an error, not a panic.
+    /// let error = clf.labels_from_outputs(outputs.slice(s![.., ..2])).unwrap_err();
+    /// assert!(error.to_string().contains("must have 3 columns (the network's outputs), got 2"), "{error}");
+    /// # Ok::<(), neurona::NeuronaError>(())
+    /// ```
     pub fn labels_from_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<Vec<L>> {
         self.check_outputs(outputs)?;
         match self.fitted_targets()? {
