@@ -7,6 +7,10 @@ use neurona::prelude::*;
 use safetensors::tensor::{Dtype, TensorView};
 use serde_json::{Value, json};
 
+#[path = "common/corrupt.rs"]
+mod corrupt;
+use corrupt::corrupt_many_times;
+
 fn iris() -> (Array2<f64>, Vec<usize>) {
     let iris = neurona::datasets::iris();
     (iris.standardized_features(), iris.target)
@@ -231,12 +235,28 @@ fn with_header(bytes: &[u8], edit: impl FnOnce(&mut Value)) -> Vec<u8> {
     rewrite(bytes, edit, |_| {})
 }
 
+/// An edit of every tensor called `name`.
+fn tensor(name: &'static str, edit: fn(&mut Entry)) -> Edit {
+    Box::new(move |b| rewrite(b, |_| {}, |t| t.iter_mut().filter(|e| e.0 == name).for_each(edit)))
+}
+
 fn f64_bytes(values: &[f64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
 /// An edit of a model file and the error it must cause.
 type Tampering = (Edit, &'static str);
+
+/// Applies every edit to `bytes`; `load` must refuse each result with a model-file error that
+/// contains the expected words.
+fn all_rejected(bytes: &[u8], cases: Vec<Tampering>, load: impl Fn(&[u8]) -> neurona::Result<()>) {
+    for (edit, expected) in cases {
+        let err = load(&edit(bytes)).unwrap_err();
+        assert!(matches!(err, NeuronaError::ModelFile { .. }), "{err:?}");
+        let err = err.to_string();
+        assert!(err.contains(expected), "expected '{expected}' in: {err}");
+    }
+}
 
 #[test]
 fn tampered_perceptron_files_are_rejected() {
@@ -267,56 +287,20 @@ fn tampered_perceptron_files_are_rejected() {
         (header(|h| h["report"]["warnings"] = json!([3])), "invalid 'warnings'"),
         (Box::new(|b| rewrite(b, |_| {}, |t| t.retain(|e| e.0 != "intercept"))), "missing the tensor 'intercept'"),
         (
-            Box::new(|b| {
-                rewrite(
-                    b,
-                    |_| {},
-                    |t| {
-                        for e in t.iter_mut().filter(|e| e.0 == "intercept") {
-                            e.3 = f64_bytes(&[0.0, f64::NAN, 1.0]);
-                        }
-                    },
-                )
-            }),
+            tensor("intercept", |e| e.3 = f64_bytes(&[0.0, f64::NAN, 1.0])),
             "non-finite value in tensor 'intercept' at index 1",
         ),
+        (tensor("coef", |e| e.2 = vec![4, 3]), "has tensor 'coef' of shape [4, 3]"),
         (
-            Box::new(|b| {
-                rewrite(
-                    b,
-                    |_| {},
-                    |t| {
-                        for e in t.iter_mut().filter(|e| e.0 == "coef") {
-                            e.2 = vec![4, 3];
-                        }
-                    },
-                )
-            }),
-            "has tensor 'coef' of shape [4, 3]",
-        ),
-        (
-            Box::new(|b| {
-                rewrite(
-                    b,
-                    |_| {},
-                    |t| {
-                        for e in t.iter_mut().filter(|e| e.0 == "intercept") {
-                            let values: Vec<f32> = vec![0.0; 3];
-                            e.1 = Dtype::F32;
-                            e.3 = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-                        }
-                    },
-                )
+            tensor("intercept", |e| {
+                let values: Vec<f32> = vec![0.0; 3];
+                e.1 = Dtype::F32;
+                e.3 = values.iter().flat_map(|v| v.to_le_bytes()).collect();
             }),
             "has tensor 'intercept' of type F32, but it must be float64",
         ),
     ];
-    for (edit, expected) in cases {
-        let err = Perceptron::<f64, usize>::from_bytes(&edit(&bytes)).unwrap_err();
-        assert!(matches!(err, NeuronaError::ModelFile { .. }), "{err:?}");
-        let err = err.to_string();
-        assert!(err.contains(expected), "expected '{expected}' in: {err}");
-    }
+    all_rejected(&bytes, cases, |b| Perceptron::<f64, usize>::from_bytes(b).map(drop));
 }
 
 #[test]
@@ -325,9 +309,6 @@ fn tampered_rbm_files_are_rejected() {
     machine.partial_fit(digits().slice(s![..20, ..])).unwrap();
     let bytes = machine.to_bytes().unwrap();
     let header = |edit: fn(&mut Value)| -> Edit { Box::new(move |b| with_header(b, edit)) };
-    let tensor = |name: &'static str, edit: fn(&mut Entry)| -> Edit {
-        Box::new(move |b| rewrite(b, |_| {}, |t| t.iter_mut().filter(|e| e.0 == name).for_each(edit)))
-    };
     let cases: Vec<Tampering> = vec![
         (header(|h| h["params"]["n_components"] = 0.into()), "invalid hyperparameters: n_components must be"),
         (header(|h| h["params"]["learning_rate"] = "-inf".into()), "invalid hyperparameters: learning_rate must be"),
@@ -362,53 +343,16 @@ fn tampered_rbm_files_are_rejected() {
             "non-finite value in tensor 'components' at index 1",
         ),
     ];
-    for (edit, expected) in cases {
-        let err = BernoulliRbm::<f64>::from_bytes(&edit(&bytes)).unwrap_err();
-        assert!(matches!(err, NeuronaError::ModelFile { .. }), "{err:?}");
-        let err = err.to_string();
-        assert!(err.contains(expected), "expected '{expected}' in: {err}");
-    }
-}
-
-/// Flips and truncates bytes of `bytes` many times; `load` must refuse every damaged file with
-/// a [`NeuronaError::ModelFile`], never panic. Returns how many files were damaged (two flips of
-/// the same bit give the file back).
-fn corrupt_many_times(bytes: &[u8], load: impl Fn(&[u8]) -> neurona::Result<()>) -> usize {
-    let mut state = 0x2545F4914F6CDD1Du64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    for len in [0, 1, 7, 8, 9, 100, bytes.len() / 2, bytes.len() - 1] {
-        let err = load(&bytes[..len]).unwrap_err();
-        assert!(matches!(err, NeuronaError::ModelFile { .. }), "truncated to {len}: {err:?}");
-    }
-    let mut damaged = 0;
-    for round in 0..1500 {
-        let mut corrupt = bytes.to_vec();
-        for _ in 0..1 + next() % 3 {
-            let at = (next() as usize) % corrupt.len();
-            corrupt[at] ^= 1 << (next() % 8);
-        }
-        if corrupt != bytes {
-            damaged += 1;
-            // Refused even where the flip landed in a weight: the checksum notices.
-            let result = load(&corrupt);
-            assert!(matches!(result, Err(NeuronaError::ModelFile { .. })), "round {round}: {result:?}");
-        }
-    }
-    damaged
+    all_rejected(&bytes, cases, |b| BernoulliRbm::<f64>::from_bytes(b).map(drop));
 }
 
 #[test]
 fn corrupted_bytes_never_panic() {
     let bytes =
         perceptron(PerceptronParams::new().class_weight(ClassWeight::PerClass(vec![(0, 2.0)]))).to_bytes().unwrap();
-    assert!(corrupt_many_times(&bytes, |b| Perceptron::<f64, usize>::from_bytes(b).map(drop)) > 1400);
+    assert!(corrupt_many_times(&bytes, 1500, |b| Perceptron::<f64, usize>::from_bytes(b).map(drop)) > 1400);
     let mut machine = rbm::<f32>(0);
     machine.gibbs(digits().mapv(|v| v as f32).slice(s![..2, ..])).unwrap();
     let bytes = machine.to_bytes().unwrap();
-    assert!(corrupt_many_times(&bytes, |b| BernoulliRbm::<f32>::from_bytes(b).map(drop)) > 1400);
+    assert!(corrupt_many_times(&bytes, 1500, |b| BernoulliRbm::<f32>::from_bytes(b).map(drop)) > 1400);
 }
