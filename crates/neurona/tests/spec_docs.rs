@@ -8,7 +8,7 @@ use neurona::params::Spec;
 fn render() -> String {
     let mut page = String::from(
         "# Hyperparameters\n\n\
-         Generated from the core's spec table (`crates/neurona/src/params.rs` and each family's\n\
+         Generated from the core's spec table (`crates/neurona/src/params/` and each family's\n\
          `hyperparams.rs`) by `crates/neurona/tests/spec_docs.rs`; do not edit by hand. The names,\n\
          defaults and rules are scikit-learn's; the command line takes each as a flag in kebab-case\n\
          (`learning_rate_init` is `--learning-rate-init`), Python as the estimator's keyword.\n",
