@@ -1,6 +1,7 @@
-//! Every hyperparameter of the spec table survives a model file: each one set to a value other
-//! than its default (one at a time), a small fit saved and loaded, and the loaded estimator holds
-//! the same hyperparameters.
+//! Every hyperparameter of the spec table reads back its default from text, changes when set to
+//! another value, round-trips through JSON, and survives a model file: each one set to a value
+//! other than its default (one at a time), a small fit saved and loaded, and the loaded
+//! estimator holds the same hyperparameters.
 
 use ndarray::Array2;
 use neurona::params::{Hyperparams, Spec};
@@ -20,6 +21,33 @@ fn other_value(spec: &Spec) -> String {
         _ if spec.name == "n_iter_no_change" => "inf".to_owned(),
         _ => panic!("no other value for {spec:?}"),
     }
+}
+
+fn every_spec_round_trips<P: Hyperparams + PartialEq + std::fmt::Debug>() {
+    let specs = P::specs();
+    assert!(!specs.is_empty());
+    let mut changed = P::default();
+    for spec in &specs {
+        assert!(!spec.doc.is_empty(), "{} has no doc", spec.name);
+        let mut default = P::default();
+        default.set_text(spec.name, &spec.default).unwrap();
+        assert_eq!(default, P::default(), "{}'s default does not read back", spec.name);
+        let before = changed.to_json()[spec.name].clone();
+        changed.set_text(spec.name, &other_value(spec)).unwrap();
+        assert_ne!(changed.to_json()[spec.name], before, "{} did not change", spec.name);
+    }
+    let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+    let json = changed.to_json();
+    assert_eq!(json.as_object().unwrap().len(), names.len());
+    assert!(names.iter().all(|n| json.get(n).is_some()));
+    assert_eq!(P::from_json(&json).unwrap(), changed);
+}
+
+#[test]
+fn every_family_s_specs_round_trip_through_text_and_json() {
+    every_spec_round_trips::<MlpParams>();
+    every_spec_round_trips::<PerceptronParams<i64>>();
+    every_spec_round_trips::<RbmParams>();
 }
 
 /// For each spec of `P`, the hyperparameters with that one changed (the others small enough for

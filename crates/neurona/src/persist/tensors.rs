@@ -31,6 +31,12 @@ impl TensorSet {
         self.entries.push((name.to_owned(), dtype_of::<F>(), shape.to_vec(), bytes));
     }
 
+    /// Adds an array in `F`, with its shape, written in row-major order whatever its layout.
+    pub(crate) fn array<F: Float, D: ndarray::Dimension>(&mut self, name: &str, values: ndarray::ArrayView<'_, F, D>) {
+        let row_major: Vec<F> = values.iter().copied().collect();
+        self.floats(name, values.shape(), &row_major);
+    }
+
     /// Adds 32-bit words (a random generator's key), as a 1-D tensor.
     pub(crate) fn words(&mut self, name: &str, values: &[u32]) {
         let bytes = values.iter().flat_map(|w| w.to_le_bytes()).collect();

@@ -24,10 +24,9 @@ impl<F: Float, L: ModelLabel> ModelFile for Perceptron<F, L> {
 
     fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
         let state = self.state()?;
-        let (rows, n_features) = state.coef.dim();
         let mut tensors = TensorSet::default();
-        tensors.floats("coef", &[rows, n_features], state.coef.as_slice().expect("coef_ is kept row-major"));
-        tensors.floats("intercept", &[rows], &state.intercept);
+        tensors.array("coef", state.coef.view());
+        tensors.floats("intercept", &[state.coef.nrows()], &state.intercept);
         let report = &state.report;
         let header = json!({
             "params": &self.params.to_json(),

@@ -45,13 +45,11 @@ impl<F: Float> ModelFile for BernoulliRbm<F> {
 
     fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
         let state = self.state()?;
-        let (k, p) = state.components.dim();
         let mut tensors = TensorSet::default();
-        tensors.floats("components", &[k, p], state.components.as_slice().expect("components_ are kept row-major"));
-        tensors.floats("intercept_hidden", &[k], state.intercept_hidden.as_slice().expect("contiguous"));
-        tensors.floats("intercept_visible", &[p], state.intercept_visible.as_slice().expect("contiguous"));
-        let chain = state.h_samples.nrows();
-        tensors.floats("h_samples", &[chain, k], state.h_samples.as_slice().expect("chain is row-major"));
+        tensors.array("components", state.components.view());
+        tensors.array("intercept_hidden", state.intercept_hidden.view());
+        tensors.array("intercept_visible", state.intercept_visible.view());
+        tensors.array("h_samples", state.h_samples.view());
         let stream = match &self.stream {
             None => Value::Null,
             Some(rng) => {
