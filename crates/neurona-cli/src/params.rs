@@ -61,15 +61,9 @@ where
     let mut params = P::default();
     params.set_text("verbose", &args.verbose.to_string()).map_err(usage)?;
     for (name, text) in &args.hyperparameters.given {
-        let text = class_weight_pairs(name, text);
-        params.set_text(name, &text).map_err(|e| value_error(family, name, &text, e))?;
+        params.set_text(name, text).map_err(|e| value_error(family, name, text, e))?;
     }
     Ok(Box::new(check(params).map_err(usage)?))
-}
-
-/// `--class-weight` has always written its pairs `LABEL=W`; the core's text is `label:weight`.
-fn class_weight_pairs(name: &str, text: &str) -> String {
-    if name == "class_weight" && !text.contains(':') { text.replace('=', ":") } else { text.to_owned() }
 }
 
 /// The error of a value the family refuses. A flag that takes another kind of value in another

@@ -49,7 +49,8 @@ pub enum ClassWeight<L> {
 }
 
 /// `class_weight` in JSON and text: `null` / `none` (uniform), `"balanced"`, or pairs of a label
-/// and its weight (`[[label, weight], ...]` in JSON, `label:weight,label:weight` as text).
+/// and its weight (`[[label, weight], ...]` in JSON, `label:weight,label:weight` as text, where
+/// `label=weight` is read too).
 impl<L: ModelLabel> ParamValue for ClassWeight<L> {
     const KIND: &'static str = "none, 'balanced' or label:weight pairs";
 
@@ -90,7 +91,8 @@ impl<L: ModelLabel> ParamValue for ClassWeight<L> {
             pairs => pairs
                 .split(',')
                 .map(|pair| {
-                    let (label, weight) = pair.rsplit_once(':').ok_or_else(wrong)?;
+                    // `label:weight`, or the command's older `label=weight`.
+                    let (label, weight) = pair.rsplit_once(':').or_else(|| pair.rsplit_once('=')).ok_or_else(wrong)?;
                     let label = label.trim();
                     // A label that reads as an integer is one (the command's integer classes).
                     let json = label.parse::<i64>().map_or_else(|_| json!(label), |v| json!(v));
