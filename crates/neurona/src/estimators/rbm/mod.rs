@@ -190,11 +190,17 @@ impl<F: Float> BernoulliRbm<F> {
     /// current parameters (initialised on the first call); scikit-learn's `partial_fit`, which
     /// neither shuffles nor splits `x` into `batch_size` batches. Draws from `random_state_`.
     pub fn partial_fit(&mut self, x: ArrayView2<'_, F>) -> Result<()> {
+        self.with_stream(|rbm, rng| rbm.partial_fit_from(x, rng))
+    }
+
+    /// Runs `f` with `random_state_` (created from `random_state` on first use) and keeps the
+    /// stream where `f` left it.
+    fn with_stream<R>(&mut self, f: impl FnOnce(&mut Self, &mut RandomState) -> R) -> R {
         let mut rng = match self.stream.take() {
             Some(rng) => rng,
             None => self.fresh_stream(),
         };
-        let result = self.partial_fit_from(x, &mut rng);
+        let result = f(self, &mut rng);
         self.stream = Some(rng);
         result
     }
@@ -223,13 +229,7 @@ impl<F: Float> BernoulliRbm<F> {
     /// `random_state_`: a sample of the model near `v`, as booleans.
     pub fn gibbs(&mut self, v: ArrayView2<'_, F>) -> Result<Array2<bool>> {
         self.state()?;
-        let mut rng = match self.stream.take() {
-            Some(rng) => rng,
-            None => self.fresh_stream(),
-        };
-        let result = self.gibbs_with_rng(v, &mut rng);
-        self.stream = Some(rng);
-        result
+        self.with_stream(|rbm, rng| rbm.gibbs_with_rng(v, rng))
     }
 
     /// [`gibbs`](Self::gibbs) drawing from a caller's stream.
