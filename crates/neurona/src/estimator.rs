@@ -123,6 +123,31 @@ pub trait Estimator {
     fn is_fitted(&self) -> bool;
 }
 
+/// A classifier that learns one batch at a time: scikit-learn's `partial_fit(X, y, classes)`.
+/// `X` is the family's input (rows of features, or sequences); each family writes
+/// [`partial_fit_with`](Self::partial_fit_with), with its own options.
+pub trait IncrementalClassifier<X, L> {
+    /// The extra inputs of a call: sample weights, a caller-owned random stream, a callback.
+    type Options<'o>: Default;
+    /// What a call reports.
+    type Report;
+
+    /// [`partial_fit`](Self::partial_fit) with the family's options.
+    fn partial_fit_with(
+        &mut self,
+        x: X,
+        y: &[L],
+        classes: Option<&[L]>,
+        options: Self::Options<'_>,
+    ) -> Result<&Self::Report>;
+
+    /// One epoch over `x`, `y`. `classes` is required on the first call and lists every class
+    /// the model will ever see; later batches may hold any subset.
+    fn partial_fit(&mut self, x: X, y: &[L], classes: Option<&[L]>) -> Result<&Self::Report> {
+        self.partial_fit_with(x, y, classes, Self::Options::default())
+    }
+}
+
 /// An estimator that reads and writes neurona's model file.
 ///
 /// Implementors write [`to_bytes_with_extra`](Self::to_bytes_with_extra) and

@@ -66,7 +66,7 @@ pub use float::Float;
 pub mod prelude {
     pub use crate::activation::Activation;
     pub use crate::error::{NeuronaError, Result};
-    pub use crate::estimator::{Estimator, EstimatorKind, Family, ModelFile};
+    pub use crate::estimator::{Estimator, EstimatorKind, Family, IncrementalClassifier, ModelFile};
     pub use crate::estimators::mlp::{
         BatchSize, FitOptions, FitReport, MlpClassifier, MlpParams, MlpRegressor, MlpState, MlpValidParams, Patience,
         RegressionLoss, Solver,

@@ -102,6 +102,34 @@ pub trait ParamValue: Sized {
     }
 }
 
+/// A hyperparameter's type under a change of label type `L` to `M` (what a generic builder's
+/// `map_labels` applies to each field): types that hold no label are [`LabelFree`] and stay as
+/// they are; a type that holds labels (the perceptron's `ClassWeight<L>`) relabels them.
+pub trait MapLabels<L, M> {
+    /// The type with `M` for `L`.
+    type Output;
+    /// The value with every label replaced by `relabel(label)`.
+    fn map_labels(self, relabel: &mut dyn FnMut(&L) -> M) -> Self::Output;
+}
+
+/// A hyperparameter's type that holds no label: unchanged by [`MapLabels`].
+pub trait LabelFree {}
+
+impl<T: LabelFree, L, M> MapLabels<L, M> for T {
+    type Output = T;
+
+    fn map_labels(self, _relabel: &mut dyn FnMut(&L) -> M) -> T {
+        self
+    }
+}
+
+impl LabelFree for f64 {}
+impl LabelFree for bool {}
+impl LabelFree for usize {}
+impl LabelFree for u32 {}
+impl<T: LabelFree> LabelFree for Option<T> {}
+impl<T: LabelFree> LabelFree for Vec<T> {}
+
 fn wrong(name: &'static str, rule: &str, value: impl fmt::Display) -> NeuronaError {
     NeuronaError::parameter(name, rule, shorten(&value.to_string()))
 }
@@ -252,6 +280,8 @@ macro_rules! word_or_count {
             }
         }
 
+        impl $crate::params::declare::LabelFree for $t {}
+
         impl $crate::params::declare::ParamValue for $t {
             const KIND: &'static str = $rule;
             fn to_json(&self) -> serde_json::Value {
@@ -324,6 +354,8 @@ macro_rules! named_enum {
             }
         }
 
+        impl $crate::params::declare::LabelFree for $name {}
+
         impl $crate::params::declare::ParamValue for $name {
             const KIND: &'static str = "choice";
             fn to_json(&self) -> serde_json::Value {
@@ -371,6 +403,7 @@ macro_rules! hyperparams {
             [<$g = $gdef>] [<$g>] [<$g: $bound>] [<$g: $bound + $crate::data::labels::ModelLabel>] [<$g>]
             [] { $($fields)* });
         $crate::params::declare::hyperparams!(@valid $name $valid [<$g = $gdef>] [<$g>] [<$g: $bound>] [<$g>]);
+        $crate::params::declare::hyperparams!(@map_labels $name $g { $($fields)* });
     };
     (
         $(#[$meta:meta])*
@@ -499,6 +532,22 @@ macro_rules! hyperparams {
             }
         }
 
+    };
+    // The generic builder with another label type: every field through `MapLabels`.
+    (@map_labels $name:ident $g:ident {
+        $(
+            $(#[doc = $doc:literal])*
+            $field:ident / $getter:ident: $ty:ty = $default:expr $(, $into:ident)?;
+        )*
+    }) => {
+        impl<$g> $name<$g> {
+            /// The same settings with every label (per-class settings) replaced by `relabel(label)`.
+            pub(crate) fn map_labels<M>(self, mut relabel: impl FnMut(&$g) -> M) -> $name<M> {
+                $name {
+                    $($field: $crate::params::declare::MapLabels::<$g, M>::map_labels(self.$field, &mut relabel),)*
+                }
+            }
+        }
     };
     // A setter by name: the field's `ParamValue::$read`, else the embedded struct's `$embedded`.
     (@set $self:ident $owner:ident $name:ident [$($field:ident)*] [$($embed:ident)?] $read:ident $embedded:ident $value:ident) => {{

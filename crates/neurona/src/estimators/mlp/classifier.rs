@@ -5,6 +5,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2};
 use crate::data::labels::{Label, LabelBinarizer, TargetKind, unique_sorted};
 use crate::data::validate::{check_features, check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
+use crate::estimator::IncrementalClassifier;
 use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, Scorer, TrainingData, targets_2d};
 use crate::estimators::mlp::hyperparams::{MlpValidParams, Solver};
 use crate::float::Float;
@@ -133,66 +134,6 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         check_features(x, NAME)?;
         let targets = self.multilabel_targets(x, y, self.params.training.warm_start)?;
         self.train(x, targets, Targets::Multilabel(y.ncols()), false, options)
-    }
-
-    /// One epoch over `x`, `y` (scikit-learn's `partial_fit`). `classes` is required on the first
-    /// call and lists every class the model will ever see; later batches may hold any subset.
-    pub fn partial_fit(&mut self, x: ArrayView2<'_, F>, y: &[L], classes: Option<&[L]>) -> Result<&FitReport> {
-        self.partial_fit_with(x, y, classes, FitOptions::default())
-    }
-
-    /// [`partial_fit`](Self::partial_fit) with sample weights, a random stream or a callback.
-    pub fn partial_fit_with(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: &[L],
-        classes: Option<&[L]>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        self.check_partial_fit_solver()?;
-        check_features(x, NAME)?;
-        check_length("y", y.len(), x.nrows())?;
-        let binarizer = match (&self.targets, classes) {
-            (None, None) | (Some(Targets::Multilabel(_)), None) if self.state.is_none() => {
-                return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit"));
-            }
-            (Some(Targets::Labels(previous)), given) if self.state.is_some() => {
-                if let Some(given) = given
-                    && unique_sorted(given) != previous.classes()
-                {
-                    return Err(NeuronaError::input(
-                        "classes",
-                        format!(
-                            "must be the same as on the last call to partial_fit: was {:?}, got {:?}",
-                            previous.classes(),
-                            unique_sorted(given)
-                        ),
-                    ));
-                }
-                previous.clone()
-            }
-            (Some(Targets::Multilabel(_)), _) if self.state.is_some() => {
-                return Err(NeuronaError::input(
-                    "y",
-                    "must be a multi-label indicator matrix to continue a multi-label fit",
-                ));
-            }
-            (_, Some(given)) => LabelBinarizer::new(given),
-            (_, None) => return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit")),
-        };
-        let seen = unique_sorted(y);
-        if self.params.training.warm_start && self.state.is_some() && seen != binarizer.classes() {
-            return Err(NeuronaError::input(
-                "y",
-                format!(
-                    "must contain every class when warm_start is true: classes are {:?}, y has {:?}",
-                    binarizer.classes(),
-                    seen
-                ),
-            ));
-        }
-        let y_encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
-        self.train(x, y_encoded, Targets::Labels(binarizer), true, options)
     }
 
     /// One epoch over a multi-label batch (see [`partial_fit`](Self::partial_fit)).
@@ -456,5 +397,63 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).report)
+    }
+}
+
+impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for MlpClassifier<F, L> {
+    type Options<'o> = FitOptions<'o, F>;
+    type Report = FitReport;
+
+    fn partial_fit_with(
+        &mut self,
+        x: ArrayView2<'x, F>,
+        y: &[L],
+        classes: Option<&[L]>,
+        options: Self::Options<'_>,
+    ) -> Result<&FitReport> {
+        self.check_partial_fit_solver()?;
+        check_features(x, NAME)?;
+        check_length("y", y.len(), x.nrows())?;
+        let binarizer = match (&self.targets, classes) {
+            (None, None) | (Some(Targets::Multilabel(_)), None) if self.state.is_none() => {
+                return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit"));
+            }
+            (Some(Targets::Labels(previous)), given) if self.state.is_some() => {
+                if let Some(given) = given
+                    && unique_sorted(given) != previous.classes()
+                {
+                    return Err(NeuronaError::input(
+                        "classes",
+                        format!(
+                            "must be the same as on the last call to partial_fit: was {:?}, got {:?}",
+                            previous.classes(),
+                            unique_sorted(given)
+                        ),
+                    ));
+                }
+                previous.clone()
+            }
+            (Some(Targets::Multilabel(_)), _) if self.state.is_some() => {
+                return Err(NeuronaError::input(
+                    "y",
+                    "must be a multi-label indicator matrix to continue a multi-label fit",
+                ));
+            }
+            (_, Some(given)) => LabelBinarizer::new(given),
+            (_, None) => return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit")),
+        };
+        let seen = unique_sorted(y);
+        if self.params.training.warm_start && self.state.is_some() && seen != binarizer.classes() {
+            return Err(NeuronaError::input(
+                "y",
+                format!(
+                    "must contain every class when warm_start is true: classes are {:?}, y has {:?}",
+                    binarizer.classes(),
+                    seen
+                ),
+            ));
+        }
+        let y_encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
+        self.train(x, y_encoded, Targets::Labels(binarizer), true, options)
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::data::labels::Label;
 use crate::data::labels::ModelLabel;
 use crate::error::{NeuronaError, Result};
-use crate::params::declare::{ParamValue, hyperparams, named_enum};
+use crate::params::declare::{MapLabels, ParamValue, hyperparams, named_enum};
 
 named_enum! {
     /// The regularisation term (scikit-learn's `penalty`). Default: `None`, the plain perceptron.
@@ -217,32 +217,16 @@ impl<L: Label> PerceptronParams<L> {
     }
 }
 
-impl<L> PerceptronParams<L> {
-    /// The same settings with the labels of per-class weights replaced by `relabel(label)`.
-    pub(crate) fn map_labels<M>(self, mut relabel: impl FnMut(&L) -> M) -> PerceptronParams<M> {
-        let class_weight = match self.class_weight {
+impl<L, M> MapLabels<L, M> for ClassWeight<L> {
+    type Output = ClassWeight<M>;
+
+    fn map_labels(self, relabel: &mut dyn FnMut(&L) -> M) -> ClassWeight<M> {
+        match self {
             ClassWeight::Uniform => ClassWeight::Uniform,
             ClassWeight::Balanced => ClassWeight::Balanced,
             ClassWeight::PerClass(weights) => {
                 ClassWeight::PerClass(weights.iter().map(|(label, w)| (relabel(label), *w)).collect())
             }
-        };
-        PerceptronParams {
-            penalty: self.penalty,
-            alpha: self.alpha,
-            l1_ratio: self.l1_ratio,
-            fit_intercept: self.fit_intercept,
-            max_iter: self.max_iter,
-            tol: self.tol,
-            shuffle: self.shuffle,
-            verbose: self.verbose,
-            eta0: self.eta0,
-            random_state: self.random_state,
-            early_stopping: self.early_stopping,
-            validation_fraction: self.validation_fraction,
-            n_iter_no_change: self.n_iter_no_change,
-            class_weight,
-            warm_start: self.warm_start,
         }
     }
 }

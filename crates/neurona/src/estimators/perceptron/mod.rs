@@ -63,6 +63,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2};
 use crate::data::labels::{Label, argmax, unique_sorted};
 use crate::data::validate::{check_features, check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
+use crate::estimator::IncrementalClassifier;
 use crate::float::Float;
 use crate::linalg::{MatRef, matmul};
 use crate::metrics::accuracy;
@@ -217,85 +218,6 @@ impl<F: Float, L: Label> Perceptron<F, L> {
         Ok(&self.state.insert(state).report)
     }
 
-    /// One epoch over `x`, `y` (scikit-learn's `partial_fit`). `classes` is required on the first
-    /// call and lists every class the model will ever see; later batches may hold any subset.
-    pub fn partial_fit(&mut self, x: ArrayView2<'_, F>, y: &[L], classes: Option<&[L]>) -> Result<&PerceptronReport> {
-        self.partial_fit_with(x, y, classes, PerceptronFitOptions::default())
-    }
-
-    /// [`partial_fit`](Self::partial_fit) with sample weights or a caller's random stream
-    /// (`coef_init` and `intercept_init` are for `fit` only).
-    pub fn partial_fit_with(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: &[L],
-        classes: Option<&[L]>,
-        options: PerceptronFitOptions<'_, F>,
-    ) -> Result<&PerceptronReport> {
-        if options.coef_init.is_some() || options.intercept_init.is_some() {
-            return Err(NeuronaError::input(
-                "coef_init",
-                "is accepted by fit only: partial_fit continues from the current coefficients",
-            ));
-        }
-        if self.params.early_stopping {
-            return Err(NeuronaError::parameter("early_stopping", "false with partial_fit", "true"));
-        }
-        if self.params.class_weight == ClassWeight::Balanced {
-            return Err(NeuronaError::parameter(
-                "class_weight",
-                "not 'balanced' with partial_fit (compute the weights from a large enough sample of the targets \
-                 and pass them per class)",
-                "'balanced'",
-            ));
-        }
-        check_features(x, NAME)?;
-        check_length("y", y.len(), x.nrows())?;
-        let sample_weight = sample_weights(options.sample_weight, x.nrows())?;
-        let (classes, coef, intercept, t) = match &self.state {
-            None => {
-                let given = classes
-                    .ok_or_else(|| NeuronaError::input("classes", "must be passed on the first call to partial_fit"))?;
-                let classes = unique_sorted(given);
-                check_n_classes(&classes)?;
-                let n_rows = coef_rows(classes.len());
-                (classes, Array2::zeros((n_rows, x.ncols())), vec![0.0; n_rows], 1.0)
-            }
-            Some(state) => {
-                if let Some(given) = classes
-                    && unique_sorted(given) != state.classes
-                {
-                    return Err(NeuronaError::input(
-                        "classes",
-                        format!(
-                            "must be the same as on the last call to partial_fit: was {:?}, got {:?}",
-                            state.classes,
-                            unique_sorted(given)
-                        ),
-                    ));
-                }
-                if x.ncols() != state.n_features_in() {
-                    return Err(NeuronaError::FeatureMismatch {
-                        estimator: NAME,
-                        expected: state.n_features_in(),
-                        found: x.ncols(),
-                    });
-                }
-                (state.classes.clone(), state.coef.clone(), state.intercept.clone(), state.t)
-            }
-        };
-        if let Some(unknown) = y.iter().find(|label| classes.binary_search(label).is_err()) {
-            return Err(NeuronaError::input(
-                "y",
-                format!("has a label that is not among the classes {classes:?}: found {unknown:?}"),
-            ));
-        }
-        let class_weight = expanded_class_weight(&self.params.class_weight, &classes, y)?;
-        let state =
-            self.train(x, y, classes, class_weight, sample_weight, coef, intercept, t, true, options.random_state)?;
-        Ok(&self.state.insert(state).report)
-    }
-
     /// The scores `x · coef_ᵀ + intercept_`, `(n_samples, 1)` for a binary classifier (positive
     /// means `classes_[1]`), `(n_samples, n_classes)` otherwise.
     pub fn decision_function(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
@@ -406,6 +328,82 @@ impl<F: Float, L: Label> Perceptron<F, L> {
             t: t + (n_iter * x.nrows()) as f64,
             report: PerceptronReport { converged: n_iter < max_iter, n_iter, n_iter_per_problem, warnings },
         })
+    }
+}
+
+impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Perceptron<F, L> {
+    type Options<'o> = PerceptronFitOptions<'o, F>;
+    type Report = PerceptronReport;
+
+    fn partial_fit_with(
+        &mut self,
+        x: ArrayView2<'x, F>,
+        y: &[L],
+        classes: Option<&[L]>,
+        options: Self::Options<'_>,
+    ) -> Result<&PerceptronReport> {
+        if options.coef_init.is_some() || options.intercept_init.is_some() {
+            return Err(NeuronaError::input(
+                "coef_init",
+                "is accepted by fit only: partial_fit continues from the current coefficients",
+            ));
+        }
+        if self.params.early_stopping {
+            return Err(NeuronaError::parameter("early_stopping", "false with partial_fit", "true"));
+        }
+        if self.params.class_weight == ClassWeight::Balanced {
+            return Err(NeuronaError::parameter(
+                "class_weight",
+                "not 'balanced' with partial_fit (compute the weights from a large enough sample of the targets \
+             and pass them per class)",
+                "'balanced'",
+            ));
+        }
+        check_features(x, NAME)?;
+        check_length("y", y.len(), x.nrows())?;
+        let sample_weight = sample_weights(options.sample_weight, x.nrows())?;
+        let (classes, coef, intercept, t) = match &self.state {
+            None => {
+                let given = classes
+                    .ok_or_else(|| NeuronaError::input("classes", "must be passed on the first call to partial_fit"))?;
+                let classes = unique_sorted(given);
+                check_n_classes(&classes)?;
+                let n_rows = coef_rows(classes.len());
+                (classes, Array2::zeros((n_rows, x.ncols())), vec![0.0; n_rows], 1.0)
+            }
+            Some(state) => {
+                if let Some(given) = classes
+                    && unique_sorted(given) != state.classes
+                {
+                    return Err(NeuronaError::input(
+                        "classes",
+                        format!(
+                            "must be the same as on the last call to partial_fit: was {:?}, got {:?}",
+                            state.classes,
+                            unique_sorted(given)
+                        ),
+                    ));
+                }
+                if x.ncols() != state.n_features_in() {
+                    return Err(NeuronaError::FeatureMismatch {
+                        estimator: NAME,
+                        expected: state.n_features_in(),
+                        found: x.ncols(),
+                    });
+                }
+                (state.classes.clone(), state.coef.clone(), state.intercept.clone(), state.t)
+            }
+        };
+        if let Some(unknown) = y.iter().find(|label| classes.binary_search(label).is_err()) {
+            return Err(NeuronaError::input(
+                "y",
+                format!("has a label that is not among the classes {classes:?}: found {unknown:?}"),
+            ));
+        }
+        let class_weight = expanded_class_weight(&self.params.class_weight, &classes, y)?;
+        let state =
+            self.train(x, y, classes, class_weight, sample_weight, coef, intercept, t, true, options.random_state)?;
+        Ok(&self.state.insert(state).report)
     }
 }
 
