@@ -6,6 +6,19 @@
 //! the lengths say where each sequence stops, so that the padding never enters an output, a loss
 //! or a gradient. Every constructor checks what it is given (at least one sequence, at least one
 //! step per sequence, one feature count, finite values) and names where a rule is broken.
+//!
+//! ```
+//! use ndarray::array;
+//! use neurona::data::sequences::SequenceSet;
+//!
+//! let long = array![[0.1, 1.0], [0.2, 2.0], [0.3, 3.0]];
+//! let short = array![[0.4, 4.0]];
+//! let set = SequenceSet::from_sequences([&long, &short])?;
+//! assert_eq!((set.n_sequences(), set.t_max(), set.n_features()), (2, 3, 2));
+//! assert_eq!(set.lengths(), &[3, 1]);
+//! assert_eq!(set.sequence(1), short);
+//! # Ok::<(), neurona::NeuronaError>(())
+//! ```
 
 use ndarray::{Array3, ArrayView2, ArrayView3, AsArray, Ix2, s};
 
@@ -102,8 +115,8 @@ impl<F: Float> SequenceSet<F> {
             check_finite_sequence(i, sequence)?;
         }
         check_reservable(|| format!("X of shape {:?}", x.dim()), x.len() as f64, size_of::<F>())?;
-        // `as_standard_layout` copies only when the layout is not already row-major (the
-        // transposed case), so the features-steps input costs one transposing copy.
+        // One copy either way: the view is borrowed, and the features-steps case is transposed
+        // into row-major order by that same copy.
         let values = x.as_standard_layout().into_owned();
         Ok(Self { values, lengths: vec![n_steps; n] })
     }
