@@ -65,6 +65,9 @@ pub use float::Float;
 /// The types most programs need.
 pub mod prelude {
     pub use crate::activation::Activation;
+    pub use crate::data::{
+        long_table::TargetMode, sequences::SequenceLayout, sequences::SequenceSet, ts_format::TsDataset,
+    };
     pub use crate::error::{NeuronaError, Result};
     pub use crate::estimator::{Estimator, EstimatorKind, Family, IncrementalClassifier, ModelFile};
     pub use crate::estimators::mlp::{

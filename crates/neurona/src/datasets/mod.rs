@@ -1,13 +1,16 @@
 //! Bundled data sets: iris, digits and diabetes, embedded in the crate (attribution in
 //! `src/datasets/data/README.md`). The files are byte-identical to scikit-learn's copies, so
 //! `load_iris`, `load_digits` and `load_diabetes(scaled=False)` see the same numbers in the same
-//! order.
+//! order. The sequence data set, Japanese Vowels, is loaded by [`load_japanese_vowels`] from `.ts` text.
 
 use std::io::Read;
 
 use ndarray::{Array1, Array2, Axis};
 
 use crate::error::{NeuronaError, Result};
+
+mod sequences;
+pub use sequences::load_japanese_vowels;
 
 const IRIS: &[u8] = include_bytes!("data/iris.csv");
 const DIGITS: &[u8] = include_bytes!("data/digits.csv.gz");
