@@ -269,7 +269,13 @@ impl<F: Float> Objective<F> for Mlp {
         Mlp::loss_and_gradient(self, params, batch.input, batch.targets, batch.sample_weight, alpha, workspace, grad)
     }
 
-    fn outputs(&self, params: &[F], x: ArrayView2<'_, F>, rows: Option<&[usize]>) -> Array2<F> {
+    fn outputs(
+        &self,
+        params: &[F],
+        x: ArrayView2<'_, F>,
+        _lengths: Option<&[usize]>,
+        rows: Option<&[usize]>,
+    ) -> Array2<F> {
         self.predict_rows(params, x, rows)
     }
 }

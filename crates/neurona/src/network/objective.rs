@@ -15,8 +15,11 @@ use crate::linalg::MatRef;
 /// One batch of training rows, gathered by the loop.
 #[derive(Debug, Clone, Copy)]
 pub struct Batch<'a, F> {
-    /// `input: (n, n_features)`, any layout.
+    /// `input: (n, n_features)`, any layout; for sequences `(n, t_max · n_features)`, each row
+    /// one sequence padded to `t_max` steps, row-major.
     pub input: MatRef<'a, F>,
+    /// For sequences, the number of steps of each row; `None` for rows of features.
+    pub lengths: Option<&'a [usize]>,
     /// `targets: (n, n_outputs)`, row-major.
     pub targets: &'a [F],
     /// One weight per row, or `None` for all 1.
@@ -48,6 +51,12 @@ pub trait Objective<F: Float> {
 
     /// The outputs for the rows `rows` of `x: (n_samples, n_features)` (all of them when `None`),
     /// `(rows, n_outputs)`: what a classifier's probabilities or a regressor's predictions are
-    /// made of.
-    fn outputs(&self, params: &[F], x: ArrayView2<'_, F>, rows: Option<&[usize]>) -> Array2<F>;
+    /// made of. For sequences `lengths` gives every row's steps (of all of `x`, not only `rows`).
+    fn outputs(
+        &self,
+        params: &[F],
+        x: ArrayView2<'_, F>,
+        lengths: Option<&[usize]>,
+        rows: Option<&[usize]>,
+    ) -> Array2<F>;
 }

@@ -30,6 +30,7 @@ pub(crate) struct Minibatches<F, W> {
     x: Vec<F>,
     y: Vec<F>,
     sample_weight: Vec<F>,
+    lengths: Vec<usize>,
     grad: Vec<F>,
     workspace: W,
 }
@@ -49,6 +50,7 @@ impl<F: Float, W> Minibatches<F, W> {
             x: vec![F::zero(); size * p],
             y: vec![F::zero(); size * k],
             sample_weight: vec![F::zero(); if data.sample_weight.is_some() { size } else { 0 }],
+            lengths: vec![0; if data.sequences.is_some() { size } else { 0 }],
             grad: vec![F::zero(); network.n_params()],
             order: (0..n).collect(),
             permutation: vec![0; n],
@@ -78,7 +80,7 @@ impl<F: Float, W> Minibatches<F, W> {
         if self.shuffle {
             self.reshuffle(rng);
         }
-        let Self { rows: train_rows, size, shuffle, order, x, y, sample_weight, grad, workspace, .. } = self;
+        let Self { rows: train_rows, size, shuffle, order, x, y, sample_weight, lengths, grad, workspace, .. } = self;
         let (n, p, k, shuffle) = (train_rows.len(), data.x.ncols(), data.y.ncols(), *shuffle);
         let mut accumulated = 0.0;
         for start in (0..n).step_by(*size) {
@@ -86,8 +88,12 @@ impl<F: Float, W> Minibatches<F, W> {
             let order = &*order;
             let row_at = |i: usize| train_rows[if shuffle { order[start + i] } else { start + i }];
             gather_batch(rows, row_at, &data.x, data.y, data.sample_weight, x, y, sample_weight);
+            if let Some(sequences) = data.sequences {
+                lengths[..rows].iter_mut().enumerate().for_each(|(i, l)| *l = sequences.lengths[row_at(i)]);
+            }
             let batch = Batch {
                 input: MatRef::row_major(&x[..rows * p], rows, p),
+                lengths: data.sequences.map(|_| &lengths[..rows]),
                 targets: &y[..rows * k],
                 sample_weight: data.sample_weight.map(|_| &sample_weight[..rows]),
             };

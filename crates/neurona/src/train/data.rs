@@ -62,6 +62,19 @@ pub(crate) struct TrainingSet<'a, F> {
     pub scorer: Scorer,
     /// Whether the early-stopping split is stratified (binary classification only).
     pub stratify: bool,
+    /// For sequences: each row of `x` is a sequence padded to `t_max` steps.
+    pub sequences: Option<SequenceRows<'a>>,
+}
+
+/// How the rows of a training set of sequences are laid out: row `i` of X holds `t_max` steps of
+/// `x.ncols() / t_max` features, of which the first `lengths[i]` are the sequence's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SequenceRows<'a> {
+    pub lengths: &'a [usize],
+    pub t_max: usize,
+    /// Whether the targets are per step: each row of Y is then `t_max` blocks of the outputs,
+    /// of which only the first `lengths[i]` count.
+    pub per_step: bool,
 }
 
 /// The rows held out for early stopping. They stay in X, read by index; only their targets and
@@ -75,8 +88,33 @@ pub(crate) struct ValidationSet<F> {
 impl<F: Float> ValidationSet<F> {
     /// The score of the network with `params` on these rows.
     pub fn score<N: Objective<F>>(&self, network: &N, params: &[F], data: &TrainingSet<'_, F>) -> f64 {
-        let outputs = network.outputs(params, data.x, Some(&self.rows));
-        data.scorer.score(outputs.view(), self.y.view(), self.sample_weight.as_deref())
+        let lengths = data.sequences.map(|s| s.lengths);
+        let outputs = network.outputs(params, data.x, lengths, Some(&self.rows));
+        match data.sequences {
+            Some(sequences) if sequences.per_step => self.score_steps(outputs, data.scorer, sequences),
+            _ => data.scorer.score(outputs.view(), self.y.view(), self.sample_weight.as_deref()),
+        }
+    }
+
+    /// The score of per-step outputs: every step of every sequence a row, weighted by its
+    /// sequence's weight, and the padded steps weighing 0 (so that they count for nothing).
+    fn score_steps(&self, outputs: Array2<F>, scorer: Scorer, sequences: SequenceRows<'_>) -> f64 {
+        let t_max = sequences.t_max;
+        let k = self.y.ncols() / t_max.max(1);
+        let as_steps = |a: Array2<F>| a.into_shape_with_order((self.rows.len() * t_max, k));
+        let (Ok(outputs), Ok(y)) = (as_steps(outputs), as_steps(self.y.clone())) else {
+            return f64::NAN;
+        };
+        let weights: Vec<F> = self
+            .rows
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &row)| {
+                let w = self.sample_weight.as_ref().map_or(F::one(), |sw| sw[i]);
+                (0..t_max).map(move |t| if t < sequences.lengths[row] { w } else { F::zero() })
+            })
+            .collect();
+        scorer.score(outputs.view(), y.view(), Some(&weights))
     }
 }
 
@@ -92,8 +130,8 @@ pub(crate) fn split_validation<F: Float>(
     if !solver.early_stopping {
         return Ok(((0..n_total).collect(), None));
     }
-    let stratify: Option<Vec<bool>> =
-        data.stratify.then(|| data.y.column(0).iter().map(|&v| v > F::from_f64(0.5)).collect());
+    let stratify: Option<Vec<bool>> = (data.stratify && data.sequences.is_none_or(|s| !s.per_step))
+        .then(|| data.y.column(0).iter().map(|&v| v > F::from_f64(0.5)).collect());
     let split = train_test_split_indices(n_total, solver.validation_fraction, stratify.as_deref(), rng)?;
     if split.test.len() < 2 {
         return Err(NeuronaError::input(

@@ -28,6 +28,7 @@ pub(crate) fn fit_lbfgs<F: Float, N: Objective<F>>(
     };
     let batch = Batch {
         input,
+        lengths: data.sequences.map(|s| s.lengths),
         targets: data.y.as_slice().expect("targets are built row-major"),
         sample_weight: data.sample_weight,
     };

@@ -24,7 +24,7 @@ mod stopping;
 pub use optimizer::OptimizerState;
 pub use report::{EpochCallback, EpochProgress, FitOptions, FitReport};
 
-pub(crate) use data::{Scorer, TrainingSet};
+pub(crate) use data::{Scorer, SequenceRows, TrainingSet};
 pub(crate) use lbfgs::fit_lbfgs;
 pub(crate) use stochastic::fit_stochastic;
 pub(crate) use stopping::NoImprovement;

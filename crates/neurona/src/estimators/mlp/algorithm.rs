@@ -268,6 +268,7 @@ pub(crate) fn fit<F: Float>(
         sample_weight: data.sample_weight.as_deref(),
         scorer: data.scorer,
         stratify: data.stratify,
+        sequences: None,
     };
     state.report = if params.training.solver.is_stochastic() {
         let (mlp, fit_state) = state.fit_state();
