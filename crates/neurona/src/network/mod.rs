@@ -6,9 +6,11 @@ pub mod dense;
 pub mod mlp;
 pub mod objective;
 pub mod params;
+pub mod recurrent;
 pub mod workspace;
 
 pub use mlp::Mlp;
 pub use objective::{Batch, Objective};
 pub use params::Layout;
+pub use recurrent::{Cell, DropoutMasks, Nonlinearity, RecurrentShape, RecurrentWorkspace, Sequences};
 pub use workspace::{PredictScratch, Workspace};
