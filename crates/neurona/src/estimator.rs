@@ -27,6 +27,12 @@ named_enum! {
         Perceptron = "Perceptron",
         /// [`BernoulliRbm`](crate::estimators::rbm::BernoulliRbm), scikit-learn's `BernoulliRBM`.
         BernoulliRbm = "BernoulliRBM",
+        /// [`RnnClassifier`](crate::estimators::rnn::RnnClassifier): a recurrent network
+        /// classifying sequences or their steps.
+        RnnClassifier = "RNNClassifier",
+        /// [`RnnRegressor`](crate::estimators::rnn::RnnRegressor): a recurrent network
+        /// predicting values per sequence or per step.
+        RnnRegressor = "RNNRegressor",
     }
 }
 
@@ -35,6 +41,8 @@ named_enum! {
 pub enum InputKind {
     /// A table: `(n_samples, n_features)`.
     Table,
+    /// Sequences of unequal lengths, each `(n_steps, n_features)`.
+    Sequences,
 }
 
 /// What an estimator gives back for each input row.
@@ -56,19 +64,23 @@ impl EstimatorKind {
             Self::MlpClassifier | Self::MlpRegressor => Family::Mlp,
             Self::Perceptron => Family::Perceptron,
             Self::BernoulliRbm => Family::Rbm,
+            Self::RnnClassifier | Self::RnnRegressor => Family::Rnn,
         }
     }
 
     /// What the estimator reads.
     pub fn input(self) -> InputKind {
-        InputKind::Table
+        match self.family() {
+            Family::Rnn => InputKind::Sequences,
+            _ => InputKind::Table,
+        }
     }
 
     /// What the estimator gives back.
     pub fn output(self) -> OutputKind {
         match self {
-            Self::MlpClassifier | Self::Perceptron => OutputKind::Classes,
-            Self::MlpRegressor => OutputKind::Values,
+            Self::MlpClassifier | Self::Perceptron | Self::RnnClassifier => OutputKind::Classes,
+            Self::MlpRegressor | Self::RnnRegressor => OutputKind::Values,
             Self::BernoulliRbm => OutputKind::Features,
         }
     }
@@ -99,6 +111,8 @@ named_enum! {
         Perceptron = "perceptron",
         /// The Bernoulli restricted Boltzmann machine.
         Rbm = "rbm",
+        /// Recurrent networks (Elman, LSTM, GRU; classifier and regressor).
+        Rnn = "rnn",
     }
 }
 

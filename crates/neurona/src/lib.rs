@@ -81,7 +81,9 @@ pub mod prelude {
     pub use crate::estimators::rbm::{
         BernoulliRbm, RbmEpochProgress, RbmFitOptions, RbmParams, RbmState, RbmValidParams,
     };
+    pub use crate::estimators::rnn::{RnnClassifier, RnnParams, RnnRegressor, RnnState, RnnValidParams};
     pub use crate::float::Float;
+    pub use crate::network::{Cell, Nonlinearity, OutputPer};
     pub use crate::optim::schedule::LearningRate;
     pub use crate::params::{Hyperparams, SolverParams, SolverSettings};
     pub use crate::rng::RandomState;

@@ -380,6 +380,19 @@ impl RandomState {
     }
 }
 
+/// The caller's stream when given (scikit-learn's `RandomState` instance, which advances), else
+/// one seeded from `seed` (from the operating system when `None`), kept in `own`.
+pub(crate) fn given_or_seeded<'a>(
+    given: Option<&'a mut RandomState>,
+    seed: Option<u32>,
+    own: &'a mut Option<RandomState>,
+) -> &'a mut RandomState {
+    match given {
+        Some(rng) => rng,
+        None => own.insert(seed.map_or_else(RandomState::from_entropy, RandomState::new)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,12 @@ fn shape(cell: Cell, nonlinearity: Nonlinearity, num_layers: usize, bidirectiona
 }
 
 fn every_shape() -> Vec<RecurrentShape> {
-    let cells = [(Cell::Rnn, Nonlinearity::Tanh), (Cell::Rnn, Nonlinearity::Relu), (Cell::Lstm, Nonlinearity::Tanh), (Cell::Gru, Nonlinearity::Tanh)];
+    let cells = [
+        (Cell::Rnn, Nonlinearity::Tanh),
+        (Cell::Rnn, Nonlinearity::Relu),
+        (Cell::Lstm, Nonlinearity::Tanh),
+        (Cell::Gru, Nonlinearity::Tanh),
+    ];
     let mut shapes = Vec::new();
     for (cell, nonlinearity) in cells {
         for layers in [1, 2] {
@@ -55,8 +60,8 @@ impl Problem {
     fn new(shape: RecurrentShape, dropout: f64) -> Self {
         let n = LENGTHS.len();
         let states = shape.num_layers * shape.directions() * n * shape.hidden_size;
-        let masks = (dropout > 0.0)
-            .then(|| DropoutMasks::draw(&shape, n, T_MAX, dropout, &mut RandomState::new(5)).unwrap());
+        let masks =
+            (dropout > 0.0).then(|| DropoutMasks::draw(&shape, n, T_MAX, dropout, &mut RandomState::new(5)).unwrap());
         Self {
             shape,
             x: values(n * T_MAX * shape.input_size, 2),
@@ -218,7 +223,8 @@ fn a_reused_workspace_gives_the_bits_of_a_fresh_one() {
         let problem = Problem::new(s, 0.0);
         let params: Vec<f64> = values(s.n_params(), 1).iter().map(|v| 0.7 * v).collect();
         // A larger batch first leaves every buffer full of other values.
-        let big = Sequences { values: &values(9 * 8 * s.input_size, 11), lengths: &[8, 2, 7, 8, 1, 3, 5, 6, 4], t_max: 8 };
+        let big =
+            Sequences { values: &values(9 * 8 * s.input_size, 11), lengths: &[8, 2, 7, 8, 1, 3, 5, 6, 4], t_max: 8 };
         let mut reused = RecurrentWorkspace::new(&s, 2, 2);
         recurrent::forward(&s, &params, big, None, &mut reused).unwrap();
         let mut grad = vec![0.0; params.len()];
@@ -253,7 +259,8 @@ fn the_thread_count_changes_no_bit() {
                 let mut ws = RecurrentWorkspace::new(&s, n, t_max);
                 let mut grad = vec![0.0; params.len()];
                 recurrent::forward(&s, &params, seqs, None, &mut ws).unwrap();
-                recurrent::backward(&s, &params, seqs, None, &mut ws, Some(&d_out), None, None, &mut grad, None).unwrap();
+                recurrent::backward(&s, &params, seqs, None, &mut ws, Some(&d_out), None, None, &mut grad, None)
+                    .unwrap();
                 (bits(ws.outputs()), bits(&grad))
             })
             .unwrap()

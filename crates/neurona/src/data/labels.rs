@@ -107,6 +107,114 @@ impl<L: Label> LabelBinarizer<L> {
     }
 }
 
+/// What a network classifier was trained to predict, and how its outputs become labels and
+/// probabilities: the rule every network classifier (the MLP's, the recurrent one) shares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClassTargets<L> {
+    /// One label per sample, among sorted classes.
+    Labels(LabelBinarizer<L>),
+    /// An indicator matrix with this many labels.
+    Multilabel(usize),
+}
+
+impl<L: ModelLabel> ClassTargets<L> {
+    /// The classes as a model file's header holds them: the sorted labels, or the number of
+    /// labels of a multi-label classifier.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::Labels(binarizer) => {
+                json!({"labels": binarizer.classes().iter().map(|c| c.to_json()).collect::<Vec<_>>()})
+            }
+            Self::Multilabel(n) => json!({"multilabel": n}),
+        }
+    }
+
+    /// The classes of a model file's header, checked against the network's outputs.
+    pub fn from_json(classes: &Value, n_outputs: usize) -> Result<Self> {
+        if let Some(labels) = classes["labels"].as_array() {
+            let classes = labels
+                .iter()
+                .map(|v| {
+                    L::from_json(v)
+                        .ok_or_else(|| NeuronaError::model_file(format!("has a class label of another type: {v}")))
+                })
+                .collect::<Result<Vec<L>>>()?;
+            let binarizer = LabelBinarizer::new(&classes);
+            if binarizer.classes().len() != classes.len() || classes.len() < 2 || binarizer.n_outputs() != n_outputs {
+                return Err(NeuronaError::model_file(format!(
+                    "has {} classes for a network with {n_outputs} outputs",
+                    classes.len()
+                )));
+            }
+            Ok(Self::Labels(binarizer))
+        } else if let Some(n) = classes["multilabel"].as_u64() {
+            if n as usize != n_outputs {
+                return Err(NeuronaError::model_file(format!("has {n} labels for a network with {n_outputs} outputs")));
+            }
+            Ok(Self::Multilabel(n_outputs))
+        } else {
+            Err(NeuronaError::model_file("has no classes"))
+        }
+    }
+}
+
+impl<L: Label> ClassTargets<L> {
+    /// The kind of target: binary, multiclass or multi-label.
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            Self::Labels(binarizer) => binarizer.kind(),
+            Self::Multilabel(_) => TargetKind::Multilabel,
+        }
+    }
+
+    /// The labels of outputs `(n, n_outputs)`: the class of the largest output (of the one
+    /// logistic output above 0.5, for two classes).
+    pub fn labels<F: Float>(&self, outputs: ndarray::ArrayView2<'_, F>) -> Result<Vec<L>> {
+        match self {
+            Self::Labels(binarizer) => Ok(outputs
+                .rows()
+                .into_iter()
+                .map(|row| {
+                    let index = match row.as_slice() {
+                        Some(row) => binarizer.decode_index(row),
+                        None => binarizer.decode_index(&row.to_vec()),
+                    };
+                    binarizer.classes()[index].clone()
+                })
+                .collect()),
+            Self::Multilabel(_) => Err(NeuronaError::input(
+                "X",
+                "was given to predict, but this classifier was fitted on a multi-label indicator matrix: use predict_multilabel",
+            )),
+        }
+    }
+
+    /// The indicator matrix of a multi-label classifier's outputs (an output above 0.5 sets
+    /// the label).
+    pub fn indicators<F: Float>(&self, outputs: ndarray::ArrayView2<'_, F>) -> Result<ndarray::Array2<bool>> {
+        match self {
+            Self::Multilabel(_) => Ok(outputs.mapv(|p| p > F::from_f64(0.5))),
+            Self::Labels(_) => Err(NeuronaError::input(
+                "X",
+                "was given to predict_multilabel, but this classifier was fitted on one label per sample: use predict",
+            )),
+        }
+    }
+
+    /// The probabilities of outputs (moved, not copied, where they are the answer): `[1 - p, p]`
+    /// for the one logistic output of two classes.
+    pub fn proba<F: Float>(&self, outputs: ndarray::CowArray<'_, F, ndarray::Ix2>) -> ndarray::Array2<F> {
+        if outputs.ncols() == 1 && !matches!(self, Self::Multilabel(_)) {
+            let p = outputs.column(0);
+            let mut proba = ndarray::Array2::zeros((outputs.nrows(), 2));
+            proba.column_mut(0).assign(&p.mapv(|v| F::one() - v));
+            proba.column_mut(1).assign(&p);
+            return proba;
+        }
+        outputs.into_owned()
+    }
+}
+
 /// Index of the first maximum; the first NaN wins, as in `numpy.argmax`.
 pub fn argmax<F: Float>(row: impl IntoIterator<Item = F>) -> usize {
     let mut best: Option<(usize, F)> = None;

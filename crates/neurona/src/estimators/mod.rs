@@ -33,6 +33,7 @@ pub(crate) use fitted_accessors;
 pub mod mlp;
 pub mod perceptron;
 pub mod rbm;
+pub mod rnn;
 
 use crate::data::labels::ModelLabel;
 use crate::estimator::{Estimator, EstimatorKind};
@@ -41,6 +42,7 @@ use crate::params::{Hyperparams, Spec};
 use mlp::{MlpClassifier, MlpParams, MlpRegressor};
 use perceptron::{Perceptron, PerceptronParams};
 use rbm::{BernoulliRbm, RbmParams};
+use rnn::{RnnClassifier, RnnParams, RnnRegressor};
 
 impl EstimatorKind {
     /// The spec table of the kind's hyperparameters (what the command's flags, the Python
@@ -50,6 +52,7 @@ impl EstimatorKind {
             Self::MlpClassifier | Self::MlpRegressor => MlpParams::specs(),
             Self::Perceptron => PerceptronParams::<i64>::specs(),
             Self::BernoulliRbm => RbmParams::specs(),
+            Self::RnnClassifier | Self::RnnRegressor => RnnParams::specs(),
         }
     }
 }
@@ -77,4 +80,6 @@ estimators! {
     MlpRegressor: [F: Float] MlpRegressor<F> => MlpParams;
     Perceptron: [F: Float, L: ModelLabel] Perceptron<F, L> => PerceptronParams<L>;
     BernoulliRbm: [F: Float] BernoulliRbm<F> => RbmParams;
+    RnnClassifier: [F: Float, L: ModelLabel] RnnClassifier<F, L> => RnnParams;
+    RnnRegressor: [F: Float] RnnRegressor<F> => RnnParams;
 }

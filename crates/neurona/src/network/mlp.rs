@@ -106,6 +106,26 @@ impl Mlp {
         workspace: &mut Workspace<F>,
         grad: &mut [F],
     ) -> f64 {
+        self.loss_and_gradient_to_input(params, input, y, sample_weight, alpha, workspace, grad, None)
+    }
+
+    /// [`loss_and_gradient`](Self::loss_and_gradient), and, when `input_delta` is given, the
+    /// raw gradient of the summed loss with respect to the input, `(n, n_features)`: what a
+    /// network below this one (the recurrent layers under a dense head) back-propagates. Like
+    /// the layers' raw sums it is not yet divided by the sample-weight sum. `input` must then
+    /// be row-major.
+    #[allow(clippy::too_many_arguments)]
+    pub fn loss_and_gradient_to_input<F: Float>(
+        &self,
+        params: &[F],
+        input: MatRef<'_, F>,
+        y: &[F],
+        sample_weight: Option<&[F]>,
+        alpha: f64,
+        workspace: &mut Workspace<F>,
+        grad: &mut [F],
+        mut input_delta: Option<&mut [F]>,
+    ) -> f64 {
         assert!(workspace.has_deltas(), "loss_and_gradient needs a workspace made by Workspace::new");
         let n = input.rows();
         self.forward(params, input, workspace);
@@ -143,13 +163,15 @@ impl Mlp {
             let d_input = if l > 0 {
                 Some((&mut lower[l - 1][..n * fan_in], Some(&mut biases_below[bias_range(l - 1)])))
             } else {
-                None
+                input_delta.take().map(|d| (&mut d[..n * fan_in], None))
             };
+            // The network's input is no hidden layer's output: no derivative to apply to it.
+            let below = if l > 0 { self.hidden } else { Activation::Identity };
             let layer_input = if l == 0 { input } else { MatRef::row_major(&workspace.activations[l - 1], n, fan_in) };
             let coef_range = self.layout.coef_range(l);
             let d_weight = &mut grad_coefs[coef_range.clone()];
             let weight = &params[coef_range];
-            dense_activation_backward(d_input, d_weight, d_output, layer_input, weight, self.hidden);
+            dense_activation_backward(d_input, d_weight, d_output, layer_input, weight, below);
             // Same operation order as scikit-learn: (Aᵀδ + αW) / S, a division and not a
             // multiplication by 1/S, which would round differently.
             with_avx2(

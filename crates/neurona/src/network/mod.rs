@@ -7,10 +7,12 @@ pub mod mlp;
 pub mod objective;
 pub mod params;
 pub mod recurrent;
+pub mod recurrent_net;
 pub mod workspace;
 
 pub use mlp::Mlp;
 pub use objective::{Batch, Objective};
 pub use params::Layout;
 pub use recurrent::{Cell, DropoutMasks, Nonlinearity, RecurrentShape, RecurrentWorkspace, Sequences};
+pub use recurrent_net::{OutputPer, RecurrentNet};
 pub use workspace::{PredictScratch, Workspace};

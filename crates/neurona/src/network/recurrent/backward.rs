@@ -128,7 +128,10 @@ fn check_backward<F: Float>(
     }
     if let Some(d) = d_final_cell {
         if shape.cell != Cell::Lstm {
-            return Err(NeuronaError::input("d_final_cell", format!("given for a {} cell, which has none", shape.cell)));
+            return Err(NeuronaError::input(
+                "d_final_cell",
+                format!("given for a {} cell, which has none", shape.cell),
+            ));
         }
         check_len("d_final_cell", d.len(), states)?;
     }

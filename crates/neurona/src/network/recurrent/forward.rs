@@ -26,10 +26,7 @@ pub(super) fn check_pass<F: Float>(
 ) -> Result<()> {
     shape.check()?;
     if ws.shape() != shape {
-        return Err(NeuronaError::input(
-            "workspace",
-            format!("made for {:?}, used for {shape:?}", ws.shape()),
-        ));
+        return Err(NeuronaError::input("workspace", format!("made for {:?}, used for {shape:?}", ws.shape())));
     }
     check_len("params", params.len(), shape.n_params())?;
     seqs.check(shape.input_size)?;
