@@ -48,6 +48,7 @@ mod checksum;
 pub mod file;
 mod json;
 mod tensors;
+mod training;
 
 use std::collections::HashMap;
 
@@ -62,6 +63,7 @@ pub(crate) use self::json::{
     uint_from, usize_from,
 };
 pub(crate) use self::tensors::{TensorSet, read_tensor, read_words, tensor_shape};
+pub(crate) use self::training::{decode_training, encode_report, encode_training};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::EstimatorKind;
 use crate::float::Float;

@@ -11,8 +11,11 @@
 //!   (`stopping.rs`: the no-improvement count, the best validation score and its weights,
 //!   the adaptive schedule's rate cut, scikit-learn's messages);
 //! * or the full-batch L-BFGS adapter (`lbfgs.rs`) around [`crate::optim::lbfgs`];
-//! * what a caller passes and gets back: [`FitOptions`], [`EpochProgress`] and [`FitReport`].
+//! * what a caller passes and gets back: [`FitOptions`], [`EpochProgress`] and [`FitReport`];
+//! * what a fit leaves behind besides the weights, held by every family's state and saved by
+//!   `persist/training.rs`: [`TrainingAttributes`] (`attributes.rs`).
 
+mod attributes;
 mod batches;
 mod data;
 mod lbfgs;
@@ -21,6 +24,7 @@ mod report;
 mod stochastic;
 mod stopping;
 
+pub use attributes::TrainingAttributes;
 pub use optimizer::OptimizerState;
 pub use report::{EpochCallback, EpochProgress, FitOptions, FitReport};
 

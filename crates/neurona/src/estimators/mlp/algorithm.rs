@@ -1,6 +1,8 @@
 //! One fit of the classifier or the regressor (scikit-learn's `_fit`: the network built or
 //! continued, then [`crate::train`]'s loop), and the state a fit leaves behind.
 
+use std::ops::{Deref, DerefMut};
+
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 
 use crate::data::validate::check_reservable;
@@ -11,29 +13,34 @@ use crate::init::glorot_uniform;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, PredictScratch};
 use crate::rng::RandomState;
-use crate::train::{FitState, TrainingSet, fit_lbfgs, fit_stochastic};
+use crate::train::{TrainingAttributes, TrainingSet, fit_lbfgs, fit_stochastic};
 
 // The loop's types live in `train`, shared by every gradient-trained family; the MLP's paths
 // (`estimators::mlp::FitReport`, ...) stay as they were.
 pub(crate) use crate::train::Scorer;
 pub use crate::train::{EpochCallback, EpochProgress, FitOptions, FitReport, OptimizerState};
 
-/// Everything a fit learned: the network and its weights, and scikit-learn's fitted attributes.
+/// Everything a fit learned: the network and its weights, and scikit-learn's fitted attributes
+/// ([`TrainingAttributes`], which this dereferences to: `state.n_iter()`, `state.loss_curve()`...).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MlpState<F> {
     pub(crate) mlp: Mlp,
     pub(crate) params: Vec<F>,
-    pub(crate) n_iter: usize,
-    pub(crate) t: u64,
-    pub(crate) loss: f64,
-    pub(crate) loss_curve: Option<Vec<f64>>,
-    pub(crate) best_loss: Option<f64>,
-    pub(crate) validation_scores: Option<Vec<f64>>,
-    pub(crate) best_validation_score: Option<f64>,
-    pub(crate) no_improvement_count: usize,
-    pub(crate) best_params: Vec<F>,
-    pub(crate) optimizer: Option<OptimizerState<F>>,
-    pub(crate) report: FitReport,
+    pub(crate) training: TrainingAttributes<F>,
+}
+
+impl<F> Deref for MlpState<F> {
+    type Target = TrainingAttributes<F>;
+
+    fn deref(&self) -> &TrainingAttributes<F> {
+        &self.training
+    }
+}
+
+impl<F> DerefMut for MlpState<F> {
+    fn deref_mut(&mut self) -> &mut TrainingAttributes<F> {
+        &mut self.training
+    }
 }
 
 impl<F: Float> MlpState<F> {
@@ -82,56 +89,6 @@ impl<F: Float> MlpState<F> {
     /// `out_activation_`: `identity`, `exp`, `logistic` or `softmax`.
     pub fn out_activation(&self) -> &'static str {
         self.mlp.head().out_activation()
-    }
-
-    /// `loss_`: the last epoch's loss (sgd, adam) or the final objective (lbfgs).
-    pub fn loss(&self) -> f64 {
-        self.loss
-    }
-
-    /// `n_iter_`: epochs or iterations run by the last call.
-    pub fn n_iter(&self) -> usize {
-        self.n_iter
-    }
-
-    /// `t_`: training samples seen by the stochastic solvers since initialisation.
-    pub fn t(&self) -> u64 {
-        self.t
-    }
-
-    /// `loss_curve_` (sgd and adam only; `None` for lbfgs, where scikit-learn has no attribute).
-    pub fn loss_curve(&self) -> Option<&[f64]> {
-        self.loss_curve.as_deref()
-    }
-
-    /// `best_loss_`: `None` for lbfgs and when early stopping.
-    pub fn best_loss(&self) -> Option<f64> {
-        self.best_loss
-    }
-
-    /// `validation_scores_`: per-epoch validation scores when early stopping.
-    pub fn validation_scores(&self) -> Option<&[f64]> {
-        self.validation_scores.as_deref()
-    }
-
-    /// `best_validation_score_` when early stopping.
-    pub fn best_validation_score(&self) -> Option<f64> {
-        self.best_validation_score
-    }
-
-    /// `_no_improvement_count`: consecutive epochs without improvement.
-    pub fn no_improvement_count(&self) -> usize {
-        self.no_improvement_count
-    }
-
-    /// The stochastic optimizer's state (`None` for lbfgs).
-    pub fn optimizer(&self) -> Option<&OptimizerState<F>> {
-        self.optimizer.as_ref()
-    }
-
-    /// How the last call ended.
-    pub fn report(&self) -> &FitReport {
-        &self.report
     }
 
     /// The network outputs for `x`, after checking its width.
@@ -185,24 +142,6 @@ impl<F: Float> MlpState<F> {
             out.as_slice_mut().ok_or_else(|| NeuronaError::input("out", "must be a contiguous row-major array"))?;
         self.mlp.predict_into(&self.params, x, out, scratch);
         Ok(())
-    }
-
-    /// The network, and the weights and attributes the training loop continues from.
-    fn fit_state(&mut self) -> (&Mlp, FitState<'_, F>) {
-        let state = FitState {
-            params: &mut self.params,
-            best_params: &mut self.best_params,
-            n_iter: &mut self.n_iter,
-            t: &mut self.t,
-            loss: &mut self.loss,
-            loss_curve: &mut self.loss_curve,
-            best_loss: &mut self.best_loss,
-            validation_scores: &mut self.validation_scores,
-            best_validation_score: &mut self.best_validation_score,
-            no_improvement_count: &mut self.no_improvement_count,
-            optimizer: &mut self.optimizer,
-        };
-        (&self.mlp, state)
     }
 
     fn check_input(&self, x: ArrayView2<'_, F>, estimator: &'static str) -> Result<()> {
@@ -269,9 +208,9 @@ pub(crate) fn fit<F: Float>(
         scorer: data.scorer,
         stratify: data.stratify,
     };
-    state.report = if params.training.solver.is_stochastic() {
-        let (mlp, fit_state) = state.fit_state();
-        fit_stochastic(mlp, fit_state, &params.training, &set, incremental, rng, options.on_epoch)?
+    state.training.report = if params.training.solver.is_stochastic() {
+        let fit_state = state.training.fit_state(&mut state.params);
+        fit_stochastic(&state.mlp, fit_state, &params.training, &set, incremental, rng, options.on_epoch)?
     } else {
         let report = fit_lbfgs(&state.mlp, &mut state.params, &params.training, &set);
         state.n_iter = report.n_iter;
@@ -351,25 +290,11 @@ fn initialize<F: Float>(
     fresh_state(layout, weights, params, head)
 }
 
-/// The attributes of a network that has not trained yet, holding `weights`.
+/// A network that has not trained yet, holding `weights`.
 fn fresh_state<F: Float>(layout: Layout, weights: Vec<F>, params: &MlpValidParams, head: OutputHead) -> MlpState<F> {
-    let stochastic = params.training.solver.is_stochastic();
-    let early = stochastic && params.training.early_stopping;
-    MlpState {
-        mlp: Mlp::new(layout, params.activation, head),
-        best_params: weights.clone(),
-        params: weights,
-        n_iter: 0,
-        t: 0,
-        loss: f64::NAN,
-        loss_curve: stochastic.then(Vec::new),
-        best_loss: (stochastic && !early).then_some(f64::INFINITY),
-        validation_scores: early.then(Vec::new),
-        best_validation_score: early.then_some(f64::NEG_INFINITY),
-        no_improvement_count: 0,
-        optimizer: None,
-        report: FitReport::untrained(),
-    }
+    let t = &params.training;
+    let training = TrainingAttributes::fresh(weights.clone(), t.solver.is_stochastic(), t.early_stopping);
+    MlpState { mlp: Mlp::new(layout, params.activation, head), params: weights, training }
 }
 
 /// The layer sizes that weight matrices `coefs: (fan_in, fan_out)` and bias vectors

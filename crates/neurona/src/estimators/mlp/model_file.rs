@@ -1,16 +1,14 @@
-//! The MLPs in the model file (see [`crate::persist`]): the flat parameter buffer `params`,
-//! `best_params` and the optimizer's velocities (`sgd.velocities`) or moments
-//! (`adam.first_moments`, `adam.second_moments`) as tensors in `F`; the hyperparameters, the
-//! network (layer sizes, activations), the classes, the training state (`n_iter_`, `t_`, loss
-//! curve, validation scores, the optimizer's step and learning rate) and the last fit's report in
-//! the JSON header. That is everything `partial_fit` and `warm_start` resume from.
+//! The MLPs in the model file (see [`crate::persist`]): the flat parameter buffer `params` as a
+//! tensor in `F`; the hyperparameters, the network (layer sizes, activations) and the classes in
+//! the JSON header; and the training attributes (`best_params`, the optimizer's tensors, the
+//! header's `"state"` and `"report"`) as every gradient-trained family writes them
+//! (`persist/training.rs`). That is everything `partial_fit` and `warm_start` resume from.
 
-use safetensors::SafeTensors;
 use serde_json::{Value, json};
 
-use super::algorithm::{FitReport, MlpState, OptimizerState};
+use super::algorithm::MlpState;
 use super::classifier::{MlpClassifier, Targets};
-use super::hyperparams::{MlpParams, MlpValidParams, RegressionLoss, Solver};
+use super::hyperparams::{MlpParams, MlpValidParams, RegressionLoss};
 use super::regressor::MlpRegressor;
 use crate::activation::Activation;
 use crate::data::labels::{LabelBinarizer, TargetKind};
@@ -21,8 +19,8 @@ use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp};
 use crate::params::Hyperparams;
 use crate::persist::{
-    ModelLabel, TensorSet, bad, bool_from, extra_of, float_from, float_json, floats_from, labels_from, open_model,
-    optional, parsed, read_tensor, str_from, strings_from, uint_from, usize_from, write_model,
+    ModelLabel, TensorSet, bad, decode_training, encode_report, encode_training, extra_of, labels_from, open_model,
+    parsed, read_tensor, str_from, usize_from, write_model,
 };
 
 /// The most parameters a model file may declare: far above any network this library trains on a
@@ -37,24 +35,9 @@ fn encode<F: Float>(
     classes: Value,
     extra: &Value,
 ) -> Result<Vec<u8>> {
-    let n_params = state.params.len();
     let mut tensors = TensorSet::default();
-    tensors.floats("params", &[n_params], &state.params);
-    tensors.floats("best_params", &[n_params], &state.best_params);
-    let optimizer = match &state.optimizer {
-        None => Value::Null,
-        Some(OptimizerState::Sgd(sgd)) => {
-            tensors.floats("sgd.velocities", &[n_params], sgd.velocities());
-            json!({"kind": "sgd", "learning_rate": sgd.learning_rate()})
-        }
-        Some(OptimizerState::Adam(adam)) => {
-            let (m, v) = adam.moments();
-            tensors.floats("adam.first_moments", &[n_params], m);
-            tensors.floats("adam.second_moments", &[n_params], v);
-            json!({"kind": "adam", "learning_rate": adam.learning_rate(), "steps": adam.steps()})
-        }
-    };
-    let report = &state.report;
+    tensors.floats("params", &[state.params.len()], &state.params);
+    let training = encode_training(&state.training, &mut tensors);
     let header = json!({
         "params": params.to_json(),
         "network": {
@@ -63,25 +46,8 @@ fn encode<F: Float>(
             "out_activation": state.mlp.head().out_activation(),
         },
         "classes": classes,
-        "state": {
-            "n_iter": state.n_iter,
-            "t": state.t,
-            "loss": float_json(state.loss),
-            "loss_curve": state.loss_curve.as_ref().map(|c| c.iter().map(|&v| float_json(v)).collect::<Vec<_>>()),
-            "best_loss": state.best_loss.map(float_json),
-            "validation_scores": state.validation_scores.as_ref().map(|c| c.iter().map(|&v| float_json(v)).collect::<Vec<_>>()),
-            "best_validation_score": state.best_validation_score.map(float_json),
-            "no_improvement_count": state.no_improvement_count,
-            "optimizer": optimizer,
-        },
-        "report": {
-            "converged": report.converged,
-            "n_iter": report.n_iter,
-            "loss": float_json(report.loss),
-            "message": report.message,
-            "warnings": report.warnings,
-            "interrupted": report.interrupted,
-        },
+        "state": training,
+        "report": encode_report(&state.report),
         "extra": extra,
     });
     write_model::<F>(kind, header, &tensors)
@@ -125,78 +91,14 @@ fn network_from(network: &Value, params: &MlpValidParams) -> Result<(Mlp, usize)
     Ok((Mlp::new(Layout::new(units), activation, head), n_params))
 }
 
-/// The stochastic solver's optimizer as the file left it: built as a fit builds it from the
-/// hyperparameters, then given the saved velocities or moments, step and learning rate.
-fn restore_optimizer<F: Float>(
-    params: &MlpValidParams,
-    n_params: usize,
-    saved: &Value,
-    tensors: &SafeTensors<'_>,
-) -> Result<Option<OptimizerState<F>>> {
-    if saved.is_null() {
-        return Ok(None);
-    }
-    let learning_rate = || float_from(&saved["learning_rate"], "learning_rate");
-    // Built as a fit builds it (train::OptimizerState), then given the saved state. The kind is
-    // the saved one: parameters changed after the fit (set_params) keep the optimizer it left.
-    let (t, kind) = (&params.training, str_from(&saved["kind"], "optimizer")?);
-    match (kind, if kind == "sgd" { OptimizerState::sgd(t, n_params) } else { OptimizerState::adam(t, n_params) }) {
-        ("sgd", OptimizerState::Sgd(mut sgd)) => {
-            sgd.restore(&read_tensor::<F>(tensors, "sgd.velocities", &[n_params])?, learning_rate()?);
-            Ok(Some(OptimizerState::Sgd(sgd)))
-        }
-        ("adam", OptimizerState::Adam(mut adam)) => {
-            adam.restore(
-                &read_tensor::<F>(tensors, "adam.first_moments", &[n_params])?,
-                &read_tensor::<F>(tensors, "adam.second_moments", &[n_params])?,
-                uint_from(&saved["steps"], "steps")?,
-                learning_rate()?,
-            );
-            Ok(Some(OptimizerState::Adam(adam)))
-        }
-        _ => Err(bad("optimizer", saved)),
-    }
-}
-
-/// The last fit's report.
-fn report_from(r: &Value) -> Result<FitReport> {
-    Ok(FitReport {
-        converged: bool_from(&r["converged"], "converged")?,
-        n_iter: usize_from(&r["n_iter"], "n_iter")?,
-        loss: float_from(&r["loss"], "loss")?,
-        message: str_from(&r["message"], "message")?.to_owned(),
-        warnings: strings_from(&r["warnings"], "warnings")?,
-        interrupted: bool_from(&r["interrupted"], "interrupted")?,
-    })
-}
-
 /// Decodes and validates model-file bytes written for `kind` in type `F`.
 fn decode<F: Float>(bytes: &[u8], kind: EstimatorKind) -> Result<Decoded<F>> {
     let (header, tensors) = open_model::<F>(bytes, kind)?;
     let params = crate::params::from_model_file(&header["params"], MlpParams::check)?;
     let (mlp, n_params) = network_from(&header["network"], &params)?;
     let weights = read_tensor::<F>(&tensors, "params", &[n_params])?;
-    let best_params = read_tensor::<F>(&tensors, "best_params", &[n_params])?;
-    let s = &header["state"];
-    let optimizer = restore_optimizer(&params, n_params, &s["optimizer"], &tensors)?;
-    if optimizer.is_some() && params.training.solver == Solver::Lbfgs && s["loss_curve"].is_null() {
-        return Err(NeuronaError::model_file("has a stochastic optimizer state for an lbfgs model"));
-    }
-    let state = MlpState {
-        mlp,
-        params: weights,
-        n_iter: usize_from(&s["n_iter"], "n_iter")?,
-        t: uint_from(&s["t"], "t")?,
-        loss: float_from(&s["loss"], "loss")?,
-        loss_curve: optional(&s["loss_curve"], |v| floats_from(v, "loss_curve"))?,
-        best_loss: optional(&s["best_loss"], |v| float_from(v, "best_loss"))?,
-        validation_scores: optional(&s["validation_scores"], |v| floats_from(v, "validation_scores"))?,
-        best_validation_score: optional(&s["best_validation_score"], |v| float_from(v, "best_validation_score"))?,
-        no_improvement_count: usize_from(&s["no_improvement_count"], "no_improvement_count")?,
-        best_params,
-        optimizer,
-        report: report_from(&header["report"])?,
-    };
+    let training = decode_training(&header["state"], &header["report"], n_params, &params.training, &tensors)?;
+    let state = MlpState { mlp, params: weights, training };
     Ok(Decoded { params, state, classes: header["classes"].clone(), extra: extra_of(&header) })
 }
 
