@@ -10,7 +10,7 @@ use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 use crate::linalg::{MatRef, matmul};
 use crate::network::dense::column_sums;
-use crate::network::recurrent::cells::{self, Rows};
+use crate::network::recurrent::cells::{self, GruKept, LstmKept, Rows};
 use crate::network::recurrent::dropout::DropoutMasks;
 use crate::network::recurrent::forward::{Direction, Step, check_len, check_pass};
 use crate::network::recurrent::packing::{Packing, Sequences};
@@ -191,11 +191,19 @@ impl<F: Float> Direction<'_, F> {
             match s.cell {
                 Cell::Rnn => cells::rnn_backward(rows, s.nonlinearity, d_gi, &out[columns], d_out, &g.d_h[..a * h]),
                 Cell::Lstm => {
-                    let kept = (&buf.gates[r0 * gh..(r0 + a) * gh], &buf.cell[r0 * h..], &buf.c_prev[r0 * h..]);
+                    let kept = LstmKept {
+                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                        tanh_cell: &buf.tanh_cell[r0 * h..(r0 + a) * h],
+                        c_prev: &buf.c_prev[r0 * h..(r0 + a) * h],
+                    };
                     cells::lstm_backward(rows, d_gi, kept, d_out, &g.d_h[..a * h], &mut g.d_c[..a * h]);
                 }
                 Cell::Gru => {
-                    let kept = (&buf.gates[r0 * gh..(r0 + a) * gh], &buf.hn[r0 * h..], &buf.h_prev[r0 * h..]);
+                    let kept = GruKept {
+                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                        hn: &buf.hn[r0 * h..(r0 + a) * h],
+                        h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
+                    };
                     let d_gh = &mut g.d_gh[r0 * gh..(r0 + a) * gh];
                     cells::gru_backward(rows, d_gi, d_gh, kept, d_out, &mut g.d_h[..a * h]);
                 }

@@ -199,7 +199,7 @@ impl<F: Float> Direction<'_, F> {
                 }
                 Cell::Lstm => {
                     matmul(gates, h_prev, w_hh_t, true);
-                    let (cell, c_prev) = (&mut buf.cell, &mut buf.c_prev);
+                    let (cell, c_prev, tanh_cell) = (&mut buf.cell, &mut buf.c_prev, &mut buf.tanh_cell);
                     for j in 0..a {
                         let to = &mut c_prev[(r0 + j) * h..(r0 + j + 1) * h];
                         if j < c {
@@ -212,6 +212,7 @@ impl<F: Float> Direction<'_, F> {
                     let step = LstmStep {
                         gates,
                         cell: &mut cell[r0 * h..(r0 + a) * h],
+                        tanh_cell: &mut tanh_cell[r0 * h..(r0 + a) * h],
                         c_prev: &c_prev[r0 * h..(r0 + a) * h],
                     };
                     cells::lstm_forward(rows, step, &buf.bias, out);

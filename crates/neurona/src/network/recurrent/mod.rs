@@ -33,6 +33,7 @@ mod backward;
 mod cells;
 mod dropout;
 mod forward;
+mod math;
 mod packing;
 mod shape;
 mod workspace;

@@ -16,6 +16,8 @@ pub(super) struct DirectionBuffers<F> {
     pub h_prev: Vec<F>,
     /// LSTM: `(P, H)`, the cell state `c`.
     pub cell: Vec<F>,
+    /// LSTM: `(P, H)`, `tanh(c)`, kept for the backward pass.
+    pub tanh_cell: Vec<F>,
     /// LSTM: `(P, H)`, the previous cell state, aligned like `h_prev`.
     pub c_prev: Vec<F>,
     /// GRU: `(P, H)`, `W_hn h_prev + b_hn`.
@@ -142,6 +144,7 @@ impl<F: Float> RecurrentWorkspace<F> {
                 grow(&mut d.bias, gh);
                 if s.cell == Cell::Lstm {
                     grow(&mut d.cell, p * h);
+                    grow(&mut d.tanh_cell, p * h);
                     grow(&mut d.c_prev, p * h);
                 }
                 if s.cell == Cell::Gru {
