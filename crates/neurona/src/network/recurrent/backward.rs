@@ -10,7 +10,7 @@ use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 use crate::linalg::{MatRef, matmul};
 use crate::network::dense::column_sums;
-use crate::network::recurrent::cells::{self, GruKept, LstmKept, Rows};
+use crate::network::recurrent::cells::{self, GruBackward, LstmBackward, Rows, RnnBackward};
 use crate::network::recurrent::dropout::DropoutMasks;
 use crate::network::recurrent::forward::{Direction, Step, check_len, check_pass};
 use crate::network::recurrent::packing::{Packing, Sequences};
@@ -189,24 +189,34 @@ impl<F: Float> Direction<'_, F> {
             let d_out = &up.d_out[columns.clone()];
             let d_gi = &mut g.d_gi[r0 * gh..(r0 + a) * gh];
             match s.cell {
-                Cell::Rnn => cells::rnn_backward(rows, s.nonlinearity, d_gi, &out[columns], d_out, &g.d_h[..a * h]),
-                Cell::Lstm => {
-                    let kept = LstmKept {
-                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
-                        tanh_cell: &buf.tanh_cell[r0 * h..(r0 + a) * h],
-                        c_prev: &buf.c_prev[r0 * h..(r0 + a) * h],
-                    };
-                    cells::lstm_backward(rows, d_gi, kept, d_out, &g.d_h[..a * h], &mut g.d_c[..a * h]);
-                }
-                Cell::Gru => {
-                    let kept = GruKept {
-                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
-                        hn: &buf.hn[r0 * h..(r0 + a) * h],
-                        h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
-                    };
-                    let d_gh = &mut g.d_gh[r0 * gh..(r0 + a) * gh];
-                    cells::gru_backward(rows, d_gi, d_gh, kept, d_out, &mut g.d_h[..a * h]);
-                }
+                Cell::Rnn => cells::rnn_backward(RnnBackward {
+                    r: rows,
+                    nonlinearity: s.nonlinearity,
+                    d_pre: d_gi,
+                    out: &out[columns],
+                    d_out,
+                    d_h: &g.d_h[..a * h],
+                }),
+                Cell::Lstm => cells::lstm_backward(LstmBackward {
+                    r: rows,
+                    d_gates: d_gi,
+                    d_c: &mut g.d_c[..a * h],
+                    gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                    tanh_cell: &buf.tanh_cell[r0 * h..(r0 + a) * h],
+                    c_prev: &buf.c_prev[r0 * h..(r0 + a) * h],
+                    d_out,
+                    d_h: &g.d_h[..a * h],
+                }),
+                Cell::Gru => cells::gru_backward(GruBackward {
+                    r: rows,
+                    d_gi,
+                    d_gh: &mut g.d_gh[r0 * gh..(r0 + a) * gh],
+                    d_h: &mut g.d_h[..a * h],
+                    gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                    hn: &buf.hn[r0 * h..(r0 + a) * h],
+                    h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
+                    d_out,
+                }),
             }
             if c > 0 {
                 let d_rec: &[F] = if gru { &*g.d_gh } else { &*g.d_gi };

@@ -9,7 +9,7 @@
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 use crate::linalg::{MatRef, matmul};
-use crate::network::recurrent::cells::{self, GruStep, LstmStep, Rows};
+use crate::network::recurrent::cells::{self, GruForward, LstmForward, Rows, RnnForward};
 use crate::network::recurrent::dropout::DropoutMasks;
 use crate::network::recurrent::packing::{Packing, Sequences};
 use crate::network::recurrent::shape::{Cell, RecurrentShape};
@@ -195,7 +195,8 @@ impl<F: Float> Direction<'_, F> {
             match s.cell {
                 Cell::Rnn => {
                     matmul(gates, h_prev, w_hh_t, true);
-                    cells::rnn_forward(rows, s.nonlinearity, gates, &buf.bias, out);
+                    let nonlinearity = s.nonlinearity;
+                    cells::rnn_forward(RnnForward { r: rows, nonlinearity, pre: gates, bias: &buf.bias, out });
                 }
                 Cell::Lstm => {
                     matmul(gates, h_prev, w_hh_t, true);
@@ -209,24 +210,29 @@ impl<F: Float> Direction<'_, F> {
                             to.fill(F::zero());
                         }
                     }
-                    let step = LstmStep {
+                    cells::lstm_forward(LstmForward {
+                        r: rows,
                         gates,
                         cell: &mut cell[r0 * h..(r0 + a) * h],
                         tanh_cell: &mut tanh_cell[r0 * h..(r0 + a) * h],
                         c_prev: &c_prev[r0 * h..(r0 + a) * h],
-                    };
-                    cells::lstm_forward(rows, step, &buf.bias, out);
+                        bias: &buf.bias,
+                        out,
+                    });
                 }
                 Cell::Gru => {
                     matmul(rec, h_prev, w_hh_t, false);
                     rec[c * gh..a * gh].fill(F::zero());
-                    let step = GruStep {
+                    cells::gru_forward(GruForward {
+                        r: rows,
                         gates,
+                        hn: &mut buf.hn[r0 * h..(r0 + a) * h],
                         rec: &rec[..a * gh],
                         h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
-                        hn: &mut buf.hn[r0 * h..(r0 + a) * h],
-                    };
-                    cells::gru_forward(rows, step, &buf.bias, &buf.b_hn, out);
+                        bias: &buf.bias,
+                        b_hn: &buf.b_hn,
+                        out,
+                    });
                 }
             }
         }
