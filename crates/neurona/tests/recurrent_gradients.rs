@@ -10,15 +10,10 @@ use neurona::network::recurrent::{
 };
 use neurona::rng::RandomState;
 
-/// Deterministic values in [-1, 1) (a tiny LCG: the checks need variety, not statistics).
-fn values(len: usize, seed: u64) -> Vec<f64> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            2.0 * ((state >> 11) as f64 / (1u64 << 53) as f64) - 1.0
-        })
-        .collect()
+/// Values uniform in [-1, 1) from a seeded stream.
+fn values(len: usize, seed: u32) -> Vec<f64> {
+    let mut rng = RandomState::new(seed);
+    (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect()
 }
 
 const LENGTHS: [usize; 4] = [3, 5, 1, 4];
@@ -29,7 +24,12 @@ fn shape(cell: Cell, nonlinearity: Nonlinearity, num_layers: usize, bidirectiona
 }
 
 fn every_shape() -> Vec<RecurrentShape> {
-    let cells = [(Cell::Rnn, Nonlinearity::Tanh), (Cell::Rnn, Nonlinearity::Relu), (Cell::Lstm, Nonlinearity::Tanh), (Cell::Gru, Nonlinearity::Tanh)];
+    let cells = [
+        (Cell::Rnn, Nonlinearity::Tanh),
+        (Cell::Rnn, Nonlinearity::Relu),
+        (Cell::Lstm, Nonlinearity::Tanh),
+        (Cell::Gru, Nonlinearity::Tanh),
+    ];
     let mut shapes = Vec::new();
     for (cell, nonlinearity) in cells {
         for layers in [1, 2] {
@@ -55,8 +55,8 @@ impl Problem {
     fn new(shape: RecurrentShape, dropout: f64) -> Self {
         let n = LENGTHS.len();
         let states = shape.num_layers * shape.directions() * n * shape.hidden_size;
-        let masks = (dropout > 0.0)
-            .then(|| DropoutMasks::draw(&shape, n, T_MAX, dropout, &mut RandomState::new(5)).unwrap());
+        let masks =
+            (dropout > 0.0).then(|| DropoutMasks::draw(&shape, n, T_MAX, dropout, &mut RandomState::new(5)).unwrap());
         Self {
             shape,
             x: values(n * T_MAX * shape.input_size, 2),
@@ -218,7 +218,8 @@ fn a_reused_workspace_gives_the_bits_of_a_fresh_one() {
         let problem = Problem::new(s, 0.0);
         let params: Vec<f64> = values(s.n_params(), 1).iter().map(|v| 0.7 * v).collect();
         // A larger batch first leaves every buffer full of other values.
-        let big = Sequences { values: &values(9 * 8 * s.input_size, 11), lengths: &[8, 2, 7, 8, 1, 3, 5, 6, 4], t_max: 8 };
+        let big =
+            Sequences { values: &values(9 * 8 * s.input_size, 11), lengths: &[8, 2, 7, 8, 1, 3, 5, 6, 4], t_max: 8 };
         let mut reused = RecurrentWorkspace::new(&s, 2, 2);
         recurrent::forward(&s, &params, big, None, &mut reused).unwrap();
         let mut grad = vec![0.0; params.len()];
@@ -253,7 +254,8 @@ fn the_thread_count_changes_no_bit() {
                 let mut ws = RecurrentWorkspace::new(&s, n, t_max);
                 let mut grad = vec![0.0; params.len()];
                 recurrent::forward(&s, &params, seqs, None, &mut ws).unwrap();
-                recurrent::backward(&s, &params, seqs, None, &mut ws, Some(&d_out), None, None, &mut grad, None).unwrap();
+                recurrent::backward(&s, &params, seqs, None, &mut ws, Some(&d_out), None, None, &mut grad, None)
+                    .unwrap();
                 (bits(ws.outputs()), bits(&grad))
             })
             .unwrap()

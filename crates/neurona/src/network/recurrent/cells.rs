@@ -93,20 +93,17 @@ impl Rows {
 }
 
 /// A step's element-wise work, which can be cut into two halves of rows.
-trait Kernel: Sized + Send {
-    fn rows(&self) -> Rows;
-    /// Gates per unit, for the work estimate.
-    fn gates(&self) -> usize;
+pub(super) trait Kernel: Sized + Send {
     /// The first `m` rows and the others.
     fn halves(self, m: usize) -> (Self, Self);
     /// Runs on the calling thread.
     fn run_here(self);
 }
 
-/// Runs a kernel, in two halves on two threads if there is enough work and threads allowed.
-fn run<K: Kernel>(kernel: K) {
-    let r = kernel.rows();
-    if r.rows >= 2 && r.rows * r.h * kernel.gates() >= MIN_PARALLEL_WORK && max_threads() > 1 {
+/// Runs a kernel over `r`'s rows of `gates` gates each, in two halves on two threads if there
+/// is enough work and threads are allowed.
+pub(super) fn run<K: Kernel>(kernel: K, r: Rows, gates: usize) {
+    if r.rows >= 2 && r.rows * r.h * gates >= MIN_PARALLEL_WORK && max_threads() > 1 {
         let (a, b) = kernel.halves(r.rows / 2);
         for_each_piece([a, b], K::run_here);
     } else {
@@ -124,14 +121,6 @@ pub(super) struct RnnForward<'a, F> {
 }
 
 impl<F: Float> Kernel for RnnForward<'_, F> {
-    fn rows(&self) -> Rows {
-        self.r
-    }
-
-    fn gates(&self) -> usize {
-        1
-    }
-
     fn halves(self, m: usize) -> (Self, Self) {
         let (r0, r1) = self.r.halves(m);
         let (p0, p1) = Rows::cut_ref(self.pre, m, self.r.h);
@@ -170,14 +159,6 @@ pub(super) struct RnnBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for RnnBackward<'_, F> {
-    fn rows(&self) -> Rows {
-        self.r
-    }
-
-    fn gates(&self) -> usize {
-        1
-    }
-
     fn halves(self, m: usize) -> (Self, Self) {
         let (r, h, stride) = (self.r, self.r.h, self.r.out_stride);
         let (r0, r1) = r.halves(m);
@@ -227,14 +208,6 @@ pub(super) struct LstmForward<'a, F> {
 }
 
 impl<F: Float> Kernel for LstmForward<'_, F> {
-    fn rows(&self) -> Rows {
-        self.r
-    }
-
-    fn gates(&self) -> usize {
-        4
-    }
-
     fn halves(self, m: usize) -> (Self, Self) {
         let (r, h) = (self.r, self.r.h);
         let (r0, r1) = r.halves(m);
@@ -297,14 +270,6 @@ pub(super) struct LstmBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for LstmBackward<'_, F> {
-    fn rows(&self) -> Rows {
-        self.r
-    }
-
-    fn gates(&self) -> usize {
-        4
-    }
-
     fn halves(self, m: usize) -> (Self, Self) {
         let (r, h) = (self.r, self.r.h);
         let (r0, r1) = r.halves(m);
@@ -392,14 +357,6 @@ pub(super) struct GruForward<'a, F> {
 }
 
 impl<F: Float> Kernel for GruForward<'_, F> {
-    fn rows(&self) -> Rows {
-        self.r
-    }
-
-    fn gates(&self) -> usize {
-        3
-    }
-
     fn halves(self, m: usize) -> (Self, Self) {
         let (r, h) = (self.r, self.r.h);
         let (r0, r1) = r.halves(m);
@@ -461,14 +418,6 @@ pub(super) struct GruBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for GruBackward<'_, F> {
-    fn rows(&self) -> Rows {
-        self.r
-    }
-
-    fn gates(&self) -> usize {
-        3
-    }
-
     fn halves(self, m: usize) -> (Self, Self) {
         let (r, h) = (self.r, self.r.h);
         let (r0, r1) = r.halves(m);
@@ -535,34 +484,4 @@ fn gru_backward_row<F: Float>(
         (dhr[u], dhz[u], dhn[u]) = (dr, dz, dn * rg[u]);
         dh[u] = dhu * z[u];
     }
-}
-
-/// Runs the element-wise work of one step (see [`run`]).
-pub(super) fn rnn_forward<F: Float>(k: RnnForward<'_, F>) {
-    run(k);
-}
-
-/// See [`RnnBackward`].
-pub(super) fn rnn_backward<F: Float>(k: RnnBackward<'_, F>) {
-    run(k);
-}
-
-/// See [`LstmForward`].
-pub(super) fn lstm_forward<F: Float>(k: LstmForward<'_, F>) {
-    run(k);
-}
-
-/// See [`LstmBackward`].
-pub(super) fn lstm_backward<F: Float>(k: LstmBackward<'_, F>) {
-    run(k);
-}
-
-/// See [`GruForward`].
-pub(super) fn gru_forward<F: Float>(k: GruForward<'_, F>) {
-    run(k);
-}
-
-/// See [`GruBackward`].
-pub(super) fn gru_backward<F: Float>(k: GruBackward<'_, F>) {
-    run(k);
 }

@@ -8,14 +8,9 @@ fn shape(cell: Cell, nonlinearity: Nonlinearity, layers: usize, bidirectional: b
     RecurrentShape { cell, nonlinearity, input_size: 3, hidden_size: 4, num_layers: layers, bidirectional }
 }
 
-fn values(len: usize, seed: u64) -> Vec<f64> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            2.0 * ((state >> 11) as f64 / (1u64 << 53) as f64) - 1.0
-        })
-        .collect()
+fn values(len: usize, seed: u32) -> Vec<f64> {
+    let mut rng = RandomState::new(seed);
+    (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect()
 }
 
 #[test]
@@ -42,7 +37,10 @@ fn layout_of_a_two_layer_bidirectional_lstm_is_pytorchs() {
     ];
     assert_eq!(tensors.len(), expected.len());
     for (t, (name, shape, start, end, penalised)) in tensors.iter().zip(expected) {
-        assert_eq!((t.name.as_str(), t.shape.as_slice(), t.range.clone(), t.penalised), (name, shape, start..end, penalised));
+        assert_eq!(
+            (t.name.as_str(), t.shape.as_slice(), t.range.clone(), t.penalised),
+            (name, shape, start..end, penalised)
+        );
     }
     assert_eq!(s.n_params(), 736);
     assert_eq!((s.gates(), s.directions(), s.output_size()), (4, 2, 8));
@@ -97,7 +95,14 @@ fn mat_vec(w: &[f64], v: &[f64]) -> Vec<f64> {
 }
 
 /// One cell step, written from the formulas: `(h, c)` from `x`, `h`, `c`.
-fn reference_step(s: &RecurrentShape, p: &[f64], block: &ParamBlock, x: &[f64], h: &[f64], c: &[f64]) -> (Vec<f64>, Vec<f64>) {
+fn reference_step(
+    s: &RecurrentShape,
+    p: &[f64],
+    block: &ParamBlock,
+    x: &[f64],
+    h: &[f64],
+    c: &[f64],
+) -> (Vec<f64>, Vec<f64>) {
     let hs = s.hidden_size;
     let gi: Vec<f64> =
         mat_vec(&p[block.weight_ih.clone()], x).iter().zip(&p[block.bias_ih.clone()]).map(|(a, b)| a + b).collect();
@@ -110,8 +115,7 @@ fn reference_step(s: &RecurrentShape, p: &[f64], block: &ParamBlock, x: &[f64], 
         }
         Cell::Lstm => {
             let g = |k: usize, u: usize| gi[k * hs + u] + gh[k * hs + u];
-            let c2: Vec<f64> =
-                (0..hs).map(|u| sigmoid(g(1, u)) * c[u] + sigmoid(g(0, u)) * g(2, u).tanh()).collect();
+            let c2: Vec<f64> = (0..hs).map(|u| sigmoid(g(1, u)) * c[u] + sigmoid(g(0, u)) * g(2, u).tanh()).collect();
             ((0..hs).map(|u| sigmoid(g(3, u)) * c2[u].tanh()).collect(), c2)
         }
         Cell::Gru => {
@@ -250,7 +254,10 @@ fn bad_calls_are_errors_not_panics() {
 fn dropout_masks_keep_with_probability_one_minus_p_scaled() {
     let s = shape(Cell::Gru, Nonlinearity::Tanh, 3, true);
     let mut masks = DropoutMasks::<f64>::draw(&s, 10, 20, 0.25, &mut RandomState::new(1)).unwrap();
-    let all: Vec<f64> = (0..2).flat_map(|l| (0..10).flat_map(move |q| (0..20).map(move |t| (l, q, t)))).flat_map(|(l, q, t)| masks.mask(l, q, t).to_vec()).collect();
+    let all: Vec<f64> = (0..2)
+        .flat_map(|l| (0..10).flat_map(move |q| (0..20).map(move |t| (l, q, t))))
+        .flat_map(|(l, q, t)| masks.mask(l, q, t).to_vec())
+        .collect();
     assert_eq!(all.len(), 2 * 10 * 20 * 8);
     assert!(all.iter().all(|&v| v == 0.0 || v == 1.0 / 0.75));
     let kept = all.iter().filter(|&&v| v > 0.0).count() as f64 / all.len() as f64;

@@ -24,6 +24,9 @@ pub(super) struct DirectionBuffers<F> {
     pub hn: Vec<F>,
     /// The biases folded once per pass: `b_ih + b_hh` (GRU: `b_hn` left out, see `b_hn`).
     pub bias: Vec<F>,
+    /// `(H, G·H)`: `W_hh^T` copied row-major once per pass, which the GEMM crate reads
+    /// faster at every step than the transposed view (a few percent of an LSTM epoch).
+    pub w_hh_t: Vec<F>,
     /// GRU: `b_hn`.
     pub b_hn: Vec<F>,
 }
@@ -142,6 +145,7 @@ impl<F: Float> RecurrentWorkspace<F> {
                 grow(&mut d.gates, p * gh);
                 grow(&mut d.h_prev, p * h);
                 grow(&mut d.bias, gh);
+                grow(&mut d.w_hh_t, gh * h);
                 if s.cell == Cell::Lstm {
                     grow(&mut d.cell, p * h);
                     grow(&mut d.tanh_cell, p * h);
