@@ -175,7 +175,7 @@ fn the_gradient_of_a_loss_on_the_last_states_goes_through_the_final_states() {
         };
         loss(&params, &mut ws);
         let mut d_h_n = vec![f64::NAN; s.num_layers * s.directions() * n * s.hidden_size];
-        last_states_gradient(&s, &w_last, &mut d_h_n);
+        last_states_gradient(&s, &w_last, &mut d_h_n).unwrap();
         let mut grad = vec![0.0; params.len()];
         let seqs = problem.seqs(&problem.x);
         recurrent::backward(&s, &params, seqs, None, &mut ws, None, Some(&d_h_n), None, &mut grad, None).unwrap();

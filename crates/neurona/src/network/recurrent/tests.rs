@@ -267,3 +267,32 @@ fn dropout_masks_keep_with_probability_one_minus_p_scaled() {
     masks.redraw(&s, 10, 20, 1.0, &mut RandomState::new(1)).unwrap();
     assert!(masks.mask(0, 0, 0).iter().all(|&v| v == 0.0));
 }
+
+#[test]
+fn the_memory_estimate_covers_the_workspace() {
+    for cell in Cell::ALL {
+        for (layers, bidirectional) in [(1, false), (3, true)] {
+            let s = RecurrentShape { input_size: 7, ..shape(cell, Nonlinearity::Tanh, layers, bidirectional) };
+            let mut ws = RecurrentWorkspace::<f32>::new(&s, 16, 9);
+            ws.reserve_dropout();
+            let directions = ws.layers.iter().flat_map(|l| &l.directions);
+            let direction_values: usize =
+                directions.map(|d| d.gates.len() + d.h_prev.len() + d.cell.len() + d.tanh_cell.len()).sum::<usize>()
+                    + ws.layers.iter().flat_map(|l| &l.directions).map(|d| d.c_prev.len() + d.hn.len()).sum::<usize>()
+                    + ws.layers
+                        .iter()
+                        .flat_map(|l| &l.directions)
+                        .map(|d| d.bias.len() + d.w_hh_t.len() + d.b_hn.len())
+                        .sum::<usize>();
+            let layer_values: usize = ws.layers.iter().map(|l| l.out.len() + l.dropped.len()).sum();
+            let g = &ws.grads;
+            let grad_values = g.d_gi.len() + g.d_gh.len() + g.d_h.len() + g.d_c.len() + g.d_out.len() + g.d_below.len();
+            let r = &ws.results;
+            let result_values = r.outputs.len() + r.final_hidden.len() + r.final_cell.len() + r.last_states.len();
+            let actual =
+                4 * (ws.x.len() + ws.rec.len() + direction_values + layer_values + grad_values + result_values);
+            let estimate = RecurrentWorkspace::<f32>::estimated_bytes(&s, 16, 9);
+            assert!(estimate >= actual as f64 && estimate <= 1.1 * actual as f64, "{s:?}: {estimate} vs {actual}");
+        }
+    }
+}

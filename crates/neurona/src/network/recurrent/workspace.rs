@@ -126,6 +126,29 @@ impl<F: Float> RecurrentWorkspace<F> {
         ws
     }
 
+    /// The bytes [`RecurrentWorkspace::new`] takes for `max_rows` sequences of `t_max`
+    /// steps (dropout's buffers included), as a float: it may exceed every integer type. For a
+    /// check that the memory can be reserved before anything is built.
+    pub fn estimated_bytes(shape: &RecurrentShape, max_rows: usize, t_max: usize) -> f64 {
+        let (p, n) = (max_rows as f64 * t_max as f64, max_rows as f64);
+        let (i, h, dh) = (shape.input_size as f64, shape.hidden_size as f64, shape.output_size() as f64);
+        let gh = shape.gates() as f64 * h;
+        let (layers, directions) = (shape.num_layers as f64, shape.directions() as f64);
+        let state_buffers = match shape.cell {
+            Cell::Rnn => 1.0,
+            Cell::Lstm => 4.0,
+            Cell::Gru => 2.0,
+        };
+        let lstm = if shape.cell == Cell::Lstm { 1.0 } else { 0.0 };
+        let per_direction = p * (gh + state_buffers * h) + gh * (h + 1.0) + h;
+        let dropped = (layers - 1.0) * p * dh;
+        let gru = if shape.cell == Cell::Gru { p * gh + n * gh } else { 0.0 };
+        let gradients = p * gh + (1.0 + lstm) * n * h + 2.0 * p * dh.max(i) + gru;
+        let results = p * dh + (1.0 + lstm) * layers * directions * n * h + n * dh;
+        let values = p * i + layers * (p * dh + directions * per_direction) + dropped + gradients + results;
+        values * size_of::<F>() as f64
+    }
+
     /// The shape the buffers are for.
     pub fn shape(&self) -> &RecurrentShape {
         &self.shape
