@@ -296,3 +296,18 @@ fn the_memory_estimate_covers_the_workspace() {
         }
     }
 }
+
+#[test]
+fn an_empty_batch_gives_empty_results_and_a_zero_gradient() {
+    for cell in Cell::ALL {
+        let s = shape(cell, Nonlinearity::Tanh, 2, true);
+        let params = values(s.n_params(), 4);
+        let mut ws = RecurrentWorkspace::new(&s, 0, 0);
+        let seqs = Sequences { values: &[], lengths: &[], t_max: 3 };
+        forward(&s, &params, seqs, None, &mut ws).unwrap();
+        assert!(ws.outputs().is_empty() && ws.final_hidden().is_empty() && ws.last_states().is_empty());
+        let mut grad = vec![f64::NAN; params.len()];
+        backward(&s, &params, seqs, None, &mut ws, Some(&[]), Some(&[]), None, &mut grad, Some(&mut [])).unwrap();
+        assert!(grad.iter().all(|&g| g == 0.0), "{cell}");
+    }
+}
