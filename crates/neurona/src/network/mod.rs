@@ -1,6 +1,7 @@
-//! The feed-forward network: one flat parameter buffer, dense layers as forward/backward
-//! pairs, the multilayer perceptron that chains them, and the
-//! [`Objective`] through which the training loop sees any network.
+//! The networks: one flat parameter buffer, dense layers as forward/backward pairs, the
+//! multilayer perceptron that chains them, the recurrent layers ([`recurrent`]: Elman, LSTM
+//! and GRU with PyTorch's layout), and the [`Objective`] through which the training loop sees
+//! any network.
 
 pub mod dense;
 pub mod mlp;

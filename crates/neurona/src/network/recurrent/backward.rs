@@ -10,7 +10,7 @@ use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 use crate::linalg::{MatRef, matmul};
 use crate::network::dense::column_sums;
-use crate::network::recurrent::cells::{self, Rows};
+use crate::network::recurrent::cells::{self, GruBackward, LstmBackward, RnnBackward, Rows};
 use crate::network::recurrent::dropout::DropoutMasks;
 use crate::network::recurrent::forward::{Direction, Step, check_len, check_pass};
 use crate::network::recurrent::packing::{Packing, Sequences};
@@ -192,16 +192,46 @@ impl<F: Float> Direction<'_, F> {
             let d_out = &up.d_out[columns.clone()];
             let d_gi = &mut g.d_gi[r0 * gh..(r0 + a) * gh];
             match s.cell {
-                Cell::Rnn => cells::rnn_backward(rows, s.nonlinearity, d_gi, &out[columns], d_out, &g.d_h[..a * h]),
-                Cell::Lstm => {
-                    let kept = (&buf.gates[r0 * gh..(r0 + a) * gh], &buf.cell[r0 * h..], &buf.c_prev[r0 * h..]);
-                    cells::lstm_backward(rows, d_gi, kept, d_out, &g.d_h[..a * h], &mut g.d_c[..a * h]);
-                }
-                Cell::Gru => {
-                    let kept = (&buf.gates[r0 * gh..(r0 + a) * gh], &buf.hn[r0 * h..], &buf.h_prev[r0 * h..]);
-                    let d_gh = &mut g.d_gh[r0 * gh..(r0 + a) * gh];
-                    cells::gru_backward(rows, d_gi, d_gh, kept, d_out, &mut g.d_h[..a * h]);
-                }
+                Cell::Rnn => cells::run(
+                    RnnBackward {
+                        r: rows,
+                        nonlinearity: s.nonlinearity,
+                        d_pre: d_gi,
+                        out: &out[columns],
+                        d_out,
+                        d_h: &g.d_h[..a * h],
+                    },
+                    rows,
+                    1,
+                ),
+                Cell::Lstm => cells::run(
+                    LstmBackward {
+                        r: rows,
+                        d_gates: d_gi,
+                        d_c: &mut g.d_c[..a * h],
+                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                        tanh_cell: &buf.tanh_cell[r0 * h..(r0 + a) * h],
+                        c_prev: &buf.c_prev[r0 * h..(r0 + a) * h],
+                        d_out,
+                        d_h: &g.d_h[..a * h],
+                    },
+                    rows,
+                    4,
+                ),
+                Cell::Gru => cells::run(
+                    GruBackward {
+                        r: rows,
+                        d_gi,
+                        d_gh: &mut g.d_gh[r0 * gh..(r0 + a) * gh],
+                        d_h: &mut g.d_h[..a * h],
+                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                        hn: &buf.hn[r0 * h..(r0 + a) * h],
+                        h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
+                        d_out,
+                    },
+                    rows,
+                    3,
+                ),
             }
             if c > 0 {
                 let d_rec: &[F] = if gru { &*g.d_gh } else { &*g.d_gi };
@@ -215,8 +245,13 @@ impl<F: Float> Direction<'_, F> {
         let input = MatRef::row_major(input, p, block.input_size);
         matmul(&mut grad[block.weight_ih], d_gi.t(), input, false);
         matmul(&mut grad[block.weight_hh], d_rec.t(), MatRef::row_major(&buf.h_prev, p, h), false);
-        column_sums(&mut grad[block.bias_ih], &g.d_gi[..p * gh]);
-        column_sums(&mut grad[block.bias_hh], if gru { &g.d_gh[..p * gh] } else { &g.d_gi[..p * gh] });
+        column_sums(&mut grad[block.bias_ih.clone()], &g.d_gi[..p * gh]);
+        if gru {
+            column_sums(&mut grad[block.bias_hh], &g.d_gh[..p * gh]);
+        } else {
+            // Both biases enter the same sum: their gradients are equal.
+            grad.copy_within(block.bias_ih, block.bias_hh.start);
+        }
     }
 
     /// Sets the carried gradients of the sequences whose state ends at this step (in the

@@ -1,17 +1,42 @@
 //! The cells' element-wise work at one step, fused: the gate non-linearities, the state
-//! update and the output in one pass over the step's rows (forward), and every gate's
+//! update and the output in passes over each of the step's rows (forward), and every gate's
 //! gradient in one pass (backward). The matrix products live in `forward.rs` and
 //! `backward.rs`; these loops see only the rows of the sequences running at the step.
 //!
 //! Derivatives are written in terms of the values the forward pass kept (the activated gates,
-//! the cell state), as PyTorch's own backward does.
+//! `tanh(c)`), as PyTorch's own backward does, so that the backward pass computes no
+//! transcendental function. Each loop runs over rows sliced to exactly `H` values (no bounds
+//! checks inside) with the vectorisable [`math`](super::math) functions, compiled for the
+//! widest vectors the CPU has ([`with_simd`]). A step with enough work is cut into two halves
+//! of rows run on two threads ([`run`]): rows are independent, so the bits do not change.
 
 use crate::float::Float;
+use crate::linalg::{for_each_piece, max_threads, with_avx2};
+use crate::network::recurrent::math::{sigmoid, tanh};
 use crate::network::recurrent::shape::Nonlinearity;
 
+/// Gate values (rows × units × gates) from which a step's element-wise work is cut in two:
+/// about 10 microseconds of the LSTM's forward work, ten times a hand-over to a thread.
+const MIN_PARALLEL_WORK: usize = 8192;
+
+/// Runs `f` compiled for AVX-512 or AVX2 where the CPU has them, else as it is: the
+/// element-wise loops then work on 16 or 8 f32 at a time. The results are the same bits
+/// either way, as in [`with_avx2`]: every operation is an element-wise IEEE one, and the
+/// compiler never fuses a multiplication and an addition on its own.
 #[inline(always)]
-fn sigmoid<F: Float>(x: F) -> F {
-    F::one() / (F::one() + (-x).exp())
+fn with_simd<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        fn avx512<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked on the line above.
+            return unsafe { avx512(f) };
+        }
+    }
+    with_avx2(f)
 }
 
 /// One step's rows of a direction: `rows` rows, `h` units; the layer's output rows lie
@@ -24,187 +49,439 @@ pub(super) struct Rows {
 }
 
 impl Rows {
+    #[inline(always)]
     fn out<'a, F>(&self, out: &'a [F], j: usize) -> &'a [F] {
         &out[j * self.out_stride..j * self.out_stride + self.h]
     }
 
+    #[inline(always)]
     fn out_mut<'a, F>(&self, out: &'a mut [F], j: usize) -> &'a mut [F] {
         &mut out[j * self.out_stride..j * self.out_stride + self.h]
     }
 
-    fn row<'a, F>(&self, buf: &'a [F], j: usize, width: usize) -> &'a [F] {
-        &buf[j * width..(j + 1) * width]
+    /// Row `j` of a `(rows, K·H)` buffer, cut into its `K` gates of `H` values.
+    #[inline(always)]
+    fn gates<'a, F, const K: usize>(&self, buf: &'a [F], j: usize) -> [&'a [F]; K] {
+        let row = &buf[j * K * self.h..(j + 1) * K * self.h];
+        std::array::from_fn(|k| &row[k * self.h..(k + 1) * self.h])
     }
 
-    fn row_mut<'a, F>(&self, buf: &'a mut [F], j: usize, width: usize) -> &'a mut [F] {
-        &mut buf[j * width..(j + 1) * width]
+    #[inline(always)]
+    fn gates_mut<'a, F, const K: usize>(&self, buf: &'a mut [F], j: usize) -> [&'a mut [F]; K] {
+        let mut rest = &mut buf[j * K * self.h..(j + 1) * K * self.h];
+        std::array::from_fn(|_| {
+            let (gate, tail) = std::mem::take(&mut rest).split_at_mut(self.h);
+            rest = tail;
+            gate
+        })
+    }
+
+    /// The first `m` rows and the others.
+    fn halves(self, m: usize) -> (Self, Self) {
+        (Self { rows: m, ..self }, Self { rows: self.rows - m, ..self })
+    }
+
+    /// `buf` of rows `width` values apart cut after row `m` (the last row of an output slice
+    /// may be shorter than `width`).
+    fn cut<F>(buf: &mut [F], m: usize, width: usize) -> (&mut [F], &mut [F]) {
+        buf.split_at_mut((m * width).min(buf.len()))
+    }
+
+    fn cut_ref<F>(buf: &[F], m: usize, width: usize) -> (&[F], &[F]) {
+        buf.split_at((m * width).min(buf.len()))
+    }
+}
+
+/// A step's element-wise work, which can be cut into two halves of rows.
+pub(super) trait Kernel: Sized + Send {
+    /// The first `m` rows and the others.
+    fn halves(self, m: usize) -> (Self, Self);
+    /// Runs on the calling thread.
+    fn run_here(self);
+}
+
+/// Runs a kernel over `r`'s rows of `gates` gates each, in two halves on two threads if there
+/// is enough work and threads are allowed.
+pub(super) fn run<K: Kernel>(kernel: K, r: Rows, gates: usize) {
+    if r.rows >= 2 && r.rows * r.h * gates >= MIN_PARALLEL_WORK && max_threads() > 1 {
+        let (a, b) = kernel.halves(r.rows / 2);
+        for_each_piece([a, b], K::run_here);
+    } else {
+        kernel.run_here();
     }
 }
 
 /// Elman forward: `out = f(pre + bias)`, `pre: (rows, H)` the two products.
-pub(super) fn rnn_forward<F: Float>(r: Rows, nonlinearity: Nonlinearity, pre: &[F], bias: &[F], out: &mut [F]) {
-    for j in 0..r.rows {
-        let (p, o) = (r.row(pre, j, r.h), r.out_mut(out, j));
-        match nonlinearity {
-            Nonlinearity::Tanh => o.iter_mut().zip(p).zip(bias).for_each(|((o, &p), &b)| *o = (p + b).tanh()),
-            Nonlinearity::Relu => o.iter_mut().zip(p).zip(bias).for_each(|((o, &p), &b)| *o = (p + b).max(F::zero())),
-        }
+pub(super) struct RnnForward<'a, F> {
+    pub r: Rows,
+    pub nonlinearity: Nonlinearity,
+    pub pre: &'a [F],
+    pub bias: &'a [F],
+    pub out: &'a mut [F],
+}
+
+impl<F: Float> Kernel for RnnForward<'_, F> {
+    fn halves(self, m: usize) -> (Self, Self) {
+        let (r0, r1) = self.r.halves(m);
+        let (p0, p1) = Rows::cut_ref(self.pre, m, self.r.h);
+        let (o0, o1) = Rows::cut(self.out, m, self.r.out_stride);
+        (Self { r: r0, pre: p0, out: o0, ..self }, Self { r: r1, pre: p1, out: o1, ..self })
+    }
+
+    fn run_here(self) {
+        with_simd(
+            #[inline(always)]
+            || {
+                let (r, bias) = (self.r, &self.bias[..self.r.h]);
+                for j in 0..r.rows {
+                    let [p] = r.gates::<F, 1>(self.pre, j);
+                    let o = r.out_mut(self.out, j);
+                    let rows = o.iter_mut().zip(p).zip(bias);
+                    match self.nonlinearity {
+                        Nonlinearity::Tanh => rows.for_each(|((o, &p), &b)| *o = tanh(p + b)),
+                        Nonlinearity::Relu => rows.for_each(|((o, &p), &b)| *o = (p + b).max(F::zero())),
+                    }
+                }
+            },
+        );
     }
 }
 
 /// Elman backward: `d_pre = (d_out + d_h) · f'(out)`, `d_h: (rows, H)` the gradient carried
 /// from the next step.
-pub(super) fn rnn_backward<F: Float>(
-    r: Rows,
-    nonlinearity: Nonlinearity,
-    d_pre: &mut [F],
-    out: &[F],
-    d_out: &[F],
-    d_h: &[F],
-) {
-    for j in 0..r.rows {
-        let (dp, o, dout, dh) = (r.row_mut(d_pre, j, r.h), r.out(out, j), r.out(d_out, j), r.row(d_h, j, r.h));
-        for u in 0..r.h {
-            let g = dout[u] + dh[u];
-            dp[u] = match nonlinearity {
-                Nonlinearity::Tanh => g * (F::one() - o[u] * o[u]),
-                Nonlinearity::Relu => {
-                    if o[u] > F::zero() {
-                        g
-                    } else {
-                        F::zero()
+pub(super) struct RnnBackward<'a, F> {
+    pub r: Rows,
+    pub nonlinearity: Nonlinearity,
+    pub d_pre: &'a mut [F],
+    pub out: &'a [F],
+    pub d_out: &'a [F],
+    pub d_h: &'a [F],
+}
+
+impl<F: Float> Kernel for RnnBackward<'_, F> {
+    fn halves(self, m: usize) -> (Self, Self) {
+        let (r, h, stride) = (self.r, self.r.h, self.r.out_stride);
+        let (r0, r1) = r.halves(m);
+        let (dp0, dp1) = Rows::cut(self.d_pre, m, h);
+        let (o0, o1) = Rows::cut_ref(self.out, m, stride);
+        let (do0, do1) = Rows::cut_ref(self.d_out, m, stride);
+        let (dh0, dh1) = Rows::cut_ref(self.d_h, m, h);
+        (
+            Self { r: r0, d_pre: dp0, out: o0, d_out: do0, d_h: dh0, ..self },
+            Self { r: r1, d_pre: dp1, out: o1, d_out: do1, d_h: dh1, ..self },
+        )
+    }
+
+    fn run_here(self) {
+        with_simd(
+            #[inline(always)]
+            || {
+                let r = self.r;
+                for j in 0..r.rows {
+                    let [dp] = r.gates_mut::<F, 1>(self.d_pre, j);
+                    let [dh] = r.gates::<F, 1>(self.d_h, j);
+                    let (o, dout) = (r.out(self.out, j), r.out(self.d_out, j));
+                    let rows = dp.iter_mut().zip(o).zip(dout).zip(dh);
+                    match self.nonlinearity {
+                        Nonlinearity::Tanh => rows.for_each(|(((dp, &o), &a), &b)| *dp = (a + b) * (F::one() - o * o)),
+                        Nonlinearity::Relu => rows.for_each(|(((dp, &o), &a), &b)| {
+                            *dp = if o > F::zero() { a + b } else { F::zero() };
+                        }),
                     }
                 }
-            };
-        }
+            },
+        );
     }
 }
 
-/// The LSTM state of one step: `gates: (rows, 4H)` (the two products on entry, the activated
-/// gates i, f, g, o on exit), `cell: (rows, H)` written, `c_prev: (rows, H)` (zeros where a
-/// sequence starts).
-pub(super) struct LstmStep<'a, F> {
+/// LSTM forward: `c = f c_prev + i g`, `out = o tanh(c)`. `gates: (rows, 4H)` holds the two
+/// products on entry and the activated gates i, f, g, o on exit; `cell` and `tanh_cell:
+/// (rows, H)` are written; `c_prev: (rows, H)` has zeros where a sequence starts.
+pub(super) struct LstmForward<'a, F> {
+    pub r: Rows,
     pub gates: &'a mut [F],
     pub cell: &'a mut [F],
+    pub tanh_cell: &'a mut [F],
     pub c_prev: &'a [F],
+    pub bias: &'a [F],
+    pub out: &'a mut [F],
 }
 
-/// LSTM forward: `c = f c_prev + i g`, `out = o tanh(c)`.
-pub(super) fn lstm_forward<F: Float>(r: Rows, step: LstmStep<'_, F>, bias: &[F], out: &mut [F]) {
-    let h = r.h;
-    let (bi, rest) = bias.split_at(h);
-    let (bf, rest) = rest.split_at(h);
-    let (bg, bo) = rest.split_at(h);
-    for j in 0..r.rows {
-        let g = r.row_mut(step.gates, j, 4 * h);
-        let (gi, rest) = g.split_at_mut(h);
-        let (gf, rest) = rest.split_at_mut(h);
-        let (gg, go) = rest.split_at_mut(h);
-        let (c, c_prev, o) = (r.row_mut(step.cell, j, h), r.row(step.c_prev, j, h), r.out_mut(out, j));
-        for u in 0..h {
-            let i = sigmoid(gi[u] + bi[u]);
-            let f = sigmoid(gf[u] + bf[u]);
-            let gv = (gg[u] + bg[u]).tanh();
-            let ov = sigmoid(go[u] + bo[u]);
-            let cv = f * c_prev[u] + i * gv;
-            (gi[u], gf[u], gg[u], go[u]) = (i, f, gv, ov);
-            c[u] = cv;
-            o[u] = ov * cv.tanh();
-        }
+impl<F: Float> Kernel for LstmForward<'_, F> {
+    fn halves(self, m: usize) -> (Self, Self) {
+        let (r, h) = (self.r, self.r.h);
+        let (r0, r1) = r.halves(m);
+        let (g0, g1) = Rows::cut(self.gates, m, 4 * h);
+        let (c0, c1) = Rows::cut(self.cell, m, h);
+        let (t0, t1) = Rows::cut(self.tanh_cell, m, h);
+        let (p0, p1) = Rows::cut_ref(self.c_prev, m, h);
+        let (o0, o1) = Rows::cut(self.out, m, r.out_stride);
+        (
+            Self { r: r0, gates: g0, cell: c0, tanh_cell: t0, c_prev: p0, out: o0, ..self },
+            Self { r: r1, gates: g1, cell: c1, tanh_cell: t1, c_prev: p1, out: o1, ..self },
+        )
+    }
+
+    /// In passes over the row that each vectorise on their own (one loop with five
+    /// transcendental functions did not).
+    fn run_here(self) {
+        with_simd(
+            #[inline(always)]
+            || {
+                let (r, h) = (self.r, self.r.h);
+                let bias = &self.bias[..4 * h];
+                for j in 0..r.rows {
+                    let gates = &mut self.gates[j * 4 * h..(j + 1) * 4 * h];
+                    gates.iter_mut().zip(bias).for_each(|(v, &b)| *v += b);
+                    let (sig, rest) = gates.split_at_mut(2 * h);
+                    let (g, o) = rest.split_at_mut(h);
+                    sig.iter_mut().for_each(|v| *v = sigmoid(*v));
+                    g.iter_mut().for_each(|v| *v = tanh(*v));
+                    o.iter_mut().for_each(|v| *v = sigmoid(*v));
+                    let (i, f) = sig.split_at(h);
+                    let [c] = r.gates_mut::<F, 1>(self.cell, j);
+                    let [cp] = r.gates::<F, 1>(self.c_prev, j);
+                    c.iter_mut().zip(f).zip(cp).zip(i.iter().zip(g.iter())).for_each(|(((c, &f), &cp), (&i, &g))| {
+                        *c = f * cp + i * g;
+                    });
+                    let [tc] = r.gates_mut::<F, 1>(self.tanh_cell, j);
+                    tc.iter_mut().zip(c.iter()).for_each(|(t, &c)| *t = tanh(c));
+                    let out = r.out_mut(self.out, j);
+                    out.iter_mut().zip(o.iter()).zip(tc.iter()).for_each(|((h, &o), &t)| *h = o * t);
+                }
+            },
+        );
     }
 }
 
 /// LSTM backward: `d_gates: (rows, 4H)` the gradient of the gates' pre-activations, from
-/// `d_h = d_out + d_h_next` and the carried `d_c: (rows, H)`, which becomes `d c_prev`.
-pub(super) fn lstm_backward<F: Float>(
-    r: Rows,
-    d_gates: &mut [F],
-    step: (&[F], &[F], &[F]),
-    d_out: &[F],
-    d_h: &[F],
-    d_c: &mut [F],
-) {
-    let (gates, cell, c_prev) = step;
-    let h = r.h;
-    let one = F::one();
-    for j in 0..r.rows {
-        let g = r.row(gates, j, 4 * h);
-        let dg = r.row_mut(d_gates, j, 4 * h);
-        let (dout, dh, dc) = (r.out(d_out, j), r.row(d_h, j, h), r.row_mut(d_c, j, h));
-        let (c, cp) = (r.row(cell, j, h), r.row(c_prev, j, h));
-        for u in 0..h {
-            let (i, f, gv, o) = (g[u], g[h + u], g[2 * h + u], g[3 * h + u]);
-            let dhu = dout[u] + dh[u];
-            let tc = c[u].tanh();
-            let dcu = dc[u] + dhu * o * (one - tc * tc);
-            dg[u] = dcu * gv * i * (one - i);
-            dg[h + u] = dcu * cp[u] * f * (one - f);
-            dg[2 * h + u] = dcu * i * (one - gv * gv);
-            dg[3 * h + u] = dhu * tc * o * (one - o);
-            dc[u] = dcu * f;
-        }
+/// `d_h = d_out + d_h_next` and the carried `d_c: (rows, H)`, which becomes `d c_prev`;
+/// `gates` the activated gates, `tanh_cell` and `c_prev: (rows, H)` as the forward pass left
+/// them.
+pub(super) struct LstmBackward<'a, F> {
+    pub r: Rows,
+    pub d_gates: &'a mut [F],
+    pub d_c: &'a mut [F],
+    pub gates: &'a [F],
+    pub tanh_cell: &'a [F],
+    pub c_prev: &'a [F],
+    pub d_out: &'a [F],
+    pub d_h: &'a [F],
+}
+
+impl<F: Float> Kernel for LstmBackward<'_, F> {
+    fn halves(self, m: usize) -> (Self, Self) {
+        let (r, h) = (self.r, self.r.h);
+        let (r0, r1) = r.halves(m);
+        let (dg0, dg1) = Rows::cut(self.d_gates, m, 4 * h);
+        let (dc0, dc1) = Rows::cut(self.d_c, m, h);
+        let (g0, g1) = Rows::cut_ref(self.gates, m, 4 * h);
+        let (t0, t1) = Rows::cut_ref(self.tanh_cell, m, h);
+        let (p0, p1) = Rows::cut_ref(self.c_prev, m, h);
+        let (do0, do1) = Rows::cut_ref(self.d_out, m, r.out_stride);
+        let (dh0, dh1) = Rows::cut_ref(self.d_h, m, h);
+        (
+            Self { r: r0, d_gates: dg0, d_c: dc0, gates: g0, tanh_cell: t0, c_prev: p0, d_out: do0, d_h: dh0 },
+            Self { r: r1, d_gates: dg1, d_c: dc1, gates: g1, tanh_cell: t1, c_prev: p1, d_out: do1, d_h: dh1 },
+        )
+    }
+
+    fn run_here(self) {
+        with_simd(
+            #[inline(always)]
+            || {
+                let r = self.r;
+                for j in 0..r.rows {
+                    let [dh] = r.gates::<F, 1>(self.d_h, j);
+                    let [dc] = r.gates_mut::<F, 1>(self.d_c, j);
+                    let [di, df, dg, d_o] = r.gates_mut::<F, 4>(self.d_gates, j);
+                    let [i, f, g, o] = r.gates::<F, 4>(self.gates, j);
+                    let [tc] = r.gates::<F, 1>(self.tanh_cell, j);
+                    let [cp] = r.gates::<F, 1>(self.c_prev, j);
+                    lstm_backward_row(di, df, dg, d_o, dc, i, f, g, o, tc, cp, r.out(self.d_out, j), dh);
+                }
+            },
+        );
     }
 }
 
-/// The GRU state of one step: `gates: (rows, 3H)` (the input product on entry, the activated
-/// r, z, n on exit), `rec: (rows, 3H)` the recurrent product (zeros where a sequence starts),
-/// `h_prev: (rows, H)`, `hn: (rows, H)` written with `W_hn h + b_hn` (the backward pass needs it).
-pub(super) struct GruStep<'a, F> {
-    pub gates: &'a mut [F],
-    pub rec: &'a [F],
-    pub h_prev: &'a [F],
-    pub hn: &'a mut [F],
+/// One row of [`LstmBackward`]: a function of its own, every slice an argument, so that the
+/// compiler knows they do not overlap (slices in an array or a struct lose that), sparing
+/// the vectorised loop a run-time check per row.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn lstm_backward_row<F: Float>(
+    di: &mut [F],
+    df: &mut [F],
+    dg: &mut [F],
+    d_o: &mut [F],
+    dc: &mut [F],
+    i: &[F],
+    f: &[F],
+    g: &[F],
+    o: &[F],
+    tc: &[F],
+    cp: &[F],
+    dout: &[F],
+    dh: &[F],
+) {
+    let one = F::one();
+    let h = dc.len();
+    let (di, df, dg, d_o) = (&mut di[..h], &mut df[..h], &mut dg[..h], &mut d_o[..h]);
+    let (i, f, g, o, tc, cp, dout, dh) = (&i[..h], &f[..h], &g[..h], &o[..h], &tc[..h], &cp[..h], &dout[..h], &dh[..h]);
+    for u in 0..h {
+        let dhu = dout[u] + dh[u];
+        let dcu = dc[u] + dhu * o[u] * (one - tc[u] * tc[u]);
+        di[u] = dcu * g[u] * i[u] * (one - i[u]);
+        df[u] = dcu * cp[u] * f[u] * (one - f[u]);
+        dg[u] = dcu * i[u] * (one - g[u] * g[u]);
+        d_o[u] = dhu * tc[u] * o[u] * (one - o[u]);
+        dc[u] = dcu * f[u];
+    }
 }
 
 /// GRU forward: `out = n + z (h_prev - n)` (PyTorch's form of `(1 - z) n + z h_prev`), with
 /// `bias = [b_ir + b_hr, b_iz + b_hz, b_in]` and `b_hn` apart, inside the reset gate.
-pub(super) fn gru_forward<F: Float>(r: Rows, step: GruStep<'_, F>, bias: &[F], b_hn: &[F], out: &mut [F]) {
-    let h = r.h;
-    for j in 0..r.rows {
-        let g = r.row_mut(step.gates, j, 3 * h);
-        let rec = r.row(step.rec, j, 3 * h);
-        let (hp, hn, o) = (r.row(step.h_prev, j, h), r.row_mut(step.hn, j, h), r.out_mut(out, j));
-        for u in 0..h {
-            let rg = sigmoid(g[u] + rec[u] + bias[u]);
-            let z = sigmoid(g[h + u] + rec[h + u] + bias[h + u]);
-            let hnu = rec[2 * h + u] + b_hn[u];
-            let n = (g[2 * h + u] + bias[2 * h + u] + rg * hnu).tanh();
-            (g[u], g[h + u], g[2 * h + u]) = (rg, z, n);
-            hn[u] = hnu;
-            o[u] = n + z * (hp[u] - n);
-        }
+/// `gates: (rows, 3H)` holds the input product on entry and the activated r, z, n on exit;
+/// `rec: (rows, 3H)` is the recurrent product (zeros where a sequence starts); `hn: (rows, H)`
+/// is written with `W_hn h + b_hn`, which the backward pass needs.
+pub(super) struct GruForward<'a, F> {
+    pub r: Rows,
+    pub gates: &'a mut [F],
+    pub hn: &'a mut [F],
+    pub rec: &'a [F],
+    pub h_prev: &'a [F],
+    pub bias: &'a [F],
+    pub b_hn: &'a [F],
+    pub out: &'a mut [F],
+}
+
+impl<F: Float> Kernel for GruForward<'_, F> {
+    fn halves(self, m: usize) -> (Self, Self) {
+        let (r, h) = (self.r, self.r.h);
+        let (r0, r1) = r.halves(m);
+        let (g0, g1) = Rows::cut(self.gates, m, 3 * h);
+        let (n0, n1) = Rows::cut(self.hn, m, h);
+        let (c0, c1) = Rows::cut_ref(self.rec, m, 3 * h);
+        let (p0, p1) = Rows::cut_ref(self.h_prev, m, h);
+        let (o0, o1) = Rows::cut(self.out, m, r.out_stride);
+        (
+            Self { r: r0, gates: g0, hn: n0, rec: c0, h_prev: p0, out: o0, ..self },
+            Self { r: r1, gates: g1, hn: n1, rec: c1, h_prev: p1, out: o1, ..self },
+        )
+    }
+
+    /// In passes over the row that each vectorise on their own.
+    fn run_here(self) {
+        with_simd(
+            #[inline(always)]
+            || {
+                let (r, h) = (self.r, self.r.h);
+                let (b_rz, b_n) = self.bias[..3 * h].split_at(2 * h);
+                let b_hn = &self.b_hn[..h];
+                for j in 0..r.rows {
+                    let gates = &mut self.gates[j * 3 * h..(j + 1) * 3 * h];
+                    let (rz, n) = gates.split_at_mut(2 * h);
+                    let (rec_rz, rec_n) = self.rec[j * 3 * h..(j + 1) * 3 * h].split_at(2 * h);
+                    rz.iter_mut().zip(rec_rz).zip(b_rz).for_each(|((v, &x), &b)| *v = sigmoid(*v + x + b));
+                    let [hn] = r.gates_mut::<F, 1>(self.hn, j);
+                    hn.iter_mut().zip(rec_n).zip(b_hn).for_each(|((v, &x), &b)| *v = x + b);
+                    let (rg, z) = rz.split_at(h);
+                    n.iter_mut().zip(b_n).zip(rg.iter().zip(hn.iter())).for_each(|((v, &b), (&rg, &hn))| {
+                        *v = tanh(*v + b + rg * hn);
+                    });
+                    let [hp] = r.gates::<F, 1>(self.h_prev, j);
+                    let out = r.out_mut(self.out, j);
+                    out.iter_mut().zip(n.iter()).zip(z.iter().zip(hp)).for_each(|((o, &n), (&z, &hp))| {
+                        *o = n + z * (hp - n);
+                    });
+                }
+            },
+        );
     }
 }
 
 /// GRU backward: `d_gi: (rows, 3H)` the gradient of the input product's gates, `d_gh` the
 /// recurrent product's (they differ in n: the reset gate scales the latter), from
 /// `d_h = d_out + d_h_next`; `d_h` is overwritten with its direct part `d_h · z`, to which
-/// the caller adds the recurrent product's.
-pub(super) fn gru_backward<F: Float>(
-    r: Rows,
-    d_gi: &mut [F],
-    d_gh: &mut [F],
-    step: (&[F], &[F], &[F]),
-    d_out: &[F],
-    d_h: &mut [F],
+/// the caller adds the recurrent product's. `gates`, `hn` and `h_prev` as the forward pass
+/// left them.
+pub(super) struct GruBackward<'a, F> {
+    pub r: Rows,
+    pub d_gi: &'a mut [F],
+    pub d_gh: &'a mut [F],
+    pub d_h: &'a mut [F],
+    pub gates: &'a [F],
+    pub hn: &'a [F],
+    pub h_prev: &'a [F],
+    pub d_out: &'a [F],
+}
+
+impl<F: Float> Kernel for GruBackward<'_, F> {
+    fn halves(self, m: usize) -> (Self, Self) {
+        let (r, h) = (self.r, self.r.h);
+        let (r0, r1) = r.halves(m);
+        let (i0, i1) = Rows::cut(self.d_gi, m, 3 * h);
+        let (e0, e1) = Rows::cut(self.d_gh, m, 3 * h);
+        let (dh0, dh1) = Rows::cut(self.d_h, m, h);
+        let (g0, g1) = Rows::cut_ref(self.gates, m, 3 * h);
+        let (n0, n1) = Rows::cut_ref(self.hn, m, h);
+        let (p0, p1) = Rows::cut_ref(self.h_prev, m, h);
+        let (do0, do1) = Rows::cut_ref(self.d_out, m, r.out_stride);
+        (
+            Self { r: r0, d_gi: i0, d_gh: e0, d_h: dh0, gates: g0, hn: n0, h_prev: p0, d_out: do0 },
+            Self { r: r1, d_gi: i1, d_gh: e1, d_h: dh1, gates: g1, hn: n1, h_prev: p1, d_out: do1 },
+        )
+    }
+
+    fn run_here(self) {
+        with_simd(
+            #[inline(always)]
+            || {
+                let r = self.r;
+                for j in 0..r.rows {
+                    let [dh] = r.gates_mut::<F, 1>(self.d_h, j);
+                    let [dir, diz, din] = r.gates_mut::<F, 3>(self.d_gi, j);
+                    let [dhr, dhz, dhn] = r.gates_mut::<F, 3>(self.d_gh, j);
+                    let [rg, z, n] = r.gates::<F, 3>(self.gates, j);
+                    let ([hn], [hp]) = (r.gates::<F, 1>(self.hn, j), r.gates::<F, 1>(self.h_prev, j));
+                    gru_backward_row(dir, diz, din, dhr, dhz, dhn, dh, rg, z, n, hn, hp, r.out(self.d_out, j));
+                }
+            },
+        );
+    }
+}
+
+/// One row of [`GruBackward`] (every slice an argument, see [`lstm_backward_row`]).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn gru_backward_row<F: Float>(
+    dir: &mut [F],
+    diz: &mut [F],
+    din: &mut [F],
+    dhr: &mut [F],
+    dhz: &mut [F],
+    dhn: &mut [F],
+    dh: &mut [F],
+    rg: &[F],
+    z: &[F],
+    n: &[F],
+    hn: &[F],
+    hp: &[F],
+    dout: &[F],
 ) {
-    let (gates, hn, h_prev) = step;
-    let h = r.h;
     let one = F::one();
-    for j in 0..r.rows {
-        let g = r.row(gates, j, 3 * h);
-        let (di, dhh) = (r.row_mut(d_gi, j, 3 * h), r.row_mut(d_gh, j, 3 * h));
-        let (dout, dh) = (r.out(d_out, j), r.row_mut(d_h, j, h));
-        let (hnr, hp) = (r.row(hn, j, h), r.row(h_prev, j, h));
-        for u in 0..h {
-            let (rg, z, n) = (g[u], g[h + u], g[2 * h + u]);
-            let dhu = dout[u] + dh[u];
-            let dn = dhu * (one - z) * (one - n * n);
-            let dr = dn * hnr[u] * rg * (one - rg);
-            let dz = dhu * (hp[u] - n) * z * (one - z);
-            (di[u], di[h + u], di[2 * h + u]) = (dr, dz, dn);
-            (dhh[u], dhh[h + u], dhh[2 * h + u]) = (dr, dz, dn * rg);
-            dh[u] = dhu * z;
-        }
+    let h = dh.len();
+    let (dir, diz, din, dhr, dhz, dhn) =
+        (&mut dir[..h], &mut diz[..h], &mut din[..h], &mut dhr[..h], &mut dhz[..h], &mut dhn[..h]);
+    let (rg, z, n, hn, hp, dout) = (&rg[..h], &z[..h], &n[..h], &hn[..h], &hp[..h], &dout[..h]);
+    for u in 0..h {
+        let dhu = dout[u] + dh[u];
+        let dn = dhu * (one - z[u]) * (one - n[u] * n[u]);
+        let dr = dn * hn[u] * rg[u] * (one - rg[u]);
+        let dz = dhu * (hp[u] - n[u]) * z[u] * (one - z[u]);
+        (dir[u], diz[u], din[u]) = (dr, dz, dn);
+        (dhr[u], dhz[u], dhn[u]) = (dr, dz, dn * rg[u]);
+        dh[u] = dhu * z[u];
     }
 }

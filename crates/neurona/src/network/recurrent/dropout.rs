@@ -11,9 +11,9 @@ use crate::rng::RandomState;
 /// `1 / (1 - p)`.
 ///
 /// PyTorch draws its masks from its own generator, so a neurona fit with dropout does not
-/// reproduce PyTorch's; it reproduces itself for a seed. One `next_double()` is drawn per
-/// value, in the buffer's order, padding included, so that the draws do not depend on the
-/// lengths; a one-layer stack draws nothing.
+/// reproduce PyTorch's; it reproduces itself for a seed. One `next_u32()` is drawn per value
+/// (dropped if below `p · 2^32`), in the buffer's order, padding included, so that the draws
+/// do not depend on the lengths; a one-layer stack draws nothing.
 #[derive(Debug, Clone)]
 pub struct DropoutMasks<F> {
     p: f64,
@@ -63,8 +63,11 @@ impl<F: Float> DropoutMasks<F> {
         }
         // p = 1 keeps nothing, as PyTorch's dropout does, instead of scaling by infinity.
         let kept = if p < 1.0 { F::from_f64(1.0 / (1.0 - p)) } else { F::zero() };
+        // One 32-bit word per value rather than a double's two: a two-layer stack draws one
+        // value per unit, step and sequence of every batch, and the stream's words are the cost.
+        let threshold = (p * 4_294_967_296.0) as u64;
         for v in &mut self.values[..len] {
-            *v = if rng.next_double() < p { F::zero() } else { kept };
+            *v = if u64::from(rng.next_u32()) < threshold { F::zero() } else { kept };
         }
         Ok(())
     }

@@ -9,7 +9,7 @@
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 use crate::linalg::{MatRef, matmul};
-use crate::network::recurrent::cells::{self, GruStep, LstmStep, Rows};
+use crate::network::recurrent::cells::{self, GruForward, LstmForward, RnnForward, Rows};
 use crate::network::recurrent::dropout::DropoutMasks;
 use crate::network::recurrent::packing::{Packing, Sequences};
 use crate::network::recurrent::shape::{Cell, RecurrentShape};
@@ -172,7 +172,12 @@ impl<F: Float> Direction<'_, F> {
         let p = self.packing.rows();
         let input = MatRef::row_major(input, p, block.input_size);
         matmul(&mut buf.gates, input, MatRef::row_major(w_ih, gh, block.input_size).t(), false);
-        let w_hh_t = MatRef::row_major(w_hh, gh, h).t();
+        for (k, row) in buf.w_hh_t[..h * gh].chunks_exact_mut(gh).enumerate() {
+            for (o, v) in row.iter_mut().enumerate() {
+                *v = w_hh[o * h + k];
+            }
+        }
+        let w_hh_t = MatRef::row_major(&buf.w_hh_t, h, gh);
         for i in 0..self.packing.steps {
             let st = self.nth_step(i);
             let (r0, a, c) = (st.row, st.active, st.continuing);
@@ -192,11 +197,12 @@ impl<F: Float> Direction<'_, F> {
             match s.cell {
                 Cell::Rnn => {
                     matmul(gates, h_prev, w_hh_t, true);
-                    cells::rnn_forward(rows, s.nonlinearity, gates, &buf.bias, out);
+                    let nonlinearity = s.nonlinearity;
+                    cells::run(RnnForward { r: rows, nonlinearity, pre: gates, bias: &buf.bias, out }, rows, 1);
                 }
                 Cell::Lstm => {
                     matmul(gates, h_prev, w_hh_t, true);
-                    let (cell, c_prev) = (&mut buf.cell, &mut buf.c_prev);
+                    let (cell, c_prev, tanh_cell) = (&mut buf.cell, &mut buf.c_prev, &mut buf.tanh_cell);
                     for j in 0..a {
                         let to = &mut c_prev[(r0 + j) * h..(r0 + j + 1) * h];
                         if j < c {
@@ -206,23 +212,37 @@ impl<F: Float> Direction<'_, F> {
                             to.fill(F::zero());
                         }
                     }
-                    let step = LstmStep {
-                        gates,
-                        cell: &mut cell[r0 * h..(r0 + a) * h],
-                        c_prev: &c_prev[r0 * h..(r0 + a) * h],
-                    };
-                    cells::lstm_forward(rows, step, &buf.bias, out);
+                    cells::run(
+                        LstmForward {
+                            r: rows,
+                            gates,
+                            cell: &mut cell[r0 * h..(r0 + a) * h],
+                            tanh_cell: &mut tanh_cell[r0 * h..(r0 + a) * h],
+                            c_prev: &c_prev[r0 * h..(r0 + a) * h],
+                            bias: &buf.bias,
+                            out,
+                        },
+                        rows,
+                        4,
+                    );
                 }
                 Cell::Gru => {
                     matmul(rec, h_prev, w_hh_t, false);
                     rec[c * gh..a * gh].fill(F::zero());
-                    let step = GruStep {
-                        gates,
-                        rec: &rec[..a * gh],
-                        h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
-                        hn: &mut buf.hn[r0 * h..(r0 + a) * h],
-                    };
-                    cells::gru_forward(rows, step, &buf.bias, &buf.b_hn, out);
+                    cells::run(
+                        GruForward {
+                            r: rows,
+                            gates,
+                            hn: &mut buf.hn[r0 * h..(r0 + a) * h],
+                            rec: &rec[..a * gh],
+                            h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
+                            bias: &buf.bias,
+                            b_hn: &buf.b_hn,
+                            out,
+                        },
+                        rows,
+                        3,
+                    );
                 }
             }
         }

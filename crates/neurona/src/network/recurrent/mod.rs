@@ -33,6 +33,7 @@ mod backward;
 mod cells;
 mod dropout;
 mod forward;
+mod math;
 mod packing;
 mod shape;
 mod workspace;
@@ -44,6 +45,7 @@ pub use packing::Sequences;
 pub use shape::{Cell, Nonlinearity, ParamBlock, RecurrentShape, RecurrentTensor};
 pub use workspace::RecurrentWorkspace;
 
+use crate::error::Result;
 use crate::float::Float;
 use crate::linalg::sum_of_squares;
 
@@ -65,15 +67,15 @@ pub fn clip_grad_norm<F: Float>(grad: &mut [F], max_norm: f64) -> f64 {
 /// `d_last: (n, D·H)`, into the `d_final_hidden: (L·D, n, H)` that [`backward`] takes: the top
 /// layer's blocks, zeros elsewhere (the last states are the top layer's final states).
 ///
-/// # Panics
-/// If `d_last` does not hold `n·D·H` values or `d_final_hidden` `L·D·n·H` (a bug in the
-/// caller).
-pub fn last_states_gradient<F: Float>(shape: &RecurrentShape, d_last: &[F], d_final_hidden: &mut [F]) {
+/// # Errors
+/// [`NeuronaError::InvalidInput`](crate::NeuronaError::InvalidInput) if `d_last` is not
+/// `(n, D·H)` or `d_final_hidden` not `(L·D, n, H)` for the same `n`.
+pub fn last_states_gradient<F: Float>(shape: &RecurrentShape, d_last: &[F], d_final_hidden: &mut [F]) -> Result<()> {
     let (h, d, dh) = (shape.hidden_size, shape.directions(), shape.output_size());
     let n = d_last.len() / dh.max(1);
-    assert_eq!(d_last.len(), n * dh, "d_last must be (n, D*H)");
-    assert_eq!(d_final_hidden.len(), shape.num_layers * d * n * h, "d_final_hidden must be (L*D, n, H)");
-    let top = (shape.num_layers - 1) * d * n * h;
+    forward::check_len("d_last", d_last.len(), n * dh)?;
+    forward::check_len("d_final_hidden", d_final_hidden.len(), shape.num_layers * d * n * h)?;
+    let top = shape.num_layers.saturating_sub(1) * d * n * h;
     d_final_hidden[..top].fill(F::zero());
     for direction in 0..d {
         for seq in 0..n {
@@ -82,6 +84,7 @@ pub fn last_states_gradient<F: Float>(shape: &RecurrentShape, d_last: &[F], d_fi
             d_final_hidden[to..to + h].copy_from_slice(&d_last[from..from + h]);
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

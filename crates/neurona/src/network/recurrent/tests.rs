@@ -8,14 +8,9 @@ fn shape(cell: Cell, nonlinearity: Nonlinearity, layers: usize, bidirectional: b
     RecurrentShape { cell, nonlinearity, input_size: 3, hidden_size: 4, num_layers: layers, bidirectional }
 }
 
-fn values(len: usize, seed: u64) -> Vec<f64> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            2.0 * ((state >> 11) as f64 / (1u64 << 53) as f64) - 1.0
-        })
-        .collect()
+fn values(len: usize, seed: u32) -> Vec<f64> {
+    let mut rng = RandomState::new(seed);
+    (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect()
 }
 
 #[test]
@@ -271,4 +266,48 @@ fn dropout_masks_keep_with_probability_one_minus_p_scaled() {
     assert_eq!(again.mask(1, 9, 19), masks.mask(1, 9, 19));
     masks.redraw(&s, 10, 20, 1.0, &mut RandomState::new(1)).unwrap();
     assert!(masks.mask(0, 0, 0).iter().all(|&v| v == 0.0));
+}
+
+#[test]
+fn the_memory_estimate_covers_the_workspace() {
+    for cell in Cell::ALL {
+        for (layers, bidirectional) in [(1, false), (3, true)] {
+            let s = RecurrentShape { input_size: 7, ..shape(cell, Nonlinearity::Tanh, layers, bidirectional) };
+            let mut ws = RecurrentWorkspace::<f32>::new(&s, 16, 9);
+            ws.reserve_dropout();
+            let directions = ws.layers.iter().flat_map(|l| &l.directions);
+            let direction_values: usize =
+                directions.map(|d| d.gates.len() + d.h_prev.len() + d.cell.len() + d.tanh_cell.len()).sum::<usize>()
+                    + ws.layers.iter().flat_map(|l| &l.directions).map(|d| d.c_prev.len() + d.hn.len()).sum::<usize>()
+                    + ws.layers
+                        .iter()
+                        .flat_map(|l| &l.directions)
+                        .map(|d| d.bias.len() + d.w_hh_t.len() + d.b_hn.len())
+                        .sum::<usize>();
+            let layer_values: usize = ws.layers.iter().map(|l| l.out.len() + l.dropped.len()).sum();
+            let g = &ws.grads;
+            let grad_values = g.d_gi.len() + g.d_gh.len() + g.d_h.len() + g.d_c.len() + g.d_out.len() + g.d_below.len();
+            let r = &ws.results;
+            let result_values = r.outputs.len() + r.final_hidden.len() + r.final_cell.len() + r.last_states.len();
+            let actual =
+                4 * (ws.x.len() + ws.rec.len() + direction_values + layer_values + grad_values + result_values);
+            let estimate = RecurrentWorkspace::<f32>::estimated_bytes(&s, 16, 9);
+            assert!(estimate >= actual as f64 && estimate <= 1.1 * actual as f64, "{s:?}: {estimate} vs {actual}");
+        }
+    }
+}
+
+#[test]
+fn an_empty_batch_gives_empty_results_and_a_zero_gradient() {
+    for cell in Cell::ALL {
+        let s = shape(cell, Nonlinearity::Tanh, 2, true);
+        let params = values(s.n_params(), 4);
+        let mut ws = RecurrentWorkspace::new(&s, 0, 0);
+        let seqs = Sequences { values: &[], lengths: &[], t_max: 3 };
+        forward(&s, &params, seqs, None, &mut ws).unwrap();
+        assert!(ws.outputs().is_empty() && ws.final_hidden().is_empty() && ws.last_states().is_empty());
+        let mut grad = vec![f64::NAN; params.len()];
+        backward(&s, &params, seqs, None, &mut ws, Some(&[]), Some(&[]), None, &mut grad, Some(&mut [])).unwrap();
+        assert!(grad.iter().all(|&g| g == 0.0), "{cell}");
+    }
 }
