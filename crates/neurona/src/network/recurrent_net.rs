@@ -360,7 +360,8 @@ impl RecurrentNet {
             OutputPer::Sequence => {
                 let d_final =
                     &mut ws.d_recurrent[..self.shape.num_layers * self.shape.directions() * n * self.shape.hidden_size];
-                recurrent::last_states_gradient(&self.shape, &ws.head_delta[..n * dh], d_final);
+                recurrent::last_states_gradient(&self.shape, &ws.head_delta[..n * dh], d_final)
+                    .expect("the head input is the last states");
                 recurrent::backward(
                     &self.shape,
                     params,
