@@ -17,6 +17,17 @@ trait Subject: ModelFile + Clone + Send + Sync + std::fmt::Debug + 'static {
     fn fresh(seed: u32) -> Self;
     fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()>;
     fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>>;
+    /// The message for `word` (NaN, infinity) at row 3, column 1 of the table.
+    fn non_finite_message(word: &str) -> String {
+        format!("X contains {word} at row 3, column 1")
+    }
+    /// The messages for a table of 0 rows and one of 0 columns.
+    fn empty_messages() -> [String; 2] {
+        [
+            format!("X has 0 samples (shape (0, 4)), but {} needs at least 1", Self::KIND),
+            format!("X has 0 features (shape (150, 0)), but {} needs at least 1", Self::KIND),
+        ]
+    }
 }
 
 /// Iris, scaled to [0, 1] (the RBM reads probabilities), with its species as integer classes.
@@ -91,6 +102,57 @@ impl Subject for BernoulliRbm<f64> {
     }
 }
 
+/// The recurrent estimators read each row of the table as a sequence of one step.
+fn one_step(x: ArrayView2<'_, f64>) -> Result<SequenceSet<f64>> {
+    let steps = x.to_owned().into_shape_with_order((x.nrows(), 1, x.ncols())).unwrap();
+    SequenceSet::from_array3(steps.view(), SequenceLayout::StepsFeatures)
+}
+
+fn small_rnn(seed: u32) -> RnnValidParams {
+    RnnParams::new().cell(Cell::Gru).hidden_size(3).max_iter(5).random_state(seed).check().unwrap()
+}
+
+macro_rules! sequence_messages {
+    () => {
+        fn non_finite_message(word: &str) -> String {
+            format!("X contains {word} in sequence 3 at step 0, feature 1")
+        }
+        fn empty_messages() -> [String; 2] {
+            [
+                "X is empty (0 sequences), but at least 1 is needed".to_owned(),
+                "X has 0 features (shape (150, 1, 0)), but at least 1 is needed".to_owned(),
+            ]
+        }
+    };
+}
+
+impl Subject for RnnClassifier<f64, i64> {
+    fn fresh(seed: u32) -> Self {
+        Self::new(small_rnn(seed))
+    }
+    fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
+        RnnClassifier::fit(self, &one_step(x)?, &classes(x)).map(|_| ())
+    }
+    fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        self.predict_proba(&one_step(x)?)
+    }
+    sequence_messages!();
+}
+
+impl Subject for RnnRegressor<f64> {
+    fn fresh(seed: u32) -> Self {
+        Self::new(small_rnn(seed))
+    }
+    fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
+        let y = x.sum_axis(Axis(1)).insert_axis(Axis(1));
+        RnnRegressor::fit(self, &one_step(x)?, y.view()).map(|_| ())
+    }
+    fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        self.predict(&one_step(x)?)
+    }
+    sequence_messages!();
+}
+
 fn fitted<S: Subject>(seed: u32) -> S {
     let mut model = S::fresh(seed);
     model.fit(data().0.view()).unwrap();
@@ -106,7 +168,7 @@ fn refuses_nan_and_infinity<S: Subject>() {
     for (value, word) in [(f64::NAN, "NaN"), (f64::INFINITY, "infinity"), (f64::NEG_INFINITY, "infinity")] {
         let mut x = data().0;
         x[[3, 1]] = value;
-        let expected = format!("X contains {word} at row 3, column 1");
+        let expected = S::non_finite_message(word);
         assert_eq!(message(S::fresh(0).fit(x.view())), expected, "{} fit", S::KIND);
         assert_eq!(message(model.output(x.view())), expected, "{} output", S::KIND);
     }
@@ -127,10 +189,9 @@ fn refuses_the_wrong_width<S: Subject>() {
 
 fn refuses_empty_input<S: Subject>() {
     let x = data().0;
-    let err = message(S::fresh(0).fit(x.slice(s![..0, ..])));
-    assert_eq!(err, format!("X has 0 samples (shape (0, 4)), but {} needs at least 1", S::KIND));
-    let err = message(S::fresh(0).fit(x.slice(s![.., ..0])));
-    assert_eq!(err, format!("X has 0 features (shape (150, 0)), but {} needs at least 1", S::KIND));
+    let [no_rows, no_columns] = S::empty_messages();
+    assert_eq!(message(S::fresh(0).fit(x.slice(s![..0, ..]))), no_rows, "{}", S::KIND);
+    assert_eq!(message(S::fresh(0).fit(x.slice(s![.., ..0]))), no_columns, "{}", S::KIND);
 }
 
 fn round_trips_to_the_byte<S: Subject>() {
@@ -215,4 +276,6 @@ battery! {
     mlp_regressor: MlpRegressor<f64>;
     perceptron: Perceptron<f64, i64>;
     bernoulli_rbm: BernoulliRbm<f64>;
+    rnn_classifier: RnnClassifier<f64, i64>;
+    rnn_regressor: RnnRegressor<f64>;
 }

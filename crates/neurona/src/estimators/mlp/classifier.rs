@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2};
 
-use crate::data::labels::{Label, LabelBinarizer, TargetKind, unique_sorted};
+use crate::data::labels::{ClassTargets, Label, LabelBinarizer, TargetKind, unique_sorted};
 use crate::data::validate::{check_features, check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::IncrementalClassifier;
@@ -13,15 +13,6 @@ use crate::loss::OutputHead;
 use crate::metrics::{accuracy, weighted_fraction};
 
 const NAME: &str = "MLPClassifier";
-
-/// What the classifier was trained to predict.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Targets<L> {
-    /// One label per sample, among sorted classes.
-    Labels(LabelBinarizer<L>),
-    /// An indicator matrix with this many labels.
-    Multilabel(usize),
-}
 
 /// A multilayer-perceptron classifier, scikit-learn's `MLPClassifier`.
 ///
@@ -44,7 +35,7 @@ pub(super) enum Targets<L> {
 pub struct MlpClassifier<F: Float = f64, L: Label = i64> {
     pub(super) params: MlpValidParams,
     pub(super) state: Option<MlpState<F>>,
-    pub(super) targets: Option<Targets<L>>,
+    pub(super) targets: Option<ClassTargets<L>>,
 }
 
 impl<F: Float, L: Label> MlpClassifier<F, L> {
@@ -59,14 +50,14 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     /// are the indicator columns `0..n_labels`).
     pub fn classes(&self) -> Result<&[L]> {
         match self.fitted_targets()? {
-            Targets::Labels(binarizer) => Ok(binarizer.classes()),
-            Targets::Multilabel(_) => Ok(&[]),
+            ClassTargets::Labels(binarizer) => Ok(binarizer.classes()),
+            ClassTargets::Multilabel(_) => Ok(&[]),
         }
     }
 
     /// Whether the classifier was fitted on a multi-label indicator matrix.
     pub fn is_multilabel(&self) -> bool {
-        matches!(self.targets, Some(Targets::Multilabel(_)))
+        matches!(self.targets, Some(ClassTargets::Multilabel(_)))
     }
 
     /// How the last `fit` or `partial_fit` ended.
@@ -85,7 +76,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         check_length("y", y.len(), x.nrows())?;
         let classes = unique_sorted(y);
         let binarizer = match (&self.targets, self.params.training.warm_start && self.state.is_some()) {
-            (Some(Targets::Labels(previous)), true) => {
+            (Some(ClassTargets::Labels(previous)), true) => {
                 if previous.classes() != classes.as_slice() {
                     return Err(NeuronaError::input(
                         "y",
@@ -98,7 +89,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
                 }
                 previous.clone()
             }
-            (Some(Targets::Multilabel(_)), true) => {
+            (Some(ClassTargets::Multilabel(_)), true) => {
                 return Err(NeuronaError::input(
                     "y",
                     "must be a multi-label indicator matrix to continue a multi-label fit (warm_start)",
@@ -115,7 +106,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
             }
         };
         let y_encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
-        self.train(x, y_encoded, Targets::Labels(binarizer), false, options)
+        self.train(x, y_encoded, ClassTargets::Labels(binarizer), false, options)
     }
 
     /// Trains on a multi-label indicator matrix `y: (n_samples, n_labels)`, one logistic output
@@ -133,7 +124,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     ) -> Result<&FitReport> {
         check_features(x, NAME)?;
         let targets = self.multilabel_targets(x, y, self.params.training.warm_start)?;
-        self.train(x, targets, Targets::Multilabel(y.ncols()), false, options)
+        self.train(x, targets, ClassTargets::Multilabel(y.ncols()), false, options)
     }
 
     /// One epoch over a multi-label batch (see [`partial_fit`](Self::partial_fit)).
@@ -152,13 +143,13 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         self.check_partial_fit_solver()?;
         check_features(x, NAME)?;
         let targets = self.multilabel_targets(x, y, true)?;
-        if let (Some(Targets::Labels(_)), Some(_)) = (&self.targets, &self.state) {
+        if let (Some(ClassTargets::Labels(_)), Some(_)) = (&self.targets, &self.state) {
             return Err(NeuronaError::input(
                 "y",
                 "must be one label per sample to continue this classifier's training",
             ));
         }
-        self.train(x, targets, Targets::Multilabel(y.ncols()), true, options)
+        self.train(x, targets, ClassTargets::Multilabel(y.ncols()), true, options)
     }
 
     /// Predicted labels, one per row of `x`.
@@ -205,36 +196,14 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     /// ```
     pub fn labels_from_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<Vec<L>> {
         self.check_outputs(outputs)?;
-        match self.fitted_targets()? {
-            Targets::Labels(binarizer) => Ok(outputs
-                .rows()
-                .into_iter()
-                .map(|row| {
-                    let index = match row.as_slice() {
-                        Some(row) => binarizer.decode_index(row),
-                        None => binarizer.decode_index(&row.to_vec()),
-                    };
-                    binarizer.classes()[index].clone()
-                })
-                .collect()),
-            Targets::Multilabel(_) => Err(NeuronaError::input(
-                "X",
-                "was given to predict, but this classifier was fitted on a multi-label indicator matrix: use predict_multilabel",
-            )),
-        }
+        self.fitted_targets()?.labels(outputs)
     }
 
     /// [`predict_multilabel`](Self::predict_multilabel) from the network outputs (see
     /// [`labels_from_outputs`](Self::labels_from_outputs)).
     pub fn indicators_from_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<Array2<bool>> {
         self.check_outputs(outputs)?;
-        match self.fitted_targets()? {
-            Targets::Multilabel(_) => Ok(outputs.mapv(|p| p > F::from_f64(0.5))),
-            Targets::Labels(_) => Err(NeuronaError::input(
-                "X",
-                "was given to predict_multilabel, but this classifier was fitted on one label per sample: use predict",
-            )),
-        }
+        self.fitted_targets()?.indicators(outputs)
     }
 
     /// [`predict_proba`](Self::predict_proba) from the network outputs (see
@@ -246,14 +215,10 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
 
     /// The probabilities from network outputs (moved, not copied, where they are the answer).
     fn proba(&self, outputs: CowArray<'_, F, Ix2>) -> Array2<F> {
-        if outputs.ncols() == 1 && !self.is_multilabel() {
-            let p = outputs.column(0);
-            let mut proba = Array2::zeros((outputs.nrows(), 2));
-            proba.column_mut(0).assign(&p.mapv(|v| F::one() - v));
-            proba.column_mut(1).assign(&p);
-            return proba;
+        match &self.targets {
+            Some(targets) => targets.proba(outputs),
+            None => outputs.into_owned(),
         }
-        outputs.into_owned()
     }
 
     /// Natural logarithm of [`predict_proba`](Self::predict_proba).
@@ -300,7 +265,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         let head =
             if binarizer.kind() == TargetKind::Multiclass { OutputHead::LogLoss } else { OutputHead::BinaryLogLoss };
         let state = algorithm::state_from_weights(&params, head, binarizer.n_outputs(), coefs, intercepts)?;
-        Ok(Self { params, state: Some(state), targets: Some(Targets::Labels(binarizer)) })
+        Ok(Self { params, state: Some(state), targets: Some(ClassTargets::Labels(binarizer)) })
     }
 
     /// Replaces the weights of a fitted classifier (same shapes, finite values).
@@ -314,7 +279,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     /// follow the classes' order; otherwise [`NeuronaError::InvalidInput`] for `classes`.
     pub fn map_labels<M: Label>(self, relabel: impl FnMut(&L) -> M) -> Result<MlpClassifier<F, M>> {
         let targets = match self.targets {
-            Some(Targets::Labels(binarizer)) => {
+            Some(ClassTargets::Labels(binarizer)) => {
                 let classes: Vec<M> = binarizer.classes().iter().map(relabel).collect();
                 if !classes.windows(2).all(|pair| pair[0] < pair[1]) {
                     return Err(NeuronaError::input(
@@ -322,9 +287,9 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
                         format!("must be relabelled in the same sorted order, got {classes:?}"),
                     ));
                 }
-                Some(Targets::Labels(LabelBinarizer::new(&classes)))
+                Some(ClassTargets::Labels(LabelBinarizer::new(&classes)))
             }
-            Some(Targets::Multilabel(n)) => Some(Targets::Multilabel(n)),
+            Some(ClassTargets::Multilabel(n)) => Some(ClassTargets::Multilabel(n)),
             None => None,
         };
         Ok(MlpClassifier { params: self.params, state: self.state, targets })
@@ -342,7 +307,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         if y.ncols() == 0 {
             return Err(NeuronaError::input("y", "is an indicator matrix with 0 labels; it needs at least 1"));
         }
-        if let (true, Some(Targets::Multilabel(n_labels)), Some(_)) = (continuing, &self.targets, &self.state)
+        if let (true, Some(ClassTargets::Multilabel(n_labels)), Some(_)) = (continuing, &self.targets, &self.state)
             && *n_labels != y.ncols()
         {
             return Err(NeuronaError::input(
@@ -353,7 +318,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         Ok(y.mapv(|v| if v { F::one() } else { F::zero() }))
     }
 
-    pub(super) fn fitted_targets(&self) -> Result<&Targets<L>> {
+    pub(super) fn fitted_targets(&self) -> Result<&ClassTargets<L>> {
         self.targets.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
     }
 
@@ -376,15 +341,12 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         &mut self,
         x: ArrayView2<'_, F>,
         y: Array2<F>,
-        targets: Targets<L>,
+        targets: ClassTargets<L>,
         incremental: bool,
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
         let sample_weight = options.sample_weight.map(|sw| check_sample_weight(sw, x.nrows())).transpose()?;
-        let kind = match &targets {
-            Targets::Labels(binarizer) => binarizer.kind(),
-            Targets::Multilabel(_) => TargetKind::Multilabel,
-        };
+        let kind = targets.kind();
         let head = if kind == TargetKind::Multiclass { OutputHead::LogLoss } else { OutputHead::BinaryLogLoss };
         let data = TrainingData {
             x,
@@ -415,10 +377,10 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Mlp
         check_features(x, NAME)?;
         check_length("y", y.len(), x.nrows())?;
         let binarizer = match (&self.targets, classes) {
-            (None, None) | (Some(Targets::Multilabel(_)), None) if self.state.is_none() => {
+            (None, None) | (Some(ClassTargets::Multilabel(_)), None) if self.state.is_none() => {
                 return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit"));
             }
-            (Some(Targets::Labels(previous)), given) if self.state.is_some() => {
+            (Some(ClassTargets::Labels(previous)), given) if self.state.is_some() => {
                 if let Some(given) = given
                     && unique_sorted(given) != previous.classes()
                 {
@@ -433,7 +395,7 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Mlp
                 }
                 previous.clone()
             }
-            (Some(Targets::Multilabel(_)), _) if self.state.is_some() => {
+            (Some(ClassTargets::Multilabel(_)), _) if self.state.is_some() => {
                 return Err(NeuronaError::input(
                     "y",
                     "must be a multi-label indicator matrix to continue a multi-label fit",
@@ -454,6 +416,6 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Mlp
             ));
         }
         let y_encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
-        self.train(x, y_encoded, Targets::Labels(binarizer), true, options)
+        self.train(x, y_encoded, ClassTargets::Labels(binarizer), true, options)
     }
 }

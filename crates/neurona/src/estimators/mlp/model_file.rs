@@ -7,11 +7,11 @@
 use serde_json::{Value, json};
 
 use super::algorithm::MlpState;
-use super::classifier::{MlpClassifier, Targets};
+use super::classifier::MlpClassifier;
 use super::hyperparams::{MlpParams, MlpValidParams, RegressionLoss};
 use super::regressor::MlpRegressor;
 use crate::activation::Activation;
-use crate::data::labels::{LabelBinarizer, TargetKind};
+use crate::data::labels::{ClassTargets, TargetKind};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::{EstimatorKind, ModelFile};
 use crate::float::Float;
@@ -19,8 +19,8 @@ use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp};
 use crate::params::Hyperparams;
 use crate::persist::{
-    ModelLabel, TensorSet, bad, decode_training, encode_report, encode_training, extra_of, labels_from, open_model,
-    parsed, read_tensor, str_from, usize_from, write_model,
+    ModelLabel, TensorSet, bad, decode_training, encode_report, encode_training, extra_of, open_model, parsed,
+    read_tensor, str_from, usize_from, write_model,
 };
 
 /// The most parameters a model file may declare: far above any network this library trains on a
@@ -102,52 +102,19 @@ fn decode<F: Float>(bytes: &[u8], kind: EstimatorKind) -> Result<Decoded<F>> {
     Ok(Decoded { params, state, classes: header["classes"].clone(), extra: extra_of(&header) })
 }
 
-/// The classifier's classes in the header: the sorted labels, or the number of labels of a
-/// multi-label classifier.
-fn classes_to_json<L: ModelLabel>(targets: &Targets<L>) -> Value {
-    match targets {
-        Targets::Labels(binarizer) => {
-            json!({"labels": binarizer.classes().iter().map(|c| c.to_json()).collect::<Vec<_>>()})
-        }
-        Targets::Multilabel(n) => json!({"multilabel": n}),
-    }
-}
-
-/// The classes of a header, checked against the network's outputs.
-fn classes_from<L: ModelLabel>(classes: &Value, n_outputs: usize) -> Result<Targets<L>> {
-    if let Some(labels) = classes["labels"].as_array() {
-        let classes: Vec<L> = labels_from(labels)?;
-        let binarizer = LabelBinarizer::new(&classes);
-        if binarizer.classes().len() != classes.len() || classes.len() < 2 || binarizer.n_outputs() != n_outputs {
-            return Err(NeuronaError::model_file(format!(
-                "has {} classes for a network with {n_outputs} outputs",
-                classes.len()
-            )));
-        }
-        Ok(Targets::Labels(binarizer))
-    } else if let Some(n) = classes["multilabel"].as_u64() {
-        if n as usize != n_outputs {
-            return Err(NeuronaError::model_file(format!("has {n} labels for a network with {n_outputs} outputs")));
-        }
-        Ok(Targets::Multilabel(n_outputs))
-    } else {
-        Err(NeuronaError::model_file("has no classes"))
-    }
-}
-
 impl<F: Float, L: ModelLabel> ModelFile for MlpClassifier<F, L> {
     const KIND: EstimatorKind = EstimatorKind::MlpClassifier;
 
     fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
-        let classes = classes_to_json(self.fitted_targets()?);
+        let classes = self.fitted_targets()?.to_json();
         encode(Self::KIND, &self.params, self.state()?, classes, extra)
     }
 
     fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
         let decoded = decode::<F>(bytes, Self::KIND)?;
-        let targets = classes_from::<L>(&decoded.classes, decoded.state.n_outputs())?;
+        let targets = ClassTargets::<L>::from_json(&decoded.classes, decoded.state.n_outputs())?;
         let expected_head = match &targets {
-            Targets::Labels(b) if b.kind() == TargetKind::Multiclass => OutputHead::LogLoss,
+            ClassTargets::Labels(b) if b.kind() == TargetKind::Multiclass => OutputHead::LogLoss,
             _ => OutputHead::BinaryLogLoss,
         };
         if decoded.state.network().head() != expected_head {
