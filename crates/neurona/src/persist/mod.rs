@@ -47,6 +47,7 @@
 mod checksum;
 pub mod file;
 mod json;
+pub mod state_dict;
 mod tensors;
 mod training;
 
@@ -62,6 +63,7 @@ pub(crate) use self::json::{
     bad, bool_from, float_from, float_json, floats_from, labels_from, optional, parsed, str_from, strings_from,
     uint_from, usize_from,
 };
+pub use self::state_dict::{StateTensor, read_state_dict};
 pub(crate) use self::tensors::{TensorSet, read_tensor, read_words, tensor_shape};
 pub(crate) use self::training::{decode_training, encode_report, encode_training};
 use crate::error::{NeuronaError, Result};

@@ -105,7 +105,9 @@ impl<F: Float> RnnState<F> {
 
     /// Replaces the weights by name (PyTorch's names and shapes for the recurrent layers,
     /// `coefs_{l}` / `intercepts_{l}` for the head): how weights trained elsewhere (PyTorch's
-    /// `state_dict`) come in. Every tensor of the network must be given, finite, with its shape.
+    /// `state_dict`) come in. Every recurrent tensor must be given, finite, with its shape; the
+    /// head's are optional (a PyTorch `nn.LSTM`'s `state_dict` has none) and keep their values
+    /// when absent.
     pub fn set_tensors(&mut self, given: &[(&str, Vec<usize>, &[F])]) -> Result<()> {
         let expected: Vec<(String, Vec<usize>, std::ops::Range<usize>)> = {
             let ranges = self.tensor_ranges();
@@ -113,9 +115,12 @@ impl<F: Float> RnnState<F> {
         };
         let mut params = self.params.clone();
         for (name, shape, range) in &expected {
-            let (_, found_shape, values) = given.iter().find(|(n, _, _)| n == name).ok_or_else(|| {
-                NeuronaError::input("weights", format!("lack the tensor '{name}' of shape {shape:?}"))
-            })?;
+            let Some((_, found_shape, values)) = given.iter().find(|(n, _, _)| n == name) else {
+                if name.starts_with("coefs_") || name.starts_with("intercepts_") {
+                    continue;
+                }
+                return Err(NeuronaError::input("weights", format!("lack the tensor '{name}' of shape {shape:?}")));
+            };
             if found_shape != shape || values.len() != range.len() {
                 return Err(NeuronaError::input(
                     "weights",
@@ -208,14 +213,7 @@ pub(crate) fn fit<F: Float>(
     estimator: &'static str,
 ) -> Result<RnnState<F>> {
     let x = data.x;
-    let shape = RecurrentShape {
-        cell: params.cell,
-        nonlinearity: params.nonlinearity,
-        input_size: x.n_features(),
-        hidden_size: params.hidden_size,
-        num_layers: params.num_layers,
-        bidirectional: params.bidirectional,
-    };
+    let shape = params.recurrent_shape(x.n_features());
     let mut own = None;
     let rng = crate::rng::given_or_seeded(options.random_state, params.training.random_state, &mut own);
     check_fit_memory::<F>(&shape, params, x)?;
@@ -289,15 +287,18 @@ fn starting_state<F: Float>(
             state.net = net;
             Ok(state)
         }
-        _ => {
-            let mut weights: Vec<F> = net.shape().init(rng);
-            weights.extend(glorot_uniform::<F>(net.head().layout(), params.activation, rng));
-            let stochastic = params.training.solver.is_stochastic();
-            let training =
-                TrainingAttributes::fresh(weights.clone(), stochastic, stochastic && params.training.early_stopping);
-            Ok(RnnState { net, params: weights, training })
-        }
+        _ => Ok(fresh_state(net, params, rng)),
     }
+}
+
+/// A network that has not trained yet, its weights drawn: the recurrent layers uniform in
+/// ±1/√H in PyTorch's order, then the head as scikit-learn's MLP draws it.
+fn fresh_state<F: Float>(net: RecurrentNet, params: &RnnValidParams, rng: &mut RandomState) -> RnnState<F> {
+    let mut weights: Vec<F> = net.shape().init(rng);
+    weights.extend(glorot_uniform::<F>(net.head().layout(), params.activation, rng));
+    let stochastic = params.training.solver.is_stochastic();
+    let training = TrainingAttributes::fresh(weights.clone(), stochastic, stochastic && params.training.early_stopping);
+    RnnState { net, params: weights, training }
 }
 
 /// A network that has not trained yet, holding the given weights by name (see
@@ -310,21 +311,11 @@ pub(crate) fn state_with_tensors<F: Float>(
     n_outputs: usize,
     tensors: &[(&str, Vec<usize>, &[F])],
 ) -> Result<RnnState<F>> {
-    let shape = RecurrentShape {
-        cell: params.cell,
-        nonlinearity: params.nonlinearity,
-        input_size: n_features,
-        hidden_size: params.hidden_size,
-        num_layers: params.num_layers,
-        bidirectional: params.bidirectional,
-    };
+    let shape = params.recurrent_shape(n_features);
     shape.check()?;
-    let net = network(params, shape, head, n_outputs);
-    let n_params = crate::network::Objective::<F>::n_params(&net);
-    let stochastic = params.training.solver.is_stochastic();
-    let training =
-        TrainingAttributes::fresh(vec![F::zero(); n_params], stochastic, stochastic && params.training.early_stopping);
-    let mut state = RnnState { net, params: vec![F::zero(); n_params], training };
+    let mut own = None;
+    let rng = crate::rng::given_or_seeded(None, params.training.random_state, &mut own);
+    let mut state = fresh_state(network(params, shape, head, n_outputs), params, rng);
     state.set_tensors(tensors)?;
     state.training.best_params.copy_from_slice(&state.params);
     Ok(state)

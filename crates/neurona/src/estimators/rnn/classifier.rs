@@ -37,7 +37,7 @@ pub(super) const NAME: &str = "RNNClassifier";
 /// }).collect();
 /// let y: Vec<i64> = (0..40).map(|i| (i % 2 == 0) as i64).collect();
 /// let x = SequenceSet::from_sequences(&seqs)?;
-/// let params = RnnParams::new().cell(Cell::Gru).hidden_size(4).max_iter(300).random_state(0).check()?;
+/// let params = RnnParams::new().cell(Cell::Gru).hidden_size(4).solver(Solver::Lbfgs).random_state(0).check()?;
 /// let mut clf = RnnClassifier::<f64, i64>::new(params);
 /// clf.fit(&x, &y)?;
 /// assert!(clf.score(&x, &y)? > 0.95);

@@ -5,7 +5,7 @@
 use crate::activation::Activation;
 use crate::data::sequences::SequenceLayout;
 use crate::error::{NeuronaError, Result};
-use crate::network::{Cell, Nonlinearity, OutputPer};
+use crate::network::{Cell, Nonlinearity, OutputPer, RecurrentShape};
 use crate::params::{Solver, SolverParams, SolverSettings, hyperparams};
 
 hyperparams! {
@@ -65,6 +65,18 @@ impl SolverSettings for RnnParams {
 }
 
 impl RnnParams {
+    /// The recurrent layers these settings describe, for sequences of `input_size` features.
+    pub fn recurrent_shape(&self, input_size: usize) -> RecurrentShape {
+        RecurrentShape {
+            cell: self.cell,
+            nonlinearity: self.nonlinearity,
+            input_size,
+            hidden_size: self.hidden_size,
+            num_layers: self.num_layers,
+            bidirectional: self.bidirectional,
+        }
+    }
+
     /// Every rule, in one place.
     pub fn check_ref(&self) -> Result<()> {
         let at_least_one = |name: &'static str, value: usize| {

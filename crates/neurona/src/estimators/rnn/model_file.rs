@@ -17,7 +17,7 @@ use crate::error::{NeuronaError, Result};
 use crate::estimator::{EstimatorKind, ModelFile};
 use crate::float::Float;
 use crate::loss::OutputHead;
-use crate::network::{Layout, Mlp, RecurrentNet, RecurrentShape};
+use crate::network::{Layout, Mlp, RecurrentNet};
 use crate::persist::{
     TensorSet, bad, decode_training, encode_report, encode_training, extra_of, open_model, read_tensor, str_from,
     usize_from, write_model,
@@ -97,14 +97,7 @@ fn network_from(network: &Value, params: &RnnValidParams) -> Result<RecurrentNet
     if input_size == 0 || n_outputs == 0 || input_size > MAX_PARAMETERS || n_outputs > MAX_PARAMETERS {
         return Err(bad("network", network));
     }
-    let shape = RecurrentShape {
-        cell: params.cell,
-        nonlinearity: params.nonlinearity,
-        input_size,
-        hidden_size: params.hidden_size,
-        num_layers: params.num_layers,
-        bidirectional: params.bidirectional,
-    };
+    let shape = params.recurrent_shape(input_size);
     shape.check().map_err(|e| NeuronaError::model_file(format!("describes an invalid network: {e}")))?;
     let mut units = vec![shape.output_size()];
     units.extend_from_slice(&params.hidden_layer_sizes);
