@@ -146,7 +146,7 @@ fn training_step(c: &mut Criterion) {
         group.bench_function(format!("784-256-128-10/batch{BATCH}/{threads}t"), |b| {
             b.iter(|| {
                 with_max_threads(Some(threads), || {
-                    mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad)
+                    mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad, None)
                 })
                 .unwrap()
             })

@@ -33,9 +33,9 @@ fn allocations_of_one_minibatch(rows: usize) -> (usize, usize) {
     let mut grad = vec![0.0; layout.len()];
     // The first products of a process set up the GEMM crate's thread-local state: warm up.
     let input = MatRef::row_major(&x, rows, UNITS[0]);
-    mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad);
+    mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad, None);
     let pass = count(|| {
-        mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad);
+        mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad, None);
     });
     // The same products, one by one: forward, weight gradients, input gradients.
     let mut products = 0;

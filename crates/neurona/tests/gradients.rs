@@ -42,16 +42,16 @@ fn check(hidden: Activation, head: OutputHead, n_outputs: usize, alpha: f64, wei
     let mut ws = Workspace::new(&layout, n);
     let mut grad = vec![0.0; layout.len()];
     let input = MatRef::row_major(&x, n, p);
-    mlp.loss_and_gradient(&params, input, &y, sample_weight, alpha, &mut ws, &mut grad);
+    mlp.loss_and_gradient(&params, input, &y, sample_weight, alpha, &mut ws, &mut grad, None);
     let mut scratch = vec![0.0; layout.len()];
     let eps = 1e-5;
     let mut worst: f64 = 0.0;
     for i in 0..params.len() {
         let mut shifted = params.clone();
         shifted[i] = params[i] + eps;
-        let plus = mlp.loss_and_gradient(&shifted, input, &y, sample_weight, alpha, &mut ws, &mut scratch);
+        let plus = mlp.loss_and_gradient(&shifted, input, &y, sample_weight, alpha, &mut ws, &mut scratch, None);
         shifted[i] = params[i] - eps;
-        let minus = mlp.loss_and_gradient(&shifted, input, &y, sample_weight, alpha, &mut ws, &mut scratch);
+        let minus = mlp.loss_and_gradient(&shifted, input, &y, sample_weight, alpha, &mut ws, &mut scratch, None);
         let numeric = (plus - minus) / (2.0 * eps);
         let analytic = grad[i] / scale;
         worst = worst.max((analytic - numeric).abs() / numeric.abs().max(1e-3));
@@ -104,7 +104,8 @@ fn a_column_major_batch_gives_the_row_major_result() {
     let y = targets(OutputHead::LogLoss, n, 3);
     let mut ws = Workspace::new(&layout, n);
     let (mut grad_rows, mut grad_columns) = (vec![0.0; layout.len()], vec![0.0; layout.len()]);
-    let by_rows = mlp.loss_and_gradient(&params, MatRef::row_major(&x, n, p), &y, None, 0.1, &mut ws, &mut grad_rows);
+    let by_rows =
+        mlp.loss_and_gradient(&params, MatRef::row_major(&x, n, p), &y, None, 0.1, &mut ws, &mut grad_rows, None);
     let by_columns = mlp.loss_and_gradient(
         &params,
         MatRef::row_major(&x_transposed, p, n).t(),
@@ -113,6 +114,7 @@ fn a_column_major_batch_gives_the_row_major_result() {
         0.1,
         &mut ws,
         &mut grad_columns,
+        None,
     );
     assert!((by_rows - by_columns).abs() <= 1e-14 * by_rows.abs(), "loss {by_rows} vs {by_columns}");
     for (i, (a, b)) in grad_rows.iter().zip(&grad_columns).enumerate() {

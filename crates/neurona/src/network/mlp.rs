@@ -95,27 +95,13 @@ impl Mlp {
     /// Each layer's backward pass applies the derivative of the hidden activation to the delta
     /// it hands down and sums that delta's columns (the lower layer's bias gradient) in the same
     /// pass (see [`dense_activation_backward`]).
+    ///
+    /// When `input_delta` is given, it receives the raw gradient of the summed loss with respect
+    /// to the input, `(n, n_features)`: what a network below this one (the recurrent layers
+    /// under a dense head) back-propagates. Like the layers' raw sums it is not yet divided by
+    /// the sample-weight sum; `input` must then be row-major.
     #[allow(clippy::too_many_arguments)]
     pub fn loss_and_gradient<F: Float>(
-        &self,
-        params: &[F],
-        input: MatRef<'_, F>,
-        y: &[F],
-        sample_weight: Option<&[F]>,
-        alpha: f64,
-        workspace: &mut Workspace<F>,
-        grad: &mut [F],
-    ) -> f64 {
-        self.loss_and_gradient_to_input(params, input, y, sample_weight, alpha, workspace, grad, None)
-    }
-
-    /// [`loss_and_gradient`](Self::loss_and_gradient), and, when `input_delta` is given, the
-    /// raw gradient of the summed loss with respect to the input, `(n, n_features)`: what a
-    /// network below this one (the recurrent layers under a dense head) back-propagates. Like
-    /// the layers' raw sums it is not yet divided by the sample-weight sum. `input` must then
-    /// be row-major.
-    #[allow(clippy::too_many_arguments)]
-    pub fn loss_and_gradient_to_input<F: Float>(
         &self,
         params: &[F],
         input: MatRef<'_, F>,
@@ -288,7 +274,17 @@ impl<F: Float> Objective<F> for Mlp {
         workspace: &mut Workspace<F>,
         grad: &mut [F],
     ) -> f64 {
-        Mlp::loss_and_gradient(self, params, batch.input, batch.targets, batch.sample_weight, alpha, workspace, grad)
+        Mlp::loss_and_gradient(
+            self,
+            params,
+            batch.input,
+            batch.targets,
+            batch.sample_weight,
+            alpha,
+            workspace,
+            grad,
+            None,
+        )
     }
 
     fn outputs(

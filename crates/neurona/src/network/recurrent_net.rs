@@ -299,7 +299,7 @@ impl<F: Float> Objective<F> for RecurrentNet {
         let (rec_params, head_params) = params.split_at(n_rec);
         let (rec_grad, head_grad) = grad.split_at_mut(n_rec);
         let head_input = MatRef::row_major(&ws.head_input[..rows * dh], rows, dh);
-        let head_loss = self.head.loss_and_gradient_to_input(
+        let head_loss = self.head.loss_and_gradient(
             head_params,
             head_input,
             targets,

@@ -389,8 +389,9 @@ pub(crate) use named_enum;
 /// It generates the unchecked builder (`pub(crate)` fields, scikit-learn's defaults, setters,
 /// getters), the checked type with `Deref` and `into_params` (built only by `check`, which runs
 /// the estimator's hand-written `check_ref`) and [`Hyperparams`]. A family that trains by
-/// gradient embeds [`SolverParams`] (`embeds training: SolverParams;`) and implements
-/// [`SolverSettings`]; a generic builder names its one label parameter with its bound.
+/// gradient embeds [`SolverParams`] (`embeds training: SolverParams => SolverSettings;`), which
+/// also implements [`SolverSettings`] for it; a generic builder names its one label parameter
+/// with its bound.
 macro_rules! hyperparams {
     // A builder generic over its label type.
     (
@@ -410,11 +411,22 @@ macro_rules! hyperparams {
         pub struct $name:ident => $valid:ident {
             $($fields:tt)*
         }
-        $(embeds $embed:ident: $embed_ty:ty;)?
+        $(embeds $embed:ident: $embed_ty:ty => $settings:ident;)?
     ) => {
         $crate::params::declare::hyperparams!(@struct [$(#[$meta])*] $name [] [] [] [] []
             [$($embed: $embed_ty)?] { $($fields)* });
         $crate::params::declare::hyperparams!(@valid $name $valid [] [] [] []);
+        $(
+            impl $settings for $name {
+                fn training(&self) -> &$embed_ty {
+                    &self.$embed
+                }
+
+                fn training_mut(&mut self) -> &mut $embed_ty {
+                    &mut self.$embed
+                }
+            }
+        )?
     };
     // Settings embedded by several families: no checked type of their own (the family's
     // `check_ref` calls theirs), and a trait that gives the family every setter and getter.

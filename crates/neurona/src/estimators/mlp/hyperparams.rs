@@ -42,17 +42,7 @@ hyperparams! {
         /// The regressor's loss. Regressor only.
         loss / get_loss: RegressionLoss = RegressionLoss::SquaredError;
     }
-    embeds training: SolverParams;
-}
-
-impl SolverSettings for MlpParams {
-    fn training(&self) -> &SolverParams {
-        &self.training
-    }
-
-    fn training_mut(&mut self) -> &mut SolverParams {
-        &mut self.training
-    }
+    embeds training: SolverParams => SolverSettings;
 }
 
 impl MlpParams {

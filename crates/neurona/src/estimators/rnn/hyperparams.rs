@@ -51,17 +51,7 @@ hyperparams! {
         /// aeon and sktime.
         layout / get_layout: SequenceLayout = SequenceLayout::StepsFeatures;
     }
-    embeds training: SolverParams;
-}
-
-impl SolverSettings for RnnParams {
-    fn training(&self) -> &SolverParams {
-        &self.training
-    }
-
-    fn training_mut(&mut self) -> &mut SolverParams {
-        &mut self.training
-    }
+    embeds training: SolverParams => SolverSettings;
 }
 
 impl RnnParams {
