@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use neurona::estimator::{EstimatorKind, Family};
+use neurona::network::recurrent::Cell;
 use neurona::params::Spec;
 
 const EXIT_CODES: &str = "Exit codes:
@@ -46,7 +47,7 @@ pub enum Command {
     /// Describe a model file: architecture, hyperparameters, classes, fit report.
     Inspect(InspectArgs),
     /// Show one forward and backward pass of a tiny network, neuron by neuron (the course's
-    /// worked example by default).
+    /// worked example by default), or with --cell of a tiny recurrent network through time.
     Trace(TraceArgs),
     /// List the bundled data sets.
     Datasets,
@@ -347,4 +348,15 @@ pub struct TraceArgs {
     /// The learning rate of the gradient step.
     #[arg(long)]
     pub learning_rate: Option<f64>,
+    /// Trace a tiny recurrent network through time instead (2 inputs, 2 hidden units, 3 steps,
+    /// one linear output): `rnn` (Elman's, tanh), `lstm` or `gru`. --inputs then takes the steps
+    /// separated by ';' (features by ','), and --targets one value.
+    #[arg(long, value_name = "CELL", value_parser = trace_cell_parser(), conflicts_with_all = ["weights", "biases"])]
+    pub cell: Option<Cell>,
+}
+
+/// `trace --cell`: a recurrent cell, by its name.
+fn trace_cell_parser() -> impl TypedValueParser<Value = Cell> {
+    clap::builder::PossibleValuesParser::new(Cell::ALL.map(Cell::name))
+        .try_map(|name: String| name.parse::<Cell>().map_err(|e| e.to_string()))
 }

@@ -7,9 +7,12 @@
 //! `∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w`. One gradient-descent step then moves each weight
 //! by `−η · ∂E/∂w`; as in the course, the biases are held fixed. [`trace`] records every one of
 //! these numbers, neuron by neuron, so a program (the CLI's `neurona trace`) can print them.
+//! [`recurrent`] does the same through time, for a tiny recurrent network.
 
 use crate::activation::logistic;
 use crate::error::{NeuronaError, Result};
+
+pub mod recurrent;
 
 /// One layer of a traced network: `weights[j][i]` connects input `i` to neuron `j`.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,10 +1,13 @@
 //! `neurona trace`: one forward and backward pass of a tiny logistic network, neuron by neuron,
-//! with every partial derivative of the chain rule (the course's worked example by default).
+//! with every partial derivative of the chain rule (the course's worked example by default);
+//! with `--cell`, a tiny recurrent network through time ([`recurrent`]).
 
 use anyhow::{Context, Result, bail};
 use neurona::explain::{BackpropTrace, TraceLayer, course_example, trace};
 
 use crate::args::TraceArgs;
+
+mod recurrent;
 
 fn numbers(text: &str, what: &str) -> Result<Vec<f64>> {
     text.split(',')
@@ -55,6 +58,9 @@ fn network(args: &TraceArgs) -> Result<Example> {
 }
 
 pub fn run(args: &TraceArgs) -> Result<()> {
+    if let Some(cell) = args.cell {
+        return recurrent::run(args, cell);
+    }
     let (layers, inputs, targets, rate) = network(args)?;
     let t = trace(&layers, &inputs, &targets, rate)?;
     print!("{}", render(&t));

@@ -10,6 +10,7 @@ mod perceptron;
 mod rbm;
 mod tables;
 mod trace;
+mod trace_recurrent;
 mod train;
 
 use std::path::{Path, PathBuf};
