@@ -25,6 +25,8 @@ input refused (``check_estimators_empty_data_messages``), the width checked at p
 """
 
 import pickle
+import threading
+import time
 import warnings
 
 import numpy as np
@@ -351,6 +353,48 @@ def test_one_thread_and_two_give_the_same_bits():
     b.set_params(n_jobs=1)
     b.partial_fit(X, y)
     assert_same_tensors(a, b)
+
+
+def test_a_sample_weight_of_two_is_the_sequence_twice():
+    # Full-batch L-BFGS sums the same terms either way (scikit-learn's equivalence check, run
+    # for its MLPs with lbfgs); a weight of zero removes the sequence.
+    X, y = unequal(30)
+    params = dict(SMALL, solver="lbfgs", max_iter=30)
+    weights = np.ones(30)
+    weights[[2, 7]] = 2.0
+    weights[[4, 11]] = 0.0
+    kept = [i for i in range(30) for _ in range(int(weights[i]))]
+    weighted = RNNClassifier(**params).fit(X, y, sample_weight=weights)
+    repeated = RNNClassifier(**params).fit([X[i] for i in kept], y[kept])
+    assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-7)
+    assert_allclose(weighted.loss_, repeated.loss_, rtol=1e-9)
+    Xs, ys = sine(12)
+    reg = RNNRegressor(**params).fit(Xs, ys[:, -1], sample_weight=np.r_[2.0, np.ones(11)])
+    twice = RNNRegressor(**params).fit(np.concatenate([Xs[:1], Xs]), np.r_[ys[0, -1], ys[:, -1]])
+    assert_allclose(reg.predict(Xs), twice.predict(Xs), rtol=1e-7)
+
+
+def test_training_and_prediction_release_the_gil():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 30, 4))
+    y = X[:, 0, 0]
+    model = RNNRegressor("lstm", 32, max_iter=5, random_state=0)
+    for call in (lambda: model.fit(X, y), lambda: model.predict(X)):
+        done = threading.Event()
+
+        def run(call=call, done=done):
+            call()
+            done.set()
+
+        thread = threading.Thread(target=run)
+        start = time.perf_counter()
+        thread.start()
+        spins = 0
+        while not done.is_set():
+            spins += 1
+        thread.join()
+        # With the GIL held while Rust computes, this loop could not run.
+        assert time.perf_counter() - start < 0.05 or spins > 1000
 
 
 # ---------------------------------------------------------------------- weights by name
