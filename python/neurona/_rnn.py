@@ -101,7 +101,8 @@ class _Sequences:
 def _fit_dtype(dtypes):
     """The dtype a first fit computes in: float32 when every array is float32 (as the MLPs
     keep float32 data), float64 otherwise."""
-    return _CORE_DTYPES["float32"] if dtypes and all(d == np.float32 for d in dtypes) else _CORE_DTYPES["float64"]
+    all_float32 = dtypes and all(d == np.float32 for d in dtypes)
+    return _CORE_DTYPES["float32" if all_float32 else "float64"]
 
 
 def _numeric(value, what):
@@ -132,7 +133,10 @@ def _ragged_where(sequence):
         return None
     for t, width in enumerate(widths):
         if width != widths[0]:
-            return f"step {t} has {width} values, but step 0 has {widths[0]}; every step needs the same number of features"
+            return (
+                f"step {t} has {width} values, but step 0 has {widths[0]}; "
+                "every step needs the same number of features"
+            )
     return None
 
 
@@ -154,7 +158,8 @@ def _sequences(X, layout, dtype=None):
             if array.ndim != 2:
                 hint = " (for one feature per step, give shape (n_steps, 1))" if array.ndim == 1 else ""
                 raise ValueError(
-                    f"X[{i}] must be a 2-D array ({_axes(layout)}) of sequence {i}, got shape {array.shape}{hint}"
+                    f"X[{i}] must be a 2-D array ({_axes(layout)}) of sequence {i}, "
+                    f"got shape {array.shape}{hint}"
                 )
             arrays.append(array)
         dtype = _fit_dtype([a.dtype for a in arrays]) if dtype is None else dtype
@@ -171,7 +176,8 @@ def _sequences(X, layout, dtype=None):
                 (array.shape + (1,)) if layout == "steps_features" else (array.shape[0], 1, array.shape[1]),
             )
         raise ValueError(
-            f"X must be {shape} or a list of 2-D arrays of unequal lengths, got an array of shape {array.shape}{hint}"
+            f"X must be {shape} or a list of 2-D arrays of unequal lengths, "
+            f"got an array of shape {array.shape}{hint}"
         )
     dtype = _fit_dtype([array.dtype]) if dtype is None else dtype
     array = np.asarray(array, dtype=dtype)
@@ -195,7 +201,9 @@ def _target_rows(y, lengths, output):
             raise ValueError(f"y has {found}, but X has {n} sequences: one target per sequence")
         return rows
     if not _is_list_of_sequences(y) and np.ndim(y) == 0:
-        raise ValueError(f"y is a scalar, but X has {total} steps in all: one target per step with output='step'")
+        raise ValueError(
+            f"y is a scalar, but X has {total} steps in all: one target per step with output='step'"
+        )
     if len(y) == total:
         return np.asarray(y)
     if len(y) != n:
@@ -561,8 +569,11 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             return kind, new_classes, np.ascontiguousarray(y, dtype=bool), n_classes
         unseen = np.setdiff1d(unique_labels(y), new_classes, assume_unique=True)
         if len(unseen):
-            raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {new_classes}. 'y' has {unseen}.")
-        return kind, new_classes, np.ascontiguousarray(np.searchsorted(new_classes, y), dtype=np.int64), n_classes
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has {new_classes}. 'y' has {unseen}."
+            )
+        encoded = np.ascontiguousarray(np.searchsorted(new_classes, y), dtype=np.int64)
+        return kind, new_classes, encoded, n_classes
 
     def _train(self, core, X, targets, sample_weight, rng, on_epoch, incremental):
         kind, _, encoded, n_classes = targets
@@ -575,7 +586,10 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     def _core_from_tensors(self, params, dtype, n_features, targets, tensors):
         kind, classes, _, _ = targets
         if kind == "multilabel":
-            raise ValueError("state_dict_ assigned before the first fit is supported for class labels, not for multilabel targets")
+            raise ValueError(
+                "state_dict_ assigned before the first fit is supported for class labels, "
+                "not for multilabel targets"
+            )
         tensors = self._cast_tensors(tensors, dtype)
         return _core.RnnClassifier.with_weights(params, dtype, len(classes), n_features, tensors)
 

@@ -157,6 +157,24 @@ def test_multiclass_multilabel_and_multi_output():
     assert reg.predict(X).shape == (60, 2) and reg.n_outputs_ == 2
 
 
+def test_stacked_bidirectional_layers_a_dense_head_and_early_stopping():
+    X, y = unequal(60)
+    clf = RNNClassifier(
+        "lstm", 5, num_layers=2, bidirectional=True, hidden_layer_sizes=(7,), early_stopping=True,
+        max_iter=8, n_iter_no_change=100, random_state=0,
+    ).fit(X, y)
+    shapes = {name: array.shape for name, array in clf.state_dict_.items()}
+    assert shapes["weight_ih_l0"] == (20, 2) and shapes["weight_ih_l1_reverse"] == (20, 10)
+    assert shapes["bias_hh_l1_reverse"] == (20,)
+    assert shapes["coefs_0"] == (10, 7) and shapes["coefs_1"] == (7, 1) and shapes["intercepts_1"] == (1,)
+    assert len(clf.state_dict_) == 2 * 2 * 4 + 4
+    assert len(clf.validation_scores_) == 8 and clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.best_loss_ is None
+    lbfgs = RNNRegressor("rnn", 4, nonlinearity="relu", solver="lbfgs", max_iter=5, random_state=0)
+    lbfgs.fit(X, y.astype(float))
+    assert lbfgs.n_iter_ <= 5 and not hasattr(lbfgs, "loss_curve_")
+
+
 def test_tagging_one_label_per_step():
     X, _ = unequal(30)
     tags = [np.where(x[:, 1] > 0, "pos", "neg") for x in X]
@@ -433,13 +451,23 @@ def test_bad_sequences_are_named():
     clf = RNNClassifier(**SMALL)
     X, y = unequal(6)
     cases = [
-        ([x.tolist() for x in X[:2]] + [[[0.1, 0.2], [0.3]]] + X[3:], r"X\[2\] \(sequence 2\) is ragged: step 1 has 1 values, but step 0 has 2"),
-        (X[:4] + [np.zeros((0, 2))] + X[5:], r"X has 0 steps in sequence 4 \(shape \(0, 2\)\), but every sequence needs at least 1"),
+        (
+            [x.tolist() for x in X[:2]] + [[[0.1, 0.2], [0.3]]] + X[3:],
+            r"X\[2\] \(sequence 2\) is ragged: step 1 has 1 values, but step 0 has 2",
+        ),
+        (
+            X[:4] + [np.zeros((0, 2))] + X[5:],
+            r"X has 0 steps in sequence 4 \(shape \(0, 2\)\), but every sequence needs at least 1",
+        ),
         (X[:4] + [[]] + X[5:], r"X has 0 steps in sequence 4"),
         (X[:3] + [np.ones((4, 3))] + X[4:], r"X has 3 features in sequence 3, but 2 in sequence 0"),
         (X[:5] + [np.ones(4)], r"X\[5\] must be a 2-D array \(n_steps, n_features\) of sequence 5, got shape \(4,\)"),
         ([np.array([["a", "b"]])], r"X\[0\] \(sequence 0\) must hold numbers"),
-        (np.ones((6, 5)), r"X must be a 3-D array \(n_sequences, n_steps, n_features\) or a list of 2-D arrays .* got an array of shape \(6, 5\); for one feature per step, reshape it to \(6, 5, 1\)"),
+        (
+            np.ones((6, 5)),
+            r"X must be a 3-D array \(n_sequences, n_steps, n_features\) or a list of 2-D arrays .* "
+            r"got an array of shape \(6, 5\); for one feature per step, reshape it to \(6, 5, 1\)",
+        ),
         (np.ones((6, 5, 2, 1)), r"got an array of shape \(6, 5, 2, 1\)"),
         ([], r"X is empty \(0 sequences\), but at least 1 is needed"),
         (np.ones((6, 0, 2)), r"X has 0 steps \(shape \(6, 0, 2\)\)"),
@@ -474,7 +502,8 @@ def test_bad_targets_and_widths_are_named():
         step.fit(X, np.ones(5))
     per_sequence = [np.ones(len(x)) for x in X]
     per_sequence[3] = np.ones(len(X[3]) + 1)
-    with pytest.raises(ValueError, match=f"y\\[3\\] has {len(X[3]) + 1} rows, but sequence 3 has {len(X[3])} steps"):
+    message = f"y\\[3\\] has {len(X[3]) + 1} rows, but sequence 3 has {len(X[3])} steps"
+    with pytest.raises(ValueError, match=message):
         step.fit(X, per_sequence)
     with pytest.raises(ValueError, match="sample_weight"):
         RNNClassifier(**SMALL).fit(X, y, sample_weight=np.ones(5))
@@ -636,7 +665,11 @@ def _check_names(estimator):
         return {getattr(check, "func", check).__name__ for check in checks} | {"check_estimator_cloneable"}
 
 
-@pytest.mark.parametrize("estimator", [RNNClassifier(hidden_size=4, max_iter=5), RNNRegressor(hidden_size=4, max_iter=5)], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "estimator",
+    [RNNClassifier(hidden_size=4, max_iter=5), RNNRegressor(hidden_size=4, max_iter=5)],
+    ids=lambda e: type(e).__name__,
+)
 def test_scikit_learns_estimator_checks_that_apply_to_3d_input(estimator):
     undecided = _check_names(estimator) - APPLICABLE_CHECKS - set(NOT_APPLICABLE)
     assert not undecided, f"checks to decide on: {sorted(undecided)}"
