@@ -7,17 +7,21 @@ keeps working, with the same results for the same ``random_state``. ``neurona.Pe
 
     from neurona import MLPClassifier      # was: from sklearn.neural_network import ...
 
+``neurona.RNNClassifier`` and ``neurona.RNNRegressor`` add what scikit-learn lacks: recurrent
+networks (Elman, LSTM, GRU) over sequences of unequal lengths, with scikit-learn's conventions.
+
 Models also save to and load from neurona's safe model file (``model.save(path)``,
 ``neurona.load(path)``), the format the ``neurona`` command reads and writes.
 
 The matrix products run on every core by default; ``neurona.set_num_threads(n)`` caps them for
-the whole process and an MLP's ``n_jobs`` for its own calls. Results never depend on either.
+the whole process and an estimator's ``n_jobs`` for its own calls. Results never depend on either.
 """
 
 from neurona._core import __version__, get_num_threads, set_num_threads
 from neurona._mlp import MLPClassifier, MLPRegressor
 from neurona._perceptron import Perceptron
 from neurona._rbm import BernoulliRBM
+from neurona._rnn import RNNClassifier, RNNRegressor
 from neurona._persist import load
 
 # Pickles name the public classes, not the private module that defines them.
@@ -25,12 +29,16 @@ MLPClassifier.__module__ = __name__
 MLPRegressor.__module__ = __name__
 Perceptron.__module__ = __name__
 BernoulliRBM.__module__ = __name__
+RNNClassifier.__module__ = __name__
+RNNRegressor.__module__ = __name__
 
 __all__ = [
     "BernoulliRBM",
     "MLPClassifier",
     "MLPRegressor",
     "Perceptron",
+    "RNNClassifier",
+    "RNNRegressor",
     "get_num_threads",
     "load",
     "set_num_threads",

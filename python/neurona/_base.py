@@ -14,15 +14,66 @@ state (the same Mersenne Twister), and the new state is written back.
 
 import numbers
 import operator
+import warnings
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval
 
 from neurona import _core, _persist
 
 #: The fitted attributes every estimator rebuilds from its model file (each adds its own).
 FITTED = frozenset({"_core", "n_features_in_", "feature_names_in_"})
+
+
+#: ``n_jobs``, neurona's addition to scikit-learn's parameters: joblib's convention, where 0
+#: means nothing.
+N_JOBS_CONSTRAINT = [
+    Interval(Integral, 1, None, closed="left"),
+    Interval(Integral, None, -1, closed="right"),
+    None,
+]
+
+
+class VerbosePrinter:
+    """scikit-learn's ``verbose`` lines of gradient training, printed with Python's ``print``
+    (so ``sys.stdout`` redirections and pytest's ``capsys`` see them)."""
+
+    def __init__(self):
+        self.printed = 0
+
+    def epoch(self, epoch, loss, validation_score):
+        print("Iteration %d, loss = %.8f" % (epoch, loss))
+        if validation_score is not None:
+            print("Validation score: %f" % validation_score)
+        self.printed = epoch
+
+    def finish(self, state):
+        """Prints the epochs the live callback did not see (the one that stopped training)
+        and the stop message."""
+        curve, scores, n_iter = state["loss_curve"], state["validation_scores"], state["n_iter"]
+        if curve is None:
+            return
+        for epoch in range(self.printed + 1, n_iter + 1):
+            print("Iteration %d, loss = %.8f" % (epoch, curve[len(curve) - n_iter + epoch - 1]))
+            if scores is not None and len(scores) - n_iter + epoch - 1 >= 0:
+                print("Validation score: %f" % scores[len(scores) - n_iter + epoch - 1])
+        if state["converged"] and state["message"]:
+            print(state["message"])
+
+
+def warn_about_training(state):
+    """The warnings of a gradient-trained fit, from the core's state: its report's warnings, a
+    Ctrl-C, or scikit-learn's ``ConvergenceWarning``."""
+    for text in state["warnings"]:
+        warnings.warn(text, UserWarning)
+    if state["interrupted"]:
+        warnings.warn("Training interrupted by user.")
+    elif not state["converged"] and state["message"]:
+        warnings.warn(state["message"], ConvergenceWarning)
 
 
 def core_params(estimator, **computed):

@@ -1,5 +1,5 @@
-"""Type stubs of neurona._core, the Rust extension module (private: use neurona.MLPClassifier
-and neurona.MLPRegressor). Arrays are numpy arrays; X and sample weights must have the model's
+"""Type stubs of neurona._core, the Rust extension module (private: use neurona's public
+classes). Arrays are numpy arrays; X and sample weights must have the model's
 dtype (float32 or float64); class labels are int64 indices into the Python layer's classes_.
 n_jobs caps the threads of a call by joblib's convention (None: the process-wide setting)."""
 
@@ -207,3 +207,100 @@ class Rbm:
     def to_bytes(self, extra: str, rng: Optional[RngState] = None) -> bytes: ...
     @staticmethod
     def from_bytes(data: bytes) -> tuple[Rbm, str]: ...
+
+# Sequences: a 3-D array, or a list of 2-D arrays of unequal lengths, of the model's dtype, laid
+# out as `layout` says ("steps_features" or "features_steps", for the list's arrays too).
+Sequences = Union[npt.NDArray[np.floating], list[npt.NDArray[np.floating]]]
+Tensors = dict[str, npt.NDArray[np.floating]]
+
+class RnnClassifier:
+    """The numerics of neurona.RNNClassifier: trained on class indices (one per sequence, or
+    per real step with output='step'); predictions take the Python layer's current `layout`
+    (None: the fitted one)."""
+
+    def __new__(cls, params: Params, dtype: str) -> RnnClassifier: ...
+    @property
+    def dtype(self) -> str: ...
+    def is_fitted(self) -> bool: ...
+    def set_params(self, params: Params) -> None: ...
+    def fit(
+        self,
+        x: Sequences,
+        y: npt.NDArray[np.int64],
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
+    ) -> Optional[NewRngState]: ...
+    def fit_multilabel(
+        self,
+        x: Sequences,
+        y: npt.NDArray[np.bool_],
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
+    ) -> Optional[NewRngState]: ...
+    def partial_fit(
+        self,
+        x: Sequences,
+        y: npt.NDArray[np.int64],
+        n_classes: Optional[int] = None,
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
+    ) -> Optional[NewRngState]: ...
+    @staticmethod
+    def with_weights(params: Params, dtype: str, n_classes: int, n_features: int, tensors: Tensors) -> RnnClassifier: ...
+    def predict(
+        self, x: Sequences, layout: Optional[str] = None, n_jobs: Optional[int] = None
+    ) -> npt.NDArray[np.int64]: ...
+    def predict_multilabel(
+        self, x: Sequences, layout: Optional[str] = None, n_jobs: Optional[int] = None
+    ) -> npt.NDArray[np.bool_]: ...
+    def predict_proba(
+        self, x: Sequences, layout: Optional[str] = None, n_jobs: Optional[int] = None
+    ) -> npt.NDArray[np.floating]: ...
+    # "tensors" is every weight tensor by name (PyTorch's names for the recurrent layers).
+    def state(self) -> dict[str, Any]: ...
+    def to_bytes(self, extra: str, labels: Optional[Labels] = None) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> tuple[RnnClassifier, Optional[Labels], str]: ...
+
+class RnnRegressor:
+    """The numerics of neurona.RNNRegressor: targets `(rows, n_outputs)`, one row per sequence
+    or per real step."""
+
+    def __new__(cls, params: Params, dtype: str) -> RnnRegressor: ...
+    @property
+    def dtype(self) -> str: ...
+    def is_fitted(self) -> bool: ...
+    def set_params(self, params: Params) -> None: ...
+    def fit(
+        self,
+        x: Sequences,
+        y: npt.NDArray[np.floating],
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
+    ) -> Optional[NewRngState]: ...
+    def partial_fit(
+        self,
+        x: Sequences,
+        y: npt.NDArray[np.floating],
+        sample_weight: Optional[npt.NDArray[np.floating]] = None,
+        rng: Optional[RngState] = None,
+        on_epoch: Optional[OnEpoch] = None,
+        n_jobs: Optional[int] = None,
+    ) -> Optional[NewRngState]: ...
+    @staticmethod
+    def with_weights(params: Params, dtype: str, n_outputs: int, n_features: int, tensors: Tensors) -> RnnRegressor: ...
+    def predict(
+        self, x: Sequences, layout: Optional[str] = None, n_jobs: Optional[int] = None
+    ) -> npt.NDArray[np.floating]: ...
+    def state(self) -> dict[str, Any]: ...
+    def to_bytes(self, extra: str) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> tuple[RnnRegressor, str]: ...

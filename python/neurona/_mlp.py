@@ -14,16 +14,12 @@ errors are the same.
 """
 
 import operator
-import warnings
-from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as _SklearnClassifier
 from sklearn.neural_network import MLPRegressor as _SklearnRegressor
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import (
@@ -65,13 +61,8 @@ _FITTED = _base.FITTED | {
 }
 
 
-#: ``n_jobs``, neurona's addition to scikit-learn's parameters: joblib's convention, where 0
-#: means nothing.
-_N_JOBS_CONSTRAINT = [
-    Interval(Integral, 1, None, closed="left"),
-    Interval(Integral, None, -1, closed="right"),
-    None,
-]
+#: ``n_jobs``, neurona's addition to scikit-learn's parameters.
+_N_JOBS_CONSTRAINT = _base.N_JOBS_CONSTRAINT
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 _CORE_DTYPES = {"float32": _FLOAT32, "float64": _FLOAT64}
@@ -95,31 +86,8 @@ class _OptimizerState:
         return f"_OptimizerState(learning_rate={self.learning_rate!r})"
 
 
-class _VerbosePrinter:
-    """scikit-learn's ``verbose`` lines, printed with Python's ``print`` (so ``sys.stdout``
-    redirections and pytest's ``capsys`` see them)."""
-
-    def __init__(self):
-        self.printed = 0
-
-    def epoch(self, epoch, loss, validation_score):
-        print("Iteration %d, loss = %.8f" % (epoch, loss))
-        if validation_score is not None:
-            print("Validation score: %f" % validation_score)
-        self.printed = epoch
-
-    def finish(self, state):
-        """Prints the epochs the live callback did not see (the one that stopped training)
-        and the stop message."""
-        curve, scores, n_iter = state["loss_curve"], state["validation_scores"], state["n_iter"]
-        if curve is None:
-            return
-        for epoch in range(self.printed + 1, n_iter + 1):
-            print("Iteration %d, loss = %.8f" % (epoch, curve[len(curve) - n_iter + epoch - 1]))
-            if scores is not None and len(scores) - n_iter + epoch - 1 >= 0:
-                print("Validation score: %f" % scores[len(scores) - n_iter + epoch - 1])
-        if state["converged"] and state["message"]:
-            print(state["message"])
+#: scikit-learn's ``verbose`` lines (shared with the recurrent networks).
+_VerbosePrinter = _base.VerbosePrinter
 
 
 class _BaseMLP(_base.NeuronaEstimator):
@@ -197,12 +165,7 @@ class _BaseMLP(_base.NeuronaEstimator):
         self._core = core
         self._set_targets(targets)
         self._copy_state(state)
-        for text in state["warnings"]:
-            warnings.warn(text, UserWarning)
-        if state["interrupted"]:
-            warnings.warn("Training interrupted by user.")
-        elif not state["converged"] and state["message"]:
-            warnings.warn(state["message"], ConvergenceWarning)
+        _base.warn_about_training(state)
         return self
 
     def _assigned_weights(self):

@@ -7,7 +7,8 @@ validates on load. What only the Python layer knows (the original parameter valu
 labels and their dtype, the feature names) goes in the header's ``extra["python"]``, as plain
 JSON. A pickle therefore holds bytes, strings, numbers, lists and dicts, and refers to no code
 but the estimator's own class (``neurona.MLPClassifier``, ``neurona.MLPRegressor``,
-``neurona.Perceptron`` or ``neurona.BernoulliRBM``).
+``neurona.Perceptron``, ``neurona.BernoulliRBM``, ``neurona.RNNClassifier`` or
+``neurona.RNNRegressor``).
 
 The protocol: each estimator class (``neurona._base.NeuronaEstimator``) names the kind its
 files hold (``_model_kind``, which registers it here for ``load``), its core class
@@ -272,8 +273,8 @@ def _cli_scaler(extra, n_features):
 
 def load(path):
     """Reads a model file written by ``model.save``, by the ``neurona`` command or by the Rust
-    crate, and returns the fitted ``MLPClassifier``, ``MLPRegressor``, ``Perceptron`` or
-    ``BernoulliRBM``.
+    crate, and returns the fitted ``MLPClassifier``, ``MLPRegressor``, ``Perceptron``,
+    ``BernoulliRBM``, ``RNNClassifier`` or ``RNNRegressor``.
 
     The file is treated as untrusted: every size and field is checked and nothing in it is
     executed. A file written by the ``neurona`` command with feature scaling comes back as a

@@ -9,6 +9,10 @@ each test one promise every family keeps.
   the same ``random_state`` gives the same bytes; a pickle round trip gives the same pickle;
   ``clone`` gives an unfitted twin that fits to the same bytes.
 * A damaged model file is refused with a ``ValueError`` naming the model file, never a crash.
+
+The recurrent estimators (``SEQUENCE_KINDS``) take sequences and have no scikit-learn twin: they
+keep the persistence promises and the not-fitted one here; their input is refused with
+neurona's own messages, tested in ``test_rnn.py``.
 """
 
 import io
@@ -26,7 +30,7 @@ from sklearn.datasets import load_digits, load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 import neurona
-from neurona import BernoulliRBM, MLPClassifier, MLPRegressor, Perceptron
+from neurona import BernoulliRBM, MLPClassifier, MLPRegressor, Perceptron, RNNClassifier, RNNRegressor
 
 
 def _iris():
@@ -41,10 +45,22 @@ def _digits():
     return load_digits(return_X_y=True)[0][:200] / 16.0, None
 
 
+def _sequences():
+    """30 sequences of 6 steps of 2 features; three classes from the first step."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 6, 2))
+    return X, (X[:, 0, 0] > 0).astype(int) + (X[:, 0, 1] > 0)
+
+
+def _sequence_targets():
+    X, y = _sequences()
+    return X, np.stack([y, X[:, -1, 0]], axis=1).astype(float)
+
+
 @dataclass(frozen=True)
 class Kind:
-    """An estimator family: neurona's class, scikit-learn's, quick parameters, its data and the
-    methods that take X once fitted."""
+    """An estimator family: neurona's class, scikit-learn's (None: it has none), quick
+    parameters, its data and the methods that take X once fitted."""
 
     cls: type
     sklearn: type
@@ -102,7 +118,29 @@ KINDS = [
     ),
 ]
 
+#: Families with no scikit-learn twin, whose X is sequences.
+SEQUENCE_KINDS = [
+    Kind(
+        RNNClassifier,
+        None,
+        dict(cell="gru", hidden_size=4, max_iter=5, random_state=0),
+        _sequences,
+        ("predict", "predict_proba", "predict_log_proba", "score"),
+        ("classes_", "loss_curve_", "n_iter_", "t_", "loss_"),
+    ),
+    Kind(
+        RNNRegressor,
+        None,
+        dict(cell="lstm", hidden_size=4, num_layers=2, bidirectional=True, max_iter=5, random_state=0),
+        _sequence_targets,
+        ("predict", "score"),
+        ("loss_curve_", "n_iter_", "t_", "loss_"),
+    ),
+]
+
 every_kind = pytest.mark.parametrize("kind", KINDS, ids=str)
+#: The promises every family keeps, sequence estimators included.
+every_family = pytest.mark.parametrize("kind", KINDS + SEQUENCE_KINDS, ids=str)
 
 _FITTED = {}
 
@@ -188,7 +226,7 @@ def test_nan_and_infinity_are_refused_by_every_method_with_scikit_learns_message
         )
 
 
-@every_kind
+@every_family
 def test_an_unfitted_estimator_raises_not_fitted_everywhere_and_saves_nothing(kind, tmp_path):
     X = kind.data()[0][:3]
     name = kind.cls.__name__
@@ -196,7 +234,8 @@ def test_an_unfitted_estimator_raises_not_fitted_everywhere_and_saves_nothing(ki
         match = f"^This {name} instance is not fitted yet"
         with pytest.raises(NotFittedError, match=match) as error:
             call(kind, kind.new(), method, X)
-        assert str(error.value) == str(error_of(lambda: call(kind, kind.sklearn(), method, X)))
+        if kind.sklearn is not None:
+            assert str(error.value) == str(error_of(lambda: call(kind, kind.sklearn(), method, X)))
     with pytest.raises(NotFittedError, match=f"This {name} instance is not fitted yet"):
         kind.new().save(tmp_path / "m.safetensors")
     assert list(tmp_path.iterdir()) == []
@@ -247,7 +286,7 @@ def test_empty_input_is_refused_at_fit_and_by_every_method(kind):
 # ---------------------------------------------------------------------- persistence is exact
 
 
-@every_kind
+@every_family
 def test_save_load_save_gives_the_same_bytes_and_outputs(kind, tmp_path):
     model = fitted(kind)
     model.save(tmp_path / "a.safetensors")
@@ -259,7 +298,7 @@ def test_save_load_save_gives_the_same_bytes_and_outputs(kind, tmp_path):
     assert pickle.dumps(loaded.get_params()) == pickle.dumps(model.get_params())
 
 
-@every_kind
+@every_family
 def test_the_same_random_state_gives_the_same_bytes(kind, tmp_path):
     first, second = kind.fit(kind.new()), kind.fit(kind.new())
     first.save(tmp_path / "first.safetensors")
@@ -268,7 +307,7 @@ def test_the_same_random_state_gives_the_same_bytes(kind, tmp_path):
     assert pickle.dumps(first) == pickle.dumps(second)
 
 
-@every_kind
+@every_family
 def test_clone_gives_an_unfitted_twin_that_fits_to_the_same_bytes(kind):
     model = fitted(kind)
     twin = clone(model)
@@ -280,7 +319,7 @@ def test_clone_gives_an_unfitted_twin_that_fits_to_the_same_bytes(kind):
     assert pickle.dumps(kind.fit(twin)) == pickle.dumps(model)
 
 
-@every_kind
+@every_family
 def test_a_pickle_round_trip_is_exact(kind):
     model = fitted(kind)
     data = pickle.dumps(model)
@@ -304,7 +343,7 @@ def _tensor_data_start(data):
     return 8 + int.from_bytes(data[:8], "little")
 
 
-@every_kind
+@every_family
 def test_a_truncated_model_file_is_refused(kind, tmp_path):
     fitted(kind).save(tmp_path / "m.safetensors")
     data = (tmp_path / "m.safetensors").read_bytes()
@@ -320,7 +359,7 @@ def test_a_truncated_model_file_is_refused(kind, tmp_path):
             kind.cls.__new__(kind.cls).__setstate__(state)
 
 
-@every_kind
+@every_family
 def test_a_damaged_header_is_refused(kind, tmp_path):
     fitted(kind).save(tmp_path / "m.safetensors")
     data = (tmp_path / "m.safetensors").read_bytes()
@@ -334,7 +373,7 @@ def test_a_damaged_header_is_refused(kind, tmp_path):
             neurona.load(tmp_path / "bad.safetensors")
 
 
-@every_kind
+@every_family
 def test_a_flipped_byte_in_the_tensor_data_is_refused(kind, tmp_path):
     # The model file's checksum covers the header and every tensor: a changed weight is a damaged
     # file, refused with the core's message, never a model that predicts something else.
@@ -350,7 +389,7 @@ def test_a_flipped_byte_in_the_tensor_data_is_refused(kind, tmp_path):
             neurona.load(tmp_path / "flipped.safetensors")
 
 
-@every_kind
+@every_family
 def test_missing_files_and_folders_are_os_errors(kind, tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.safetensors"):
         neurona.load(tmp_path / "missing.safetensors")
@@ -359,7 +398,7 @@ def test_missing_files_and_folders_are_os_errors(kind, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@every_kind
+@every_family
 def test_pickles_refer_to_the_public_class_only(kind):
     found = set()
 

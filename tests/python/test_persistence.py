@@ -481,9 +481,14 @@ def test_load_finds_each_class_in_the_registry_of_kinds(digits, tmp_path, monkey
         "MLPRegressor": MLPRegressor,
         "Perceptron": Perceptron,
         "BernoulliRBM": BernoulliRBM,
+        "RNNClassifier": neurona.RNNClassifier,
+        "RNNRegressor": neurona.RNNRegressor,
     }
     BernoulliRBM(n_components=2, n_iter=1, random_state=0).fit(digits).save(tmp_path / "r.safetensors")
     monkeypatch.delitem(_persist._KINDS, "BernoulliRBM")
-    message = "holds a BernoulliRBM; neurona.load reads MLPClassifier, MLPRegressor and Perceptron files"
+    message = (
+        "holds a BernoulliRBM; neurona.load reads MLPClassifier, MLPRegressor, Perceptron, "
+        "RNNClassifier and RNNRegressor files"
+    )
     with pytest.raises(ValueError, match=message):
         neurona.load(tmp_path / "r.safetensors")

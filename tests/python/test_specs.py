@@ -13,6 +13,8 @@ KINDS = {
     "MLPRegressor": neurona.MLPRegressor,
     "Perceptron": neurona.Perceptron,
     "BernoulliRBM": neurona.BernoulliRBM,
+    "RNNClassifier": neurona.RNNClassifier,
+    "RNNRegressor": neurona.RNNRegressor,
 }
 
 
@@ -52,6 +54,8 @@ CORE_CLASSES = {
     "MLPRegressor": _core.Regressor,
     "Perceptron": _core.Perceptron,
     "BernoulliRBM": _core.Rbm,
+    "RNNClassifier": _core.RnnClassifier,
+    "RNNRegressor": _core.RnnRegressor,
 }
 
 
@@ -75,7 +79,8 @@ def test_the_binding_accepts_each_spec_by_name_and_refuses_unknown_names(kind):
     core_class = CORE_CLASSES[kind]
     for name, default, spec_kind, _, _ in _core.specs(kind):
         core_class({name: _value(default, spec_kind)}, "float64")
-    owner = {"BernoulliRBM": "RbmParams", "Perceptron": "PerceptronParams"}.get(kind, "MlpParams")
+    owners = {"BernoulliRBM": "RbmParams", "Perceptron": "PerceptronParams", "RNNClassifier": "RnnParams"}
+    owner = {**owners, "RNNRegressor": "RnnParams"}.get(kind, "MlpParams")
     with pytest.raises(ValueError, match=f"name must be a hyperparameter of {owner}, got 'n_component'"):
         core_class({"n_component": 3}, "float64")
     with pytest.raises(ValueError, match="estimator must be one of 'MLPClassifier', .*, got 'MLPClassifer'"):

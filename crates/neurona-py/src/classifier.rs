@@ -102,7 +102,7 @@ estimator_class! {
 }
 
 /// Class indices `y` as a slice.
-fn indices<'a>(y: &'a PyReadonlyArray1<'_, i64>) -> PyResult<&'a [i64]> {
+pub(crate) fn indices<'a>(y: &'a PyReadonlyArray1<'_, i64>) -> PyResult<&'a [i64]> {
     y.as_slice().map_err(|e| value_error(format!("y: {e}")))
 }
 

@@ -11,7 +11,8 @@ use neurona::Float;
 use neurona::estimators::mlp::{EpochProgress, FitOptions, MlpState, OptimizerState};
 use neurona::linalg;
 use neurona::network::PredictScratch;
-use neurona::prelude::RandomState;
+use neurona::prelude::{MlpClassifier, MlpRegressor, RandomState};
+use neurona::train::TrainingAttributes;
 use numpy::{Element, PyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
 use pyo3::call::PyCallArgs;
 use pyo3::exceptions::PyKeyboardInterrupt;
@@ -24,6 +25,49 @@ use crate::errors::{to_py, value_error, wrong_type};
 pub(crate) fn features<'py, F: Float + Element>(x: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray2<'py, F>> {
     x.extract::<PyReadonlyArray2<'py, F>>()
         .map_err(|_| wrong_type("X", &format!("a 2-D {} array (the model's dtype)", F::DTYPE), x))
+}
+
+/// X as a core estimator's training methods take it: the hook through which
+/// `estimator_class!`'s `train` block reads X (a matrix for the MLPs, sequences for the
+/// recurrent networks), in the model's dtype.
+pub(crate) trait ReadX<F: ModelFloat> {
+    /// What is read from Python and held while the call runs (a read-only numpy view, or the
+    /// sequences copied out of numpy).
+    type Held<'py>: ViewX;
+    /// X read from Python as this estimator's hyperparameters say (a layout of sequences).
+    fn read_x<'py>(&self, x: &Bound<'py, PyAny>) -> PyResult<Self::Held<'py>>;
+}
+
+/// What the core's methods borrow from a [`ReadX::Held`].
+pub(crate) trait ViewX {
+    type View<'a>
+    where
+        Self: 'a;
+    fn view_x(&self) -> Self::View<'_>;
+}
+
+impl<F: Element> ViewX for PyReadonlyArray2<'_, F> {
+    type View<'a>
+        = ArrayView2<'a, F>
+    where
+        Self: 'a;
+    fn view_x(&self) -> ArrayView2<'_, F> {
+        self.as_array()
+    }
+}
+
+impl<F: ModelFloat> ReadX<F> for MlpClassifier<F, i64> {
+    type Held<'py> = PyReadonlyArray2<'py, F>;
+    fn read_x<'py>(&self, x: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray2<'py, F>> {
+        features::<F>(x)
+    }
+}
+
+impl<F: ModelFloat> ReadX<F> for MlpRegressor<F> {
+    type Held<'py> = PyReadonlyArray2<'py, F>;
+    fn read_x<'py>(&self, x: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray2<'py, F>> {
+        features::<F>(x)
+    }
 }
 
 /// X for a prediction, as [`features`] gives it; with `screen`, None when X holds a NaN or an
@@ -356,6 +400,14 @@ pub(crate) fn state_dict<'py, F: Float + Element>(
     d.set_item("n_outputs", state.n_outputs())?;
     d.set_item("n_features_in", state.n_features_in())?;
     d.set_item("out_activation", state.out_activation())?;
+    training_attributes(&d, state)?;
+    d.set_item("dtype", F::DTYPE)?;
+    Ok(d)
+}
+
+/// The fitted attributes of gradient training (`loss_`, `n_iter_`, `loss_curve_`, ...) and the
+/// fit report, set in `d`.
+pub(crate) fn training_attributes<F: Float>(d: &Bound<'_, PyDict>, state: &TrainingAttributes<F>) -> PyResult<()> {
     d.set_item("loss", state.loss())?;
     d.set_item("n_iter", state.n_iter())?;
     d.set_item("t", state.t())?;
@@ -370,6 +422,5 @@ pub(crate) fn state_dict<'py, F: Float + Element>(
     d.set_item("message", &report.message)?;
     d.set_item("warnings", &report.warnings)?;
     d.set_item("interrupted", report.interrupted)?;
-    d.set_item("dtype", F::DTYPE)?;
-    Ok(d)
+    Ok(())
 }

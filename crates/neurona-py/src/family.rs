@@ -4,8 +4,8 @@
 //!
 //! The split is forced by PyO3: a `#[pyclass]` cannot be generic and a class has one
 //! `#[pymethods]` block, so the macro writes the Python-visible surface (the struct, the methods
-//! every class shares, the MLPs' training and prediction methods, whose Python signatures are
-//! the same for each), and everything with a body is ordinary generic code here and in
+//! every class shares, the training methods of the gradient-trained networks and the MLPs'
+//! prediction methods, whose Python signatures are the same for each), and everything with a body is ordinary generic code here and in
 //! [`common`](crate::common), type-checked once for every family.
 
 use std::fmt;
@@ -14,6 +14,7 @@ use neurona::Float;
 use neurona::persist::ModelInfo;
 use neurona::prelude::{
     BernoulliRbm, MlpClassifier, MlpRegressor, MlpValidParams, Perceptron, PerceptronValidParams, RbmValidParams,
+    RnnClassifier, RnnRegressor, RnnValidParams,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -108,6 +109,8 @@ estimators! {
     MlpRegressor<F> => MlpValidParams,
     Perceptron<F, i64> => PerceptronValidParams<i64>,
     BernoulliRbm<F> => RbmValidParams,
+    RnnClassifier<F, i64> => RnnValidParams,
+    RnnRegressor<F> => RnnValidParams,
 }
 
 /// The float type a model computes in.
@@ -198,9 +201,10 @@ impl<K: Family> Model<K> {
 /// family's buffers), the methods every class shares (`new`, `dtype`, `is_fitted`,
 /// `set_params`, `state`), and the class's own methods:
 ///
-/// * `train { fn NAME(y: Y, ARGS..) { PREPARE } |m, x, options| FIT; .. }`: an MLP's training
-///   method, Python signature `(x, y, ARGS=None.., sample_weight=None, rng=None,
-///   on_epoch=None, n_jobs=None)`. X is read in the model's dtype, then `PREPARE` runs
+/// * `train { fn NAME(y: Y, ARGS..) { PREPARE } |m, x, options| FIT; .. }`: a gradient-trained
+///   network's training method, Python signature `(x, y, ARGS=None.., sample_weight=None,
+///   rng=None, on_epoch=None, n_jobs=None)`. X is read in the model's dtype as the model reads
+///   it (see [`ReadX`](crate::common::ReadX): a matrix, or sequences), then `PREPARE` runs
 ///   (statements with the GIL, `F` the float type: reading `y`), then `FIT` with the GIL
 ///   released (see [`FitArgs`](crate::common::FitArgs)); it returns the random stream's new
 ///   state when `rng` was given.
@@ -295,8 +299,8 @@ macro_rules! estimator_class {
                 ) -> PyResult<Option<Bound<'py, PyAny>>> {
                     let mut args = $crate::common::FitArgs::new(sample_weight, rng, on_epoch, n_jobs)?;
                     dispatch!(&mut self.model, $m, F => {
-                        let $x = $crate::common::features::<F>(x)?;
-                        let $x = $x.as_array();
+                        let held = $crate::common::ReadX::<F>::read_x(&*$m, x)?;
+                        let $x = $crate::common::ViewX::view_x(&held);
                         $($prepare)*
                         args.train::<F>(py, |$options| $fit.map(drop))?;
                     });

@@ -1,5 +1,5 @@
-//! Class labels between the Python layer and model files, for both classifiers (the MLP
-//! classifier and the perceptron).
+//! Class labels between the Python layer and model files, for every classifier (the MLP and
+//! recurrent classifiers and the perceptron).
 //!
 //! The Python layer keeps the class labels (`classes_`, of any type) and trains the core on
 //! their indices (`int64`, `0..n_classes`). A model file holds the real labels, integers or
@@ -8,7 +8,7 @@
 
 use neurona::Float;
 use neurona::persist::{ModelInfo, ModelLabel};
-use neurona::prelude::{ClassWeight, MlpClassifier, Perceptron};
+use neurona::prelude::{ClassWeight, MlpClassifier, Perceptron, RnnClassifier};
 use pyo3::prelude::*;
 use serde_json::Value;
 
@@ -72,6 +72,11 @@ classes! {
     MlpClassifier {
         fn has_labels(&self) -> bool {
             !self.is_multilabel()
+        }
+    }
+    RnnClassifier {
+        fn has_labels(&self) -> bool {
+            self.classes().is_ok_and(|classes| !classes.is_empty())
         }
     }
     Perceptron {

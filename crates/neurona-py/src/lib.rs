@@ -7,13 +7,16 @@
 //!
 //! * [`classifier::Classifier`] and [`regressor::Regressor`] wrap the core's estimators in f32
 //!   or f64, chosen by the dtype of the data of the first fit; so do [`perceptron::Perceptron`]
-//!   and [`rbm::Rbm`] for `neurona.Perceptron` and `neurona.BernoulliRBM`. Each is one
+//!   and [`rbm::Rbm`] for `neurona.Perceptron` and `neurona.BernoulliRBM`, and
+//!   [`rnn::RnnClassifierCore`] and [`rnn::RnnRegressorCore`] for `neurona.RNNClassifier` and
+//!   `neurona.RNNRegressor` (X as sequences: a 3-D array or a list of 2-D arrays). Each is one
 //!   [`family::Family`] declared as a class by one macro (see [`family`]); a new family is a
 //!   new file, a line in `family`'s `estimators!`, and its `mod` and `add_class` lines below.
 //! * numpy arrays cross as read-only views, without a copy (any strides); results come back as
 //!   new numpy arrays.
 //! * The GIL is released while training and predicting; during training it is taken back once
-//!   per epoch for the verbose printer and Ctrl-C. Every MLP call that computes takes `n_jobs`,
+//!   per epoch for the verbose printer and Ctrl-C. Every MLP and recurrent call that computes
+//!   takes `n_jobs`,
 //!   the most threads its products may use (`neurona::linalg::with_max_threads`); predictions
 //!   called with `screen=True` serve the Python layer's fast path for plain float arrays, and
 //!   a few rows are predicted with buffers the model keeps.
@@ -52,6 +55,7 @@ mod params;
 mod perceptron;
 mod rbm;
 mod regressor;
+mod rnn;
 
 use pyo3::prelude::*;
 
@@ -93,6 +97,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<regressor::Regressor>()?;
     m.add_class::<perceptron::Perceptron>()?;
     m.add_class::<rbm::Rbm>()?;
+    m.add_class::<rnn::RnnClassifierCore>()?;
+    m.add_class::<rnn::RnnRegressorCore>()?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(write_file, m)?)?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;

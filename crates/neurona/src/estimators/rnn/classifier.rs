@@ -119,12 +119,23 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
     /// Trains on a multi-label indicator matrix `y: (rows, n_labels)` (one logistic output per
     /// label).
     pub fn fit_multilabel(&mut self, x: &SequenceSet<F>, y: ArrayView2<'_, bool>) -> Result<&FitReport> {
+        self.fit_multilabel_with(x, y, FitOptions::default())
+    }
+
+    /// [`fit_multilabel`](Self::fit_multilabel) with sample weights (one per sequence), a random
+    /// stream or a callback.
+    pub fn fit_multilabel_with(
+        &mut self,
+        x: &SequenceSet<F>,
+        y: ArrayView2<'_, bool>,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
         check_length("y", y.nrows(), n_target_rows(x, self.params.output))?;
         if y.ncols() == 0 {
             return Err(NeuronaError::input("y", "is an indicator matrix with 0 labels; it needs at least 1"));
         }
         let encoded = y.mapv(|v| if v { F::one() } else { F::zero() });
-        self.train(x, encoded, ClassTargets::Multilabel(y.ncols()), false, FitOptions::default())
+        self.train(x, encoded, ClassTargets::Multilabel(y.ncols()), false, options)
     }
 
     /// Predicted labels: one per sequence, or one per real step.
@@ -153,6 +164,28 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
         check_length("y", y.len(), n_target_rows(x, self.params.output))?;
         let sw = sample_weight.map(|sw| check_sample_weight(sw, y.len())).transpose()?;
         Ok(accuracy(y, &self.predict(x)?, sw.as_deref()))
+    }
+
+    /// The same classifier with every class label replaced by `relabel(label)` (e.g. by its
+    /// index among the classes, or back), keeping the weights and the whole training state.
+    /// The new labels must sort in the same order as the old ones, since the network's outputs
+    /// follow the classes' order; otherwise [`NeuronaError::InvalidInput`] for `classes`.
+    pub fn map_labels<M: Label>(self, relabel: impl FnMut(&L) -> M) -> Result<RnnClassifier<F, M>> {
+        let targets = match self.targets {
+            Some(ClassTargets::Labels(binarizer)) => {
+                let classes: Vec<M> = binarizer.classes().iter().map(relabel).collect();
+                if !classes.windows(2).all(|pair| pair[0] < pair[1]) {
+                    return Err(NeuronaError::input(
+                        "classes",
+                        format!("must be relabelled in the same sorted order, got {classes:?}"),
+                    ));
+                }
+                Some(ClassTargets::Labels(LabelBinarizer::new(&classes)))
+            }
+            Some(ClassTargets::Multilabel(n)) => Some(ClassTargets::Multilabel(n)),
+            None => None,
+        };
+        Ok(RnnClassifier { params: self.params, state: self.state, targets })
     }
 
     pub(super) fn fitted_targets(&self) -> Result<&ClassTargets<L>> {

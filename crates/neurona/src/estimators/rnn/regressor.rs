@@ -62,10 +62,21 @@ impl<F: Float> RnnRegressor<F> {
 
     /// One epoch over `x`, `y` (sgd and adam only).
     pub fn partial_fit(&mut self, x: &SequenceSet<F>, y: ArrayView2<'_, F>) -> Result<&FitReport> {
+        self.partial_fit_with(x, y, FitOptions::default())
+    }
+
+    /// [`partial_fit`](Self::partial_fit) with sample weights (one per sequence), a random
+    /// stream or a callback.
+    pub fn partial_fit_with(
+        &mut self,
+        x: &SequenceSet<F>,
+        y: ArrayView2<'_, F>,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
         if self.params.training.solver == Solver::Lbfgs {
             return Err(NeuronaError::parameter("solver", "'sgd' or 'adam' for partial_fit", "'lbfgs'"));
         }
-        self.train(x, y, true, FitOptions::default())
+        self.train(x, y, true, options)
     }
 
     /// Predictions `(rows, n_outputs)`: one row per sequence, or per real step.

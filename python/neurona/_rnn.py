@@ -1,0 +1,796 @@
+"""``RNNClassifier`` and ``RNNRegressor``: recurrent networks (Elman, LSTM, GRU) over sequences,
+with scikit-learn's conventions and the numerics in Rust.
+
+X is a collection of sequences, in one of three forms:
+
+* a 3-D array ``(n_sequences, n_steps, n_features)``, PyTorch's ``batch_first`` and Keras's
+  order (``layout="steps_features"``, the default);
+* with ``layout="features_steps"``, aeon's and sktime's ``(n_cases, n_channels,
+  n_timepoints)``, so that their users switch with one argument;
+* a list of 2-D arrays of unequal lengths, ``(n_steps_i, n_features)`` each (or ``(n_channels,
+  n_timepoints_i)`` with ``layout="features_steps"``, aeon's unequal-length collections). No
+  padding is needed: each sequence is read to its own last step, and nothing past it enters an
+  output, the loss or a gradient.
+
+With ``output="sequence"`` (the default) ``y`` holds one target per sequence and predictions one
+row per sequence; with ``output="step"`` one per real step: either all rows sequence by sequence
+(``sum(n_steps_i)`` of them, as ``predict`` returns them), or one array per sequence (a list, or
+an array ``(n_sequences, n_steps, ...)`` for equal lengths), concatenated here.
+
+The sequences are checked by the core, whose errors name the sequence, step and feature of a
+NaN or an infinity, a sequence of no steps, or a feature count that differs from the first
+sequence's; the Python layer checks the structure (an array that is not 3-D, a sequence whose
+steps differ in width) and the length of ``y``, and says where.
+"""
+
+import operator
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.neural_network import MLPClassifier as _SklearnMLP
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
+
+from neurona import _base, _core, _persist
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+#: Attributes of the stochastic solvers, absent (AttributeError) after an lbfgs fit, as the
+#: MLPs' are.
+_STOCHASTIC_ATTRIBUTES = ("loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_")
+
+#: What the model file rebuilds (``_persist``): the core and every attribute copied from it.
+_FITTED = _base.FITTED | {
+    "_target_kind",
+    "_tensors_exported",
+    "classes_",
+    "state_dict_",
+    "n_outputs_",
+    "out_activation_",
+    "loss_",
+    "n_iter_",
+    "t_",
+    *_STOCHASTIC_ATTRIBUTES,
+}
+
+#: The MLPs' solver settings (scikit-learn's constraints), and the recurrent layers' own.
+_PARAMETER_CONSTRAINTS = {
+    **{
+        name: constraint
+        for name, constraint in _SklearnMLP._parameter_constraints.items()
+        if name not in ("hidden_layer_sizes", "activation")
+    },
+    "cell": [StrOptions({"rnn", "lstm", "gru"})],
+    "hidden_size": [Interval(Integral, 1, None, closed="left")],
+    "num_layers": [Interval(Integral, 1, None, closed="left")],
+    "bidirectional": ["boolean"],
+    "nonlinearity": [StrOptions({"tanh", "relu"})],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+    "output": [StrOptions({"sequence", "step"})],
+    "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    "layout": [StrOptions({"steps_features", "features_steps"})],
+    "n_jobs": _base.N_JOBS_CONSTRAINT,
+}
+
+_CORE_DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+
+
+# ---------------------------------------------------------------------- sequences in
+
+
+class _Sequences:
+    """X as the core reads it (``data``: a 3-D array or a list of 2-D arrays, in the layout
+    given), its dtype, and the number of steps of each sequence."""
+
+    def __init__(self, data, dtype, lengths, n_features):
+        self.data = data
+        self.dtype = dtype
+        self.lengths = lengths
+        self.n_features = n_features
+
+    def __len__(self):
+        return len(self.lengths)
+
+
+def _fit_dtype(dtypes):
+    """The dtype a first fit computes in: float32 when every array is float32 (as the MLPs
+    keep float32 data), float64 otherwise."""
+    all_float32 = dtypes and all(d == np.float32 for d in dtypes)
+    return _CORE_DTYPES["float32" if all_float32 else "float64"]
+
+
+def _numeric(value, what):
+    """``value`` as a numeric numpy array (its own dtype kept when it is a float type), or a
+    ValueError naming ``what``."""
+    try:
+        array = np.asarray(value)
+    except ValueError as error:
+        raise ValueError(f"{what} is ragged: {_ragged_where(value) or error}") from None
+    if array.dtype == object:
+        ragged = _ragged_where(value)
+        if ragged:
+            raise ValueError(f"{what} is ragged: {ragged}")
+    if array.dtype.kind not in "biuf":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{what} must hold numbers: {error}") from None
+    return array
+
+
+def _ragged_where(sequence):
+    """Where a nested list meant as a 2-D sequence is ragged: the first step whose number of
+    values differs from step 0's, or None."""
+    try:
+        widths = [len(step) for step in sequence]
+    except TypeError:
+        return None
+    for t, width in enumerate(widths):
+        if width != widths[0]:
+            return (
+                f"step {t} has {width} values, but step 0 has {widths[0]}; "
+                "every step needs the same number of features"
+            )
+    return None
+
+
+def _is_list_of_sequences(X):
+    return isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1)
+
+
+def _sequences(X, layout, dtype=None):
+    """X checked for its structure and converted for the core: a 3-D array, or a list of 2-D
+    arrays (sequence ``i`` named ``X[i]`` in errors), in ``dtype`` (None: the dtype a first fit
+    picks). The core checks the values (finite, at least one step, one feature count)."""
+    steps_axis = 0 if layout == "steps_features" else 1
+    if _is_list_of_sequences(X):
+        arrays = []
+        for i, sequence in enumerate(X):
+            array = _numeric(sequence, f"X[{i}] (sequence {i})")
+            if array.ndim == 1 and array.size == 0:
+                array = array.reshape(0, 0)
+            if array.ndim != 2:
+                hint = " (for one feature per step, give shape (n_steps, 1))" if array.ndim == 1 else ""
+                raise ValueError(
+                    f"X[{i}] must be a 2-D array ({_axes(layout)}) of sequence {i}, "
+                    f"got shape {array.shape}{hint}"
+                )
+            arrays.append(array)
+        dtype = _fit_dtype([a.dtype for a in arrays]) if dtype is None else dtype
+        arrays = [np.asarray(a, dtype=dtype) for a in arrays]
+        lengths = [a.shape[steps_axis] for a in arrays]
+        n_features = arrays[0].shape[1 - steps_axis] if arrays else 0
+        return _Sequences(arrays, dtype, lengths, n_features)
+    array = _numeric(X, "X")
+    if array.ndim != 3:
+        shape = "a 3-D array (n_sequences, %s)" % _axes(layout)
+        hint = ""
+        if array.ndim == 2:
+            hint = "; for one feature per step, reshape it to %s" % (
+                (array.shape + (1,)) if layout == "steps_features" else (array.shape[0], 1, array.shape[1]),
+            )
+        raise ValueError(
+            f"X must be {shape} or a list of 2-D arrays of unequal lengths, "
+            f"got an array of shape {array.shape}{hint}"
+        )
+    dtype = _fit_dtype([array.dtype]) if dtype is None else dtype
+    array = np.asarray(array, dtype=dtype)
+    lengths = [array.shape[1 + steps_axis]] * array.shape[0]
+    return _Sequences(array, dtype, lengths, array.shape[2 - steps_axis])
+
+
+def _axes(layout):
+    return "n_steps, n_features" if layout == "steps_features" else "n_channels, n_timepoints"
+
+
+def _target_rows(y, lengths, output):
+    """``y`` as one row per sequence (``output="sequence"``) or per real step, sequence by
+    sequence (``output="step"``; given so, or as one array per sequence), or a ValueError
+    naming what does not match X."""
+    n, total = len(lengths), int(sum(lengths))
+    if output == "sequence":
+        rows = np.asarray(y)
+        if rows.ndim == 0 or len(rows) != n:
+            found = "a scalar" if rows.ndim == 0 else f"{len(rows)} rows"
+            raise ValueError(f"y has {found}, but X has {n} sequences: one target per sequence")
+        return rows
+    if not _is_list_of_sequences(y) and np.ndim(y) == 0:
+        raise ValueError(
+            f"y is a scalar, but X has {total} steps in all: one target per step with output='step'"
+        )
+    if len(y) == total:
+        return np.asarray(y)
+    if len(y) != n:
+        raise ValueError(
+            f"y has {len(y)} rows, but X has {total} steps in all ({n} sequences): with output='step', "
+            "y holds one target per real step, sequence by sequence, or one array per sequence"
+        )
+    parts = []
+    for i, (part, length) in enumerate(zip(y, lengths)):
+        part = np.asarray(part)
+        if part.ndim == 0 or len(part) != length:
+            found = "a scalar" if part.ndim == 0 else f"{len(part)} rows"
+            raise ValueError(f"y[{i}] has {found}, but sequence {i} has {length} steps: one target per step")
+        parts.append(part)
+    return np.concatenate(parts)
+
+
+# ---------------------------------------------------------------------- the estimators
+
+
+class _BaseRNN(_base.NeuronaEstimator):
+    """What the classifier and the regressor share."""
+
+    _parameter_constraints: dict = _PARAMETER_CONSTRAINTS
+    _pipeline_step = "rnn"
+    _FITTED = _FITTED
+    _PARAMS_FROM_CORE = {
+        "hidden_layer_sizes": tuple,
+        "batch_size": lambda value: value if value == "auto" else int(value),
+        "n_iter_no_change": lambda value: np.inf if value == "inf" else int(value),
+    }
+
+    def _core_params(self):
+        """The parameters as plain values for the core, after the checks of
+        ``hidden_layer_sizes`` its constraint cannot express."""
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
+        sizes = [operator.index(size) for size in sizes]
+        # verbose lines are printed here, through Python's stdout.
+        return _base.core_params(
+            self, hidden_layer_sizes=sizes, random_state=_base.seed(self.random_state), verbose=False
+        )
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. %s is not stochastic." % self.solver
+            )
+        return True
+
+    # ------------------------------------------------------------------ fitting
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        params = self._core_params()
+        fitted = self.__sklearn_is_fitted__()
+        assigned = self._assigned_tensors()
+        if assigned is not None and fitted:
+            raise ValueError(self._reassigned_message())
+        # As the MLPs' assigned coefs_, weights assigned to an unfitted estimator are where
+        # partial_fit and a warm start begin.
+        from_assigned = assigned is not None and (self.warm_start or incremental)
+        first_pass = not fitted or (not self.warm_start and not incremental)
+        X = _sequences(X, self.layout, None if first_pass else _CORE_DTYPES[self._core.dtype])
+        rows = _target_rows(y, X.lengths, self.output)
+        targets = self._targets(rows, incremental, first_pass, classes)
+        if from_assigned:
+            core = self._core_from_tensors(params, X.dtype.name, X.n_features, targets, assigned)
+        elif first_pass:
+            core = self._core_class(params, X.dtype.name)
+        else:
+            core = self._core
+            core.set_params(params)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, np.asarray(X.lengths))
+            sample_weight = np.ascontiguousarray(sample_weight, dtype=core.dtype)
+        stream, rng = _base.random_stream(self.random_state)
+        printer = _base.VerbosePrinter() if self.verbose and self.solver in _STOCHASTIC_SOLVERS else None
+        on_epoch = printer.epoch if printer is not None else None
+        new_rng = self._train(core, X.data, targets, sample_weight, rng, on_epoch, incremental)
+        _base.advance(stream, new_rng)
+        state = core.state()
+        if printer is not None:
+            printer.finish(state)
+        self._core = core
+        self._set_targets(targets)
+        self._copy_state(state)
+        _base.warn_about_training(state)
+        return self
+
+    def _assigned_tensors(self):
+        """``state_dict_`` when the user assigned it (or replaced an array in it) since the
+        core last set it, else None."""
+        tensors = self.__dict__.get("state_dict_")
+        if tensors is None:
+            return None
+        exported = self.__dict__.get("_tensors_exported")
+        if exported is not None:
+            old_dict, old_items = exported
+            if tensors is old_dict and len(tensors) == len(old_items):
+                if all(tensors.get(name) is array for name, array in old_items):
+                    return None
+        return tensors
+
+    def _reassigned_message(self):
+        return (
+            f"state_dict_ of a fitted {type(self).__name__} was replaced; weights are given to an "
+            "unfitted estimator (assign state_dict_ before partial_fit or a fit with warm_start=True)"
+        )
+
+    @staticmethod
+    def _cast_tensors(tensors, dtype):
+        return {str(name): np.ascontiguousarray(array, dtype=dtype) for name, array in tensors.items()}
+
+    def _copy_state(self, state):
+        """The core's fitted attributes. The weight arrays are read-only copies: a new dict
+        assigned to ``state_dict_`` before training sets the weights; changing the copies in
+        place would not, so it is refused."""
+        tensors = state["tensors"]
+        for array in tensors.values():
+            array.flags.writeable = False
+        self.state_dict_ = tensors
+        self._tensors_exported = (tensors, list(tensors.items()))
+        self.n_features_in_ = state["n_features_in"]
+        self.n_outputs_ = state["n_outputs"]
+        self.out_activation_ = state["out_activation"]
+        self.loss_ = state["loss"]
+        self.n_iter_ = state["n_iter"]
+        self.t_ = state["t"]
+        if state["loss_curve"] is None:
+            for name in _STOCHASTIC_ATTRIBUTES:
+                self.__dict__.pop(name, None)
+            return
+        self.loss_curve_ = state["loss_curve"]
+        self.best_loss_ = state["best_loss"]
+        self.validation_scores_ = state["validation_scores"]
+        self.best_validation_score_ = state["best_validation_score"]
+
+    # ------------------------------------------------------------------ prediction
+
+    def _forward(self, method, X):
+        """The core's prediction ``method`` for X, and the steps of X's sequences."""
+        check_is_fitted(self)
+        if self._assigned_tensors() is not None:
+            raise ValueError(self._reassigned_message())
+        X = _sequences(X, self.layout, _CORE_DTYPES[self._core.dtype])
+        return getattr(self._core, method)(X.data, self.layout, self.n_jobs), X.lengths
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+_PARAMETERS_DOC = """
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}, default="lstm"
+        The recurrent cell, with PyTorch's maths: LSTM (gates i, f, g, o), GRU (gates r, z, n,
+        the reset gate on the biased recurrent product) or Elman's (``rnn``).
+    hidden_size : int, default=32
+        Units of each recurrent layer's state.
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    bidirectional : bool, default=False
+        Run each layer forward and backward in time, outputs concatenated.
+    nonlinearity : {"tanh", "relu"}, default="tanh"
+        The Elman cell's non-linearity (``cell="rnn"`` only).
+    dropout : float in [0, 1), default=0.0
+        Dropout on the outputs of every recurrent layer but the last, while training (sgd and
+        adam).
+    hidden_layer_sizes : array-like of int, default=()
+        Dense layers between the recurrent output and the output layer; empty: none.
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+        The dense layers' activation.
+    output : {"sequence", "step"}, default="sequence"
+        One output per sequence (from its last state) or one per step (tagging, step-by-step
+        forecasting): then ``y`` and predictions hold one row per real step, sequence by
+        sequence.
+    clip_grad_norm : float or None, default=None
+        Clip each batch's gradient to this 2-norm (sgd and adam).
+    layout : {"steps_features", "features_steps"}, default="steps_features"
+        The axes of X: ``(n_sequences, n_steps, n_features)``, or aeon's and sktime's
+        ``(n_cases, n_channels, n_timepoints)`` (for a list's arrays too).
+    solver, alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, shuffle,
+    random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, early_stopping,
+    validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
+        The MLPs' solver settings, with scikit-learn's meanings and defaults; ``batch_size``
+        and ``validation_fraction`` count sequences.
+    n_jobs : int or None, default=None
+        The most threads the matrix products of ``fit``, ``partial_fit`` and the predictions
+        may use (joblib's convention; None: ``neurona.set_num_threads``'s setting). The
+        results are bit-identical whatever the number.
+
+    Attributes
+    ----------
+    state_dict_ : dict of str to ndarray
+        Every weight tensor by name: PyTorch's names and shapes for the recurrent layers
+        (``weight_ih_l0``, ``bias_hh_l0_reverse``, ...), then ``coefs_{l}`` ``(fan_in,
+        fan_out)`` and ``intercepts_{l}`` of the dense layers, as scikit-learn's MLPs hold
+        them. Read-only; a dict assigned to an unfitted estimator is where ``partial_fit`` or a
+        fit with ``warm_start=True`` begins (weights trained by PyTorch, for instance).
+    loss_, loss_curve_, best_loss_, validation_scores_, best_validation_score_, n_iter_, t_
+        As the MLPs' (``t_`` counts sequences seen).
+    n_features_in_ : int
+        Features per step.
+    n_outputs_, out_activation_
+        As the MLPs'.
+"""
+
+
+class RNNClassifier(ClassifierMixin, _BaseRNN):
+    __doc__ = (
+        """Recurrent neural-network classifier of sequences (or of their steps), trained in Rust
+    by back-propagation through time.
+
+    Labels of any type; binary, multiclass and multi-label (an indicator matrix) targets. X is
+    a 3-D array or a list of 2-D arrays of unequal lengths (see ``neurona._rnn``).
+    """
+        + _PARAMETERS_DOC
+        + """
+    classes_ : ndarray
+        The class labels.
+    """
+    )
+
+    _model_kind = "RNNClassifier"
+    _core_class = _core.RnnClassifier
+
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=32,
+        *,
+        num_layers=1,
+        bidirectional=False,
+        nonlinearity="tanh",
+        dropout=0.0,
+        hidden_layer_sizes=(),
+        activation="relu",
+        output="sequence",
+        clip_grad_norm=None,
+        layout="steps_features",
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        n_jobs=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.nonlinearity = nonlinearity
+        self.dropout = dropout
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output = output
+        self.clip_grad_norm = clip_grad_norm
+        self.layout = layout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to sequences X and their labels y (one per sequence, or per step
+        with ``output="step"``; or a multi-label indicator matrix); ``sample_weight`` holds one
+        weight per sequence. Returns self."""
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over X and y; ``classes`` (every label the model will see) is required on
+        the first call. Class labels only (not a multi-label indicator matrix). Returns
+        self."""
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _targets(self, y, incremental, first_pass, classes):
+        """The targets for the core: ``(kind, classes, encoded y, n_classes for a first
+        partial_fit)``, checked as the MLP classifier checks them."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        fitted = self.__sklearn_is_fitted__()
+        n_classes = None
+        if incremental:
+            if type_of_target(y).startswith("multilabel"):
+                raise ValueError(
+                    "partial_fit of RNNClassifier takes class labels, not a multi-label indicator matrix; "
+                    "fit trains on one"
+                )
+            if not fitted:
+                if classes is None:
+                    raise ValueError("classes must be passed on the first call to partial_fit.")
+                new_classes = unique_labels(classes)
+                kind = "multiclass" if len(new_classes) > 2 else "binary"
+                n_classes = len(new_classes)
+            else:
+                if classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
+                    raise ValueError(
+                        "`classes=%r` is not the same as on last call to partial_fit, was: %r"
+                        % (classes, self.classes_)
+                    )
+                kind, new_classes = self._target_kind, self.classes_
+        elif first_pass:
+            y_type = type_of_target(y, input_name="y")
+            if "multioutput" in y_type:
+                raise ValueError("Multioutput target data is not supported with label binarization")
+            new_classes = unique_labels(y)
+            kind = "multilabel" if y_type.startswith("multilabel") else "multiclass"
+            if kind == "multiclass" and len(new_classes) <= 2:
+                kind = "binary"
+        else:
+            kind, new_classes = self._target_kind, self.classes_
+            seen = unique_labels(y)
+            if kind != "multilabel" and set(seen) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in the previous "
+                    f"call to fit. Previously got {self.classes_}, `y` has {seen}"
+                )
+        if kind == "multilabel":
+            return kind, new_classes, np.ascontiguousarray(y, dtype=bool), n_classes
+        unseen = np.setdiff1d(unique_labels(y), new_classes, assume_unique=True)
+        if len(unseen):
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has {new_classes}. 'y' has {unseen}."
+            )
+        encoded = np.ascontiguousarray(np.searchsorted(new_classes, y), dtype=np.int64)
+        return kind, new_classes, encoded, n_classes
+
+    def _train(self, core, X, targets, sample_weight, rng, on_epoch, incremental):
+        kind, _, encoded, n_classes = targets
+        if kind == "multilabel":
+            return core.fit_multilabel(X, encoded, sample_weight, rng, on_epoch, self.n_jobs)
+        if incremental:
+            return core.partial_fit(X, encoded, n_classes, sample_weight, rng, on_epoch, self.n_jobs)
+        return core.fit(X, encoded, sample_weight, rng, on_epoch, self.n_jobs)
+
+    def _core_from_tensors(self, params, dtype, n_features, targets, tensors):
+        kind, classes, _, _ = targets
+        if kind == "multilabel":
+            raise ValueError(
+                "state_dict_ assigned before the first fit is supported for class labels, "
+                "not for multilabel targets"
+            )
+        tensors = self._cast_tensors(tensors, dtype)
+        return _core.RnnClassifier.with_weights(params, dtype, len(classes), n_features, tensors)
+
+    def _set_targets(self, targets):
+        kind, classes, _, _ = targets
+        self._target_kind = kind
+        self.classes_ = classes
+
+    def predict(self, X):
+        """Predicted labels: one per sequence, or one per real step (sequence by sequence) with
+        ``output="step"``; an indicator matrix for a multi-label classifier."""
+        if self.__dict__.get("_target_kind") == "multilabel":
+            return self._forward("predict_multilabel", X)[0].astype(np.int64)
+        indices, _ = self._forward("predict", X)
+        return self.classes_[indices]
+
+    def predict_proba(self, X):
+        """Probabilities ``(rows, n_classes)``, classes ordered as in ``classes_``."""
+        return self._forward("predict_proba", X)[0]
+
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``."""
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of ``predict(X)`` against y (given as ``fit`` takes it); ``sample_weight``
+        holds one weight per row of y."""
+        if self.__dict__.get("_target_kind") == "multilabel":
+            predicted, lengths = self._forward("predict_multilabel", X)
+            predicted = predicted.astype(np.int64)
+        else:
+            indices, lengths = self._forward("predict", X)
+            predicted = self.classes_[indices]
+        return accuracy_score(_target_rows(y, lengths, self.output), predicted, sample_weight=sample_weight)
+
+    # ------------------------------------------------------------------ persistence
+
+    def _file_meta(self, strict):
+        meta, leftovers = _persist.classes_meta(self.classes_, strict)
+        return {"target_kind": self._target_kind, **meta}, leftovers
+
+    def _core_bytes(self, extra):
+        labels = None
+        if self._target_kind in ("binary", "multiclass"):
+            labels = _persist.file_labels(self.classes_)
+        return self._core.to_bytes(extra, labels)
+
+    def _restore(self, core, labels, meta):
+        state = self._adopt(core)
+        if state["multilabel"]:
+            kind, classes = "multilabel", np.arange(state["n_outputs"])
+        else:
+            classes = np.asarray(labels)
+            kind = "multiclass" if len(classes) > 2 else "binary"
+        self._target_kind = meta.get("target_kind", kind)
+        self.classes_ = _persist.restored_classes(classes, meta)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class RNNRegressor(RegressorMixin, _BaseRNN):
+    __doc__ = (
+        """Recurrent neural-network regressor of sequences (or of their steps: step-by-step
+    forecasting), trained in Rust by back-propagation through time on half the squared error.
+
+    One or many outputs. X is a 3-D array or a list of 2-D arrays of unequal lengths (see
+    ``neurona._rnn``).
+    """
+        + _PARAMETERS_DOC
+    )
+
+    _model_kind = "RNNRegressor"
+    _core_class = _core.RnnRegressor
+
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=32,
+        *,
+        num_layers=1,
+        bidirectional=False,
+        nonlinearity="tanh",
+        dropout=0.0,
+        hidden_layer_sizes=(),
+        activation="relu",
+        output="sequence",
+        clip_grad_norm=None,
+        layout="steps_features",
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        n_jobs=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.nonlinearity = nonlinearity
+        self.dropout = dropout
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output = output
+        self.clip_grad_norm = clip_grad_norm
+        self.layout = layout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to sequences X and targets y (one row per sequence, or per step with
+        ``output="step"``); ``sample_weight`` holds one weight per sequence. Returns self."""
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over X and y (sgd and adam). Returns self."""
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _targets(self, y, incremental, first_pass, classes):
+        y = np.asarray(y)
+        if y.dtype.kind not in "biuf":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"y must hold numbers: {error}") from None
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D (rows, n_outputs), got shape {y.shape}")
+        return y
+
+    def _train(self, core, X, y, sample_weight, rng, on_epoch, incremental):
+        y = np.ascontiguousarray(y, dtype=core.dtype)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        method = core.partial_fit if incremental else core.fit
+        return method(X, y, sample_weight, rng, on_epoch, self.n_jobs)
+
+    def _core_from_tensors(self, params, dtype, n_features, y, tensors):
+        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        tensors = self._cast_tensors(tensors, dtype)
+        return _core.RnnRegressor.with_weights(params, dtype, n_outputs, n_features, tensors)
+
+    def _set_targets(self, targets):
+        pass
+
+    def predict(self, X):
+        """Predictions: one row per sequence, or per real step (sequence by sequence) with
+        ``output="step"``; ``(rows,)`` for one output, ``(rows, n_outputs)`` otherwise."""
+        y_pred, _ = self._forward("predict", X)
+        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+
+    def score(self, X, y, sample_weight=None):
+        """R² of ``predict(X)`` against y (given as ``fit`` takes it); ``sample_weight`` holds
+        one weight per row of y."""
+        y_pred, lengths = self._forward("predict", X)
+        y_pred = y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+        return r2_score(_target_rows(y, lengths, self.output), y_pred, sample_weight=sample_weight)
+
+    def _restore(self, core, meta):
+        self._adopt(core)
