@@ -8,7 +8,7 @@ use neurona::estimators::mlp::EpochProgress;
 use neurona::prelude::*;
 use serde_json::Value;
 
-use super::training::{resume, targets};
+use super::training::{gradient_fit_report, gradient_summary, resume, targets};
 use super::{
     Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen, with_float,
 };
@@ -20,7 +20,7 @@ use crate::labels::{ClassLabel, model_labels, texts};
 macro_rules! mlp_reports {
     () => {
         fn fit_summary(&self, _epochs: &[Epoch]) -> FitSummary {
-            summary(self.state().ok(), self.params())
+            gradient_summary(self.state().ok().map(|state| &**state), self.params().get_solver())
         }
 
         fn structure(&self, header: &Value) -> Vec<String> {
@@ -28,7 +28,7 @@ macro_rules! mlp_reports {
         }
 
         fn fit_report(&self, header: &Value) -> Vec<String> {
-            fit_report(header)
+            gradient_fit_report(header)
         }
     };
 }
@@ -59,23 +59,6 @@ impl<F: Float> Fitted for MlpRegressor<F> {
     mlp_reports!();
 }
 
-/// An MLP's last fit: L-BFGS counts iterations, the stochastic solvers epochs (L-BFGS records no
-/// loss curve).
-fn summary<F: Float>(state: Option<&MlpState<F>>, params: &MlpValidParams) -> FitSummary {
-    let Some(state) = state else { return FitSummary::default() };
-    let report = state.report();
-    FitSummary {
-        n_iter: report.n_iter,
-        unit: if params.get_solver().is_stochastic() { "epochs" } else { "iterations" },
-        last: Some(format!("final loss {:.6}", report.loss)),
-        converged: Some(report.converged),
-        message: report.message.clone(),
-        warnings: report.warnings.clone(),
-        curve: state.loss_curve().unwrap_or_default().to_vec(),
-        validation_scores: state.validation_scores().map(<[f64]>::to_vec),
-    }
-}
-
 /// The network as the model file's header describes it.
 fn structure(header: &Value) -> Vec<String> {
     let network = &header["network"];
@@ -89,28 +72,6 @@ fn structure(header: &Value) -> Vec<String> {
             super::json_text(&network["out_activation"])
         ),
     ]
-}
-
-/// The fit report as the model file's header holds it.
-fn fit_report(header: &Value) -> Vec<String> {
-    let (report, state) = (&header["report"], &header["state"]);
-    let text = super::json_text;
-    let mut lines = vec![
-        format!("  converged: {}", text(&report["converged"])),
-        format!("  iterations in the last call: {}", text(&report["n_iter"])),
-        format!("  final loss: {}", text(&report["loss"])),
-    ];
-    if let Some(curve) = state["loss_curve"].as_array() {
-        lines.push(format!("  epochs in all: {} ({} samples seen)", curve.len(), text(&state["t"])));
-    }
-    if let Some(best) = state["best_validation_score"].as_f64() {
-        lines.push(format!("  best validation score: {best:.4}"));
-    }
-    let message = text(&report["message"]);
-    if !message.is_empty() {
-        lines.push(format!("  {}", message.replace('\n', "\n  ")));
-    }
-    lines
 }
 
 impl Training for MlpValidParams {
@@ -134,6 +95,7 @@ impl Training for MlpValidParams {
     fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
         let (y, dtype) = (targets(input.y)?, input.dtype());
         let FitInput { previous, x, on_epoch, .. } = input;
+        let x = x.rows(format_args!("--model-kind {}", self.family()))?;
         with_float!(dtype, F => {
             let x = in_dtype::<F>(x);
             let mut on_mlp_epoch =

@@ -4,14 +4,14 @@
 use std::ops::{ControlFlow, Deref};
 
 use anyhow::{Result, bail};
-use ndarray::Array2;
 use neurona::estimator::Family;
-use neurona::params::Hyperparams;
+use neurona::params::{Hyperparams, Solver};
+use neurona::train::TrainingAttributes;
 use serde_json::Value;
 
 use super::{Fitted, Model};
 use crate::args::{Dtype, Scale};
-use crate::data::Targets;
+use crate::data::{Features, Targets};
 use crate::report::CurveText;
 
 /// One epoch of training, whatever the family: its number (from 1) of the most the fit may run,
@@ -105,6 +105,12 @@ pub trait Training: HyperparamsJson + std::fmt::Debug {
         self.hyperparams_json()["warm_start"].as_bool().unwrap_or(false)
     }
 
+    /// Whether the model learns one target per step of each sequence (a recurrent network's
+    /// `--output step`) rather than one per sample.
+    fn targets_per_step(&self) -> bool {
+        self.hyperparams_json()["output"].as_str() == Some("step")
+    }
+
     /// The feature scaling when `--scale` is left out.
     fn default_scale(&self) -> Scale {
         Scale::Standard
@@ -139,8 +145,8 @@ pub struct FitInput<'a, 'b> {
     pub previous: Option<Model>,
     /// The float type of a fresh model.
     pub dtype: Dtype,
-    /// The scaled training features.
-    pub x: &'a Array2<f64>,
+    /// The scaled training features: rows, or sequences for a family that reads them.
+    pub x: &'a Features,
     /// The targets, for a supervised family.
     pub y: Option<&'a Targets>,
     pub on_epoch: &'a mut OnEpoch<'b>,
@@ -177,4 +183,44 @@ pub(super) fn targets(y: Option<&Targets>) -> Result<&Targets> {
         Some(y) => Ok(y),
         None => bail!("a supervised model needs a target"),
     }
+}
+
+/// The last fit of a network trained by gradient (the MLPs, the recurrent networks): L-BFGS
+/// counts iterations, the stochastic solvers epochs (L-BFGS records no loss curve).
+pub(super) fn gradient_summary<F>(attributes: Option<&TrainingAttributes<F>>, solver: Solver) -> FitSummary {
+    let Some(attributes) = attributes else { return FitSummary::default() };
+    let report = attributes.report();
+    FitSummary {
+        n_iter: report.n_iter,
+        unit: if solver.is_stochastic() { "epochs" } else { "iterations" },
+        last: Some(format!("final loss {:.6}", report.loss)),
+        converged: Some(report.converged),
+        message: report.message.clone(),
+        warnings: report.warnings.clone(),
+        curve: attributes.loss_curve().unwrap_or_default().to_vec(),
+        validation_scores: attributes.validation_scores().map(<[f64]>::to_vec),
+    }
+}
+
+/// The fit report of a network trained by gradient, as its model file's header holds it (one
+/// encoding for every such family).
+pub(super) fn gradient_fit_report(header: &Value) -> Vec<String> {
+    let (report, state) = (&header["report"], &header["state"]);
+    let text = super::json_text;
+    let mut lines = vec![
+        format!("  converged: {}", text(&report["converged"])),
+        format!("  iterations in the last call: {}", text(&report["n_iter"])),
+        format!("  final loss: {}", text(&report["loss"])),
+    ];
+    if let Some(curve) = state["loss_curve"].as_array() {
+        lines.push(format!("  epochs in all: {} ({} samples seen)", curve.len(), text(&state["t"])));
+    }
+    if let Some(best) = state["best_validation_score"].as_f64() {
+        lines.push(format!("  best validation score: {best:.4}"));
+    }
+    let message = text(&report["message"]);
+    if !message.is_empty() {
+        lines.push(format!("  {}", message.replace('\n', "\n  ")));
+    }
+    lines
 }

@@ -8,6 +8,7 @@ mod errors;
 mod model_files;
 mod perceptron;
 mod rbm;
+mod rnn;
 mod tables;
 mod trace;
 mod train;
