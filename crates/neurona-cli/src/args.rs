@@ -149,10 +149,12 @@ impl HyperparameterFlag {
             self.specs.iter().map(|(family, spec)| format!("{family}: {}", doc(spec))).collect()
         };
         let same_default = self.specs.iter().all(|(_, spec)| spec.default == self.specs[0].1.default);
+        // An empty list (the rnn's dense head) is written as nothing at all: say so.
+        let default = |spec: &Spec| if spec.default.is_empty() { "empty".to_owned() } else { spec.default.clone() };
         let defaults: Vec<String> = if same_default {
-            vec![self.specs[0].1.default.clone()]
+            vec![default(&self.specs[0].1)]
         } else {
-            self.specs.iter().map(|(family, spec)| format!("{} for {family}", spec.default)).collect()
+            self.specs.iter().map(|(family, spec)| format!("{} for {family}", default(spec))).collect()
         };
         let families: Vec<&str> = self.specs.iter().map(|(family, _)| family.name()).collect();
         let which = if self.specs.len() > 1 && self.specs.len() < Family::ALL.len() {
@@ -281,8 +283,8 @@ pub struct TrainArgs {
     /// rnn).
     #[arg(long, value_enum)]
     pub dataset: Option<Bundled>,
-    /// Classification or regression (inferred from the target when left out; mlp and
-    /// perceptron, which always classifies).
+    /// Classification or regression (when left out: inferred from the target, or as a .ts file
+    /// declares it; mlp, rnn and perceptron, which always classifies).
     #[arg(long, value_enum)]
     pub task: Option<Task>,
     #[command(flatten)]

@@ -91,7 +91,8 @@ impl Features {
         if !per_step {
             return samples.to_vec();
         }
-        let starts: Vec<usize> = x.lengths().iter().scan(0, |at, &len| Some(std::mem::replace(at, *at + len))).collect();
+        let starts: Vec<usize> =
+            x.lengths().iter().scan(0, |at, &len| Some(std::mem::replace(at, *at + len))).collect();
         samples.iter().flat_map(|&i| starts[i]..starts[i] + x.lengths()[i]).collect()
     }
 
@@ -261,7 +262,14 @@ pub fn from_file(path: &Path, targets: &[String], supervised: bool) -> Result<Da
     } else {
         (Vec::new(), Vec::new())
     };
-    Ok(Dataset { source: path.display().to_string(), feature_names, x: Features::Rows(x), target_names, targets, task: None })
+    Ok(Dataset {
+        source: path.display().to_string(),
+        feature_names,
+        x: Features::Rows(x),
+        target_names,
+        targets,
+        task: None,
+    })
 }
 
 /// A bundled table as a dataset. Digits' classes are the integers 0 to 9, read as numbers (so

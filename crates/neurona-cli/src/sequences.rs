@@ -78,7 +78,7 @@ pub fn bundled(per_step: bool) -> Result<(Dataset, Dataset)> {
     let source = "bundled JapaneseVowels data set";
     Ok((
         ts_dataset(train, source.to_owned(), "speaker", per_step)?,
-        ts_dataset(test, format!("{source} (its test set)"), "speaker", per_step)?,
+        ts_dataset(test, "bundled JapaneseVowels test split".to_owned(), "speaker", per_step)?,
     ))
 }
 
@@ -272,8 +272,11 @@ pub fn read_for_model(
 ) -> Result<SequenceInput> {
     if is_ts(path) {
         if !columns.given().is_empty() {
-            let message =
-                format!("{} name(s) columns of a long table, but {} is a .ts file", columns.given().join(", "), path.display());
+            let message = format!(
+                "{} name(s) columns of a long table, but {} is a .ts file",
+                columns.given().join(", "),
+                path.display()
+            );
             return Err(UsageError(message).into());
         }
         return ts_input(path, extra, n_features, targets, per_step);
@@ -325,7 +328,13 @@ fn table_keys(table: &Table, grouped: &GroupedSequences<f64, String>, id: &str, 
 }
 
 /// The cases of a `.ts` file for a model: its channels in order are the model's features.
-fn ts_input(path: &Path, extra: &Extra, n_features: usize, targets: &[String], per_step: bool) -> Result<SequenceInput> {
+fn ts_input(
+    path: &Path,
+    extra: &Extra,
+    n_features: usize,
+    targets: &[String],
+    per_step: bool,
+) -> Result<SequenceInput> {
     let ts = read_ts(path)?;
     let n_channels = ts.sequences.n_features();
     if n_channels != n_features {
@@ -342,7 +351,9 @@ fn ts_input(path: &Path, extra: &Extra, n_features: usize, targets: &[String], p
         ([_], Some(labels), _) => vec![Column::Text(labels)],
         ([_], None, Some(values)) => vec![Column::Numeric(values)],
         ([_], None, None) => bail!("{}: the .ts file has no class labels or targets to score", path.display()),
-        (many, _, _) => bail!("{}: a .ts file has one target per case, but {} were asked for", path.display(), many.len()),
+        (many, _, _) => {
+            bail!("{}: a .ts file has one target per case, but {} were asked for", path.display(), many.len())
+        }
     };
     let lengths = ts.sequences.lengths().to_vec();
     let Features::Sequences(x) = Features::Sequences(ts.sequences).map_steps(|x| extra.scaler.transform(x))? else {

@@ -98,7 +98,8 @@ fn read_input(
 ) -> Result<(Features, Vec<Column>, String)> {
     if model.kind().input() == InputKind::Sequences {
         let per_step = model.targets_per_step();
-        let input = read_for_model(&args.data, extra, model.n_features_in()?, &args.sequence_columns, targets, per_step)?;
+        let input =
+            read_for_model(&args.data, extra, model.n_features_in()?, &args.sequence_columns, targets, per_step)?;
         let (n, steps) = (input.x.n_sequences(), input.x.lengths().iter().sum::<usize>());
         let scored = if per_step { format!("scored on {steps} steps") } else { "scored per sequence".to_owned() };
         return Ok((Features::Sequences(input.x), input.targets, format!("{}, {n} sequences, {scored}", input.what)));

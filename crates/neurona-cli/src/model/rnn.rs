@@ -8,8 +8,8 @@ use std::borrow::Cow;
 use anyhow::{Result, bail};
 use ndarray::Array2;
 use neurona::estimator::Family;
-use neurona::train::EpochProgress;
 use neurona::prelude::*;
+use neurona::train::EpochProgress;
 use serde_json::Value;
 
 use super::training::{gradient_fit_report, gradient_summary, resume, targets};
@@ -88,8 +88,11 @@ fn structure<F: Float>(params: &RnnValidParams, state: Option<&RnnState<F>>) -> 
     units.push((params.get_hidden_size() * directions).to_string());
     units.extend(params.get_hidden_layer_sizes().iter().map(usize::to_string));
     units.push(state.map_or_else(|| "?".to_owned(), |s| s.n_outputs().to_string()));
-    let nonlinearity =
-        if params.get_cell() == Cell::Rnn { format!(", nonlinearity {}", params.get_nonlinearity()) } else { String::new() };
+    let nonlinearity = if params.get_cell() == Cell::Rnn {
+        format!(", nonlinearity {}", params.get_nonlinearity())
+    } else {
+        String::new()
+    };
     // The dense layers' activation means something only when there are dense layers.
     let dense = if params.get_hidden_layer_sizes().is_empty() {
         String::new()
@@ -112,11 +115,7 @@ fn structure<F: Float>(params: &RnnValidParams, state: Option<&RnnState<F>>) -> 
             params.get_hidden_size(),
             if params.get_bidirectional() { ", bidirectional" } else { "" }
         ),
-        format!(
-            "  outputs: {per}; {}output activation: {}",
-            dense,
-            state.map_or("?", RnnState::out_activation)
-        ),
+        format!("  outputs: {per}; {}output activation: {}", dense, state.map_or("?", RnnState::out_activation)),
     ]
 }
 

@@ -46,7 +46,8 @@ fn ts_file(n: usize) -> String {
     ];
     for i in 0..n {
         let len = 2 + i % 4;
-        let a: Vec<String> = (0..len).map(|t| if t == 0 { first_value(i) } else { 0.2 * t as f64 }.to_string()).collect();
+        let a: Vec<String> =
+            (0..len).map(|t| if t == 0 { first_value(i) } else { 0.2 * t as f64 }.to_string()).collect();
         let b: Vec<String> = (0..len).map(|t| (0.5 - 0.1 * t as f64).to_string()).collect();
         lines.push(format!("{}:{}:{}", a.join(","), b.join(","), label_of(i)));
     }
@@ -70,7 +71,8 @@ fn a_long_table_with_one_target_per_sequence() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write(d, "seq.csv", &long_table(None));
-    let line = format!("train --model-kind rnn --cell gru --data seq.csv --sequence-id id --step t --target label {SMALL}");
+    let line =
+        format!("train --model-kind rnn --cell gru --data seq.csv --sequence-id id --step t --target label {SMALL}");
     let out = ok(d, &words(&line));
     assert!(out.contains("data: seq.csv (16 sequences of 3 to 6 steps, 2 features; target 'label')"), "{out}");
     assert!(out.contains("split: 12 training sequences, 4 test sequences"), "{out}");
@@ -88,7 +90,10 @@ fn a_long_table_with_one_target_per_sequence() {
     assert!(lines[1].starts_with("s15,") && lines[16].starts_with("s0,"), "{predicted}");
 
     let report = ok(d, &words("evaluate --model model.safetensors --data seq.csv"));
-    assert!(report.contains("RNNClassifier (float64) on seq.csv (72 rows, 16 sequences, scored per sequence)"), "{report}");
+    assert!(
+        report.contains("RNNClassifier (float64) on seq.csv (72 rows, 16 sequences, scored per sequence)"),
+        "{report}"
+    );
     assert!(report.contains("accuracy"), "{report}");
 
     let inspect = ok(d, &["inspect", "model.safetensors"]);
@@ -125,7 +130,9 @@ fn a_long_table_with_one_target_per_step() {
     }
     let n_rows = rows.len();
     write(d, "steps.csv", &format!("series,x,y\n{}\n", rows.join("\n")));
-    let line = format!("train --model-kind rnn --data steps.csv --sequence-id series --target y --output step --task regression {SMALL}");
+    let line = format!(
+        "train --model-kind rnn --data steps.csv --sequence-id series --target y --output step --task regression {SMALL}"
+    );
     let out = ok(d, &[&words(&line)[..], &["--test-fraction", "0", "--no-report"]].concat());
     assert!(out.contains("task: regression"), "{out}");
     assert!(value_after(&out, "train R^2: ").is_finite(), "{out}");
@@ -182,7 +189,9 @@ fn the_bundled_japanese_vowels_run_with_no_data_given() {
     let d = dir.path();
     let out = ok(d, &words("train --model-kind rnn --hidden-size 8 --max-iter 2 --random-state 0"));
     assert!(
-        out.contains("data: bundled JapaneseVowels data set (270 sequences of 7 to 26 steps, 12 features; target 'speaker')"),
+        out.contains(
+            "data: bundled JapaneseVowels data set (270 sequences of 7 to 26 steps, 12 features; target 'speaker')"
+        ),
         "{out}"
     );
     assert!(out.contains("split: 270 training sequences, 370 test sequences"), "{out}");
@@ -214,7 +223,11 @@ fn bad_sequence_input_gets_a_clear_message_and_no_model() {
         ("--data malformed.ts", 1, "malformed.ts: .ts data line 9:"),
         ("--data seq.csv --target label", 2, "--model-kind rnn on a table needs --sequence-id COLUMN"),
         ("--data seq.csv --sequence-id idx --target label", 1, "unknown --sequence-id column 'idx'"),
-        ("--data seq.csv --sequence-id id --step label --target a", 1, "step column 'label' is not numeric (row 1: 'down')"),
+        (
+            "--data seq.csv --sequence-id id --step label --target a",
+            1,
+            "step column 'label' is not numeric (row 1: 'down')",
+        ),
         ("--data good.ts --output step", 2, "--output step needs a target per step"),
         ("--data good.ts --target class", 2, "--target name(s) columns of a long table, but good.ts is a .ts file"),
         ("--dataset digits", 2, "--model-kind rnn reads sequences, but --dataset digits is a table"),

@@ -94,7 +94,10 @@ fn prepare(args: &TrainArgs, training: &dyn Training, say: &Say) -> Result<Prepa
         say.line(format!("test data: {} ({})", test.source, test.x.describe()));
     }
     let (task, targets, test_targets) = if supervised {
-        let (task, line) = task::choose_task(args.task.or(data.task), family, &data)?;
+        let (task, mut line) = task::choose_task(args.task.or(data.task), family, &data)?;
+        if args.task.is_none() && data.task.is_some() {
+            line.push_str(" (as the data declares; --task overrides)");
+        }
         say.line(line);
         let test_targets = test_data.as_ref().map(|test| task::targets_for(task, test)).transpose()?;
         (Some(task), Some(task::targets_for(task, &data)?), test_targets)
