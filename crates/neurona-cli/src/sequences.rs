@@ -209,7 +209,25 @@ fn group_target(
     path: &Path,
 ) -> Result<Column> {
     let context = || format!("{}: target column '{name}' (rows counted from 0 after the header)", path.display());
-    match table.column(name).context("the target column was checked")? {
+    let column = table.column(name).context("the target column was checked")?;
+    if mode == TargetMode::PerStep {
+        // The core would say the same, counting rows from 0; the command counts them from 1.
+        let missing = |row: usize| match column {
+            Column::Numeric(values) => values[row].is_nan(),
+            Column::Text(values) => is_missing(&values[row]),
+        };
+        for (id, rows) in grouped.ids.iter().zip(&grouped.rows) {
+            if let Some((t, row)) = rows.iter().enumerate().find(|&(_, &row)| missing(row)) {
+                bail!(
+                    "{}: target column '{name}' has no target at row {} (step {t} of sequence '{id}'), but --output \
+                     step needs one on every row",
+                    path.display(),
+                    row + 1
+                );
+            }
+        }
+    }
+    match column {
         Column::Numeric(values) => {
             if let Some(row) = values.iter().position(|v| v.is_infinite()) {
                 bail!("{}: target column '{name}' has infinity at row {}", path.display(), row + 1);

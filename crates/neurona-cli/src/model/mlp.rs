@@ -1,19 +1,17 @@
 //! The multilayer perceptrons in the command: [`Fitted`] for `MLPClassifier` and `MLPRegressor`,
 //! [`Training`] for their parameters (a classifier for class labels, a regressor for numbers).
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use ndarray::{Array2, ArrayView2};
 use neurona::estimator::Family;
-use neurona::estimators::mlp::EpochProgress;
 use neurona::prelude::*;
 use serde_json::Value;
 
-use super::training::{gradient_fit_report, gradient_summary, resume, targets};
+use super::training::{GradientFamily, fit_by_gradient, gradient_fit_report, gradient_summary};
 use super::{
     Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen, with_float,
 };
-use crate::data::Targets;
-use crate::labels::{ClassLabel, model_labels, texts};
+use crate::labels::{ClassLabel, texts};
 
 /// What the classifier and the regressor report alike: the fit summary from their state, the
 /// network and the fit report from their file's header.
@@ -93,46 +91,53 @@ impl Training for MlpValidParams {
 
     /// A classifier for class labels or multi-label indicators, a regressor for numbers.
     fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
-        let (y, dtype) = (targets(input.y)?, input.dtype());
-        let FitInput { previous, x, on_epoch, .. } = input;
-        let x = x.rows(format_args!("--model-kind {}", self.family()))?;
-        with_float!(dtype, F => {
-            let x = in_dtype::<F>(x);
-            let mut on_mlp_epoch =
-                |p: &EpochProgress| on_epoch(&Epoch { epoch: p.epoch, of: p.max_epochs, value: p.loss, validation: p.validation_score });
-            let options = FitOptions { on_epoch: Some(&mut on_mlp_epoch), ..FitOptions::default() };
-            if let Targets::Values(values) = y {
-                let mut reg = resume(previous, self.family(), || MlpRegressor::<F>::new(self.clone()))?;
-                reg.set_params(self.clone());
-                reg.fit_with(x.view(), values.mapv(F::from_f64).view(), options)?;
-                Ok(Model::new(reg))
-            } else {
-                let mut clf = resume(previous, self.family(), || MlpClassifier::<F, ClassLabel>::new(self.clone()))?;
-                clf.set_params(self.clone());
-                fit_classifier(&mut clf, x.view(), y, options)?;
-                Ok(Model::new(clf))
-            }
-        })
+        let rows = input.x.rows(format_args!("--model-kind {}", self.family()))?;
+        with_float!(input.dtype(), F => fit_by_gradient::<F, _, _>(self, input, &in_dtype::<F>(rows).view()))
     }
 }
 
-/// Trains `clf` (fresh, or fitted before when warm-starting) on class labels, read as its
-/// classes are (integers or text), or on multi-label indicators.
-fn fit_classifier<F: Float>(
-    clf: &mut MlpClassifier<F, ClassLabel>,
-    x: ArrayView2<'_, F>,
-    y: &Targets,
-    options: FitOptions<'_, F>,
-) -> Result<()> {
-    match y {
-        Targets::Labels(labels) => {
-            let (labels, _) = model_labels(labels, clf.classes().unwrap_or_default());
-            clf.fit_with(x, &labels, options)?;
-        }
-        Targets::Indicators(indicators) => {
-            clf.fit_multilabel_with(x, indicators.view(), options)?;
-        }
-        Targets::Values(_) => bail!("a classifier cannot learn continuous targets"),
+impl<'a, F: Float> GradientFamily<F, ArrayView2<'a, F>> for MlpValidParams {
+    type Classifier = MlpClassifier<F, ClassLabel>;
+    type Regressor = MlpRegressor<F>;
+
+    fn new_classifier(&self) -> Self::Classifier {
+        MlpClassifier::new(self.clone())
     }
-    Ok(())
+
+    fn new_regressor(&self) -> Self::Regressor {
+        MlpRegressor::new(self.clone())
+    }
+
+    fn fit_labels(
+        &self,
+        clf: &mut Self::Classifier,
+        x: &ArrayView2<'a, F>,
+        y: &[ClassLabel],
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()> {
+        clf.set_params(self.clone());
+        clf.fit_with(x.view(), y, options).map(drop)
+    }
+
+    fn fit_indicators(
+        &self,
+        clf: &mut Self::Classifier,
+        x: &ArrayView2<'a, F>,
+        y: ArrayView2<'_, bool>,
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()> {
+        clf.set_params(self.clone());
+        clf.fit_multilabel_with(x.view(), y, options).map(drop)
+    }
+
+    fn fit_values(
+        &self,
+        reg: &mut Self::Regressor,
+        x: &ArrayView2<'a, F>,
+        y: ArrayView2<'_, F>,
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()> {
+        reg.set_params(self.clone());
+        reg.fit_with(x.view(), y, options).map(drop)
+    }
 }

@@ -6,16 +6,14 @@
 use std::borrow::Cow;
 
 use anyhow::{Result, bail};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 use neurona::estimator::Family;
 use neurona::prelude::*;
-use neurona::train::EpochProgress;
 use serde_json::Value;
 
-use super::training::{gradient_fit_report, gradient_summary, resume, targets};
+use super::training::{GradientFamily, fit_by_gradient, gradient_fit_report, gradient_summary};
 use super::{Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, widen, with_float};
-use crate::data::Targets;
-use crate::labels::{ClassLabel, model_labels, texts};
+use crate::labels::{ClassLabel, texts};
 
 /// What the classifier and the regressor answer alike: rows refused, sequences per step or per
 /// sequence, the fit summary from their state, the network from their parameters, the fit
@@ -143,47 +141,54 @@ impl Training for RnnValidParams {
 
     /// A classifier for class labels or multi-label indicators, a regressor for numbers.
     fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
-        let (y, dtype) = (targets(input.y)?, input.dtype());
-        let FitInput { previous, x, on_epoch, .. } = input;
-        let x = x.sequences(format_args!("--model-kind {}", self.family()))?;
-        with_float!(dtype, F => {
-            let x = in_dtype::<F>(x);
-            let mut on_rnn_epoch =
-                |p: &EpochProgress| on_epoch(&Epoch { epoch: p.epoch, of: p.max_epochs, value: p.loss, validation: p.validation_score });
-            let options = FitOptions { on_epoch: Some(&mut on_rnn_epoch), ..FitOptions::default() };
-            if let Targets::Values(values) = y {
-                let mut reg = resume(previous, self.family(), || RnnRegressor::<F>::new(self.clone()))?;
-                reg.set_params(self.clone());
-                reg.fit_with(&x, values.mapv(F::from_f64).view(), options)?;
-                Ok(Model::new(reg))
-            } else {
-                let mut clf = resume(previous, self.family(), || RnnClassifier::<F, ClassLabel>::new(self.clone()))?;
-                clf.set_params(self.clone());
-                fit_classifier(&mut clf, &x, y, options)?;
-                Ok(Model::new(clf))
-            }
-        })
+        let sequences = input.x.sequences(format_args!("--model-kind {}", self.family()))?;
+        with_float!(input.dtype(), F => fit_by_gradient::<F, _, _>(self, input, &*in_dtype::<F>(sequences)))
     }
 }
 
-/// Trains `clf` (fresh, or fitted before when warm-starting) on class labels, read as its
-/// classes are (integers or text), or on multi-label indicators.
-fn fit_classifier<F: Float>(
-    clf: &mut RnnClassifier<F, ClassLabel>,
-    x: &SequenceSet<F>,
-    y: &Targets,
-    options: FitOptions<'_, F>,
-) -> Result<()> {
-    match y {
-        Targets::Labels(labels) => {
-            let (labels, _) = model_labels(labels, clf.classes().unwrap_or_default());
-            clf.fit_with(x, &labels, options)?;
-        }
-        // The core's multi-label fit takes no options: no progress bar, and Ctrl-C ends the run.
-        Targets::Indicators(indicators) => {
-            clf.fit_multilabel(x, indicators.view())?;
-        }
-        Targets::Values(_) => bail!("a classifier cannot learn continuous targets"),
+impl<F: Float> GradientFamily<F, SequenceSet<F>> for RnnValidParams {
+    type Classifier = RnnClassifier<F, ClassLabel>;
+    type Regressor = RnnRegressor<F>;
+
+    fn new_classifier(&self) -> Self::Classifier {
+        RnnClassifier::new(self.clone())
     }
-    Ok(())
+
+    fn new_regressor(&self) -> Self::Regressor {
+        RnnRegressor::new(self.clone())
+    }
+
+    fn fit_labels(
+        &self,
+        clf: &mut Self::Classifier,
+        x: &SequenceSet<F>,
+        y: &[ClassLabel],
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()> {
+        clf.set_params(self.clone());
+        clf.fit_with(x, y, options).map(drop)
+    }
+
+    /// The core's multi-label fit takes no options: no progress bar, and Ctrl-C ends the run.
+    fn fit_indicators(
+        &self,
+        clf: &mut Self::Classifier,
+        x: &SequenceSet<F>,
+        y: ArrayView2<'_, bool>,
+        _options: FitOptions<'_, F>,
+    ) -> neurona::Result<()> {
+        clf.set_params(self.clone());
+        clf.fit_multilabel(x, y).map(drop)
+    }
+
+    fn fit_values(
+        &self,
+        reg: &mut Self::Regressor,
+        x: &SequenceSet<F>,
+        y: ArrayView2<'_, F>,
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()> {
+        reg.set_params(self.clone());
+        reg.fit_with(x, y, options).map(drop)
+    }
 }

@@ -218,9 +218,14 @@ fn bad_sequence_input_gets_a_clear_message_and_no_model() {
     assert!(malformed.lines().nth(8).unwrap().contains("zero"), "{malformed}");
     write(d, "malformed.ts", &malformed);
     write(d, "good.ts", &ts_file(4));
-    let cases: [(&str, i32, &str); 8] = [
+    let cases: [(&str, i32, &str); 9] = [
         ("--data lacking.csv --sequence-id id --step t --target label", 1, "has no target for sequence 's5'"),
         ("--data malformed.ts", 1, "malformed.ts: .ts data line 9:"),
+        (
+            "--data seq.csv --sequence-id id --step t --target label --output step",
+            1,
+            "target column 'label' has no target at row 6 (step 0 of sequence 's15')",
+        ),
         ("--data seq.csv --target label", 2, "--model-kind rnn on a table needs --sequence-id COLUMN"),
         ("--data seq.csv --sequence-id idx --target label", 1, "unknown --sequence-id column 'idx'"),
         (
@@ -250,4 +255,58 @@ fn bad_sequence_input_gets_a_clear_message_and_no_model() {
     write_csv(&d.join("iris.csv"), &names, &columns).unwrap();
     let err = fails(d, &words("predict --model iris.safetensors --data iris.csv --sequence-id species"), 2);
     assert!(err.contains("--sequence-id is for a recurrent model, but the model is a MLPClassifier"), "{err}");
+}
+
+/// A Parquet long table with two 0/1 targets per sequence (multi-label), in float32, then a
+/// warm start that continues the model.
+#[test]
+fn parquet_multi_label_float32_and_a_warm_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (mut ids, mut xs, mut first, mut odd) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..12 {
+        for t in 0..(2 + i % 3) {
+            ids.push(format!("q{i}"));
+            xs.push(if t == 0 { first_value(i) } else { 0.3 * t as f64 });
+            first.push(f64::from(u8::from(i % 2 == 0)));
+            odd.push(f64::from(u8::from(i % 3 == 0)));
+        }
+    }
+    let names: Vec<String> = ["id", "x", "first", "third"].map(String::from).to_vec();
+    let columns = vec![Column::Text(ids), Column::Numeric(xs), Column::Numeric(first), Column::Numeric(odd)];
+    write_parquet(&d.join("labels.parquet"), &names, &columns).unwrap();
+    let common = words(
+        "--model-kind rnn --data labels.parquet --sequence-id id --target first --target third --task classification \
+         --dtype f32 --hidden-size 3 --random-state 0 --no-report",
+    );
+    let out = train_then_warm_start(d, &common);
+    assert!(out.contains("warm start: continuing RNNClassifier from model.safetensors"), "{out}");
+    assert!(out.contains("subset accuracy"), "{out}");
+    let predicted = ok(d, &words("predict --model model.safetensors --data labels.parquet --proba"));
+    assert!(predicted.starts_with("id,predicted_first,proba_first,predicted_third,proba_third\n"), "{predicted}");
+    assert_eq!(predicted.lines().count(), 13, "{predicted}");
+    let inspect = ok(d, &["inspect", "model.safetensors"]);
+    assert!(inspect.contains("RNNClassifier (float32)") && inspect.contains("multi-label: 2 labels"), "{inspect}");
+}
+
+/// A `.ts` file of regression targets (`@targetLabel true`) is a regression without `--task`.
+#[test]
+fn ts_regression_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut lines = vec!["@problemName sums".to_owned(), "@univariate true".to_owned(), "@targetLabel true".to_owned()];
+    lines.push("@data".to_owned());
+    for i in 0..10 {
+        let values: Vec<f64> = (0..(3 + i % 2)).map(|t| ((i + t) % 4) as f64).collect();
+        let text: Vec<String> = values.iter().map(f64::to_string).collect();
+        lines.push(format!("{}:{}", text.join(","), values.iter().sum::<f64>()));
+    }
+    write(d, "sums.ts", &(lines.join("\n") + "\n"));
+    let out =
+        ok(d, &words("train --model-kind rnn --data sums.ts --cell lstm --hidden-size 3 --max-iter 5 --no-report"));
+    assert!(out.contains("target 'target'") && out.contains("task: regression (as the data declares"), "{out}");
+    let report = ok(d, &words("evaluate --model model.safetensors --data sums.ts"));
+    assert!(report.contains("RNNRegressor (float64) on sums.ts (10 cases, 10 sequences"), "{report}");
+    let predicted = ok(d, &words("predict --model model.safetensors --data sums.ts"));
+    assert!(predicted.starts_with("case,predicted_target\n"), "{predicted}");
 }
