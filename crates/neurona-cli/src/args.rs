@@ -2,7 +2,7 @@
 //! flags into core parameters (through the core's `set_text` and the estimators' `check`, so no
 //! rule is written twice).
 //!
-//! `train` fits a family of the core's registry (`--model-kind mlp|perceptron|rbm`). Its
+//! `train` fits a family of the core's registry (`--model-kind mlp|perceptron|rbm|rnn`). Its
 //! hyperparameter flags come from the core's spec tables ([`hyperparameter_flags`]): one flag per
 //! hyperparameter name, scikit-learn's name in kebab-case, whose help is the spec's doc and
 //! default. Every one is optional: a flag left out takes the chosen family's default from the
@@ -22,9 +22,9 @@ const EXIT_CODES: &str = "Exit codes:
   1  runtime failure (unreadable or invalid data, a corrupted model file, training diverged)
   2  usage error (unknown flag, invalid parameter value)";
 
-/// Neural networks on tables of data: train, predict, evaluate, inspect and trace multilayer
-/// perceptrons, perceptrons and restricted Boltzmann machines, with scikit-learn's parameters
-/// and results.
+/// Neural networks on tables of data and on sequences: train, predict, evaluate, inspect and
+/// trace multilayer perceptrons, perceptrons, restricted Boltzmann machines (with
+/// scikit-learn's parameters and results) and recurrent networks (Elman, LSTM, GRU).
 #[derive(Debug, Parser)]
 #[command(name = "neurona", version, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -34,8 +34,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train a network on a CSV or Parquet file, or on a bundled data set (digits by default),
-    /// then save the model and write a report.
+    /// Train a network on a CSV or Parquet file (a long table of sequences for rnn), a .ts file
+    /// (rnn), or a bundled data set (digits by default; japanese-vowels for rnn), then save the
+    /// model and write a report.
     #[command(allow_negative_numbers = true)]
     Train(Box<TrainArgs>),
     /// Predict with a saved model.
@@ -62,6 +63,9 @@ pub enum Bundled {
     Digits,
     /// Diabetes progression: 442 patients, 10 features, a continuous target.
     Diabetes,
+    /// Japanese vowels (sequences, for --model-kind rnn): 640 utterances of 7 to 29 steps, 12
+    /// features per step, 9 speakers; its own train and test split.
+    JapaneseVowels,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -146,10 +150,12 @@ impl HyperparameterFlag {
             self.specs.iter().map(|(family, spec)| format!("{family}: {}", doc(spec))).collect()
         };
         let same_default = self.specs.iter().all(|(_, spec)| spec.default == self.specs[0].1.default);
+        // An empty list (the rnn's dense head) is written as nothing at all: say so.
+        let default = |spec: &Spec| if spec.default.is_empty() { "empty".to_owned() } else { spec.default.clone() };
         let defaults: Vec<String> = if same_default {
-            vec![self.specs[0].1.default.clone()]
+            vec![default(&self.specs[0].1)]
         } else {
-            self.specs.iter().map(|(family, spec)| format!("{} for {family}", spec.default)).collect()
+            self.specs.iter().map(|(family, spec)| format!("{} for {family}", default(spec))).collect()
         };
         let families: Vec<&str> = self.specs.iter().map(|(family, _)| family.name()).collect();
         let which = if self.specs.len() > 1 && self.specs.len() < Family::ALL.len() {
@@ -224,24 +230,62 @@ fn family_parser() -> impl TypedValueParser<Value = Family> {
         .try_map(|name: String| name.parse::<Family>().map_err(|e| e.to_string()))
 }
 
+/// Where a long table keeps its sequences (one row per step): the recurrent family's columns.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SequenceColumns {
+    /// The column naming each row's sequence, in a long table (one row per step; required to
+    /// train --model-kind rnn on a table; predict and evaluate default to the model's).
+    #[arg(long, value_name = "COLUMN", help_heading = "Sequences (--model-kind rnn)")]
+    pub sequence_id: Option<String>,
+    /// The column to order each sequence's steps by (numbers; the table's row order when left
+    /// out; predict and evaluate default to the model's).
+    #[arg(long, value_name = "COLUMN", help_heading = "Sequences (--model-kind rnn)")]
+    pub step: Option<String>,
+}
+
+impl SequenceColumns {
+    /// The flags given, as they are written.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        if self.sequence_id.is_some() {
+            given.push("--sequence-id");
+        }
+        if self.step.is_some() {
+            given.push("--step");
+        }
+        given
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// What to train: an MLP, a perceptron (classification) or an RBM (unsupervised features;
-    /// see `neurona transform`).
+    /// What to train: an MLP, a perceptron (classification), an RBM (unsupervised features;
+    /// see `neurona transform`) or a recurrent network (rnn: sequences, from a long table with
+    /// --sequence-id or a .ts file).
     #[arg(long, value_name = "KIND", value_parser = family_parser(), default_value_t = Family::Mlp)]
     pub model_kind: Family,
-    /// A CSV (with a header) or Parquet file.
+    /// A CSV (with a header) or Parquet file; for rnn, a long table (one row per step, see
+    /// --sequence-id) or a .ts file (the UCR/UEA archives' format).
     #[arg(long, value_name = "FILE", conflicts_with = "dataset")]
     pub data: Option<PathBuf>,
+    /// A test set in a second file, read as --data is, instead of holding out --test-fraction
+    /// of --data.
+    #[arg(long, value_name = "FILE", requires = "data", conflicts_with = "test_fraction")]
+    pub test_data: Option<PathBuf>,
     /// The target column (repeat it for multi-output regression or multi-label classification
-    /// with the mlp). An rbm needs none: every column is a feature but those named here.
+    /// with the mlp and rnn). An rbm needs none: every column is a feature but those named here.
+    /// In a long table, a cell that reads as NaN (`nan`) has no target: a target per sequence
+    /// may be given on some of its rows only. A .ts file has its own.
     #[arg(long, value_name = "COLUMN", requires = "data")]
     pub target: Vec<String>,
-    /// A bundled data set instead of --data (digits when neither is given).
+    #[command(flatten)]
+    pub sequence_columns: SequenceColumns,
+    /// A bundled data set instead of --data (digits when neither is given; japanese-vowels for
+    /// rnn).
     #[arg(long, value_enum)]
     pub dataset: Option<Bundled>,
-    /// Classification or regression (inferred from the target when left out; mlp and
-    /// perceptron, which always classifies).
+    /// Classification or regression (when left out: inferred from the target, or as a .ts file
+    /// declares it; mlp, rnn and perceptron, which always classifies).
     #[arg(long, value_enum)]
     pub task: Option<Task>,
     #[command(flatten)]
@@ -250,8 +294,9 @@ pub struct TrainArgs {
     /// for mlp and perceptron; minmax for rbm, whose units are probabilities in [0, 1]]
     #[arg(long, value_enum, help_heading = "Data and output")]
     pub scale: Option<Scale>,
-    /// Fraction of the rows held out as a test set (0 keeps every row for training), drawn from
-    /// --random-state (0 when it is none).
+    /// Fraction of the rows (of the sequences, for rnn) held out as a test set (0 keeps every
+    /// row for training), drawn from --random-state (0 when it is none). Not used with
+    /// --test-data or japanese-vowels, which has its own test set.
     #[arg(long, default_value_t = 0.25, help_heading = "Data and output")]
     pub test_fraction: f64,
     /// Where to write the model.
@@ -285,11 +330,13 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub model: PathBuf,
     /// A CSV or Parquet file with the model's feature columns (by name, others are ignored; a
-    /// model fitted without column names takes every column, in order).
+    /// model fitted without column names takes every column, in order); for an rnn, a long table
+    /// or a .ts file.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Write the result (predictions, or the hidden features hidden_0, hidden_1, ...) here, CSV
-    /// or Parquet by extension, instead of to stdout.
+    /// or Parquet by extension, instead of to stdout. An rnn's predictions come one per
+    /// sequence, after its id, or one per step, in the table's row order.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -298,6 +345,8 @@ pub struct ApplyArgs {
 pub struct PredictArgs {
     #[command(flatten)]
     pub apply: ApplyArgs,
+    #[command(flatten)]
+    pub sequence_columns: SequenceColumns,
     /// Add one probability column per class (MLP classifiers).
     #[arg(long)]
     pub proba: bool,
@@ -312,13 +361,16 @@ pub struct EvaluateArgs {
     /// The model file (from `neurona train`, the Python package or the Rust crate).
     #[arg(long)]
     pub model: PathBuf,
-    /// A CSV or Parquet file with the model's feature columns and the target.
+    /// A CSV or Parquet file with the model's feature columns and the target; for an rnn, a long
+    /// table or a .ts file.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// The target column(s); by default the ones the model was trained on (a model from the
     /// Python package or the Rust crate names none).
     #[arg(long, value_name = "COLUMN")]
     pub target: Vec<String>,
+    #[command(flatten)]
+    pub sequence_columns: SequenceColumns,
 }
 
 #[derive(Debug, Args)]

@@ -1,21 +1,155 @@
-//! Turning tables into feature matrices and targets, with errors that name the column and row.
+//! Turning tables into feature matrices and targets, with errors that name the column and row;
+//! [`Features`], what a model reads: rows, or sequences (read by [`crate::sequences`]).
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use anyhow::{Result, bail};
 use ndarray::{Array2, Axis};
+use neurona::data::sequences::SequenceSet;
 
-use crate::args::Bundled;
+use crate::args::{Bundled, Task};
 use crate::table::{Column, Table, read_table};
 
-/// A table split into named features and targets.
+/// Data split into named features and targets: the rows of a table, or sequences.
 #[derive(Debug)]
 pub struct Dataset {
     pub source: String,
     pub feature_names: Vec<String>,
-    pub x: Array2<f64>,
+    pub x: Features,
     pub target_names: Vec<String>,
+    /// One entry per target row: per row of a table, per sequence, or per step of each sequence
+    /// (sequence by sequence) for a recurrent model with one output per step.
     pub targets: Vec<Column>,
+    /// The task the data declares itself (a `.ts` file's `@classLabel` or `@targetLabel`),
+    /// taken when `--task` is left out.
+    pub task: Option<Task>,
+}
+
+/// What a model reads: the rows of a table `(n, n_features)`, or sequences of unequal lengths
+/// (the recurrent family, as the core's registry says of its input).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Features {
+    Rows(Array2<f64>),
+    Sequences(SequenceSet<f64>),
+}
+
+impl Features {
+    /// Rows, or sequences: what a split draws and a model predicts one of.
+    pub fn n_samples(&self) -> usize {
+        match self {
+            Self::Rows(x) => x.nrows(),
+            Self::Sequences(x) => x.n_sequences(),
+        }
+    }
+
+    /// Features per row, or per step.
+    pub fn n_features(&self) -> usize {
+        match self {
+            Self::Rows(x) => x.ncols(),
+            Self::Sequences(x) => x.n_features(),
+        }
+    }
+
+    /// What a sample is, in messages: "rows" or "sequences".
+    pub fn unit(&self) -> &'static str {
+        match self {
+            Self::Rows(_) => "rows",
+            Self::Sequences(_) => "sequences",
+        }
+    }
+
+    /// "150 rows, 4 features" or "270 sequences of 7 to 26 steps, 12 features".
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Rows(x) => format!("{} rows, {} features", x.nrows(), x.ncols()),
+            Self::Sequences(x) => {
+                let lengths = x.lengths();
+                let (shortest, longest) = (lengths.iter().min(), lengths.iter().max());
+                let steps = match (shortest, longest) {
+                    (Some(a), Some(b)) if a == b => format!("{a} steps"),
+                    (Some(a), Some(b)) => format!("{a} to {b} steps"),
+                    _ => "no steps".to_owned(),
+                };
+                format!("{} sequences of {steps}, {} features", x.n_sequences(), x.n_features())
+            }
+        }
+    }
+
+    /// The samples at `samples`, in this order (at least one).
+    pub fn select(&self, samples: &[usize]) -> Result<Self> {
+        Ok(match self {
+            Self::Rows(x) => Self::Rows(x.select(Axis(0), samples)),
+            Self::Sequences(x) => Self::Sequences(x.select(samples)?),
+        })
+    }
+
+    /// The target rows of `samples`: the samples themselves, or, with one target per step,
+    /// the steps of each selected sequence (targets are held sequence by sequence).
+    pub fn target_rows(&self, samples: &[usize], per_step: bool) -> Vec<usize> {
+        let Self::Sequences(x) = self else { return samples.to_vec() };
+        if !per_step {
+            return samples.to_vec();
+        }
+        let starts: Vec<usize> =
+            x.lengths().iter().scan(0, |at, &len| Some(std::mem::replace(at, *at + len))).collect();
+        samples.iter().flat_map(|&i| starts[i]..starts[i] + x.lengths()[i]).collect()
+    }
+
+    /// The rows, or an error for sequences: `reader` (a model, a model kind) reads a table.
+    pub fn rows(&self, reader: impl std::fmt::Display) -> Result<&Array2<f64>> {
+        match self {
+            Self::Rows(x) => Ok(x),
+            Self::Sequences(_) => bail!("{reader} reads the rows of a table, not sequences"),
+        }
+    }
+
+    /// The sequences, or an error for rows: `reader` (a model, a model kind) reads sequences.
+    pub fn sequences(&self, reader: impl std::fmt::Display) -> Result<&SequenceSet<f64>> {
+        match self {
+            Self::Sequences(x) => Ok(x),
+            Self::Rows(_) => bail!(
+                "{reader} reads sequences (a long table with --sequence-id, or a .ts file), not the rows of a table"
+            ),
+        }
+    }
+
+    /// Every row, or every real step of every sequence (padding left out): what a feature
+    /// scaler fits on.
+    pub fn steps(&self) -> Cow<'_, Array2<f64>> {
+        match self {
+            Self::Rows(x) => Cow::Borrowed(x),
+            Self::Sequences(x) => {
+                let mut steps = Array2::zeros((x.lengths().iter().sum(), x.n_features()));
+                let mut at = 0;
+                for i in 0..x.n_sequences() {
+                    let sequence = x.sequence(i);
+                    steps.slice_mut(ndarray::s![at..at + sequence.nrows(), ..]).assign(&sequence);
+                    at += sequence.nrows();
+                }
+                Cow::Owned(steps)
+            }
+        }
+    }
+
+    /// The features with `f` applied to every row, or to every step (padding included, which
+    /// is set back to zero and enters nothing): feature scaling.
+    pub fn map_steps(self, f: impl FnOnce(&mut Array2<f64>)) -> Result<Self> {
+        Ok(match self {
+            Self::Rows(mut x) => {
+                f(&mut x);
+                Self::Rows(x)
+            }
+            Self::Sequences(x) => {
+                let (values, lengths) = x.into_parts();
+                let (n, t_max, n_features) = values.dim();
+                let mut steps = values.into_shape_with_order((n * t_max, n_features))?;
+                f(&mut steps);
+                let values = steps.into_shape_with_order((n, t_max, n_features))?;
+                Self::Sequences(SequenceSet::from_padded(values, lengths)?)
+            }
+        })
+    }
 }
 
 /// What a supervised model learns to predict.
@@ -128,12 +262,20 @@ pub fn from_file(path: &Path, targets: &[String], supervised: bool) -> Result<Da
     } else {
         (Vec::new(), Vec::new())
     };
-    Ok(Dataset { source: path.display().to_string(), feature_names, x, target_names, targets })
+    Ok(Dataset {
+        source: path.display().to_string(),
+        feature_names,
+        x: Features::Rows(x),
+        target_names,
+        targets,
+        task: None,
+    })
 }
 
-/// A bundled data set as a dataset. Digits' classes are the integers 0 to 9, read as numbers
-/// (so that they are integer classes, as a table's would be); iris's are the species' names.
-pub fn bundled(which: Bundled) -> Dataset {
+/// A bundled table as a dataset. Digits' classes are the integers 0 to 9, read as numbers (so
+/// that they are integer classes, as a table's would be); iris's are the species' names. The
+/// sequence set (Japanese vowels) is read by [`crate::sequences::bundled`].
+pub fn bundled(which: Bundled) -> Result<Dataset> {
     let (d, target, column) = match which {
         Bundled::Digits => {
             let d = neurona::datasets::digits();
@@ -147,20 +289,23 @@ pub fn bundled(which: Bundled) -> Dataset {
         }
         Bundled::Diabetes => {
             let d = neurona::datasets::diabetes();
-            return Dataset {
+            return Ok(Dataset {
                 source: format!("bundled {} data set", d.name),
                 feature_names: d.feature_names,
-                x: d.data,
+                x: Features::Rows(d.data),
                 target_names: vec!["progression".to_owned()],
                 targets: vec![Column::Numeric(d.target.to_vec())],
-            };
+                task: None,
+            });
         }
+        Bundled::JapaneseVowels => bail!("the japanese-vowels data set holds sequences, not the rows of a table"),
     };
-    Dataset {
+    Ok(Dataset {
         source: format!("bundled {} data set", d.name),
         feature_names: d.feature_names,
-        x: d.data,
+        x: Features::Rows(d.data),
         target_names: vec![target.to_owned()],
         targets: vec![column],
-    }
+        task: None,
+    })
 }

@@ -13,6 +13,10 @@
 //!   [`args`], [`data`], [`labels`], [`report`] and [`table`].
 //! - [`params`]: the training flags into a family's checked parameters; imports [`args`],
 //!   [`labels`] and [`model`].
+//! - [`sequences`]: sequence data for the recurrent family (long tables, `.ts` files, the
+//!   bundled Japanese vowels) into features and targets, and into the sequences a saved model
+//!   reads with the keys that name its predictions; imports [`args`], [`data`], [`model`] and
+//!   [`table`].
 //! - [`commands`]: one module per subcommand, on top of everything else.
 
 pub mod args;
@@ -23,6 +27,7 @@ pub mod model;
 pub mod params;
 pub mod report;
 pub mod scores;
+pub mod sequences;
 pub mod table;
 
 use clap::Parser;

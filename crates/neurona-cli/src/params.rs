@@ -11,7 +11,7 @@ use neurona::prelude::*;
 use crate::UsageError;
 use crate::args::{TrainArgs, family_specs, flag_of};
 use crate::labels::ClassLabel;
-use crate::model::{Training, is_supervised};
+use crate::model::{Training, is_supervised, reads_sequences};
 
 /// The checked hyperparameters of `--model-kind`, from the flags given and the family's own
 /// defaults for the rest.
@@ -23,6 +23,7 @@ pub fn training(args: &TrainArgs) -> Result<Box<dyn Training>, UsageError> {
         Family::Mlp => build(args, family, MlpParams::check),
         Family::Perceptron => build(args, family, PerceptronParams::<ClassLabel>::check),
         Family::Rbm => build(args, family, RbmParams::check),
+        Family::Rnn => build(args, family, RnnParams::check),
         other => Err(UsageError(format!("--model-kind {other} cannot be trained by this command"))),
     }
 }
@@ -39,6 +40,9 @@ fn check_flags_apply(args: &TrainArgs, family: Family) -> Result<(), UsageError>
         .collect();
     if args.task.is_some() && !is_supervised(family) {
         wrong.push("--task".to_owned());
+    }
+    if !reads_sequences(family) {
+        wrong.extend(args.sequence_columns.given().into_iter().map(str::to_owned));
     }
     if wrong.is_empty() {
         return Ok(());

@@ -1,11 +1,15 @@
-//! `neurona evaluate`: scores of a saved model on labelled data.
+//! `neurona evaluate`: scores of a saved model on labelled data (for a recurrent model, a long
+//! table or a `.ts` file: scored per sequence, or per step).
 
 use anyhow::{Result, bail};
+use neurona::estimator::InputKind;
 
+use crate::UsageError;
 use crate::args::EvaluateArgs;
-use crate::data::numeric_targets;
-use crate::model::{Model, Predictions};
+use crate::data::{Features, numeric_targets};
+use crate::model::{Extra, Model, Predictions};
 use crate::scores::{classification_report, confusion, per_class, regression_scores};
+use crate::sequences::read_for_model;
 use crate::table::{Column, Table, read_table};
 
 fn target_column<'a>(table: &'a Table, name: &str, path: &std::path::Path) -> Result<&'a Column> {
@@ -20,7 +24,6 @@ fn target_column<'a>(table: &'a Table, name: &str, path: &std::path::Path) -> Re
 pub fn run(args: &EvaluateArgs) -> Result<()> {
     let (model, extra) = Model::load(&args.model)?;
     model.require_supervised()?;
-    let table = read_table(&args.data)?;
     let targets = if args.target.is_empty() { extra.target_names.clone() } else { args.target.clone() };
     if targets.is_empty() {
         bail!(
@@ -29,10 +32,10 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
             args.model.display()
         );
     }
-    let columns: Vec<&Column> = targets.iter().map(|t| target_column(&table, t, &args.data)).collect::<Result<_>>()?;
-    let x = extra.read_features(&table, &targets, &args.data)?;
-    println!("{} ({}) on {} ({} rows)\n", model.kind(), model.dtype().name(), args.data.display(), table.n_rows);
-    match model.predict(&x)? {
+    let (x, truth, what) = read_input(args, &model, &extra, &targets)?;
+    let columns: Vec<&Column> = truth.iter().collect();
+    println!("{} ({}) on {} ({what})\n", model.kind(), model.dtype().name(), args.data.display());
+    match model.predict_features(&x)? {
         Predictions::Labels { labels, .. } | Predictions::Decisions { labels, .. } => {
             if columns.len() != 1 {
                 bail!("this classifier predicts one target, but {} target columns were given", columns.len());
@@ -83,6 +86,32 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The features the model reads in `--data`, the `targets` columns (one entry per row, per
+/// sequence or per step) and what the file holds, in words.
+fn read_input(
+    args: &EvaluateArgs,
+    model: &Model,
+    extra: &Extra,
+    targets: &[String],
+) -> Result<(Features, Vec<Column>, String)> {
+    if model.kind().input() == InputKind::Sequences {
+        let per_step = model.targets_per_step();
+        let input =
+            read_for_model(&args.data, extra, model.n_features_in()?, &args.sequence_columns, targets, per_step)?;
+        let (n, steps) = (input.x.n_sequences(), input.x.lengths().iter().sum::<usize>());
+        let scored = if per_step { format!("scored on {steps} steps") } else { "scored per sequence".to_owned() };
+        return Ok((Features::Sequences(input.x), input.targets, format!("{}, {n} sequences, {scored}", input.what)));
+    }
+    if let Some(flag) = args.sequence_columns.given().first() {
+        return Err(UsageError(format!("{flag} is for a recurrent model, but the model is a {}", model.kind())).into());
+    }
+    let table = read_table(&args.data)?;
+    let columns =
+        targets.iter().map(|t| target_column(&table, t, &args.data).cloned()).collect::<Result<Vec<Column>>>()?;
+    let x = extra.read_features(&table, targets, &args.data)?;
+    Ok((Features::Rows(x), columns, format!("{} rows", table.n_rows)))
 }
 
 /// An error unless as many target columns were given as the `model` predicts `what`.

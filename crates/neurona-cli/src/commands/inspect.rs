@@ -58,6 +58,10 @@ fn print_data(model: &Model, extra: &Extra, h: &Value) {
         FeatureColumns::InOrder(n) => format!("{n} unnamed columns, taken in order"),
     };
     println!("  features: {features}");
+    if let Some(id) = &extra.sequence_id {
+        let step = extra.step.as_ref().map(|step| format!(", steps ordered by '{step}'")).unwrap_or_default();
+        println!("  sequences: the rows of each value of '{id}'{step}");
+    }
     let cli = &h["extra"]["cli"];
     if cli.is_object() {
         if model.is_supervised() {

@@ -1,10 +1,13 @@
-//! `neurona predict`: predictions of a saved model for a table.
+//! `neurona predict`: predictions of a saved model for a table (for a recurrent model, a long
+//! table or a `.ts` file: one prediction per sequence, after its id, or one per step).
 
 use anyhow::Result;
+use neurona::estimator::InputKind;
 
 use crate::UsageError;
 use crate::args::{ApplyArgs, PredictArgs};
-use crate::model::{ClassScores, Model, Predictions};
+use crate::model::{ClassScores, Extra, Model, Predictions};
+use crate::sequences::read_for_model;
 use crate::table::{Column, read_table, write_output};
 
 pub fn run(args: &PredictArgs) -> Result<()> {
@@ -12,11 +15,19 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     let (model, extra) = Model::load(path)?;
     model.require_supervised()?;
     check_scores_asked(args, &model)?;
-    let table = read_table(data)?;
-    let x = extra.read_features(&table, &[], data)?;
     let mut out = Output::default();
+    let predictions = if model.kind().input() == InputKind::Sequences {
+        predict_sequences(args, &model, &extra, &mut out)?
+    } else {
+        if let Some(flag) = args.sequence_columns.given().first() {
+            let message = format!("{flag} is for a recurrent model, but the model is a {}", model.kind());
+            return Err(UsageError(message).into());
+        }
+        let table = read_table(data)?;
+        model.predict(&extra.read_features(&table, &[], data)?)?
+    };
     let targets = &extra.target_names;
-    match model.predict(&x)? {
+    match predictions {
         Predictions::Labels { labels, proba } => {
             out.push(prediction_name(targets, 0), Column::Text(labels));
             if args.proba {
@@ -48,6 +59,25 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         }
     }
     write_output(output.as_deref(), &out.names, &out.columns)
+}
+
+/// A recurrent model's predictions, after the columns that name them: each sequence's id, or
+/// per step the table's id and step columns in the table's row order (a `.ts` file's case and
+/// step numbers).
+fn predict_sequences(args: &PredictArgs, model: &Model, extra: &Extra, out: &mut Output) -> Result<Predictions> {
+    let per_step = model.targets_per_step();
+    let data = &args.apply.data;
+    let input = read_for_model(data, extra, model.n_features_in()?, &args.sequence_columns, &[], per_step)?;
+    let predictions = model.predict_sequences(&input.x)?;
+    let (keys, predictions) = match (per_step, &input.keys.step_order) {
+        (false, _) => (input.keys.sequence, predictions),
+        (true, Some(order)) => (input.keys.step, predictions.select(order)),
+        (true, None) => (input.keys.step, predictions),
+    };
+    for (name, column) in keys {
+        out.push(name, column);
+    }
+    Ok(predictions)
 }
 
 /// `--proba` and `--decision-function` ask for scores the model has: a usage error otherwise,

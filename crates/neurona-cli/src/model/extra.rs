@@ -1,6 +1,7 @@
 //! What the command keeps beside a model's weights, in the model file's `extra` header: the
-//! feature scaling fitted on the training rows, where the model finds its features in a table,
-//! the target names and where the training data came from.
+//! feature scaling fitted on the training rows, where the model finds its features in a table
+//! (and, for a recurrent model, its sequences in a long table), the target names and where the
+//! training data came from.
 //!
 //! The command also reads the model files of the Python package and the Rust crate: without the
 //! command's header they take their features by name when the Python package kept the names, by
@@ -147,6 +148,11 @@ pub struct Extra {
     pub scaler: Scaler,
     /// Where the training data came from, for `inspect`.
     pub source: String,
+    /// A recurrent model trained on a long table: the column naming each row's sequence
+    /// (`--sequence-id`), which predict and evaluate read again.
+    pub sequence_id: Option<String>,
+    /// ... and the column that ordered the steps (`--step`), if any.
+    pub step: Option<String>,
 }
 
 impl Extra {
@@ -178,14 +184,19 @@ impl Extra {
             FeatureColumns::Named(names) => json!(names),
             FeatureColumns::InOrder(_) => Value::Null,
         };
-        json!({
-            "cli": {
-                "feature_names": feature_names,
-                "target_names": self.target_names,
-                "scaler": self.scaler.to_json(),
-                "source": self.source,
+        let mut cli = json!({
+            "feature_names": feature_names,
+            "target_names": self.target_names,
+            "scaler": self.scaler.to_json(),
+            "source": self.source,
+        });
+        // Written only when there is one, so that the files of the other kinds keep their bytes.
+        for (key, column) in [("sequence_id", &self.sequence_id), ("step", &self.step)] {
+            if let Some(column) = column {
+                cli[key] = json!(column);
             }
-        })
+        }
+        json!({ "cli": cli })
     }
 
     /// What a model file written by the Python package or the Rust crate (no `cli` header)
@@ -199,7 +210,14 @@ impl Extra {
             Some(names) if names.len() == n_features => FeatureColumns::Named(names),
             _ => FeatureColumns::InOrder(n_features),
         };
-        Self { features, target_names: Vec::new(), scaler: Scaler::None, source: String::new() }
+        Self {
+            features,
+            target_names: Vec::new(),
+            scaler: Scaler::None,
+            source: String::new(),
+            sequence_id: None,
+            step: None,
+        }
     }
 
     pub(crate) fn from_json(v: &Value, n_features: usize) -> Result<Self> {
@@ -229,7 +247,18 @@ impl Extra {
             target_names: names("target_names")?,
             scaler: Scaler::from_json(&cli["scaler"], n_features)?,
             source: cli["source"].as_str().unwrap_or_default().to_owned(),
+            sequence_id: optional_name(&cli["sequence_id"])?,
+            step: optional_name(&cli["step"])?,
         })
+    }
+}
+
+/// A column name the header may hold: absent (or null), or text.
+fn optional_name(v: &Value) -> Result<Option<String>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(name) => Ok(Some(name.clone())),
+        other => bail!("the model file has a column name that is not text: {other}"),
     }
 }
 

@@ -1,26 +1,24 @@
 //! The multilayer perceptrons in the command: [`Fitted`] for `MLPClassifier` and `MLPRegressor`,
 //! [`Training`] for their parameters (a classifier for class labels, a regressor for numbers).
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use ndarray::{Array2, ArrayView2};
 use neurona::estimator::Family;
-use neurona::estimators::mlp::EpochProgress;
 use neurona::prelude::*;
 use serde_json::Value;
 
-use super::training::{resume, targets};
+use super::training::{GradientFamily, fit_by_gradient, gradient_fit_report, gradient_summary};
 use super::{
     Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen, with_float,
 };
-use crate::data::Targets;
-use crate::labels::{ClassLabel, model_labels, texts};
+use crate::labels::{ClassLabel, texts};
 
 /// What the classifier and the regressor report alike: the fit summary from their state, the
 /// network and the fit report from their file's header.
 macro_rules! mlp_reports {
     () => {
         fn fit_summary(&self, _epochs: &[Epoch]) -> FitSummary {
-            summary(self.state().ok(), self.params())
+            gradient_summary(self.state().ok().map(|state| &**state), self.params().get_solver())
         }
 
         fn structure(&self, header: &Value) -> Vec<String> {
@@ -28,7 +26,7 @@ macro_rules! mlp_reports {
         }
 
         fn fit_report(&self, header: &Value) -> Vec<String> {
-            fit_report(header)
+            gradient_fit_report(header)
         }
     };
 }
@@ -59,23 +57,6 @@ impl<F: Float> Fitted for MlpRegressor<F> {
     mlp_reports!();
 }
 
-/// An MLP's last fit: L-BFGS counts iterations, the stochastic solvers epochs (L-BFGS records no
-/// loss curve).
-fn summary<F: Float>(state: Option<&MlpState<F>>, params: &MlpValidParams) -> FitSummary {
-    let Some(state) = state else { return FitSummary::default() };
-    let report = state.report();
-    FitSummary {
-        n_iter: report.n_iter,
-        unit: if params.get_solver().is_stochastic() { "epochs" } else { "iterations" },
-        last: Some(format!("final loss {:.6}", report.loss)),
-        converged: Some(report.converged),
-        message: report.message.clone(),
-        warnings: report.warnings.clone(),
-        curve: state.loss_curve().unwrap_or_default().to_vec(),
-        validation_scores: state.validation_scores().map(<[f64]>::to_vec),
-    }
-}
-
 /// The network as the model file's header describes it.
 fn structure(header: &Value) -> Vec<String> {
     let network = &header["network"];
@@ -89,28 +70,6 @@ fn structure(header: &Value) -> Vec<String> {
             super::json_text(&network["out_activation"])
         ),
     ]
-}
-
-/// The fit report as the model file's header holds it.
-fn fit_report(header: &Value) -> Vec<String> {
-    let (report, state) = (&header["report"], &header["state"]);
-    let text = super::json_text;
-    let mut lines = vec![
-        format!("  converged: {}", text(&report["converged"])),
-        format!("  iterations in the last call: {}", text(&report["n_iter"])),
-        format!("  final loss: {}", text(&report["loss"])),
-    ];
-    if let Some(curve) = state["loss_curve"].as_array() {
-        lines.push(format!("  epochs in all: {} ({} samples seen)", curve.len(), text(&state["t"])));
-    }
-    if let Some(best) = state["best_validation_score"].as_f64() {
-        lines.push(format!("  best validation score: {best:.4}"));
-    }
-    let message = text(&report["message"]);
-    if !message.is_empty() {
-        lines.push(format!("  {}", message.replace('\n', "\n  ")));
-    }
-    lines
 }
 
 impl Training for MlpValidParams {
@@ -132,45 +91,53 @@ impl Training for MlpValidParams {
 
     /// A classifier for class labels or multi-label indicators, a regressor for numbers.
     fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
-        let (y, dtype) = (targets(input.y)?, input.dtype());
-        let FitInput { previous, x, on_epoch, .. } = input;
-        with_float!(dtype, F => {
-            let x = in_dtype::<F>(x);
-            let mut on_mlp_epoch =
-                |p: &EpochProgress| on_epoch(&Epoch { epoch: p.epoch, of: p.max_epochs, value: p.loss, validation: p.validation_score });
-            let options = FitOptions { on_epoch: Some(&mut on_mlp_epoch), ..FitOptions::default() };
-            if let Targets::Values(values) = y {
-                let mut reg = resume(previous, self.family(), || MlpRegressor::<F>::new(self.clone()))?;
-                reg.set_params(self.clone());
-                reg.fit_with(x.view(), values.mapv(F::from_f64).view(), options)?;
-                Ok(Model::new(reg))
-            } else {
-                let mut clf = resume(previous, self.family(), || MlpClassifier::<F, ClassLabel>::new(self.clone()))?;
-                clf.set_params(self.clone());
-                fit_classifier(&mut clf, x.view(), y, options)?;
-                Ok(Model::new(clf))
-            }
-        })
+        let rows = input.x.rows(format_args!("--model-kind {}", self.family()))?;
+        with_float!(input.dtype(), F => fit_by_gradient::<F, _, _>(self, input, &in_dtype::<F>(rows).view()))
     }
 }
 
-/// Trains `clf` (fresh, or fitted before when warm-starting) on class labels, read as its
-/// classes are (integers or text), or on multi-label indicators.
-fn fit_classifier<F: Float>(
-    clf: &mut MlpClassifier<F, ClassLabel>,
-    x: ArrayView2<'_, F>,
-    y: &Targets,
-    options: FitOptions<'_, F>,
-) -> Result<()> {
-    match y {
-        Targets::Labels(labels) => {
-            let (labels, _) = model_labels(labels, clf.classes().unwrap_or_default());
-            clf.fit_with(x, &labels, options)?;
-        }
-        Targets::Indicators(indicators) => {
-            clf.fit_multilabel_with(x, indicators.view(), options)?;
-        }
-        Targets::Values(_) => bail!("a classifier cannot learn continuous targets"),
+impl<'a, F: Float> GradientFamily<F, ArrayView2<'a, F>> for MlpValidParams {
+    type Classifier = MlpClassifier<F, ClassLabel>;
+    type Regressor = MlpRegressor<F>;
+
+    fn new_classifier(&self) -> Self::Classifier {
+        MlpClassifier::new(self.clone())
     }
-    Ok(())
+
+    fn new_regressor(&self) -> Self::Regressor {
+        MlpRegressor::new(self.clone())
+    }
+
+    fn fit_labels(
+        &self,
+        clf: &mut Self::Classifier,
+        x: &ArrayView2<'a, F>,
+        y: &[ClassLabel],
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()> {
+        clf.set_params(self.clone());
+        clf.fit_with(x.view(), y, options).map(drop)
+    }
+
+    fn fit_indicators(
+        &self,
+        clf: &mut Self::Classifier,
+        x: &ArrayView2<'a, F>,
+        y: ArrayView2<'_, bool>,
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()> {
+        clf.set_params(self.clone());
+        clf.fit_multilabel_with(x.view(), y, options).map(drop)
+    }
+
+    fn fit_values(
+        &self,
+        reg: &mut Self::Regressor,
+        x: &ArrayView2<'a, F>,
+        y: ArrayView2<'_, F>,
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()> {
+        reg.set_params(self.clone());
+        reg.fit_with(x.view(), y, options).map(drop)
+    }
 }

@@ -4,7 +4,7 @@
 //!
 //! A model is a [`Fitted`] trait object. Each family implements [`Fitted`] for its estimators
 //! and [`Training`] for its checked hyperparameters in its own file ([`mlp`], [`perceptron`],
-//! [`rbm`]); the rest of the command asks the trait, or the kind's registry entry (its output:
+//! [`rbm`], [`rnn`]); the rest of the command asks the trait, or the kind's registry entry (its output:
 //! classes, values or features), and never names a kind. Adding a family is its file here, one
 //! line in [`read`] (how its model files load) and one in [`crate::params`] (how its flags
 //! become parameters).
@@ -16,6 +16,7 @@ mod extra;
 mod mlp;
 mod perceptron;
 mod rbm;
+mod rnn;
 mod training;
 
 use std::any::{Any, TypeId};
@@ -24,14 +25,16 @@ use std::ops::Deref;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use ndarray::{Array1, Array2, CowArray, Ix2};
-use neurona::estimator::{EstimatorKind, Family, OutputKind};
+use ndarray::{Array1, Array2, Axis, CowArray, Ix2};
+use neurona::data::sequences::SequenceSet;
+use neurona::estimator::{EstimatorKind, Family, InputKind, OutputKind};
 use neurona::prelude::*;
 use serde_json::Value;
 
 pub use self::extra::{Extra, FeatureColumns, Scaler};
 pub use self::training::{Epoch, FitInput, FitSummary, OnEpoch, Training};
 use crate::args::Dtype;
+use crate::data::Features;
 use crate::labels::{ClassLabel, texts};
 
 /// Runs `$body` with the type `$f` set to the float type of `$dtype` (`f32` or `f64`), so that
@@ -126,6 +129,22 @@ impl Predictions {
             _ => None,
         }
     }
+
+    /// The predictions of these rows, in this order (a recurrent model's per-step predictions
+    /// put back in the table's row order).
+    pub fn select(&self, rows: &[usize]) -> Self {
+        let labels = |labels: &[String]| rows.iter().map(|&i| labels[i].clone()).collect();
+        match self {
+            Self::Labels { labels: l, proba } => Self::Labels { labels: labels(l), proba: proba.select(Axis(0), rows) },
+            Self::Decisions { labels: l, decision } => {
+                Self::Decisions { labels: labels(l), decision: decision.select(Axis(0), rows) }
+            }
+            Self::Indicators { indicators, proba } => {
+                Self::Indicators { indicators: indicators.select(Axis(0), rows), proba: proba.select(Axis(0), rows) }
+            }
+            Self::Values(values) => Self::Values(values.select(Axis(0), rows)),
+        }
+    }
 }
 
 /// The class scores a classifier adds to its labels (`predict --proba` or
@@ -165,6 +184,17 @@ pub trait Fitted: Dynamic + fmt::Debug + Send + Sync {
     /// Predictions for already-scaled features.
     fn predict(&self, _x: &Array2<f64>) -> Result<Predictions> {
         Err(unsupervised(self.kind()))
+    }
+
+    /// Predictions for already-scaled sequences: one per sequence, or one per step (sequence by
+    /// sequence) when [`targets_per_step`](Fitted::targets_per_step).
+    fn predict_sequences(&self, _x: &SequenceSet<f64>) -> Result<Predictions> {
+        bail!("the model is a {}, which reads the rows of a table, not sequences", self.kind())
+    }
+
+    /// Whether the model predicts one target per step of each sequence.
+    fn targets_per_step(&self) -> bool {
+        false
     }
 
     /// The learned features `(n, n_components)` of already-scaled rows.
@@ -240,6 +270,11 @@ pub fn is_supervised(family: Family) -> bool {
     family.kinds().any(|kind| kind.is_supervised())
 }
 
+/// Whether a family reads sequences rather than the rows of a table (the core's registry says).
+pub fn reads_sequences(family: Family) -> bool {
+    family.kinds().any(|kind| kind.input() == InputKind::Sequences)
+}
+
 /// A fitted model of any kind, in either float type: the one model type of the command.
 #[derive(Debug)]
 pub struct Model(Box<dyn Fitted>);
@@ -278,6 +313,14 @@ impl Model {
     /// An error unless the model learns features, which `neurona transform` needs.
     pub fn require_transformer(&self) -> Result<()> {
         if self.kind().output() == OutputKind::Features { Ok(()) } else { Err(not_a_transformer(self.kind())) }
+    }
+
+    /// Predictions for already-scaled rows or sequences, as the model reads.
+    pub fn predict_features(&self, x: &Features) -> Result<Predictions> {
+        match x {
+            Features::Rows(x) => self.predict(x),
+            Features::Sequences(x) => self.predict_sequences(x),
+        }
     }
 
     /// The class labels as text, as predictions name them.
@@ -329,6 +372,8 @@ fn read<F: Float>(kind: EstimatorKind, bytes: &[u8]) -> Result<Option<(Model, Va
         EstimatorKind::MlpRegressor => model(MlpRegressor::<F>::from_bytes_with_extra(bytes)?),
         EstimatorKind::Perceptron => model(Perceptron::<F, ClassLabel>::from_bytes_with_extra(bytes)?),
         EstimatorKind::BernoulliRbm => model(BernoulliRbm::<F>::from_bytes_with_extra(bytes)?),
+        EstimatorKind::RnnClassifier => model(RnnClassifier::<F, ClassLabel>::from_bytes_with_extra(bytes)?),
+        EstimatorKind::RnnRegressor => model(RnnRegressor::<F>::from_bytes_with_extra(bytes)?),
         _ => None,
     })
 }

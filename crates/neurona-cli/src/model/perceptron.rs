@@ -91,7 +91,7 @@ impl Training for PerceptronValidParams<ClassLabel> {
             let mut clf = resume(input.previous, self.family(), || Perceptron::<F, ClassLabel>::new(self.clone()))?;
             let (labels, integers) = model_labels(labels, clf.classes().unwrap_or_default());
             clf.set_params(class_weights_read_as(self, integers)?);
-            clf.fit(in_dtype::<F>(input.x).view(), &labels)?;
+            clf.fit(in_dtype::<F>(input.x.rows(format_args!("--model-kind {}", self.family()))?).view(), &labels)?;
             Ok(Model::new(clf))
         })
     }

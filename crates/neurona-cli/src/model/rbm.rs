@@ -87,7 +87,7 @@ impl Training for RbmValidParams {
         let options = RbmFitOptions { on_epoch: Some(&mut on_rbm_epoch), ..RbmFitOptions::default() };
         with_float!(dtype, F => {
             let mut rbm = BernoulliRbm::<F>::new(self.clone());
-            rbm.fit_with(in_dtype::<F>(x).view(), options)?;
+            rbm.fit_with(in_dtype::<F>(x.rows(format_args!("--model-kind {}", self.family()))?).view(), options)?;
             Ok(Model::new(rbm))
         })
     }

@@ -4,14 +4,17 @@
 use std::ops::{ControlFlow, Deref};
 
 use anyhow::{Result, bail};
-use ndarray::Array2;
+use ndarray::ArrayView2;
+use neurona::Float;
 use neurona::estimator::Family;
-use neurona::params::Hyperparams;
+use neurona::params::{Hyperparams, Solver};
+use neurona::train::{EpochProgress, FitOptions, TrainingAttributes};
 use serde_json::Value;
 
 use super::{Fitted, Model};
 use crate::args::{Dtype, Scale};
-use crate::data::Targets;
+use crate::data::{Features, Targets};
+use crate::labels::{ClassLabel, model_labels};
 use crate::report::CurveText;
 
 /// One epoch of training, whatever the family: its number (from 1) of the most the fit may run,
@@ -105,6 +108,12 @@ pub trait Training: HyperparamsJson + std::fmt::Debug {
         self.hyperparams_json()["warm_start"].as_bool().unwrap_or(false)
     }
 
+    /// Whether the model learns one target per step of each sequence (a recurrent network's
+    /// `--output step`) rather than one per sample.
+    fn targets_per_step(&self) -> bool {
+        self.hyperparams_json()["output"].as_str() == Some("step")
+    }
+
     /// The feature scaling when `--scale` is left out.
     fn default_scale(&self) -> Scale {
         Scale::Standard
@@ -139,8 +148,8 @@ pub struct FitInput<'a, 'b> {
     pub previous: Option<Model>,
     /// The float type of a fresh model.
     pub dtype: Dtype,
-    /// The scaled training features.
-    pub x: &'a Array2<f64>,
+    /// The scaled training features: rows, or sequences for a family that reads them.
+    pub x: &'a Features,
     /// The targets, for a supervised family.
     pub y: Option<&'a Targets>,
     pub on_epoch: &'a mut OnEpoch<'b>,
@@ -177,4 +186,119 @@ pub(super) fn targets(y: Option<&Targets>) -> Result<&Targets> {
         Some(y) => Ok(y),
         None => bail!("a supervised model needs a target"),
     }
+}
+
+/// A family whose classifier and regressor train by gradient through the core's shared loop
+/// (the MLPs on rows, the recurrent networks on sequences), on input `X` in the float type `F`:
+/// each family says how its estimators are made and fitted, and [`fit_by_gradient`] does the
+/// rest (the warm start, the kind of targets, the labels, the epoch callback) once for all.
+pub(super) trait GradientFamily<F: Float, X: ?Sized>: Training + Sized {
+    type Classifier: Fitted;
+    type Regressor: Fitted;
+
+    /// An unfitted classifier with these parameters.
+    fn new_classifier(&self) -> Self::Classifier;
+
+    /// An unfitted regressor with these parameters.
+    fn new_regressor(&self) -> Self::Regressor;
+
+    /// Gives `clf` these parameters and trains it on class labels.
+    fn fit_labels(
+        &self,
+        clf: &mut Self::Classifier,
+        x: &X,
+        y: &[ClassLabel],
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()>;
+
+    /// Gives `clf` these parameters and trains it on multi-label indicators `(n, n_labels)`.
+    fn fit_indicators(
+        &self,
+        clf: &mut Self::Classifier,
+        x: &X,
+        y: ArrayView2<'_, bool>,
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()>;
+
+    /// Gives `reg` these parameters and trains it on values `(n, n_outputs)`.
+    fn fit_values(
+        &self,
+        reg: &mut Self::Regressor,
+        x: &X,
+        y: ArrayView2<'_, F>,
+        options: FitOptions<'_, F>,
+    ) -> neurona::Result<()>;
+}
+
+/// Trains `params`' classifier on class labels or indicators, or its regressor on numbers: a
+/// fresh one, or the `previous` model when it is one (a warm start). Class labels are read as
+/// the classes of the model continued are (integers or text).
+/// `x` is `input`'s features as the family reads them, in the float type `F`.
+pub(super) fn fit_by_gradient<F: Float, X: ?Sized, G: GradientFamily<F, X>>(
+    params: &G,
+    input: FitInput<'_, '_>,
+    x: &X,
+) -> Result<Model> {
+    let y = targets(input.y)?;
+    let FitInput { previous, on_epoch, .. } = input;
+    let mut on_progress = |p: &EpochProgress| {
+        on_epoch(&Epoch { epoch: p.epoch, of: p.max_epochs, value: p.loss, validation: p.validation_score })
+    };
+    let options = FitOptions { on_epoch: Some(&mut on_progress), ..FitOptions::default() };
+    let family = params.family();
+    if let Targets::Values(values) = y {
+        let mut reg = resume(previous, family, || params.new_regressor())?;
+        params.fit_values(&mut reg, x, values.mapv(F::from_f64).view(), options)?;
+        return Ok(Model::new(reg));
+    }
+    let mut clf = resume(previous, family, || params.new_classifier())?;
+    match y {
+        Targets::Labels(labels) => {
+            let (labels, _) = model_labels(labels, clf.class_labels());
+            params.fit_labels(&mut clf, x, &labels, options)?;
+        }
+        Targets::Indicators(indicators) => params.fit_indicators(&mut clf, x, indicators.view(), options)?,
+        Targets::Values(_) => bail!("a classifier cannot learn continuous targets"),
+    }
+    Ok(Model::new(clf))
+}
+
+/// The last fit of a network trained by gradient (the MLPs, the recurrent networks): L-BFGS
+/// counts iterations, the stochastic solvers epochs (L-BFGS records no loss curve).
+pub(super) fn gradient_summary<F>(attributes: Option<&TrainingAttributes<F>>, solver: Solver) -> FitSummary {
+    let Some(attributes) = attributes else { return FitSummary::default() };
+    let report = attributes.report();
+    FitSummary {
+        n_iter: report.n_iter,
+        unit: if solver.is_stochastic() { "epochs" } else { "iterations" },
+        last: Some(format!("final loss {:.6}", report.loss)),
+        converged: Some(report.converged),
+        message: report.message.clone(),
+        warnings: report.warnings.clone(),
+        curve: attributes.loss_curve().unwrap_or_default().to_vec(),
+        validation_scores: attributes.validation_scores().map(<[f64]>::to_vec),
+    }
+}
+
+/// The fit report of a network trained by gradient, as its model file's header holds it (one
+/// encoding for every such family).
+pub(super) fn gradient_fit_report(header: &Value) -> Vec<String> {
+    let (report, state) = (&header["report"], &header["state"]);
+    let text = super::json_text;
+    let mut lines = vec![
+        format!("  converged: {}", text(&report["converged"])),
+        format!("  iterations in the last call: {}", text(&report["n_iter"])),
+        format!("  final loss: {}", text(&report["loss"])),
+    ];
+    if let Some(curve) = state["loss_curve"].as_array() {
+        lines.push(format!("  epochs in all: {} ({} samples seen)", curve.len(), text(&state["t"])));
+    }
+    if let Some(best) = state["best_validation_score"].as_f64() {
+        lines.push(format!("  best validation score: {best:.4}"));
+    }
+    let message = text(&report["message"]);
+    if !message.is_empty() {
+        lines.push(format!("  {}", message.replace('\n', "\n  ")));
+    }
+    lines
 }

@@ -2,12 +2,14 @@
 //! in and out ([`tables`]), bad input and usage errors with their message and exit code, and no
 //! output file left behind ([`errors`]), model files of every kind, from the command and the
 //! library, and corrupted ones ([`model_files`]), the perceptron ([`perceptron`]), the RBM
-//! ([`rbm`]), and the worked example of `trace` ([`trace`]).
+//! ([`rbm`]), recurrent networks on long tables, `.ts` files and the bundled Japanese vowels
+//! ([`rnn`]), and the worked example of `trace` ([`trace`]).
 
 mod errors;
 mod model_files;
 mod perceptron;
 mod rbm;
+mod rnn;
 mod tables;
 mod trace;
 mod trace_recurrent;

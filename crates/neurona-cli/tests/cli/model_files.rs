@@ -19,6 +19,8 @@ fn save_and_load_give_bit_identical_predictions_in_both_float_types() {
         target_names: vec!["digit".into()],
         scaler: Scaler::None,
         source: "test".into(),
+        sequence_id: None,
+        step: None,
     };
     for model in [Model::new(wide), Model::new(narrow)] {
         let path = dir.path().join("m.safetensors");

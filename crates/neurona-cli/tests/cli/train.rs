@@ -151,3 +151,29 @@ fn ctrl_c_stops_after_the_current_epoch_and_keeps_the_model() {
     let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
     assert!(inspect.contains("converged: false"), "{inspect}");
 }
+
+/// `--test-data` reads the test set from a second file instead of holding rows out; its
+/// features must be those of `--data`, and it excludes `--test-fraction`.
+#[test]
+fn a_test_set_in_a_second_file() {
+    let dir = iris_dir();
+    let d = dir.path();
+    let text = std::fs::read_to_string(d.join("iris.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Every third flower is a test flower (the file is sorted by species).
+    let (mut train, mut test) = (vec![lines[0]], vec![lines[0]]);
+    for (i, line) in lines[1..].iter().enumerate() {
+        if i % 3 == 0 { test.push(line) } else { train.push(line) }
+    }
+    write(d, "train.csv", &(train.join("\n") + "\n"));
+    write(d, "test.csv", &(test.join("\n") + "\n"));
+    let out = ok(d, &words("train --data train.csv --test-data test.csv --target species --max-iter 20 --no-report"));
+    assert!(out.contains("test data: test.csv (50 rows, 4 features)"), "{out}");
+    assert!(out.contains("split: 100 training rows, 50 test rows"), "{out}");
+    assert!(out.contains("test accuracy: "), "{out}");
+    write(d, "narrow.csv", "sepal_length,species\n5.1,setosa\n");
+    let err = fails(d, &words("train --data train.csv --test-data narrow.csv --target species"), 1);
+    assert!(err.contains("--test-data narrow.csv has the features [\"sepal_length\"]"), "{err}");
+    let err = fails(d, &words("train --data train.csv --test-data test.csv --target species --test-fraction 0.1"), 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+}

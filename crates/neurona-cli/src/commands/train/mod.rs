@@ -1,20 +1,21 @@
-//! `neurona train`: read the data, split off a test set, scale, train with a progress bar,
-//! report the scores, save the model and write the report, for any family (`--model-kind`).
+//! `neurona train`: read the data (rows of a table, or sequences for the recurrent family),
+//! split off a test set (or read it), scale, train with a progress bar, report the scores, save
+//! the model and write the report, for any family (`--model-kind`).
 
 mod fit;
 mod outcome;
 mod task;
 
 use anyhow::{Context, Result, bail};
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use neurona::data::split::train_test_split_indices;
 use neurona::prelude::*;
 
 use crate::UsageError;
 use crate::args::{Bundled, Task, TrainArgs};
-use crate::data::{self, Dataset, Targets};
-use crate::model::{self, Extra, FeatureColumns, Model, Scaler, Training};
-use crate::params;
+use crate::data::{self, Dataset, Features, Targets};
+use crate::model::{self, Extra, FeatureColumns, Model, Scaler, Training, reads_sequences};
+use crate::{params, sequences};
 
 /// Prints the run's lines unless `--quiet`.
 #[derive(Debug)]
@@ -34,11 +35,12 @@ impl Say {
 /// continue (`--warm-start`).
 #[derive(Debug)]
 pub struct Prepared {
-    /// The data set's names and source (its feature matrix is freed once split).
+    /// The data set's names and source (its features are freed once split).
     data: Dataset,
     task: Option<Task>,
-    x_train: Array2<f64>,
-    x_test: Array2<f64>,
+    x_train: Features,
+    /// The test rows or sequences; `None` when none are held out.
+    x_test: Option<Features>,
     y_train: Option<Targets>,
     y_test: Option<Targets>,
     n_train: usize,
@@ -64,6 +66,8 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         target_names: data.target_names.clone(),
         scaler: prepared.scaler.clone(),
         source: data.source.clone(),
+        sequence_id: args.sequence_columns.sequence_id.clone(),
+        step: args.sequence_columns.step.clone(),
     };
     crate::table::write_file(&args.model, &fit.model.to_bytes(&extra)?)?;
     say.line(format!("model: {}", args.model.display()));
@@ -73,52 +77,112 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads the data and the task, splits off the test rows, and scales both parts (as the
-/// warm-started model was scaled, or with a fresh scaler fitted on the training rows).
+/// Reads the data and the task, splits off the test rows (or sequences) unless a test set is
+/// given, and scales both parts (as the warm-started model was scaled, or with a fresh scaler
+/// fitted on the training part).
 fn prepare(args: &TrainArgs, training: &dyn Training, say: &Say) -> Result<Prepared> {
     let family = training.family();
     let supervised = model::is_supervised(family);
-    let mut data = read_data(args, supervised)?;
+    let (mut data, test_data) = read_data(args, training, supervised)?;
     let what = if supervised {
         format!("target {}", data.target_names.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", "))
     } else {
         "unsupervised: every column is a feature".to_owned()
     };
-    say.line(format!("data: {} ({} rows, {} features; {what})", data.source, data.x.nrows(), data.x.ncols()));
-    let (task, targets) = if supervised {
-        let (task, line) = task::choose_task(args.task, family, &data)?;
+    say.line(format!("data: {} ({}; {what})", data.source, data.x.describe()));
+    if let Some(test) = &test_data {
+        say.line(format!("test data: {} ({})", test.source, test.x.describe()));
+    }
+    let (task, targets, test_targets) = if supervised {
+        let (task, mut line) = task::choose_task(args.task.or(data.task), family, &data)?;
+        if args.task.is_none() && data.task.is_some() {
+            line.push_str(" (as the data declares; --task overrides)");
+        }
         say.line(line);
-        (Some(task), Some(task::targets_for(task, &data)?))
+        let test_targets = test_data.as_ref().map(|test| task::targets_for(task, test)).transpose()?;
+        (Some(task), Some(task::targets_for(task, &data)?), test_targets)
     } else {
-        (None, None)
+        (None, None, None)
     };
-    let (train_rows, test_rows) = split_rows(args, training.random_state(), data.x.nrows())?;
-    let mut x_train = data.x.select(Axis(0), &train_rows);
-    let mut x_test = data.x.select(Axis(0), &test_rows);
-    // The two parts hold every row: free the whole table (keeping its width), which would
-    // otherwise double the memory of the data during training.
-    data.x = Array2::zeros((0, data.x.ncols()));
+    let unit = data.x.unit();
+    // The features are moved into the two parts: the data set keeps its names and width only,
+    // so that the memory of the data is not held twice during training.
+    let x = std::mem::replace(&mut data.x, Features::Rows(Array2::zeros((0, data.feature_names.len()))));
+    let (x_train, x_test, y_train, y_test) = match test_data {
+        Some(test) => (x, Some(test.x), targets, test_targets),
+        None => {
+            let (train_rows, test_rows) = split_rows(args, training.random_state(), x.n_samples())?;
+            let per_step = training.targets_per_step();
+            let y_of = |rows: &[usize]| targets.as_ref().map(|t| t.select(&x.target_rows(rows, per_step)));
+            let x_test = if test_rows.is_empty() { None } else { Some(x.select(&test_rows)?) };
+            let (y_train, y_test) = (y_of(&train_rows), y_of(&test_rows));
+            (x.select(&train_rows)?, x_test, y_train, y_test)
+        }
+    };
     let (previous, scaler) = match warm_start(args, training, &data, say)? {
         Some((model, scaler)) => (Some(model), scaler),
-        None => (None, Scaler::fit(args.scale.unwrap_or(training.default_scale()), &x_train)),
+        None => (None, Scaler::fit(args.scale.unwrap_or(training.default_scale()), &x_train.steps())),
     };
-    scaler.transform(&mut x_train);
-    scaler.transform(&mut x_test);
-    let (n_train, n_test) = (train_rows.len(), test_rows.len());
-    say.line(format!("split: {n_train} training rows, {n_test} test rows; scaling: {}", scaler.name()));
-    let (y_train, y_test) = match &targets {
-        Some(t) => (Some(t.select(&train_rows)), Some(t.select(&test_rows))),
-        None => (None, None),
-    };
+    let x_train = x_train.map_steps(|x| scaler.transform(x))?;
+    let x_test = x_test.map(|x| x.map_steps(|x| scaler.transform(x))).transpose()?;
+    let (n_train, n_test) = (x_train.n_samples(), x_test.as_ref().map_or(0, Features::n_samples));
+    say.line(format!("split: {n_train} training {unit}, {n_test} test {unit}; scaling: {}", scaler.name()));
     Ok(Prepared { data, task, x_train, x_test, y_train, y_test, n_train, n_test, scaler, previous })
 }
 
-/// The data of a run: a file or a bundled set, with targets when the model learns them.
-fn read_data(args: &TrainArgs, supervised: bool) -> Result<Dataset> {
+/// The data of a run, with targets when the model learns them: a file (and the test set's
+/// file, `--test-data`) or a bundled set (with its own test set, for the sequences).
+fn read_data(args: &TrainArgs, training: &dyn Training, supervised: bool) -> Result<(Dataset, Option<Dataset>)> {
+    let family = training.family();
+    let sequences = reads_sequences(family);
+    let per_step = training.targets_per_step();
     if let Some(path) = &args.data {
-        return data::from_file(path, &args.target, supervised);
+        let read = |path: &std::path::Path| {
+            if sequences {
+                sequences::from_file(path, &args.sequence_columns, &args.target, per_step)
+            } else if sequences::is_ts(path) {
+                let message = format!("{}: a .ts file holds sequences, which --model-kind rnn reads", path.display());
+                Err(UsageError(message).into())
+            } else {
+                data::from_file(path, &args.target, supervised)
+            }
+        };
+        let data = read(path)?;
+        let test = args.test_data.as_deref().map(read).transpose()?;
+        if let Some(test) = &test
+            && test.feature_names != data.feature_names
+        {
+            bail!(
+                "--test-data {} has the features {:?}, but --data has {:?}",
+                test.source,
+                test.feature_names,
+                data.feature_names
+            );
+        }
+        return Ok((data, test));
     }
-    let mut data = data::bundled(args.dataset.unwrap_or(Bundled::Digits));
+    if let Some(flag) = args.sequence_columns.given().first() {
+        return Err(UsageError(format!("{flag} names a column of a --data table")).into());
+    }
+    let (mut data, test) = match (args.dataset, sequences) {
+        (None, true) | (Some(Bundled::JapaneseVowels), true) => {
+            let (train, test) = sequences::bundled(per_step)?;
+            (train, Some(test))
+        }
+        (Some(Bundled::JapaneseVowels), false) => {
+            let message = "--dataset japanese-vowels holds sequences, which --model-kind rnn reads";
+            return Err(UsageError(message.to_owned()).into());
+        }
+        (Some(which), true) => {
+            let message = format!(
+                "--model-kind {family} reads sequences, but --dataset {} is a table: use --dataset \
+                 japanese-vowels, a long table with --sequence-id, or a .ts file",
+                format!("{which:?}").to_lowercase()
+            );
+            return Err(UsageError(message).into());
+        }
+        (which, false) => (data::bundled(which.unwrap_or(Bundled::Digits))?, None),
+    };
     // A bundled set has its own target: a --target naming another is a mistake, not something
     // to ignore.
     if !args.target.is_empty() && args.target != data.target_names {
@@ -133,7 +197,7 @@ fn read_data(args: &TrainArgs, supervised: bool) -> Result<Dataset> {
         data.target_names.clear();
         data.targets.clear();
     }
-    Ok(data)
+    Ok((data, test))
 }
 
 /// The training and test rows. The hold-out split is drawn from `random_state` (0 when not

@@ -1,23 +1,22 @@
 //! After the fit: the scores of the training and test rows, and the report.
 
 use anyhow::{Result, bail};
-use ndarray::Array2;
 
 use super::fit::Fit;
 use super::{Prepared, Say};
 use crate::args::{Task, TrainArgs};
-use crate::data::Targets;
+use crate::data::{Features, Targets};
 use crate::model::{Model, Predictions, Training};
 use crate::report::{Components, Confusion, CurveText, ReportInput, write_report};
 use crate::scores::{accuracy, confusion, regression_scores};
 
 /// The score line of a split: accuracy, subset accuracy, R² or (for a model without targets)
 /// the mean pseudo-likelihood.
-fn score(model: &Model, x: &Array2<f64>, y: Option<&Targets>) -> Result<(String, f64)> {
+fn score(model: &Model, x: &Features, y: Option<&Targets>) -> Result<(String, f64)> {
     let Some(y) = y else {
-        return Ok(("pseudo-likelihood".to_owned(), model.pseudo_likelihood(x)?));
+        return Ok(("pseudo-likelihood".to_owned(), model.pseudo_likelihood(x.rows(model.kind())?)?));
     };
-    let predictions = model.predict(x)?;
+    let predictions = model.predict_features(x)?;
     if let (Some(labels), Targets::Labels(truth)) = (predictions.labels(), y) {
         return Ok(("accuracy".to_owned(), accuracy(truth, labels)));
     }
@@ -35,11 +34,10 @@ fn score(model: &Model, x: &Array2<f64>, y: Option<&Targets>) -> Result<(String,
 
 /// The rows the report's confusion matrix and error scores are measured on: the test rows, or
 /// the training rows when none were held out.
-fn evaluation_rows(prepared: &Prepared) -> (&Array2<f64>, Option<&Targets>, &'static str) {
-    if prepared.n_test == 0 {
-        (&prepared.x_train, prepared.y_train.as_ref(), "training")
-    } else {
-        (&prepared.x_test, prepared.y_test.as_ref(), "test")
+fn evaluation_rows(prepared: &Prepared) -> (&Features, Option<&Targets>, &'static str) {
+    match &prepared.x_test {
+        Some(x_test) => (x_test, prepared.y_test.as_ref(), "test"),
+        None => (&prepared.x_train, prepared.y_train.as_ref(), "training"),
     }
 }
 
@@ -49,14 +47,14 @@ pub fn scores(model: &Model, prepared: &Prepared, say: &Say) -> Result<Vec<(Stri
     let (metric, train_score) = score(model, &prepared.x_train, prepared.y_train.as_ref())?;
     let mut scores = vec![(format!("train {metric}"), format!("{train_score:.4}"))];
     say.line(format!("train {metric}: {train_score:.4}"));
-    if prepared.n_test > 0 {
-        let (_, test_score) = score(model, &prepared.x_test, prepared.y_test.as_ref())?;
+    if let Some(x_test) = &prepared.x_test {
+        let (_, test_score) = score(model, x_test, prepared.y_test.as_ref())?;
         say.line(format!("test {metric}: {test_score:.4}"));
         scores.push((format!("test {metric}"), format!("{test_score:.4}")));
     }
     let (x, y, _) = evaluation_rows(prepared);
     if let Some(Targets::Values(truth)) = y
-        && let Predictions::Values(values) = model.predict(x)?
+        && let Predictions::Values(values) = model.predict_features(x)?
     {
         for (name, (_, mae, rmse)) in prepared.data.target_names.iter().zip(regression_scores(truth, &values)) {
             scores.push((format!("{name}: MAE"), format!("{mae:.4}")));
@@ -70,7 +68,7 @@ pub fn scores(model: &Model, prepared: &Prepared, say: &Say) -> Result<Vec<(Stri
 fn confusion_matrix(model: &Model, prepared: &Prepared) -> Result<Option<Confusion>> {
     let (x, y, _) = evaluation_rows(prepared);
     let Some(Targets::Labels(truth)) = y else { return Ok(None) };
-    Ok(model.predict(x)?.labels().map(|labels| {
+    Ok(model.predict_features(x)?.labels().map(|labels| {
         let classes = model.classes();
         Confusion { counts: confusion(&classes, truth, labels), labels: classes }
     }))
@@ -81,7 +79,7 @@ fn parameters(args: &TrainArgs, training: &dyn Training, prepared: &Prepared) ->
     let mut parameters = vec![
         ("model kind".to_owned(), training.family().to_string()),
         ("data".to_owned(), prepared.data.source.clone()),
-        ("rows (train / test)".to_owned(), format!("{} / {}", prepared.n_train, prepared.n_test)),
+        (format!("{} (train / test)", prepared.x_train.unit()), format!("{} / {}", prepared.n_train, prepared.n_test)),
         ("scaling".to_owned(), prepared.scaler.name().to_owned()),
         ("dtype".to_owned(), format!("{:?}", args.dtype).to_lowercase()),
     ];
