@@ -4,12 +4,12 @@
 //! (`int64`, `0..n_classes`), or a boolean indicator matrix for multi-label targets.
 
 use neurona::prelude::*;
-use numpy::{PyReadonlyArray1, PyReadonlyArray2};
+use numpy::PyReadonlyArray2;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::common::{self, ModelFloat, PredictBuffers};
-use crate::errors::{to_py, value_error};
+use crate::errors::to_py;
 use crate::family::{Family, Model};
 use crate::params;
 
@@ -83,11 +83,6 @@ estimator_class! {
             })
         }
     }
-}
-
-/// Class indices `y` as a slice.
-pub(crate) fn indices<'a>(y: &'a PyReadonlyArray1<'_, i64>) -> PyResult<&'a [i64]> {
-    y.as_slice().map_err(|e| value_error(format!("y: {e}")))
 }
 
 /// A classifier of these classes holding the given weights, not trained yet.

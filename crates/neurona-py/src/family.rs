@@ -235,7 +235,7 @@ impl<K: Family> Model<K> {
 ///   [`predict_with`](crate::common::predict_with)), `m` the model.
 /// * `predict_sequences { fn NAME(m) => PREDICT; .. }`: a recurrent network's prediction
 ///   method, Python signature `(x, layout=None, n_jobs=None)`: `PREDICT(sequences)` (see
-///   [`predict_with`](crate::rnn::predict_with)), `m` the model.
+///   [`predict_with`](crate::sequences::predict_with)), `m` the model.
 /// * `file(ARG)` or `file()`: `to_bytes(extra, ARG=None)` and `from_bytes(data)` (see
 ///   [`Family::to_bytes`] and [`Loaded`]).
 /// * `methods { .. }`: the rest, as in any `#[pymethods]` block.
@@ -258,14 +258,14 @@ macro_rules! estimator_class {
             train {
                 /// Trains on X and class indices `y` (one per sample, or per sequence or real
                 /// step); returns the random stream's new state when `rng` was given.
-                fn fit(y: numpy::PyReadonlyArray1<'py, i64>) { let y = $crate::classifier::indices(&y)?; }
+                fn fit(y: numpy::PyReadonlyArray1<'py, i64>) { let y = $crate::common::indices(&y)?; }
                     |m, x, options| m.fit_with(x, y, options);
                 /// Trains on X and a boolean indicator matrix `y: (rows, n_labels)`.
                 fn fit_multilabel(y: numpy::PyReadonlyArray2<'py, bool>) { let y = y.as_array(); }
                     |m, x, options| m.fit_multilabel_with(x, y, options);
                 /// One epoch over X and class indices `y`; `n_classes` on the first call.
                 fn partial_fit(y: numpy::PyReadonlyArray1<'py, i64>, n_classes: Option<i64>) {
-                    let y = $crate::classifier::indices(&y)?;
+                    let y = $crate::common::indices(&y)?;
                     let classes: Option<Vec<i64>> = n_classes.map(|n| (0..n).collect());
                 }
                     |m, x, options| m.partial_fit_with(x, y, classes.as_deref(), options);
@@ -414,7 +414,7 @@ macro_rules! estimator_class {
                     n_jobs: Option<isize>,
                 ) -> PyResult<Bound<'py, PyAny>> {
                     dispatch!(&self.model, $sm, F => {
-                        $crate::rnn::predict_with(py, $sm.params().get_layout(), x, layout, n_jobs, $predict_one)
+                        $crate::sequences::predict_with(py, $sm.params().get_layout(), x, layout, n_jobs, $predict_one)
                     })
                 }
             )*)?

@@ -75,6 +75,7 @@ mod perceptron;
 mod rbm;
 mod regressor;
 mod rnn;
+mod sequences;
 
 use pyo3::prelude::*;
 

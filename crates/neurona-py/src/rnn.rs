@@ -10,49 +10,14 @@
 //! sequence, or one per real step (sequence by sequence) with `output = step`.
 
 use neurona::prelude::*;
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray2, PyReadonlyArray3, PyReadonlyArrayDyn};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::PyDict;
 
-use crate::common::{self, ModelFloat, ReadX, ToNumpy, ViewX};
+use crate::common::{self, ModelFloat, ReadX};
 use crate::errors::{to_py, value_error, wrong_type};
 use crate::family::{Family, Model};
-
-/// The sequences of `x`: a 3-D array, or a list (or tuple) of 2-D arrays, of the model's dtype,
-/// each laid out as `layout` says.
-fn sequences<F: ModelFloat>(x: &Bound<'_, PyAny>, layout: SequenceLayout) -> PyResult<SequenceSet<F>> {
-    if let Ok(array) = x.extract::<PyReadonlyArray3<'_, F>>() {
-        return SequenceSet::from_array3(array.as_array(), layout).map_err(to_py);
-    }
-    if !(x.is_instance_of::<PyList>() || x.is_instance_of::<PyTuple>()) {
-        let expected = format!("a 3-D {} array or a list of 2-D {} arrays (the model's dtype)", F::DTYPE, F::DTYPE);
-        return Err(wrong_type("X", &expected, x));
-    }
-    let arrays = x
-        .try_iter()?
-        .enumerate()
-        .map(|(i, item)| {
-            let item = item?;
-            item.extract::<PyReadonlyArray2<'_, F>>()
-                .map_err(|_| wrong_type(&format!("X[{i}]"), &format!("a 2-D {} array", F::DTYPE), &item))
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    let views = arrays.iter().map(|a| match layout {
-        SequenceLayout::FeaturesSteps => a.as_array().reversed_axes(),
-        _ => a.as_array(),
-    });
-    SequenceSet::from_sequences(views).map_err(to_py)
-}
-
-impl<F: Float> ViewX for SequenceSet<F> {
-    type View<'a>
-        = &'a SequenceSet<F>
-    where
-        Self: 'a;
-    fn view_x(&self) -> &SequenceSet<F> {
-        self
-    }
-}
+use crate::sequences::sequences;
 
 impl<F: ModelFloat> ReadX<F> for RnnClassifier<F, i64> {
     type Held<'py> = SequenceSet<F>;
@@ -66,26 +31,6 @@ impl<F: ModelFloat> ReadX<F> for RnnRegressor<F> {
     fn read_x(&self, x: &Bound<'_, PyAny>) -> PyResult<SequenceSet<F>> {
         sequences(x, self.params().get_layout())
     }
-}
-
-/// The body of every prediction: X read as sequences in `layout` (the Python layer's current
-/// `layout`; None: the one the model was fitted with), `predict` with the GIL released and at
-/// most `n_jobs` threads (joblib's convention), and its result as a numpy array.
-pub(crate) fn predict_with<'py, F: ModelFloat, T: ToNumpy + Send>(
-    py: Python<'py>,
-    fitted_layout: SequenceLayout,
-    x: &Bound<'py, PyAny>,
-    layout: Option<&str>,
-    n_jobs: Option<isize>,
-    predict: impl FnOnce(&SequenceSet<F>) -> neurona::Result<T> + Send,
-) -> PyResult<Bound<'py, PyAny>> {
-    let threads = common::threads("n_jobs", n_jobs)?;
-    let layout = match layout {
-        Some(name) => name.parse::<SequenceLayout>().map_err(to_py)?,
-        None => fitted_layout,
-    };
-    let x = sequences::<F>(x, layout)?;
-    Ok(common::run(py, threads, || predict(&x))?.to_numpy(py))
 }
 
 /// Everything a fit learned: the training attributes, the sizes, and `tensors`, each weight
