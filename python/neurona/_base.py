@@ -1,5 +1,7 @@
 """What every neurona estimator shares: the fitted check, ``save``, pickling, the random streams
-handed to the core, and X made dense for it.
+handed to the core, and X made dense for it; and what the gradient-trained networks (the MLPs
+and the recurrent networks) share: their solver parameters, a training run, the fitted
+attributes of its report, and the class labels of their classifiers.
 
 An estimator family is a class deriving from ``NeuronaEstimator`` (after scikit-learn's mixins)
 that sets ``_model_kind`` (which registers it for ``neurona.load``), ``_core_class``,
@@ -19,15 +21,20 @@ from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import unique_labels
+from sklearn.utils.validation import _check_sample_weight
 
 from neurona import _core, _persist
 
 #: The fitted attributes every estimator rebuilds from its model file (each adds its own).
 FITTED = frozenset({"_core", "n_features_in_", "feature_names_in_"})
 
+
+#: The solvers that train epoch by epoch: ``partial_fit``, verbose lines and a loss curve.
+STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 #: ``n_jobs``, neurona's addition to scikit-learn's parameters: joblib's convention, where 0
 #: means nothing.
@@ -211,3 +218,179 @@ class NeuronaEstimator(BaseEstimator):
         """Sets the fitted attributes from what ``_core_class.from_bytes`` returned (its extra
         replaced by the Python metadata)."""
         raise NotImplementedError
+
+
+class GradientEstimator(NeuronaEstimator):
+    """What the gradient-trained networks share: scikit-learn's MLP solver parameters and
+    ``hidden_layer_sizes`` for the core, ``partial_fit``'s solver guard, one training run (its
+    random stream, verbose lines and warnings) and the fitted attributes of its report.
+
+    A family implements ``_train`` (one call of the core's training methods), ``_set_targets``
+    and ``_copy_state`` (calling ``_copy_report``), and lists in ``_STOCHASTIC_ATTRIBUTES`` the
+    attributes an lbfgs fit leaves absent."""
+
+    _PARAMS_FROM_CORE = {
+        "hidden_layer_sizes": tuple,
+        "batch_size": lambda value: value if value == "auto" else int(value),
+        "n_iter_no_change": lambda value: np.inf if value == "inf" else int(value),
+    }
+    #: Attributes of the stochastic solvers, absent (AttributeError) after an lbfgs fit, as in
+    #: scikit-learn.
+    _STOCHASTIC_ATTRIBUTES = ("loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_")
+
+    def _core_params(self):
+        """The parameters as plain values for the core, after scikit-learn's own checks of
+        ``hidden_layer_sizes`` (which its constraint table cannot express)."""
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
+        sizes = [operator.index(size) for size in sizes]
+        # verbose lines are printed here, through Python's stdout.
+        return core_params(self, hidden_layer_sizes=sizes, random_state=seed(self.random_state), verbose=False)
+
+    def _check_solver(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. %s is not stochastic." % self.solver
+            )
+        return True
+
+    def _core_to_train(self, params, dtype, first_pass, build_from_assigned):
+        """The core a fit trains: ``build_from_assigned()`` (None: no weights were assigned to
+        start from), a new one computing in ``dtype`` for a first pass, or this estimator's own
+        with the new parameters."""
+        if build_from_assigned is not None:
+            return build_from_assigned()
+        if first_pass:
+            return self._core_class(params, dtype)
+        self._core.set_params(params)
+        return self._core
+
+    def _train_and_adopt(self, core, X, targets, sample_weight, weighted_rows, incremental):
+        """Trains ``core`` on X (as the core takes it) and ``targets``, with ``sample_weight``
+        checked against ``weighted_rows`` (what has one weight a row), the call's random stream
+        and the verbose lines; then makes it this estimator's model, with the fitted
+        attributes and the training's warnings. Returns self."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, weighted_rows)
+            sample_weight = np.ascontiguousarray(sample_weight, dtype=core.dtype)
+        stream, rng = random_stream(self.random_state)
+        printer = VerbosePrinter() if self.verbose and self.solver in STOCHASTIC_SOLVERS else None
+        on_epoch = printer.epoch if printer is not None else None
+        advance(stream, self._train(core, X, targets, sample_weight, rng, on_epoch, incremental))
+        state = core.state()
+        if printer is not None:
+            printer.finish(state)
+        self._core = core
+        self._set_targets(targets)
+        self._copy_state(state)
+        warn_about_training(state)
+        return self
+
+    def _copy_report(self, state):
+        """The fitted attributes every network copies from the core's state: the sizes and the
+        training report. Returns whether a stochastic solver trained (the attributes of
+        ``_STOCHASTIC_ATTRIBUTES`` are removed otherwise, for the family's own too)."""
+        self.n_features_in_ = state["n_features_in"]
+        self.n_outputs_ = state["n_outputs"]
+        self.out_activation_ = state["out_activation"]
+        self.loss_ = state["loss"]
+        self.n_iter_ = state["n_iter"]
+        self.t_ = state["t"]
+        if state["loss_curve"] is None:
+            for name in self._STOCHASTIC_ATTRIBUTES:
+                self.__dict__.pop(name, None)
+            return False
+        self.loss_curve_ = state["loss_curve"]
+        self.best_loss_ = state["best_loss"]
+        self.validation_scores_ = state["validation_scores"]
+        self.best_validation_score_ = state["best_validation_score"]
+        return True
+
+
+class GradientClassifierMixin(ClassifierMixin):
+    """What the gradient-trained classifiers share: targets ``(kind, classes, encoded y,
+    n_classes for a first partial_fit)``, kind ``"binary"``, ``"multiclass"``, ``"multilabel"``
+    (an indicator matrix) or ``"single"`` (one class); the labels kept here, their indices for
+    the core, and the file's labels; multi-label tags. Comes before the family's base class."""
+
+    def _train(self, core, X, targets, sample_weight, rng, on_epoch, incremental):
+        kind, _, encoded, n_classes = targets
+        n_jobs = self.n_jobs
+        if kind in ("multilabel", "single"):
+            method = core.partial_fit_multilabel if incremental else core.fit_multilabel
+            return method(X, encoded, sample_weight, rng, on_epoch, n_jobs)
+        if incremental:
+            return core.partial_fit(X, encoded, n_classes, sample_weight, rng, on_epoch, n_jobs)
+        return core.fit(X, encoded, sample_weight, rng, on_epoch, n_jobs)
+
+    def _partial_fit_classes(self, classes, fitted):
+        """``(kind, classes, n_classes for the core)`` of a ``partial_fit`` on class labels: on
+        the first call, from ``classes`` (required, every label the model will see); after it,
+        the fitted ones (``classes``, when given again, must be the same)."""
+        if not fitted:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            new_classes = unique_labels(classes)
+            return ("multiclass" if len(new_classes) > 2 else "binary"), new_classes, len(new_classes)
+        if classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
+            raise ValueError(
+                "`classes=%r` is not the same as on last call to partial_fit, was: %r" % (classes, self.classes_)
+            )
+        return self._target_kind, self.classes_, None
+
+    def _set_targets(self, targets):
+        kind, classes, _, _ = targets
+        self._target_kind = kind
+        self.classes_ = classes
+
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``."""
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    def _file_meta(self, strict):
+        meta, leftovers = _persist.classes_meta(self.classes_, strict)
+        return {"target_kind": self._target_kind, **meta}, leftovers
+
+    def _core_bytes(self, extra):
+        labels = None
+        if self._target_kind in ("binary", "multiclass"):
+            labels = _persist.file_labels(self.classes_)
+        return self._core.to_bytes(extra, labels)
+
+    def _restore(self, core, labels, meta):
+        state = self._adopt(core)
+        if state["multilabel"]:
+            kind, classes = "multilabel", np.arange(state["n_outputs"])
+        else:
+            classes = np.asarray(labels)
+            kind = "multiclass" if len(classes) > 2 else "binary"
+        self._target_kind = meta.get("target_kind", kind)
+        self.classes_ = _persist.restored_classes(classes, meta)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class GradientRegressorMixin(RegressorMixin):
+    """What the gradient-trained regressors share: targets ``y`` of one or many outputs, and
+    model files with no labels. Comes before the family's base class."""
+
+    def _train(self, core, X, y, sample_weight, rng, on_epoch, incremental):
+        y = np.ascontiguousarray(y, dtype=core.dtype)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        method = core.partial_fit if incremental else core.fit
+        return method(X, y, sample_weight, rng, on_epoch, self.n_jobs)
+
+    def _set_targets(self, targets):
+        pass
+
+    def _restore(self, core, meta):
+        self._adopt(core)

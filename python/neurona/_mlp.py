@@ -14,35 +14,22 @@ errors are the same.
 """
 
 import operator
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import _fit_context
 from sklearn.neural_network import MLPClassifier as _SklearnClassifier
 from sklearn.neural_network import MLPRegressor as _SklearnRegressor
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from neurona import _base, _core, _persist
+from neurona import _base, _core
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam")
-
-# Attributes copied from the core after every fit; those of the stochastic solvers are absent
-# (AttributeError) after an lbfgs fit, as in scikit-learn.
-_STOCHASTIC_ATTRIBUTES = (
-    "loss_curve_",
-    "best_loss_",
-    "validation_scores_",
-    "best_validation_score_",
-    "_no_improvement_count",
-    "_optimizer",
-)
+# Attributes of the stochastic solvers, absent (AttributeError) after an lbfgs fit, as in
+# scikit-learn: the networks' and the MLPs' own.
+_STOCHASTIC_ATTRIBUTES = (*_base.GradientEstimator._STOCHASTIC_ATTRIBUTES, "_no_improvement_count", "_optimizer")
 
 #: What the model file rebuilds (``_persist``): the core and every attribute copied from it.
 _FITTED = _base.FITTED | {
@@ -86,47 +73,14 @@ class _OptimizerState:
         return f"_OptimizerState(learning_rate={self.learning_rate!r})"
 
 
-#: scikit-learn's ``verbose`` lines (shared with the recurrent networks).
-_VerbosePrinter = _base.VerbosePrinter
-
-
-class _BaseMLP(_base.NeuronaEstimator):
+class _BaseMLP(_base.GradientEstimator):
     """What the classifier and the regressor share."""
 
     _pipeline_step = "mlp"
     _FITTED = _FITTED
-    _PARAMS_FROM_CORE = {
-        "hidden_layer_sizes": tuple,
-        "batch_size": lambda value: value if value == "auto" else int(value),
-        "n_iter_no_change": lambda value: np.inf if value == "inf" else int(value),
-    }
-
-    # ------------------------------------------------------------------ parameters
-
-    def _core_params(self):
-        """The parameters as plain values for the core, after scikit-learn's own checks of
-        ``hidden_layer_sizes`` (which its constraint table cannot express)."""
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if np.any(np.array(sizes) <= 0):
-            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
-        sizes = [operator.index(size) for size in sizes]
-        # verbose lines are printed here, through Python's stdout.
-        return _base.core_params(
-            self, hidden_layer_sizes=sizes, random_state=_base.seed(self.random_state), verbose=False
-        )
+    _STOCHASTIC_ATTRIBUTES = _STOCHASTIC_ATTRIBUTES
 
     # ------------------------------------------------------------------ fitting
-
-    def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
-            raise AttributeError(
-                "partial_fit is only available for stochastic"
-                " optimizers. %s is not stochastic." % self.solver
-            )
-        return True
 
     def _is_first_pass(self, incremental):
         return not self.__sklearn_is_fitted__() or (not self.warm_start and not incremental)
@@ -139,34 +93,14 @@ class _BaseMLP(_base.NeuronaEstimator):
         from_assigned = assigned is not None and not self.__sklearn_is_fitted__()
         from_assigned = from_assigned and (self.warm_start or incremental)
         first_pass = self._is_first_pass(incremental) and not from_assigned
-        X, y, targets = self._validate_input(X, y, incremental, first_pass, classes)
+        X, targets = self._validate_input(X, y, incremental, first_pass, classes)
         _check_network_size([X.shape[1], *params["hidden_layer_sizes"], 1])
-        if from_assigned:
-            core = self._core_from_weights(params, X.dtype.name, targets, *assigned)
-        elif first_pass:
-            core = self._core_class(params, X.dtype.name)
-        else:
-            core = self._core
-            core.set_params(params)
-            if assigned is not None:
-                core.set_weights(*self._cast_weights(assigned, core.dtype))
+        build = partial(self._core_from_weights, params, X.dtype.name, targets, *assigned) if from_assigned else None
+        core = self._core_to_train(params, X.dtype.name, first_pass, build)
+        if not (from_assigned or first_pass) and assigned is not None:
+            core.set_weights(*self._cast_weights(assigned, core.dtype))
         X = _base.dense(X, core.dtype)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
-            sample_weight = np.ascontiguousarray(sample_weight, dtype=core.dtype)
-        stream, rng = _base.random_stream(self.random_state)
-        printer = _VerbosePrinter() if self.verbose and self.solver in _STOCHASTIC_SOLVERS else None
-        on_epoch = printer.epoch if printer is not None else None
-        new_rng = self._train(core, X, y, targets, sample_weight, rng, on_epoch, incremental)
-        _base.advance(stream, new_rng)
-        state = core.state()
-        if printer is not None:
-            printer.finish(state)
-        self._core = core
-        self._set_targets(targets)
-        self._copy_state(state)
-        _base.warn_about_training(state)
-        return self
+        return self._train_and_adopt(core, X, targets, sample_weight, X, incremental)
 
     def _assigned_weights(self):
         """``(coefs_, intercepts_)`` when the user assigned them since the core last set them
@@ -209,20 +143,8 @@ class _BaseMLP(_base.NeuronaEstimator):
         self.intercepts_ = state["intercepts"]
         self._remember_weights()
         self.n_layers_ = state["n_layers"]
-        self.n_outputs_ = state["n_outputs"]
-        self.out_activation_ = state["out_activation"]
-        self.loss_ = state["loss"]
-        self.n_iter_ = state["n_iter"]
-        self.t_ = state["t"]
-        self.n_features_in_ = state["n_features_in"]
-        if state["loss_curve"] is None:
-            for name in _STOCHASTIC_ATTRIBUTES:
-                self.__dict__.pop(name, None)
+        if not self._copy_report(state):
             return
-        self.loss_curve_ = state["loss_curve"]
-        self.best_loss_ = state["best_loss"]
-        self.validation_scores_ = state["validation_scores"]
-        self.best_validation_score_ = state["best_validation_score"]
         self._no_improvement_count = state["no_improvement_count"]
         self._optimizer = _OptimizerState(state["learning_rate"])
 
@@ -280,7 +202,7 @@ class _BaseMLP(_base.NeuronaEstimator):
         return tags
 
 
-class MLPClassifier(ClassifierMixin, _BaseMLP):
+class MLPClassifier(_base.GradientClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier``, trained in Rust.
 
     Same constructor, parameters, defaults, fitted attributes and results for the same
@@ -389,22 +311,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         fitted = hasattr(self, "classes_") and self.__sklearn_is_fitted__()
         n_classes = None
         if incremental:
-            if not fitted:
-                if classes is None:
-                    raise ValueError("classes must be passed on the first call to partial_fit.")
-                new_classes = unique_labels(classes)
-                if type_of_target(y).startswith("multilabel"):
-                    kind, new_classes = "multilabel", unique_labels(y)
-                else:
-                    kind = "multiclass" if len(new_classes) > 2 else "binary"
-                    n_classes = len(new_classes)
-            else:
-                if classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
-                    raise ValueError(
-                        "`classes=%r` is not the same as on last call "
-                        "to partial_fit, was: %r" % (classes, self.classes_)
-                    )
-                kind, new_classes = self._target_kind, self.classes_
+            kind, new_classes, n_classes = self._partial_fit_classes(classes, fitted)
+            if not fitted and type_of_target(y).startswith("multilabel"):
+                kind, new_classes, n_classes = "multilabel", unique_labels(y), None
         elif not fitted or not self.warm_start:
             y_type = type_of_target(y, input_name="y")
             if "multioutput" in y_type:
@@ -452,17 +361,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             encoded = np.zeros((len(y), 1), dtype=bool)
         else:
             encoded = np.ascontiguousarray(np.searchsorted(new_classes, y), dtype=np.int64)
-        return X, y, (kind, new_classes, encoded, n_classes)
-
-    def _train(self, core, X, y, targets, sample_weight, rng, on_epoch, incremental):
-        kind, _, encoded, n_classes = targets
-        n_jobs = self.n_jobs
-        if kind in ("multilabel", "single"):
-            method = core.partial_fit_multilabel if incremental else core.fit_multilabel
-            return method(X, encoded, sample_weight, rng, on_epoch, n_jobs)
-        if incremental:
-            return core.partial_fit(X, encoded, n_classes, sample_weight, rng, on_epoch, n_jobs)
-        return core.fit(X, encoded, sample_weight, rng, on_epoch, n_jobs)
+        return X, (kind, new_classes, encoded, n_classes)
 
     def _core_from_weights(self, params, dtype, targets, coefs, intercepts):
         kind, classes, _, _ = targets
@@ -473,31 +372,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             )
         coefs, intercepts = self._cast_weights((coefs, intercepts), dtype)
         return _core.Classifier.with_weights(params, dtype, len(classes), coefs, intercepts)
-
-    def _set_targets(self, targets):
-        kind, classes, _, _ = targets
-        self._target_kind = kind
-        self.classes_ = classes
-
-    def _file_meta(self, strict):
-        meta, leftovers = _persist.classes_meta(self.classes_, strict)
-        return {"target_kind": self._target_kind, **meta}, leftovers
-
-    def _core_bytes(self, extra):
-        labels = None
-        if self._target_kind in ("binary", "multiclass"):
-            labels = _persist.file_labels(self.classes_)
-        return self._core.to_bytes(extra, labels)
-
-    def _restore(self, core, labels, meta):
-        state = self._adopt(core)
-        if state["multilabel"]:
-            kind, classes = "multilabel", np.arange(state["n_outputs"])
-        else:
-            classes = np.asarray(labels)
-            kind = "multiclass" if len(classes) > 2 else "binary"
-        self._target_kind = meta.get("target_kind", kind)
-        self.classes_ = _persist.restored_classes(classes, meta)
 
     def predict(self, X):
         """Predict using the multi-layer perceptron classifier: labels ``(n_samples,)``, or an
@@ -520,18 +394,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return np.hstack([1 - proba, proba])
         return proba
 
-    def predict_log_proba(self, X):
-        """Logarithm of ``predict_proba``."""
-        y_prob = self.predict_proba(X)
-        return np.log(y_prob, out=y_prob)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags
-
-
-class MLPRegressor(RegressorMixin, _BaseMLP):
+class MLPRegressor(_base.GradientRegressorMixin, _BaseMLP):
     """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, trained in Rust.
 
     Same constructor (its first positional parameter is ``loss``), parameters, defaults,
@@ -636,24 +500,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return X, y, None
-
-    def _train(self, core, X, y, targets, sample_weight, rng, on_epoch, incremental):
-        y = np.asarray(y, dtype=core.dtype)
-        if y.ndim == 1:
-            y = y.reshape(-1, 1)
-        method = core.partial_fit if incremental else core.fit
-        return method(X, y, sample_weight, rng, on_epoch, self.n_jobs)
+        return X, y
 
     def _core_from_weights(self, params, dtype, targets, coefs, intercepts):
         coefs, intercepts = self._cast_weights((coefs, intercepts), dtype)
         return _core.Regressor.with_weights(params, dtype, coefs, intercepts)
-
-    def _set_targets(self, targets):
-        pass
-
-    def _restore(self, core, meta):
-        self._adopt(core)
 
     def predict(self, X):
         """Predict using the multi-layer perceptron model: ``(n_samples,)`` for one target,

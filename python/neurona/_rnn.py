@@ -23,25 +23,19 @@ sequence's; the Python layer checks the structure (an array that is not 3-D, a s
 steps differ in width) and the length of ``y``, and says where.
 """
 
-import operator
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.neural_network import MLPClassifier as _SklearnMLP
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from neurona import _base, _core, _persist
-
-_STOCHASTIC_SOLVERS = ("sgd", "adam")
-
-#: Attributes of the stochastic solvers, absent (AttributeError) after an lbfgs fit, as the
-#: MLPs' are.
-_STOCHASTIC_ATTRIBUTES = ("loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_")
+from neurona import _base, _core
 
 #: What the model file rebuilds (``_persist``): the core and every attribute copied from it.
 _FITTED = _base.FITTED | {
@@ -54,7 +48,7 @@ _FITTED = _base.FITTED | {
     "loss_",
     "n_iter_",
     "t_",
-    *_STOCHASTIC_ATTRIBUTES,
+    *_base.GradientEstimator._STOCHASTIC_ATTRIBUTES,
 }
 
 #: The MLPs' solver settings (scikit-learn's constraints), and the recurrent layers' own.
@@ -224,39 +218,12 @@ def _target_rows(y, lengths, output):
 # ---------------------------------------------------------------------- the estimators
 
 
-class _BaseRNN(_base.NeuronaEstimator):
+class _BaseRNN(_base.GradientEstimator):
     """What the classifier and the regressor share."""
 
     _parameter_constraints: dict = _PARAMETER_CONSTRAINTS
     _pipeline_step = "rnn"
     _FITTED = _FITTED
-    _PARAMS_FROM_CORE = {
-        "hidden_layer_sizes": tuple,
-        "batch_size": lambda value: value if value == "auto" else int(value),
-        "n_iter_no_change": lambda value: np.inf if value == "inf" else int(value),
-    }
-
-    def _core_params(self):
-        """The parameters as plain values for the core, after the checks of
-        ``hidden_layer_sizes`` its constraint cannot express."""
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if np.any(np.array(sizes) <= 0):
-            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
-        sizes = [operator.index(size) for size in sizes]
-        # verbose lines are printed here, through Python's stdout.
-        return _base.core_params(
-            self, hidden_layer_sizes=sizes, random_state=_base.seed(self.random_state), verbose=False
-        )
-
-    def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
-            raise AttributeError(
-                "partial_fit is only available for stochastic optimizers. %s is not stochastic." % self.solver
-            )
-        return True
 
     # ------------------------------------------------------------------ fitting
 
@@ -273,29 +240,11 @@ class _BaseRNN(_base.NeuronaEstimator):
         X = _sequences(X, self.layout, None if first_pass else _CORE_DTYPES[self._core.dtype])
         rows = _target_rows(y, X.lengths, self.output)
         targets = self._targets(rows, incremental, first_pass, classes)
+        build = None
         if from_assigned:
-            core = self._core_from_tensors(params, X.dtype.name, X.n_features, targets, assigned)
-        elif first_pass:
-            core = self._core_class(params, X.dtype.name)
-        else:
-            core = self._core
-            core.set_params(params)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, np.asarray(X.lengths))
-            sample_weight = np.ascontiguousarray(sample_weight, dtype=core.dtype)
-        stream, rng = _base.random_stream(self.random_state)
-        printer = _base.VerbosePrinter() if self.verbose and self.solver in _STOCHASTIC_SOLVERS else None
-        on_epoch = printer.epoch if printer is not None else None
-        new_rng = self._train(core, X.data, targets, sample_weight, rng, on_epoch, incremental)
-        _base.advance(stream, new_rng)
-        state = core.state()
-        if printer is not None:
-            printer.finish(state)
-        self._core = core
-        self._set_targets(targets)
-        self._copy_state(state)
-        _base.warn_about_training(state)
-        return self
+            build = partial(self._core_from_tensors, params, X.dtype.name, X.n_features, targets, assigned)
+        core = self._core_to_train(params, X.dtype.name, first_pass, build)
+        return self._train_and_adopt(core, X.data, targets, sample_weight, np.asarray(X.lengths), incremental)
 
     def _assigned_tensors(self):
         """``state_dict_`` when the user assigned it (or replaced an array in it) since the
@@ -330,20 +279,7 @@ class _BaseRNN(_base.NeuronaEstimator):
             array.flags.writeable = False
         self.state_dict_ = tensors
         self._tensors_exported = (tensors, list(tensors.items()))
-        self.n_features_in_ = state["n_features_in"]
-        self.n_outputs_ = state["n_outputs"]
-        self.out_activation_ = state["out_activation"]
-        self.loss_ = state["loss"]
-        self.n_iter_ = state["n_iter"]
-        self.t_ = state["t"]
-        if state["loss_curve"] is None:
-            for name in _STOCHASTIC_ATTRIBUTES:
-                self.__dict__.pop(name, None)
-            return
-        self.loss_curve_ = state["loss_curve"]
-        self.best_loss_ = state["best_loss"]
-        self.validation_scores_ = state["validation_scores"]
-        self.best_validation_score_ = state["best_validation_score"]
+        self._copy_report(state)
 
     # ------------------------------------------------------------------ prediction
 
@@ -419,7 +355,7 @@ _PARAMETERS_DOC = """
 """
 
 
-class RNNClassifier(ClassifierMixin, _BaseRNN):
+class RNNClassifier(_base.GradientClassifierMixin, _BaseRNN):
     __doc__ = (
         """Recurrent neural-network classifier of sequences (or of their steps), trained in Rust
     by back-propagation through time.
@@ -536,19 +472,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
                     "partial_fit of RNNClassifier takes class labels, not a multi-label indicator matrix; "
                     "fit trains on one"
                 )
-            if not fitted:
-                if classes is None:
-                    raise ValueError("classes must be passed on the first call to partial_fit.")
-                new_classes = unique_labels(classes)
-                kind = "multiclass" if len(new_classes) > 2 else "binary"
-                n_classes = len(new_classes)
-            else:
-                if classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
-                    raise ValueError(
-                        "`classes=%r` is not the same as on last call to partial_fit, was: %r"
-                        % (classes, self.classes_)
-                    )
-                kind, new_classes = self._target_kind, self.classes_
+            kind, new_classes, n_classes = self._partial_fit_classes(classes, fitted)
         elif first_pass:
             y_type = type_of_target(y, input_name="y")
             if "multioutput" in y_type:
@@ -575,14 +499,6 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         encoded = np.ascontiguousarray(np.searchsorted(new_classes, y), dtype=np.int64)
         return kind, new_classes, encoded, n_classes
 
-    def _train(self, core, X, targets, sample_weight, rng, on_epoch, incremental):
-        kind, _, encoded, n_classes = targets
-        if kind == "multilabel":
-            return core.fit_multilabel(X, encoded, sample_weight, rng, on_epoch, self.n_jobs)
-        if incremental:
-            return core.partial_fit(X, encoded, n_classes, sample_weight, rng, on_epoch, self.n_jobs)
-        return core.fit(X, encoded, sample_weight, rng, on_epoch, self.n_jobs)
-
     def _core_from_tensors(self, params, dtype, n_features, targets, tensors):
         kind, classes, _, _ = targets
         if kind == "multilabel":
@@ -592,11 +508,6 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             )
         tensors = self._cast_tensors(tensors, dtype)
         return _core.RnnClassifier.with_weights(params, dtype, len(classes), n_features, tensors)
-
-    def _set_targets(self, targets):
-        kind, classes, _, _ = targets
-        self._target_kind = kind
-        self.classes_ = classes
 
     def predict(self, X):
         """Predicted labels: one per sequence, or one per real step (sequence by sequence) with
@@ -610,11 +521,6 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         """Probabilities ``(rows, n_classes)``, classes ordered as in ``classes_``."""
         return self._forward("predict_proba", X)[0]
 
-    def predict_log_proba(self, X):
-        """Logarithm of ``predict_proba``."""
-        proba = self.predict_proba(X)
-        return np.log(proba, out=proba)
-
     def score(self, X, y, sample_weight=None):
         """Accuracy of ``predict(X)`` against y (given as ``fit`` takes it); ``sample_weight``
         holds one weight per row of y."""
@@ -626,35 +532,8 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             predicted = self.classes_[indices]
         return accuracy_score(_target_rows(y, lengths, self.output), predicted, sample_weight=sample_weight)
 
-    # ------------------------------------------------------------------ persistence
 
-    def _file_meta(self, strict):
-        meta, leftovers = _persist.classes_meta(self.classes_, strict)
-        return {"target_kind": self._target_kind, **meta}, leftovers
-
-    def _core_bytes(self, extra):
-        labels = None
-        if self._target_kind in ("binary", "multiclass"):
-            labels = _persist.file_labels(self.classes_)
-        return self._core.to_bytes(extra, labels)
-
-    def _restore(self, core, labels, meta):
-        state = self._adopt(core)
-        if state["multilabel"]:
-            kind, classes = "multilabel", np.arange(state["n_outputs"])
-        else:
-            classes = np.asarray(labels)
-            kind = "multiclass" if len(classes) > 2 else "binary"
-        self._target_kind = meta.get("target_kind", kind)
-        self.classes_ = _persist.restored_classes(classes, meta)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags
-
-
-class RNNRegressor(RegressorMixin, _BaseRNN):
+class RNNRegressor(_base.GradientRegressorMixin, _BaseRNN):
     __doc__ = (
         """Recurrent neural-network regressor of sequences (or of their steps: step-by-step
     forecasting), trained in Rust by back-propagation through time on half the squared error.
@@ -764,20 +643,10 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
             raise ValueError(f"y must be 1-D or 2-D (rows, n_outputs), got shape {y.shape}")
         return y
 
-    def _train(self, core, X, y, sample_weight, rng, on_epoch, incremental):
-        y = np.ascontiguousarray(y, dtype=core.dtype)
-        if y.ndim == 1:
-            y = y.reshape(-1, 1)
-        method = core.partial_fit if incremental else core.fit
-        return method(X, y, sample_weight, rng, on_epoch, self.n_jobs)
-
     def _core_from_tensors(self, params, dtype, n_features, y, tensors):
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         tensors = self._cast_tensors(tensors, dtype)
         return _core.RnnRegressor.with_weights(params, dtype, n_outputs, n_features, tensors)
-
-    def _set_targets(self, targets):
-        pass
 
     def predict(self, X):
         """Predictions: one row per sequence, or per real step (sequence by sequence) with
@@ -791,6 +660,3 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         y_pred, lengths = self._forward("predict", X)
         y_pred = y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
         return r2_score(_target_rows(y, lengths, self.output), y_pred, sample_weight=sample_weight)
-
-    def _restore(self, core, meta):
-        self._adopt(core)

@@ -11,6 +11,8 @@ tests. No upstream test code is copied.
 
 import importlib
 import sys
+import threading
+import time
 
 import pytest
 import sklearn.neural_network
@@ -59,3 +61,29 @@ def global_random_seed():
     """scikit-learn's fixture, at its default seed (42) when SKLEARN_TESTS_GLOBAL_RANDOM_SEED
     is not set."""
     return 42
+
+
+@pytest.fixture
+def releases_the_gil():
+    """A check that ``call()`` releases the GIL while Rust computes: a loop in this thread
+    counts while it runs in another. With the GIL held for the whole call, the loop could not
+    run, so a call that lasts (50 ms or more) must leave it many turns."""
+
+    def check(call):
+        done = threading.Event()
+
+        def run():
+            call()
+            done.set()
+
+        thread = threading.Thread(target=run)
+        start = time.perf_counter()
+        thread.start()
+        spins = 0
+        while not done.is_set():
+            spins += 1
+        thread.join()
+        elapsed = time.perf_counter() - start
+        assert elapsed < 0.05 or spins > 1000, f"{spins} turns in {elapsed:.3f} s"
+
+    return check

@@ -25,8 +25,6 @@ input refused (``check_estimators_empty_data_messages``), the width checked at p
 """
 
 import pickle
-import threading
-import time
 import warnings
 
 import numpy as np
@@ -392,27 +390,13 @@ def test_a_sample_weight_of_two_is_the_sequence_twice():
     assert_allclose(reg.predict(Xs), twice.predict(Xs), rtol=1e-7)
 
 
-def test_training_and_prediction_release_the_gil():
+def test_training_and_prediction_release_the_gil(releases_the_gil):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 30, 4))
     y = X[:, 0, 0]
     model = RNNRegressor("lstm", 32, max_iter=5, random_state=0)
-    for call in (lambda: model.fit(X, y), lambda: model.predict(X)):
-        done = threading.Event()
-
-        def run(call=call, done=done):
-            call()
-            done.set()
-
-        thread = threading.Thread(target=run)
-        start = time.perf_counter()
-        thread.start()
-        spins = 0
-        while not done.is_set():
-            spins += 1
-        thread.join()
-        # With the GIL held while Rust computes, this loop could not run.
-        assert time.perf_counter() - start < 0.05 or spins > 1000
+    releases_the_gil(lambda: model.fit(X, y))
+    releases_the_gil(lambda: model.predict(X))
 
 
 # ---------------------------------------------------------------------- weights by name

@@ -4,13 +4,13 @@
 //! (`int64`, `0..n_classes`), or a boolean indicator matrix for multi-label targets.
 
 use neurona::prelude::*;
-use numpy::{PyReadonlyArray1, PyReadonlyArray2};
+use numpy::PyReadonlyArray2;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::common::{self, ModelFloat, PredictBuffers};
-use crate::errors::{to_py, value_error};
-use crate::family::{Dtype, Family, Model};
+use crate::errors::to_py;
+use crate::family::{Family, Model};
 use crate::params;
 
 /// The family of the MLP classifier, trained on class indices.
@@ -37,20 +37,7 @@ impl Family for ClassifierFamily {
 estimator_class! {
     /// A multilayer-perceptron classifier (the numerics of `neurona.MLPClassifier`).
     class Classifier("Classifier") of ClassifierFamily;
-    train {
-        /// Trains on X and class indices `y`; returns the random stream's new state when `rng`
-        /// was given.
-        fn fit(y: PyReadonlyArray1<'py, i64>) { let y = indices(&y)?; }
-            |m, x, options| m.fit_with(x, y, options);
-        /// Trains on X and a boolean indicator matrix `y: (n_samples, n_labels)`.
-        fn fit_multilabel(y: PyReadonlyArray2<'py, bool>) { let y = y.as_array(); }
-            |m, x, options| m.fit_multilabel_with(x, y, options);
-        /// One epoch over X and class indices `y`; `n_classes` on the first call.
-        fn partial_fit(y: PyReadonlyArray1<'py, i64>, n_classes: Option<i64>) {
-            let y = indices(&y)?;
-            let classes: Option<Vec<i64>> = n_classes.map(|n| (0..n).collect());
-        }
-            |m, x, options| m.partial_fit_with(x, y, classes.as_deref(), options);
+    train(class_indices) {
         /// One epoch over X and a boolean indicator matrix.
         fn partial_fit_multilabel(y: PyReadonlyArray2<'py, bool>) { let y = y.as_array(); }
             |m, x, options| m.partial_fit_multilabel_with(x, y, options);
@@ -85,10 +72,7 @@ estimator_class! {
         ) -> PyResult<Self> {
             let params = ClassifierFamily::params(params)?;
             let classes: Vec<i64> = (0..n_classes).collect();
-            let model = match Dtype::parse(dtype)? {
-                Dtype::F32 => Model::F32(weighted(params, &classes, coefs, intercepts)?),
-                Dtype::F64 => Model::F64(weighted(params, &classes, coefs, intercepts)?),
-            };
+            let model: Model<ClassifierFamily> = model_in!(dtype, F => weighted::<F>(params, &classes, coefs, intercepts)?);
             Ok(model.into())
         }
 
@@ -99,11 +83,6 @@ estimator_class! {
             })
         }
     }
-}
-
-/// Class indices `y` as a slice.
-pub(crate) fn indices<'a>(y: &'a PyReadonlyArray1<'_, i64>) -> PyResult<&'a [i64]> {
-    y.as_slice().map_err(|e| value_error(format!("y: {e}")))
 }
 
 /// A classifier of these classes holding the given weights, not trained yet.

@@ -99,6 +99,11 @@ pub(crate) fn vector<'py, F: Float + Element>(
     v.extract::<PyReadonlyArray1<'py, F>>().map_err(|_| wrong_type(input, &format!("a 1-D {} array", F::DTYPE), v))
 }
 
+/// Class indices `y` as a slice.
+pub(crate) fn indices<'a>(y: &'a PyReadonlyArray1<'_, i64>) -> PyResult<&'a [i64]> {
+    y.as_slice().map_err(|e| value_error(format!("y: {e}")))
+}
+
 /// A 2-D array of the model's float type (regression targets).
 pub(crate) fn matrix<'py, F: Float + Element>(
     input: &str,

@@ -71,6 +71,26 @@ pub(crate) fn stored<M: Estimator>(data: &[u8]) -> PyResult<(M, (), Value)> {
     Ok((model, (), extra))
 }
 
+/// `Family::to_bytes` and `Family::from_bytes` of a family whose model files hold the model
+/// as it is, with no labels and nothing else beside it (the regressors).
+macro_rules! unlabelled_files {
+    () => {
+        type FileArg<'py> = ();
+        type FileLabels = ();
+
+        fn to_bytes<F: ModelFloat>(model: &Self::Model<F>, extra: &serde_json::Value, (): ()) -> PyResult<Vec<u8>> {
+            model.to_bytes_with_extra(extra).map_err($crate::errors::to_py)
+        }
+
+        fn from_bytes<F: ModelFloat>(
+            data: &[u8],
+            _: &neurona::persist::ModelInfo,
+        ) -> PyResult<(Self::Model<F>, (), serde_json::Value)> {
+            $crate::family::stored(data)
+        }
+    };
+}
+
 /// What every core estimator has, by inherent methods of the same names.
 pub(crate) trait Estimator: fmt::Debug + Send + Sync + Sized {
     type Params;
@@ -147,10 +167,7 @@ impl<K: Family> Model<K> {
     /// An unfitted estimator with the hyperparameters in `dict`, computing in `dtype`.
     pub(crate) fn new(dict: &Bound<'_, PyDict>, dtype: &str) -> PyResult<Self> {
         let params = K::params(dict)?;
-        Ok(match Dtype::parse(dtype)? {
-            Dtype::F32 => Self::F32(Estimator::new(params)),
-            Dtype::F64 => Self::F64(Estimator::new(params)),
-        })
+        Ok(model_in!(dtype, F => Estimator::new(params)))
     }
 
     /// `'float32'` or `'float64'`.
@@ -208,11 +225,17 @@ impl<K: Family> Model<K> {
 ///   (statements with the GIL, `F` the float type: reading `y`), then `FIT` with the GIL
 ///   released (see [`FitArgs`](crate::common::FitArgs)); it returns the random stream's new
 ///   state when `rng` was given.
+/// * `train(class_indices) { .. }` and `train(targets) { .. }`: the training methods every
+///   classifier on class indices has (`fit`, `fit_multilabel`, `partial_fit`), or every
+///   regressor (`fit`, `partial_fit`), and the class's own after them.
 /// * `predict { fn NAME(m) => WHOLE, DECODE; .. }`: an MLP's prediction method, Python
 ///   signature `(x, n_jobs=None, screen=False)`: `WHOLE(x)`, the core's prediction, or
 ///   `DECODE(outputs)` of outputs computed with the class's buffers (see
 ///   [`small_or_whole`](crate::common::small_or_whole) and
 ///   [`predict_with`](crate::common::predict_with)), `m` the model.
+/// * `predict_sequences { fn NAME(m) => PREDICT; .. }`: a recurrent network's prediction
+///   method, Python signature `(x, layout=None, n_jobs=None)`: `PREDICT(sequences)` (see
+///   [`predict_with`](crate::sequences::predict_with)), `m` the model.
 /// * `file(ARG)` or `file()`: `to_bytes(extra, ARG=None)` and `from_bytes(data)` (see
 ///   [`Family::to_bytes`] and [`Loaded`]).
 /// * `methods { .. }`: the rest, as in any `#[pymethods]` block.
@@ -220,6 +243,55 @@ impl<K: Family> Model<K> {
 /// The calling module imports `pyo3::prelude::*` and `pyo3::types::PyDict`, as every class
 /// module does.
 macro_rules! estimator_class {
+    (
+        $(#[$doc:meta])*
+        class $Class:ident($name:literal) of $K:ty;
+        train($kind:ident) { $($train:tt)* }
+        $($rest:tt)*
+    ) => {
+        estimator_class! { @train $kind [$(#[$doc])* class $Class($name) of $K;] { $($train)* } $($rest)* }
+    };
+    // The shared training methods of each kind, before the class's own.
+    (@train class_indices [$($head:tt)*] { $($own:tt)* } $($rest:tt)*) => {
+        estimator_class! {
+            $($head)*
+            train {
+                /// Trains on X and class indices `y` (one per sample, or per sequence or real
+                /// step); returns the random stream's new state when `rng` was given.
+                fn fit(y: numpy::PyReadonlyArray1<'py, i64>) { let y = $crate::common::indices(&y)?; }
+                    |m, x, options| m.fit_with(x, y, options);
+                /// Trains on X and a boolean indicator matrix `y: (rows, n_labels)`.
+                fn fit_multilabel(y: numpy::PyReadonlyArray2<'py, bool>) { let y = y.as_array(); }
+                    |m, x, options| m.fit_multilabel_with(x, y, options);
+                /// One epoch over X and class indices `y`; `n_classes` on the first call.
+                fn partial_fit(y: numpy::PyReadonlyArray1<'py, i64>, n_classes: Option<i64>) {
+                    let y = $crate::common::indices(&y)?;
+                    let classes: Option<Vec<i64>> = n_classes.map(|n| (0..n).collect());
+                }
+                    |m, x, options| m.partial_fit_with(x, y, classes.as_deref(), options);
+                $($own)*
+            }
+            $($rest)*
+        }
+    };
+    (@train targets [$($head:tt)*] { $($own:tt)* } $($rest:tt)*) => {
+        estimator_class! {
+            $($head)*
+            train {
+                /// Trains on X and targets `y: (rows, n_outputs)` (one row per sample, or per
+                /// sequence or real step); returns the random stream's new state when `rng` was
+                /// given.
+                fn fit(y: &Bound<'py, PyAny>) { let y = $crate::common::matrix::<F>("y", y)?; let y = y.as_array(); }
+                    |m, x, options| m.fit_with(x, y, options);
+                /// One epoch over X and `y` (for an MLP with the lbfgs solver, a whole L-BFGS
+                /// run, as in scikit-learn).
+                fn partial_fit(y: &Bound<'py, PyAny>) { let y = $crate::common::matrix::<F>("y", y)?; let y = y.as_array(); }
+                    |m, x, options| m.partial_fit_with(x, y, options);
+                $($own)*
+            }
+            $($rest)*
+        }
+    };
     (
         $(#[$doc:meta])*
         class $Class:ident($name:literal) of $K:ty;
@@ -231,6 +303,10 @@ macro_rules! estimator_class {
         $(predict {$(
             $(#[$predict_doc:meta])*
             fn $predict:ident($pm:ident) => $whole:expr, $decode:expr;
+        )*})?
+        $(predict_sequences {$(
+            $(#[$sequences_doc:meta])*
+            fn $predict_sequences:ident($sm:ident) => $predict_one:expr;
         )*})?
         file($($file_arg:ident)?);
         methods { $($methods:tt)* }
@@ -323,6 +399,22 @@ macro_rules! estimator_class {
                         $crate::common::predict_with::<F, _>(py, x, n_jobs, screen, |x| {
                             $crate::common::small_or_whole(x, buffers, $pm.state(), $whole, $decode)
                         })
+                    })
+                }
+            )*)?
+
+            $($(
+                $(#[$sequences_doc])*
+                #[pyo3(signature = (x, layout = None, n_jobs = None))]
+                fn $predict_sequences<'py>(
+                    &self,
+                    py: Python<'py>,
+                    x: &Bound<'py, PyAny>,
+                    layout: Option<&str>,
+                    n_jobs: Option<isize>,
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    dispatch!(&self.model, $sm, F => {
+                        $crate::sequences::predict_with(py, $sm.params().get_layout(), x, layout, n_jobs, $predict_one)
                     })
                 }
             )*)?

@@ -43,6 +43,25 @@ macro_rules! dispatch {
     };
 }
 
+/// A [`family::Model`] in the float type named `$dtype` (`'float32'` or `'float64'`, else a
+/// `ValueError` returned by `?`): `$body`, the estimator, built with `$F` that type.
+macro_rules! model_in {
+    ($dtype:expr, $F:ident => $body:expr) => {
+        match $crate::family::Dtype::parse($dtype)? {
+            $crate::family::Dtype::F32 => {
+                #[allow(dead_code)]
+                type $F = f32;
+                $crate::family::Model::F32($body)
+            }
+            $crate::family::Dtype::F64 => {
+                #[allow(dead_code)]
+                type $F = f64;
+                $crate::family::Model::F64($body)
+            }
+        }
+    };
+}
+
 // The modules that define macros come first (macros are seen after their definition).
 #[macro_use]
 mod family;
@@ -56,6 +75,7 @@ mod perceptron;
 mod rbm;
 mod regressor;
 mod rnn;
+mod sequences;
 
 use pyo3::prelude::*;
 

@@ -1,14 +1,12 @@
 //! `neurona._core.Regressor`: the core's `MlpRegressor` for `neurona.MLPRegressor`.
 
-use neurona::persist::ModelInfo;
 use neurona::prelude::*;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde_json::Value;
 
 use crate::common::{self, ModelFloat, PredictBuffers};
 use crate::errors::to_py;
-use crate::family::{self, Dtype, Family, Model};
+use crate::family::{Family, Model};
 use crate::params;
 
 /// The family of the MLP regressor.
@@ -19,8 +17,7 @@ impl Family for RegressorFamily {
     type Params = MlpValidParams;
     type Model<F: ModelFloat> = MlpRegressor<F>;
     type Buffers = PredictBuffers;
-    type FileArg<'py> = ();
-    type FileLabels = ();
+    unlabelled_files!();
 
     fn params(dict: &Bound<'_, PyDict>) -> PyResult<MlpValidParams> {
         params::from_dict(dict)
@@ -29,29 +26,12 @@ impl Family for RegressorFamily {
     fn state<'py, F: ModelFloat>(py: Python<'py>, model: &MlpRegressor<F>) -> PyResult<Bound<'py, PyDict>> {
         common::state_dict(py, model.state().map_err(to_py)?)
     }
-
-    fn to_bytes<F: ModelFloat>(model: &MlpRegressor<F>, extra: &Value, (): ()) -> PyResult<Vec<u8>> {
-        model.to_bytes_with_extra(extra).map_err(to_py)
-    }
-
-    fn from_bytes<F: ModelFloat>(data: &[u8], _: &ModelInfo) -> PyResult<(MlpRegressor<F>, (), Value)> {
-        family::stored(data)
-    }
 }
 
 estimator_class! {
     /// A multilayer-perceptron regressor (the numerics of `neurona.MLPRegressor`).
     class Regressor("Regressor") of RegressorFamily;
-    train {
-        /// Trains on X and targets `y: (n_samples, n_outputs)`; returns the random stream's new
-        /// state when `rng` was given.
-        fn fit(y: &Bound<'py, PyAny>) { let y = common::matrix::<F>("y", y)?; let y = y.as_array(); }
-            |m, x, options| m.fit_with(x, y, options);
-        /// One epoch over X and `y` (a whole L-BFGS run for the lbfgs solver, as in
-        /// scikit-learn).
-        fn partial_fit(y: &Bound<'py, PyAny>) { let y = common::matrix::<F>("y", y)?; let y = y.as_array(); }
-            |m, x, options| m.partial_fit_with(x, y, options);
-    }
+    train(targets) {}
     predict {
         /// Predictions `(n_samples, n_outputs)` in the model's dtype, with at most `n_jobs`
         /// threads (joblib's convention; None: the process-wide setting). With `screen` (the
@@ -71,10 +51,7 @@ estimator_class! {
             intercepts: &Bound<'_, PyAny>,
         ) -> PyResult<Self> {
             let params = RegressorFamily::params(params)?;
-            let model = match Dtype::parse(dtype)? {
-                Dtype::F32 => Model::F32(weighted(params, coefs, intercepts)?),
-                Dtype::F64 => Model::F64(weighted(params, coefs, intercepts)?),
-            };
+            let model: Model<RegressorFamily> = model_in!(dtype, F => weighted::<F>(params, coefs, intercepts)?);
             Ok(model.into())
         }
 

@@ -9,53 +9,15 @@
 //! model files hold the real labels (see [`labels`](crate::labels)). Predictions give one row per
 //! sequence, or one per real step (sequence by sequence) with `output = step`.
 
-use neurona::persist::ModelInfo;
 use neurona::prelude::*;
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3, PyReadonlyArrayDyn};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
-use serde_json::Value;
+use pyo3::types::PyDict;
 
-use crate::classifier::indices;
-use crate::common::{self, ModelFloat, ReadX, ToNumpy, ViewX};
+use crate::common::{self, ModelFloat, ReadX};
 use crate::errors::{to_py, value_error, wrong_type};
-use crate::family::{self, Dtype, Family, Model};
-
-/// The sequences of `x`: a 3-D array, or a list (or tuple) of 2-D arrays, of the model's dtype,
-/// each laid out as `layout` says.
-fn sequences<F: ModelFloat>(x: &Bound<'_, PyAny>, layout: SequenceLayout) -> PyResult<SequenceSet<F>> {
-    if let Ok(array) = x.extract::<PyReadonlyArray3<'_, F>>() {
-        return SequenceSet::from_array3(array.as_array(), layout).map_err(to_py);
-    }
-    if !(x.is_instance_of::<PyList>() || x.is_instance_of::<PyTuple>()) {
-        let expected = format!("a 3-D {} array or a list of 2-D {} arrays (the model's dtype)", F::DTYPE, F::DTYPE);
-        return Err(wrong_type("X", &expected, x));
-    }
-    let arrays = x
-        .try_iter()?
-        .enumerate()
-        .map(|(i, item)| {
-            let item = item?;
-            item.extract::<PyReadonlyArray2<'_, F>>()
-                .map_err(|_| wrong_type(&format!("X[{i}]"), &format!("a 2-D {} array", F::DTYPE), &item))
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    let views = arrays.iter().map(|a| match layout {
-        SequenceLayout::FeaturesSteps => a.as_array().reversed_axes(),
-        _ => a.as_array(),
-    });
-    SequenceSet::from_sequences(views).map_err(to_py)
-}
-
-impl<F: Float> ViewX for SequenceSet<F> {
-    type View<'a>
-        = &'a SequenceSet<F>
-    where
-        Self: 'a;
-    fn view_x(&self) -> &SequenceSet<F> {
-        self
-    }
-}
+use crate::family::{Family, Model};
+use crate::sequences::sequences;
 
 impl<F: ModelFloat> ReadX<F> for RnnClassifier<F, i64> {
     type Held<'py> = SequenceSet<F>;
@@ -69,26 +31,6 @@ impl<F: ModelFloat> ReadX<F> for RnnRegressor<F> {
     fn read_x(&self, x: &Bound<'_, PyAny>) -> PyResult<SequenceSet<F>> {
         sequences(x, self.params().get_layout())
     }
-}
-
-/// The body of every prediction: X read as sequences in `layout` (the Python layer's current
-/// `layout`; None: the one the model was fitted with), `predict` with the GIL released and at
-/// most `n_jobs` threads (joblib's convention), and its result as a numpy array.
-fn predict_with<'py, F: ModelFloat, T: ToNumpy + Send>(
-    py: Python<'py>,
-    fitted_layout: SequenceLayout,
-    x: &Bound<'py, PyAny>,
-    layout: Option<&str>,
-    n_jobs: Option<isize>,
-    predict: impl FnOnce(&SequenceSet<F>) -> neurona::Result<T> + Send,
-) -> PyResult<Bound<'py, PyAny>> {
-    let threads = common::threads("n_jobs", n_jobs)?;
-    let layout = match layout {
-        Some(name) => name.parse::<SequenceLayout>().map_err(to_py)?,
-        None => fitted_layout,
-    };
-    let x = sequences::<F>(x, layout)?;
-    Ok(common::run(py, threads, || predict(&x))?.to_numpy(py))
 }
 
 /// Everything a fit learned: the training attributes, the sizes, and `tensors`, each weight
@@ -172,59 +114,17 @@ impl Family for RnnClassifierFamily {
 estimator_class! {
     /// A recurrent classifier (the numerics of `neurona.RNNClassifier`).
     class RnnClassifierCore("RnnClassifier") of RnnClassifierFamily;
-    train {
-        /// Trains on sequences X and class indices `y` (one per sequence, or per real step);
-        /// returns the random stream's new state when `rng` was given.
-        fn fit(y: PyReadonlyArray1<'py, i64>) { let y = indices(&y)?; }
-            |m, x, options| m.fit_with(x, y, options);
-        /// Trains on X and a boolean indicator matrix `y: (rows, n_labels)`.
-        fn fit_multilabel(y: PyReadonlyArray2<'py, bool>) { let y = y.as_array(); }
-            |m, x, options| m.fit_multilabel_with(x, y, options);
-        /// One epoch over X and class indices `y`; `n_classes` on the first call.
-        fn partial_fit(y: PyReadonlyArray1<'py, i64>, n_classes: Option<i64>) {
-            let y = indices(&y)?;
-            let classes: Option<Vec<i64>> = n_classes.map(|n| (0..n).collect());
-        }
-            |m, x, options| m.partial_fit_with(x, y, classes.as_deref(), options);
+    train(class_indices) {}
+    predict_sequences {
+        /// Predicted class indices: one per sequence, or per real step.
+        fn predict(m) => |x| m.predict(x);
+        /// The predicted indicator matrix of a multi-label classifier.
+        fn predict_multilabel(m) => |x| m.predict_multilabel(x);
+        /// Class probabilities `(rows, n_classes)` in the model's dtype.
+        fn predict_proba(m) => |x| m.predict_proba(x);
     }
     file(labels);
     methods {
-        /// Predicted class indices: one per sequence, or per real step.
-        #[pyo3(signature = (x, layout = None, n_jobs = None))]
-        fn predict<'py>(
-            &self,
-            py: Python<'py>,
-            x: &Bound<'py, PyAny>,
-            layout: Option<&str>,
-            n_jobs: Option<isize>,
-        ) -> PyResult<Bound<'py, PyAny>> {
-            dispatch!(&self.model, m, F => predict_with(py, m.params().get_layout(), x, layout, n_jobs, |x| m.predict(x)))
-        }
-
-        /// The predicted indicator matrix of a multi-label classifier.
-        #[pyo3(signature = (x, layout = None, n_jobs = None))]
-        fn predict_multilabel<'py>(
-            &self,
-            py: Python<'py>,
-            x: &Bound<'py, PyAny>,
-            layout: Option<&str>,
-            n_jobs: Option<isize>,
-        ) -> PyResult<Bound<'py, PyAny>> {
-            dispatch!(&self.model, m, F => predict_with(py, m.params().get_layout(), x, layout, n_jobs, |x| m.predict_multilabel(x)))
-        }
-
-        /// Class probabilities `(rows, n_classes)` in the model's dtype.
-        #[pyo3(signature = (x, layout = None, n_jobs = None))]
-        fn predict_proba<'py>(
-            &self,
-            py: Python<'py>,
-            x: &Bound<'py, PyAny>,
-            layout: Option<&str>,
-            n_jobs: Option<isize>,
-        ) -> PyResult<Bound<'py, PyAny>> {
-            dispatch!(&self.model, m, F => predict_with(py, m.params().get_layout(), x, layout, n_jobs, |x| m.predict_proba(x)))
-        }
-
         /// A classifier for `n_classes` classes and sequences of `n_features` features that has
         /// not trained yet, holding `tensors` (a dict `name -> array`: PyTorch's names and
         /// shapes for the recurrent layers, `coefs_{l}` / `intercepts_{l}` for the head), from
@@ -239,14 +139,9 @@ estimator_class! {
         ) -> PyResult<Self> {
             let params = RnnClassifierFamily::params(params)?;
             let classes: Vec<i64> = (0..n_classes).collect();
-            let model = match Dtype::parse(dtype)? {
-                Dtype::F32 => Model::F32(with_tensors(tensors, |t| {
-                    RnnClassifier::with_weights(params, &classes, n_features, t)
-                })?),
-                Dtype::F64 => Model::F64(with_tensors(tensors, |t| {
-                    RnnClassifier::with_weights(params, &classes, n_features, t)
-                })?),
-            };
+            let model: Model<RnnClassifierFamily> = model_in!(dtype, F => {
+                with_tensors::<F, _>(tensors, |t| RnnClassifier::with_weights(params, &classes, n_features, t))?
+            });
             Ok(model.into())
         }
     }
@@ -260,8 +155,7 @@ impl Family for RnnRegressorFamily {
     type Params = RnnValidParams;
     type Model<F: ModelFloat> = RnnRegressor<F>;
     type Buffers = ();
-    type FileArg<'py> = ();
-    type FileLabels = ();
+    unlabelled_files!();
 
     fn params(dict: &Bound<'_, PyDict>) -> PyResult<RnnValidParams> {
         rnn_params(dict)
@@ -270,43 +164,19 @@ impl Family for RnnRegressorFamily {
     fn state<'py, F: ModelFloat>(py: Python<'py>, model: &RnnRegressor<F>) -> PyResult<Bound<'py, PyDict>> {
         state_dict(py, model.state().map_err(to_py)?)
     }
-
-    fn to_bytes<F: ModelFloat>(model: &RnnRegressor<F>, extra: &Value, (): ()) -> PyResult<Vec<u8>> {
-        model.to_bytes_with_extra(extra).map_err(to_py)
-    }
-
-    fn from_bytes<F: ModelFloat>(data: &[u8], _: &ModelInfo) -> PyResult<(RnnRegressor<F>, (), Value)> {
-        family::stored(data)
-    }
 }
 
 estimator_class! {
     /// A recurrent regressor (the numerics of `neurona.RNNRegressor`).
     class RnnRegressorCore("RnnRegressor") of RnnRegressorFamily;
-    train {
-        /// Trains on sequences X and targets `y: (rows, n_outputs)` (one row per sequence, or
-        /// per real step); returns the random stream's new state when `rng` was given.
-        fn fit(y: &Bound<'py, PyAny>) { let y = common::matrix::<F>("y", y)?; let y = y.as_array(); }
-            |m, x, options| m.fit_with(x, y, options);
-        /// One epoch over X and `y` (sgd and adam).
-        fn partial_fit(y: &Bound<'py, PyAny>) { let y = common::matrix::<F>("y", y)?; let y = y.as_array(); }
-            |m, x, options| m.partial_fit_with(x, y, options);
+    train(targets) {}
+    predict_sequences {
+        /// Predictions `(rows, n_outputs)` in the model's dtype: one row per sequence, or per
+        /// real step.
+        fn predict(m) => |x| m.predict(x);
     }
     file();
     methods {
-        /// Predictions `(rows, n_outputs)` in the model's dtype: one row per sequence, or per
-        /// real step.
-        #[pyo3(signature = (x, layout = None, n_jobs = None))]
-        fn predict<'py>(
-            &self,
-            py: Python<'py>,
-            x: &Bound<'py, PyAny>,
-            layout: Option<&str>,
-            n_jobs: Option<isize>,
-        ) -> PyResult<Bound<'py, PyAny>> {
-            dispatch!(&self.model, m, F => predict_with(py, m.params().get_layout(), x, layout, n_jobs, |x| m.predict(x)))
-        }
-
         /// A regressor with `n_outputs` outputs for sequences of `n_features` features that has
         /// not trained yet, holding `tensors` (as for `RnnClassifier.with_weights`).
         #[staticmethod]
@@ -318,14 +188,9 @@ estimator_class! {
             tensors: &Bound<'_, PyDict>,
         ) -> PyResult<Self> {
             let params = RnnRegressorFamily::params(params)?;
-            let model = match Dtype::parse(dtype)? {
-                Dtype::F32 => Model::F32(with_tensors(tensors, |t| {
-                    RnnRegressor::with_weights(params, n_features, n_outputs, t)
-                })?),
-                Dtype::F64 => Model::F64(with_tensors(tensors, |t| {
-                    RnnRegressor::with_weights(params, n_features, n_outputs, t)
-                })?),
-            };
+            let model: Model<RnnRegressorFamily> = model_in!(dtype, F => {
+                with_tensors::<F, _>(tensors, |t| RnnRegressor::with_weights(params, n_features, n_outputs, t))?
+            });
             Ok(model.into())
         }
     }
