@@ -472,6 +472,11 @@ class RNNClassifier(_base.GradientClassifierMixin, _BaseRNN):
                     "partial_fit of RNNClassifier takes class labels, not a multi-label indicator matrix; "
                     "fit trains on one"
                 )
+            if fitted and self._target_kind == "multilabel":
+                raise ValueError(
+                    "partial_fit of RNNClassifier continues a fit on class labels, but this one was fitted "
+                    "on a multi-label indicator matrix"
+                )
             kind, new_classes, n_classes = self._partial_fit_classes(classes, fitted)
         elif first_pass:
             y_type = type_of_target(y, input_name="y")

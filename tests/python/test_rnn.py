@@ -151,6 +151,8 @@ def test_multiclass_multilabel_and_multi_output():
     assert multi.predict(X).shape == (60, 2) and multi.predict(X).dtype == np.int64
     assert multi.predict_proba(X).shape == (60, 2)
     assert 0 <= multi.score(X, labels) <= 1
+    with pytest.raises(ValueError, match="multi-label indicator matrix"):
+        multi.partial_fit(X, three)
     reg = RNNRegressor(**SMALL).fit(X, np.stack([n_steps, -n_steps], axis=1) / 10)
     assert reg.predict(X).shape == (60, 2) and reg.n_outputs_ == 2
 
