@@ -39,6 +39,16 @@ fn with_simd<R>(f: impl FnOnce() -> R) -> R {
     with_avx2(f)
 }
 
+/// Runs `row(j)` for rows `0..rows` compiled for the widest vectors ([`with_simd`]); `row`
+/// is to be `#[inline(always)]`, so that its loops are compiled inside.
+#[inline(always)]
+fn for_each_row(rows: usize, row: impl FnMut(usize)) {
+    with_simd(
+        #[inline(always)]
+        || (0..rows).for_each(row),
+    )
+}
+
 /// One step's rows of a direction: `rows` rows, `h` units; the layer's output rows lie
 /// `out_stride` (`D·H`) apart, starting at this direction's column.
 #[derive(Debug, Clone, Copy)]
@@ -83,12 +93,27 @@ impl Rows {
 
     /// `buf` of rows `width` values apart cut after row `m` (the last row of an output slice
     /// may be shorter than `width`).
-    fn cut<F>(buf: &mut [F], m: usize, width: usize) -> (&mut [F], &mut [F]) {
-        buf.split_at_mut((m * width).min(buf.len()))
+    fn cut<B: SplitRows>(buf: B, m: usize, width: usize) -> (B, B) {
+        buf.split_rows(m * width)
     }
+}
 
-    fn cut_ref<F>(buf: &[F], m: usize, width: usize) -> (&[F], &[F]) {
-        buf.split_at((m * width).min(buf.len()))
+/// A slice a kernel's halves split: shared or exclusive.
+trait SplitRows: Sized {
+    /// The first `at` values (at most all) and the others.
+    fn split_rows(self, at: usize) -> (Self, Self);
+}
+
+impl<F> SplitRows for &[F] {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        self.split_at(at.min(self.len()))
+    }
+}
+
+impl<F> SplitRows for &mut [F] {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        let at = at.min(self.len());
+        self.split_at_mut(at)
     }
 }
 
@@ -98,6 +123,21 @@ pub(super) trait Kernel: Sized + Send {
     fn halves(self, m: usize) -> (Self, Self);
     /// Runs on the calling thread.
     fn run_here(self);
+}
+
+/// Implements [`Kernel::halves`] for a kernel of a `r: Rows` and row-major slices, each listed
+/// with its row width in terms of `r` (the other fields, shared, are copied into both halves):
+/// `halves!(|r| gates: 4 * r.h, out: r.out_stride)`.
+macro_rules! halves {
+    (|$r:ident| $($field:ident: $width:expr),+ $(,)?) => {
+        #[allow(clippy::needless_update)]
+        fn halves(self, m: usize) -> (Self, Self) {
+            let $r = self.r;
+            let (r0, r1) = $r.halves(m);
+            $(let $field = Rows::cut(self.$field, m, $width);)+
+            (Self { r: r0, $($field: $field.0,)+ ..self }, Self { r: r1, $($field: $field.1,)+ ..self })
+        }
+    };
 }
 
 /// Runs a kernel over `r`'s rows of `gates` gates each, in two halves on two threads if there
@@ -121,26 +161,20 @@ pub(super) struct RnnForward<'a, F> {
 }
 
 impl<F: Float> Kernel for RnnForward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r0, r1) = self.r.halves(m);
-        let (p0, p1) = Rows::cut_ref(self.pre, m, self.r.h);
-        let (o0, o1) = Rows::cut(self.out, m, self.r.out_stride);
-        (Self { r: r0, pre: p0, out: o0, ..self }, Self { r: r1, pre: p1, out: o1, ..self })
-    }
+    halves!(|r| pre: r.h, out: r.out_stride);
 
     fn run_here(self) {
-        with_simd(
+        let (r, bias) = (self.r, &self.bias[..self.r.h]);
+        for_each_row(
+            r.rows,
             #[inline(always)]
-            || {
-                let (r, bias) = (self.r, &self.bias[..self.r.h]);
-                for j in 0..r.rows {
-                    let [p] = r.gates::<F, 1>(self.pre, j);
-                    let o = r.out_mut(self.out, j);
-                    let rows = o.iter_mut().zip(p).zip(bias);
-                    match self.nonlinearity {
-                        Nonlinearity::Tanh => rows.for_each(|((o, &p), &b)| *o = tanh(p + b)),
-                        Nonlinearity::Relu => rows.for_each(|((o, &p), &b)| *o = (p + b).max(F::zero())),
-                    }
+            |j| {
+                let [p] = r.gates::<F, 1>(self.pre, j);
+                let o = r.out_mut(self.out, j);
+                let rows = o.iter_mut().zip(p).zip(bias);
+                match self.nonlinearity {
+                    Nonlinearity::Tanh => rows.for_each(|((o, &p), &b)| *o = tanh(p + b)),
+                    Nonlinearity::Relu => rows.for_each(|((o, &p), &b)| *o = (p + b).max(F::zero())),
                 }
             },
         );
@@ -159,35 +193,23 @@ pub(super) struct RnnBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for RnnBackward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r, h, stride) = (self.r, self.r.h, self.r.out_stride);
-        let (r0, r1) = r.halves(m);
-        let (dp0, dp1) = Rows::cut(self.d_pre, m, h);
-        let (o0, o1) = Rows::cut_ref(self.out, m, stride);
-        let (do0, do1) = Rows::cut_ref(self.d_out, m, stride);
-        let (dh0, dh1) = Rows::cut_ref(self.d_h, m, h);
-        (
-            Self { r: r0, d_pre: dp0, out: o0, d_out: do0, d_h: dh0, ..self },
-            Self { r: r1, d_pre: dp1, out: o1, d_out: do1, d_h: dh1, ..self },
-        )
-    }
+    halves!(|r| d_pre: r.h, out: r.out_stride, d_out: r.out_stride, d_h: r.h);
 
     fn run_here(self) {
-        with_simd(
+        let r = self.r;
+        for_each_row(
+            r.rows,
             #[inline(always)]
-            || {
-                let r = self.r;
-                for j in 0..r.rows {
-                    let [dp] = r.gates_mut::<F, 1>(self.d_pre, j);
-                    let [dh] = r.gates::<F, 1>(self.d_h, j);
-                    let (o, dout) = (r.out(self.out, j), r.out(self.d_out, j));
-                    let rows = dp.iter_mut().zip(o).zip(dout).zip(dh);
-                    match self.nonlinearity {
-                        Nonlinearity::Tanh => rows.for_each(|(((dp, &o), &a), &b)| *dp = (a + b) * (F::one() - o * o)),
-                        Nonlinearity::Relu => rows.for_each(|(((dp, &o), &a), &b)| {
-                            *dp = if o > F::zero() { a + b } else { F::zero() };
-                        }),
-                    }
+            |j| {
+                let [dp] = r.gates_mut::<F, 1>(self.d_pre, j);
+                let [dh] = r.gates::<F, 1>(self.d_h, j);
+                let (o, dout) = (r.out(self.out, j), r.out(self.d_out, j));
+                let rows = dp.iter_mut().zip(o).zip(dout).zip(dh);
+                match self.nonlinearity {
+                    Nonlinearity::Tanh => rows.for_each(|(((dp, &o), &a), &b)| *dp = (a + b) * (F::one() - o * o)),
+                    Nonlinearity::Relu => rows.for_each(|(((dp, &o), &a), &b)| {
+                        *dp = if o > F::zero() { a + b } else { F::zero() };
+                    }),
                 }
             },
         );
@@ -208,47 +230,34 @@ pub(super) struct LstmForward<'a, F> {
 }
 
 impl<F: Float> Kernel for LstmForward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r, h) = (self.r, self.r.h);
-        let (r0, r1) = r.halves(m);
-        let (g0, g1) = Rows::cut(self.gates, m, 4 * h);
-        let (c0, c1) = Rows::cut(self.cell, m, h);
-        let (t0, t1) = Rows::cut(self.tanh_cell, m, h);
-        let (p0, p1) = Rows::cut_ref(self.c_prev, m, h);
-        let (o0, o1) = Rows::cut(self.out, m, r.out_stride);
-        (
-            Self { r: r0, gates: g0, cell: c0, tanh_cell: t0, c_prev: p0, out: o0, ..self },
-            Self { r: r1, gates: g1, cell: c1, tanh_cell: t1, c_prev: p1, out: o1, ..self },
-        )
-    }
+    halves!(|r| gates: 4 * r.h, cell: r.h, tanh_cell: r.h, c_prev: r.h, out: r.out_stride);
 
     /// In passes over the row that each vectorise on their own (one loop with five
     /// transcendental functions did not).
     fn run_here(self) {
-        with_simd(
+        let (r, h) = (self.r, self.r.h);
+        let bias = &self.bias[..4 * h];
+        for_each_row(
+            r.rows,
             #[inline(always)]
-            || {
-                let (r, h) = (self.r, self.r.h);
-                let bias = &self.bias[..4 * h];
-                for j in 0..r.rows {
-                    let gates = &mut self.gates[j * 4 * h..(j + 1) * 4 * h];
-                    gates.iter_mut().zip(bias).for_each(|(v, &b)| *v += b);
-                    let (sig, rest) = gates.split_at_mut(2 * h);
-                    let (g, o) = rest.split_at_mut(h);
-                    sig.iter_mut().for_each(|v| *v = sigmoid(*v));
-                    g.iter_mut().for_each(|v| *v = tanh(*v));
-                    o.iter_mut().for_each(|v| *v = sigmoid(*v));
-                    let (i, f) = sig.split_at(h);
-                    let [c] = r.gates_mut::<F, 1>(self.cell, j);
-                    let [cp] = r.gates::<F, 1>(self.c_prev, j);
-                    c.iter_mut().zip(f).zip(cp).zip(i.iter().zip(g.iter())).for_each(|(((c, &f), &cp), (&i, &g))| {
-                        *c = f * cp + i * g;
-                    });
-                    let [tc] = r.gates_mut::<F, 1>(self.tanh_cell, j);
-                    tc.iter_mut().zip(c.iter()).for_each(|(t, &c)| *t = tanh(c));
-                    let out = r.out_mut(self.out, j);
-                    out.iter_mut().zip(o.iter()).zip(tc.iter()).for_each(|((h, &o), &t)| *h = o * t);
-                }
+            |j| {
+                let gates = &mut self.gates[j * 4 * h..(j + 1) * 4 * h];
+                gates.iter_mut().zip(bias).for_each(|(v, &b)| *v += b);
+                let (sig, rest) = gates.split_at_mut(2 * h);
+                let (g, o) = rest.split_at_mut(h);
+                sig.iter_mut().for_each(|v| *v = sigmoid(*v));
+                g.iter_mut().for_each(|v| *v = tanh(*v));
+                o.iter_mut().for_each(|v| *v = sigmoid(*v));
+                let (i, f) = sig.split_at(h);
+                let [c] = r.gates_mut::<F, 1>(self.cell, j);
+                let [cp] = r.gates::<F, 1>(self.c_prev, j);
+                c.iter_mut().zip(f).zip(cp).zip(i.iter().zip(g.iter())).for_each(|(((c, &f), &cp), (&i, &g))| {
+                    *c = f * cp + i * g;
+                });
+                let [tc] = r.gates_mut::<F, 1>(self.tanh_cell, j);
+                tc.iter_mut().zip(c.iter()).for_each(|(t, &c)| *t = tanh(c));
+                let out = r.out_mut(self.out, j);
+                out.iter_mut().zip(o.iter()).zip(tc.iter()).for_each(|((h, &o), &t)| *h = o * t);
             },
         );
     }
@@ -270,36 +279,21 @@ pub(super) struct LstmBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for LstmBackward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r, h) = (self.r, self.r.h);
-        let (r0, r1) = r.halves(m);
-        let (dg0, dg1) = Rows::cut(self.d_gates, m, 4 * h);
-        let (dc0, dc1) = Rows::cut(self.d_c, m, h);
-        let (g0, g1) = Rows::cut_ref(self.gates, m, 4 * h);
-        let (t0, t1) = Rows::cut_ref(self.tanh_cell, m, h);
-        let (p0, p1) = Rows::cut_ref(self.c_prev, m, h);
-        let (do0, do1) = Rows::cut_ref(self.d_out, m, r.out_stride);
-        let (dh0, dh1) = Rows::cut_ref(self.d_h, m, h);
-        (
-            Self { r: r0, d_gates: dg0, d_c: dc0, gates: g0, tanh_cell: t0, c_prev: p0, d_out: do0, d_h: dh0 },
-            Self { r: r1, d_gates: dg1, d_c: dc1, gates: g1, tanh_cell: t1, c_prev: p1, d_out: do1, d_h: dh1 },
-        )
-    }
+    halves!(|r| d_gates: 4 * r.h, d_c: r.h, gates: 4 * r.h, tanh_cell: r.h, c_prev: r.h, d_out: r.out_stride, d_h: r.h);
 
     fn run_here(self) {
-        with_simd(
+        let r = self.r;
+        for_each_row(
+            r.rows,
             #[inline(always)]
-            || {
-                let r = self.r;
-                for j in 0..r.rows {
-                    let [dh] = r.gates::<F, 1>(self.d_h, j);
-                    let [dc] = r.gates_mut::<F, 1>(self.d_c, j);
-                    let [di, df, dg, d_o] = r.gates_mut::<F, 4>(self.d_gates, j);
-                    let [i, f, g, o] = r.gates::<F, 4>(self.gates, j);
-                    let [tc] = r.gates::<F, 1>(self.tanh_cell, j);
-                    let [cp] = r.gates::<F, 1>(self.c_prev, j);
-                    lstm_backward_row(di, df, dg, d_o, dc, i, f, g, o, tc, cp, r.out(self.d_out, j), dh);
-                }
+            |j| {
+                let [dh] = r.gates::<F, 1>(self.d_h, j);
+                let [dc] = r.gates_mut::<F, 1>(self.d_c, j);
+                let [di, df, dg, d_o] = r.gates_mut::<F, 4>(self.d_gates, j);
+                let [i, f, g, o] = r.gates::<F, 4>(self.gates, j);
+                let [tc] = r.gates::<F, 1>(self.tanh_cell, j);
+                let [cp] = r.gates::<F, 1>(self.c_prev, j);
+                lstm_backward_row(di, df, dg, d_o, dc, i, f, g, o, tc, cp, r.out(self.d_out, j), dh);
             },
         );
     }
@@ -357,45 +351,32 @@ pub(super) struct GruForward<'a, F> {
 }
 
 impl<F: Float> Kernel for GruForward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r, h) = (self.r, self.r.h);
-        let (r0, r1) = r.halves(m);
-        let (g0, g1) = Rows::cut(self.gates, m, 3 * h);
-        let (n0, n1) = Rows::cut(self.hn, m, h);
-        let (c0, c1) = Rows::cut_ref(self.rec, m, 3 * h);
-        let (p0, p1) = Rows::cut_ref(self.h_prev, m, h);
-        let (o0, o1) = Rows::cut(self.out, m, r.out_stride);
-        (
-            Self { r: r0, gates: g0, hn: n0, rec: c0, h_prev: p0, out: o0, ..self },
-            Self { r: r1, gates: g1, hn: n1, rec: c1, h_prev: p1, out: o1, ..self },
-        )
-    }
+    halves!(|r| gates: 3 * r.h, hn: r.h, rec: 3 * r.h, h_prev: r.h, out: r.out_stride);
 
     /// In passes over the row that each vectorise on their own.
     fn run_here(self) {
-        with_simd(
+        let (r, h) = (self.r, self.r.h);
+        let (b_rz, b_n) = self.bias[..3 * h].split_at(2 * h);
+        let b_hn = &self.b_hn[..h];
+        for_each_row(
+            r.rows,
             #[inline(always)]
-            || {
-                let (r, h) = (self.r, self.r.h);
-                let (b_rz, b_n) = self.bias[..3 * h].split_at(2 * h);
-                let b_hn = &self.b_hn[..h];
-                for j in 0..r.rows {
-                    let gates = &mut self.gates[j * 3 * h..(j + 1) * 3 * h];
-                    let (rz, n) = gates.split_at_mut(2 * h);
-                    let (rec_rz, rec_n) = self.rec[j * 3 * h..(j + 1) * 3 * h].split_at(2 * h);
-                    rz.iter_mut().zip(rec_rz).zip(b_rz).for_each(|((v, &x), &b)| *v = sigmoid(*v + x + b));
-                    let [hn] = r.gates_mut::<F, 1>(self.hn, j);
-                    hn.iter_mut().zip(rec_n).zip(b_hn).for_each(|((v, &x), &b)| *v = x + b);
-                    let (rg, z) = rz.split_at(h);
-                    n.iter_mut().zip(b_n).zip(rg.iter().zip(hn.iter())).for_each(|((v, &b), (&rg, &hn))| {
-                        *v = tanh(*v + b + rg * hn);
-                    });
-                    let [hp] = r.gates::<F, 1>(self.h_prev, j);
-                    let out = r.out_mut(self.out, j);
-                    out.iter_mut().zip(n.iter()).zip(z.iter().zip(hp)).for_each(|((o, &n), (&z, &hp))| {
-                        *o = n + z * (hp - n);
-                    });
-                }
+            |j| {
+                let gates = &mut self.gates[j * 3 * h..(j + 1) * 3 * h];
+                let (rz, n) = gates.split_at_mut(2 * h);
+                let (rec_rz, rec_n) = self.rec[j * 3 * h..(j + 1) * 3 * h].split_at(2 * h);
+                rz.iter_mut().zip(rec_rz).zip(b_rz).for_each(|((v, &x), &b)| *v = sigmoid(*v + x + b));
+                let [hn] = r.gates_mut::<F, 1>(self.hn, j);
+                hn.iter_mut().zip(rec_n).zip(b_hn).for_each(|((v, &x), &b)| *v = x + b);
+                let (rg, z) = rz.split_at(h);
+                n.iter_mut().zip(b_n).zip(rg.iter().zip(hn.iter())).for_each(|((v, &b), (&rg, &hn))| {
+                    *v = tanh(*v + b + rg * hn);
+                });
+                let [hp] = r.gates::<F, 1>(self.h_prev, j);
+                let out = r.out_mut(self.out, j);
+                out.iter_mut().zip(n.iter()).zip(z.iter().zip(hp)).for_each(|((o, &n), (&z, &hp))| {
+                    *o = n + z * (hp - n);
+                });
             },
         );
     }
@@ -418,35 +399,20 @@ pub(super) struct GruBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for GruBackward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r, h) = (self.r, self.r.h);
-        let (r0, r1) = r.halves(m);
-        let (i0, i1) = Rows::cut(self.d_gi, m, 3 * h);
-        let (e0, e1) = Rows::cut(self.d_gh, m, 3 * h);
-        let (dh0, dh1) = Rows::cut(self.d_h, m, h);
-        let (g0, g1) = Rows::cut_ref(self.gates, m, 3 * h);
-        let (n0, n1) = Rows::cut_ref(self.hn, m, h);
-        let (p0, p1) = Rows::cut_ref(self.h_prev, m, h);
-        let (do0, do1) = Rows::cut_ref(self.d_out, m, r.out_stride);
-        (
-            Self { r: r0, d_gi: i0, d_gh: e0, d_h: dh0, gates: g0, hn: n0, h_prev: p0, d_out: do0 },
-            Self { r: r1, d_gi: i1, d_gh: e1, d_h: dh1, gates: g1, hn: n1, h_prev: p1, d_out: do1 },
-        )
-    }
+    halves!(|r| d_gi: 3 * r.h, d_gh: 3 * r.h, d_h: r.h, gates: 3 * r.h, hn: r.h, h_prev: r.h, d_out: r.out_stride);
 
     fn run_here(self) {
-        with_simd(
+        let r = self.r;
+        for_each_row(
+            r.rows,
             #[inline(always)]
-            || {
-                let r = self.r;
-                for j in 0..r.rows {
-                    let [dh] = r.gates_mut::<F, 1>(self.d_h, j);
-                    let [dir, diz, din] = r.gates_mut::<F, 3>(self.d_gi, j);
-                    let [dhr, dhz, dhn] = r.gates_mut::<F, 3>(self.d_gh, j);
-                    let [rg, z, n] = r.gates::<F, 3>(self.gates, j);
-                    let ([hn], [hp]) = (r.gates::<F, 1>(self.hn, j), r.gates::<F, 1>(self.h_prev, j));
-                    gru_backward_row(dir, diz, din, dhr, dhz, dhn, dh, rg, z, n, hn, hp, r.out(self.d_out, j));
-                }
+            |j| {
+                let [dh] = r.gates_mut::<F, 1>(self.d_h, j);
+                let [dir, diz, din] = r.gates_mut::<F, 3>(self.d_gi, j);
+                let [dhr, dhz, dhn] = r.gates_mut::<F, 3>(self.d_gh, j);
+                let [rg, z, n] = r.gates::<F, 3>(self.gates, j);
+                let ([hn], [hp]) = (r.gates::<F, 1>(self.hn, j), r.gates::<F, 1>(self.h_prev, j));
+                gru_backward_row(dir, diz, din, dhr, dhz, dhn, dh, rg, z, n, hn, hp, r.out(self.d_out, j));
             },
         );
     }
