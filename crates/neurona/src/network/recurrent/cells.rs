@@ -39,16 +39,6 @@ fn with_simd<R>(f: impl FnOnce() -> R) -> R {
     with_avx2(f)
 }
 
-/// Runs `row(j)` for rows `0..rows` compiled for the widest vectors ([`with_simd`]); `row`
-/// is to be `#[inline(always)]`, so that its loops are compiled inside.
-#[inline(always)]
-fn for_each_row(rows: usize, row: impl FnMut(usize)) {
-    with_simd(
-        #[inline(always)]
-        || (0..rows).for_each(row),
-    )
-}
-
 /// One step's rows of a direction: `rows` rows, `h` units; the layer's output rows lie
 /// `out_stride` (`D·H`) apart, starting at this direction's column.
 #[derive(Debug, Clone, Copy)]
@@ -164,17 +154,18 @@ impl<F: Float> Kernel for RnnForward<'_, F> {
     halves!(|r| pre: r.h, out: r.out_stride);
 
     fn run_here(self) {
-        let (r, bias) = (self.r, &self.bias[..self.r.h]);
-        for_each_row(
-            r.rows,
+        with_simd(
             #[inline(always)]
-            |j| {
-                let [p] = r.gates::<F, 1>(self.pre, j);
-                let o = r.out_mut(self.out, j);
-                let rows = o.iter_mut().zip(p).zip(bias);
-                match self.nonlinearity {
-                    Nonlinearity::Tanh => rows.for_each(|((o, &p), &b)| *o = tanh(p + b)),
-                    Nonlinearity::Relu => rows.for_each(|((o, &p), &b)| *o = (p + b).max(F::zero())),
+            || {
+                let (r, bias) = (self.r, &self.bias[..self.r.h]);
+                for j in 0..r.rows {
+                    let [p] = r.gates::<F, 1>(self.pre, j);
+                    let o = r.out_mut(self.out, j);
+                    let rows = o.iter_mut().zip(p).zip(bias);
+                    match self.nonlinearity {
+                        Nonlinearity::Tanh => rows.for_each(|((o, &p), &b)| *o = tanh(p + b)),
+                        Nonlinearity::Relu => rows.for_each(|((o, &p), &b)| *o = (p + b).max(F::zero())),
+                    }
                 }
             },
         );
@@ -196,20 +187,21 @@ impl<F: Float> Kernel for RnnBackward<'_, F> {
     halves!(|r| d_pre: r.h, out: r.out_stride, d_out: r.out_stride, d_h: r.h);
 
     fn run_here(self) {
-        let r = self.r;
-        for_each_row(
-            r.rows,
+        with_simd(
             #[inline(always)]
-            |j| {
-                let [dp] = r.gates_mut::<F, 1>(self.d_pre, j);
-                let [dh] = r.gates::<F, 1>(self.d_h, j);
-                let (o, dout) = (r.out(self.out, j), r.out(self.d_out, j));
-                let rows = dp.iter_mut().zip(o).zip(dout).zip(dh);
-                match self.nonlinearity {
-                    Nonlinearity::Tanh => rows.for_each(|(((dp, &o), &a), &b)| *dp = (a + b) * (F::one() - o * o)),
-                    Nonlinearity::Relu => rows.for_each(|(((dp, &o), &a), &b)| {
-                        *dp = if o > F::zero() { a + b } else { F::zero() };
-                    }),
+            || {
+                let r = self.r;
+                for j in 0..r.rows {
+                    let [dp] = r.gates_mut::<F, 1>(self.d_pre, j);
+                    let [dh] = r.gates::<F, 1>(self.d_h, j);
+                    let (o, dout) = (r.out(self.out, j), r.out(self.d_out, j));
+                    let rows = dp.iter_mut().zip(o).zip(dout).zip(dh);
+                    match self.nonlinearity {
+                        Nonlinearity::Tanh => rows.for_each(|(((dp, &o), &a), &b)| *dp = (a + b) * (F::one() - o * o)),
+                        Nonlinearity::Relu => rows.for_each(|(((dp, &o), &a), &b)| {
+                            *dp = if o > F::zero() { a + b } else { F::zero() };
+                        }),
+                    }
                 }
             },
         );
@@ -235,29 +227,30 @@ impl<F: Float> Kernel for LstmForward<'_, F> {
     /// In passes over the row that each vectorise on their own (one loop with five
     /// transcendental functions did not).
     fn run_here(self) {
-        let (r, h) = (self.r, self.r.h);
-        let bias = &self.bias[..4 * h];
-        for_each_row(
-            r.rows,
+        with_simd(
             #[inline(always)]
-            |j| {
-                let gates = &mut self.gates[j * 4 * h..(j + 1) * 4 * h];
-                gates.iter_mut().zip(bias).for_each(|(v, &b)| *v += b);
-                let (sig, rest) = gates.split_at_mut(2 * h);
-                let (g, o) = rest.split_at_mut(h);
-                sig.iter_mut().for_each(|v| *v = sigmoid(*v));
-                g.iter_mut().for_each(|v| *v = tanh(*v));
-                o.iter_mut().for_each(|v| *v = sigmoid(*v));
-                let (i, f) = sig.split_at(h);
-                let [c] = r.gates_mut::<F, 1>(self.cell, j);
-                let [cp] = r.gates::<F, 1>(self.c_prev, j);
-                c.iter_mut().zip(f).zip(cp).zip(i.iter().zip(g.iter())).for_each(|(((c, &f), &cp), (&i, &g))| {
-                    *c = f * cp + i * g;
-                });
-                let [tc] = r.gates_mut::<F, 1>(self.tanh_cell, j);
-                tc.iter_mut().zip(c.iter()).for_each(|(t, &c)| *t = tanh(c));
-                let out = r.out_mut(self.out, j);
-                out.iter_mut().zip(o.iter()).zip(tc.iter()).for_each(|((h, &o), &t)| *h = o * t);
+            || {
+                let (r, h) = (self.r, self.r.h);
+                let bias = &self.bias[..4 * h];
+                for j in 0..r.rows {
+                    let gates = &mut self.gates[j * 4 * h..(j + 1) * 4 * h];
+                    gates.iter_mut().zip(bias).for_each(|(v, &b)| *v += b);
+                    let (sig, rest) = gates.split_at_mut(2 * h);
+                    let (g, o) = rest.split_at_mut(h);
+                    sig.iter_mut().for_each(|v| *v = sigmoid(*v));
+                    g.iter_mut().for_each(|v| *v = tanh(*v));
+                    o.iter_mut().for_each(|v| *v = sigmoid(*v));
+                    let (i, f) = sig.split_at(h);
+                    let [c] = r.gates_mut::<F, 1>(self.cell, j);
+                    let [cp] = r.gates::<F, 1>(self.c_prev, j);
+                    c.iter_mut().zip(f).zip(cp).zip(i.iter().zip(g.iter())).for_each(|(((c, &f), &cp), (&i, &g))| {
+                        *c = f * cp + i * g;
+                    });
+                    let [tc] = r.gates_mut::<F, 1>(self.tanh_cell, j);
+                    tc.iter_mut().zip(c.iter()).for_each(|(t, &c)| *t = tanh(c));
+                    let out = r.out_mut(self.out, j);
+                    out.iter_mut().zip(o.iter()).zip(tc.iter()).for_each(|((h, &o), &t)| *h = o * t);
+                }
             },
         );
     }
@@ -282,18 +275,19 @@ impl<F: Float> Kernel for LstmBackward<'_, F> {
     halves!(|r| d_gates: 4 * r.h, d_c: r.h, gates: 4 * r.h, tanh_cell: r.h, c_prev: r.h, d_out: r.out_stride, d_h: r.h);
 
     fn run_here(self) {
-        let r = self.r;
-        for_each_row(
-            r.rows,
+        with_simd(
             #[inline(always)]
-            |j| {
-                let [dh] = r.gates::<F, 1>(self.d_h, j);
-                let [dc] = r.gates_mut::<F, 1>(self.d_c, j);
-                let [di, df, dg, d_o] = r.gates_mut::<F, 4>(self.d_gates, j);
-                let [i, f, g, o] = r.gates::<F, 4>(self.gates, j);
-                let [tc] = r.gates::<F, 1>(self.tanh_cell, j);
-                let [cp] = r.gates::<F, 1>(self.c_prev, j);
-                lstm_backward_row(di, df, dg, d_o, dc, i, f, g, o, tc, cp, r.out(self.d_out, j), dh);
+            || {
+                let r = self.r;
+                for j in 0..r.rows {
+                    let [dh] = r.gates::<F, 1>(self.d_h, j);
+                    let [dc] = r.gates_mut::<F, 1>(self.d_c, j);
+                    let [di, df, dg, d_o] = r.gates_mut::<F, 4>(self.d_gates, j);
+                    let [i, f, g, o] = r.gates::<F, 4>(self.gates, j);
+                    let [tc] = r.gates::<F, 1>(self.tanh_cell, j);
+                    let [cp] = r.gates::<F, 1>(self.c_prev, j);
+                    lstm_backward_row(di, df, dg, d_o, dc, i, f, g, o, tc, cp, r.out(self.d_out, j), dh);
+                }
             },
         );
     }
@@ -355,28 +349,29 @@ impl<F: Float> Kernel for GruForward<'_, F> {
 
     /// In passes over the row that each vectorise on their own.
     fn run_here(self) {
-        let (r, h) = (self.r, self.r.h);
-        let (b_rz, b_n) = self.bias[..3 * h].split_at(2 * h);
-        let b_hn = &self.b_hn[..h];
-        for_each_row(
-            r.rows,
+        with_simd(
             #[inline(always)]
-            |j| {
-                let gates = &mut self.gates[j * 3 * h..(j + 1) * 3 * h];
-                let (rz, n) = gates.split_at_mut(2 * h);
-                let (rec_rz, rec_n) = self.rec[j * 3 * h..(j + 1) * 3 * h].split_at(2 * h);
-                rz.iter_mut().zip(rec_rz).zip(b_rz).for_each(|((v, &x), &b)| *v = sigmoid(*v + x + b));
-                let [hn] = r.gates_mut::<F, 1>(self.hn, j);
-                hn.iter_mut().zip(rec_n).zip(b_hn).for_each(|((v, &x), &b)| *v = x + b);
-                let (rg, z) = rz.split_at(h);
-                n.iter_mut().zip(b_n).zip(rg.iter().zip(hn.iter())).for_each(|((v, &b), (&rg, &hn))| {
-                    *v = tanh(*v + b + rg * hn);
-                });
-                let [hp] = r.gates::<F, 1>(self.h_prev, j);
-                let out = r.out_mut(self.out, j);
-                out.iter_mut().zip(n.iter()).zip(z.iter().zip(hp)).for_each(|((o, &n), (&z, &hp))| {
-                    *o = n + z * (hp - n);
-                });
+            || {
+                let (r, h) = (self.r, self.r.h);
+                let (b_rz, b_n) = self.bias[..3 * h].split_at(2 * h);
+                let b_hn = &self.b_hn[..h];
+                for j in 0..r.rows {
+                    let gates = &mut self.gates[j * 3 * h..(j + 1) * 3 * h];
+                    let (rz, n) = gates.split_at_mut(2 * h);
+                    let (rec_rz, rec_n) = self.rec[j * 3 * h..(j + 1) * 3 * h].split_at(2 * h);
+                    rz.iter_mut().zip(rec_rz).zip(b_rz).for_each(|((v, &x), &b)| *v = sigmoid(*v + x + b));
+                    let [hn] = r.gates_mut::<F, 1>(self.hn, j);
+                    hn.iter_mut().zip(rec_n).zip(b_hn).for_each(|((v, &x), &b)| *v = x + b);
+                    let (rg, z) = rz.split_at(h);
+                    n.iter_mut().zip(b_n).zip(rg.iter().zip(hn.iter())).for_each(|((v, &b), (&rg, &hn))| {
+                        *v = tanh(*v + b + rg * hn);
+                    });
+                    let [hp] = r.gates::<F, 1>(self.h_prev, j);
+                    let out = r.out_mut(self.out, j);
+                    out.iter_mut().zip(n.iter()).zip(z.iter().zip(hp)).for_each(|((o, &n), (&z, &hp))| {
+                        *o = n + z * (hp - n);
+                    });
+                }
             },
         );
     }
@@ -402,17 +397,18 @@ impl<F: Float> Kernel for GruBackward<'_, F> {
     halves!(|r| d_gi: 3 * r.h, d_gh: 3 * r.h, d_h: r.h, gates: 3 * r.h, hn: r.h, h_prev: r.h, d_out: r.out_stride);
 
     fn run_here(self) {
-        let r = self.r;
-        for_each_row(
-            r.rows,
+        with_simd(
             #[inline(always)]
-            |j| {
-                let [dh] = r.gates_mut::<F, 1>(self.d_h, j);
-                let [dir, diz, din] = r.gates_mut::<F, 3>(self.d_gi, j);
-                let [dhr, dhz, dhn] = r.gates_mut::<F, 3>(self.d_gh, j);
-                let [rg, z, n] = r.gates::<F, 3>(self.gates, j);
-                let ([hn], [hp]) = (r.gates::<F, 1>(self.hn, j), r.gates::<F, 1>(self.h_prev, j));
-                gru_backward_row(dir, diz, din, dhr, dhz, dhn, dh, rg, z, n, hn, hp, r.out(self.d_out, j));
+            || {
+                let r = self.r;
+                for j in 0..r.rows {
+                    let [dh] = r.gates_mut::<F, 1>(self.d_h, j);
+                    let [dir, diz, din] = r.gates_mut::<F, 3>(self.d_gi, j);
+                    let [dhr, dhz, dhn] = r.gates_mut::<F, 3>(self.d_gh, j);
+                    let [rg, z, n] = r.gates::<F, 3>(self.gates, j);
+                    let ([hn], [hp]) = (r.gates::<F, 1>(self.hn, j), r.gates::<F, 1>(self.h_prev, j));
+                    gru_backward_row(dir, diz, din, dhr, dhz, dhn, dh, rg, z, n, hn, hp, r.out(self.d_out, j));
+                }
             },
         );
     }
