@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::activation::logistic;
+use crate::data::labels::TargetKind;
 use crate::float::Float;
 
 /// The output activation and its loss (scikit-learn's `out_activation_` and `loss`).
@@ -24,6 +25,12 @@ pub enum OutputHead {
 }
 
 impl OutputHead {
+    /// A network classifier's head for its kind of target: softmax for several classes, else
+    /// one logistic output per label (binary, multi-label).
+    pub fn for_classes(kind: TargetKind) -> Self {
+        if kind == TargetKind::Multiclass { Self::LogLoss } else { Self::BinaryLogLoss }
+    }
+
     /// scikit-learn's name of the output activation (`out_activation_`).
     pub fn out_activation(self) -> &'static str {
         match self {

@@ -159,6 +159,26 @@ impl<L: ModelLabel> ClassTargets<L> {
 }
 
 impl<L: Label> ClassTargets<L> {
+    /// The same targets with every class label replaced by `relabel(label)`, for a
+    /// classifier's `map_labels`. The new labels must sort in the same order as the old ones,
+    /// since the network's outputs follow the classes' order; otherwise
+    /// [`NeuronaError::InvalidInput`] for `classes`.
+    pub fn relabel<M: Label>(self, relabel: impl FnMut(&L) -> M) -> Result<ClassTargets<M>> {
+        match self {
+            Self::Labels(binarizer) => {
+                let classes: Vec<M> = binarizer.classes().iter().map(relabel).collect();
+                if !classes.windows(2).all(|pair| pair[0] < pair[1]) {
+                    return Err(NeuronaError::input(
+                        "classes",
+                        format!("must be relabelled in the same sorted order, got {classes:?}"),
+                    ));
+                }
+                Ok(ClassTargets::Labels(LabelBinarizer::new(&classes)))
+            }
+            Self::Multilabel(n) => Ok(ClassTargets::Multilabel(n)),
+        }
+    }
+
     /// The kind of target: binary, multiclass or multi-label.
     pub fn kind(&self) -> TargetKind {
         match self {

@@ -11,16 +11,44 @@ use serde_json::{Value, json};
 
 use super::{
     TensorSet, bad, bool_from, float_from, float_json, floats_from, optional, read_tensor, str_from, strings_from,
-    uint_from, usize_from,
+    uint_from, usize_from, write_model,
 };
 use crate::error::{NeuronaError, Result};
+use crate::estimator::EstimatorKind;
 use crate::float::Float;
 use crate::params::{Solver, SolverParams};
 use crate::train::{FitReport, OptimizerState, TrainingAttributes};
 
+/// The model file of a gradient-trained network (the MLPs, the recurrent networks): a header
+/// of the hyperparameters, the network's description, the classes (null for a regressor), the
+/// training attributes and `extra`, and the tensors: the weights, which `weights` writes, then
+/// the training attributes'.
+pub(crate) fn write_network_model<F: Float>(
+    kind: EstimatorKind,
+    params: Value,
+    network: Value,
+    classes: Value,
+    extra: &Value,
+    training: &TrainingAttributes<F>,
+    weights: impl FnOnce(&mut TensorSet),
+) -> Result<Vec<u8>> {
+    let mut tensors = TensorSet::default();
+    weights(&mut tensors);
+    let state = encode_training(training, &mut tensors);
+    let header = json!({
+        "params": params,
+        "network": network,
+        "classes": classes,
+        "state": state,
+        "report": encode_report(&training.report),
+        "extra": extra,
+    });
+    write_model::<F>(kind, header, &tensors)
+}
+
 /// Writes `best_params` and the optimizer's tensors into `tensors`, and returns the header's
 /// `"state"` object.
-pub(crate) fn encode_training<F: Float>(attrs: &TrainingAttributes<F>, tensors: &mut TensorSet) -> Value {
+fn encode_training<F: Float>(attrs: &TrainingAttributes<F>, tensors: &mut TensorSet) -> Value {
     let n_params = attrs.best_params.len();
     tensors.floats("best_params", &[n_params], &attrs.best_params);
     let optimizer = match &attrs.optimizer {
@@ -51,7 +79,7 @@ pub(crate) fn encode_training<F: Float>(attrs: &TrainingAttributes<F>, tensors: 
 }
 
 /// The header's `"report"` object.
-pub(crate) fn encode_report(report: &FitReport) -> Value {
+fn encode_report(report: &FitReport) -> Value {
     json!({
         "converged": report.converged,
         "n_iter": report.n_iter,

@@ -7,6 +7,7 @@ use crate::data::labels::{TargetKind, argmax};
 use crate::data::split::train_test_split_indices;
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
+use crate::loss::OutputHead;
 use crate::metrics::{r2_score, weighted_fraction};
 use crate::network::Objective;
 use crate::params::SolverParams;
@@ -47,6 +48,28 @@ impl Scorer {
                 weighted_fraction(correct, sample_weight)
             }
         }
+    }
+}
+
+/// An estimator's training data after validation, before the loop lays it out: X (a matrix,
+/// or a set of sequences), the 2-D targets, the weights (one per sample or sequence), and
+/// how the network's head, the early-stopping score and split follow from the targets.
+pub(crate) struct TrainingData<X, F> {
+    pub x: X,
+    pub y: Array2<F>,
+    pub sample_weight: Option<Vec<F>>,
+    pub head: OutputHead,
+    pub scorer: Scorer,
+    /// Whether the early-stopping split is stratified (binary classification only).
+    pub stratify: bool,
+}
+
+impl<X, F> TrainingData<X, F> {
+    /// A network classifier's data: the head, the score and the split follow from the kind of
+    /// target.
+    pub fn classification(x: X, y: Array2<F>, sample_weight: Option<Vec<F>>, kind: TargetKind) -> Self {
+        let head = OutputHead::for_classes(kind);
+        Self { x, y, sample_weight, head, scorer: Scorer::Accuracy(kind), stratify: kind == TargetKind::Binary }
     }
 }
 

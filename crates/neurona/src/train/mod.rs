@@ -28,7 +28,7 @@ pub use attributes::TrainingAttributes;
 pub use optimizer::OptimizerState;
 pub use report::{EpochCallback, EpochProgress, FitOptions, FitReport};
 
-pub(crate) use data::{Scorer, SequenceRows, TrainingSet};
+pub(crate) use data::{Scorer, SequenceRows, TrainingData, TrainingSet};
 pub(crate) use lbfgs::fit_lbfgs;
 pub(crate) use stochastic::fit_stochastic;
 pub(crate) use stopping::NoImprovement;
@@ -78,5 +78,35 @@ impl<F> FitState<'_, F> {
         if verbose {
             println!("Iteration {}, loss = {:.8}", self.n_iter, loss);
         }
+    }
+}
+
+impl<F: crate::float::Float> TrainingAttributes<F> {
+    /// One call's training of `weights` on `set` by the solver `solver` names, continuing from
+    /// and recording into these attributes: the stochastic epochs, or L-BFGS (whose iterations
+    /// and loss become `n_iter_` and `loss_`). Weights that left the finite range are an error.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run_solver<N: crate::network::Objective<F>>(
+        &mut self,
+        network: &N,
+        weights: &mut [F],
+        solver: &crate::params::SolverParams,
+        set: &TrainingSet<'_, F>,
+        incremental: bool,
+        rng: &mut crate::rng::RandomState,
+        on_epoch: Option<&mut EpochCallback<'_>>,
+    ) -> crate::error::Result<()> {
+        self.report = if solver.solver.is_stochastic() {
+            fit_stochastic(network, self.fit_state(weights), solver, set, incremental, rng, on_epoch)?
+        } else {
+            let report = fit_lbfgs(network, weights, solver, set);
+            self.n_iter = report.n_iter;
+            self.loss = report.loss;
+            report
+        };
+        if weights.iter().any(|p| !p.is_finite()) {
+            return Err(crate::error::NeuronaError::NonFiniteWeights);
+        }
+        Ok(())
     }
 }

@@ -13,7 +13,7 @@ use crate::init::glorot_uniform;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, PredictScratch};
 use crate::rng::RandomState;
-use crate::train::{TrainingAttributes, TrainingSet, fit_lbfgs, fit_stochastic};
+use crate::train::{TrainingAttributes, TrainingSet};
 
 // The loop's types live in `train`, shared by every gradient-trained family; the MLP's paths
 // (`estimators::mlp::FitReport`, ...) stay as they were.
@@ -152,17 +152,9 @@ impl<F: Float> MlpState<F> {
     }
 }
 
-/// Training data after validation: X, the binarised 2-D targets and the weights.
-pub(crate) struct TrainingData<'a, F> {
-    pub x: ArrayView2<'a, F>,
-    /// `(n_samples, n_outputs)`.
-    pub y: Array2<F>,
-    pub sample_weight: Option<Vec<F>>,
-    pub head: OutputHead,
-    pub scorer: Scorer,
-    /// Whether the early-stopping split is stratified (binary classification only).
-    pub stratify: bool,
-}
+/// Training data after validation: X `(n_samples, n_features)`, the binarised 2-D targets
+/// `(n_samples, n_outputs)` and the weights.
+pub(crate) type TrainingData<'a, F> = crate::train::TrainingData<ArrayView2<'a, F>, F>;
 
 /// One call to `fit` (`incremental = false`) or `partial_fit` (`true`), scikit-learn's `_fit`
 /// from the initialisation on. Works on a copy of the state, so that a failed call leaves the
@@ -209,18 +201,8 @@ pub(crate) fn fit<F: Float>(
         stratify: data.stratify,
         sequences: None,
     };
-    state.training.report = if params.training.solver.is_stochastic() {
-        let fit_state = state.training.fit_state(&mut state.params);
-        fit_stochastic(&state.mlp, fit_state, &params.training, &set, incremental, rng, options.on_epoch)?
-    } else {
-        let report = fit_lbfgs(&state.mlp, &mut state.params, &params.training, &set);
-        state.n_iter = report.n_iter;
-        state.loss = report.loss;
-        report
-    };
-    if state.params.iter().any(|p| !p.is_finite()) {
-        return Err(NeuronaError::NonFiniteWeights);
-    }
+    let MlpState { mlp, params: weights, training } = &mut state;
+    training.run_solver(mlp, weights, &params.training, &set, incremental, rng, options.on_epoch)?;
     Ok(state)
 }
 

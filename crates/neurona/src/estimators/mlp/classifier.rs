@@ -2,11 +2,11 @@
 
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2};
 
-use crate::data::labels::{ClassTargets, Label, LabelBinarizer, TargetKind, unique_sorted};
+use crate::data::labels::{ClassTargets, Label, LabelBinarizer, unique_sorted};
 use crate::data::validate::{check_features, check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::IncrementalClassifier;
-use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, Scorer, TrainingData, targets_2d};
+use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, TrainingData, targets_2d};
 use crate::estimators::mlp::hyperparams::{MlpValidParams, Solver};
 use crate::float::Float;
 use crate::loss::OutputHead;
@@ -262,8 +262,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         intercepts: &[ArrayView1<'_, F>],
     ) -> Result<Self> {
         let binarizer = LabelBinarizer::new(classes);
-        let head =
-            if binarizer.kind() == TargetKind::Multiclass { OutputHead::LogLoss } else { OutputHead::BinaryLogLoss };
+        let head = OutputHead::for_classes(binarizer.kind());
         let state = algorithm::state_from_weights(&params, head, binarizer.n_outputs(), coefs, intercepts)?;
         Ok(Self { params, state: Some(state), targets: Some(ClassTargets::Labels(binarizer)) })
     }
@@ -274,24 +273,10 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     }
 
     /// The same classifier with every class label replaced by `relabel(label)` (e.g. by its
-    /// index among the classes, or back), keeping the weights and the whole training state.
-    /// The new labels must sort in the same order as the old ones, since the network's outputs
-    /// follow the classes' order; otherwise [`NeuronaError::InvalidInput`] for `classes`.
+    /// index among the classes, or back), keeping the weights and the whole training state;
+    /// the new labels keep the old ones' order ([`ClassTargets::relabel`]).
     pub fn map_labels<M: Label>(self, relabel: impl FnMut(&L) -> M) -> Result<MlpClassifier<F, M>> {
-        let targets = match self.targets {
-            Some(ClassTargets::Labels(binarizer)) => {
-                let classes: Vec<M> = binarizer.classes().iter().map(relabel).collect();
-                if !classes.windows(2).all(|pair| pair[0] < pair[1]) {
-                    return Err(NeuronaError::input(
-                        "classes",
-                        format!("must be relabelled in the same sorted order, got {classes:?}"),
-                    ));
-                }
-                Some(ClassTargets::Labels(LabelBinarizer::new(&classes)))
-            }
-            Some(ClassTargets::Multilabel(n)) => Some(ClassTargets::Multilabel(n)),
-            None => None,
-        };
+        let targets = self.targets.map(|targets| targets.relabel(relabel)).transpose()?;
         Ok(MlpClassifier { params: self.params, state: self.state, targets })
     }
 
@@ -346,16 +331,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
         let sample_weight = options.sample_weight.map(|sw| check_sample_weight(sw, x.nrows())).transpose()?;
-        let kind = targets.kind();
-        let head = if kind == TargetKind::Multiclass { OutputHead::LogLoss } else { OutputHead::BinaryLogLoss };
-        let data = TrainingData {
-            x,
-            y,
-            sample_weight,
-            head,
-            scorer: Scorer::Accuracy(kind),
-            stratify: kind == TargetKind::Binary,
-        };
+        let data = TrainingData::classification(x, y, sample_weight, targets.kind());
         let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).report)

@@ -19,8 +19,8 @@ use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp};
 use crate::params::Hyperparams;
 use crate::persist::{
-    ModelLabel, TensorSet, bad, decode_training, encode_report, encode_training, extra_of, open_model, parsed,
-    read_tensor, str_from, usize_from, write_model,
+    ModelLabel, TensorSet, bad, decode_training, extra_of, open_model, parsed, read_tensor, str_from, usize_from,
+    write_network_model,
 };
 
 /// The most parameters a model file may declare: far above any network this library trains on a
@@ -35,22 +35,13 @@ fn encode<F: Float>(
     classes: Value,
     extra: &Value,
 ) -> Result<Vec<u8>> {
-    let mut tensors = TensorSet::default();
-    tensors.floats("params", &[state.params.len()], &state.params);
-    let training = encode_training(&state.training, &mut tensors);
-    let header = json!({
-        "params": params.to_json(),
-        "network": {
-            "layer_units": state.mlp.layout().layer_units(),
-            "activation": state.mlp.hidden().name(),
-            "out_activation": state.mlp.head().out_activation(),
-        },
-        "classes": classes,
-        "state": training,
-        "report": encode_report(&state.report),
-        "extra": extra,
+    let network = json!({
+        "layer_units": state.mlp.layout().layer_units(),
+        "activation": state.mlp.hidden().name(),
+        "out_activation": state.mlp.head().out_activation(),
     });
-    write_model::<F>(kind, header, &tensors)
+    let weights = |tensors: &mut TensorSet| tensors.floats("params", &[state.params.len()], &state.params);
+    write_network_model(kind, params.to_json(), network, classes, extra, &state.training, weights)
 }
 
 /// A decoded MLP: everything but the classes, which the estimator parses.

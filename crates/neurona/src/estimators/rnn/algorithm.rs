@@ -13,7 +13,7 @@ use crate::init::glorot_uniform;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, OutputPer, RecurrentNet, RecurrentShape};
 use crate::rng::RandomState;
-use crate::train::{FitOptions, Scorer, SequenceRows, TrainingAttributes, TrainingSet, fit_lbfgs, fit_stochastic};
+use crate::train::{FitOptions, SequenceRows, TrainingAttributes, TrainingSet};
 
 /// Everything a fit learned: the network and its weights, and the training attributes
 /// (`loss_curve_`, `n_iter_`, ...), which the state dereferences to.
@@ -190,17 +190,9 @@ pub(crate) fn n_target_rows<F: Float>(x: &SequenceSet<F>, output: OutputPer) -> 
     }
 }
 
-/// Training data after validation.
-pub(crate) struct SequenceData<'a, F: Float> {
-    pub x: &'a SequenceSet<F>,
-    /// As [`targets_for_loop`] lays them out.
-    pub y: Array2<F>,
-    /// One weight per sequence.
-    pub sample_weight: Option<Vec<F>>,
-    pub head: OutputHead,
-    pub scorer: Scorer,
-    pub stratify: bool,
-}
+/// Training data after validation: the targets as [`targets_for_loop`] lays them out, one
+/// weight per sequence.
+pub(crate) type SequenceData<'a, F> = crate::train::TrainingData<&'a SequenceSet<F>, F>;
 
 /// One call to `fit` (`incremental = false`) or `partial_fit` (`true`). Works on a copy of the
 /// state, so that a failed call leaves the estimator as it was.
@@ -238,18 +230,8 @@ pub(crate) fn fit<F: Float>(
             per_step: params.output == OutputPer::Step,
         }),
     };
-    let (net, RnnState { params: weights, training, .. }) = (&training_net, &mut state);
-    training.report = if params.training.solver.is_stochastic() {
-        fit_stochastic(net, training.fit_state(weights), &params.training, &set, incremental, rng, options.on_epoch)?
-    } else {
-        let report = fit_lbfgs(net, weights, &params.training, &set);
-        training.n_iter = report.n_iter;
-        training.loss = report.loss;
-        report
-    };
-    if state.params.iter().any(|p| !p.is_finite()) {
-        return Err(NeuronaError::NonFiniteWeights);
-    }
+    let RnnState { params: weights, training, .. } = &mut state;
+    training.run_solver(&training_net, weights, &params.training, &set, incremental, rng, options.on_epoch)?;
     Ok(state)
 }
 

@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
-use crate::data::labels::{ClassTargets, Label, LabelBinarizer, TargetKind, unique_sorted};
+use crate::data::labels::{ClassTargets, Label, LabelBinarizer, unique_sorted};
 use crate::data::sequences::SequenceSet;
 use crate::data::validate::{check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
@@ -15,7 +15,7 @@ use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::metrics::accuracy;
 use crate::params::Solver;
-use crate::train::{FitOptions, FitReport, Scorer};
+use crate::train::{FitOptions, FitReport};
 
 pub(super) const NAME: &str = "RNNClassifier";
 
@@ -69,8 +69,7 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
         tensors: &[(&str, Vec<usize>, &[F])],
     ) -> Result<Self> {
         let binarizer = LabelBinarizer::new(classes);
-        let head =
-            if binarizer.kind() == TargetKind::Multiclass { OutputHead::LogLoss } else { OutputHead::BinaryLogLoss };
+        let head = OutputHead::for_classes(binarizer.kind());
         let state = algorithm::state_with_tensors(&params, n_features, head, binarizer.n_outputs(), tensors)?;
         Ok(Self { params, state: Some(state), targets: Some(ClassTargets::Labels(binarizer)) })
     }
@@ -167,24 +166,10 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
     }
 
     /// The same classifier with every class label replaced by `relabel(label)` (e.g. by its
-    /// index among the classes, or back), keeping the weights and the whole training state.
-    /// The new labels must sort in the same order as the old ones, since the network's outputs
-    /// follow the classes' order; otherwise [`NeuronaError::InvalidInput`] for `classes`.
+    /// index among the classes, or back), keeping the weights and the whole training state;
+    /// the new labels keep the old ones' order ([`ClassTargets::relabel`]).
     pub fn map_labels<M: Label>(self, relabel: impl FnMut(&L) -> M) -> Result<RnnClassifier<F, M>> {
-        let targets = match self.targets {
-            Some(ClassTargets::Labels(binarizer)) => {
-                let classes: Vec<M> = binarizer.classes().iter().map(relabel).collect();
-                if !classes.windows(2).all(|pair| pair[0] < pair[1]) {
-                    return Err(NeuronaError::input(
-                        "classes",
-                        format!("must be relabelled in the same sorted order, got {classes:?}"),
-                    ));
-                }
-                Some(ClassTargets::Labels(LabelBinarizer::new(&classes)))
-            }
-            Some(ClassTargets::Multilabel(n)) => Some(ClassTargets::Multilabel(n)),
-            None => None,
-        };
+        let targets = self.targets.map(|targets| targets.relabel(relabel)).transpose()?;
         Ok(RnnClassifier { params: self.params, state: self.state, targets })
     }
 
@@ -201,16 +186,8 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
         let sample_weight = options.sample_weight.map(|sw| check_sample_weight(sw, x.n_sequences())).transpose()?;
-        let kind = targets.kind();
-        let head = if kind == TargetKind::Multiclass { OutputHead::LogLoss } else { OutputHead::BinaryLogLoss };
-        let data = SequenceData {
-            x,
-            y: targets_for_loop(y, x, self.params.output),
-            sample_weight,
-            head,
-            scorer: Scorer::Accuracy(kind),
-            stratify: kind == TargetKind::Binary,
-        };
+        let y = targets_for_loop(y, x, self.params.output);
+        let data = SequenceData::classification(x, y, sample_weight, targets.kind());
         let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).training.report)

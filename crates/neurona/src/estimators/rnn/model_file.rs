@@ -12,15 +12,14 @@ use super::algorithm::RnnState;
 use super::classifier::RnnClassifier;
 use super::hyperparams::{RnnParams, RnnValidParams};
 use super::regressor::RnnRegressor;
-use crate::data::labels::{ClassTargets, ModelLabel, TargetKind};
+use crate::data::labels::{ClassTargets, ModelLabel};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::{EstimatorKind, ModelFile};
 use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, RecurrentNet};
 use crate::persist::{
-    TensorSet, bad, decode_training, encode_report, encode_training, extra_of, open_model, read_tensor, str_from,
-    usize_from, write_model,
+    TensorSet, bad, decode_training, extra_of, open_model, read_tensor, str_from, usize_from, write_network_model,
 };
 
 /// The most parameters a model file may declare (as for the MLPs).
@@ -33,24 +32,18 @@ fn encode<F: Float>(
     classes: Value,
     extra: &Value,
 ) -> Result<Vec<u8>> {
-    let mut tensors = TensorSet::default();
-    for (name, shape, values) in state.tensors() {
-        tensors.floats(&name, &shape, values);
-    }
-    let training = encode_training(&state.training, &mut tensors);
-    let header = json!({
-        "params": crate::params::Hyperparams::to_json(&**params),
-        "network": {
-            "input_size": state.n_features_in(),
-            "n_outputs": state.n_outputs(),
-            "out_activation": state.out_activation(),
-        },
-        "classes": classes,
-        "state": training,
-        "report": encode_report(&state.training.report),
-        "extra": extra,
+    let network = json!({
+        "input_size": state.n_features_in(),
+        "n_outputs": state.n_outputs(),
+        "out_activation": state.out_activation(),
     });
-    write_model::<F>(kind, header, &tensors)
+    let weights = |tensors: &mut TensorSet| {
+        for (name, shape, values) in state.tensors() {
+            tensors.floats(&name, &shape, values);
+        }
+    };
+    let params = crate::params::Hyperparams::to_json(&**params);
+    write_network_model(kind, params, network, classes, extra, &state.training, weights)
 }
 
 /// Decodes and validates model-file bytes written for `kind`; returns the checked
@@ -116,8 +109,7 @@ impl<F: Float, L: ModelLabel> ModelFile for RnnClassifier<F, L> {
     fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
         let (params, state, classes, extra) = decode::<F>(bytes, Self::KIND)?;
         let targets = ClassTargets::<L>::from_json(&classes, state.n_outputs())?;
-        let expected =
-            if targets.kind() == TargetKind::Multiclass { OutputHead::LogLoss } else { OutputHead::BinaryLogLoss };
+        let expected = OutputHead::for_classes(targets.kind());
         if state.net.head().head() != expected {
             return Err(NeuronaError::model_file(format!(
                 "has output activation '{}' for these classes",

@@ -83,12 +83,27 @@ impl Rows {
 
     /// `buf` of rows `width` values apart cut after row `m` (the last row of an output slice
     /// may be shorter than `width`).
-    fn cut<F>(buf: &mut [F], m: usize, width: usize) -> (&mut [F], &mut [F]) {
-        buf.split_at_mut((m * width).min(buf.len()))
+    fn cut<B: SplitRows>(buf: B, m: usize, width: usize) -> (B, B) {
+        buf.split_rows(m * width)
     }
+}
 
-    fn cut_ref<F>(buf: &[F], m: usize, width: usize) -> (&[F], &[F]) {
-        buf.split_at((m * width).min(buf.len()))
+/// A slice a kernel's halves split: shared or exclusive.
+trait SplitRows: Sized {
+    /// The first `at` values (at most all) and the others.
+    fn split_rows(self, at: usize) -> (Self, Self);
+}
+
+impl<F> SplitRows for &[F] {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        self.split_at(at.min(self.len()))
+    }
+}
+
+impl<F> SplitRows for &mut [F] {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        let at = at.min(self.len());
+        self.split_at_mut(at)
     }
 }
 
@@ -98,6 +113,21 @@ pub(super) trait Kernel: Sized + Send {
     fn halves(self, m: usize) -> (Self, Self);
     /// Runs on the calling thread.
     fn run_here(self);
+}
+
+/// Implements [`Kernel::halves`] for a kernel of a `r: Rows` and row-major slices, each listed
+/// with its row width in terms of `r` (the other fields, shared, are copied into both halves):
+/// `halves!(|r| gates: 4 * r.h, out: r.out_stride)`.
+macro_rules! halves {
+    (|$r:ident| $($field:ident: $width:expr),+ $(,)?) => {
+        #[allow(clippy::needless_update)]
+        fn halves(self, m: usize) -> (Self, Self) {
+            let $r = self.r;
+            let (r0, r1) = $r.halves(m);
+            $(let $field = Rows::cut(self.$field, m, $width);)+
+            (Self { r: r0, $($field: $field.0,)+ ..self }, Self { r: r1, $($field: $field.1,)+ ..self })
+        }
+    };
 }
 
 /// Runs a kernel over `r`'s rows of `gates` gates each, in two halves on two threads if there
@@ -121,12 +151,7 @@ pub(super) struct RnnForward<'a, F> {
 }
 
 impl<F: Float> Kernel for RnnForward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r0, r1) = self.r.halves(m);
-        let (p0, p1) = Rows::cut_ref(self.pre, m, self.r.h);
-        let (o0, o1) = Rows::cut(self.out, m, self.r.out_stride);
-        (Self { r: r0, pre: p0, out: o0, ..self }, Self { r: r1, pre: p1, out: o1, ..self })
-    }
+    halves!(|r| pre: r.h, out: r.out_stride);
 
     fn run_here(self) {
         with_simd(
@@ -159,18 +184,7 @@ pub(super) struct RnnBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for RnnBackward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r, h, stride) = (self.r, self.r.h, self.r.out_stride);
-        let (r0, r1) = r.halves(m);
-        let (dp0, dp1) = Rows::cut(self.d_pre, m, h);
-        let (o0, o1) = Rows::cut_ref(self.out, m, stride);
-        let (do0, do1) = Rows::cut_ref(self.d_out, m, stride);
-        let (dh0, dh1) = Rows::cut_ref(self.d_h, m, h);
-        (
-            Self { r: r0, d_pre: dp0, out: o0, d_out: do0, d_h: dh0, ..self },
-            Self { r: r1, d_pre: dp1, out: o1, d_out: do1, d_h: dh1, ..self },
-        )
-    }
+    halves!(|r| d_pre: r.h, out: r.out_stride, d_out: r.out_stride, d_h: r.h);
 
     fn run_here(self) {
         with_simd(
@@ -208,19 +222,7 @@ pub(super) struct LstmForward<'a, F> {
 }
 
 impl<F: Float> Kernel for LstmForward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r, h) = (self.r, self.r.h);
-        let (r0, r1) = r.halves(m);
-        let (g0, g1) = Rows::cut(self.gates, m, 4 * h);
-        let (c0, c1) = Rows::cut(self.cell, m, h);
-        let (t0, t1) = Rows::cut(self.tanh_cell, m, h);
-        let (p0, p1) = Rows::cut_ref(self.c_prev, m, h);
-        let (o0, o1) = Rows::cut(self.out, m, r.out_stride);
-        (
-            Self { r: r0, gates: g0, cell: c0, tanh_cell: t0, c_prev: p0, out: o0, ..self },
-            Self { r: r1, gates: g1, cell: c1, tanh_cell: t1, c_prev: p1, out: o1, ..self },
-        )
-    }
+    halves!(|r| gates: 4 * r.h, cell: r.h, tanh_cell: r.h, c_prev: r.h, out: r.out_stride);
 
     /// In passes over the row that each vectorise on their own (one loop with five
     /// transcendental functions did not).
@@ -270,21 +272,7 @@ pub(super) struct LstmBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for LstmBackward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r, h) = (self.r, self.r.h);
-        let (r0, r1) = r.halves(m);
-        let (dg0, dg1) = Rows::cut(self.d_gates, m, 4 * h);
-        let (dc0, dc1) = Rows::cut(self.d_c, m, h);
-        let (g0, g1) = Rows::cut_ref(self.gates, m, 4 * h);
-        let (t0, t1) = Rows::cut_ref(self.tanh_cell, m, h);
-        let (p0, p1) = Rows::cut_ref(self.c_prev, m, h);
-        let (do0, do1) = Rows::cut_ref(self.d_out, m, r.out_stride);
-        let (dh0, dh1) = Rows::cut_ref(self.d_h, m, h);
-        (
-            Self { r: r0, d_gates: dg0, d_c: dc0, gates: g0, tanh_cell: t0, c_prev: p0, d_out: do0, d_h: dh0 },
-            Self { r: r1, d_gates: dg1, d_c: dc1, gates: g1, tanh_cell: t1, c_prev: p1, d_out: do1, d_h: dh1 },
-        )
-    }
+    halves!(|r| d_gates: 4 * r.h, d_c: r.h, gates: 4 * r.h, tanh_cell: r.h, c_prev: r.h, d_out: r.out_stride, d_h: r.h);
 
     fn run_here(self) {
         with_simd(
@@ -357,19 +345,7 @@ pub(super) struct GruForward<'a, F> {
 }
 
 impl<F: Float> Kernel for GruForward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r, h) = (self.r, self.r.h);
-        let (r0, r1) = r.halves(m);
-        let (g0, g1) = Rows::cut(self.gates, m, 3 * h);
-        let (n0, n1) = Rows::cut(self.hn, m, h);
-        let (c0, c1) = Rows::cut_ref(self.rec, m, 3 * h);
-        let (p0, p1) = Rows::cut_ref(self.h_prev, m, h);
-        let (o0, o1) = Rows::cut(self.out, m, r.out_stride);
-        (
-            Self { r: r0, gates: g0, hn: n0, rec: c0, h_prev: p0, out: o0, ..self },
-            Self { r: r1, gates: g1, hn: n1, rec: c1, h_prev: p1, out: o1, ..self },
-        )
-    }
+    halves!(|r| gates: 3 * r.h, hn: r.h, rec: 3 * r.h, h_prev: r.h, out: r.out_stride);
 
     /// In passes over the row that each vectorise on their own.
     fn run_here(self) {
@@ -418,21 +394,7 @@ pub(super) struct GruBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for GruBackward<'_, F> {
-    fn halves(self, m: usize) -> (Self, Self) {
-        let (r, h) = (self.r, self.r.h);
-        let (r0, r1) = r.halves(m);
-        let (i0, i1) = Rows::cut(self.d_gi, m, 3 * h);
-        let (e0, e1) = Rows::cut(self.d_gh, m, 3 * h);
-        let (dh0, dh1) = Rows::cut(self.d_h, m, h);
-        let (g0, g1) = Rows::cut_ref(self.gates, m, 3 * h);
-        let (n0, n1) = Rows::cut_ref(self.hn, m, h);
-        let (p0, p1) = Rows::cut_ref(self.h_prev, m, h);
-        let (do0, do1) = Rows::cut_ref(self.d_out, m, r.out_stride);
-        (
-            Self { r: r0, d_gi: i0, d_gh: e0, d_h: dh0, gates: g0, hn: n0, h_prev: p0, d_out: do0 },
-            Self { r: r1, d_gi: i1, d_gh: e1, d_h: dh1, gates: g1, hn: n1, h_prev: p1, d_out: do1 },
-        )
-    }
+    halves!(|r| d_gi: 3 * r.h, d_gh: 3 * r.h, d_h: r.h, gates: 3 * r.h, hn: r.h, h_prev: r.h, d_out: r.out_stride);
 
     fn run_here(self) {
         with_simd(
