@@ -9,30 +9,8 @@
 
 use std::time::Instant;
 
-use ndarray::Array2;
+use neurona::datasets::make_memory_task;
 use neurona::prelude::*;
-
-/// `n` sequences of `steps` steps: the first step is +1 or -1 (the label), the others uniform
-/// noise in [-1, 1].
-fn memory_task(n: usize, steps: usize, seed: u32) -> Result<(SequenceSet<f64>, Vec<i64>)> {
-    let mut rng = RandomState::new(seed);
-    let mut labels = Vec::with_capacity(n);
-    let sequences: Vec<Array2<f64>> = (0..n)
-        .map(|_| {
-            let label = rng.uniform(0.0, 1.0) < 0.5;
-            labels.push(i64::from(label));
-            Array2::from_shape_fn((steps, 1), |(t, _)| {
-                let noise = rng.uniform(-1.0, 1.0);
-                match (t, label) {
-                    (0, true) => 1.0,
-                    (0, false) => -1.0,
-                    _ => noise,
-                }
-            })
-        })
-        .collect();
-    Ok((SequenceSet::from_sequences(&sequences)?, labels))
-}
 
 fn main() -> Result<()> {
     let lengths: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
@@ -40,8 +18,8 @@ fn main() -> Result<()> {
     println!("| steps | cell | test accuracy | final training loss | seconds |");
     println!("| ---: | --- | ---: | ---: | ---: |");
     for steps in lengths {
-        let (x_train, y_train) = memory_task(600, steps, 1)?;
-        let (x_test, y_test) = memory_task(200, steps, 2)?;
+        let (x_train, y_train) = make_memory_task(600, steps, 1)?;
+        let (x_test, y_test) = make_memory_task(200, steps, 2)?;
         for cell in [Cell::Rnn, Cell::Lstm, Cell::Gru] {
             let params = RnnParams::new()
                 .cell(cell)

@@ -131,22 +131,9 @@ fn training_trajectories_equal_pytorchs() {
     }
 }
 
-/// Sequences of 30 steps whose label is the sign of the first step; every other step is
-/// noise of the same size.
+/// The memory task at 30 steps (`neurona::datasets::make_memory_task`).
 fn memory_task(n: usize, seed: u32) -> (SequenceSet<f64>, Vec<i64>) {
-    let mut rng = RandomState::new(seed);
-    let mut labels = Vec::with_capacity(n);
-    let seqs: Vec<Array2<f64>> = (0..n)
-        .map(|_| {
-            let label = rng.uniform(0.0, 1.0) < 0.5;
-            labels.push(label as i64);
-            Array2::from_shape_fn((30, 1), |(t, _)| {
-                let noise = rng.uniform(-1.0, 1.0);
-                if t == 0 { if label { 1.0 } else { -1.0 } } else { noise }
-            })
-        })
-        .collect();
-    (SequenceSet::from_sequences(&seqs).unwrap(), labels)
+    neurona::datasets::make_memory_task(n, 30, seed).unwrap()
 }
 
 #[test]

@@ -169,16 +169,15 @@ impl<F: Float> GradientFamily<F, SequenceSet<F>> for RnnValidParams {
         clf.fit_with(x, y, options).map(drop)
     }
 
-    /// The core's multi-label fit takes no options: no progress bar, and Ctrl-C ends the run.
     fn fit_indicators(
         &self,
         clf: &mut Self::Classifier,
         x: &SequenceSet<F>,
         y: ArrayView2<'_, bool>,
-        _options: FitOptions<'_, F>,
+        options: FitOptions<'_, F>,
     ) -> neurona::Result<()> {
         clf.set_params(self.clone());
-        clf.fit_multilabel(x, y).map(drop)
+        clf.fit_multilabel_with(x, y, options).map(drop)
     }
 
     fn fit_values(

@@ -10,7 +10,7 @@ use ndarray::{Array1, Array2, Axis};
 use crate::error::{NeuronaError, Result};
 
 mod sequences;
-pub use sequences::load_japanese_vowels;
+pub use sequences::{load_japanese_vowels, make_memory_task};
 
 const IRIS: &[u8] = include_bytes!("data/iris.csv");
 const DIGITS: &[u8] = include_bytes!("data/digits.csv.gz");

@@ -1,8 +1,12 @@
 //! Bundled sequence data sets, in the `.ts` form of the UCR/UEA archives (attribution and
 //! licence in `src/datasets/data/README.md`).
 
+use ndarray::Array2;
+
+use crate::data::sequences::SequenceSet;
 use crate::data::ts_format::TsDataset;
 use crate::error::Result;
+use crate::rng::RandomState;
 
 const JAPANESE_VOWELS_TRAIN: &[u8] = include_bytes!("data/JapaneseVowels_TRAIN.ts.gz");
 const JAPANESE_VOWELS_TEST: &[u8] = include_bytes!("data/JapaneseVowels_TEST.ts.gz");
@@ -17,6 +21,29 @@ pub fn load_japanese_vowels() -> Result<(TsDataset, TsDataset)> {
     let train = TsDataset::parse(&super::gunzip(JAPANESE_VOWELS_TRAIN))?;
     let test = TsDataset::parse(&super::gunzip(JAPANESE_VOWELS_TEST))?;
     Ok((train, test))
+}
+
+/// The course's memory task, generated: `n` sequences of `steps` steps of one feature, whose
+/// label (0 or 1) is decided by the first step alone (-1 or +1); every other step is uniform
+/// noise in [-1, 1], of the same size. Drawn from neurona's stream seeded with `seed`.
+pub fn make_memory_task(n: usize, steps: usize, seed: u32) -> Result<(SequenceSet<f64>, Vec<i64>)> {
+    let mut rng = RandomState::new(seed);
+    let mut labels = Vec::with_capacity(n);
+    let sequences: Vec<Array2<f64>> = (0..n)
+        .map(|_| {
+            let label = rng.uniform(0.0, 1.0) < 0.5;
+            labels.push(i64::from(label));
+            Array2::from_shape_fn((steps, 1), |(t, _)| {
+                let noise = rng.uniform(-1.0, 1.0);
+                match (t, label) {
+                    (0, true) => 1.0,
+                    (0, false) => -1.0,
+                    _ => noise,
+                }
+            })
+        })
+        .collect();
+    Ok((SequenceSet::from_sequences(&sequences)?, labels))
 }
 
 #[cfg(test)]
