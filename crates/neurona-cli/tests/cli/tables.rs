@@ -57,24 +57,32 @@ fn predict_needs_the_models_columns_and_a_real_model() {
     assert!(err.contains("nope.safetensors"), "{err}");
 }
 
-/// `neurona ... | head -1`: a reader that goes away ends the command quietly (killed by SIGPIPE,
-/// as `cat` would be), not with a panic in `println!`.
+/// `neurona predict ... | head -1`: a reader that goes away ends the command quietly (killed by
+/// SIGPIPE, as `cat` would be), not with a panic in `println!`.
+///
+/// The predictions (about 1 MiB) overflow any pipe buffer, so the signal is certain: another
+/// test thread's fork may hold a copy of the pipe's read end for a moment, but only until its
+/// exec closes it, and then the blocked write fails. A short output could land in the buffer in
+/// that moment and end the command with success, which once made this test flaky.
 #[cfg(unix)]
 #[test]
 fn a_closed_standard_output_ends_the_command_quietly() {
     use std::os::unix::process::ExitStatusExt;
     use std::process::Stdio;
 
-    let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["train", "--max-iter", "2", "--no-report", "--quiet"]);
+    let dir = iris_dir();
+    let d = dir.path();
+    ok(d, &["train", "--data", "iris.csv", "--target", "species", "--max-iter", "2", "--no-report", "--quiet"]);
+    let iris = std::fs::read_to_string(d.join("iris.csv")).unwrap();
+    let (header, rows) = iris.split_once('\n').unwrap();
+    write(d, "many.csv", &format!("{header}\n{}", rows.repeat(100)));
     let mut child = Command::new(env!("CARGO_BIN_EXE_neurona"))
-        .args(["inspect", "model.safetensors"])
-        .current_dir(dir.path())
+        .args(["predict", "--model", "model.safetensors", "--data", "many.csv", "--proba"])
+        .current_dir(d)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Closed before the command has read its model, let alone written a line.
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
