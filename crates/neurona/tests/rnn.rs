@@ -311,3 +311,15 @@ fn bad_input_is_an_error_naming_what() {
     let err = SequenceSet::from_sequences(&[with_nan]).unwrap_err().to_string();
     assert!(err.contains("NaN") && err.contains("step 1"), "{err}");
 }
+
+#[test]
+fn a_regressor_scored_on_targets_of_another_width_is_an_error() {
+    let (x, _) = small_task();
+    let y = Array2::from_shape_fn((x.n_sequences(), 2), |(i, j)| (i + j) as f64);
+    let params = RnnParams::new().hidden_size(2).max_iter(1).random_state(0).check().unwrap();
+    let mut reg = RnnRegressor::<f64>::new(params);
+    reg.fit(&x, y.view()).unwrap();
+    let one_column = y.slice(ndarray::s![.., ..1]);
+    let err = reg.score(&x, one_column, None).unwrap_err().to_string();
+    assert!(err.contains("has 1 columns, but the model predicts 2"), "{err}");
+}

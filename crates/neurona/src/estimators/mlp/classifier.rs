@@ -3,7 +3,7 @@
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2};
 
 use crate::data::labels::{ClassTargets, Label, LabelBinarizer, unique_sorted};
-use crate::data::validate::{check_features, check_length, check_sample_weight};
+use crate::data::validate::{check_features, check_length, check_sample_weight, check_width};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::IncrementalClassifier;
 use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, TrainingData, targets_2d};
@@ -191,7 +191,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     /// assert_eq!(clf.proba_from_outputs(outputs.view())?, clf.predict_proba(rows)?);
     /// // Outputs of another width are an error, not a panic.
     /// let error = clf.labels_from_outputs(outputs.slice(s![.., ..2])).unwrap_err();
-    /// assert!(error.to_string().contains("must have 3 columns (the network's outputs), got 2"), "{error}");
+    /// assert!(error.to_string().contains("has 2 columns, but the model predicts 3"), "{error}");
     /// # Ok::<(), neurona::NeuronaError>(())
     /// ```
     pub fn labels_from_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<Vec<L>> {
@@ -312,14 +312,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     }
 
     fn check_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<()> {
-        let n_outputs = self.state()?.n_outputs();
-        if outputs.ncols() != n_outputs {
-            return Err(NeuronaError::input(
-                "outputs",
-                format!("must have {n_outputs} columns (the network's outputs), got {}", outputs.ncols()),
-            ));
-        }
-        Ok(())
+        check_width("outputs", outputs.ncols(), self.state()?.n_outputs())
     }
 
     fn train(

@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayView, ArrayView1, ArrayView2, Dimension, Ix2};
 
-use crate::data::validate::{check_features, check_finite, check_length, check_sample_weight};
+use crate::data::validate::{check_features, check_finite, check_length, check_sample_weight, check_width};
 use crate::error::{NeuronaError, Result};
 use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, Scorer, TrainingData};
 use crate::estimators::mlp::hyperparams::{MlpValidParams, RegressionLoss};
@@ -127,7 +127,7 @@ impl<F: Float> MlpRegressor<F> {
         let y = as_2d(y)?;
         check_length("y", y.nrows(), x.nrows())?;
         let predicted = self.predict(x)?;
-        self.check_width(&y)?;
+        check_width("y", y.ncols(), self.state()?.n_outputs())?;
         Ok(r2_score(y, predicted.view(), None))
     }
 
@@ -142,19 +142,8 @@ impl<F: Float> MlpRegressor<F> {
         check_length("y", y.nrows(), x.nrows())?;
         let sw = check_sample_weight(sample_weight, x.nrows())?;
         let predicted = self.predict(x)?;
-        self.check_width(&y)?;
+        check_width("y", y.ncols(), self.state()?.n_outputs())?;
         Ok(r2_score(y, predicted.view(), Some(&sw)))
-    }
-
-    fn check_width(&self, y: &ArrayView2<'_, F>) -> Result<()> {
-        let n_outputs = self.state()?.n_outputs();
-        if y.ncols() != n_outputs {
-            return Err(NeuronaError::input(
-                "y",
-                format!("has {} columns, but the model predicts {n_outputs}", y.ncols()),
-            ));
-        }
-        Ok(())
     }
 
     fn train(

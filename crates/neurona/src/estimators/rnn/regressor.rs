@@ -4,7 +4,7 @@
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::data::sequences::SequenceSet;
-use crate::data::validate::{check_finite, check_length, check_sample_weight};
+use crate::data::validate::{check_finite, check_length, check_sample_weight, check_width};
 use crate::error::{NeuronaError, Result};
 use crate::estimators::rnn::algorithm::{self, RnnState, SequenceData, n_target_rows, targets_for_loop};
 use crate::estimators::rnn::hyperparams::RnnValidParams;
@@ -93,6 +93,7 @@ impl<F: Float> RnnRegressor<F> {
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<f64> {
         check_length("y", y.nrows(), n_target_rows(x, self.params.output))?;
+        check_width("y", y.ncols(), self.state()?.n_outputs())?;
         let sw = sample_weight.map(|sw| check_sample_weight(sw, y.nrows())).transpose()?;
         Ok(r2_score(y, self.predict(x)?.view(), sw.as_deref()))
     }
