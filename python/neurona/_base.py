@@ -181,11 +181,14 @@ class NeuronaEstimator(BaseEstimator):
             _persist.register(cls)
 
     def _store_parameters(self, arguments):
-        """What ``__init__`` does, given its ``locals()``: stores each parameter of its
-        signature under its own name, unchanged, and nothing else, as scikit-learn requires of
-        a constructor (``get_params`` and ``clone`` read the signature's names back)."""
-        for name in self._get_param_names():
-            setattr(self, name, arguments[name])
+        """What ``__init__`` does, given its ``locals()``: stores each of its parameters under
+        its own name, unchanged, and nothing else, as scikit-learn requires of a constructor
+        (``get_params`` and ``clone`` read the signature's names back). The names are the
+        arguments', not ``type(self)``'s signature's: a subclass whose ``__init__`` adds
+        parameters and calls ``super().__init__(...)`` has its parent store the parent's."""
+        for name, value in arguments.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
 
     def __sklearn_is_fitted__(self):
         return getattr(self, "_core", None) is not None
