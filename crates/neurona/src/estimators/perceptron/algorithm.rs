@@ -12,6 +12,7 @@ use crate::data::labels::Label;
 use crate::data::split::stratified_split_indices;
 use crate::error::{NeuronaError, Result};
 use crate::estimators::perceptron::hyperparams::{ClassWeight, Penalty, PerceptronParams};
+use crate::estimators::perceptron::rows::{Row, Rows};
 use crate::estimators::perceptron::seq_rng::shuffle_with_seed;
 use crate::float::Float;
 use crate::metrics::weighted_fraction;
@@ -175,9 +176,8 @@ pub(crate) struct ValidationSet<F> {
 
 /// The training data after validation, shared by every one-vs-all problem.
 pub(crate) struct TrainingData<'a, F, L> {
-    /// `(n_samples, n_features)` row-major.
-    pub x: &'a [F],
-    pub n_features: usize,
+    /// The samples, dense or sparse.
+    pub rows: Rows<'a, F>,
     pub y: &'a [L],
     /// Sorted classes; `y` holds only these.
     pub classes: &'a [L],
@@ -217,24 +217,22 @@ impl<'a, F: Float> WeightVector<'a, F> {
     }
 
     /// `w · x`, summed in f64 over products in `F`, then scaled and rounded to `F`.
-    fn dot(&self, x: &[F]) -> F {
-        let mut sum = 0.0f64;
-        for (&w, &v) in self.w.iter().zip(x) {
-            sum += (w * v).as_f64();
-        }
-        F::from_f64(sum * self.wscale)
+    fn dot(&self, x: Row<'_, F>) -> F {
+        F::from_f64(x.dot_f64(self.w) * self.wscale)
     }
 
-    /// `w += c * x`, then both norms recomputed (dense rows visit every feature).
-    fn add(&mut self, x: &[F], c: F) {
+    /// `w += c * x`, then both norms recomputed over the row's entries: every feature for a
+    /// dense row, only the stored ones for a sparse row (so that the norms are then partial, as
+    /// scikit-learn's are).
+    fn add(&mut self, x: Row<'_, F>, c: F) {
         let wscale = F::from_f64(self.wscale);
         let step = (c / wscale).as_f64();
         let (mut l2, mut l1) = (0.0f64, 0.0f64);
-        for (w, &v) in self.w.iter_mut().zip(x) {
+        x.for_each_weight(self.w, |w, v| {
             *w = F::from_f64(w.as_f64() + v.as_f64() * step);
             l2 += (*w * *w).as_f64();
             l1 += w.abs().as_f64();
-        }
+        });
         self.sq_norm = l2 * (wscale * wscale).as_f64();
         self.l1_norm = l1 * wscale.as_f64();
     }
@@ -268,10 +266,11 @@ impl<'a, F: Float> WeightVector<'a, F> {
 
     /// The cumulative truncated-gradient L1 step of Tsuruoka, Tsujii and Ananiadou (2009):
     /// every weight moves towards zero by the penalty accumulated so far (`u`) minus what it
-    /// already received (`q`), without crossing zero.
-    fn l1_truncate(&mut self, q: &mut [F], u: f64) {
+    /// already received (`q`), without crossing zero. Only the weights of the row's entries
+    /// move (every weight for a dense row).
+    fn l1_truncate(&mut self, q: &mut [F], u: f64, x: Row<'_, F>) {
         let wscale = self.wscale;
-        for (w, q) in self.w.iter_mut().zip(q.iter_mut()) {
+        x.for_each_pair(self.w, q, |w, q| {
             let z = w.as_f64();
             if wscale * z > 0.0 {
                 let v = w.as_f64() - (u + q.as_f64()) / wscale;
@@ -281,14 +280,13 @@ impl<'a, F: Float> WeightVector<'a, F> {
                 *w = F::from_f64(if v < 0.0 { v } else { 0.0 });
             }
             *q = F::from_f64(q.as_f64() + wscale * (w.as_f64() - z));
-        }
+        });
     }
 }
 
 /// One binary problem: targets ±1, the class weights of the two sides, the validation rows.
 struct BinaryProblem<'a, F> {
-    x: &'a [F],
-    n_features: usize,
+    x: Rows<'a, F>,
     y: &'a [F],
     sample_weight: &'a [F],
     validation: Option<&'a ValidationSet<F>>,
@@ -297,9 +295,6 @@ struct BinaryProblem<'a, F> {
 }
 
 impl<F: Float> BinaryProblem<'_, F> {
-    fn row(&self, i: usize) -> &[F] {
-        &self.x[i * self.n_features..(i + 1) * self.n_features]
-    }
 
     /// Accuracy on the validation rows of the model `(w, b)`, as scikit-learn's
     /// `_ValidationScoreCallback` computes it: `w` is the raw weight array, **without** its
@@ -307,10 +302,7 @@ impl<F: Float> BinaryProblem<'_, F> {
     /// scikit-learn quirk, reproduced: the scale only matters against the intercept).
     fn validation_score(&self, validation: &ValidationSet<F>, w: &[F], intercept: f64) -> f64 {
         let correct = validation.rows.iter().map(|&i| {
-            let mut score = F::zero();
-            for (&wj, &xj) in w.iter().zip(self.row(i)) {
-                score += wj * xj;
-            }
+            let score = self.x.row(i).dot(w);
             let positive = score.as_f64() + intercept > 0.0;
             positive == (self.y[i] > F::zero())
         });
@@ -339,7 +331,7 @@ fn plain_sgd<F: Float>(
     let mut learner = Learner {
         w: WeightVector::new(weights),
         intercept,
-        q: if sgd.penalty.has_l1() { vec![F::zero(); problem.n_features] } else { Vec::new() },
+        q: if sgd.penalty.has_l1() { vec![F::zero(); problem.x.n_features()] } else { Vec::new() },
         u: 0.0,
         count: 0,
     };
@@ -444,7 +436,7 @@ impl<'p, 'a, F: Float> PlainSgd<'p, 'a, F> {
     fn step(&self, learner: &mut Learner<'_, F>, i: usize, sums: &mut EpochSums) {
         let (eta, alpha, l1_ratio) = (self.settings.eta0, self.settings.alpha, self.l1_ratio);
         let w = &mut learner.w;
-        let x = self.problem.row(i);
+        let x = self.problem.x.row(i);
         let y = self.problem.y[i];
         let p = w.dot(x).as_f64() + *learner.intercept;
         let z = p * y.as_f64();
@@ -471,11 +463,12 @@ impl<'p, 'a, F: Float> PlainSgd<'p, 'a, F> {
             w.add(x, F::from_f64(update));
         }
         if self.settings.fit_intercept && update != 0.0 {
-            *learner.intercept += update;
+            // 1 for dense rows, so the step is the update itself.
+            *learner.intercept += update * self.problem.x.intercept_decay();
         }
         if self.penalty.has_l1() {
             learner.u += l1_ratio * eta * alpha;
-            w.l1_truncate(&mut learner.q, learner.u);
+            w.l1_truncate(&mut learner.q, learner.u, x);
         }
         learner.count += 1;
     }
@@ -630,7 +623,7 @@ pub(crate) fn fit_one_vs_all<F: Float, L: Label>(
     rng: &mut Randomness<'_>,
 ) -> Result<Vec<usize>> {
     let n_classes = data.classes.len();
-    let n_features = data.n_features;
+    let n_features = data.rows.n_features();
     let coef_rows = coef.as_slice_mut().expect("coef_ is kept row-major");
     let labels_to_binary = |positive: usize| -> Vec<F> {
         let positive = &data.classes[positive];
@@ -662,8 +655,7 @@ pub(crate) fn fit_one_vs_all<F: Float, L: Label>(
             }
         };
         let problem = BinaryProblem {
-            x: data.x,
-            n_features,
+            x: data.rows,
             y: &y,
             sample_weight: data.sample_weight,
             validation: validation.as_ref(),
@@ -690,8 +682,7 @@ pub(crate) fn fit_one_vs_all<F: Float, L: Label>(
         let seed = draw_seed(&mut own);
         let y = labels_to_binary(i);
         let problem = BinaryProblem {
-            x: data.x,
-            n_features,
+            x: data.rows,
             y: &y,
             sample_weight: data.sample_weight,
             validation: validation.as_ref(),
@@ -720,8 +711,8 @@ mod tests {
         v.scale(0.5);
         assert_eq!(v.wscale, 0.5);
         assert_eq!((v.sq_norm, v.l1_norm), (1.25, 1.5));
-        assert_eq!(v.dot(&[1.0, 1.0]), -0.5);
-        v.add(&[2.0, 0.0], 1.0);
+        assert_eq!(v.dot(Row::Dense(&[1.0, 1.0])), -0.5);
+        v.add(Row::Dense(&[2.0, 0.0]), 1.0);
         assert_eq!(v.w, &[5.0, -2.0], "the step is divided by the scale");
         v.scale(1e-10);
         assert_eq!(v.wscale, 1.0, "below 1e-9 the scale is multiplied out");
@@ -733,7 +724,7 @@ mod tests {
         let mut w = vec![0.3f64, -0.3, 0.0];
         let mut q = vec![0.0; 3];
         let mut v = WeightVector::new(&mut w);
-        v.l1_truncate(&mut q, 0.5);
+        v.l1_truncate(&mut q, 0.5, Row::Dense(&[0.0; 3]));
         assert_eq!(v.w, &[0.0, 0.0, 0.0]);
         assert_eq!(q, [-0.3, 0.3, 0.0]);
     }

@@ -56,12 +56,14 @@
 pub mod algorithm;
 pub mod hyperparams;
 mod model_file;
+mod rows;
 mod seq_rng;
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::data::labels::{Label, argmax, unique_sorted};
-use crate::data::validate::{check_features, check_length, check_sample_weight};
+use crate::data::sparse::{CsrMatrix, Samples};
+use crate::data::validate::{check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::IncrementalClassifier;
 use crate::float::Float;
@@ -73,6 +75,7 @@ pub use algorithm::{PerceptronReport, PerceptronState};
 pub use hyperparams::{ClassWeight, Penalty, PerceptronParams, PerceptronValidParams};
 
 use algorithm::{Randomness, SgdSettings, TrainingData, expanded_class_weight, fit_one_vs_all};
+use rows::{Rows, csr_scores};
 
 const NAME: &str = "Perceptron";
 
@@ -156,20 +159,22 @@ impl<F: Float, L: Label> Perceptron<F, L> {
         Ok(Perceptron { params: params.check()?, state })
     }
 
-    /// Trains on `x: (n_samples, n_features)` and one label per sample, for up to `max_iter`
-    /// epochs (scikit-learn's `fit`).
-    pub fn fit(&mut self, x: ArrayView2<'_, F>, y: &[L]) -> Result<&PerceptronReport> {
+    /// Trains on `x: (n_samples, n_features)`, dense (an `ArrayView2`) or sparse (a
+    /// [`CsrMatrix`], trained as scikit-learn trains on a `csr_matrix`), and one label per
+    /// sample, for up to `max_iter` epochs (scikit-learn's `fit`).
+    pub fn fit<'x>(&mut self, x: impl Into<Samples<'x, F>>, y: &[L]) -> Result<&PerceptronReport> {
         self.fit_with(x, y, PerceptronFitOptions::default())
     }
 
     /// [`fit`](Self::fit) with sample weights, initial coefficients or a caller's random stream.
-    pub fn fit_with(
+    pub fn fit_with<'x>(
         &mut self,
-        x: ArrayView2<'_, F>,
+        x: impl Into<Samples<'x, F>>,
         y: &[L],
         options: PerceptronFitOptions<'_, F>,
     ) -> Result<&PerceptronReport> {
-        check_features(x, NAME)?;
+        let x = x.into();
+        x.check(NAME)?;
         check_length("y", y.len(), x.nrows())?;
         let sample_weight = sample_weights(options.sample_weight, x.nrows())?;
         let classes = unique_sorted(y);
@@ -208,14 +213,20 @@ impl<F: Float, L: Label> Perceptron<F, L> {
     }
 
     /// The scores `x · coef_ᵀ + intercept_`, `(n_samples, 1)` for a binary classifier (positive
-    /// means `classes_[1]`), `(n_samples, n_classes)` otherwise.
-    pub fn decision_function(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+    /// means `classes_[1]`), `(n_samples, n_classes)` otherwise. Sparse rows are scored over
+    /// their stored entries, in `F`, as scipy's product does.
+    pub fn decision_function<'x>(&self, x: impl Into<Samples<'x, F>>) -> Result<Array2<F>> {
         let state = self.state()?;
         let n_features = state.n_features_in();
+        let x = x.into();
         if x.ncols() != n_features {
             return Err(NeuronaError::FeatureMismatch { estimator: NAME, expected: n_features, found: x.ncols() });
         }
-        check_features(x, NAME)?;
+        x.check(NAME)?;
+        let x = match x {
+            Samples::Dense(x) => x,
+            Samples::Csr(x) => return Ok(csr_scores(x, &state.coef, &state.intercept)),
+        };
         let rows = x.as_standard_layout();
         let n_rows = state.coef.nrows();
         let mut scores = Array2::zeros((x.nrows(), n_rows));
@@ -235,7 +246,7 @@ impl<F: Float, L: Label> Perceptron<F, L> {
 
     /// Predicted labels: `classes_[1]` where the binary score is > 0 (ties go to `classes_[0]`),
     /// otherwise the class of the highest score (the first one on a tie).
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Vec<L>> {
+    pub fn predict<'x>(&self, x: impl Into<Samples<'x, F>>) -> Result<Vec<L>> {
         let scores = self.decision_function(x)?;
         let classes = &self.state()?.classes;
         Ok(scores
@@ -249,13 +260,20 @@ impl<F: Float, L: Label> Perceptron<F, L> {
     }
 
     /// Accuracy of [`predict`](Self::predict) against `y`.
-    pub fn score(&self, x: ArrayView2<'_, F>, y: &[L]) -> Result<f64> {
+    pub fn score<'x>(&self, x: impl Into<Samples<'x, F>>, y: &[L]) -> Result<f64> {
+        let x = x.into();
         check_length("y", y.len(), x.nrows())?;
         Ok(accuracy::<L, F>(y, &self.predict(x)?, None))
     }
 
     /// Weighted accuracy.
-    pub fn score_weighted(&self, x: ArrayView2<'_, F>, y: &[L], sample_weight: ArrayView1<'_, F>) -> Result<f64> {
+    pub fn score_weighted<'x>(
+        &self,
+        x: impl Into<Samples<'x, F>>,
+        y: &[L],
+        sample_weight: ArrayView1<'_, F>,
+    ) -> Result<f64> {
+        let x = x.into();
         check_length("y", y.len(), x.nrows())?;
         let sw = check_sample_weight(sample_weight, x.nrows())?;
         Ok(accuracy(y, &self.predict(x)?, Some(&sw)))
@@ -266,7 +284,7 @@ impl<F: Float, L: Label> Perceptron<F, L> {
     #[allow(clippy::too_many_arguments)]
     fn train(
         &self,
-        x: ArrayView2<'_, F>,
+        x: Samples<'_, F>,
         y: &[L],
         classes: Vec<L>,
         class_weight: Vec<f64>,
@@ -279,10 +297,23 @@ impl<F: Float, L: Label> Perceptron<F, L> {
     ) -> Result<PerceptronState<F, L>> {
         let params = &self.params;
         let max_iter = if incremental { 1 } else { params.max_iter };
-        let rows = x.as_standard_layout();
+        let copied: Array2<F>;
+        let rows = match x {
+            Samples::Dense(view) => {
+                // A row-major view is read in place; any other layout is copied once.
+                let values = match view.to_slice() {
+                    Some(values) => values,
+                    None => {
+                        copied = view.as_standard_layout().into_owned();
+                        copied.as_slice().expect("standard layout")
+                    }
+                };
+                Rows::Dense { x: values, n_features: view.ncols() }
+            }
+            Samples::Csr(csr) => Rows::Csr(csr),
+        };
         let data = TrainingData {
-            x: rows.as_slice().expect("standard layout"),
-            n_features: x.ncols(),
+            rows,
             y,
             classes: &classes,
             sample_weight: &sample_weight,
@@ -331,6 +362,35 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Per
         classes: Option<&[L]>,
         options: Self::Options<'_>,
     ) -> Result<&PerceptronReport> {
+        self.partial_fit_samples(x.into(), y, classes, options)
+    }
+}
+
+/// `partial_fit` on sparse rows, trained as scikit-learn trains on a `csr_matrix`.
+impl<'x, F: Float, L: Label> IncrementalClassifier<CsrMatrix<'x, F>, L> for Perceptron<F, L> {
+    type Options<'o> = PerceptronFitOptions<'o, F>;
+    type Report = PerceptronReport;
+
+    fn partial_fit_with(
+        &mut self,
+        x: CsrMatrix<'x, F>,
+        y: &[L],
+        classes: Option<&[L]>,
+        options: Self::Options<'_>,
+    ) -> Result<&PerceptronReport> {
+        self.partial_fit_samples(x.into(), y, classes, options)
+    }
+}
+
+impl<F: Float, L: Label> Perceptron<F, L> {
+    /// One epoch over dense or sparse rows: `partial_fit` of either kind of X.
+    fn partial_fit_samples(
+        &mut self,
+        x: Samples<'_, F>,
+        y: &[L],
+        classes: Option<&[L]>,
+        options: PerceptronFitOptions<'_, F>,
+    ) -> Result<&PerceptronReport> {
         if options.coef_init.is_some() || options.intercept_init.is_some() {
             return Err(NeuronaError::input(
                 "coef_init",
@@ -348,7 +408,7 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Per
                 "'balanced'",
             ));
         }
-        check_features(x, NAME)?;
+        x.check(NAME)?;
         check_length("y", y.len(), x.nrows())?;
         let sample_weight = sample_weights(options.sample_weight, x.nrows())?;
         let (classes, coef, intercept, t) = match &self.state {
