@@ -1,13 +1,15 @@
 //! The perceptron against scikit-learn 1.9.1: `tests/fixtures/perceptron.json`, written by
-//! `scripts/fixtures/sklearn_perceptron_rbm.py` (run `scripts/generate-fixtures` to regenerate),
-//! then scikit-learn's own perceptron tests (`linear_model/tests/test_perceptron.py`) on the
-//! public API, and the errors.
+//! `scripts/fixtures/sklearn_perceptron_rbm.py`, and the same on sparse (CSR) rows,
+//! `tests/fixtures/perceptron_sparse.json` from `scripts/fixtures/sklearn_perceptron_sparse.py`
+//! (run `scripts/generate-fixtures` to regenerate), then scikit-learn's own perceptron tests
+//! (`linear_model/tests/test_perceptron.py`) on the public API, and the errors.
 //!
 //! What "reproduce" means here: the same `classes_`, `n_iter_`, `t_`, convergence and
 //! predictions, and `coef_` and `intercept_` equal to the last bit (the check allows 1e-12
 //! relative; the training arithmetic is sequential in both, in the same order).
 
 use ndarray::{Array1, Array2, ArrayView2, array, s};
+use neurona::data::sparse::{CsrMatrix, Samples};
 use neurona::prelude::*;
 use serde_json::Value;
 
@@ -68,31 +70,55 @@ fn params(case: &Value) -> PerceptronParams<usize> {
     p
 }
 
-/// Runs the case's calls on `F` data and returns the fitted perceptron with its X and y.
-fn run<F: Float>(case: &Value) -> (Perceptron<F, usize>, Array2<F>, Vec<usize>) {
-    let (x, y, sw) = data(case);
-    let x = x.mapv(F::from_f64);
+/// A case's X: the dense recipe, or the CSR rows of the sparse fixtures.
+enum CaseX<F> {
+    Dense(Array2<F>),
+    Sparse(Csr<F>),
+}
+
+impl<F: Float> CaseX<F> {
+    /// Rows `start..stop`, as the estimator reads them.
+    fn with_rows<T>(&self, start: usize, stop: usize, f: impl FnOnce(Samples<'_, F>) -> T) -> T {
+        match self {
+            Self::Dense(x) => f(x.slice(s![start..stop, ..]).into()),
+            Self::Sparse(x) => f(x.rows(start, stop).view().into()),
+        }
+    }
+
+    fn nrows(&self) -> usize {
+        match self {
+            Self::Dense(x) => x.nrows(),
+            Self::Sparse(x) => x.shape.0,
+        }
+    }
+}
+
+/// Runs the case's calls on `F` data (dense, or with `sparse` as the CSR matrix of the same
+/// rows) and returns the fitted perceptron with its X and y.
+fn run<F: Float>(case: &Value, sparse: bool) -> (Perceptron<F, usize>, CaseX<F>, Vec<usize>) {
+    let (x, y, sw) = if sparse { sparse_data(case) } else { (CaseX::Dense(data(case).0), data(case).1, data(case).2) };
+    let x = match x {
+        CaseX::Dense(x) => CaseX::Dense(x.mapv(F::from_f64)),
+        CaseX::Sparse(x) => CaseX::Sparse(x.cast()),
+    };
     let sw = sw.map(|w| w.mapv(F::from_f64));
     let mut clf = Perceptron::<F, usize>::new(params(case).check().unwrap());
     for call in case["calls"].as_array().unwrap() {
-        match call["method"].as_str().unwrap() {
-            "fit" => {
-                let options =
-                    PerceptronFitOptions { sample_weight: sw.as_ref().map(|w| w.view()), ..Default::default() };
-                clf.fit_with(x.view(), &y, options).unwrap();
-            }
-            "partial_fit" => {
-                let (start, stop) = (call["start"].as_u64().unwrap() as usize, call["stop"].as_u64().unwrap() as usize);
-                let classes = call["classes"].as_array().map(|_| usizes(&call["classes"]));
-                let options = PerceptronFitOptions {
-                    sample_weight: sw.as_ref().map(|w| w.slice(s![start..stop])),
-                    ..Default::default()
-                };
-                clf.partial_fit_with(x.slice(s![start..stop, ..]), &y[start..stop], classes.as_deref(), options)
-                    .unwrap();
-            }
-            other => panic!("method {other}"),
-        }
+        let (start, stop) = match call["method"].as_str().unwrap() {
+            "fit" => (0, x.nrows()),
+            _ => (call["start"].as_u64().unwrap() as usize, call["stop"].as_u64().unwrap() as usize),
+        };
+        let options =
+            PerceptronFitOptions { sample_weight: sw.as_ref().map(|w| w.slice(s![start..stop])), ..Default::default() };
+        let classes = call["classes"].as_array().map(|_| usizes(&call["classes"]));
+        let y = &y[start..stop];
+        x.with_rows(start, stop, |rows| match (call["method"].as_str().unwrap(), rows) {
+            ("fit", rows) => clf.fit_with(rows, y, options).map(drop),
+            ("partial_fit", Samples::Dense(rows)) => clf.partial_fit_with(rows, y, classes.as_deref(), options).map(drop),
+            ("partial_fit", Samples::Csr(rows)) => clf.partial_fit_with(rows, y, classes.as_deref(), options).map(drop),
+            (other, _) => panic!("method {other}"),
+        })
+        .unwrap();
     }
     (clf, x, y)
 }
@@ -105,10 +131,10 @@ fn max_relative_difference(ours: impl IntoIterator<Item = f64>, theirs: &[f64]) 
         .fold(0.0, f64::max)
 }
 
-fn check_case<F: Float>(case: &Value) -> f64 {
+fn check_case<F: Float>(case: &Value, sparse: bool) -> f64 {
     let name = case["name"].as_str().unwrap();
     let r = &case["result"];
-    let (clf, x, y) = run::<F>(case);
+    let (clf, x, y) = run::<F>(case, sparse);
     let state = clf.state().unwrap();
     assert_eq!(state.classes(), usizes(&r["classes"]).as_slice(), "{name}: classes_");
     assert_eq!(state.n_iter(), r["n_iter"].as_u64().unwrap() as usize, "{name}: n_iter_");
@@ -121,9 +147,10 @@ fn check_case<F: Float>(case: &Value) -> f64 {
     assert!(intercept_diff <= 1e-12, "{name}: intercept_ differs by {intercept_diff:e} relative");
     let converged = state.report().warnings.is_empty();
     assert_eq!(converged, r["converged"].as_bool().unwrap(), "{name}: ConvergenceWarning");
-    assert_eq!(clf.predict(x.view()).unwrap(), usizes(&r["predict"]), "{name}: predict");
-    assert_eq!(clf.score(x.view(), &y).unwrap(), r["score"].as_f64().unwrap(), "{name}: score");
-    let decision = clf.decision_function(x.slice(s![..5, ..])).unwrap();
+    let n = x.nrows();
+    assert_eq!(x.with_rows(0, n, |x| clf.predict(x)).unwrap(), usizes(&r["predict"]), "{name}: predict");
+    assert_eq!(x.with_rows(0, n, |x| clf.score(x, &y)).unwrap(), r["score"].as_f64().unwrap(), "{name}: score");
+    let decision = x.with_rows(0, 5, |x| clf.decision_function(x)).unwrap();
     for (row, expected) in decision.rows().into_iter().zip(r["decision_head"].as_array().unwrap()) {
         for (&ours, theirs) in row.iter().zip(floats(expected)) {
             let tolerance = if F::DTYPE == "float32" { 1e-5 } else { 1e-12 };
@@ -133,18 +160,25 @@ fn check_case<F: Float>(case: &Value) -> f64 {
     coef_diff.max(intercept_diff)
 }
 
-#[test]
-fn fits_reproduce_scikit_learn() {
-    let cases = cases();
-    assert!(cases.len() >= 50);
+/// Checks every case of a fixture file; returns how many were bit for bit.
+fn check_cases(cases: &[Value], sparse: bool) -> usize {
     let mut worst = 0.0f64;
     let mut exact = 0;
-    for case in &cases {
-        let diff = if case["dtype"] == "float32" { check_case::<f32>(case) } else { check_case::<f64>(case) };
+    for case in cases {
+        let diff =
+            if case["dtype"] == "float32" { check_case::<f32>(case, sparse) } else { check_case::<f64>(case, sparse) };
         worst = worst.max(diff);
         exact += usize::from(diff == 0.0);
     }
     println!("{} cases, {exact} bit for bit, largest relative difference {worst:e}", cases.len());
+    exact
+}
+
+#[test]
+fn fits_reproduce_scikit_learn() {
+    let cases = cases();
+    assert!(cases.len() >= 50);
+    check_cases(&cases, false);
 }
 
 #[test]
@@ -399,4 +433,144 @@ fn perceptron_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Perceptron<f32, String>>();
     check::<PerceptronParams<String>>();
+}
+
+// ------------------------------------------------------------------------ sparse rows
+
+/// An owned CSR matrix, for the tests to lend as a [`CsrMatrix`].
+struct Csr<F> {
+    shape: (usize, usize),
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    data: Vec<F>,
+}
+
+impl<F: Float> Csr<F> {
+    /// scipy's `csr_matrix(x)`: the non-zero values, columns in increasing order.
+    fn from_dense(x: &Array2<F>) -> Self {
+        let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
+        for row in x.rows() {
+            for (j, &v) in row.iter().enumerate().filter(|(_, v)| **v != F::zero()) {
+                indices.push(j as u32);
+                data.push(v);
+            }
+            indptr.push(data.len());
+        }
+        Self { shape: x.dim(), indptr, indices, data }
+    }
+
+    /// Every value stored, zeros included: visits every column as a dense row does.
+    fn every_entry(x: &Array2<F>) -> Self {
+        let (n, m) = x.dim();
+        let indptr = (0..=n).map(|i| i * m).collect();
+        let indices = (0..n).flat_map(|_| 0..m as u32).collect();
+        Self { shape: (n, m), indptr, indices, data: x.iter().copied().collect() }
+    }
+
+    fn view(&self) -> CsrMatrix<'_, F> {
+        CsrMatrix::new(self.shape, &self.indptr, &self.indices, &self.data).unwrap()
+    }
+
+    /// Rows `start..stop` (scipy's `x[start:stop]`).
+    fn rows(&self, start: usize, stop: usize) -> Csr<F> {
+        let range = self.indptr[start]..self.indptr[stop];
+        Csr {
+            shape: (stop - start, self.shape.1),
+            indptr: self.indptr[start..=stop].iter().map(|&p| p - range.start).collect(),
+            indices: self.indices[range.clone()].to_vec(),
+            data: self.data[range].to_vec(),
+        }
+    }
+
+    fn cast<G: Float>(&self) -> Csr<G> {
+        let data = self.data.iter().map(|v| G::from_f64(v.as_f64())).collect();
+        Csr { shape: self.shape, indptr: self.indptr.clone(), indices: self.indices.clone(), data }
+    }
+}
+
+/// The sparse fixtures' data (see the script's docstring): the dense recipe's non-zeros, or
+/// CSR arrays given inline (columns unsorted, explicit zeros).
+fn sparse_data(case: &Value) -> (CaseX<f64>, Vec<usize>, Option<Array1<f64>>) {
+    let d = &case["data"];
+    if d["source"] != "inline" {
+        let (x, y, sw) = data(case);
+        return (CaseX::Sparse(Csr::from_dense(&x)), y, sw);
+    }
+    let shape = usizes(&d["shape"]);
+    let indices = usizes(&d["indices"]).into_iter().map(|j| j as u32).collect();
+    let csr = Csr { shape: (shape[0], shape[1]), indptr: usizes(&d["indptr"]), indices, data: floats(&d["data"]) };
+    (CaseX::Sparse(csr), usizes(&d["y"]), None)
+}
+
+#[test]
+fn sparse_fits_reproduce_scikit_learn() {
+    let cases = fixtures::cases("perceptron_sparse.json");
+    assert!(cases.len() >= 25);
+    let exact = check_cases(&cases, true);
+    assert_eq!(exact, cases.len(), "every sparse fit is bit for bit");
+}
+
+/// Where scikit-learn's sparse and dense maths coincide, the two paths give the same model: a
+/// CSR matrix storing every entry visits each row as a dense row does, so without an intercept
+/// (the one step the sparse path scales by 0.01) every penalty gives the same bits; with only
+/// the non-zeros stored and no penalty (whose norms and truncation would then be partial), the
+/// skipped products are zeros.
+#[test]
+fn sparse_rows_equal_dense_rows_where_the_maths_agree() {
+    let digits = neurona::datasets::digits();
+    let x = digits.data.mapv(|v| v / 16.0);
+    let fit = |samples: Samples<'_, f64>, penalty: Penalty| {
+        let params = PerceptronParams::new().penalty(penalty).alpha(1e-3).fit_intercept(false).random_state(4);
+        let mut clf = Perceptron::<f64, usize>::new(params.check().unwrap());
+        clf.fit(samples, &digits.target).unwrap();
+        let state = clf.state().unwrap();
+        (state.coef().to_owned(), state.n_iter(), state.intercept_f64().to_vec())
+    };
+    let (every, nonzero) = (Csr::every_entry(&x), Csr::from_dense(&x));
+    for penalty in [Penalty::None, Penalty::L2, Penalty::L1, Penalty::ElasticNet] {
+        assert_eq!(fit(every.view().into(), penalty), fit(x.view().into(), penalty), "{penalty}");
+    }
+    assert_eq!(fit(nonzero.view().into(), Penalty::None), fit(x.view().into(), Penalty::None));
+    // With the intercept, the sparse path's own: another model.
+    let with_intercept = |samples: Samples<'_, f64>| {
+        let mut clf = Perceptron::<f64, usize>::new(PerceptronParams::new().random_state(4).check().unwrap());
+        clf.fit(samples, &digits.target).unwrap();
+        clf.state().unwrap().intercept_f64().to_vec()
+    };
+    assert_ne!(with_intercept(every.view().into()), with_intercept(x.view().into()));
+}
+
+#[test]
+fn sparse_predictions_equal_dense_predictions() {
+    let digits = neurona::datasets::digits();
+    let x = digits.data.mapv(|v| v / 16.0);
+    let csr = Csr::from_dense(&x);
+    let mut clf = Perceptron::<f64, usize>::new(PerceptronParams::new().random_state(0).check().unwrap());
+    clf.fit(csr.view(), &digits.target).unwrap();
+    assert_eq!(clf.predict(csr.view()).unwrap(), clf.predict(x.view()).unwrap());
+    let (sparse, dense) = (clf.decision_function(csr.view()).unwrap(), clf.decision_function(x.view()).unwrap());
+    for (a, b) in sparse.iter().zip(&dense) {
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+    }
+    assert_eq!(clf.score(csr.view(), &digits.target).unwrap(), clf.score(x.view(), &digits.target).unwrap());
+    // A dense fit predicts sparse rows, and the other way round.
+    let mut dense_fit = Perceptron::<f64, usize>::new(PerceptronParams::new().random_state(0).check().unwrap());
+    dense_fit.fit(x.view(), &digits.target).unwrap();
+    assert_eq!(dense_fit.predict(csr.view()).unwrap(), dense_fit.predict(x.view()).unwrap());
+}
+
+#[test]
+fn bad_sparse_input_gives_clear_errors() {
+    let (indptr, indices) = ([0, 1, 2], [0u32, 1]);
+    let data = [1.0, f64::INFINITY];
+    let x = CsrMatrix::new((2, 2), &indptr, &indices, &data).unwrap();
+    let mut clf = Perceptron::<f64, usize>::new(PerceptronParams::new().check().unwrap());
+    assert_eq!(message(clf.fit(x, &[0, 1])), "X contains infinity at row 1, column 1");
+    let data = [1.0, 2.0];
+    let x = CsrMatrix::new((2, 2), &indptr, &indices, &data).unwrap();
+    clf.fit(x, &[0, 1]).unwrap();
+    let wide = CsrMatrix::new((2, 3), &indptr, &indices, &data).unwrap();
+    assert!(message(clf.predict(wide)).contains("3 features"), "{}", message(clf.predict(wide)));
+    assert!(message(clf.partial_fit(wide, &[0, 1], None)).contains("3 features"));
+    assert!(message(clf.score(x, &[0])).ends_with("y has 1, but X has 2"));
 }

@@ -223,7 +223,7 @@ mod tests {
         assert!(err(&[0, 1], &[0], &[1.0]).starts_with("indptr has 2 offsets, but a CSR matrix of 2 rows needs one more"));
         assert!(err(&[0, 1, 2], &[0], &[1.0, 2.0]).starts_with("indices has 1 entries, but data has 2"));
         assert!(err(&[0, 1, 1], &[0, 1], &[1.0, 2.0]).starts_with("indptr must run from 0 to the number"));
-        assert!(err(&[0, 2, 1], &[0], &[1.0]).contains("must not decrease, got 2 then 1 (row 0)"));
+        assert!(err(&[0, 2, 1], &[0], &[1.0]).contains("must not decrease, got 2 then 1 (row 1)"));
         assert!(err(&[0, 1, 1], &[3], &[1.0]).contains("below the number of columns (3), got 3 at entry 0"));
     }
 

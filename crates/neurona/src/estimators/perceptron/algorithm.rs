@@ -720,6 +720,22 @@ mod tests {
     }
 
     #[test]
+    fn a_sparse_row_moves_and_measures_only_its_entries() {
+        let mut w = vec![1.0f64, -2.0, 3.0];
+        let mut q = vec![0.0; 3];
+        let mut v = WeightVector::new(&mut w);
+        let (indices, values) = ([2u32], [1.0]);
+        let row = Row::Sparse { indices: &indices, values: &values };
+        assert_eq!(v.dot(row), 3.0);
+        v.add(row, 1.0);
+        assert_eq!(v.w, &[1.0, -2.0, 4.0]);
+        // scikit-learn's `WeightVector.add` sums the norms over the row's entries alone.
+        assert_eq!((v.sq_norm, v.l1_norm), (16.0, 4.0));
+        v.l1_truncate(&mut q, 0.5, row);
+        assert_eq!(v.w, &[1.0, -2.0, 3.5], "only the row's weights are truncated");
+    }
+
+    #[test]
     fn l1_truncation_stops_at_zero() {
         let mut w = vec![0.3f64, -0.3, 0.0];
         let mut q = vec![0.0; 3];
