@@ -153,8 +153,11 @@ def advance(stream, new_state):
 
 def dense(X, dtype):
     """X as a dense array of the core's dtype; sparse input is densified (the core's kernels
-    are dense), a C-ordered float array of the right type passes without a copy."""
+    are dense), unless its dense form could not be allocated: then a ``MemoryError`` that
+    names the shape, before anything is allocated. A C-ordered float array of the right type
+    passes without a copy."""
     if sp.issparse(X):
+        _core.check_densifiable(X.shape, np.dtype(dtype).name)
         X = X.toarray()
     return np.asarray(X, dtype=dtype)
 

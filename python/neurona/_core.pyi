@@ -16,6 +16,8 @@ RngState = tuple[npt.NDArray[np.uint32], int, bool, float]
 NewRngState = tuple[str, npt.NDArray[np.uint32], int, bool, float]
 OnEpoch = Callable[[int, float, Optional[float]], Any]
 Labels = Union[list[int], list[str]]
+#: A dense array, or a scipy CSR matrix (csr_matrix or csr_array) whose data has the model's dtype.
+Rows = Any
 
 def inspect(data: bytes) -> tuple[str, str, str]:
     """A model file's (estimator, dtype, header JSON)."""
@@ -31,6 +33,10 @@ def specs(kind: str) -> list[tuple[str, str, str, list[str], str]]:
 
 def get_num_threads() -> int:
     """The most threads one product started from this thread may use now."""
+
+def check_densifiable(shape: tuple[int, int], dtype: str) -> None:
+    """MemoryError when the dense form of a sparse matrix of this shape and dtype cannot be
+    allocated."""
 
 class Classifier:
     def __new__(cls, params: Params, dtype: str) -> Classifier: ...
@@ -148,7 +154,7 @@ class Regressor:
 
 class Perceptron:
     """The numerics of neurona.Perceptron; `class_weight` in `params` is None or one weight
-    per class index, `penalty` is 'none' for None."""
+    per class index, `penalty` is 'none' for None. X is dense or a scipy CSR matrix."""
 
     def __new__(cls, params: Params, dtype: str) -> Perceptron: ...
     @property
@@ -157,7 +163,7 @@ class Perceptron:
     def set_params(self, params: Params) -> None: ...
     def fit(
         self,
-        x: npt.NDArray[np.floating],
+        x: Rows,
         y: npt.NDArray[np.int64],
         sample_weight: Optional[npt.NDArray[np.floating]] = None,
         coef_init: Optional[npt.NDArray[np.floating]] = None,
@@ -166,14 +172,14 @@ class Perceptron:
     ) -> Optional[NewRngState]: ...
     def partial_fit(
         self,
-        x: npt.NDArray[np.floating],
+        x: Rows,
         y: npt.NDArray[np.int64],
         n_classes: Optional[int] = None,
         sample_weight: Optional[npt.NDArray[np.floating]] = None,
         rng: Optional[RngState] = None,
     ) -> Optional[NewRngState]: ...
-    def decision_function(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]: ...
-    def predict(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.int64]: ...
+    def decision_function(self, x: Rows) -> npt.NDArray[np.floating]: ...
+    def predict(self, x: Rows) -> npt.NDArray[np.int64]: ...
     def state(self) -> dict[str, Any]: ...
     def to_bytes(self, extra: str, labels: Optional[Labels] = None) -> bytes: ...
     @staticmethod

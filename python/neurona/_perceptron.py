@@ -4,7 +4,8 @@ As for the MLPs: ``__init__`` only stores its arguments; ``fit`` validates them 
 scikit-learn's own constraint table and the data with ``validate_data``; class labels of any
 type are kept here (``classes_``) and the core sees their indices; ``class_weight`` becomes one
 weight per class with scikit-learn's ``compute_class_weight``; the fitted attributes are copied
-from the core after every call.
+from the core after every call. A sparse X reaches the core as a CSR matrix, never densified:
+the core trains on it as scikit-learn's sparse path does (``CSRDataset``, intercept decay 0.01).
 """
 
 import warnings
@@ -14,6 +15,7 @@ import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron as _SklearnPerceptron
+from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -21,19 +23,22 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from neurona import _base, _core, _persist
 
 
-class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
+class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
     """Linear perceptron classifier: scikit-learn's ``Perceptron``, trained in Rust.
 
     Same constructor, parameters, defaults, fitted attributes and results for the same
-    ``random_state`` as ``sklearn.linear_model.Perceptron`` (scikit-learn 1.9.1); see
-    scikit-learn's documentation for each parameter. Differences: dense input only for
-    training (sparse X is refused by ``fit`` and ``partial_fit``, densified for prediction);
-    ``n_jobs`` is accepted and ignored (the one-vs-all problems run one after the other, with
-    the same results); ``verbose`` lines are printed by the Rust core to the process's stdout;
+    ``random_state`` as ``sklearn.linear_model.Perceptron`` (scikit-learn 1.9.1), for dense X
+    and for sparse X (trained, as in scikit-learn, on its own path: the intercept moves by a
+    hundredth of the step, and each update touches the row's stored entries only; sparse X is
+    never densified); ``sparsify()`` and ``densify()`` turn ``coef_`` into a scipy CSR matrix
+    and back. See scikit-learn's documentation for each parameter. Differences: ``n_jobs`` is
+    accepted and ignored (the one-vs-all problems run one after the other, with the same
+    results); ``verbose`` lines are printed by the Rust core to the process's stdout;
     ``partial_fit`` refuses labels outside ``classes_``; a binary float32 model's
     ``decision_function`` is computed in float32; assigning ``coef_`` or ``intercept_`` affects
-    a warm start but not prediction; no ``densify``/``sparsify``; pickles hold neurona's safe
-    model file, which ``save`` writes and ``neurona.load`` reads.
+    a warm start but not prediction, and a warm start from a sparsified ``coef_`` densifies it
+    (scikit-learn fails); pickles hold neurona's safe model file, which ``save`` writes and
+    ``neurona.load`` reads.
     """
 
     _parameter_constraints: dict = dict(_SklearnPerceptron._parameter_constraints)
@@ -80,12 +85,17 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
         return [float(w) for w in compute_class_weight(self.class_weight, classes=classes, y=y)]
 
     def _validate(self, X, y, reset):
-        if sp.issparse(X):
-            raise TypeError(
-                "Sparse data was passed for Perceptron, but dense data is required: neurona's "
-                "perceptron trains on dense arrays. Use X.toarray() to convert to a dense numpy array."
-            )
-        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), order="C", reset=reset)
+        # scikit-learn's own checks: CSR (other formats converted), 32-bit indices.
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=(np.float64, np.float32),
+            order="C",
+            accept_large_sparse=False,
+            reset=reset,
+        )
         check_classification_targets(y)
         return X, y
 
@@ -105,6 +115,9 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
                 coef_init = self.coef_
             if intercept_init is None:
                 intercept_init = self.intercept_
+        if sp.issparse(coef_init):
+            # A sparsified coef_ (warm start after sparsify()).
+            coef_init = coef_init.toarray()
         if coef_init is not None:
             coef_init = np.ascontiguousarray(np.atleast_2d(coef_init), dtype=dtype)
         if intercept_init is not None:
@@ -114,7 +127,7 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
         encoded = np.ascontiguousarray(np.searchsorted(classes, y), dtype=np.int64)
         core = _core.Perceptron(self._core_params(self._class_weights(classes, y)), dtype.name)
         stream, rng = _base.random_stream(self.random_state)
-        _base.advance(stream, core.fit(X, encoded, sample_weight, coef_init, intercept_init, rng))
+        _base.advance(stream, core.fit(_rows(X, dtype), encoded, sample_weight, coef_init, intercept_init, rng))
         self._set_core(core, classes)
         return self
 
@@ -151,7 +164,7 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
         if len(unseen):
             raise ValueError(f"`y` has classes not in `self.classes_` ({all_classes}): {unseen}")
         core.set_params(self._core_params(self._class_weights(all_classes, y)))
-        X = np.ascontiguousarray(X, dtype=core.dtype)
+        X = _rows(X, core.dtype)
         if sample_weight is not None:
             sample_weight = np.ascontiguousarray(
                 _check_sample_weight(sample_weight, X, dtype=X.dtype), dtype=core.dtype
@@ -182,7 +195,7 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
     def _input(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
-        return _base.dense(X, self._core.dtype)
+        return _rows(X, self._core.dtype)
 
     def decision_function(self, X):
         """Confidence scores: ``(n_samples,)`` for a binary classifier (positive means
@@ -201,7 +214,10 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
     # ------------------------------------------------------------------ persistence
 
     def _file_meta(self, strict):
-        return _persist.classes_meta(self.classes_, strict)
+        meta, leftovers = _persist.classes_meta(self.classes_, strict)
+        if sp.issparse(self.coef_):
+            meta["sparse_coef"] = True
+        return meta, leftovers
 
     def _core_bytes(self, extra):
         return self._core.to_bytes(extra, _persist.file_labels(self.classes_))
@@ -209,8 +225,21 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
     def _restore(self, core, labels, meta):
         self._adopt(core)
         self.classes_ = _persist.restored_classes(labels, meta)
+        if meta.get("sparse_coef"):
+            self.sparsify()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
+
+
+def _rows(X, dtype):
+    """X as the core reads it, in the model's dtype: a C-ordered array, or a CSR matrix (kept
+    sparse, its entries in their stored order) whose values are one contiguous array."""
+    if sp.issparse(X):
+        X = X.tocsr(copy=False)
+        if X.dtype != dtype or not X.data.flags.c_contiguous:
+            X = X.astype(dtype)
+        return X
+    return np.ascontiguousarray(X, dtype=dtype)

@@ -76,6 +76,7 @@ mod rbm;
 mod regressor;
 mod rnn;
 mod sequences;
+mod sparse;
 
 use pyo3::prelude::*;
 
@@ -121,6 +122,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<rnn::RnnRegressorCore>()?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(write_file, m)?)?;
+    m.add_function(wrap_pyfunction!(sparse::check_densifiable, m)?)?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(params::specs, m)?)?;

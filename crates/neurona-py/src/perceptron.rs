@@ -4,8 +4,10 @@
 //! and passes their indices (`int64`, `0..n_classes`), and model files hold the real labels
 //! (see [`labels`]). It also turns `class_weight` (a dict or `'balanced'`) into one weight per
 //! class index with scikit-learn's own `compute_class_weight`, so the core sees
-//! `ClassWeight::PerClass` or nothing.
+//! `ClassWeight::PerClass` or nothing. X is a dense array or a scipy CSR matrix (see
+//! [`sparse`](crate::sparse)), which the core trains on as scikit-learn's sparse path does.
 
+use neurona::data::sparse::Samples;
 use neurona::prelude::*;
 use numpy::{PyArray1, PyReadonlyArray1, ToPyArray};
 use pyo3::prelude::*;
@@ -14,6 +16,7 @@ use pyo3::types::PyDict;
 use crate::common::{self, ModelFloat, RngArg};
 use crate::errors::{to_py, value_error};
 use crate::family::Family;
+use crate::sparse;
 
 /// The family of the perceptron, trained on class indices.
 #[derive(Debug)]
@@ -63,7 +66,7 @@ estimator_class! {
     class Perceptron("Perceptron") of PerceptronFamily;
     file(labels);
     methods {
-        /// Trains on X and class indices `y`; returns the random stream's new state when `rng`
+        /// Trains on X (dense, or a scipy CSR matrix) and class indices `y`; returns the random stream's new state when `rng`
         /// was given.
         #[pyo3(signature = (x, y, sample_weight=None, coef_init=None, intercept_init=None, rng=None))]
         #[allow(clippy::too_many_arguments)]
@@ -80,7 +83,7 @@ estimator_class! {
             let mut rng = common::rng_from(rng)?;
             let y = y.as_slice().map_err(|e| value_error(format!("y: {e}")))?;
             dispatch!(&mut self.model, m, F => {
-                let x = common::features::<F>(x)?;
+                let x = sparse::samples::<F>(x)?;
                 let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
                 let coef = coef_init.map(|c| common::matrix::<F>("coef_init", c)).transpose()?;
                 let intercept = intercept_init.map(|b| common::vector::<F>("intercept_init", b)).transpose()?;
@@ -90,7 +93,7 @@ estimator_class! {
                     intercept_init: intercept.as_ref().map(|b| b.as_array()),
                     random_state: rng.as_mut(),
                 };
-                let x = x.as_array();
+                let x = x.samples()?;
                 common::run(py, None, || m.fit_with(x, y, options).map(drop))?;
             });
             common::rng_out(py, rng)
@@ -111,27 +114,31 @@ estimator_class! {
             let y = y.as_slice().map_err(|e| value_error(format!("y: {e}")))?;
             let classes: Option<Vec<i64>> = n_classes.map(|n| (0..n).collect());
             dispatch!(&mut self.model, m, F => {
-                let x = common::features::<F>(x)?;
+                let x = sparse::samples::<F>(x)?;
                 let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
                 let options = PerceptronFitOptions {
                     sample_weight: sw.as_ref().map(|w| w.as_array()),
                     random_state: rng.as_mut(),
                     ..PerceptronFitOptions::default()
                 };
-                let x = x.as_array();
-                common::run(py, None, || m.partial_fit_with(x, y, classes.as_deref(), options).map(drop))?;
+                let x = x.samples()?;
+                let classes = classes.as_deref();
+                common::run(py, None, || match x {
+                    Samples::Dense(x) => m.partial_fit_with(x, y, classes, options).map(drop),
+                    Samples::Csr(x) => m.partial_fit_with(x, y, classes, options).map(drop),
+                })?;
             });
             common::rng_out(py, rng)
         }
 
         /// The scores `(n_samples, 1 or n_classes)` in the model's dtype.
         fn decision_function<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-            dispatch!(&self.model, m, F => common::compute::<F, _>(py, x, |x| m.decision_function(x)))
+            dispatch!(&self.model, m, F => sparse::compute::<F, _>(py, x, |x| m.decision_function(x)))
         }
 
         /// Predicted class indices `(n_samples,)`.
         fn predict<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-            dispatch!(&self.model, m, F => common::compute::<F, _>(py, x, |x| m.predict(x)))
+            dispatch!(&self.model, m, F => sparse::compute::<F, _>(py, x, |x| m.predict(x)))
         }
     }
 }
