@@ -21,7 +21,8 @@
 //!   epochs.
 //!
 //! For the same `random_state` a fit gives scikit-learn 1.9.1's `coef_`, `intercept_`, `n_iter_`
-//! and `t_`: the per-epoch shuffles come from scikit-learn's own xorshift generator
+//! and `t_`, on dense rows (an `ArrayView2`) and on sparse ones (a [`CsrMatrix`], on
+//! scikit-learn's sparse path): the per-epoch shuffles come from scikit-learn's own xorshift generator
 //! (`our_rand_r`), seeded from numpy's Mersenne Twister exactly as scikit-learn seeds each
 //! one-vs-all problem, and the arithmetic is done in scikit-learn's order and precision.
 //!
@@ -34,9 +35,11 @@
 //!
 //! Deliberate, and all outside the numbers of a successful fit:
 //!
-//! * Dense input only: no sparse matrices (so scikit-learn's intercept decay of 0.01 for sparse
-//!   data never applies). No `n_jobs`: the one-vs-all problems run one after the other, which
-//!   gives the same numbers. No `densify`/`sparsify`.
+//! * Sparse rows ([`CsrMatrix`]) train on scikit-learn's sparse path, which is not a
+//!   difference: the intercept's step is scaled by 0.01 and each update, L1 truncation and norm
+//!   runs over the row's stored entries, in their stored order (see `rows.rs`). No `n_jobs`:
+//!   the one-vs-all problems run one after the other, which gives the same numbers.
+//!   `densify`/`sparsify` are the Python layer's (they only change how `coef_` is held).
 //! * `random_state = None` seeds one generator from the operating system per call, shared by
 //!   every draw of that call, as numpy's global generator would be; pass a stream in
 //!   [`PerceptronFitOptions::random_state`] for scikit-learn's `RandomState`-instance behaviour.
