@@ -114,7 +114,9 @@ fn run<F: Float>(case: &Value, sparse: bool) -> (Perceptron<F, usize>, CaseX<F>,
         let y = &y[start..stop];
         x.with_rows(start, stop, |rows| match (call["method"].as_str().unwrap(), rows) {
             ("fit", rows) => clf.fit_with(rows, y, options).map(drop),
-            ("partial_fit", Samples::Dense(rows)) => clf.partial_fit_with(rows, y, classes.as_deref(), options).map(drop),
+            ("partial_fit", Samples::Dense(rows)) => {
+                clf.partial_fit_with(rows, y, classes.as_deref(), options).map(drop)
+            }
             ("partial_fit", Samples::Csr(rows)) => clf.partial_fit_with(rows, y, classes.as_deref(), options).map(drop),
             (other, _) => panic!("method {other}"),
         })

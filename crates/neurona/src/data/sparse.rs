@@ -48,7 +48,11 @@ impl<'a, F: Float> CsrMatrix<'a, F> {
         if indices.len() != data.len() {
             return Err(NeuronaError::input(
                 "indices",
-                format!("has {} entries, but data has {}: a CSR matrix needs one column per value", indices.len(), data.len()),
+                format!(
+                    "has {} entries, but data has {}: a CSR matrix needs one column per value",
+                    indices.len(),
+                    data.len()
+                ),
             ));
         }
         if indptr[0] != 0 || indptr[n_rows] != data.len() {
@@ -220,7 +224,9 @@ mod tests {
         let err = |indptr: &[usize], indices: &[u32], data: &[f64]| {
             CsrMatrix::new((2, 3), indptr, indices, data).unwrap_err().to_string()
         };
-        assert!(err(&[0, 1], &[0], &[1.0]).starts_with("indptr has 2 offsets, but a CSR matrix of 2 rows needs one more"));
+        assert!(
+            err(&[0, 1], &[0], &[1.0]).starts_with("indptr has 2 offsets, but a CSR matrix of 2 rows needs one more")
+        );
         assert!(err(&[0, 1, 2], &[0], &[1.0, 2.0]).starts_with("indices has 1 entries, but data has 2"));
         assert!(err(&[0, 1, 1], &[0, 1], &[1.0, 2.0]).starts_with("indptr must run from 0 to the number"));
         assert!(err(&[0, 2, 1], &[0], &[1.0]).contains("must not decrease, got 2 then 1 (row 1)"));

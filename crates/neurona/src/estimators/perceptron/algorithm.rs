@@ -295,7 +295,6 @@ struct BinaryProblem<'a, F> {
 }
 
 impl<F: Float> BinaryProblem<'_, F> {
-
     /// Accuracy on the validation rows of the model `(w, b)`, as scikit-learn's
     /// `_ValidationScoreCallback` computes it: `w` is the raw weight array, **without** its
     /// scale. With an L2 penalty that scores a different model than the one being trained (a

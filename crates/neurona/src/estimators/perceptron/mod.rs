@@ -315,13 +315,8 @@ impl<F: Float, L: Label> Perceptron<F, L> {
             }
             Samples::Csr(csr) => Rows::Csr(csr),
         };
-        let data = TrainingData {
-            rows,
-            y,
-            classes: &classes,
-            sample_weight: &sample_weight,
-            class_weight: &class_weight,
-        };
+        let data =
+            TrainingData { rows, y, classes: &classes, sample_weight: &sample_weight, class_weight: &class_weight };
         let settings = SgdSettings::new(params, max_iter);
         let mut own;
         let mut randomness = match (stream, params.random_state) {

@@ -23,7 +23,10 @@ const SPARSE_INTERCEPT_DECAY: f64 = 0.01;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Rows<'a, F> {
     /// `(n_samples, n_features)` row-major.
-    Dense { x: &'a [F], n_features: usize },
+    Dense {
+        x: &'a [F],
+        n_features: usize,
+    },
     Csr(CsrMatrix<'a, F>),
 }
 
