@@ -28,6 +28,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.fixes import CSR_CONTAINERS
 
 import neurona
+from test_perceptron_rbm import _fit_quietly as _fit
+from test_perceptron_rbm import assert_same_perceptron
 
 
 @pytest.fixture(scope="module")
@@ -47,24 +49,20 @@ def _pair(**params):
     return sk_linear.Perceptron(**params), neurona.Perceptron(**params)
 
 
-def _fit(estimator, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
+def _fit_pair(X, y, sample_weight=None, **params):
+    """scikit-learn's perceptron and neurona's with these parameters, each fitted on X, y."""
+    ref, ours = _pair(**params)
+    _fit(ref, X, y, sample_weight=sample_weight)
+    _fit(ours, X, y, sample_weight=sample_weight)
+    return ref, ours
 
 
 def assert_same(ref, ours, X):
-    """The same fitted perceptron, to the last bit, and the same predictions on X."""
-    assert_array_equal(ours.classes_, ref.classes_)
-    assert ours.coef_.dtype == ref.coef_.dtype
-    assert ours.intercept_.dtype == ref.intercept_.dtype
-    assert_array_equal(ours.coef_, ref.coef_)
-    assert_array_equal(ours.intercept_, ref.intercept_)
-    assert ours.n_iter_ == ref.n_iter_
-    assert ours.t_ == ref.t_
-    assert_array_equal(ours.predict(X), ref.predict(X))
+    """The same fitted perceptron, to the last bit, and the same predictions on X (sparse);
+    for float64 the same scores too: scipy's sparse product sums each row's entries in order,
+    as the core does."""
+    assert_same_perceptron(ref, ours, X)
     if ours.coef_.dtype == np.float64:
-        # scipy's sparse product sums each row's entries in order, as the core does.
         assert_array_equal(ours.decision_function(X), ref.decision_function(X))
 
 
@@ -77,9 +75,7 @@ def assert_same(ref, ours, X):
 def test_sparse_fits_equal_scikit_learn(digits, container, penalty, random_state):
     X, y = digits
     X = container(X)
-    ref, ours = _pair(penalty=penalty, alpha=1e-4, random_state=random_state)
-    _fit(ref, X, y)
-    _fit(ours, X, y)
+    ref, ours = _fit_pair(X, y, penalty=penalty, alpha=1e-4, random_state=random_state)
     assert_same(ref, ours, X)
     assert ours.score(X, y) == ref.score(X, y)
 
@@ -101,9 +97,7 @@ def test_sparse_fits_equal_scikit_learn(digits, container, penalty, random_state
 def test_sparse_fits_with_options_equal_scikit_learn(dataset, params, request):
     X, y = request.getfixturevalue(dataset)
     X = sp.csr_matrix(X)
-    ref, ours = _pair(**params)
-    _fit(ref, X, y)
-    _fit(ours, X, y)
+    ref, ours = _fit_pair(X, y, **params)
     assert_same(ref, ours, X)
 
 
@@ -113,9 +107,7 @@ def test_sparse_binary_weighted_and_string_labels(digits, dtype):
     X = sp.csr_matrix(X[y < 2].astype(dtype))
     y = np.array(["zero", "one"])[y[y < 2]]
     sw = np.linspace(0.5, 2.0, len(y))
-    ref, ours = _pair(penalty="elasticnet", random_state=1)
-    _fit(ref, X, y, sample_weight=sw)
-    _fit(ours, X, y, sample_weight=sw)
+    ref, ours = _fit_pair(X, y, sample_weight=sw, penalty="elasticnet", random_state=1)
     assert_same(ref, ours, X)
     assert ours.decision_function(X).shape == (len(y),)
 
@@ -163,18 +155,14 @@ def test_stored_order_explicit_zeros_and_other_formats(digits):
     unsorted = sp.csr_matrix((data, indices, csr.indptr), shape=csr.shape)
     assert not unsorted.has_sorted_indices
     for X_variant in (unsorted, sp.csc_matrix(X), sp.coo_matrix(X), sp.csr_matrix(X * 16).astype(np.int64)):
-        ref, ours = _pair(random_state=2, penalty="l1", alpha=1e-4)
-        _fit(ref, X_variant, y)
-        _fit(ours, X_variant, y)
+        ref, ours = _fit_pair(X_variant, y, random_state=2, penalty="l1", alpha=1e-4)
         assert_same(ref, ours, sp.csr_matrix(X_variant))
     assert unsorted.nnz == csr.nnz, "the input was not modified"
 
 
 def test_prediction_of_sparse_rows_by_a_dense_fit_and_large_indices(digits):
     X, y = digits
-    ref, ours = _pair(random_state=0)
-    _fit(ref, X, y)
-    _fit(ours, X, y)
+    ref, ours = _fit_pair(X, y, random_state=0)
     csr = sp.csr_matrix(X)
     assert_array_equal(ours.predict(csr), ref.predict(csr))
     assert_array_equal(ours.predict(csr), ours.predict(X))

@@ -7,13 +7,12 @@
 //! `ClassWeight::PerClass` or nothing. X is a dense array or a scipy CSR matrix (see
 //! [`sparse`](crate::sparse)), which the core trains on as scikit-learn's sparse path does.
 
-use neurona::data::sparse::Samples;
 use neurona::prelude::*;
 use numpy::{PyArray1, PyReadonlyArray1, ToPyArray};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::common::{self, ModelFloat, RngArg};
+use crate::common::{self, ModelFloat, RngArg, ToNumpy};
 use crate::errors::{to_py, value_error};
 use crate::family::Family;
 use crate::sparse;
@@ -83,7 +82,6 @@ estimator_class! {
             let mut rng = common::rng_from(rng)?;
             let y = y.as_slice().map_err(|e| value_error(format!("y: {e}")))?;
             dispatch!(&mut self.model, m, F => {
-                let x = sparse::samples::<F>(x)?;
                 let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
                 let coef = coef_init.map(|c| common::matrix::<F>("coef_init", c)).transpose()?;
                 let intercept = intercept_init.map(|b| common::vector::<F>("intercept_init", b)).transpose()?;
@@ -93,8 +91,7 @@ estimator_class! {
                     intercept_init: intercept.as_ref().map(|b| b.as_array()),
                     random_state: rng.as_mut(),
                 };
-                let x = x.samples()?;
-                common::run(py, None, || m.fit_with(x, y, options).map(drop))?;
+                sparse::with_samples::<F, _>(x, |x| common::run(py, None, || m.fit_with(x, y, options).map(drop)))?;
             });
             common::rng_out(py, rng)
         }
@@ -114,18 +111,15 @@ estimator_class! {
             let y = y.as_slice().map_err(|e| value_error(format!("y: {e}")))?;
             let classes: Option<Vec<i64>> = n_classes.map(|n| (0..n).collect());
             dispatch!(&mut self.model, m, F => {
-                let x = sparse::samples::<F>(x)?;
                 let sw = sample_weight.map(|w| common::vector::<F>("sample_weight", w)).transpose()?;
                 let options = PerceptronFitOptions {
                     sample_weight: sw.as_ref().map(|w| w.as_array()),
                     random_state: rng.as_mut(),
                     ..PerceptronFitOptions::default()
                 };
-                let x = x.samples()?;
                 let classes = classes.as_deref();
-                common::run(py, None, || match x {
-                    Samples::Dense(x) => m.partial_fit_with(x, y, classes, options).map(drop),
-                    Samples::Csr(x) => m.partial_fit_with(x, y, classes, options).map(drop),
+                sparse::with_samples::<F, _>(x, |x| {
+                    common::run(py, None, || m.partial_fit_with(x, y, classes, options).map(drop))
                 })?;
             });
             common::rng_out(py, rng)
@@ -133,12 +127,16 @@ estimator_class! {
 
         /// The scores `(n_samples, 1 or n_classes)` in the model's dtype.
         fn decision_function<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-            dispatch!(&self.model, m, F => sparse::compute::<F, _>(py, x, |x| m.decision_function(x)))
+            dispatch!(&self.model, m, F => {
+                sparse::with_samples::<F, _>(x, |x| Ok(common::run(py, None, || m.decision_function(x))?.to_numpy(py)))
+            })
         }
 
         /// Predicted class indices `(n_samples,)`.
         fn predict<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-            dispatch!(&self.model, m, F => sparse::compute::<F, _>(py, x, |x| m.predict(x)))
+            dispatch!(&self.model, m, F => {
+                sparse::with_samples::<F, _>(x, |x| Ok(common::run(py, None, || m.predict(x))?.to_numpy(py)))
+            })
         }
     }
 }

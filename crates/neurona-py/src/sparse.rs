@@ -8,7 +8,7 @@ use neurona::data::sparse::{CsrMatrix, Samples, check_densifiable as core_check}
 use numpy::{Element, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use crate::common::{self, ModelFloat, ToNumpy, features};
+use crate::common::{ModelFloat, features};
 use crate::errors::{to_py, value_error, wrong_type};
 use crate::family::Dtype;
 
@@ -66,16 +66,12 @@ fn index_array(input: &str, values: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
     Ok(large.as_array().to_vec())
 }
 
-/// [`common::compute`] for X dense or sparse: `compute(x)` with the GIL released, its result
-/// as a numpy array.
-pub(crate) fn compute<'py, F: ModelFloat, T: ToNumpy + Send>(
-    py: Python<'py>,
-    x: &Bound<'py, PyAny>,
-    compute: impl FnOnce(Samples<'_, F>) -> neurona::Result<T> + Send,
-) -> PyResult<Bound<'py, PyAny>> {
-    let held = samples::<F>(x)?;
-    let x = held.samples()?;
-    Ok(common::run(py, None, || compute(x))?.to_numpy(py))
+/// Runs `body` on X, dense or sparse, as the core reads it (see [`samples`]).
+pub(crate) fn with_samples<F: ModelFloat, R>(
+    x: &Bound<'_, PyAny>,
+    body: impl FnOnce(Samples<'_, F>) -> PyResult<R>,
+) -> PyResult<R> {
+    body(samples::<F>(x)?.samples()?)
 }
 
 /// Raises `MemoryError` when the dense form of a sparse matrix of `shape`, in `dtype`

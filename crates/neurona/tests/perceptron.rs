@@ -112,13 +112,10 @@ fn run<F: Float>(case: &Value, sparse: bool) -> (Perceptron<F, usize>, CaseX<F>,
             PerceptronFitOptions { sample_weight: sw.as_ref().map(|w| w.slice(s![start..stop])), ..Default::default() };
         let classes = call["classes"].as_array().map(|_| usizes(&call["classes"]));
         let y = &y[start..stop];
-        x.with_rows(start, stop, |rows| match (call["method"].as_str().unwrap(), rows) {
-            ("fit", rows) => clf.fit_with(rows, y, options).map(drop),
-            ("partial_fit", Samples::Dense(rows)) => {
-                clf.partial_fit_with(rows, y, classes.as_deref(), options).map(drop)
-            }
-            ("partial_fit", Samples::Csr(rows)) => clf.partial_fit_with(rows, y, classes.as_deref(), options).map(drop),
-            (other, _) => panic!("method {other}"),
+        x.with_rows(start, stop, |rows| match call["method"].as_str().unwrap() {
+            "fit" => clf.fit_with(rows, y, options).map(drop),
+            "partial_fit" => clf.partial_fit_with(rows, y, classes.as_deref(), options).map(drop),
+            other => panic!("method {other}"),
         })
         .unwrap();
     }

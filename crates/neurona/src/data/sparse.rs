@@ -45,15 +45,10 @@ impl<'a, F: Float> CsrMatrix<'a, F> {
                 format!("has {} offsets, but a CSR matrix of {n_rows} rows needs one more", indptr.len()),
             ));
         }
-        if indices.len() != data.len() {
-            return Err(NeuronaError::input(
-                "indices",
-                format!(
-                    "has {} entries, but data has {}: a CSR matrix needs one column per value",
-                    indices.len(),
-                    data.len()
-                ),
-            ));
+        let (n_indices, n_values) = (indices.len(), data.len());
+        if n_indices != n_values {
+            // A CSR matrix has one column index per stored value.
+            return Err(NeuronaError::input("indices", format!("has {n_indices} entries, but data has {n_values}")));
         }
         if indptr[0] != 0 || indptr[n_rows] != data.len() {
             return Err(NeuronaError::input(

@@ -65,7 +65,9 @@ mod seq_rng;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::data::labels::{Label, argmax, unique_sorted};
-use crate::data::sparse::{CsrMatrix, Samples};
+#[cfg(doc)]
+use crate::data::sparse::CsrMatrix;
+use crate::data::sparse::Samples;
 use crate::data::validate::{check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::IncrementalClassifier;
@@ -349,46 +351,20 @@ impl<F: Float, L: Label> Perceptron<F, L> {
     }
 }
 
-impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Perceptron<F, L> {
+/// scikit-learn's `partial_fit` on dense rows (an `ArrayView2`) or sparse ones (a
+/// [`CsrMatrix`], trained as scikit-learn trains on a `csr_matrix`).
+impl<'x, F: Float, L: Label, X: Into<Samples<'x, F>>> IncrementalClassifier<X, L> for Perceptron<F, L> {
     type Options<'o> = PerceptronFitOptions<'o, F>;
     type Report = PerceptronReport;
 
     fn partial_fit_with(
         &mut self,
-        x: ArrayView2<'x, F>,
+        x: X,
         y: &[L],
         classes: Option<&[L]>,
         options: Self::Options<'_>,
     ) -> Result<&PerceptronReport> {
-        self.partial_fit_samples(x.into(), y, classes, options)
-    }
-}
-
-/// `partial_fit` on sparse rows, trained as scikit-learn trains on a `csr_matrix`.
-impl<'x, F: Float, L: Label> IncrementalClassifier<CsrMatrix<'x, F>, L> for Perceptron<F, L> {
-    type Options<'o> = PerceptronFitOptions<'o, F>;
-    type Report = PerceptronReport;
-
-    fn partial_fit_with(
-        &mut self,
-        x: CsrMatrix<'x, F>,
-        y: &[L],
-        classes: Option<&[L]>,
-        options: Self::Options<'_>,
-    ) -> Result<&PerceptronReport> {
-        self.partial_fit_samples(x.into(), y, classes, options)
-    }
-}
-
-impl<F: Float, L: Label> Perceptron<F, L> {
-    /// One epoch over dense or sparse rows: `partial_fit` of either kind of X.
-    fn partial_fit_samples(
-        &mut self,
-        x: Samples<'_, F>,
-        y: &[L],
-        classes: Option<&[L]>,
-        options: PerceptronFitOptions<'_, F>,
-    ) -> Result<&PerceptronReport> {
+        let x = x.into();
         if options.coef_init.is_some() || options.intercept_init.is_some() {
             return Err(NeuronaError::input(
                 "coef_init",
