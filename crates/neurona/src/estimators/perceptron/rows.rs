@@ -38,6 +38,7 @@ impl<'a, F: Float> Rows<'a, F> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn row(&self, i: usize) -> Row<'a, F> {
         match self {
             Self::Dense { x, n_features } => Row::Dense(&x[i * n_features..(i + 1) * n_features]),
@@ -59,6 +60,10 @@ impl<'a, F: Float> Rows<'a, F> {
 }
 
 /// One row: every feature's value, or the stored (column, value) entries in stored order.
+///
+/// Its methods are inlined always: the callers' closures keep their running sums (the norms of
+/// `WeightVector.add`) in registers only once inlined, and the dense fit was a quarter slower
+/// without it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Row<'a, F> {
     Dense(&'a [F]),
@@ -68,6 +73,7 @@ pub(crate) enum Row<'a, F> {
 impl<F: Float> Row<'_, F> {
     /// `Σ w[j]·x_j` over the row's entries: each product in `F`, summed in `f64` in entry order
     /// (`WeightVector.dot` before its scale).
+    #[inline(always)]
     pub(crate) fn dot_f64(self, w: &[F]) -> f64 {
         match self {
             Self::Dense(x) => w.iter().zip(x).fold(0.0, |sum, (&w, &v)| sum + (w * v).as_f64()),
@@ -79,6 +85,7 @@ impl<F: Float> Row<'_, F> {
 
     /// The same sum accumulated in `F`, as numpy's and scipy's products for a prediction or a
     /// validation score compute it row by row.
+    #[inline(always)]
     pub(crate) fn dot(self, w: &[F]) -> F {
         match self {
             Self::Dense(x) => w.iter().zip(x).fold(F::zero(), |sum, (&w, &v)| sum + w * v),
@@ -89,6 +96,7 @@ impl<F: Float> Row<'_, F> {
     }
 
     /// Calls `f(&mut w[j], x_j)` for each entry, in order.
+    #[inline(always)]
     pub(crate) fn for_each_weight(self, w: &mut [F], mut f: impl FnMut(&mut F, F)) {
         match self {
             Self::Dense(x) => w.iter_mut().zip(x).for_each(|(w, &v)| f(w, v)),
@@ -100,6 +108,7 @@ impl<F: Float> Row<'_, F> {
 
     /// Calls `f(&mut w[j], &mut q[j])` for each entry's column `j`, in order (for a dense row,
     /// every column).
+    #[inline(always)]
     pub(crate) fn for_each_pair(self, w: &mut [F], q: &mut [F], mut f: impl FnMut(&mut F, &mut F)) {
         match self {
             Self::Dense(_) => w.iter_mut().zip(q.iter_mut()).for_each(|(w, q)| f(w, q)),
