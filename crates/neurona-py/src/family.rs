@@ -270,7 +270,7 @@ macro_rules! estimator_class {
                     |m, x, options| m.fit_with(x, y, options);
                 /// Trains on X and a boolean indicator matrix `y: (rows, n_labels)`.
                 fn fit_multilabel(y: numpy::PyReadonlyArray2<'py, bool>) { let y = y.as_array(); }
-                    |m, x, options| m.fit_multilabel_with(x, y, options);
+                    |m, x, options| neurona::prelude::MultilabelClassifier::fit_multilabel_with(m, x, y, options);
                 /// One epoch over X and class indices `y`; `n_classes` on the first call.
                 fn partial_fit(y: numpy::PyReadonlyArray1<'py, i64>, n_classes: Option<i64>) {
                     let y = $crate::common::indices(&y)?;
@@ -290,11 +290,11 @@ macro_rules! estimator_class {
                 /// sequence or real step); returns the random stream's new state when `rng` was
                 /// given.
                 fn fit(y: &Bound<'py, PyAny>) { let y = $crate::common::matrix::<F>("y", y)?; let y = y.as_array(); }
-                    |m, x, options| m.fit_with(x, y, options);
+                    |m, x, options| neurona::prelude::Regressor::fit_with(m, x, y, options);
                 /// One epoch over X and `y` (for an MLP with the lbfgs solver, a whole L-BFGS
                 /// run, as in scikit-learn).
                 fn partial_fit(y: &Bound<'py, PyAny>) { let y = $crate::common::matrix::<F>("y", y)?; let y = y.as_array(); }
-                    |m, x, options| m.partial_fit_with(x, y, options);
+                    |m, x, options| neurona::prelude::Regressor::partial_fit_with(m, x, y, options);
                 $($own)*
             }
             $($rest)*
