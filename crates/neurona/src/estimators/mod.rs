@@ -3,9 +3,9 @@
 
 /// The accessors every estimator has over its `params` and `state` fields: the checked
 /// hyperparameters (`$valid`), what the last fit learned (`$state`), and whether there is any.
-/// `NAME` (the kind's name, for the not-fitted error) is the calling module's.
+/// `$name` is the kind's name, for the not-fitted error.
 macro_rules! fitted_accessors {
-    ($valid:ty, $state:ty) => {
+    ($valid:ty, $state:ty, $name:expr) => {
         /// The hyperparameters.
         pub fn params(&self) -> &$valid {
             &self.params
@@ -19,7 +19,7 @@ macro_rules! fitted_accessors {
 
         /// Everything the last fit learned (scikit-learn's fitted attributes), or `NotFitted`.
         pub fn state(&self) -> $crate::error::Result<&$state> {
-            self.state.as_ref().ok_or($crate::error::NeuronaError::NotFitted { estimator: NAME })
+            self.state.as_ref().ok_or($crate::error::NeuronaError::NotFitted { estimator: $name })
         }
 
         /// Whether it has been fitted (or loaded from a model file).
@@ -31,6 +31,7 @@ macro_rules! fitted_accessors {
 pub(crate) use fitted_accessors;
 
 pub mod mlp;
+pub mod network;
 pub mod perceptron;
 pub mod rbm;
 pub mod rnn;

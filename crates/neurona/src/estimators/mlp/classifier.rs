@@ -8,6 +8,7 @@ use crate::error::{NeuronaError, Result};
 use crate::estimator::{IncrementalClassifier, MultilabelClassifier};
 use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, TrainingData, targets_2d};
 use crate::estimators::mlp::hyperparams::{MlpValidParams, Solver};
+use crate::estimators::network::NetworkClassifier;
 use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::metrics::{accuracy, weighted_fraction};
@@ -31,21 +32,9 @@ const NAME: &str = "MLPClassifier";
 /// assert!(clf.score(x.view(), &iris.target)? > 0.95);
 /// # Ok::<(), neurona::NeuronaError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct MlpClassifier<F: Float = f64, L: Label = i64> {
-    pub(super) params: MlpValidParams,
-    pub(super) state: Option<MlpState<F>>,
-    pub(super) targets: Option<ClassTargets<L>>,
-}
+pub type MlpClassifier<F = f64, L = i64> = NetworkClassifier<MlpValidParams, MlpState<F>, L>;
 
 impl<F: Float, L: Label> MlpClassifier<F, L> {
-    /// An unfitted classifier with these hyperparameters.
-    pub fn new(params: MlpValidParams) -> Self {
-        Self { params, state: None, targets: None }
-    }
-
-    crate::estimators::fitted_accessors!(MlpValidParams, MlpState<F>);
-
     /// `classes_`: the sorted class labels (empty for a multi-label classifier, whose labels
     /// are the indicator columns `0..n_labels`).
     pub fn classes(&self) -> Result<&[L]> {
@@ -264,8 +253,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         incremental: bool,
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
-        let sample_weight = options.sample_weight.map(|sw| check_sample_weight(sw, x.nrows())).transpose()?;
-        let data = TrainingData::classification(x, y, sample_weight, targets.kind());
+        let data = TrainingData::classification(x, y, options.checked_sample_weight(x.nrows())?, targets.kind());
         let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).report)

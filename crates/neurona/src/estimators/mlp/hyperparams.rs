@@ -134,3 +134,8 @@ mod tests {
         assert!("-3".parse::<BatchSize>().unwrap_err().to_string().contains("'-3'"));
     }
 }
+
+impl crate::estimators::network::NetworkFamily for MlpValidParams {
+    const CLASSIFIER: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::MlpClassifier;
+    const REGRESSOR: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::MlpRegressor;
+}

@@ -124,7 +124,7 @@ impl<F: Float, L: Label> Perceptron<F, L> {
         Self { params, state: None }
     }
 
-    crate::estimators::fitted_accessors!(PerceptronValidParams<L>, PerceptronState<F, L>);
+    crate::estimators::fitted_accessors!(PerceptronValidParams<L>, PerceptronState<F, L>, NAME);
 
     /// `classes_`: the sorted class labels.
     pub fn classes(&self) -> Result<&[L]> {

@@ -137,7 +137,7 @@ impl<F: Float> BernoulliRbm<F> {
         Self { params, state: None, stream: None }
     }
 
-    crate::estimators::fitted_accessors!(RbmValidParams, RbmState<F>);
+    crate::estimators::fitted_accessors!(RbmValidParams, RbmState<F>, NAME);
 
     /// scikit-learn's `random_state_`: the stream of `partial_fit` and `gibbs`, once created.
     pub fn random_stream(&self) -> Option<&RandomState> {

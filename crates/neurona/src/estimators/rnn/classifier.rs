@@ -9,6 +9,7 @@ use crate::data::validate::{check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::{IncrementalClassifier, MultilabelClassifier};
 use crate::estimators::mlp::algorithm::targets_2d;
+use crate::estimators::network::NetworkClassifier;
 use crate::estimators::rnn::algorithm::{self, RnnState, SequenceData, n_target_rows, targets_for_loop};
 use crate::estimators::rnn::hyperparams::RnnValidParams;
 use crate::float::Float;
@@ -42,21 +43,9 @@ pub(super) const NAME: &str = "RNNClassifier";
 /// assert!(clf.score(&x, &y)? > 0.95);
 /// # Ok::<(), neurona::NeuronaError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct RnnClassifier<F: Float = f64, L: Label = i64> {
-    pub(super) params: RnnValidParams,
-    pub(super) state: Option<RnnState<F>>,
-    pub(super) targets: Option<ClassTargets<L>>,
-}
+pub type RnnClassifier<F = f64, L = i64> = NetworkClassifier<RnnValidParams, RnnState<F>, L>;
 
 impl<F: Float, L: Label> RnnClassifier<F, L> {
-    /// An unfitted classifier.
-    pub fn new(params: RnnValidParams) -> Self {
-        Self { params, state: None, targets: None }
-    }
-
-    crate::estimators::fitted_accessors!(RnnValidParams, RnnState<F>);
-
     /// A classifier for `classes` that has not trained yet, holding the given weights by name
     /// (PyTorch's names and shapes for the recurrent layers, `coefs_{l}` / `intercepts_{l}` for
     /// the head) for sequences of `n_features` features: `partial_fit` and a warm-start `fit`
@@ -162,9 +151,8 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
         incremental: bool,
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
-        let sample_weight = options.sample_weight.map(|sw| check_sample_weight(sw, x.n_sequences())).transpose()?;
         let y = targets_for_loop(y, x, self.params.output);
-        let data = SequenceData::classification(x, y, sample_weight, targets.kind());
+        let data = SequenceData::classification(x, y, options.checked_sample_weight(x.n_sequences())?, targets.kind());
         let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).training.report)

@@ -122,3 +122,8 @@ mod tests {
         assert_eq!(RnnParams::from_json(&p.to_json()).unwrap(), p);
     }
 }
+
+impl crate::estimators::network::NetworkFamily for RnnValidParams {
+    const CLASSIFIER: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::RnnClassifier;
+    const REGRESSOR: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::RnnRegressor;
+}
