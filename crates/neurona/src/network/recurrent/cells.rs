@@ -11,7 +11,7 @@
 //! of rows run on two threads ([`run`]): rows are independent, so the bits do not change.
 
 use crate::float::Float;
-use crate::linalg::{for_each_piece, max_threads, with_avx2};
+use crate::linalg::{for_each_piece, max_threads, return_compiled_for, with_avx2};
 use crate::network::recurrent::math::{sigmoid, tanh};
 use crate::network::recurrent::shape::Nonlinearity;
 
@@ -25,17 +25,7 @@ const MIN_PARALLEL_WORK: usize = 8192;
 /// compiler never fuses a multiplication and an addition on its own.
 #[inline(always)]
 fn with_simd<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f")]
-        fn avx512<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, checked on the line above.
-            return unsafe { avx512(f) };
-        }
-    }
+    return_compiled_for!("avx512f", f);
     with_avx2(f)
 }
 
