@@ -99,17 +99,25 @@ impl<F> SplitRows for &mut [F] {
 
 /// A step's element-wise work, which can be cut into two halves of rows.
 pub(super) trait Kernel: Sized + Send {
+    /// Gates per row, `G`: with the rows and units, the measure of the work.
+    const GATES: usize;
+    /// The rows it runs over.
+    fn rows(&self) -> Rows;
     /// The first `m` rows and the others.
     fn halves(self, m: usize) -> (Self, Self);
     /// Runs on the calling thread.
     fn run_here(self);
 }
 
-/// Implements [`Kernel::halves`] for a kernel of a `r: Rows` and row-major slices, each listed
-/// with its row width in terms of `r` (the other fields, shared, are copied into both halves):
-/// `halves!(|r| gates: 4 * r.h, out: r.out_stride)`.
+/// Implements [`Kernel::rows`] and [`Kernel::halves`] for a kernel of a `r: Rows` and
+/// row-major slices, each listed with its row width in terms of `r` (the other fields, shared,
+/// are copied into both halves): `halves!(|r| gates: 4 * r.h, out: r.out_stride)`.
 macro_rules! halves {
     (|$r:ident| $($field:ident: $width:expr),+ $(,)?) => {
+        fn rows(&self) -> Rows {
+            self.r
+        }
+
         #[allow(clippy::needless_update)]
         fn halves(self, m: usize) -> (Self, Self) {
             let $r = self.r;
@@ -120,10 +128,11 @@ macro_rules! halves {
     };
 }
 
-/// Runs a kernel over `r`'s rows of `gates` gates each, in two halves on two threads if there
-/// is enough work and threads are allowed.
-pub(super) fn run<K: Kernel>(kernel: K, r: Rows, gates: usize) {
-    if r.rows >= 2 && r.rows * r.h * gates >= MIN_PARALLEL_WORK && max_threads() > 1 {
+/// Runs a kernel over its rows, in two halves on two threads if there is enough work and
+/// threads are allowed.
+pub(super) fn run<K: Kernel>(kernel: K) {
+    let r = kernel.rows();
+    if r.rows >= 2 && r.rows * r.h * K::GATES >= MIN_PARALLEL_WORK && max_threads() > 1 {
         let (a, b) = kernel.halves(r.rows / 2);
         for_each_piece([a, b], K::run_here);
     } else {
@@ -141,6 +150,8 @@ pub(super) struct RnnForward<'a, F> {
 }
 
 impl<F: Float> Kernel for RnnForward<'_, F> {
+    const GATES: usize = 1;
+
     halves!(|r| pre: r.h, out: r.out_stride);
 
     fn run_here(self) {
@@ -174,6 +185,8 @@ pub(super) struct RnnBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for RnnBackward<'_, F> {
+    const GATES: usize = 1;
+
     halves!(|r| d_pre: r.h, out: r.out_stride, d_out: r.out_stride, d_h: r.h);
 
     fn run_here(self) {
@@ -212,6 +225,8 @@ pub(super) struct LstmForward<'a, F> {
 }
 
 impl<F: Float> Kernel for LstmForward<'_, F> {
+    const GATES: usize = 4;
+
     halves!(|r| gates: 4 * r.h, cell: r.h, tanh_cell: r.h, c_prev: r.h, out: r.out_stride);
 
     /// In passes over the row that each vectorise on their own (one loop with five
@@ -262,6 +277,8 @@ pub(super) struct LstmBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for LstmBackward<'_, F> {
+    const GATES: usize = 4;
+
     halves!(|r| d_gates: 4 * r.h, d_c: r.h, gates: 4 * r.h, tanh_cell: r.h, c_prev: r.h, d_out: r.out_stride, d_h: r.h);
 
     fn run_here(self) {
@@ -335,6 +352,8 @@ pub(super) struct GruForward<'a, F> {
 }
 
 impl<F: Float> Kernel for GruForward<'_, F> {
+    const GATES: usize = 3;
+
     halves!(|r| gates: 3 * r.h, hn: r.h, rec: 3 * r.h, h_prev: r.h, out: r.out_stride);
 
     /// In passes over the row that each vectorise on their own.
@@ -384,6 +403,8 @@ pub(super) struct GruBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for GruBackward<'_, F> {
+    const GATES: usize = 3;
+
     halves!(|r| d_gi: 3 * r.h, d_gh: 3 * r.h, d_h: r.h, gates: 3 * r.h, hn: r.h, h_prev: r.h, d_out: r.out_stride);
 
     fn run_here(self) {
