@@ -5,8 +5,9 @@ attributes of its report, and the class labels of their classifiers.
 
 An estimator family is a class deriving from ``NeuronaEstimator`` (after scikit-learn's mixins)
 that sets ``_model_kind`` (which registers it for ``neurona.load``), ``_core_class``,
-``_pipeline_step`` and ``_FITTED``, and implements the persistence hooks that ``_persist``
-describes.
+``_pipeline_step`` and ``_FITTED``, implements the persistence hooks that ``_persist``
+describes, and spells out scikit-learn's ``__init__`` signature, whose body is
+``self._store_parameters(locals())``.
 
 Random streams are scikit-learn's: a call draws from ``check_random_state(random_state)`` (a
 fresh stream for an integer, numpy's global stream for ``None``, the instance itself
@@ -178,6 +179,16 @@ class NeuronaEstimator(BaseEstimator):
         super().__init_subclass__(**kwargs)
         if "_model_kind" in cls.__dict__:
             _persist.register(cls)
+
+    def _store_parameters(self, arguments):
+        """What ``__init__`` does, given its ``locals()``: stores each of its parameters under
+        its own name, unchanged, and nothing else, as scikit-learn requires of a constructor
+        (``get_params`` and ``clone`` read the signature's names back). The names are the
+        arguments', not ``type(self)``'s signature's: a subclass whose ``__init__`` adds
+        parameters and calls ``super().__init__(...)`` has its parent store the parent's."""
+        for name, value in arguments.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
 
     def __sklearn_is_fitted__(self):
         return getattr(self, "_core", None) is not None

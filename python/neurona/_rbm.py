@@ -50,12 +50,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         verbose=0,
         random_state=None,
     ):
-        self.n_components = n_components
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.n_iter = n_iter
-        self.verbose = verbose
-        self.random_state = random_state
+        self._store_parameters(locals())
 
     def _core_params(self):
         # verbose lines are printed here, through Python's stdout.

@@ -225,6 +225,47 @@ class _BaseRNN(_base.GradientEstimator):
     _pipeline_step = "rnn"
     _FITTED = _FITTED
 
+    # The classifier and the regressor take the same parameters; scikit-learn's ``get_params``
+    # reads them from this signature, which both inherit.
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=32,
+        *,
+        num_layers=1,
+        bidirectional=False,
+        nonlinearity="tanh",
+        dropout=0.0,
+        hidden_layer_sizes=(),
+        activation="relu",
+        output="sequence",
+        clip_grad_norm=None,
+        layout="steps_features",
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        n_jobs=None,
+    ):
+        self._store_parameters(locals())
+
     # ------------------------------------------------------------------ fitting
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
@@ -373,77 +414,6 @@ class RNNClassifier(_base.GradientClassifierMixin, _BaseRNN):
     _model_kind = "RNNClassifier"
     _core_class = _core.RnnClassifier
 
-    def __init__(
-        self,
-        cell="lstm",
-        hidden_size=32,
-        *,
-        num_layers=1,
-        bidirectional=False,
-        nonlinearity="tanh",
-        dropout=0.0,
-        hidden_layer_sizes=(),
-        activation="relu",
-        output="sequence",
-        clip_grad_norm=None,
-        layout="steps_features",
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        n_jobs=None,
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.nonlinearity = nonlinearity
-        self.dropout = dropout
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.output = output
-        self.clip_grad_norm = clip_grad_norm
-        self.layout = layout
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.n_jobs = n_jobs
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and their labels y (one per sequence, or per step
@@ -551,77 +521,6 @@ class RNNRegressor(_base.GradientRegressorMixin, _BaseRNN):
 
     _model_kind = "RNNRegressor"
     _core_class = _core.RnnRegressor
-
-    def __init__(
-        self,
-        cell="lstm",
-        hidden_size=32,
-        *,
-        num_layers=1,
-        bidirectional=False,
-        nonlinearity="tanh",
-        dropout=0.0,
-        hidden_layer_sizes=(),
-        activation="relu",
-        output="sequence",
-        clip_grad_norm=None,
-        layout="steps_features",
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        n_jobs=None,
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.nonlinearity = nonlinearity
-        self.dropout = dropout
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.output = output
-        self.clip_grad_norm = clip_grad_norm
-        self.layout = layout
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -319,3 +319,18 @@ def test_other_callback_errors_are_raised():
 
     with pytest.raises(RuntimeError, match="printer broke"):
         core.fit(np.ascontiguousarray(X_IRIS), Y_IRIS.astype(np.int64), None, None, broken)
+
+
+@pytest.mark.parametrize("parent", [MLPClassifier, neurona.Perceptron, neurona.RNNClassifier])
+def test_a_subclass_with_parameters_of_its_own_is_a_scikit_learn_estimator(parent):
+    # scikit-learn's pattern for extending an estimator: the subclass stores its own
+    # parameters and hands its parent's to the parent's __init__.
+    class Extended(parent):
+        def __init__(self, scale=2.0, max_iter=7):
+            self.scale = scale
+            super().__init__(max_iter=max_iter)
+
+    model = Extended(scale=3.0)
+    assert model.get_params()["scale"] == 3.0 and model.get_params()["max_iter"] == 7
+    copy = clone(model)
+    assert type(copy) is Extended and copy.scale == 3.0 and copy.max_iter == 7

@@ -10,7 +10,7 @@ use pyo3::types::PyDict;
 
 use crate::common::{self, ModelFloat, PredictBuffers};
 use crate::errors::to_py;
-use crate::family::{Family, Model};
+use crate::family::Family;
 use crate::params;
 
 /// The family of the MLP classifier, trained on class indices.
@@ -40,7 +40,7 @@ estimator_class! {
     train(class_indices) {
         /// One epoch over X and a boolean indicator matrix.
         fn partial_fit_multilabel(y: PyReadonlyArray2<'py, bool>) { let y = y.as_array(); }
-            |m, x, options| m.partial_fit_multilabel_with(x, y, options);
+            |m, x, options| neurona::prelude::MultilabelClassifier::partial_fit_multilabel_with(m, x, y, options);
     }
     predict {
         /// Predicted class indices `(n_samples,)`, with at most `n_jobs` threads (joblib's
@@ -55,42 +55,15 @@ estimator_class! {
         fn predict_proba(m) => |x| m.predict_proba(x), |outputs| m.proba_from_outputs(outputs);
     }
     file(labels);
+    /// A classifier for `n_classes` classes that has not trained yet, holding the given weights
+    /// (scikit-learn's `coefs_` and `intercepts_` assigned before `partial_fit`).
+    with_weights(n_classes: i64, coefs: &Bound<'_, PyAny>, intercepts: &Bound<'_, PyAny>) {
+        let classes: Vec<i64> = (0..n_classes).collect();
+    } |params| common::with_weight_views(coefs, intercepts, |c, b| MlpClassifier::with_weights(params, &classes, c, b));
+    set_weights(coefs, intercepts);
     methods {
         fn is_multilabel(&self) -> bool {
             dispatch!(&self.model, m, F => m.is_multilabel())
         }
-
-        /// A classifier for `n_classes` classes that has not trained yet, holding the given
-        /// weights (scikit-learn's `coefs_` and `intercepts_` assigned before `partial_fit`).
-        #[staticmethod]
-        fn with_weights(
-            params: &Bound<'_, PyDict>,
-            dtype: &str,
-            n_classes: i64,
-            coefs: &Bound<'_, PyAny>,
-            intercepts: &Bound<'_, PyAny>,
-        ) -> PyResult<Self> {
-            let params = ClassifierFamily::params(params)?;
-            let classes: Vec<i64> = (0..n_classes).collect();
-            let model: Model<ClassifierFamily> = model_in!(dtype, F => weighted::<F>(params, &classes, coefs, intercepts)?);
-            Ok(model.into())
-        }
-
-        /// Replaces the weights (same shapes; scikit-learn's `coefs_` and `intercepts_` assigned).
-        fn set_weights(&mut self, coefs: &Bound<'_, PyAny>, intercepts: &Bound<'_, PyAny>) -> PyResult<()> {
-            dispatch!(&mut self.model, m, F => {
-                common::with_weight_views::<F, _>(coefs, intercepts, |c, b| m.set_weights(c, b))
-            })
-        }
     }
-}
-
-/// A classifier of these classes holding the given weights, not trained yet.
-fn weighted<F: ModelFloat>(
-    params: MlpValidParams,
-    classes: &[i64],
-    coefs: &Bound<'_, PyAny>,
-    intercepts: &Bound<'_, PyAny>,
-) -> PyResult<MlpClassifier<F, i64>> {
-    common::with_weight_views(coefs, intercepts, |c, b| MlpClassifier::with_weights(params, classes, c, b))
 }

@@ -4,9 +4,10 @@
 //!
 //! The split is forced by PyO3: a `#[pyclass]` cannot be generic and a class has one
 //! `#[pymethods]` block, so the macro writes the Python-visible surface (the struct, the methods
-//! every class shares, the training methods of the gradient-trained networks and the MLPs'
-//! prediction methods, whose Python signatures are the same for each), and everything with a body is ordinary generic code here and in
-//! [`common`](crate::common), type-checked once for every family.
+//! every class shares, the training methods of the gradient-trained networks, the MLPs'
+//! prediction methods and the networks' constructors from assigned weights, whose Python
+//! signatures are the same for each), and everything with a body is ordinary generic code here
+//! and in [`common`](crate::common), type-checked once for every family.
 
 use std::fmt;
 
@@ -238,6 +239,13 @@ impl<K: Family> Model<K> {
 ///   [`predict_with`](crate::sequences::predict_with)), `m` the model.
 /// * `file(ARG)` or `file()`: `to_bytes(extra, ARG=None)` and `from_bytes(data)` (see
 ///   [`Family::to_bytes`] and [`Loaded`]).
+/// * `with_weights(ARGS..) { PREPARE } |params| BUILD;`: the static method that makes an
+///   untrained model holding weights the user assigned (where `partial_fit` and a warm start
+///   begin), Python signature `(params, dtype, ARGS..)`: the family's parameters are read from
+///   `params`, `PREPARE` runs, then `BUILD`, a `PyResult` of the core estimator in `F`, the
+///   float type `dtype` names.
+/// * `set_weights(COEFS, INTERCEPTS);`: an MLP's `set_weights(COEFS, INTERCEPTS)`, which
+///   replaces its weights by scikit-learn's `coefs_` and `intercepts_` (same shapes).
 /// * `methods { .. }`: the rest, as in any `#[pymethods]` block.
 ///
 /// The calling module imports `pyo3::prelude::*` and `pyo3::types::PyDict`, as every class
@@ -262,7 +270,7 @@ macro_rules! estimator_class {
                     |m, x, options| m.fit_with(x, y, options);
                 /// Trains on X and a boolean indicator matrix `y: (rows, n_labels)`.
                 fn fit_multilabel(y: numpy::PyReadonlyArray2<'py, bool>) { let y = y.as_array(); }
-                    |m, x, options| m.fit_multilabel_with(x, y, options);
+                    |m, x, options| neurona::prelude::MultilabelClassifier::fit_multilabel_with(m, x, y, options);
                 /// One epoch over X and class indices `y`; `n_classes` on the first call.
                 fn partial_fit(y: numpy::PyReadonlyArray1<'py, i64>, n_classes: Option<i64>) {
                     let y = $crate::common::indices(&y)?;
@@ -282,11 +290,11 @@ macro_rules! estimator_class {
                 /// sequence or real step); returns the random stream's new state when `rng` was
                 /// given.
                 fn fit(y: &Bound<'py, PyAny>) { let y = $crate::common::matrix::<F>("y", y)?; let y = y.as_array(); }
-                    |m, x, options| m.fit_with(x, y, options);
+                    |m, x, options| neurona::prelude::Regressor::fit_with(m, x, y, options);
                 /// One epoch over X and `y` (for an MLP with the lbfgs solver, a whole L-BFGS
                 /// run, as in scikit-learn).
                 fn partial_fit(y: &Bound<'py, PyAny>) { let y = $crate::common::matrix::<F>("y", y)?; let y = y.as_array(); }
-                    |m, x, options| m.partial_fit_with(x, y, options);
+                    |m, x, options| neurona::prelude::Regressor::partial_fit_with(m, x, y, options);
                 $($own)*
             }
             $($rest)*
@@ -309,7 +317,12 @@ macro_rules! estimator_class {
             fn $predict_sequences:ident($sm:ident) => $predict_one:expr;
         )*})?
         file($($file_arg:ident)?);
-        methods { $($methods:tt)* }
+        $(
+            $(#[$weights_doc:meta])*
+            with_weights($($weights_arg:ident: $W:ty),*) { $($weights_prepare:tt)* } |$params:ident| $build:expr;
+        )?
+        $(set_weights($coefs:ident, $intercepts:ident);)?
+        $(methods { $($methods:tt)* })?
     ) => {
         $(#[$doc])*
         #[pyclass(module = "neurona._core", name = $name)]
@@ -443,7 +456,28 @@ macro_rules! estimator_class {
                 Ok($crate::family::Loaded::value(labels, Self::from(model), extra))
             }
 
-            $($methods)*
+            $(
+                $(#[$weights_doc])*
+                #[staticmethod]
+                fn with_weights(params: &Bound<'_, PyDict>, dtype: &str, $($weights_arg: $W),*) -> PyResult<Self> {
+                    let $params = <$K as $crate::family::Family>::params(params)?;
+                    $($weights_prepare)*
+                    let model: $crate::family::Model<$K> = model_in!(dtype, F => $build?);
+                    Ok(model.into())
+                }
+            )?
+
+            $(
+                /// Replaces the weights (same shapes; scikit-learn's `coefs_` and `intercepts_`
+                /// assigned).
+                fn set_weights(&mut self, $coefs: &Bound<'_, PyAny>, $intercepts: &Bound<'_, PyAny>) -> PyResult<()> {
+                    dispatch!(&mut self.model, m, F => {
+                        $crate::common::with_weight_views::<F, _>($coefs, $intercepts, |c, b| m.set_weights(c, b))
+                    })
+                }
+            )?
+
+            $($($methods)*)?
         }
     };
 }

@@ -6,7 +6,7 @@ use pyo3::types::PyDict;
 
 use crate::common::{self, ModelFloat, PredictBuffers};
 use crate::errors::to_py;
-use crate::family::{Family, Model};
+use crate::family::Family;
 use crate::params;
 
 /// The family of the MLP regressor.
@@ -40,36 +40,9 @@ estimator_class! {
         fn predict(m) => |x| m.predict(x), |outputs| Ok(outputs.to_owned());
     }
     file();
-    methods {
-        /// A regressor that has not trained yet, holding the given weights (scikit-learn's
-        /// `coefs_` and `intercepts_` assigned before `partial_fit`).
-        #[staticmethod]
-        fn with_weights(
-            params: &Bound<'_, PyDict>,
-            dtype: &str,
-            coefs: &Bound<'_, PyAny>,
-            intercepts: &Bound<'_, PyAny>,
-        ) -> PyResult<Self> {
-            let params = RegressorFamily::params(params)?;
-            let model: Model<RegressorFamily> = model_in!(dtype, F => weighted::<F>(params, coefs, intercepts)?);
-            Ok(model.into())
-        }
-
-        /// Replaces the weights (same shapes; scikit-learn's `coefs_` and `intercepts_`
-        /// assigned).
-        fn set_weights(&mut self, coefs: &Bound<'_, PyAny>, intercepts: &Bound<'_, PyAny>) -> PyResult<()> {
-            dispatch!(&mut self.model, m, F => {
-                common::with_weight_views::<F, _>(coefs, intercepts, |c, b| m.set_weights(c, b))
-            })
-        }
-    }
-}
-
-/// A regressor holding the given weights, not trained yet.
-fn weighted<F: ModelFloat>(
-    params: MlpValidParams,
-    coefs: &Bound<'_, PyAny>,
-    intercepts: &Bound<'_, PyAny>,
-) -> PyResult<MlpRegressor<F>> {
-    common::with_weight_views(coefs, intercepts, |c, b| MlpRegressor::with_weights(params, c, b))
+    /// A regressor that has not trained yet, holding the given weights (scikit-learn's `coefs_`
+    /// and `intercepts_` assigned before `partial_fit`).
+    with_weights(coefs: &Bound<'_, PyAny>, intercepts: &Bound<'_, PyAny>) {}
+        |params| common::with_weight_views(coefs, intercepts, |c, b| MlpRegressor::with_weights(params, c, b));
+    set_weights(coefs, intercepts);
 }

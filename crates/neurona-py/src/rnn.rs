@@ -16,7 +16,7 @@ use pyo3::types::PyDict;
 
 use crate::common::{self, ModelFloat, ReadX};
 use crate::errors::{to_py, value_error, wrong_type};
-use crate::family::{Family, Model};
+use crate::family::Family;
 use crate::sequences::sequences;
 
 impl<F: ModelFloat> ReadX<F> for RnnClassifier<F, i64> {
@@ -124,27 +124,13 @@ estimator_class! {
         fn predict_proba(m) => |x| m.predict_proba(x);
     }
     file(labels);
-    methods {
-        /// A classifier for `n_classes` classes and sequences of `n_features` features that has
-        /// not trained yet, holding `tensors` (a dict `name -> array`: PyTorch's names and
-        /// shapes for the recurrent layers, `coefs_{l}` / `intercepts_{l}` for the head), from
-        /// which `partial_fit` and a warm-start `fit` continue.
-        #[staticmethod]
-        fn with_weights(
-            params: &Bound<'_, PyDict>,
-            dtype: &str,
-            n_classes: i64,
-            n_features: usize,
-            tensors: &Bound<'_, PyDict>,
-        ) -> PyResult<Self> {
-            let params = RnnClassifierFamily::params(params)?;
-            let classes: Vec<i64> = (0..n_classes).collect();
-            let model: Model<RnnClassifierFamily> = model_in!(dtype, F => {
-                with_tensors::<F, _>(tensors, |t| RnnClassifier::with_weights(params, &classes, n_features, t))?
-            });
-            Ok(model.into())
-        }
-    }
+    /// A classifier for `n_classes` classes and sequences of `n_features` features that has not
+    /// trained yet, holding `tensors` (a dict `name -> array`: PyTorch's names and shapes for
+    /// the recurrent layers, `coefs_{l}` / `intercepts_{l}` for the head), from which
+    /// `partial_fit` and a warm-start `fit` continue.
+    with_weights(n_classes: i64, n_features: usize, tensors: &Bound<'_, PyDict>) {
+        let classes: Vec<i64> = (0..n_classes).collect();
+    } |params| with_tensors::<F, _>(tensors, |t| RnnClassifier::with_weights(params, &classes, n_features, t));
 }
 
 /// The family of the recurrent regressor.
@@ -176,22 +162,8 @@ estimator_class! {
         fn predict(m) => |x| m.predict(x);
     }
     file();
-    methods {
-        /// A regressor with `n_outputs` outputs for sequences of `n_features` features that has
-        /// not trained yet, holding `tensors` (as for `RnnClassifier.with_weights`).
-        #[staticmethod]
-        fn with_weights(
-            params: &Bound<'_, PyDict>,
-            dtype: &str,
-            n_outputs: usize,
-            n_features: usize,
-            tensors: &Bound<'_, PyDict>,
-        ) -> PyResult<Self> {
-            let params = RnnRegressorFamily::params(params)?;
-            let model: Model<RnnRegressorFamily> = model_in!(dtype, F => {
-                with_tensors::<F, _>(tensors, |t| RnnRegressor::with_weights(params, n_features, n_outputs, t))?
-            });
-            Ok(model.into())
-        }
-    }
+    /// A regressor with `n_outputs` outputs for sequences of `n_features` features that has not
+    /// trained yet, holding `tensors` (as for `RnnClassifier.with_weights`).
+    with_weights(n_outputs: usize, n_features: usize, tensors: &Bound<'_, PyDict>) {}
+        |params| with_tensors::<F, _>(tensors, |t| RnnRegressor::with_weights(params, n_features, n_outputs, t));
 }

@@ -8,6 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
 use ndarray::{Array2, s};
+use neurona::data::labels::ModelLabel;
 use neurona::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -23,11 +24,15 @@ struct Case {
 
 /// Every kind, in both float types and with integer and text labels.
 const CASES: [Case; 5] = [
-    Case { file: "mlp_classifier_f64.safetensors", fit: mlp_classifier_f64, predict: predict_mlp_classifier_f64 },
+    Case {
+        file: "mlp_classifier_f64.safetensors",
+        fit: mlp_classifier_f64,
+        predict: predict_mlp_classifier::<f64, usize>,
+    },
     Case {
         file: "mlp_classifier_f32_text_labels.safetensors",
         fit: mlp_classifier_f32,
-        predict: predict_mlp_classifier_f32,
+        predict: predict_mlp_classifier::<f32, String>,
     },
     Case { file: "mlp_regressor_f64.safetensors", fit: mlp_regressor, predict: predict_mlp_regressor },
     Case { file: "perceptron_f64.safetensors", fit: perceptron, predict: predict_perceptron },
@@ -75,9 +80,10 @@ fn mlp_classifier_f64() -> Vec<u8> {
     clf.to_bytes_with_extra(&extra("mlp_classifier_f64")).unwrap()
 }
 
-fn predict_mlp_classifier_f64(bytes: &[u8]) -> neurona::Result<Value> {
-    let (clf, extra) = MlpClassifier::<f64, usize>::from_bytes_with_extra(bytes)?;
-    let x = iris_input();
+/// Both MLP classifiers' output: float64 with integer labels, float32 with text labels.
+fn predict_mlp_classifier<F: Float, L: ModelLabel + serde::Serialize>(bytes: &[u8]) -> neurona::Result<Value> {
+    let (clf, extra) = MlpClassifier::<F, L>::from_bytes_with_extra(bytes)?;
+    let x = iris_input().mapv(F::from_f64);
     Ok(json!({"labels": clf.predict(x.view())?, "proba": bits(clf.predict_proba(x.view())?), "extra": extra}))
 }
 
@@ -88,12 +94,6 @@ fn mlp_classifier_f32() -> Vec<u8> {
     let mut clf = MlpClassifier::<f32, String>::new(params);
     clf.fit(iris.standardized_features().mapv(|v| v as f32).view(), &species(&iris.target)).unwrap();
     clf.to_bytes_with_extra(&extra("mlp_classifier_f32_text_labels")).unwrap()
-}
-
-fn predict_mlp_classifier_f32(bytes: &[u8]) -> neurona::Result<Value> {
-    let (clf, extra) = MlpClassifier::<f32, String>::from_bytes_with_extra(bytes)?;
-    let x = iris_input().mapv(|v| v as f32);
-    Ok(json!({"labels": clf.predict(x.view())?, "proba": bits(clf.predict_proba(x.view())?), "extra": extra}))
 }
 
 fn mlp_regressor() -> Vec<u8> {

@@ -66,6 +66,15 @@ pub fn check_length(input: &'static str, len: usize, n_samples: usize) -> Result
     }
 }
 
+/// `input` (targets or network outputs) must have one column per output of the model.
+pub fn check_width(input: &'static str, n_columns: usize, n_outputs: usize) -> Result<()> {
+    if n_columns == n_outputs {
+        Ok(())
+    } else {
+        Err(NeuronaError::input(input, format!("has {n_columns} columns, but the model predicts {n_outputs}")))
+    }
+}
+
 /// Sample weights: one finite value per sample, not all zero (negative weights are accepted,
 /// as in scikit-learn). Returns them as an owned vector aligned with X's rows.
 pub fn check_sample_weight<F: Float>(weights: ArrayView1<'_, F>, n_samples: usize) -> Result<Vec<F>> {

@@ -178,17 +178,8 @@ pub(crate) fn fit<F: Float>(
     layer_units.extend_from_slice(&params.hidden_layer_sizes);
     layer_units.push(n_outputs);
 
-    let mut own_rng;
-    let rng = match options.random_state {
-        Some(rng) => rng,
-        None => {
-            own_rng = match params.training.random_state {
-                Some(seed) => RandomState::new(seed),
-                None => RandomState::from_entropy(),
-            };
-            &mut own_rng
-        }
-    };
+    let mut own = None;
+    let rng = crate::rng::given_or_seeded(options.random_state, params.training.random_state, &mut own);
 
     check_fit_memory::<F>(&layer_units, params, data.x.nrows())?;
     let mut state = starting_state(current, params, layer_units, data.head, incremental, rng, estimator)?;

@@ -3,9 +3,9 @@
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2};
 
 use crate::data::labels::{ClassTargets, Label, LabelBinarizer, unique_sorted};
-use crate::data::validate::{check_features, check_length, check_sample_weight};
+use crate::data::validate::{check_features, check_length, check_sample_weight, check_width};
 use crate::error::{NeuronaError, Result};
-use crate::estimator::IncrementalClassifier;
+use crate::estimator::{IncrementalClassifier, MultilabelClassifier};
 use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, TrainingData, targets_2d};
 use crate::estimators::mlp::hyperparams::{MlpValidParams, Solver};
 use crate::float::Float;
@@ -109,49 +109,6 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         self.train(x, y_encoded, ClassTargets::Labels(binarizer), false, options)
     }
 
-    /// Trains on a multi-label indicator matrix `y: (n_samples, n_labels)`, one logistic output
-    /// per label.
-    pub fn fit_multilabel(&mut self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>) -> Result<&FitReport> {
-        self.fit_multilabel_with(x, y, FitOptions::default())
-    }
-
-    /// [`fit_multilabel`](Self::fit_multilabel) with sample weights, a random stream or a callback.
-    pub fn fit_multilabel_with(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayView2<'_, bool>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        check_features(x, NAME)?;
-        let targets = self.multilabel_targets(x, y, self.params.training.warm_start)?;
-        self.train(x, targets, ClassTargets::Multilabel(y.ncols()), false, options)
-    }
-
-    /// One epoch over a multi-label batch (see [`partial_fit`](Self::partial_fit)).
-    pub fn partial_fit_multilabel(&mut self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>) -> Result<&FitReport> {
-        self.partial_fit_multilabel_with(x, y, FitOptions::default())
-    }
-
-    /// [`partial_fit_multilabel`](Self::partial_fit_multilabel) with sample weights, a random
-    /// stream or a callback.
-    pub fn partial_fit_multilabel_with(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayView2<'_, bool>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        self.check_partial_fit_solver()?;
-        check_features(x, NAME)?;
-        let targets = self.multilabel_targets(x, y, true)?;
-        if let (Some(ClassTargets::Labels(_)), Some(_)) = (&self.targets, &self.state) {
-            return Err(NeuronaError::input(
-                "y",
-                "must be one label per sample to continue this classifier's training",
-            ));
-        }
-        self.train(x, targets, ClassTargets::Multilabel(y.ncols()), true, options)
-    }
-
     /// Predicted labels, one per row of `x`.
     pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Vec<L>> {
         self.labels_from_outputs(self.outputs(x)?.view())
@@ -191,7 +148,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     /// assert_eq!(clf.proba_from_outputs(outputs.view())?, clf.predict_proba(rows)?);
     /// // Outputs of another width are an error, not a panic.
     /// let error = clf.labels_from_outputs(outputs.slice(s![.., ..2])).unwrap_err();
-    /// assert!(error.to_string().contains("must have 3 columns (the network's outputs), got 2"), "{error}");
+    /// assert!(error.to_string().contains("has 2 columns, but the model predicts 3"), "{error}");
     /// # Ok::<(), neurona::NeuronaError>(())
     /// ```
     pub fn labels_from_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<Vec<L>> {
@@ -287,22 +244,6 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         Ok(())
     }
 
-    fn multilabel_targets(&self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>, continuing: bool) -> Result<Array2<F>> {
-        check_length("y", y.nrows(), x.nrows())?;
-        if y.ncols() == 0 {
-            return Err(NeuronaError::input("y", "is an indicator matrix with 0 labels; it needs at least 1"));
-        }
-        if let (true, Some(ClassTargets::Multilabel(n_labels)), Some(_)) = (continuing, &self.targets, &self.state)
-            && *n_labels != y.ncols()
-        {
-            return Err(NeuronaError::input(
-                "y",
-                format!("has {} labels, but the classifier was fitted with {n_labels}", y.ncols()),
-            ));
-        }
-        Ok(y.mapv(|v| if v { F::one() } else { F::zero() }))
-    }
-
     pub(super) fn fitted_targets(&self) -> Result<&ClassTargets<L>> {
         self.targets.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
     }
@@ -312,14 +253,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
     }
 
     fn check_outputs(&self, outputs: ArrayView2<'_, F>) -> Result<()> {
-        let n_outputs = self.state()?.n_outputs();
-        if outputs.ncols() != n_outputs {
-            return Err(NeuronaError::input(
-                "outputs",
-                format!("must have {n_outputs} columns (the network's outputs), got {}", outputs.ncols()),
-            ));
-        }
-        Ok(())
+        check_width("outputs", outputs.ncols(), self.state()?.n_outputs())
     }
 
     fn train(
@@ -393,5 +327,29 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Mlp
         }
         let y_encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
         self.train(x, y_encoded, ClassTargets::Labels(binarizer), true, options)
+    }
+}
+
+impl<'x, F: Float, L: Label> MultilabelClassifier<ArrayView2<'x, F>> for MlpClassifier<F, L> {
+    type Options<'o> = FitOptions<'o, F>;
+    type Report = FitReport;
+
+    /// `y: (n_samples, n_labels)`; `partial_fit_multilabel` needs the sgd or adam solver, as
+    /// [`partial_fit`](IncrementalClassifier::partial_fit) does.
+    fn train_multilabel(
+        &mut self,
+        x: ArrayView2<'x, F>,
+        y: ArrayView2<'_, bool>,
+        incremental: bool,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
+        if incremental {
+            self.check_partial_fit_solver()?;
+        }
+        check_features(x, NAME)?;
+        let continuing = incremental || self.params.training.warm_start;
+        let fitted = self.targets.as_ref().filter(|_| continuing && self.state.is_some());
+        let (y, targets) = ClassTargets::multilabel(y, x.nrows(), fitted)?;
+        self.train(x, y, targets, incremental, options)
     }
 }

@@ -2,8 +2,9 @@
 
 use ndarray::{Array2, ArrayView, ArrayView1, ArrayView2, Dimension, Ix2};
 
-use crate::data::validate::{check_features, check_finite, check_length, check_sample_weight};
+use crate::data::validate::{check_features, check_finite, check_length, check_sample_weight, check_width};
 use crate::error::{NeuronaError, Result};
+use crate::estimator::Regressor;
 use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, Scorer, TrainingData};
 use crate::estimators::mlp::hyperparams::{MlpValidParams, RegressionLoss};
 use crate::float::Float;
@@ -86,37 +87,6 @@ impl<F: Float> MlpRegressor<F> {
         Ok(self.state()?.report())
     }
 
-    /// Trains on `x: (n_samples, n_features)` and `y: (n_samples,)` or `(n_samples, n_outputs)`.
-    pub fn fit<D: Dimension>(&mut self, x: ArrayView2<'_, F>, y: ArrayView<'_, F, D>) -> Result<&FitReport> {
-        self.fit_with(x, y, FitOptions::default())
-    }
-
-    /// [`fit`](Self::fit) with sample weights, a caller's random stream or an epoch callback.
-    pub fn fit_with<D: Dimension>(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayView<'_, F, D>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        self.train(x, as_2d(y)?, false, options)
-    }
-
-    /// One epoch over `x`, `y` (scikit-learn's `partial_fit`). With the lbfgs solver this runs a
-    /// whole L-BFGS fit from the current weights, as scikit-learn's regressor does.
-    pub fn partial_fit<D: Dimension>(&mut self, x: ArrayView2<'_, F>, y: ArrayView<'_, F, D>) -> Result<&FitReport> {
-        self.partial_fit_with(x, y, FitOptions::default())
-    }
-
-    /// [`partial_fit`](Self::partial_fit) with sample weights, a random stream or a callback.
-    pub fn partial_fit_with<D: Dimension>(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayView<'_, F, D>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        self.train(x, as_2d(y)?, true, options)
-    }
-
     /// Predictions `(n_samples, n_outputs)`; for one target, column 0.
     pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
         self.state()?.outputs(x, NAME)
@@ -127,7 +97,7 @@ impl<F: Float> MlpRegressor<F> {
         let y = as_2d(y)?;
         check_length("y", y.nrows(), x.nrows())?;
         let predicted = self.predict(x)?;
-        self.check_width(&y)?;
+        check_width("y", y.ncols(), self.state()?.n_outputs())?;
         Ok(r2_score(y, predicted.view(), None))
     }
 
@@ -142,28 +112,26 @@ impl<F: Float> MlpRegressor<F> {
         check_length("y", y.nrows(), x.nrows())?;
         let sw = check_sample_weight(sample_weight, x.nrows())?;
         let predicted = self.predict(x)?;
-        self.check_width(&y)?;
+        check_width("y", y.ncols(), self.state()?.n_outputs())?;
         Ok(r2_score(y, predicted.view(), Some(&sw)))
     }
+}
 
-    fn check_width(&self, y: &ArrayView2<'_, F>) -> Result<()> {
-        let n_outputs = self.state()?.n_outputs();
-        if y.ncols() != n_outputs {
-            return Err(NeuronaError::input(
-                "y",
-                format!("has {} columns, but the model predicts {n_outputs}", y.ncols()),
-            ));
-        }
-        Ok(())
-    }
+impl<'x, 'y, F: Float, D: Dimension> Regressor<ArrayView2<'x, F>, ArrayView<'y, F, D>> for MlpRegressor<F> {
+    type Options<'o> = FitOptions<'o, F>;
+    type Report = FitReport;
 
+    /// Trains on `x: (n_samples, n_features)` and `y: (n_samples,)` or `(n_samples, n_outputs)`;
+    /// `partial_fit` with the lbfgs solver runs a whole L-BFGS fit from the current weights, as
+    /// scikit-learn's regressor does.
     fn train(
         &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayView2<'_, F>,
+        x: ArrayView2<'x, F>,
+        y: ArrayView<'y, F, D>,
         incremental: bool,
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
+        let y = as_2d(y)?;
         check_features(x, NAME)?;
         check_length("y", y.nrows(), x.nrows())?;
         if y.ncols() == 0 {

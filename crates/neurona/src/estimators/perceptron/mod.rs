@@ -77,7 +77,7 @@ use algorithm::{Randomness, SgdSettings, TrainingData, expanded_class_weight, fi
 const NAME: &str = "Perceptron";
 
 /// Extra inputs of a fit: sample weights, initial coefficients, a caller-owned random stream.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct PerceptronFitOptions<'a, F> {
     /// One weight per sample, multiplied with the class weights (scikit-learn's
     /// `sample_weight`).
@@ -90,17 +90,6 @@ pub struct PerceptronFitOptions<'a, F> {
     /// Draw from this stream instead of streams seeded from `random_state` (how scikit-learn
     /// treats a `RandomState` instance: every draw of the call comes from it, and it advances).
     pub random_state: Option<&'a mut RandomState>,
-}
-
-impl<F> std::fmt::Debug for PerceptronFitOptions<'_, F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PerceptronFitOptions")
-            .field("sample_weight", &self.sample_weight.is_some())
-            .field("coef_init", &self.coef_init.is_some())
-            .field("intercept_init", &self.intercept_init.is_some())
-            .field("random_state", &self.random_state.is_some())
-            .finish()
-    }
 }
 
 /// Rosenblatt's perceptron, scikit-learn's `Perceptron`: binary, or multiclass by one-vs-all.

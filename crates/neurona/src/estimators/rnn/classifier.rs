@@ -7,14 +7,13 @@ use crate::data::labels::{ClassTargets, Label, LabelBinarizer, unique_sorted};
 use crate::data::sequences::SequenceSet;
 use crate::data::validate::{check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
-use crate::estimator::IncrementalClassifier;
+use crate::estimator::{IncrementalClassifier, MultilabelClassifier};
 use crate::estimators::mlp::algorithm::targets_2d;
 use crate::estimators::rnn::algorithm::{self, RnnState, SequenceData, n_target_rows, targets_for_loop};
 use crate::estimators::rnn::hyperparams::RnnValidParams;
 use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::metrics::accuracy;
-use crate::params::Solver;
 use crate::train::{FitOptions, FitReport};
 
 pub(super) const NAME: &str = "RNNClassifier";
@@ -115,28 +114,6 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
         self.train(x, encoded, ClassTargets::Labels(binarizer), false, options)
     }
 
-    /// Trains on a multi-label indicator matrix `y: (rows, n_labels)` (one logistic output per
-    /// label).
-    pub fn fit_multilabel(&mut self, x: &SequenceSet<F>, y: ArrayView2<'_, bool>) -> Result<&FitReport> {
-        self.fit_multilabel_with(x, y, FitOptions::default())
-    }
-
-    /// [`fit_multilabel`](Self::fit_multilabel) with sample weights (one per sequence), a random
-    /// stream or a callback.
-    pub fn fit_multilabel_with(
-        &mut self,
-        x: &SequenceSet<F>,
-        y: ArrayView2<'_, bool>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        check_length("y", y.nrows(), n_target_rows(x, self.params.output))?;
-        if y.ncols() == 0 {
-            return Err(NeuronaError::input("y", "is an indicator matrix with 0 labels; it needs at least 1"));
-        }
-        let encoded = y.mapv(|v| if v { F::one() } else { F::zero() });
-        self.train(x, encoded, ClassTargets::Multilabel(y.ncols()), false, options)
-    }
-
     /// Predicted labels: one per sequence, or one per real step.
     pub fn predict(&self, x: &SequenceSet<F>) -> Result<Vec<L>> {
         self.fitted_targets()?.labels(self.state()?.outputs(x, NAME)?.view())
@@ -206,9 +183,6 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<&'x SequenceSet<F>, L> for Rn
         classes: Option<&[L]>,
         options: Self::Options<'_>,
     ) -> Result<&FitReport> {
-        if self.params.training.solver == Solver::Lbfgs {
-            return Err(NeuronaError::parameter("solver", "'sgd' or 'adam' for partial_fit", "'lbfgs'"));
-        }
         check_length("y", y.len(), n_target_rows(x, self.params.output))?;
         let binarizer = match (&self.targets, classes) {
             (Some(ClassTargets::Labels(previous)), given) if self.state.is_some() => {
@@ -227,5 +201,25 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<&'x SequenceSet<F>, L> for Rn
         };
         let encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
         self.train(x, encoded, ClassTargets::Labels(binarizer), true, options)
+    }
+}
+
+impl<'x, F: Float, L: Label> MultilabelClassifier<&'x SequenceSet<F>> for RnnClassifier<F, L> {
+    type Options<'o> = FitOptions<'o, F>;
+    type Report = FitReport;
+
+    /// `y: (rows, n_labels)`, one row per sequence or per real step; `partial_fit_multilabel`
+    /// needs the sgd or adam solver.
+    fn train_multilabel(
+        &mut self,
+        x: &'x SequenceSet<F>,
+        y: ArrayView2<'_, bool>,
+        incremental: bool,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
+        let continuing = incremental || self.params.training.warm_start;
+        let fitted = self.targets.as_ref().filter(|_| continuing && self.state.is_some());
+        let (y, targets) = ClassTargets::multilabel(y, n_target_rows(x, self.params.output), fitted)?;
+        self.train(x, y, targets, incremental, options)
     }
 }

@@ -4,14 +4,14 @@
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::data::sequences::SequenceSet;
-use crate::data::validate::{check_finite, check_length, check_sample_weight};
+use crate::data::validate::{check_finite, check_length, check_sample_weight, check_width};
 use crate::error::{NeuronaError, Result};
+use crate::estimator::Regressor;
 use crate::estimators::rnn::algorithm::{self, RnnState, SequenceData, n_target_rows, targets_for_loop};
 use crate::estimators::rnn::hyperparams::RnnValidParams;
 use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::metrics::r2_score;
-use crate::params::Solver;
 use crate::train::{FitOptions, FitReport, Scorer};
 
 pub(super) const NAME: &str = "RNNRegressor";
@@ -45,40 +45,6 @@ impl<F: Float> RnnRegressor<F> {
         Ok(Self { params, state: Some(state) })
     }
 
-    /// Trains from scratch (or, with `warm_start`, from the current weights).
-    pub fn fit(&mut self, x: &SequenceSet<F>, y: ArrayView2<'_, F>) -> Result<&FitReport> {
-        self.fit_with(x, y, FitOptions::default())
-    }
-
-    /// [`fit`](Self::fit) with sample weights (one per sequence), a random stream or a callback.
-    pub fn fit_with(
-        &mut self,
-        x: &SequenceSet<F>,
-        y: ArrayView2<'_, F>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        self.train(x, y, false, options)
-    }
-
-    /// One epoch over `x`, `y` (sgd and adam only).
-    pub fn partial_fit(&mut self, x: &SequenceSet<F>, y: ArrayView2<'_, F>) -> Result<&FitReport> {
-        self.partial_fit_with(x, y, FitOptions::default())
-    }
-
-    /// [`partial_fit`](Self::partial_fit) with sample weights (one per sequence), a random
-    /// stream or a callback.
-    pub fn partial_fit_with(
-        &mut self,
-        x: &SequenceSet<F>,
-        y: ArrayView2<'_, F>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        if self.params.training.solver == Solver::Lbfgs {
-            return Err(NeuronaError::parameter("solver", "'sgd' or 'adam' for partial_fit", "'lbfgs'"));
-        }
-        self.train(x, y, true, options)
-    }
-
     /// Predictions `(rows, n_outputs)`: one row per sequence, or per real step.
     pub fn predict(&self, x: &SequenceSet<F>) -> Result<Array2<F>> {
         self.state()?.outputs(x, NAME)
@@ -93,14 +59,22 @@ impl<F: Float> RnnRegressor<F> {
         sample_weight: Option<ArrayView1<'_, F>>,
     ) -> Result<f64> {
         check_length("y", y.nrows(), n_target_rows(x, self.params.output))?;
+        check_width("y", y.ncols(), self.state()?.n_outputs())?;
         let sw = sample_weight.map(|sw| check_sample_weight(sw, y.nrows())).transpose()?;
         Ok(r2_score(y, self.predict(x)?.view(), sw.as_deref()))
     }
+}
 
+impl<'x, 'y, F: Float> Regressor<&'x SequenceSet<F>, ArrayView2<'y, F>> for RnnRegressor<F> {
+    type Options<'o> = FitOptions<'o, F>;
+    type Report = FitReport;
+
+    /// Trains on `y: (rows, n_outputs)`, one row per sequence or per real step; `partial_fit`
+    /// needs the sgd or adam solver.
     fn train(
         &mut self,
-        x: &SequenceSet<F>,
-        y: ArrayView2<'_, F>,
+        x: &'x SequenceSet<F>,
+        y: ArrayView2<'y, F>,
         incremental: bool,
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {

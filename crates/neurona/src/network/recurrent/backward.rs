@@ -62,7 +62,7 @@ pub fn backward<F: Float>(
         None => d_out[..p * dh].fill(F::zero()),
     }
     for layer in (0..shape.num_layers).rev() {
-        let GradientBuffers { d_gi, d_gh, d_h, d_c, d_out, d_below } = &mut ws.grads;
+        let GradientBuffers { d_gi, d_gh, d_h, d_c, d_out, d_below, w_ih_t } = &mut ws.grads;
         let buffers = &ws.layers[layer];
         let input: &[F] = match (layer, dropout) {
             (0, _) => &ws.x,
@@ -83,6 +83,7 @@ pub fn backward<F: Float>(
                 d_gh: d_gh.as_mut_slice(),
                 d_h: d_h.as_mut_slice(),
                 d_c: d_c.as_mut_slice(),
+                w_ih_t: w_ih_t.as_mut_slice(),
             };
             run.backward(input, &buffers.out, dir_buffers, upstream, &mut scratch, grad);
             if want_below {
@@ -164,6 +165,7 @@ struct StepGradients<'a, F> {
     d_gh: &'a mut [F],
     d_h: &'a mut [F],
     d_c: &'a mut [F],
+    w_ih_t: &'a mut [F],
 }
 
 impl<F: Float> Direction<'_, F> {
@@ -230,8 +232,17 @@ impl<F: Float> Direction<'_, F> {
         let p = self.packing.rows();
         let d_gi = MatRef::row_major(&g.d_gi[..p * gh], p, gh);
         let d_rec = if gru { MatRef::row_major(&g.d_gh[..p * gh], p, gh) } else { d_gi };
-        let input = MatRef::row_major(input, p, block.input_size);
-        matmul(&mut grad[block.weight_ih], d_gi.t(), input, false);
+        // `d_gi^T · input`, computed transposed and copied in: the GEMM kernels tile a
+        // row-major output's columns by 16 to 64, and the input's few features (8 in the
+        // benchmark) as those columns left most of each tile idle, a tenth of an LSTM epoch.
+        let i = block.input_size;
+        let input = MatRef::row_major(input, p, i);
+        matmul(&mut g.w_ih_t[..i * gh], input.t(), d_gi, false);
+        for (o, row) in grad[block.weight_ih].chunks_exact_mut(i).enumerate() {
+            for (f, v) in row.iter_mut().enumerate() {
+                *v = g.w_ih_t[f * gh + o];
+            }
+        }
         matmul(&mut grad[block.weight_hh], d_rec.t(), MatRef::row_major(&buf.h_prev, p, h), false);
         column_sums(&mut grad[block.bias_ih.clone()], &g.d_gi[..p * gh]);
         if gru {

@@ -356,33 +356,59 @@ impl<F: Float> Kernel for GruForward<'_, F> {
 
     halves!(|r| gates: 3 * r.h, hn: r.h, rec: 3 * r.h, h_prev: r.h, out: r.out_stride);
 
-    /// In passes over the row that each vectorise on their own.
     fn run_here(self) {
         with_simd(
             #[inline(always)]
             || {
                 let (r, h) = (self.r, self.r.h);
                 let (b_rz, b_n) = self.bias[..3 * h].split_at(2 * h);
-                let b_hn = &self.b_hn[..h];
                 for j in 0..r.rows {
                     let gates = &mut self.gates[j * 3 * h..(j + 1) * 3 * h];
                     let (rz, n) = gates.split_at_mut(2 * h);
                     let (rec_rz, rec_n) = self.rec[j * 3 * h..(j + 1) * 3 * h].split_at(2 * h);
-                    rz.iter_mut().zip(rec_rz).zip(b_rz).for_each(|((v, &x), &b)| *v = sigmoid(*v + x + b));
                     let [hn] = r.gates_mut::<F, 1>(self.hn, j);
-                    hn.iter_mut().zip(rec_n).zip(b_hn).for_each(|((v, &x), &b)| *v = x + b);
-                    let (rg, z) = rz.split_at(h);
-                    n.iter_mut().zip(b_n).zip(rg.iter().zip(hn.iter())).for_each(|((v, &b), (&rg, &hn))| {
-                        *v = tanh(*v + b + rg * hn);
-                    });
                     let [hp] = r.gates::<F, 1>(self.h_prev, j);
                     let out = r.out_mut(self.out, j);
-                    out.iter_mut().zip(n.iter()).zip(z.iter().zip(hp)).for_each(|((o, &n), (&z, &hp))| {
-                        *o = n + z * (hp - n);
-                    });
+                    gru_forward_row(rz, n, hn, out, rec_rz, rec_n, b_rz, b_n, self.b_hn, hp);
                 }
             },
         );
+    }
+}
+
+/// One row of [`GruForward`], in passes over the row that each vectorise on their own; every
+/// slice an argument (see [`lstm_backward_row`]): written as one chain of zipped iterators
+/// over the kernel's fields, the n gate's pass stayed scalar, a third of a GRU epoch.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn gru_forward_row<F: Float>(
+    rz: &mut [F],
+    n: &mut [F],
+    hn: &mut [F],
+    out: &mut [F],
+    rec_rz: &[F],
+    rec_n: &[F],
+    b_rz: &[F],
+    b_n: &[F],
+    b_hn: &[F],
+    hp: &[F],
+) {
+    let h = hn.len();
+    let (rz, rec_rz, b_rz) = (&mut rz[..2 * h], &rec_rz[..2 * h], &b_rz[..2 * h]);
+    for u in 0..2 * h {
+        rz[u] = sigmoid(rz[u] + rec_rz[u] + b_rz[u]);
+    }
+    let (rg, z) = rz.split_at(h);
+    let (n, out, rec_n, b_n, b_hn, hp, rg, z) =
+        (&mut n[..h], &mut out[..h], &rec_n[..h], &b_n[..h], &b_hn[..h], &hp[..h], &rg[..h], &z[..h]);
+    for u in 0..h {
+        hn[u] = rec_n[u] + b_hn[u];
+    }
+    for u in 0..h {
+        n[u] = tanh(n[u] + b_n[u] + rg[u] * hn[u]);
+    }
+    for u in 0..h {
+        out[u] = n[u] + z[u] * (hp[u] - n[u]);
     }
 }
 

@@ -58,6 +58,8 @@ pub(super) struct GradientBuffers<F> {
     pub d_out: Vec<F>,
     /// `(P, max(D·H, input_size))`: the gradient of the current layer's input.
     pub d_below: Vec<F>,
+    /// `(max(D·H, input_size), G·H)`: a direction's input weights' gradient, transposed.
+    pub w_ih_t: Vec<F>,
 }
 
 /// What a forward pass leaves for the caller, in the batch's own order.
@@ -143,7 +145,7 @@ impl<F: Float> RecurrentWorkspace<F> {
         let per_direction = p * (gh + state_buffers * h) + gh * (h + 1.0) + h;
         let dropped = (layers - 1.0) * p * dh;
         let gru = if shape.cell == Cell::Gru { p * gh + n * gh } else { 0.0 };
-        let gradients = p * gh + (1.0 + lstm) * n * h + 2.0 * p * dh.max(i) + gru;
+        let gradients = p * gh + (1.0 + lstm) * n * h + (2.0 * p + gh) * dh.max(i) + gru;
         let results = p * dh + (1.0 + lstm) * layers * directions * n * h + n * dh;
         let values = p * i + layers * (p * dh + directions * per_direction) + dropped + gradients + results;
         values * size_of::<F>() as f64
@@ -192,6 +194,7 @@ impl<F: Float> RecurrentWorkspace<F> {
         }
         grow(&mut g.d_out, p * dh.max(s.input_size));
         grow(&mut g.d_below, p * dh.max(s.input_size));
+        grow(&mut g.w_ih_t, dh.max(s.input_size) * gh);
         let r = &mut self.results;
         let layers_dirs = s.num_layers * s.directions();
         grow(&mut r.outputs, n * t_max * dh);
