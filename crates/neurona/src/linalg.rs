@@ -401,6 +401,28 @@ impl<F: Float> Block<'_, F> {
     }
 }
 
+/// In a function of a closure `f`: where the CPU has the x86-64 feature `$feature` (checked
+/// once, then cached by the standard library), returns `f()` compiled for it; else goes on to
+/// the next line, which runs `f` another way. A macro, as `#[target_feature]` takes the
+/// feature's name as a literal; it expands to the same code in each place, so the loops inlined
+/// into `f` compile as they would written out.
+macro_rules! return_compiled_for {
+    ($feature:tt, $f:ident) => {
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = $feature)]
+            fn compiled<R>(f: impl FnOnce() -> R) -> R {
+                f()
+            }
+            if std::arch::is_x86_feature_detected!($feature) {
+                // SAFETY: the CPU supports the feature, checked on the line above.
+                return unsafe { compiled($f) };
+            }
+        }
+    };
+}
+pub(crate) use return_compiled_for;
+
 /// Runs `f` compiled for AVX2 when the CPU has it (checked once, then cached by the standard
 /// library), else as it is. The crate is built for the x86-64 baseline, whose vectors hold four
 /// f32; the passes over the flat parameter buffer (the optimizers' updates, the gradient's
@@ -409,17 +431,7 @@ impl<F: Float> Block<'_, F> {
 /// never fuses a multiplication and an addition on its own.
 #[inline(always)]
 pub(crate) fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2")]
-        fn avx2<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked on the line above.
-            return unsafe { avx2(f) };
-        }
-    }
+    return_compiled_for!("avx2", f);
     f()
 }
 
