@@ -60,6 +60,11 @@ impl MlpParams {
     }
 }
 
+impl crate::estimators::network::NetworkFamily for MlpValidParams {
+    const CLASSIFIER: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::MlpClassifier;
+    const REGRESSOR: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::MlpRegressor;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,9 +138,4 @@ mod tests {
         );
         assert!("-3".parse::<BatchSize>().unwrap_err().to_string().contains("'-3'"));
     }
-}
-
-impl crate::estimators::network::NetworkFamily for MlpValidParams {
-    const CLASSIFIER: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::MlpClassifier;
-    const REGRESSOR: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::MlpRegressor;
 }

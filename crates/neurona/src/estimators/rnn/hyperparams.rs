@@ -102,6 +102,11 @@ impl RnnParams {
     }
 }
 
+impl crate::estimators::network::NetworkFamily for RnnValidParams {
+    const CLASSIFIER: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::RnnClassifier;
+    const REGRESSOR: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::RnnRegressor;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,9 +126,4 @@ mod tests {
         let p = RnnParams::new().cell(Cell::Gru).bidirectional(true).hidden_layer_sizes([4]).clip_grad_norm(1.0);
         assert_eq!(RnnParams::from_json(&p.to_json()).unwrap(), p);
     }
-}
-
-impl crate::estimators::network::NetworkFamily for RnnValidParams {
-    const CLASSIFIER: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::RnnClassifier;
-    const REGRESSOR: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::RnnRegressor;
 }
