@@ -56,6 +56,7 @@
 pub mod algorithm;
 pub mod hyperparams;
 mod model_file;
+mod assign;
 mod seq_rng;
 
 use ndarray::{Array2, ArrayView1, ArrayView2};

@@ -44,6 +44,7 @@
 
 pub mod algorithm;
 pub mod hyperparams;
+mod assign;
 mod model_file;
 
 use std::ops::ControlFlow;
