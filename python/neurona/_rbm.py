@@ -8,9 +8,11 @@ The random streams are scikit-learn's (see ``_base``): ``fit`` and ``score_sampl
 import time
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.neural_network import BernoulliRBM as _SklearnRBM
 from sklearn.utils import check_random_state
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neurona import _base, _core, _persist
@@ -93,6 +95,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         core = _core.Rbm(self._core_params(), "float64") if first_pass else self._core
         if not first_pass:
             core.set_params(self._core_params())
+            # Training continues from the weights as the attributes hold them now.
+            self._sync_core()
         new_rng = core.partial_fit(_base.dense(X, core.dtype), _base.stream_state(self.random_state_))
         self.random_state_.set_state(new_rng)
         self._adopt(core)
@@ -115,8 +119,26 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         features."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
-        out_dtype = np.result_type(X.dtype, self._core.dtype)
-        return self._core.transform(_base.dense(X, self._core.dtype)).astype(out_dtype, copy=False)
+        return self._mean_hiddens(X)
+
+    def _mean_hiddens(self, v):
+        """``P(h=1 | v)``, from ``components_`` and ``intercept_hidden_`` as scikit-learn computes
+        it (so that editing them takes effect, and sparse ``v`` stays sparse)."""
+        p = safe_sparse_dot(v, self.components_.T)
+        p += self.intercept_hidden_
+        return expit(p, out=p)
+
+    def _sync_core(self):
+        core = self.__dict__.get("_core")
+        names = ("components_", "intercept_hidden_", "intercept_visible_")
+        if core is None or any(name not in self.__dict__ for name in names):
+            return
+        dtype = core.dtype
+        core.set_weights(
+            np.ascontiguousarray(self.components_, dtype=dtype),
+            np.ascontiguousarray(self.intercept_hidden_, dtype=dtype),
+            np.ascontiguousarray(self.intercept_visible_, dtype=dtype),
+        )
 
     def gibbs(self, v):
         """One Gibbs sampling step from the visible units ``v``: a boolean sample
@@ -124,6 +146,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         check_is_fitted(self)
         if not hasattr(self, "random_state_"):
             self.random_state_ = check_random_state(self.random_state)
+        self._sync_core()
         v = _base.dense(v, self._core.dtype)
         sample, new_rng = self._core.gibbs(v, _base.stream_state(self.random_state_))
         self.random_state_.set_state(new_rng)
@@ -135,6 +158,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         stream = check_random_state(self.random_state)
+        self._sync_core()
         X = _base.dense(X, self._core.dtype)
         scores, new_rng = self._core.score_samples(X, _base.stream_state(stream))
         stream.set_state(new_rng)
