@@ -79,8 +79,8 @@ class VerbosePrinter:
 #: (``module="sklearn"``) does not match; pretending to be a scikit-learn module would make
 #: warnings point at code that did not raise them, so the warning names the filter that works.
 CONVERGENCE_FILTER_HINT = (
-    " (neurona: silence with warnings.filterwarnings('ignore', category=ConvergenceWarning, "
-    "module='sklearn|neurona'); module='sklearn' alone matches scikit-learn's own modules only)"
+    " (raised by neurona: warnings.filterwarnings('ignore', category=ConvergenceWarning, "
+    "module='sklearn|neurona') silences it)"
 )
 
 

@@ -8,11 +8,9 @@ The random streams are scikit-learn's (see ``_base``): ``fit`` and ``score_sampl
 import time
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.neural_network import BernoulliRBM as _SklearnRBM
 from sklearn.utils import check_random_state
-from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neurona import _base, _core, _persist
@@ -119,16 +117,16 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         features."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
-        return self._mean_hiddens(X)
-
-    def _mean_hiddens(self, v):
-        """``P(h=1 | v)``, from ``components_`` and ``intercept_hidden_`` as scikit-learn computes
-        it (so that editing them takes effect, and sparse ``v`` stays sparse)."""
-        p = safe_sparse_dot(v, self.components_.T)
-        p += self.intercept_hidden_
-        return expit(p, out=p)
+        out_dtype = np.result_type(X.dtype, self._core.dtype)
+        self._sync_core()
+        return self._core.transform(_base.dense(X, self._core.dtype)).astype(out_dtype, copy=False)
 
     def _sync_core(self):
+        """Gives the core the attributes' weights before each call that reads them, edited in
+        place or assigned, as scikit-learn's methods read its attributes. A copy of the weights
+        (the cost of a few rows' transform) keeps the core's numbers, which model files of
+        earlier versions were checked against, where computing here would change their last
+        bits."""
         core = self.__dict__.get("_core")
         names = ("components_", "intercept_hidden_", "intercept_visible_")
         if core is None or any(name not in self.__dict__ for name in names):

@@ -11,7 +11,11 @@ use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 
 /// `values` must have `expected` as its shape and hold only finite values.
-pub(crate) fn check_replacement<F: Float>(input: &'static str, values: ArrayView2<'_, F>, expected: (usize, usize)) -> Result<()> {
+pub(crate) fn check_replacement<F: Float>(
+    input: &'static str,
+    values: ArrayView2<'_, F>,
+    expected: (usize, usize),
+) -> Result<()> {
     if values.dim() != expected {
         return Err(NeuronaError::input(
             input,

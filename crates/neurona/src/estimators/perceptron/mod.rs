@@ -54,9 +54,9 @@
 //! * `verbose` prints scikit-learn's per-epoch lines, not joblib's.
 
 pub mod algorithm;
+mod assign;
 pub mod hyperparams;
 mod model_file;
-mod assign;
 mod seq_rng;
 
 use ndarray::{Array2, ArrayView1, ArrayView2};

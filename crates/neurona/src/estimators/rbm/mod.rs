@@ -43,8 +43,8 @@
 //!   behaviour (and for a `RandomState` instance).
 
 pub mod algorithm;
-pub mod hyperparams;
 mod assign;
+pub mod hyperparams;
 mod model_file;
 
 use std::ops::ControlFlow;
