@@ -89,20 +89,19 @@ ExtendedRNNClassifier = _extended(neurona.RNNClassifier, random_state=0)
 ExtendedRNNRegressor = _extended(neurona.RNNRegressor, random_state=0)
 FixedSolverMLP = _extended(neurona.MLPClassifier, name="FixedSolverMLP", solver="sgd", random_state=0)
 
-#: (subclass, X, y or None, the method whose output identifies the fitted model)
+#: (subclass, X, y or None, the method whose output identifies the fitted model), for the plain
+#: subclass and the one with a parameter of its own of each estimator.
 CASES = [
-    (MyMLPClassifier, X_CLS, Y_CLS, "predict_proba"),
-    (ExtendedMLPClassifier, X_CLS, Y_CLS, "predict_proba"),
-    (MyMLPRegressor, X_REG, Y_REG, "predict"),
-    (ExtendedMLPRegressor, X_REG, Y_REG, "predict"),
-    (MyPerceptron, X_CLS, Y_CLS, "decision_function"),
-    (ExtendedPerceptron, X_CLS, Y_CLS, "decision_function"),
-    (MyBernoulliRBM, X_RBM, None, "transform"),
-    (ExtendedBernoulliRBM, X_RBM, None, "transform"),
-    (MyRNNClassifier, X_SEQ, Y_SEQ_CLS, "predict_proba"),
-    (ExtendedRNNClassifier, X_SEQ, Y_SEQ_CLS, "predict_proba"),
-    (MyRNNRegressor, X_SEQ, Y_SEQ_REG, "predict"),
-    (ExtendedRNNRegressor, X_SEQ, Y_SEQ_REG, "predict"),
+    (cls, X, y, method)
+    for plain, extended, X, y, method in [
+        (MyMLPClassifier, ExtendedMLPClassifier, X_CLS, Y_CLS, "predict_proba"),
+        (MyMLPRegressor, ExtendedMLPRegressor, X_REG, Y_REG, "predict"),
+        (MyPerceptron, ExtendedPerceptron, X_CLS, Y_CLS, "decision_function"),
+        (MyBernoulliRBM, ExtendedBernoulliRBM, X_RBM, None, "transform"),
+        (MyRNNClassifier, ExtendedRNNClassifier, X_SEQ, Y_SEQ_CLS, "predict_proba"),
+        (MyRNNRegressor, ExtendedRNNRegressor, X_SEQ, Y_SEQ_REG, "predict"),
+    ]
+    for cls in (plain, extended)
 ]
 IDS = [case[0].__name__ for case in CASES]
 
@@ -213,7 +212,10 @@ def test_a_subclass_in_a_meta_estimator_with_worker_processes(estimator, bagging
 
 @pytest.mark.parametrize(
     "estimator, X, y",
-    [(MyRNNClassifier(max_iter=5, random_state=0), X_SEQ, Y_SEQ_CLS), (ExtendedRNNRegressor(scale=3.0), X_SEQ, Y_SEQ_REG)],
+    [
+        (MyRNNClassifier(max_iter=5, random_state=0), X_SEQ, Y_SEQ_CLS),
+        (ExtendedRNNRegressor(scale=3.0), X_SEQ, Y_SEQ_REG),
+    ],
     ids=["MyRNNClassifier", "ExtendedRNNRegressor"],
 )
 def test_a_recurrent_subclass_in_worker_processes(estimator, X, y):
