@@ -25,13 +25,13 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
     Same constructor, parameters, defaults, fitted attributes and results for the same
     ``random_state`` as ``sklearn.linear_model.Perceptron`` (scikit-learn 1.9.1); see
     scikit-learn's documentation for each parameter. Differences: dense input only for
-    training (sparse X is refused by ``fit`` and ``partial_fit``, densified for prediction);
-    ``n_jobs`` is accepted and ignored (the one-vs-all problems run one after the other, with
-    the same results); ``verbose`` lines are printed by the Rust core to the process's stdout;
-    ``partial_fit`` refuses labels outside ``classes_``; a binary float32 model's
-    ``decision_function`` is computed in float32; assigning ``coef_`` or ``intercept_`` affects
-    a warm start but not prediction; no ``densify``/``sparsify``; pickles hold neurona's safe
-    model file, which ``save`` writes and ``neurona.load`` reads.
+    training (sparse X is refused by ``fit`` and ``partial_fit``); ``n_jobs`` is accepted and
+    ignored (the one-vs-all problems run one after the other, with the same results);
+    ``verbose`` lines are printed by the Rust core to the process's stdout; ``partial_fit``
+    refuses labels outside ``classes_``; no ``densify``/``sparsify``; pickles hold neurona's
+    safe model file, which ``save`` writes and ``neurona.load`` reads. As in scikit-learn,
+    ``decision_function`` and ``predict`` compute from ``coef_`` and ``intercept_``, so editing
+    or assigning them takes effect (``partial_fit`` and model files see the edit too).
     """
 
     _parameter_constraints: dict = dict(_SklearnPerceptron._parameter_constraints)

@@ -237,3 +237,19 @@ def test_a_subclass_defined_in_a_function_goes_to_workers_by_value():
     here = BaggingClassifier(clone(model), n_estimators=2, n_jobs=1, random_state=0).fit(X_CLS, Y_CLS)
     assert_array_equal(in_workers.predict_proba(X_CLS), here.predict_proba(X_CLS))
     assert neurona._persist._KINDS == registered
+
+
+# A subclass of the classifier whose name is another estimator's: nothing reads a class's name.
+MisleadinglyNamed = type(
+    "MLPRegressor", (neurona.MLPClassifier,), {"__module__": __name__, "__qualname__": "MisleadinglyNamed"}
+)
+
+
+def test_a_class_name_decides_nothing(tmp_path):
+    model = MisleadinglyNamed(max_iter=5, random_state=0).fit(X_CLS, Y_CLS)
+    _same_model(pickle.loads(pickle.dumps(model)), model, X_CLS, "predict_proba")
+    _same_model(copy.deepcopy(model), model, X_CLS, "predict_proba")
+    model.save(tmp_path / "model.safetensors")
+    loaded = neurona.load(tmp_path / "model.safetensors")
+    assert type(loaded) is neurona.MLPClassifier
+    assert_array_equal(loaded.predict_proba(X_CLS), model.predict_proba(X_CLS))
