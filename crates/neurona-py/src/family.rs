@@ -230,8 +230,9 @@ impl<K: Family> Model<K> {
 ///   classifier on class indices has (`fit`, `fit_multilabel`, `partial_fit`), or every
 ///   regressor (`fit`, `partial_fit`), and the class's own after them.
 /// * `predict { fn NAME(m) => WHOLE, DECODE; .. }`: an MLP's prediction method, Python
-///   signature `(x, n_jobs=None, screen=False)`: `WHOLE(x)`, the core's prediction, or
-///   `DECODE(outputs)` of outputs computed with the class's buffers (see
+///   signature `(x, n_jobs=None, screen=False, params=None)`: `WHOLE(x)`, the core's
+///   prediction, or `DECODE(outputs)` of outputs computed with the class's buffers, or with
+///   `params`, the flat weights the Python layer holds (see
 ///   [`small_or_whole`](crate::common::small_or_whole) and
 ///   [`predict_with`](crate::common::predict_with)), `m` the model.
 /// * `predict_sequences { fn NAME(m) => PREDICT; .. }`: a recurrent network's prediction
@@ -399,18 +400,22 @@ macro_rules! estimator_class {
 
             $($(
                 $(#[$predict_doc])*
-                #[pyo3(signature = (x, n_jobs = None, screen = false))]
+                #[pyo3(signature = (x, n_jobs = None, screen = false, params = None))]
                 fn $predict<'py>(
                     &self,
                     py: Python<'py>,
                     x: &Bound<'py, PyAny>,
                     n_jobs: Option<isize>,
                     screen: bool,
+                    params: Option<&Bound<'py, PyAny>>,
                 ) -> PyResult<Option<Bound<'py, PyAny>>> {
                     let buffers = &self.buffers;
                     dispatch!(&self.model, $pm, F => {
+                        let params = $crate::common::prediction_params::<F>(params, $pm.state())?;
+                        let params = params.as_ref().map(|p| p.as_slice()).transpose()
+                            .map_err(|e| $crate::errors::value_error(format!("params: {e}")))?;
                         $crate::common::predict_with::<F, _>(py, x, n_jobs, screen, |x| {
-                            $crate::common::small_or_whole(x, buffers, $pm.state(), $whole, $decode)
+                            $crate::common::small_or_whole(x, buffers, $pm.state(), params, $whole, $decode)
                         })
                     })
                 }

@@ -30,6 +30,7 @@ macro_rules! fitted_accessors {
 }
 pub(crate) use fitted_accessors;
 
+mod assign;
 pub mod mlp;
 pub mod network;
 pub mod perceptron;

@@ -54,6 +54,7 @@
 //! * `verbose` prints scikit-learn's per-epoch lines, not joblib's.
 
 pub mod algorithm;
+mod assign;
 pub mod hyperparams;
 mod model_file;
 mod seq_rng;

@@ -43,6 +43,7 @@
 //!   behaviour (and for a `RandomState` instance).
 
 pub mod algorithm;
+mod assign;
 pub mod hyperparams;
 mod model_file;
 
