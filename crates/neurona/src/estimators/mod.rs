@@ -85,3 +85,14 @@ estimators! {
     RnnClassifier: [F: Float, L: ModelLabel] RnnClassifier<F, L> => RnnParams;
     RnnRegressor: [F: Float] RnnRegressor<F> => RnnParams;
 }
+
+// The network families, by their hyperparameters: the kinds of their two estimators.
+impl network::NetworkFamily for mlp::MlpValidParams {
+    const CLASSIFIER: EstimatorKind = EstimatorKind::MlpClassifier;
+    const REGRESSOR: EstimatorKind = EstimatorKind::MlpRegressor;
+}
+
+impl network::NetworkFamily for rnn::RnnValidParams {
+    const CLASSIFIER: EstimatorKind = EstimatorKind::RnnClassifier;
+    const REGRESSOR: EstimatorKind = EstimatorKind::RnnRegressor;
+}

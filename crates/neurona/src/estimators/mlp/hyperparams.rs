@@ -60,11 +60,6 @@ impl MlpParams {
     }
 }
 
-impl crate::estimators::network::NetworkFamily for MlpValidParams {
-    const CLASSIFIER: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::MlpClassifier;
-    const REGRESSOR: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::MlpRegressor;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

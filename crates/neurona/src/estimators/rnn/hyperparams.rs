@@ -102,11 +102,6 @@ impl RnnParams {
     }
 }
 
-impl crate::estimators::network::NetworkFamily for RnnValidParams {
-    const CLASSIFIER: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::RnnClassifier;
-    const REGRESSOR: crate::estimator::EstimatorKind = crate::estimator::EstimatorKind::RnnRegressor;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
