@@ -68,6 +68,7 @@ pub fn fit(args: &TrainArgs, training: &dyn Training, prepared: &mut Prepared, s
     };
     let started = Instant::now();
     let model = training.fit(FitInput {
+        family: args.model_kind,
         previous: prepared.previous.take(),
         dtype: args.dtype,
         x: &prepared.x_train,

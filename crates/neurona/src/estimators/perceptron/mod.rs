@@ -57,6 +57,7 @@
 //! * `verbose` prints scikit-learn's per-epoch lines, not joblib's.
 
 pub mod algorithm;
+mod assign;
 pub mod hyperparams;
 mod model_file;
 mod rows;
@@ -132,7 +133,7 @@ impl<F: Float, L: Label> Perceptron<F, L> {
         Self { params, state: None }
     }
 
-    crate::estimators::fitted_accessors!(PerceptronValidParams<L>, PerceptronState<F, L>);
+    crate::estimators::fitted_accessors!(PerceptronValidParams<L>, PerceptronState<F, L>, NAME);
 
     /// `classes_`: the sorted class labels.
     pub fn classes(&self) -> Result<&[L]> {
