@@ -32,8 +32,8 @@ class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
     and back. See scikit-learn's documentation for each parameter. Differences: ``n_jobs`` is
     accepted and ignored (the one-vs-all problems run one after the other, with the same
     results); ``verbose`` lines are printed by the Rust core to the process's stdout;
-    ``partial_fit`` refuses labels outside ``classes_``; a warm start from a sparsified
-    ``coef_`` densifies it (scikit-learn fails); pickles hold neurona's safe model file, which
+    ``partial_fit`` refuses labels outside ``classes_``; a warm start or ``partial_fit``
+    from a sparsified ``coef_`` densifies it (scikit-learn fails); pickles hold neurona's safe model file, which
     ``save`` writes and ``neurona.load`` reads. As in scikit-learn, ``decision_function`` and
     ``predict`` compute from ``coef_`` and ``intercept_``, so editing or assigning them takes
     effect (``partial_fit`` and model files see the edit too).

@@ -295,6 +295,11 @@ def test_a_sparsified_model_refits_and_warm_starts(digits):
     expected = clone(warm).fit(X, y).set_params(warm_start=True).fit(X, y)
     warm.sparsify().fit(X, y)
     assert_array_equal(warm.coef_, expected.coef_)
+    # Nor partial_fit; neurona continues from the same weights as from the dense coef_.
+    dense, sparsified = clone(warm).fit(X, y), clone(warm).fit(X, y).sparsify()
+    dense.partial_fit(X, y)
+    sparsified.partial_fit(X, y)
+    assert_array_equal(sparsified.coef_, dense.coef_)
 
 
 def test_tags_say_sparse():
