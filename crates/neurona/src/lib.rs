@@ -66,7 +66,11 @@ pub use float::Float;
 pub mod prelude {
     pub use crate::activation::Activation;
     pub use crate::data::{
-        long_table::TargetMode, sequences::SequenceLayout, sequences::SequenceSet, ts_format::TsDataset,
+        long_table::TargetMode,
+        sequences::SequenceLayout,
+        sequences::SequenceSet,
+        sparse::{CsrMatrix, Samples},
+        ts_format::TsDataset,
     };
     pub use crate::error::{NeuronaError, Result};
     pub use crate::estimator::{
