@@ -64,7 +64,8 @@ estimator_class! {
     file(labels);
     methods {
         /// Trains on X and class indices `y`; returns the random stream's new state when `rng`
-        /// was given.
+        /// was given. Ctrl-C stops the fit within an epoch and raises `KeyboardInterrupt`, as
+        /// scikit-learn's fit does.
         #[pyo3(signature = (x, y, sample_weight=None, coef_init=None, intercept_init=None, rng=None))]
         #[allow(clippy::too_many_arguments)]
         fn fit<'py>(
@@ -91,7 +92,7 @@ estimator_class! {
                     random_state: rng.as_mut(),
                 };
                 let x = x.as_array();
-                common::run(py, None, || m.fit_with(x, y, options).map(drop))?;
+                common::run_interruptible(py, None, || m.fit_with(x, y, options).map(drop))?;
             });
             common::rng_out(py, rng)
         }
