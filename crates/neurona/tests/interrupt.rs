@@ -66,7 +66,8 @@ fn lbfgs_stops_at_its_last_accepted_iterate() {
         100.0 * a * a + b * b
     };
     let mut x = [-1.2, 1.0];
-    let (report, fired) = interrupt::with_check(stop_on_run(2), || minimize(&mut x, &LbfgsOptions::default(), rosenbrock));
+    let (report, fired) =
+        interrupt::with_check(stop_on_run(2), || minimize(&mut x, &LbfgsOptions::default(), rosenbrock));
     assert!(fired);
     assert_eq!(report.status, LbfgsStatus::Interrupted);
     assert_eq!(report.status.code(), 99);

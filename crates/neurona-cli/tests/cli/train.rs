@@ -168,7 +168,18 @@ fn ctrl_c_stops_an_sgd_fit_and_keeps_the_model() {
 #[test]
 fn ctrl_c_stops_every_kind_of_fit_and_keeps_the_model() {
     let kinds: [&[&str]; 4] = [
-        &["--dataset", "digits", "--solver", "lbfgs", "--hidden-layer-sizes", "64", "--tol", "0", "--max-fun", "1000000"],
+        &[
+            "--dataset",
+            "digits",
+            "--solver",
+            "lbfgs",
+            "--hidden-layer-sizes",
+            "64",
+            "--tol",
+            "0",
+            "--max-fun",
+            "1000000",
+        ],
         &["--dataset", "digits", "--model-kind", "perceptron", "--tol", "none"],
         &["--dataset", "digits", "--model-kind", "rbm", "--n-iter", "1000000"],
         &["--dataset", "japanese-vowels", "--model-kind", "rnn", "--n-iter-no-change", "inf"],
