@@ -13,8 +13,10 @@ networks (Elman, LSTM, GRU) over sequences of unequal lengths, with scikit-learn
 Models also save to and load from neurona's safe model file (``model.save(path)``,
 ``neurona.load(path)``), the format the ``neurona`` command reads and writes.
 
-The matrix products run on every core by default; ``neurona.set_num_threads(n)`` caps them for
-the whole process and an estimator's ``n_jobs`` for its own calls. Results never depend on either.
+The matrix products run on every core by default, or on as many as ``OMP_NUM_THREADS`` says
+(joblib sets it in its worker processes); ``neurona.set_num_threads(n)`` and threadpoolctl's
+``threadpool_limits(n)`` cap them for the whole process and an estimator's ``n_jobs`` for its own
+calls. Results never depend on any of them.
 """
 
 from neurona._core import __version__, get_num_threads, set_num_threads
@@ -23,6 +25,11 @@ from neurona._perceptron import Perceptron
 from neurona._rbm import BernoulliRBM
 from neurona._rnn import RNNClassifier, RNNRegressor
 from neurona._persist import load
+
+try:
+    from neurona import _threadpool  # noqa: F401  (registers neurona with threadpoolctl)
+except ImportError:  # threadpoolctl comes with scikit-learn; without it there is nothing to register
+    pass
 
 # Pickles name the public classes, not the private module that defines them.
 MLPClassifier.__module__ = __name__

@@ -73,6 +73,23 @@ class VerbosePrinter:
             print(state["message"])
 
 
+#: Appended to scikit-learn's text of every ``ConvergenceWarning`` neurona raises. Python's
+#: warning filters match ``module`` against the module that raised the warning, and neurona's
+#: modules are not scikit-learn's, so the filter scikit-learn's examples use
+#: (``module="sklearn"``) does not match; pretending to be a scikit-learn module would make
+#: warnings point at code that did not raise them, so the warning names the filter that works.
+CONVERGENCE_FILTER_HINT = (
+    " (raised by neurona: warnings.filterwarnings('ignore', category=ConvergenceWarning, "
+    "module='sklearn|neurona') silences it)"
+)
+
+
+def warn_convergence(text):
+    """scikit-learn's ``ConvergenceWarning`` with its own ``text``, raised from this module (so
+    ``module='neurona'`` filters match it) with the filter that silences it appended."""
+    warnings.warn(text + CONVERGENCE_FILTER_HINT, ConvergenceWarning)
+
+
 def warn_about_training(state):
     """The warnings of a gradient-trained fit, from the core's state: its report's warnings, a
     Ctrl-C, or scikit-learn's ``ConvergenceWarning``."""
@@ -81,7 +98,19 @@ def warn_about_training(state):
     if state["interrupted"]:
         warnings.warn("Training interrupted by user.")
     elif not state["converged"] and state["message"]:
-        warnings.warn(state["message"], ConvergenceWarning)
+        warn_convergence(state["message"])
+
+
+def refuse_string_targets(y, estimator):
+    """scikit-learn's ``TypeError`` for a regressor's validated ``y`` of strings: its regressors
+    convert an object array of numbers (``y_numeric``) but fail on an array of strings, even
+    numeric ones, rather than parse them."""
+    if y.dtype.kind in "US":
+        raise TypeError(
+            f"{estimator} cannot train on y of dtype {y.dtype!r}: a regressor's targets must be "
+            "numbers, not strings (scikit-learn's raises a TypeError too); convert them first, "
+            "e.g. y.astype(float)"
+        )
 
 
 def core_params(estimator, **computed):
@@ -90,7 +119,7 @@ def core_params(estimator, **computed):
     of the spec's kind, or from ``computed`` where the Python layer works it out itself (a seed
     from a ``RandomState``, class weights, validated layer sizes). So no parameter is listed
     again here: the table is the core's declaration."""
-    params = estimator.get_params(deep=False)
+    params = _persist.all_params(estimator)
     plain = {}
     for name, _default, kind, _choices, _doc in _core.specs(estimator._model_kind):
         if name in computed:
@@ -151,6 +180,11 @@ def advance(stream, new_state):
         stream.set_state(new_state)
 
 
+def _float64(value):
+    """A float as numpy's float64 scalar, None kept."""
+    return None if value is None else np.float64(value)
+
+
 def dense(X, dtype):
     """X as a dense array of the core's dtype; sparse input is densified (the core's kernels
     are dense), a C-ordered float array of the right type passes without a copy."""
@@ -200,6 +234,11 @@ class NeuronaEstimator(BaseEstimator):
         self._core = core
         self._copy_state(state)
         return state
+
+    def _sync_core(self):
+        """Gives the core the fitted weights the Python attributes hold now (a user may have
+        assigned them or edited them in place, as scikit-learn allows) before the core reads
+        its own: a model file, a continued fit. Nothing for a family whose core reads none."""
 
     def save(self, path):
         """Writes the fitted model to ``path`` as a neurona model file (safetensors: the
@@ -313,15 +352,16 @@ class GradientEstimator(NeuronaEstimator):
         self.n_features_in_ = state["n_features_in"]
         self.n_outputs_ = state["n_outputs"]
         self.out_activation_ = state["out_activation"]
-        self.loss_ = state["loss"]
+        # scikit-learn's losses are numpy float64 scalars (its loss functions return them).
+        self.loss_ = _float64(state["loss"])
         self.n_iter_ = state["n_iter"]
         self.t_ = state["t"]
         if state["loss_curve"] is None:
             for name in self._STOCHASTIC_ATTRIBUTES:
                 self.__dict__.pop(name, None)
             return False
-        self.loss_curve_ = state["loss_curve"]
-        self.best_loss_ = state["best_loss"]
+        self.loss_curve_ = [np.float64(loss) for loss in state["loss_curve"]]
+        self.best_loss_ = _float64(state["best_loss"])
         self.validation_scores_ = state["validation_scores"]
         self.best_validation_score_ = state["best_validation_score"]
         return True

@@ -88,15 +88,28 @@ class Classifier:
         self, coefs: list[npt.NDArray[np.floating]], intercepts: list[npt.NDArray[np.floating]]
     ) -> None: ...
     # With `screen` (the Python layer's fast path, X not validated), None when X holds NaN or
-    # infinity; without it, never None.
+    # infinity; without it, never None. `params`: the flat weights to compute with (the buffer
+    # behind the Python layer's coefs_ and intercepts_; state()["params"]), else the model's.
     def predict(
-        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None, screen: bool = False
+        self,
+        x: npt.NDArray[np.floating],
+        n_jobs: Optional[int] = None,
+        screen: bool = False,
+        params: Optional[npt.NDArray[np.floating]] = None,
     ) -> Optional[npt.NDArray[np.int64]]: ...
     def predict_multilabel(
-        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None, screen: bool = False
+        self,
+        x: npt.NDArray[np.floating],
+        n_jobs: Optional[int] = None,
+        screen: bool = False,
+        params: Optional[npt.NDArray[np.floating]] = None,
     ) -> Optional[npt.NDArray[np.bool_]]: ...
     def predict_proba(
-        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None, screen: bool = False
+        self,
+        x: npt.NDArray[np.floating],
+        n_jobs: Optional[int] = None,
+        screen: bool = False,
+        params: Optional[npt.NDArray[np.floating]] = None,
     ) -> Optional[npt.NDArray[np.floating]]: ...
     def state(self) -> dict[str, Any]: ...
     def to_bytes(self, extra: str, labels: Optional[Labels] = None) -> bytes: ...
@@ -137,9 +150,13 @@ class Regressor:
     def set_weights(
         self, coefs: list[npt.NDArray[np.floating]], intercepts: list[npt.NDArray[np.floating]]
     ) -> None: ...
-    # `screen` as for Classifier.predict.
+    # `screen` and `params` as for Classifier.predict.
     def predict(
-        self, x: npt.NDArray[np.floating], n_jobs: Optional[int] = None, screen: bool = False
+        self,
+        x: npt.NDArray[np.floating],
+        n_jobs: Optional[int] = None,
+        screen: bool = False,
+        params: Optional[npt.NDArray[np.floating]] = None,
     ) -> Optional[npt.NDArray[np.floating]]: ...
     def state(self) -> dict[str, Any]: ...
     def to_bytes(self, extra: str) -> bytes: ...
@@ -174,6 +191,7 @@ class Perceptron:
     ) -> Optional[NewRngState]: ...
     def decision_function(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]: ...
     def predict(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.int64]: ...
+    def set_weights(self, coef: npt.NDArray[np.floating], intercept: npt.NDArray[np.float64]) -> None: ...
     def state(self) -> dict[str, Any]: ...
     def to_bytes(self, extra: str, labels: Optional[Labels] = None) -> bytes: ...
     @staticmethod
@@ -195,6 +213,12 @@ class Rbm:
         on_epoch: Optional[Callable[[int, float], Any]] = None,
     ) -> Optional[NewRngState]: ...
     def partial_fit(self, x: npt.NDArray[np.floating], rng: RngState) -> Optional[NewRngState]: ...
+    def set_weights(
+        self,
+        components: npt.NDArray[np.floating],
+        intercept_hidden: npt.NDArray[np.floating],
+        intercept_visible: npt.NDArray[np.floating],
+    ) -> None: ...
     def transform(self, x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]: ...
     def gibbs(
         self, v: npt.NDArray[np.floating], rng: RngState

@@ -97,28 +97,39 @@ class _BaseMLP(_base.GradientEstimator):
         _check_network_size([X.shape[1], *params["hidden_layer_sizes"], 1])
         build = partial(self._core_from_weights, params, X.dtype.name, targets, *assigned) if from_assigned else None
         core = self._core_to_train(params, X.dtype.name, first_pass, build)
-        if not (from_assigned or first_pass) and assigned is not None:
-            core.set_weights(*self._cast_weights(assigned, core.dtype))
+        if not (from_assigned or first_pass):
+            # The fit continues from the weights as the attributes hold them now.
+            self._sync_core()
         X = _base.dense(X, core.dtype)
         return self._train_and_adopt(core, X, targets, sample_weight, X, incremental)
 
+    def _exported_params(self):
+        """The flat weight buffer behind ``coefs_`` and ``intercepts_`` when they are still the
+        views ``_copy_state`` made of it (edited in place or not), else None: the user assigned
+        other lists or arrays. Identity tests only, cheap enough for every prediction."""
+        attributes = self.__dict__
+        exported = attributes.get("_weights_exported")
+        if exported is None:
+            return None
+        old_coefs, old_intercepts, old_arrays, flat = exported
+        coefs, intercepts = attributes.get("coefs_"), attributes.get("intercepts_")
+        if coefs is not old_coefs or intercepts is not old_intercepts:
+            return None
+        # The core exports as many coefs as intercepts, so equal lengths and the same arrays in
+        # a row mean the same lists (a user may replace their arrays one by one).
+        if len(coefs) != len(intercepts) or len(coefs) + len(intercepts) != len(old_arrays):
+            return None
+        if not all(map(operator.is_, [*coefs, *intercepts], old_arrays)):
+            return None
+        return flat
+
     def _assigned_weights(self):
-        """``(coefs_, intercepts_)`` when the user assigned them since the core last set them
-        (scikit-learn's fitted attributes are assignable), else None."""
+        """``(coefs_, intercepts_)`` when the user assigned them (scikit-learn's fitted
+        attributes are assignable) rather than the views of the fitted weights, else None."""
         attributes = self.__dict__
         coefs, intercepts = attributes.get("coefs_"), attributes.get("intercepts_")
-        if coefs is None or intercepts is None:
+        if coefs is None or intercepts is None or self._exported_params() is not None:
             return None
-        exported = attributes.get("_weights_exported")
-        # Identity tests only, as every prediction makes them: the two lists, and the arrays in
-        # them, which a user may also replace one by one. (The core exports as many coefs as
-        # intercepts, so equal lengths and the same arrays in a row mean the same lists.)
-        if exported is not None:
-            old_coefs, old_intercepts, old_arrays = exported
-            if coefs is old_coefs and intercepts is old_intercepts and len(coefs) == len(intercepts):
-                arrays = [*coefs, *intercepts]
-                if len(arrays) == len(old_arrays) and all(map(operator.is_, arrays, old_arrays)):
-                    return None
         return coefs, intercepts
 
     @staticmethod
@@ -129,19 +140,29 @@ class _BaseMLP(_base.GradientEstimator):
             [np.ascontiguousarray(b, dtype=dtype).ravel() for b in intercepts],
         )
 
-    def _remember_weights(self):
-        coefs, intercepts = self.coefs_, self.intercepts_
-        self._weights_exported = (coefs, intercepts, [*coefs, *intercepts])
+    def _sync_core(self):
+        core = self.__dict__.get("_core")
+        coefs, intercepts = self.__dict__.get("coefs_"), self.__dict__.get("intercepts_")
+        if core is None or coefs is None or intercepts is None:
+            return
+        core.set_weights(*self._cast_weights((coefs, intercepts), core.dtype))
 
     def _copy_state(self, state):
-        """The core's fitted attributes as scikit-learn's. The weight arrays are read-only
-        copies: assigning new arrays to ``coefs_`` or ``intercepts_`` sets the weights, changing
-        the copies in place would not, so it is refused."""
-        for array in state["coefs"] + state["intercepts"]:
-            array.flags.writeable = False
-        self.coefs_ = state["coefs"]
-        self.intercepts_ = state["intercepts"]
-        self._remember_weights()
+        """The core's fitted attributes as scikit-learn's. ``coefs_`` and ``intercepts_`` are
+        writable views of one copy of the core's flat weights, which the predictions hand to
+        the core: editing them in place changes the predictions, as in scikit-learn, at no cost
+        per prediction. Arrays assigned in their place are given to the core at each use."""
+        flat, units = state["params"], state["layer_units"]
+        coefs, intercepts, offset = [], [], 0
+        for fan_in, fan_out in zip(units, units[1:]):
+            coefs.append(flat[offset : offset + fan_in * fan_out].reshape(fan_in, fan_out))
+            offset += fan_in * fan_out
+        for fan_out in units[1:]:
+            intercepts.append(flat[offset : offset + fan_out])
+            offset += fan_out
+        self.coefs_ = coefs
+        self.intercepts_ = intercepts
+        self._weights_exported = (coefs, intercepts, [*coefs, *intercepts], flat)
         self.n_layers_ = state["n_layers"]
         if not self._copy_report(state):
             return
@@ -168,33 +189,34 @@ class _BaseMLP(_base.GradientEstimator):
             and X.shape[0] > 0
             and X.shape[1] == attributes.get("n_features_in_")
             and "feature_names_in_" not in attributes
-            and self._assigned_weights() is None
         ):
-            dtype, core_dtype = X.dtype, _CORE_DTYPES[core.dtype]
-            if dtype is core_dtype:
-                result = getattr(core, method)(X, self.n_jobs, screen=True)
-                if result is not None:
-                    return result, dtype
-            elif dtype is _FLOAT32:
-                # Exact, unlike float64 data for a float32 model (overflow warnings and all),
-                # which the full path converts.
-                result = getattr(core, method)(X.astype(core_dtype), self.n_jobs, screen=True)
-                if result is not None:
-                    return result, _FLOAT64
-        X, out_dtype = self._forward_input(X)
-        return getattr(self._core, method)(X, self.n_jobs), out_dtype
+            params = self._exported_params()
+            if params is not None:
+                dtype, core_dtype = X.dtype, _CORE_DTYPES[core.dtype]
+                if dtype is core_dtype:
+                    result = getattr(core, method)(X, self.n_jobs, screen=True, params=params)
+                    if result is not None:
+                        return result, dtype
+                elif dtype is _FLOAT32:
+                    # Exact, unlike float64 data for a float32 model (overflow warnings and
+                    # all), which the full path converts.
+                    result = getattr(core, method)(X.astype(core_dtype), self.n_jobs, screen=True, params=params)
+                    if result is not None:
+                        return result, _FLOAT64
+        X, out_dtype, params = self._forward_input(X)
+        return getattr(self._core, method)(X, self.n_jobs, params=params), out_dtype
 
     def _forward_input(self, X):
-        """X validated as scikit-learn validates it at predict time, in the core's dtype,
-        and the dtype scikit-learn's forward pass would return."""
+        """X validated as scikit-learn validates it at predict time, in the core's dtype, the
+        dtype scikit-learn's forward pass would return, and the flat weights to predict with
+        (None: the core's own, given the assigned ``coefs_`` and ``intercepts_`` first)."""
         check_is_fitted(self)
-        assigned = self._assigned_weights()
-        if assigned is not None:
-            self._core.set_weights(*self._cast_weights(assigned, self._core.dtype))
-            self._remember_weights()
+        params = self._exported_params()
+        if params is None:
+            self._sync_core()
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         out_dtype = np.result_type(X.dtype, self._core.dtype)
-        return _base.dense(X, self._core.dtype), out_dtype
+        return _base.dense(X, self._core.dtype), out_dtype, params
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -451,6 +473,7 @@ class MLPRegressor(_base.GradientRegressorMixin, _BaseMLP):
             dtype=(np.float64, np.float32),
             reset=reset,
         )
+        _base.refuse_string_targets(y, "MLPRegressor")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return X, y

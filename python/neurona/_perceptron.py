@@ -7,14 +7,12 @@ weight per class with scikit-learn's ``compute_class_weight``; the fitted attrib
 from the core after every call.
 """
 
-import warnings
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron as _SklearnPerceptron
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -27,13 +25,13 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
     Same constructor, parameters, defaults, fitted attributes and results for the same
     ``random_state`` as ``sklearn.linear_model.Perceptron`` (scikit-learn 1.9.1); see
     scikit-learn's documentation for each parameter. Differences: dense input only for
-    training (sparse X is refused by ``fit`` and ``partial_fit``, densified for prediction);
-    ``n_jobs`` is accepted and ignored (the one-vs-all problems run one after the other, with
-    the same results); ``verbose`` lines are printed by the Rust core to the process's stdout;
-    ``partial_fit`` refuses labels outside ``classes_``; a binary float32 model's
-    ``decision_function`` is computed in float32; assigning ``coef_`` or ``intercept_`` affects
-    a warm start but not prediction; no ``densify``/``sparsify``; pickles hold neurona's safe
-    model file, which ``save`` writes and ``neurona.load`` reads.
+    training (sparse X is refused by ``fit`` and ``partial_fit``); ``n_jobs`` is accepted and
+    ignored (the one-vs-all problems run one after the other, with the same results);
+    ``verbose`` lines are printed by the Rust core to the process's stdout; ``partial_fit``
+    refuses labels outside ``classes_``; no ``densify``/``sparsify``; pickles hold neurona's
+    safe model file, which ``save`` writes and ``neurona.load`` reads. As in scikit-learn,
+    ``decision_function`` and ``predict`` compute from ``coef_`` and ``intercept_``, so editing
+    or assigning them takes effect (``partial_fit`` and model files see the edit too).
     """
 
     _parameter_constraints: dict = dict(_SklearnPerceptron._parameter_constraints)
@@ -146,6 +144,8 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
                     % (classes, all_classes)
                 )
             core = self._core
+            # Training continues from coef_ and intercept_ as they are now, as in scikit-learn.
+            self._sync_core()
             n_classes = None
         unseen = np.setdiff1d(unique_labels(y), all_classes)
         if len(unseen):
@@ -166,7 +166,25 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
         self.classes_ = classes
         state = self._adopt(core)
         for text in state["warnings"]:
-            warnings.warn(text, ConvergenceWarning)
+            _base.warn_convergence(text)
+
+    def _sync_core(self):
+        """Gives the core ``coef_`` and ``intercept_`` when they differ from its own (edited in
+        place or assigned): only then, since a multiclass float32 model's ``intercept_`` is a
+        rounding of the float64 intercepts the core trains on."""
+        core = self.__dict__.get("_core")
+        if core is None or "coef_" not in self.__dict__ or "intercept_" not in self.__dict__:
+            return
+        coef = self.coef_.toarray() if sp.issparse(self.coef_) else np.asarray(self.coef_)
+        intercept = np.atleast_1d(np.asarray(self.intercept_))
+        state = core.state()
+        own_intercept = state["intercept_f64"] if state["n_classes"] == 2 else state["intercept"]
+        if np.array_equal(coef, state["coef"]) and np.array_equal(intercept, own_intercept):
+            return
+        core.set_weights(
+            np.ascontiguousarray(coef, dtype=core.dtype),
+            np.ascontiguousarray(intercept, dtype=np.float64).ravel(),
+        )
 
     def _copy_state(self, state):
         self.coef_ = state["coef"]
@@ -179,24 +197,21 @@ class Perceptron(ClassifierMixin, _base.NeuronaEstimator):
 
     # ------------------------------------------------------------------ prediction
 
-    def _input(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
-        return _base.dense(X, self._core.dtype)
-
     def decision_function(self, X):
         """Confidence scores: ``(n_samples,)`` for a binary classifier (positive means
-        ``classes_[1]``), ``(n_samples, n_classes)`` otherwise."""
-        X = self._input(X)
-        scores = self._core.decision_function(X)
-        if scores.shape[1] == 1:
-            return scores.ravel().astype(np.result_type(scores.dtype, self.intercept_.dtype))
-        return scores
+        ``classes_[1]``), ``(n_samples, n_classes)`` otherwise. Computed from ``coef_`` and
+        ``intercept_`` as scikit-learn computes them, so that editing them takes effect."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        coef_T = self.coef_.T if self.coef_.ndim == 2 else self.coef_
+        scores = safe_sparse_dot(X, coef_T, dense_output=True) + self.intercept_
+        return scores.ravel() if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
     def predict(self, X):
         """Predicted class labels ``(n_samples,)``."""
-        X = self._input(X)
-        return self.classes_[self._core.predict(X)]
+        scores = self.decision_function(X)
+        indices = (scores > 0).astype(np.intp) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[indices]
 
     # ------------------------------------------------------------------ persistence
 

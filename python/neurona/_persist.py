@@ -23,9 +23,11 @@ on indices), so that the ``neurona`` command and the Rust crate see the real cla
 other types stay indices in the file, their values in ``extra["python"]``.
 """
 
+import inspect
 import json
 import math
 import os
+import warnings
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -95,10 +97,35 @@ def decode(value):
     raise ValueError(f"unknown encoded value {value!r}")
 
 
+def _signature_defaults(cls):
+    """The defaults of ``cls.__init__``'s parameters, read from its signature without calling
+    it (a subclass's constructor may require arguments, or do more than store them)."""
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if name != "self" and parameter.default is not parameter.empty
+    }
+
+
+def all_params(estimator):
+    """``get_params()``, and the values of the family's own parameters (those of the class
+    registered for its kind) that a subclass's constructor does not list but its parent's
+    stored: a subclass may hand its parent fixed values (``super().__init__(solver="sgd")``),
+    which the core and the model file must see."""
+    params = estimator.get_params(deep=False)
+    registered = _KINDS.get(estimator._model_kind)
+    if registered is not None and registered is not type(estimator):
+        attributes = vars(estimator)
+        for name in _signature_defaults(registered):
+            if name not in params and name in attributes:
+                params[name] = attributes[name]
+    return params
+
+
 def _plain_params(estimator, strict):
     """The parameters as plain JSON, and (``strict=False``, pickling) those JSON cannot hold."""
     params, leftovers = {}, {}
-    for name, value in estimator.get_params(deep=False).items():
+    for name, value in all_params(estimator).items():
         try:
             params[name] = encode(value)
         except TypeError:
@@ -161,6 +188,8 @@ def model_bytes(estimator, strict=True):
     own, more = estimator._file_meta(strict)
     meta.update(own)
     leftovers.update(more)
+    # The file holds the weights the attributes hold now, edited in place or assigned.
+    estimator._sync_core()
     return estimator._core_bytes(json.dumps({"python": meta})), leftovers
 
 
@@ -205,9 +234,15 @@ def setstate(estimator, state):
             f"this pickle was made by a newer neurona (layout {state['neurona_pickle']}); "
             f"this one reads layout {PICKLE_VERSION}"
         )
-    # A parameter the pickle predates (n_jobs) keeps its default.
-    for name, value in type(estimator)().get_params(deep=False).items():
-        setattr(estimator, name, value)
+    # A parameter the pickle predates (n_jobs) keeps its default; the class is not called, so
+    # a subclass's constructor with arguments of its own unpickles too.
+    defaults = _signature_defaults(type(estimator))
+    registered = _KINDS.get(estimator._model_kind)
+    if registered is not None:
+        defaults = {**_signature_defaults(registered), **defaults}
+    for name, value in defaults.items():
+        if name not in state["params"] and name not in state["others"]:
+            setattr(estimator, name, value)
     for name, value in state["params"].items():
         setattr(estimator, name, decode(value))
     others = dict(state["others"])
@@ -244,6 +279,24 @@ def _params_from_header(core_params, cls):
             value = int(value)
         params[name] = value
     return params
+
+
+def _known_params(params, cls, writer):
+    """The parameters of ``cls`` among those a file's Python metadata holds. A file saved from
+    a subclass (``writer``, its class name) may hold parameters of the subclass's own: ``load``
+    executes no code from the file, so it returns the class registered for the file's kind,
+    the model and its parameters intact, and warns about the parameters left out."""
+    known = set(cls._get_param_names())
+    unknown = sorted(name for name in params if name not in known)
+    if unknown:
+        warnings.warn(
+            f"the model file was saved from {writer or 'a subclass'} of {cls.__name__}; "
+            f"neurona.load returns a {cls.__name__} (it runs no code from the file), without "
+            f"that class's own parameters {unknown}. Pickle or joblib keep the subclass.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return {name: value for name, value in params.items() if name in known}
 
 
 def _cli_scaler(extra, n_features):
@@ -296,6 +349,7 @@ def load(path):
     estimator = cls()
     if "params" in meta:
         params = {name: decode(value) for name, value in meta["params"].items()}
+        params = _known_params(params, cls, meta.get("estimator"))
     else:
         params = _params_from_header(header["params"], cls)
     estimator.set_params(**params)

@@ -93,6 +93,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         core = _core.Rbm(self._core_params(), "float64") if first_pass else self._core
         if not first_pass:
             core.set_params(self._core_params())
+            # Training continues from the weights as the attributes hold them now.
+            self._sync_core()
         new_rng = core.partial_fit(_base.dense(X, core.dtype), _base.stream_state(self.random_state_))
         self.random_state_.set_state(new_rng)
         self._adopt(core)
@@ -116,7 +118,25 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
         out_dtype = np.result_type(X.dtype, self._core.dtype)
+        self._sync_core()
         return self._core.transform(_base.dense(X, self._core.dtype)).astype(out_dtype, copy=False)
+
+    def _sync_core(self):
+        """Gives the core the attributes' weights before each call that reads them, edited in
+        place or assigned, as scikit-learn's methods read its attributes. A copy of the weights
+        (the cost of a few rows' transform) keeps the core's numbers, which model files of
+        earlier versions were checked against, where computing here would change their last
+        bits."""
+        core = self.__dict__.get("_core")
+        names = ("components_", "intercept_hidden_", "intercept_visible_")
+        if core is None or any(name not in self.__dict__ for name in names):
+            return
+        dtype = core.dtype
+        core.set_weights(
+            np.ascontiguousarray(self.components_, dtype=dtype),
+            np.ascontiguousarray(self.intercept_hidden_, dtype=dtype),
+            np.ascontiguousarray(self.intercept_visible_, dtype=dtype),
+        )
 
     def gibbs(self, v):
         """One Gibbs sampling step from the visible units ``v``: a boolean sample
@@ -124,6 +144,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         check_is_fitted(self)
         if not hasattr(self, "random_state_"):
             self.random_state_ = check_random_state(self.random_state)
+        self._sync_core()
         v = _base.dense(v, self._core.dtype)
         sample, new_rng = self._core.gibbs(v, _base.stream_state(self.random_state_))
         self.random_state_.set_state(new_rng)
@@ -135,6 +156,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         stream = check_random_state(self.random_state)
+        self._sync_core()
         X = _base.dense(X, self._core.dtype)
         scores, new_rng = self._core.score_samples(X, _base.stream_state(stream))
         stream.set_state(new_rng)

@@ -536,6 +536,7 @@ class RNNRegressor(_base.GradientRegressorMixin, _BaseRNN):
 
     def _targets(self, y, incremental, first_pass, classes):
         y = np.asarray(y)
+        _base.refuse_string_targets(y, "RNNRegressor")
         if y.dtype.kind not in "biuf":
             try:
                 y = y.astype(np.float64)

@@ -170,15 +170,16 @@ def test_fitted_attributes_follow_the_solver():
     assert lbfgs.t_ == 0
 
 
-def test_assigned_weights_are_used_and_copies_are_read_only():
+def test_assigned_weights_are_used_and_so_are_edits_in_place():
     model = MLPRegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
     X, y = make_regression(n_samples=20, n_features=2, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    with pytest.raises(ValueError, match="read-only"):
-        model.coefs_[0][0, 0] = 1.0
-    model.coefs_ = [np.zeros_like(c) for c in model.coefs_]
+    model.coefs_[1][:] = 0.0
+    assert_allclose(model.predict(X), np.full(len(X), model.intercepts_[1][0]))
+    model.coefs_ = [np.ones_like(c) for c in model.coefs_]
+    model.coefs_[1][:] = 0.0
     assert_allclose(model.predict(X), np.full(len(X), model.intercepts_[1][0]))
 
 

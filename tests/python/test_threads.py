@@ -1,7 +1,9 @@
 """Threads: the estimators' ``n_jobs`` and the process-wide ``neurona.set_num_threads``. The
 results must be bit-identical whatever the number of threads."""
 
+import os
 import pickle
+import sys
 import warnings
 
 import numpy as np
@@ -130,3 +132,54 @@ def test_set_num_threads_does_not_change_results():
     every = _fit(MLPClassifier(**params), X, y)
     assert_array_equal(one.coefs_[0], every.coefs_[0])
     assert one.loss_curve_ == every.loss_curve_
+
+
+def _thread_report():
+    """What a fit sees in this process: the thread cap its products consult, the environment's
+    OpenMP limit, and the weights of a small fit."""
+    X, y = _data(n_samples=300)
+    model = _fit(MLPClassifier(hidden_layer_sizes=(256,), batch_size=200, max_iter=2, random_state=0), X, y)
+    return neurona.get_num_threads(), os.environ.get("OMP_NUM_THREADS"), model.coefs_[0]
+
+
+def _cores():
+    neurona.set_num_threads(-1)
+    try:
+        return neurona.get_num_threads()
+    finally:
+        neurona.set_num_threads(None)
+
+
+def test_threadpoolctl_lists_neurona_and_its_limits_apply():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    [entry] = [lib for lib in threadpool_info() if lib["internal_api"] == "neurona"]
+    assert entry["user_api"] == "neurona" and entry["version"] == neurona.__version__
+    before = neurona.get_num_threads()
+    assert entry["num_threads"] == before
+    free = _thread_report()
+    with threadpool_limits(limits=1):
+        limited = _thread_report()
+    assert limited[0] == 1
+    assert neurona.get_num_threads() == before
+    assert_array_equal(limited[2], free[2])
+
+
+def test_a_fit_in_a_joblib_worker_follows_the_workers_thread_limit():
+    # joblib's worker processes get OMP_NUM_THREADS = cores // workers (as scikit-learn's
+    # cross_validate(n_jobs=2) runs them), so that two workers do not each run a pool as wide
+    # as the machine.
+    from joblib import Parallel, delayed
+    import cloudpickle
+
+    # The workers cannot import this test module: its functions travel by value.
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        reports = Parallel(n_jobs=2, backend="loky")(delayed(_thread_report)() for _ in range(2))
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    here = _thread_report()
+    for threads, omp_num_threads, coefs in reports:
+        assert omp_num_threads is not None
+        assert threads == min(int(omp_num_threads), _cores())
+        assert_array_equal(coefs, here[2])

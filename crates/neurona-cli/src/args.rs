@@ -311,8 +311,8 @@ pub struct TrainArgs {
     /// Float type of the training.
     #[arg(long, value_enum, default_value_t = Dtype::F64, help_heading = "Data and output")]
     pub dtype: Dtype,
-    /// Most threads per matrix product (at least 1) [default: every core]. Results do not
-    /// depend on it.
+    /// Most threads per matrix product (at least 1) [default: every core, or OMP_NUM_THREADS
+    /// where the environment sets it]. Results do not depend on it.
     #[arg(long, value_name = "N", help_heading = "Data and output")]
     pub threads: Option<usize>,
     /// No progress bar and no summary lines, only errors.

@@ -40,7 +40,7 @@ estimator_class! {
     train(class_indices) {
         /// One epoch over X and a boolean indicator matrix.
         fn partial_fit_multilabel(y: PyReadonlyArray2<'py, bool>) { let y = y.as_array(); }
-            |m, x, options| m.partial_fit_multilabel_with(x, y, options);
+            |m, x, options| neurona::prelude::MultilabelClassifier::partial_fit_multilabel_with(m, x, y, options);
     }
     predict {
         /// Predicted class indices `(n_samples,)`, with at most `n_jobs` threads (joblib's

@@ -19,7 +19,7 @@ use numpy::{Element, PyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, ToPy
 use pyo3::call::PyCallArgs;
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 
 use crate::errors::{to_py, value_error, wrong_type};
 
@@ -295,13 +295,40 @@ pub(crate) fn small_or_whole<F: ModelFloat, T>(
     x: ArrayView2<'_, F>,
     buffers: &PredictBuffers,
     state: neurona::Result<&MlpState<F>>,
+    params: Option<&[F]>,
     whole: impl FnOnce(ArrayView2<'_, F>) -> neurona::Result<T>,
     decode: impl FnOnce(ArrayView2<'_, F>) -> neurona::Result<T>,
 ) -> neurona::Result<T> {
+    if let Some(params) = params {
+        let state = state?;
+        check_prediction_input(state, x)?;
+        if x.nrows() > SMALL_BATCH {
+            return decode(state.network().predict(params, x).view());
+        }
+        return with_small_batch(buffers, (x.nrows(), state.n_outputs()), |outputs, scratch| {
+            state.network().predict_into(params, x, outputs, scratch);
+            decode(ArrayView2::from_shape((x.nrows(), state.n_outputs()), &*outputs).expect("sized to the shape"))
+        });
+    }
     if x.nrows() > SMALL_BATCH {
         return whole(x);
     }
     let state = state?;
+    with_small_batch(buffers, (x.nrows(), state.n_outputs()), |outputs, scratch| {
+        let shape = (x.nrows(), state.n_outputs());
+        let mut view = ArrayViewMut2::from_shape(shape, outputs).expect("sized to the shape");
+        state.predict_into(x, view.view_mut(), scratch)?;
+        decode(view.view())
+    })
+}
+
+/// `body(outputs, scratch)` with the model's kept buffers for a small batch, `outputs` sized to
+/// `shape` (row-major).
+fn with_small_batch<F: ModelFloat, T>(
+    buffers: &PredictBuffers,
+    shape: (usize, usize),
+    body: impl FnOnce(&mut [F], &mut PredictScratch<F>) -> neurona::Result<T>,
+) -> neurona::Result<T> {
     // A second thread predicting with the same model at the same moment (the GIL is released)
     // takes fresh buffers rather than waiting; so does every call after a panic.
     let mut fresh = SmallBatch::default();
@@ -310,11 +337,33 @@ pub(crate) fn small_or_whole<F: ModelFloat, T>(
         Ok(kept) => kept,
         Err(_) => &mut fresh,
     };
-    let shape = (x.nrows(), state.n_outputs());
     batch.outputs.resize(shape.0 * shape.1, F::zero());
-    let mut outputs = ArrayViewMut2::from_shape(shape, &mut batch.outputs).expect("resized to the shape");
-    state.predict_into(x, outputs.view_mut(), &mut batch.scratch)?;
-    decode(outputs.view())
+    body(&mut batch.outputs, &mut batch.scratch)
+}
+
+/// What the core's own predictions check of X, for a prediction with the caller's weights:
+/// the fitted width and finite values.
+fn check_prediction_input<F: ModelFloat>(state: &MlpState<F>, x: ArrayView2<'_, F>) -> neurona::Result<()> {
+    let expected = state.n_features_in();
+    if x.ncols() != expected {
+        return Err(neurona::NeuronaError::FeatureMismatch { estimator: "MLP", expected, found: x.ncols() });
+    }
+    neurona::data::validate::check_finite("X", x)
+}
+
+/// The flat weights a prediction computes with (the Python layer's buffer behind `coefs_` and
+/// `intercepts_`), checked against the model's layout; None when not given.
+pub(crate) fn prediction_params<'py, F: ModelFloat>(
+    params: Option<&Bound<'py, PyAny>>,
+    state: neurona::Result<&MlpState<F>>,
+) -> PyResult<Option<PyReadonlyArray1<'py, F>>> {
+    let Some(params) = params else { return Ok(None) };
+    let params = vector::<F>("params", params)?;
+    let expected = state.map_err(to_py)?.flat_params().len();
+    if !params.as_slice().is_ok_and(|values| values.len() == expected) {
+        return Err(value_error(format!("params must be a contiguous array of the model's {expected} weights")));
+    }
+    Ok(Some(params))
 }
 
 /// numpy's legacy `RandomState.get_state()` without its leading `'MT19937'`:
@@ -438,16 +487,11 @@ pub(crate) fn state_dict<'py, F: Float + Element>(
     state: &MlpState<F>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    let coefs = PyList::empty(py);
-    for c in state.coefs() {
-        coefs.append(c.to_pyarray(py))?;
-    }
-    let intercepts = PyList::empty(py);
-    for b in state.intercepts() {
-        intercepts.append(b.to_pyarray(py))?;
-    }
-    d.set_item("coefs", coefs)?;
-    d.set_item("intercepts", intercepts)?;
+    // One writable copy of the flat buffer (every weight matrix, then every bias vector): the
+    // Python layer makes `coefs_` and `intercepts_` views of it and hands it back to the
+    // predictions (`params`), so that editing them in place changes what is predicted.
+    d.set_item("params", state.flat_params().to_pyarray(py))?;
+    d.set_item("layer_units", state.network().layout().layer_units().to_vec())?;
     d.set_item("n_layers", state.n_layers())?;
     d.set_item("n_outputs", state.n_outputs())?;
     d.set_item("n_features_in", state.n_features_in())?;

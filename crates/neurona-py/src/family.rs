@@ -230,8 +230,9 @@ impl<K: Family> Model<K> {
 ///   classifier on class indices has (`fit`, `fit_multilabel`, `partial_fit`), or every
 ///   regressor (`fit`, `partial_fit`), and the class's own after them.
 /// * `predict { fn NAME(m) => WHOLE, DECODE; .. }`: an MLP's prediction method, Python
-///   signature `(x, n_jobs=None, screen=False)`: `WHOLE(x)`, the core's prediction, or
-///   `DECODE(outputs)` of outputs computed with the class's buffers (see
+///   signature `(x, n_jobs=None, screen=False, params=None)`: `WHOLE(x)`, the core's
+///   prediction, or `DECODE(outputs)` of outputs computed with the class's buffers, or with
+///   `params`, the flat weights the Python layer holds (see
 ///   [`small_or_whole`](crate::common::small_or_whole) and
 ///   [`predict_with`](crate::common::predict_with)), `m` the model.
 /// * `predict_sequences { fn NAME(m) => PREDICT; .. }`: a recurrent network's prediction
@@ -270,7 +271,7 @@ macro_rules! estimator_class {
                     |m, x, options| m.fit_with(x, y, options);
                 /// Trains on X and a boolean indicator matrix `y: (rows, n_labels)`.
                 fn fit_multilabel(y: numpy::PyReadonlyArray2<'py, bool>) { let y = y.as_array(); }
-                    |m, x, options| m.fit_multilabel_with(x, y, options);
+                    |m, x, options| neurona::prelude::MultilabelClassifier::fit_multilabel_with(m, x, y, options);
                 /// One epoch over X and class indices `y`; `n_classes` on the first call.
                 fn partial_fit(y: numpy::PyReadonlyArray1<'py, i64>, n_classes: Option<i64>) {
                     let y = $crate::common::indices(&y)?;
@@ -290,11 +291,11 @@ macro_rules! estimator_class {
                 /// sequence or real step); returns the random stream's new state when `rng` was
                 /// given.
                 fn fit(y: &Bound<'py, PyAny>) { let y = $crate::common::matrix::<F>("y", y)?; let y = y.as_array(); }
-                    |m, x, options| m.fit_with(x, y, options);
+                    |m, x, options| neurona::prelude::Regressor::fit_with(m, x, y, options);
                 /// One epoch over X and `y` (for an MLP with the lbfgs solver, a whole L-BFGS
                 /// run, as in scikit-learn).
                 fn partial_fit(y: &Bound<'py, PyAny>) { let y = $crate::common::matrix::<F>("y", y)?; let y = y.as_array(); }
-                    |m, x, options| m.partial_fit_with(x, y, options);
+                    |m, x, options| neurona::prelude::Regressor::partial_fit_with(m, x, y, options);
                 $($own)*
             }
             $($rest)*
@@ -399,18 +400,22 @@ macro_rules! estimator_class {
 
             $($(
                 $(#[$predict_doc])*
-                #[pyo3(signature = (x, n_jobs = None, screen = false))]
+                #[pyo3(signature = (x, n_jobs = None, screen = false, params = None))]
                 fn $predict<'py>(
                     &self,
                     py: Python<'py>,
                     x: &Bound<'py, PyAny>,
                     n_jobs: Option<isize>,
                     screen: bool,
+                    params: Option<&Bound<'py, PyAny>>,
                 ) -> PyResult<Option<Bound<'py, PyAny>>> {
                     let buffers = &self.buffers;
                     dispatch!(&self.model, $pm, F => {
+                        let params = $crate::common::prediction_params::<F>(params, $pm.state())?;
+                        let params = params.as_ref().map(|p| p.as_slice()).transpose()
+                            .map_err(|e| $crate::errors::value_error(format!("params: {e}")))?;
                         $crate::common::predict_with::<F, _>(py, x, n_jobs, screen, |x| {
-                            $crate::common::small_or_whole(x, buffers, $pm.state(), $whole, $decode)
+                            $crate::common::small_or_whole(x, buffers, $pm.state(), params, $whole, $decode)
                         })
                     })
                 }

@@ -87,7 +87,7 @@ fn inspect(data: &[u8]) -> PyResult<(String, String, String)> {
 }
 
 /// Sets the most threads one matrix product may use in this process, for every model:
-/// `None` (the default) means every core, `n >= 1` at most `n`, `-1` every core, `-2` all but
+/// `None` (the default) means every core (fewer where `OMP_NUM_THREADS` says so), `n >= 1` at most `n`, `-1` every core, `-2` all but
 /// one (joblib's convention); 0 is a `ValueError`. An estimator's `n_jobs` overrides it for its
 /// own calls. Results are the same whatever the setting.
 #[pyfunction]
@@ -100,6 +100,23 @@ fn set_num_threads(n: Option<isize>) -> PyResult<()> {
 #[pyfunction]
 fn get_num_threads() -> usize {
     neurona::linalg::max_threads()
+}
+
+/// The thread cap as threadpoolctl reads it (`python/neurona/_threadpool.py`): it finds a
+/// library's thread controls by C symbols in the loaded shared object, as it finds OpenBLAS's.
+/// The process-wide cap of `get_num_threads`.
+#[unsafe(no_mangle)]
+pub extern "C" fn neurona_get_num_threads() -> std::ffi::c_int {
+    std::ffi::c_int::try_from(neurona::linalg::max_threads()).unwrap_or(std::ffi::c_int::MAX)
+}
+
+/// threadpoolctl's limit: `n >= 1` caps the process-wide threads as `set_num_threads(n)` does;
+/// anything else (threadpoolctl never passes it) restores the default.
+#[unsafe(no_mangle)]
+pub extern "C" fn neurona_set_num_threads(n: std::ffi::c_int) {
+    let threads = usize::try_from(n).ok().filter(|&n| n > 0);
+    // `Some(0)` is the only refused value, filtered out above.
+    let _ = neurona::linalg::set_max_threads(threads);
 }
 
 /// Writes model-file bytes to `path` atomically (a temporary file renamed into place), as the

@@ -134,5 +134,14 @@ estimator_class! {
         fn predict<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
             dispatch!(&self.model, m, F => common::compute::<F, _>(py, x, |x| m.predict(x)))
         }
+
+        /// Replaces `coef_` (the model's dtype) and `intercept_` (float64), same shapes: the
+        /// Python layer's arrays, which a user may have assigned or edited in place.
+        fn set_weights(&mut self, coef: &Bound<'_, PyAny>, intercept: PyReadonlyArray1<'_, f64>) -> PyResult<()> {
+            dispatch!(&mut self.model, m, F => {
+                let coef = common::matrix::<F>("coef", coef)?;
+                m.set_weights(coef.as_array(), intercept.as_array()).map_err(to_py)
+            })
+        }
     }
 }

@@ -111,6 +111,22 @@ estimator_class! {
             common::rng_out(py, Some(stream))
         }
 
+        /// Replaces `components_` and the two intercepts (the model's dtype, same shapes): the
+        /// Python layer's arrays, which a user may have assigned or edited in place.
+        fn set_weights(
+            &mut self,
+            components: &Bound<'_, PyAny>,
+            intercept_hidden: &Bound<'_, PyAny>,
+            intercept_visible: &Bound<'_, PyAny>,
+        ) -> PyResult<()> {
+            dispatch!(&mut self.model, m, F => {
+                let components = common::matrix::<F>("components", components)?;
+                let hidden = common::vector::<F>("intercept_hidden", intercept_hidden)?;
+                let visible = common::vector::<F>("intercept_visible", intercept_visible)?;
+                m.set_weights(components.as_array(), hidden.as_array(), visible.as_array()).map_err(to_py)
+            })
+        }
+
         /// The hidden units' probabilities `(n_samples, n_components)` in the model's dtype.
         fn transform<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
             dispatch!(&self.model, m, F => common::compute::<F, _>(py, x, |x| m.transform(x)))

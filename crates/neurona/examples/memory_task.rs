@@ -9,8 +9,12 @@
 
 use std::time::Instant;
 
+use memory_task_params::memory_task_params;
 use neurona::datasets::make_memory_task;
 use neurona::prelude::*;
+
+#[path = "../tests/common/memory_task_params.rs"]
+mod memory_task_params;
 
 fn main() -> Result<()> {
     let lengths: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
@@ -21,16 +25,7 @@ fn main() -> Result<()> {
         let (x_train, y_train) = make_memory_task(600, steps, 1)?;
         let (x_test, y_test) = make_memory_task(200, steps, 2)?;
         for cell in [Cell::Rnn, Cell::Lstm, Cell::Gru] {
-            let params = RnnParams::new()
-                .cell(cell)
-                .hidden_size(16)
-                .learning_rate_init(0.01)
-                .batch_size(BatchSize::Fixed(32))
-                .max_iter(80)
-                .n_iter_no_change(Patience::Never)
-                .random_state(0)
-                .check()?;
-            let mut clf = RnnClassifier::<f64, i64>::new(params);
+            let mut clf = RnnClassifier::<f64, i64>::new(memory_task_params(cell)?);
             let start = Instant::now();
             let report = clf.fit(&x_train, &y_train)?.clone();
             let seconds = start.elapsed().as_secs_f64();

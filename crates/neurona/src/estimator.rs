@@ -8,6 +8,7 @@
 //! under [`crate::estimators`], and its lines in that module's registry (its spec table and its
 //! [`Estimator`] impl). This module imports no estimator, so the model-file envelope can use it.
 
+use ndarray::ArrayView2;
 use serde_json::Value;
 
 use crate::error::{NeuronaError, Result};
@@ -159,6 +160,89 @@ pub trait IncrementalClassifier<X, L> {
     /// the model will ever see; later batches may hold any subset.
     fn partial_fit(&mut self, x: X, y: &[L], classes: Option<&[L]>) -> Result<&Self::Report> {
         self.partial_fit_with(x, y, classes, Self::Options::default())
+    }
+}
+
+/// A regressor: scikit-learn's `fit(X, y)` and `partial_fit(X, y)` over the family's inputs `X`
+/// and targets `Y`, written once here over [`train`](Self::train), which each family writes.
+pub trait Regressor<X, Y> {
+    /// The extra inputs of a call: sample weights, a caller-owned random stream, a callback.
+    type Options<'o>: Default;
+    /// What a call reports.
+    type Report;
+
+    /// One call: `fit` (`incremental = false`) trains from scratch, or from the current
+    /// weights with `warm_start`; `partial_fit` (`true`) one epoch from the current weights.
+    fn train(&mut self, x: X, y: Y, incremental: bool, options: Self::Options<'_>) -> Result<&Self::Report>;
+
+    /// Trains on `x`, `y`.
+    fn fit(&mut self, x: X, y: Y) -> Result<&Self::Report> {
+        self.train(x, y, false, Self::Options::default())
+    }
+
+    /// [`fit`](Self::fit) with the family's options.
+    fn fit_with(&mut self, x: X, y: Y, options: Self::Options<'_>) -> Result<&Self::Report> {
+        self.train(x, y, false, options)
+    }
+
+    /// One epoch over `x`, `y`, continuing from the current weights.
+    fn partial_fit(&mut self, x: X, y: Y) -> Result<&Self::Report> {
+        self.train(x, y, true, Self::Options::default())
+    }
+
+    /// [`partial_fit`](Self::partial_fit) with the family's options.
+    fn partial_fit_with(&mut self, x: X, y: Y, options: Self::Options<'_>) -> Result<&Self::Report> {
+        self.train(x, y, true, options)
+    }
+}
+
+/// A classifier of multi-label targets: an indicator matrix `y: (rows, n_labels)`, one logistic
+/// output per label (scikit-learn's `fit(X, Y)` with a 2-D `Y`). The methods are written once
+/// here over [`train_multilabel`](Self::train_multilabel), which each family writes.
+pub trait MultilabelClassifier<X> {
+    /// The extra inputs of a call: sample weights, a caller-owned random stream, a callback.
+    type Options<'o>: Default;
+    /// What a call reports.
+    type Report;
+
+    /// One call: `fit_multilabel` (`incremental = false`) or `partial_fit_multilabel`'s one
+    /// epoch (`true`), which needs as many labels as the fit it continues.
+    fn train_multilabel(
+        &mut self,
+        x: X,
+        y: ArrayView2<'_, bool>,
+        incremental: bool,
+        options: Self::Options<'_>,
+    ) -> Result<&Self::Report>;
+
+    /// Trains on an indicator matrix.
+    fn fit_multilabel(&mut self, x: X, y: ArrayView2<'_, bool>) -> Result<&Self::Report> {
+        self.train_multilabel(x, y, false, Self::Options::default())
+    }
+
+    /// [`fit_multilabel`](Self::fit_multilabel) with the family's options.
+    fn fit_multilabel_with(
+        &mut self,
+        x: X,
+        y: ArrayView2<'_, bool>,
+        options: Self::Options<'_>,
+    ) -> Result<&Self::Report> {
+        self.train_multilabel(x, y, false, options)
+    }
+
+    /// One epoch over a multi-label batch, continuing from the current weights.
+    fn partial_fit_multilabel(&mut self, x: X, y: ArrayView2<'_, bool>) -> Result<&Self::Report> {
+        self.train_multilabel(x, y, true, Self::Options::default())
+    }
+
+    /// [`partial_fit_multilabel`](Self::partial_fit_multilabel) with the family's options.
+    fn partial_fit_multilabel_with(
+        &mut self,
+        x: X,
+        y: ArrayView2<'_, bool>,
+        options: Self::Options<'_>,
+    ) -> Result<&Self::Report> {
+        self.train_multilabel(x, y, true, options)
     }
 }
 

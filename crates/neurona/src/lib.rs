@@ -70,7 +70,9 @@ pub mod prelude {
         long_table::TargetMode, sequences::SequenceLayout, sequences::SequenceSet, ts_format::TsDataset,
     };
     pub use crate::error::{NeuronaError, Result};
-    pub use crate::estimator::{Estimator, EstimatorKind, Family, IncrementalClassifier, ModelFile};
+    pub use crate::estimator::{
+        Estimator, EstimatorKind, Family, IncrementalClassifier, ModelFile, MultilabelClassifier, Regressor,
+    };
     pub use crate::estimators::mlp::{
         BatchSize, FitOptions, FitReport, MlpClassifier, MlpParams, MlpRegressor, MlpState, MlpValidParams, Patience,
         RegressionLoss, Solver,

@@ -9,8 +9,9 @@
 //! A product large enough to pay for it is cut into blocks of whole output rows or columns,
 //! one per thread, each computed by the GEMM crate on its own thread; smaller products stay on
 //! the calling thread, where a hand-over would cost more than it saves. How many threads at most
-//! is a process-wide setting, [`set_max_threads`] (default: every core), which
-//! [`with_max_threads`] overrides for one closure on the calling thread.
+//! is a process-wide setting, [`set_max_threads`] (default: [`default_threads`], every core
+//! unless the environment's `OMP_NUM_THREADS` says fewer), which [`with_max_threads`] overrides
+//! for one closure on the calling thread.
 //!
 //! Results do not depend on it. A block's outputs are summed exactly as in the whole product:
 //! the split never cuts the inner (summed) dimension, blocks start on multiples of the
@@ -61,6 +62,26 @@ pub fn available_cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// The threads a product may use when nothing sets them: every core, or fewer where the
+/// environment variable `OMP_NUM_THREADS` says so (its first value, as OpenMP reads a list).
+/// That variable is how processes share a machine: joblib sets it in its worker processes (to
+/// the cores divided by the workers), as do job schedulers, and PyTorch's products follow it
+/// too. [`set_max_threads`] and [`with_max_threads`] override it.
+pub fn default_threads() -> usize {
+    static DEFAULT: OnceLock<usize> = OnceLock::new();
+    *DEFAULT.get_or_init(|| {
+        let limit = std::env::var("OMP_NUM_THREADS").ok().and_then(|v| thread_limit(&v));
+        limit.map_or(available_cores(), |n| n.min(available_cores()))
+    })
+}
+
+/// A thread count as `OMP_NUM_THREADS` writes it (`4`, or `4,2` for nested levels: the first
+/// applies); `None` for anything else, which leaves the default alone, as OpenMP does.
+fn thread_limit(value: &str) -> Option<usize> {
+    let first = value.split(',').next()?.trim();
+    first.parse::<usize>().ok().filter(|&n| n > 0)
+}
+
 fn check_threads(threads: Option<usize>) -> Result<usize> {
     match threads {
         Some(0) => Err(NeuronaError::parameter("n_threads", "an integer >= 1, or None for all cores", 0)),
@@ -70,7 +91,7 @@ fn check_threads(threads: Option<usize>) -> Result<usize> {
 }
 
 /// Sets the most threads one product may use, for the whole process: `None` (the default)
-/// means every available core, `Some(1)` keeps all work on the calling thread. The setting
+/// means [`default_threads`], `Some(1)` keeps all work on the calling thread. The setting
 /// changes speed only, never results.
 ///
 /// # Errors
@@ -106,8 +127,7 @@ pub fn with_max_threads<R>(threads: Option<usize>, f: impl FnOnce() -> R) -> Res
 pub fn max_threads() -> usize {
     let scoped = SCOPED_MAX_THREADS.with(Cell::get);
     let cap = if scoped > 0 { scoped } else { MAX_THREADS.load(Ordering::Relaxed) };
-    let cores = available_cores();
-    if cap == 0 { cores } else { cap.min(cores) }
+    if cap == 0 { default_threads() } else { cap.min(available_cores()) }
 }
 
 /// A read-only view of a `rows x cols` matrix stored in a slice: element `(i, j)` is at
@@ -381,6 +401,28 @@ impl<F: Float> Block<'_, F> {
     }
 }
 
+/// In a function of a closure `f`: where the CPU has the x86-64 feature `$feature` (checked
+/// once, then cached by the standard library), returns `f()` compiled for it; else goes on to
+/// the next line, which runs `f` another way. A macro, as `#[target_feature]` takes the
+/// feature's name as a literal; it expands to the same code in each place, so the loops inlined
+/// into `f` compile as they would written out.
+macro_rules! return_compiled_for {
+    ($feature:tt, $f:ident) => {
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = $feature)]
+            fn compiled<R>(f: impl FnOnce() -> R) -> R {
+                f()
+            }
+            if std::arch::is_x86_feature_detected!($feature) {
+                // SAFETY: the CPU supports the feature, checked on the line above.
+                return unsafe { compiled($f) };
+            }
+        }
+    };
+}
+pub(crate) use return_compiled_for;
+
 /// Runs `f` compiled for AVX2 when the CPU has it (checked once, then cached by the standard
 /// library), else as it is. The crate is built for the x86-64 baseline, whose vectors hold four
 /// f32; the passes over the flat parameter buffer (the optimizers' updates, the gradient's
@@ -389,17 +431,7 @@ impl<F: Float> Block<'_, F> {
 /// never fuses a multiplication and an addition on its own.
 #[inline(always)]
 pub(crate) fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2")]
-        fn avx2<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked on the line above.
-            return unsafe { avx2(f) };
-        }
-    }
+    return_compiled_for!("avx2", f);
     f()
 }
 
@@ -660,6 +692,16 @@ mod tests {
                 ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
             })
             .collect()
+    }
+
+    #[test]
+    fn omp_num_threads_is_read_as_openmp_reads_it() {
+        assert_eq!(thread_limit("1"), Some(1));
+        assert_eq!(thread_limit(" 4 "), Some(4));
+        assert_eq!(thread_limit("3,2"), Some(3));
+        for ignored in ["", "0", "-2", "two", ",4", "1.5"] {
+            assert_eq!(thread_limit(ignored), None, "{ignored:?}");
+        }
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl Subject for MlpRegressor<f64> {
     }
     fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
         let y = x.sum_axis(Axis(1));
-        MlpRegressor::fit(self, x, y.view()).map(|_| ())
+        Regressor::fit(self, x, y.view()).map(|_| ())
     }
     fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         self.predict(x)
@@ -145,7 +145,7 @@ impl Subject for RnnRegressor<f64> {
     }
     fn fit(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
         let y = x.sum_axis(Axis(1)).insert_axis(Axis(1));
-        RnnRegressor::fit(self, &one_step(x)?, y.view()).map(|_| ())
+        Regressor::fit(self, &one_step(x)?, y.view()).map(|_| ())
     }
     fn output(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         self.predict(&one_step(x)?)

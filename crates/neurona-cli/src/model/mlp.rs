@@ -3,11 +3,10 @@
 
 use anyhow::Result;
 use ndarray::{Array2, ArrayView2};
-use neurona::estimator::Family;
 use neurona::prelude::*;
 use serde_json::Value;
 
-use super::training::{GradientFamily, fit_by_gradient, gradient_fit_report, gradient_summary};
+use super::training::{describe_solver, fit_by_gradient, gradient_family, gradient_fit_report, gradient_summary};
 use super::{
     Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, in_dtype, widen, with_float,
 };
@@ -73,71 +72,21 @@ fn structure(header: &Value) -> Vec<String> {
 }
 
 impl Training for MlpValidParams {
-    fn family(&self) -> Family {
-        Family::Mlp
-    }
-
     fn describe(&self, n_features: usize) -> String {
         let hidden: Vec<String> = self.get_hidden_layer_sizes().iter().map(|u| u.to_string()).collect();
         format!(
-            "network: {n_features} -> [{}] -> output, activation {}, solver {}, alpha {}, max_iter {}",
+            "network: {n_features} -> [{}] -> output, activation {}, {}",
             hidden.join(", "),
             self.get_activation(),
-            self.get_solver(),
-            self.get_alpha(),
-            self.get_max_iter()
+            describe_solver(&**self)
         )
     }
 
     /// A classifier for class labels or multi-label indicators, a regressor for numbers.
     fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
-        let rows = input.x.rows(format_args!("--model-kind {}", self.family()))?;
-        with_float!(input.dtype(), F => fit_by_gradient::<F, _, _>(self, input, &in_dtype::<F>(rows).view()))
+        let rows = input.x.rows(format_args!("--model-kind {}", input.family))?;
+        with_float!(input.dtype(), F => fit_by_gradient::<F, _, _>(self, input, in_dtype::<F>(rows).view()))
     }
 }
 
-impl<'a, F: Float> GradientFamily<F, ArrayView2<'a, F>> for MlpValidParams {
-    type Classifier = MlpClassifier<F, ClassLabel>;
-    type Regressor = MlpRegressor<F>;
-
-    fn new_classifier(&self) -> Self::Classifier {
-        MlpClassifier::new(self.clone())
-    }
-
-    fn new_regressor(&self) -> Self::Regressor {
-        MlpRegressor::new(self.clone())
-    }
-
-    fn fit_labels(
-        &self,
-        clf: &mut Self::Classifier,
-        x: &ArrayView2<'a, F>,
-        y: &[ClassLabel],
-        options: FitOptions<'_, F>,
-    ) -> neurona::Result<()> {
-        clf.set_params(self.clone());
-        clf.fit_with(x.view(), y, options).map(drop)
-    }
-
-    fn fit_indicators(
-        &self,
-        clf: &mut Self::Classifier,
-        x: &ArrayView2<'a, F>,
-        y: ArrayView2<'_, bool>,
-        options: FitOptions<'_, F>,
-    ) -> neurona::Result<()> {
-        clf.set_params(self.clone());
-        clf.fit_multilabel_with(x.view(), y, options).map(drop)
-    }
-
-    fn fit_values(
-        &self,
-        reg: &mut Self::Regressor,
-        x: &ArrayView2<'a, F>,
-        y: ArrayView2<'_, F>,
-        options: FitOptions<'_, F>,
-    ) -> neurona::Result<()> {
-        reg.set_params(self.clone());
-        reg.fit_with(x.view(), y, options).map(drop)
-    }
-}
+gradient_family!(MlpValidParams => MlpClassifier, MlpRegressor on ArrayView2<'x, F>);

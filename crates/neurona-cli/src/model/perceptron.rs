@@ -2,7 +2,6 @@
 
 use anyhow::{Result, bail};
 use ndarray::Array2;
-use neurona::estimator::Family;
 use neurona::prelude::*;
 use serde_json::Value;
 
@@ -65,10 +64,6 @@ impl<F: Float> Fitted for Perceptron<F, ClassLabel> {
 }
 
 impl Training for PerceptronValidParams<ClassLabel> {
-    fn family(&self) -> Family {
-        Family::Perceptron
-    }
-
     fn describe(&self, n_features: usize) -> String {
         format!(
             "perceptron: {n_features} inputs -> step activation (one-vs-all for 3+ classes), penalty {}, alpha {}, \
@@ -88,10 +83,10 @@ impl Training for PerceptronValidParams<ClassLabel> {
         let Targets::Labels(labels) = targets(input.y)? else { bail!("the perceptron learns one class label per row") };
         let dtype = input.dtype();
         with_float!(dtype, F => {
-            let mut clf = resume(input.previous, self.family(), || Perceptron::<F, ClassLabel>::new(self.clone()))?;
+            let mut clf = resume(input.previous, input.family, || Perceptron::<F, ClassLabel>::new(self.clone()))?;
             let (labels, integers) = model_labels(labels, clf.classes().unwrap_or_default());
             clf.set_params(class_weights_read_as(self, integers)?);
-            clf.fit(in_dtype::<F>(input.x.rows(format_args!("--model-kind {}", self.family()))?).view(), &labels)?;
+            clf.fit(in_dtype::<F>(input.x.rows(format_args!("--model-kind {}", input.family))?).view(), &labels)?;
             Ok(Model::new(clf))
         })
     }

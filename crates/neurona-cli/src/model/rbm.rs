@@ -3,7 +3,6 @@
 
 use anyhow::Result;
 use ndarray::{Array1, Array2};
-use neurona::estimator::Family;
 use neurona::prelude::*;
 use serde_json::Value;
 
@@ -55,10 +54,6 @@ impl<F: Float> Fitted for BernoulliRbm<F> {
 }
 
 impl Training for RbmValidParams {
-    fn family(&self) -> Family {
-        Family::Rbm
-    }
-
     fn describe(&self, n_features: usize) -> String {
         format!(
             "rbm: {n_features} visible <-> {} hidden units, learning_rate {}, batch_size {}, n_iter {}",
@@ -80,14 +75,14 @@ impl Training for RbmValidParams {
 
     /// Always a fresh model: the RBM has no warm start.
     fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
-        let FitInput { dtype, x, on_epoch, .. } = input;
+        let FitInput { family, dtype, x, on_epoch, .. } = input;
         let mut on_rbm_epoch = |p: &RbmEpochProgress| {
             on_epoch(&Epoch { epoch: p.epoch, of: p.n_iter, value: p.pseudo_likelihood, validation: None })
         };
         let options = RbmFitOptions { on_epoch: Some(&mut on_rbm_epoch), ..RbmFitOptions::default() };
         with_float!(dtype, F => {
             let mut rbm = BernoulliRbm::<F>::new(self.clone());
-            rbm.fit_with(in_dtype::<F>(x.rows(format_args!("--model-kind {}", self.family()))?).view(), options)?;
+            rbm.fit_with(in_dtype::<F>(x.rows(format_args!("--model-kind {family}"))?).view(), options)?;
             Ok(Model::new(rbm))
         })
     }

@@ -6,12 +6,11 @@
 use std::borrow::Cow;
 
 use anyhow::{Result, bail};
-use ndarray::{Array2, ArrayView2};
-use neurona::estimator::Family;
+use ndarray::Array2;
 use neurona::prelude::*;
 use serde_json::Value;
 
-use super::training::{GradientFamily, fit_by_gradient, gradient_fit_report, gradient_summary};
+use super::training::{describe_solver, fit_by_gradient, gradient_family, gradient_fit_report, gradient_summary};
 use super::{Epoch, FitInput, FitSummary, Fitted, Model, Predictions, Training, fitted_common, widen, with_float};
 use crate::labels::{ClassLabel, texts};
 
@@ -118,76 +117,25 @@ fn structure<F: Float>(params: &RnnValidParams, state: Option<&RnnState<F>>) -> 
 }
 
 impl Training for RnnValidParams {
-    fn family(&self) -> Family {
-        Family::Rnn
-    }
-
     fn describe(&self, n_features: usize) -> String {
         let head: Vec<String> = self.get_hidden_layer_sizes().iter().map(|u| u.to_string()).collect();
         format!(
-            "network: {n_features} features per step -> {} x {} layer(s) of {} units{} -> [{}] -> output per {}, \
-             solver {}, alpha {}, max_iter {}",
+            "network: {n_features} features per step -> {} x {} layer(s) of {} units{} -> [{}] -> output per {}, {}",
             self.get_cell(),
             self.get_num_layers(),
             self.get_hidden_size(),
             if self.get_bidirectional() { ", bidirectional" } else { "" },
             head.join(", "),
             self.get_output(),
-            self.get_solver(),
-            self.get_alpha(),
-            self.get_max_iter()
+            describe_solver(&**self)
         )
     }
 
     /// A classifier for class labels or multi-label indicators, a regressor for numbers.
     fn fit(&self, input: FitInput<'_, '_>) -> Result<Model> {
-        let sequences = input.x.sequences(format_args!("--model-kind {}", self.family()))?;
+        let sequences = input.x.sequences(format_args!("--model-kind {}", input.family))?;
         with_float!(input.dtype(), F => fit_by_gradient::<F, _, _>(self, input, &*in_dtype::<F>(sequences)))
     }
 }
 
-impl<F: Float> GradientFamily<F, SequenceSet<F>> for RnnValidParams {
-    type Classifier = RnnClassifier<F, ClassLabel>;
-    type Regressor = RnnRegressor<F>;
-
-    fn new_classifier(&self) -> Self::Classifier {
-        RnnClassifier::new(self.clone())
-    }
-
-    fn new_regressor(&self) -> Self::Regressor {
-        RnnRegressor::new(self.clone())
-    }
-
-    fn fit_labels(
-        &self,
-        clf: &mut Self::Classifier,
-        x: &SequenceSet<F>,
-        y: &[ClassLabel],
-        options: FitOptions<'_, F>,
-    ) -> neurona::Result<()> {
-        clf.set_params(self.clone());
-        clf.fit_with(x, y, options).map(drop)
-    }
-
-    fn fit_indicators(
-        &self,
-        clf: &mut Self::Classifier,
-        x: &SequenceSet<F>,
-        y: ArrayView2<'_, bool>,
-        options: FitOptions<'_, F>,
-    ) -> neurona::Result<()> {
-        clf.set_params(self.clone());
-        clf.fit_multilabel_with(x, y, options).map(drop)
-    }
-
-    fn fit_values(
-        &self,
-        reg: &mut Self::Regressor,
-        x: &SequenceSet<F>,
-        y: ArrayView2<'_, F>,
-        options: FitOptions<'_, F>,
-    ) -> neurona::Result<()> {
-        reg.set_params(self.clone());
-        reg.fit_with(x, y, options).map(drop)
-    }
-}
+gradient_family!(RnnValidParams => RnnClassifier, RnnRegressor on &'x SequenceSet<F>);

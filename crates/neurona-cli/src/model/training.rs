@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use ndarray::ArrayView2;
 use neurona::Float;
 use neurona::estimator::Family;
-use neurona::params::{Hyperparams, Solver};
+use neurona::params::{Hyperparams, Solver, SolverSettings};
 use neurona::train::{EpochProgress, FitOptions, TrainingAttributes};
 use serde_json::Value;
 
@@ -92,9 +92,6 @@ impl<V: Deref<Target: Hyperparams>> HyperparamsJson for V {
 /// A family's checked hyperparameters: everything `neurona train` needs to describe, fit and
 /// report a model of the family.
 pub trait Training: HyperparamsJson + std::fmt::Debug {
-    /// The family, from the core's registry.
-    fn family(&self) -> Family;
-
     /// One line on the model about to be trained.
     fn describe(&self, n_features: usize) -> String;
 
@@ -144,6 +141,8 @@ pub trait Training: HyperparamsJson + std::fmt::Debug {
 
 /// What a fit starts from.
 pub struct FitInput<'a, 'b> {
+    /// The family trained (`--model-kind`, which chose these parameters), as messages name it.
+    pub family: Family,
     /// The model to continue (`--warm-start`), in its own float type.
     pub previous: Option<Model>,
     /// The float type of a fresh model.
@@ -157,7 +156,11 @@ pub struct FitInput<'a, 'b> {
 
 impl std::fmt::Debug for FitInput<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FitInput").field("previous", &self.previous).field("dtype", &self.dtype).finish_non_exhaustive()
+        f.debug_struct("FitInput")
+            .field("family", &self.family)
+            .field("previous", &self.previous)
+            .field("dtype", &self.dtype)
+            .finish_non_exhaustive()
     }
 }
 
@@ -189,10 +192,12 @@ pub(super) fn targets(y: Option<&Targets>) -> Result<&Targets> {
 }
 
 /// A family whose classifier and regressor train by gradient through the core's shared loop
-/// (the MLPs on rows, the recurrent networks on sequences), on input `X` in the float type `F`:
-/// each family says how its estimators are made and fitted, and [`fit_by_gradient`] does the
-/// rest (the warm start, the kind of targets, the labels, the epoch callback) once for all.
-pub(super) trait GradientFamily<F: Float, X: ?Sized>: Training + Sized {
+/// (the MLPs on rows, the recurrent networks on sequences), on input `X` in the float type `F`
+/// (a view of rows, or a reference to sequences): each family says how its estimators are made
+/// and fitted, and [`fit_by_gradient`] does the rest (the warm start, the kind of targets, the
+/// labels, the epoch callback) once for all. [`gradient_family!`] implements it for a family
+/// whose estimators have the core's gradient methods.
+pub(super) trait GradientFamily<F: Float, X: Copy>: Training + Sized {
     type Classifier: Fitted;
     type Regressor: Fitted;
 
@@ -206,7 +211,7 @@ pub(super) trait GradientFamily<F: Float, X: ?Sized>: Training + Sized {
     fn fit_labels(
         &self,
         clf: &mut Self::Classifier,
-        x: &X,
+        x: X,
         y: &[ClassLabel],
         options: FitOptions<'_, F>,
     ) -> neurona::Result<()>;
@@ -215,7 +220,7 @@ pub(super) trait GradientFamily<F: Float, X: ?Sized>: Training + Sized {
     fn fit_indicators(
         &self,
         clf: &mut Self::Classifier,
-        x: &X,
+        x: X,
         y: ArrayView2<'_, bool>,
         options: FitOptions<'_, F>,
     ) -> neurona::Result<()>;
@@ -224,28 +229,70 @@ pub(super) trait GradientFamily<F: Float, X: ?Sized>: Training + Sized {
     fn fit_values(
         &self,
         reg: &mut Self::Regressor,
-        x: &X,
+        x: X,
         y: ArrayView2<'_, F>,
         options: FitOptions<'_, F>,
     ) -> neurona::Result<()>;
 }
 
+/// Implements [`GradientFamily`] for a family's checked parameters whose classifier and
+/// regressor have the core's gradient methods alike (`new`, `set_params`, `fit_with`,
+/// `fit_multilabel_with`), on the family's input `$x` (`'x` and `F` name its lifetime and
+/// float type): `gradient_family!(MlpValidParams => MlpClassifier, MlpRegressor on
+/// ArrayView2<'x, F>)`.
+macro_rules! gradient_family {
+    ($params:ty => $classifier:ident, $regressor:ident on $x:ty) => {
+        impl<'x, F: ::neurona::Float> $crate::model::training::GradientFamily<F, $x> for $params {
+            type Classifier = $classifier<F, $crate::labels::ClassLabel>;
+            type Regressor = $regressor<F>;
+
+            fn new_classifier(&self) -> Self::Classifier {
+                $classifier::new(self.clone())
+            }
+
+            fn new_regressor(&self) -> Self::Regressor {
+                $regressor::new(self.clone())
+            }
+
+            // Each fit: the trait's method, the estimator it trains, its targets, the core's method.
+            $crate::model::training::gradient_family! {
+                @fits on $x;
+                fit_labels: Classifier, &[$crate::labels::ClassLabel] => fit_with;
+                fit_indicators: Classifier, ::ndarray::ArrayView2<'_, bool> => fit_multilabel_with;
+                fit_values: Regressor, ::ndarray::ArrayView2<'_, F> => fit_with;
+            }
+        }
+    };
+    (@fits on $x:ty; $($method:ident: $estimator:ident, $y:ty => $core:ident;)*) => {$(
+        fn $method(
+            &self,
+            model: &mut Self::$estimator,
+            x: $x,
+            y: $y,
+            options: ::neurona::train::FitOptions<'_, F>,
+        ) -> ::neurona::Result<()> {
+            model.set_params(self.clone());
+            model.$core(x, y, options).map(drop)
+        }
+    )*};
+}
+pub(super) use gradient_family;
+
 /// Trains `params`' classifier on class labels or indicators, or its regressor on numbers: a
 /// fresh one, or the `previous` model when it is one (a warm start). Class labels are read as
 /// the classes of the model continued are (integers or text).
 /// `x` is `input`'s features as the family reads them, in the float type `F`.
-pub(super) fn fit_by_gradient<F: Float, X: ?Sized, G: GradientFamily<F, X>>(
+pub(super) fn fit_by_gradient<F: Float, X: Copy, G: GradientFamily<F, X>>(
     params: &G,
     input: FitInput<'_, '_>,
-    x: &X,
+    x: X,
 ) -> Result<Model> {
     let y = targets(input.y)?;
-    let FitInput { previous, on_epoch, .. } = input;
+    let FitInput { family, previous, on_epoch, .. } = input;
     let mut on_progress = |p: &EpochProgress| {
         on_epoch(&Epoch { epoch: p.epoch, of: p.max_epochs, value: p.loss, validation: p.validation_score })
     };
     let options = FitOptions { on_epoch: Some(&mut on_progress), ..FitOptions::default() };
-    let family = params.family();
     if let Targets::Values(values) = y {
         let mut reg = resume(previous, family, || params.new_regressor())?;
         params.fit_values(&mut reg, x, values.mapv(F::from_f64).view(), options)?;
@@ -261,6 +308,12 @@ pub(super) fn fit_by_gradient<F: Float, X: ?Sized, G: GradientFamily<F, X>>(
         Targets::Values(_) => bail!("a classifier cannot learn continuous targets"),
     }
     Ok(Model::new(clf))
+}
+
+/// The solver settings that end the line `describe` gives of a family trained by gradient:
+/// "solver adam, alpha 0.0001, max_iter 200".
+pub(super) fn describe_solver(params: &impl SolverSettings) -> String {
+    format!("solver {}, alpha {}, max_iter {}", params.get_solver(), params.get_alpha(), params.get_max_iter())
 }
 
 /// The last fit of a network trained by gradient (the MLPs, the recurrent networks): L-BFGS

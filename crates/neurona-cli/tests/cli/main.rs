@@ -41,6 +41,15 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     out
 }
 
+/// Asserts that `neurona inspect` says each of `parts` of the model file the test trained in
+/// `dir`.
+fn assert_inspect_says(dir: &Path, parts: &[&str]) {
+    let inspect = ok(dir, &["inspect", "model.safetensors"]);
+    for part in parts {
+        assert!(inspect.contains(part), "'{part}' missing from:\n{inspect}");
+    }
+}
+
 /// Runs and expects the given exit code; returns stderr.
 fn fails(dir: &Path, args: &[&str], code: i32) -> String {
     let output = neurona(dir, args);

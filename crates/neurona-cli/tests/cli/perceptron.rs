@@ -48,8 +48,7 @@ fn perceptron_train_predict_evaluate_round_trip_on_csv() {
         let (label, score) = line.split_once(',').unwrap();
         assert_eq!(label == "versicolor", score.parse::<f64>().unwrap() > 0.0, "{line}");
     }
-    let inspect = ok(d, &["inspect", "model.safetensors"]);
-    assert!(inspect.contains("coef_ 1 x 4 (one weight vector, positive for the second class)"), "{inspect}");
+    assert_inspect_says(d, &["coef_ 1 x 4 (one weight vector, positive for the second class)"]);
 }
 
 #[test]
@@ -78,9 +77,8 @@ fn perceptron_warm_start_continues_the_saved_model() {
     let common = ["--model-kind", "perceptron", "--dataset", "iris", "--tol", "none", "--no-report"];
     let out = train_then_warm_start(d, &common);
     assert!(out.contains("warm start: continuing Perceptron from model.safetensors"), "{out}");
-    let inspect = ok(d, &["inspect", "model.safetensors"]);
     // fit restarts t_ as scikit-learn does: 1 + 2 epochs x 112 training rows.
-    assert!(inspect.contains("epochs in the last call: 2") && inspect.contains("t_: 225.0"), "{inspect}");
+    assert_inspect_says(d, &["epochs in the last call: 2", "t_: 225.0"]);
     let err = fails(d, &["train", "--max-iter", "2", "--warm-start", "--dataset", "iris", "--no-report"], 1);
     assert!(err.contains("the model file holds a Perceptron, which cannot continue as --model-kind mlp"), "{err}");
 }

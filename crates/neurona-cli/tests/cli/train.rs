@@ -108,9 +108,7 @@ fn warm_start_continues_the_saved_model() {
     ];
     let out = train_then_warm_start(d, &common);
     assert!(out.contains("warm start: continuing MLPClassifier from model.safetensors"), "{out}");
-    let inspect = ok(d, &["inspect", "model.safetensors"]);
-    assert!(inspect.contains("epochs in all: 5"), "{inspect}");
-    assert!(inspect.contains("iterations in the last call: 2"), "{inspect}");
+    assert_inspect_says(d, &["epochs in all: 5", "iterations in the last call: 2"]);
 }
 
 /// Runs `neurona train ARGS --no-report` in a fresh directory, sends it SIGINT (a terminal's

@@ -159,6 +159,31 @@ impl<L: ModelLabel> ClassTargets<L> {
 }
 
 impl<L: Label> ClassTargets<L> {
+    /// A multi-label call's targets: the indicator matrix `y` as the network's outputs (1 or 0
+    /// per label) for a call over `n_rows` rows. When the call continues a fit (`partial_fit`,
+    /// `warm_start`), `fitted` is that fit's targets: a multi-label one must have had as many
+    /// labels, and a fit on class labels continues only on class labels.
+    pub(crate) fn multilabel<F: Float>(
+        y: ndarray::ArrayView2<'_, bool>,
+        n_rows: usize,
+        fitted: Option<&Self>,
+    ) -> Result<(ndarray::Array2<F>, Self)> {
+        crate::data::validate::check_length("y", y.nrows(), n_rows)?;
+        if y.ncols() == 0 {
+            return Err(NeuronaError::input("y", "is an indicator matrix with 0 labels; it needs at least 1"));
+        }
+        match fitted {
+            Some(ClassTargets::Multilabel(n_labels)) if *n_labels != y.ncols() => Err(NeuronaError::input(
+                "y",
+                format!("has {} labels, but the classifier was fitted with {n_labels}", y.ncols()),
+            )),
+            Some(ClassTargets::Labels(_)) => {
+                Err(NeuronaError::input("y", "must be one label per sample to continue this classifier's training"))
+            }
+            _ => Ok((y.mapv(|v| if v { F::one() } else { F::zero() }), ClassTargets::Multilabel(y.ncols()))),
+        }
+    }
+
     /// The same targets with every class label replaced by `relabel(label)`, for a
     /// classifier's `map_labels`. The new labels must sort in the same order as the old ones,
     /// since the network's outputs follow the classes' order; otherwise

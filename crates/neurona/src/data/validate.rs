@@ -66,6 +66,21 @@ pub fn check_length(input: &'static str, len: usize, n_samples: usize) -> Result
     }
 }
 
+/// A regressor's targets as `(rows, n_outputs)`: a 1-D array is one column.
+pub(crate) fn as_2d<'a, F: Float, D: ndarray::Dimension>(y: ndarray::ArrayView<'a, F, D>) -> Result<ArrayView2<'a, F>> {
+    match y.ndim() {
+        1 => {
+            let n = y.len();
+            Ok(y.into_shape_with_order((n, 1))
+                .map_err(|e| NeuronaError::input("y", e.to_string()))?
+                .into_dimensionality::<ndarray::Ix2>()
+                .map_err(|e| NeuronaError::input("y", e.to_string()))?)
+        }
+        2 => y.into_dimensionality::<ndarray::Ix2>().map_err(|e| NeuronaError::input("y", e.to_string())),
+        d => Err(NeuronaError::input("y", format!("must be 1-D or 2-D, got {d}-D"))),
+    }
+}
+
 /// `input` (targets or network outputs) must have one column per output of the model.
 pub fn check_width(input: &'static str, n_columns: usize, n_outputs: usize) -> Result<()> {
     if n_columns == n_outputs {

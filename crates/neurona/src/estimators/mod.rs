@@ -3,9 +3,9 @@
 
 /// The accessors every estimator has over its `params` and `state` fields: the checked
 /// hyperparameters (`$valid`), what the last fit learned (`$state`), and whether there is any.
-/// `NAME` (the kind's name, for the not-fitted error) is the calling module's.
+/// `$name` is the kind's name, for the not-fitted error.
 macro_rules! fitted_accessors {
-    ($valid:ty, $state:ty) => {
+    ($valid:ty, $state:ty, $name:expr) => {
         /// The hyperparameters.
         pub fn params(&self) -> &$valid {
             &self.params
@@ -19,7 +19,7 @@ macro_rules! fitted_accessors {
 
         /// Everything the last fit learned (scikit-learn's fitted attributes), or `NotFitted`.
         pub fn state(&self) -> $crate::error::Result<&$state> {
-            self.state.as_ref().ok_or($crate::error::NeuronaError::NotFitted { estimator: NAME })
+            self.state.as_ref().ok_or($crate::error::NeuronaError::NotFitted { estimator: $name })
         }
 
         /// Whether it has been fitted (or loaded from a model file).
@@ -30,7 +30,9 @@ macro_rules! fitted_accessors {
 }
 pub(crate) use fitted_accessors;
 
+mod assign;
 pub mod mlp;
+pub mod network;
 pub mod perceptron;
 pub mod rbm;
 pub mod rnn;
@@ -82,4 +84,15 @@ estimators! {
     BernoulliRbm: [F: Float] BernoulliRbm<F> => RbmParams;
     RnnClassifier: [F: Float, L: ModelLabel] RnnClassifier<F, L> => RnnParams;
     RnnRegressor: [F: Float] RnnRegressor<F> => RnnParams;
+}
+
+// The network families, by their hyperparameters: the kinds of their two estimators.
+impl network::NetworkFamily for mlp::MlpValidParams {
+    const CLASSIFIER: EstimatorKind = EstimatorKind::MlpClassifier;
+    const REGRESSOR: EstimatorKind = EstimatorKind::MlpRegressor;
+}
+
+impl network::NetworkFamily for rnn::RnnValidParams {
+    const CLASSIFIER: EstimatorKind = EstimatorKind::RnnClassifier;
+    const REGRESSOR: EstimatorKind = EstimatorKind::RnnRegressor;
 }

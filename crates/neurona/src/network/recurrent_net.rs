@@ -356,43 +356,24 @@ impl RecurrentNet {
         let dh = self.shape.output_size();
         let n = seqs.len();
         let masks = ws.masks.as_ref().filter(|_| self.dropout > 0.0 && self.shape.num_layers > 1);
-        match self.output {
+        // The head reads the last states (their gradient goes in as `d_final_hidden`) or every
+        // step's output (as `d_outputs`).
+        let (d_outputs, d_final) = match self.output {
             OutputPer::Sequence => {
                 let d_final =
                     &mut ws.d_recurrent[..self.shape.num_layers * self.shape.directions() * n * self.shape.hidden_size];
                 recurrent::last_states_gradient(&self.shape, &ws.head_delta[..n * dh], d_final)
                     .expect("the head input is the last states");
-                recurrent::backward(
-                    &self.shape,
-                    params,
-                    seqs,
-                    masks,
-                    &mut ws.recurrent,
-                    None,
-                    Some(d_final),
-                    None,
-                    grad,
-                    None,
-                )
+                (None, Some(&*d_final))
             }
             OutputPer::Step => {
                 let d_outputs = &mut ws.d_recurrent[..n * seqs.t_max * dh];
                 scatter_steps(&ws.head_delta, seqs.lengths, seqs.t_max, dh, d_outputs);
-                recurrent::backward(
-                    &self.shape,
-                    params,
-                    seqs,
-                    masks,
-                    &mut ws.recurrent,
-                    Some(d_outputs),
-                    None,
-                    None,
-                    grad,
-                    None,
-                )
+                (Some(&*d_outputs), None)
             }
-        }
-        .expect("the estimator checked the batch");
+        };
+        recurrent::backward(&self.shape, params, seqs, masks, &mut ws.recurrent, d_outputs, d_final, None, grad, None)
+            .expect("the estimator checked the batch");
     }
 
     /// scikit-learn's scaling of a raw gradient, `(g + α·W) / S` for the penalised weights and

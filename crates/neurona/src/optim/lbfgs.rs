@@ -991,17 +991,8 @@ impl Interval {
     /// Case 2: a lower value and derivatives of opposite sign, the minimum is bracketed. The
     /// cubic step if it is farther from `p_step` than the secant step.
     fn opposite_slopes(&self, p_step: f64, fp: f64, dp: f64) -> f64 {
-        let (stx, fx, dx) = (self.stx, self.fx, self.dx);
-        let theta = 3.0 * (fx - fp) / (p_step - stx) + dx + dp;
-        let s = theta.abs().max(dx.abs().max(dp.abs()));
-        let mut gamma = s * ((theta / s) * (theta / s) - (dx / s) * (dp / s)).sqrt();
-        if p_step > stx {
-            gamma = -gamma;
-        }
-        let p = (gamma - dp) + theta;
-        let q = ((gamma - dp) + gamma) + dx;
-        let r = p / q;
-        let stpc = p_step + r * (stx - p_step);
+        let (stx, dx) = (self.stx, self.dx);
+        let stpc = cubic_minimum(p_step, fp, dp, stx, self.fx, dx);
         let stpq = p_step + (dp / (dp - dx)) * (stx - p_step);
         if (stpc - p_step).abs() > (stpq - p_step).abs() { stpc } else { stpq }
     }
@@ -1046,18 +1037,26 @@ impl Interval {
     /// Case 4, bracketed: a lower value, derivatives of the same sign, and no smaller
     /// derivative. The cubic step through `p_step` and sty.
     fn larger_slope_bracketed(&self, p_step: f64, fp: f64, dp: f64) -> f64 {
-        let (sty, fy, dy) = (self.sty, self.fy, self.dy);
-        let theta = 3.0 * (fp - fy) / (sty - p_step) + dy + dp;
-        let s = theta.abs().max(dy.abs().max(dp.abs()));
-        let mut gamma = s * ((theta / s) * (theta / s) - (dy / s) * (dp / s)).sqrt();
-        if p_step > sty {
-            gamma = -gamma;
-        }
-        let p = (gamma - dp) + theta;
-        let q = ((gamma - dp) + gamma) + dy;
-        let r = p / q;
-        p_step + r * (sty - p_step)
+        cubic_minimum(p_step, fp, dp, self.sty, self.fy, self.dy)
     }
+}
+
+/// The minimum of the cubic through the trial step `(p_step, fp, dp)` and the end `(st, f, d)`
+/// of the interval (value, derivative), as MINPACK computes it in cases 2 and 4. MINPACK writes
+/// case 4's quotient `3 (fp − fy) / (sty − p_step)`: both operands negated, so the same bits,
+/// but for the sign of a zero, which adding `d + dp` erases (or, all three zero, `s = 0` makes
+/// the step NaN either way).
+fn cubic_minimum(p_step: f64, fp: f64, dp: f64, st: f64, f: f64, d: f64) -> f64 {
+    let theta = 3.0 * (f - fp) / (p_step - st) + d + dp;
+    let s = theta.abs().max(d.abs().max(dp.abs()));
+    let mut gamma = s * ((theta / s) * (theta / s) - (d / s) * (dp / s)).sqrt();
+    if p_step > st {
+        gamma = -gamma;
+    }
+    let p = (gamma - dp) + theta;
+    let q = ((gamma - dp) + gamma) + d;
+    let r = p / q;
+    p_step + r * (st - p_step)
 }
 
 #[cfg(test)]

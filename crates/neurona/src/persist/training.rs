@@ -19,28 +19,38 @@ use crate::float::Float;
 use crate::params::{Solver, SolverParams};
 use crate::train::{FitReport, OptimizerState, TrainingAttributes};
 
+/// A gradient-trained network's fitted state as its family writes it into the model file: the
+/// network's description and its weights. The rest of the file is the same for every family
+/// ([`write_network_model`]); the training attributes are the state's own (it derefs to them).
+pub(crate) trait NetworkModel<F: Float>: std::ops::Deref<Target = TrainingAttributes<F>> {
+    /// The header's `"network"` object: the sizes the family's decoder rebuilds the network
+    /// from, checked against the hyperparameters.
+    fn network_json(&self) -> Value;
+
+    /// Writes the weights into the file's tensors.
+    fn write_weights(&self, tensors: &mut TensorSet);
+}
+
 /// The model file of a gradient-trained network (the MLPs, the recurrent networks): a header
 /// of the hyperparameters, the network's description, the classes (null for a regressor), the
-/// training attributes and `extra`, and the tensors: the weights, which `weights` writes, then
-/// the training attributes'.
+/// training attributes and `extra`, and the tensors: the weights, then the training
+/// attributes'.
 pub(crate) fn write_network_model<F: Float>(
     kind: EstimatorKind,
     params: Value,
-    network: Value,
+    state: &impl NetworkModel<F>,
     classes: Value,
     extra: &Value,
-    training: &TrainingAttributes<F>,
-    weights: impl FnOnce(&mut TensorSet),
 ) -> Result<Vec<u8>> {
     let mut tensors = TensorSet::default();
-    weights(&mut tensors);
-    let state = encode_training(training, &mut tensors);
+    state.write_weights(&mut tensors);
+    let training = encode_training(state, &mut tensors);
     let header = json!({
         "params": params,
-        "network": network,
+        "network": state.network_json(),
         "classes": classes,
-        "state": state,
-        "report": encode_report(&training.report),
+        "state": training,
+        "report": encode_report(&state.report),
         "extra": extra,
     });
     write_model::<F>(kind, header, &tensors)

@@ -70,6 +70,14 @@ pub struct FitOptions<'a, F> {
     pub on_epoch: Option<&'a mut EpochCallback<'a>>,
 }
 
+impl<F: crate::float::Float> FitOptions<'_, F> {
+    /// The sample weights checked for `n_rows` rows of training data (one each, finite, not
+    /// all zero), as the loop takes them.
+    pub(crate) fn checked_sample_weight(&self, n_rows: usize) -> crate::error::Result<Option<Vec<F>>> {
+        self.sample_weight.map(|sw| crate::data::validate::check_sample_weight(sw, n_rows)).transpose()
+    }
+}
+
 impl<F> std::fmt::Debug for FitOptions<'_, F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FitOptions")

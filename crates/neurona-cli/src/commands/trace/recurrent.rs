@@ -425,25 +425,22 @@ fn backward_step(out: &mut String, tr: &RecurrentTrace, names: &Names, step: usi
     let _ = writeln!(out, "This step's shares:");
     for k in 0..b.delta.len() {
         let (d, d_rec) = (names.delta(k, t), names.delta_recurrent(k, t));
-        let _ = writeln!(
-            out,
-            "dE/d{}[{},:] += {d}*x({t}) = {}*{} = {}",
-            names.tensor("W", 'i', k),
-            names.gate(k).1,
-            num(b.delta[k]),
-            tuple(&s.input, false),
-            tuple(&b.d_weight_ih[k], true)
-        );
-        let _ = writeln!(
-            out,
-            "dE/d{}[{},:] += {d_rec}*h({}) = {}*{} = {}",
-            names.tensor("W", 'h', k),
-            names.gate(k).1,
-            t - 1,
-            num(b.delta_recurrent[k]),
-            tuple(&s.h_prev, true),
-            tuple(&b.d_weight_hh[k], true)
-        );
+        // The gate's two weight matrices take one formula: W_i* from the input x(t) (shown as
+        // given), W_h* from the previous state h(t-1) (as computed).
+        let weights = [
+            ('i', &d, format!("x({t})"), b.delta[k], tuple(&s.input, false), &b.d_weight_ih[k]),
+            ('h', &d_rec, format!("h({})", t - 1), b.delta_recurrent[k], tuple(&s.h_prev, true), &b.d_weight_hh[k]),
+        ];
+        for (side, delta, source, value, source_values, gradient) in weights {
+            let _ = writeln!(
+                out,
+                "dE/d{}[{},:] += {delta}*{source} = {}*{source_values} = {}",
+                names.tensor("W", side, k),
+                names.gate(k).1,
+                num(value),
+                tuple(gradient, true)
+            );
+        }
         let _ = writeln!(
             out,
             "dE/d{} += {d} = {},  dE/d{} += {d_rec} = {}",

@@ -74,6 +74,7 @@ pub fn fit(args: &TrainArgs, training: &dyn Training, prepared: &mut Prepared, s
         move || asked.load(Ordering::SeqCst),
         || {
             training.fit(FitInput {
+                family: args.model_kind,
                 previous: prepared.previous.take(),
                 dtype: args.dtype,
                 x: &prepared.x_train,

@@ -81,7 +81,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
 /// given, and scales both parts (as the warm-started model was scaled, or with a fresh scaler
 /// fitted on the training part).
 fn prepare(args: &TrainArgs, training: &dyn Training, say: &Say) -> Result<Prepared> {
-    let family = training.family();
+    let family = args.model_kind;
     let supervised = model::is_supervised(family);
     let (mut data, test_data) = read_data(args, training, supervised)?;
     let what = if supervised {
@@ -133,7 +133,7 @@ fn prepare(args: &TrainArgs, training: &dyn Training, say: &Say) -> Result<Prepa
 /// The data of a run, with targets when the model learns them: a file (and the test set's
 /// file, `--test-data`) or a bundled set (with its own test set, for the sequences).
 fn read_data(args: &TrainArgs, training: &dyn Training, supervised: bool) -> Result<(Dataset, Option<Dataset>)> {
-    let family = training.family();
+    let family = args.model_kind;
     let sequences = reads_sequences(family);
     let per_step = training.targets_per_step();
     if let Some(path) = &args.data {

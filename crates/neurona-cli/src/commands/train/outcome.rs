@@ -77,7 +77,7 @@ fn confusion_matrix(model: &Model, prepared: &Prepared) -> Result<Option<Confusi
 /// The run's parameters for the report: what was trained on what, then the hyperparameters.
 fn parameters(args: &TrainArgs, training: &dyn Training, prepared: &Prepared) -> Vec<(String, String)> {
     let mut parameters = vec![
-        ("model kind".to_owned(), training.family().to_string()),
+        ("model kind".to_owned(), args.model_kind.to_string()),
         ("data".to_owned(), prepared.data.source.clone()),
         (format!("{} (train / test)", prepared.x_train.unit()), format!("{} / {}", prepared.n_train, prepared.n_test)),
         ("scaling".to_owned(), prepared.scaler.name().to_owned()),

@@ -5,9 +5,10 @@ use ndarray::{Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2};
 use crate::data::labels::{ClassTargets, Label, LabelBinarizer, unique_sorted};
 use crate::data::validate::{check_features, check_length, check_sample_weight, check_width};
 use crate::error::{NeuronaError, Result};
-use crate::estimator::IncrementalClassifier;
+use crate::estimator::{IncrementalClassifier, MultilabelClassifier};
 use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, TrainingData, targets_2d};
 use crate::estimators::mlp::hyperparams::{MlpValidParams, Solver};
+use crate::estimators::network::NetworkClassifier;
 use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::metrics::{accuracy, weighted_fraction};
@@ -31,21 +32,9 @@ const NAME: &str = "MLPClassifier";
 /// assert!(clf.score(x.view(), &iris.target)? > 0.95);
 /// # Ok::<(), neurona::NeuronaError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct MlpClassifier<F: Float = f64, L: Label = i64> {
-    pub(super) params: MlpValidParams,
-    pub(super) state: Option<MlpState<F>>,
-    pub(super) targets: Option<ClassTargets<L>>,
-}
+pub type MlpClassifier<F = f64, L = i64> = NetworkClassifier<MlpValidParams, MlpState<F>, L>;
 
 impl<F: Float, L: Label> MlpClassifier<F, L> {
-    /// An unfitted classifier with these hyperparameters.
-    pub fn new(params: MlpValidParams) -> Self {
-        Self { params, state: None, targets: None }
-    }
-
-    crate::estimators::fitted_accessors!(MlpValidParams, MlpState<F>);
-
     /// `classes_`: the sorted class labels (empty for a multi-label classifier, whose labels
     /// are the indicator columns `0..n_labels`).
     pub fn classes(&self) -> Result<&[L]> {
@@ -107,49 +96,6 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         };
         let y_encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
         self.train(x, y_encoded, ClassTargets::Labels(binarizer), false, options)
-    }
-
-    /// Trains on a multi-label indicator matrix `y: (n_samples, n_labels)`, one logistic output
-    /// per label.
-    pub fn fit_multilabel(&mut self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>) -> Result<&FitReport> {
-        self.fit_multilabel_with(x, y, FitOptions::default())
-    }
-
-    /// [`fit_multilabel`](Self::fit_multilabel) with sample weights, a random stream or a callback.
-    pub fn fit_multilabel_with(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayView2<'_, bool>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        check_features(x, NAME)?;
-        let targets = self.multilabel_targets(x, y, self.params.training.warm_start)?;
-        self.train(x, targets, ClassTargets::Multilabel(y.ncols()), false, options)
-    }
-
-    /// One epoch over a multi-label batch (see [`partial_fit`](Self::partial_fit)).
-    pub fn partial_fit_multilabel(&mut self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>) -> Result<&FitReport> {
-        self.partial_fit_multilabel_with(x, y, FitOptions::default())
-    }
-
-    /// [`partial_fit_multilabel`](Self::partial_fit_multilabel) with sample weights, a random
-    /// stream or a callback.
-    pub fn partial_fit_multilabel_with(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayView2<'_, bool>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        self.check_partial_fit_solver()?;
-        check_features(x, NAME)?;
-        let targets = self.multilabel_targets(x, y, true)?;
-        if let (Some(ClassTargets::Labels(_)), Some(_)) = (&self.targets, &self.state) {
-            return Err(NeuronaError::input(
-                "y",
-                "must be one label per sample to continue this classifier's training",
-            ));
-        }
-        self.train(x, targets, ClassTargets::Multilabel(y.ncols()), true, options)
     }
 
     /// Predicted labels, one per row of `x`.
@@ -287,22 +233,6 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         Ok(())
     }
 
-    fn multilabel_targets(&self, x: ArrayView2<'_, F>, y: ArrayView2<'_, bool>, continuing: bool) -> Result<Array2<F>> {
-        check_length("y", y.nrows(), x.nrows())?;
-        if y.ncols() == 0 {
-            return Err(NeuronaError::input("y", "is an indicator matrix with 0 labels; it needs at least 1"));
-        }
-        if let (true, Some(ClassTargets::Multilabel(n_labels)), Some(_)) = (continuing, &self.targets, &self.state)
-            && *n_labels != y.ncols()
-        {
-            return Err(NeuronaError::input(
-                "y",
-                format!("has {} labels, but the classifier was fitted with {n_labels}", y.ncols()),
-            ));
-        }
-        Ok(y.mapv(|v| if v { F::one() } else { F::zero() }))
-    }
-
     pub(super) fn fitted_targets(&self) -> Result<&ClassTargets<L>> {
         self.targets.as_ref().ok_or(NeuronaError::NotFitted { estimator: NAME })
     }
@@ -323,8 +253,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         incremental: bool,
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
-        let sample_weight = options.sample_weight.map(|sw| check_sample_weight(sw, x.nrows())).transpose()?;
-        let data = TrainingData::classification(x, y, sample_weight, targets.kind());
+        let data = TrainingData::classification(x, y, options.checked_sample_weight(x.nrows())?, targets.kind());
         let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).report)
@@ -386,5 +315,29 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Mlp
         }
         let y_encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
         self.train(x, y_encoded, ClassTargets::Labels(binarizer), true, options)
+    }
+}
+
+impl<'x, F: Float, L: Label> MultilabelClassifier<ArrayView2<'x, F>> for MlpClassifier<F, L> {
+    type Options<'o> = FitOptions<'o, F>;
+    type Report = FitReport;
+
+    /// `y: (n_samples, n_labels)`; `partial_fit_multilabel` needs the sgd or adam solver, as
+    /// [`partial_fit`](IncrementalClassifier::partial_fit) does.
+    fn train_multilabel(
+        &mut self,
+        x: ArrayView2<'x, F>,
+        y: ArrayView2<'_, bool>,
+        incremental: bool,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
+        if incremental {
+            self.check_partial_fit_solver()?;
+        }
+        check_features(x, NAME)?;
+        let continuing = incremental || self.params.training.warm_start;
+        let fitted = self.targets.as_ref().filter(|_| continuing && self.state.is_some());
+        let (y, targets) = ClassTargets::multilabel(y, x.nrows(), fitted)?;
+        self.train(x, y, targets, incremental, options)
     }
 }

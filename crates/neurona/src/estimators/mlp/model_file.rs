@@ -19,29 +19,27 @@ use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp};
 use crate::params::Hyperparams;
 use crate::persist::{
-    ModelLabel, TensorSet, bad, decode_training, extra_of, open_model, parsed, read_tensor, str_from, usize_from,
-    write_network_model,
+    ModelLabel, NetworkModel, TensorSet, bad, decode_training, extra_of, open_model, parsed, read_tensor, str_from,
+    usize_from, write_network_model,
 };
 
 /// The most parameters a model file may declare: far above any network this library trains on a
 /// CPU, low enough that a corrupted size cannot ask for an absurd allocation.
 const MAX_PARAMETERS: usize = 1 << 32;
 
-/// A fitted MLP as model-file bytes; `classes` is the classifier's JSON (null for a regressor).
-fn encode<F: Float>(
-    kind: EstimatorKind,
-    params: &MlpValidParams,
-    state: &MlpState<F>,
-    classes: Value,
-    extra: &Value,
-) -> Result<Vec<u8>> {
-    let network = json!({
-        "layer_units": state.mlp.layout().layer_units(),
-        "activation": state.mlp.hidden().name(),
-        "out_activation": state.mlp.head().out_activation(),
-    });
-    let weights = |tensors: &mut TensorSet| tensors.floats("params", &[state.params.len()], &state.params);
-    write_network_model(kind, params.to_json(), network, classes, extra, &state.training, weights)
+impl<F: Float> NetworkModel<F> for MlpState<F> {
+    fn network_json(&self) -> Value {
+        json!({
+            "layer_units": self.mlp.layout().layer_units(),
+            "activation": self.mlp.hidden().name(),
+            "out_activation": self.mlp.head().out_activation(),
+        })
+    }
+
+    /// The flat parameter buffer, one tensor.
+    fn write_weights(&self, tensors: &mut TensorSet) {
+        tensors.floats("params", &[self.params.len()], &self.params);
+    }
 }
 
 /// A decoded MLP: everything but the classes, which the estimator parses.
@@ -98,7 +96,7 @@ impl<F: Float, L: ModelLabel> ModelFile for MlpClassifier<F, L> {
 
     fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
         let classes = self.fitted_targets()?.to_json();
-        encode(Self::KIND, &self.params, self.state()?, classes, extra)
+        write_network_model(Self::KIND, self.params.to_json(), self.state()?, classes, extra)
     }
 
     fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
@@ -123,7 +121,7 @@ impl<F: Float> ModelFile for MlpRegressor<F> {
     const KIND: EstimatorKind = EstimatorKind::MlpRegressor;
 
     fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
-        encode(Self::KIND, &self.params, self.state()?, Value::Null, extra)
+        write_network_model(Self::KIND, self.params.to_json(), self.state()?, Value::Null, extra)
     }
 
     fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {

@@ -1,11 +1,13 @@
 //! `MlpRegressor`: one or many continuous outputs.
 
-use ndarray::{Array2, ArrayView, ArrayView1, ArrayView2, Dimension, Ix2};
+use ndarray::{Array2, ArrayView, ArrayView1, ArrayView2, Dimension};
 
-use crate::data::validate::{check_features, check_finite, check_length, check_sample_weight, check_width};
+use crate::data::validate::{as_2d, check_features, check_finite, check_length, check_sample_weight, check_width};
 use crate::error::{NeuronaError, Result};
+use crate::estimator::Regressor;
 use crate::estimators::mlp::algorithm::{self, FitOptions, FitReport, MlpState, Scorer, TrainingData};
 use crate::estimators::mlp::hyperparams::{MlpValidParams, RegressionLoss};
+use crate::estimators::network::NetworkRegressor;
 use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::metrics::r2_score;
@@ -30,33 +32,9 @@ const NAME: &str = "MLPRegressor";
 /// assert_eq!(reg.predict(x.view())?.dim(), (442, 1));
 /// # Ok::<(), neurona::NeuronaError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct MlpRegressor<F: Float = f64> {
-    pub(super) params: MlpValidParams,
-    pub(super) state: Option<MlpState<F>>,
-}
-
-/// Targets as `(n_samples, n_outputs)`: a 1-D array is one column.
-fn as_2d<'a, F: Float, D: Dimension>(y: ArrayView<'a, F, D>) -> Result<ArrayView2<'a, F>> {
-    match y.ndim() {
-        1 => {
-            let n = y.len();
-            Ok(y.into_shape_with_order((n, 1))
-                .map_err(|e| NeuronaError::input("y", e.to_string()))?
-                .into_dimensionality::<Ix2>()
-                .map_err(|e| NeuronaError::input("y", e.to_string()))?)
-        }
-        2 => y.into_dimensionality::<Ix2>().map_err(|e| NeuronaError::input("y", e.to_string())),
-        d => Err(NeuronaError::input("y", format!("must be 1-D or 2-D, got {d}-D"))),
-    }
-}
+pub type MlpRegressor<F = f64> = NetworkRegressor<MlpValidParams, MlpState<F>>;
 
 impl<F: Float> MlpRegressor<F> {
-    /// An unfitted regressor with these hyperparameters.
-    pub fn new(params: MlpValidParams) -> Self {
-        Self { params, state: None }
-    }
-
     /// A regressor with `n_outputs` targets that has not trained yet, holding the given weights
     /// instead of drawn ones (see
     /// [`MlpClassifier::with_weights`](super::MlpClassifier::with_weights)).
@@ -79,42 +57,9 @@ impl<F: Float> MlpRegressor<F> {
         self.state.as_mut().ok_or(NeuronaError::NotFitted { estimator: NAME })?.set_weights(coefs, intercepts)
     }
 
-    crate::estimators::fitted_accessors!(MlpValidParams, MlpState<F>);
-
     /// How the last `fit` or `partial_fit` ended.
     pub fn report(&self) -> Result<&FitReport> {
         Ok(self.state()?.report())
-    }
-
-    /// Trains on `x: (n_samples, n_features)` and `y: (n_samples,)` or `(n_samples, n_outputs)`.
-    pub fn fit<D: Dimension>(&mut self, x: ArrayView2<'_, F>, y: ArrayView<'_, F, D>) -> Result<&FitReport> {
-        self.fit_with(x, y, FitOptions::default())
-    }
-
-    /// [`fit`](Self::fit) with sample weights, a caller's random stream or an epoch callback.
-    pub fn fit_with<D: Dimension>(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayView<'_, F, D>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        self.train(x, as_2d(y)?, false, options)
-    }
-
-    /// One epoch over `x`, `y` (scikit-learn's `partial_fit`). With the lbfgs solver this runs a
-    /// whole L-BFGS fit from the current weights, as scikit-learn's regressor does.
-    pub fn partial_fit<D: Dimension>(&mut self, x: ArrayView2<'_, F>, y: ArrayView<'_, F, D>) -> Result<&FitReport> {
-        self.partial_fit_with(x, y, FitOptions::default())
-    }
-
-    /// [`partial_fit`](Self::partial_fit) with sample weights, a random stream or a callback.
-    pub fn partial_fit_with<D: Dimension>(
-        &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayView<'_, F, D>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        self.train(x, as_2d(y)?, true, options)
     }
 
     /// Predictions `(n_samples, n_outputs)`; for one target, column 0.
@@ -145,14 +90,23 @@ impl<F: Float> MlpRegressor<F> {
         check_width("y", y.ncols(), self.state()?.n_outputs())?;
         Ok(r2_score(y, predicted.view(), Some(&sw)))
     }
+}
 
+impl<'x, 'y, F: Float, D: Dimension> Regressor<ArrayView2<'x, F>, ArrayView<'y, F, D>> for MlpRegressor<F> {
+    type Options<'o> = FitOptions<'o, F>;
+    type Report = FitReport;
+
+    /// Trains on `x: (n_samples, n_features)` and `y: (n_samples,)` or `(n_samples, n_outputs)`;
+    /// `partial_fit` with the lbfgs solver runs a whole L-BFGS fit from the current weights, as
+    /// scikit-learn's regressor does.
     fn train(
         &mut self,
-        x: ArrayView2<'_, F>,
-        y: ArrayView2<'_, F>,
+        x: ArrayView2<'x, F>,
+        y: ArrayView<'y, F, D>,
         incremental: bool,
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
+        let y = as_2d(y)?;
         check_features(x, NAME)?;
         check_length("y", y.nrows(), x.nrows())?;
         if y.ncols() == 0 {
@@ -173,7 +127,7 @@ impl<F: Float> MlpRegressor<F> {
                 OutputHead::Poisson
             }
         };
-        let sample_weight = options.sample_weight.map(|sw| check_sample_weight(sw, x.nrows())).transpose()?;
+        let sample_weight = options.checked_sample_weight(x.nrows())?;
         let data = TrainingData { x, y: y.to_owned(), sample_weight, head, scorer: Scorer::R2, stratify: false };
         let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
         Ok(&self.state.insert(state).report)

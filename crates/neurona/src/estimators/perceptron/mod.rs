@@ -54,6 +54,7 @@
 //! * `verbose` prints scikit-learn's per-epoch lines, not joblib's.
 
 pub mod algorithm;
+mod assign;
 pub mod hyperparams;
 mod model_file;
 mod seq_rng;
@@ -125,7 +126,7 @@ impl<F: Float, L: Label> Perceptron<F, L> {
         Self { params, state: None }
     }
 
-    crate::estimators::fitted_accessors!(PerceptronValidParams<L>, PerceptronState<F, L>);
+    crate::estimators::fitted_accessors!(PerceptronValidParams<L>, PerceptronState<F, L>, NAME);
 
     /// `classes_`: the sorted class labels.
     pub fn classes(&self) -> Result<&[L]> {

@@ -43,6 +43,7 @@
 //!   behaviour (and for a `RandomState` instance).
 
 pub mod algorithm;
+mod assign;
 pub mod hyperparams;
 mod model_file;
 
@@ -138,7 +139,7 @@ impl<F: Float> BernoulliRbm<F> {
         Self { params, state: None, stream: None }
     }
 
-    crate::estimators::fitted_accessors!(RbmValidParams, RbmState<F>);
+    crate::estimators::fitted_accessors!(RbmValidParams, RbmState<F>, NAME);
 
     /// scikit-learn's `random_state_`: the stream of `partial_fit` and `gibbs`, once created.
     pub fn random_stream(&self) -> Option<&RandomState> {

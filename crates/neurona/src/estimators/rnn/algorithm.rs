@@ -12,6 +12,7 @@ use crate::float::Float;
 use crate::init::glorot_uniform;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, OutputPer, RecurrentNet, RecurrentShape};
+use crate::params::Solver;
 use crate::rng::RandomState;
 use crate::train::{FitOptions, SequenceRows, TrainingAttributes, TrainingSet};
 
@@ -204,6 +205,9 @@ pub(crate) fn fit<F: Float>(
     options: FitOptions<'_, F>,
     estimator: &'static str,
 ) -> Result<RnnState<F>> {
+    if incremental && params.training.solver == Solver::Lbfgs {
+        return Err(NeuronaError::parameter("solver", "'sgd' or 'adam' for partial_fit", "'lbfgs'"));
+    }
     let x = data.x;
     let shape = params.recurrent_shape(x.n_features());
     let mut own = None;

@@ -7,14 +7,14 @@ use crate::data::labels::{ClassTargets, Label, LabelBinarizer, unique_sorted};
 use crate::data::sequences::SequenceSet;
 use crate::data::validate::{check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
-use crate::estimator::IncrementalClassifier;
+use crate::estimator::{IncrementalClassifier, MultilabelClassifier};
 use crate::estimators::mlp::algorithm::targets_2d;
+use crate::estimators::network::NetworkClassifier;
 use crate::estimators::rnn::algorithm::{self, RnnState, SequenceData, n_target_rows, targets_for_loop};
 use crate::estimators::rnn::hyperparams::RnnValidParams;
 use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::metrics::accuracy;
-use crate::params::Solver;
 use crate::train::{FitOptions, FitReport};
 
 pub(super) const NAME: &str = "RNNClassifier";
@@ -43,21 +43,9 @@ pub(super) const NAME: &str = "RNNClassifier";
 /// assert!(clf.score(&x, &y)? > 0.95);
 /// # Ok::<(), neurona::NeuronaError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct RnnClassifier<F: Float = f64, L: Label = i64> {
-    pub(super) params: RnnValidParams,
-    pub(super) state: Option<RnnState<F>>,
-    pub(super) targets: Option<ClassTargets<L>>,
-}
+pub type RnnClassifier<F = f64, L = i64> = NetworkClassifier<RnnValidParams, RnnState<F>, L>;
 
 impl<F: Float, L: Label> RnnClassifier<F, L> {
-    /// An unfitted classifier.
-    pub fn new(params: RnnValidParams) -> Self {
-        Self { params, state: None, targets: None }
-    }
-
-    crate::estimators::fitted_accessors!(RnnValidParams, RnnState<F>);
-
     /// A classifier for `classes` that has not trained yet, holding the given weights by name
     /// (PyTorch's names and shapes for the recurrent layers, `coefs_{l}` / `intercepts_{l}` for
     /// the head) for sequences of `n_features` features: `partial_fit` and a warm-start `fit`
@@ -115,28 +103,6 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
         self.train(x, encoded, ClassTargets::Labels(binarizer), false, options)
     }
 
-    /// Trains on a multi-label indicator matrix `y: (rows, n_labels)` (one logistic output per
-    /// label).
-    pub fn fit_multilabel(&mut self, x: &SequenceSet<F>, y: ArrayView2<'_, bool>) -> Result<&FitReport> {
-        self.fit_multilabel_with(x, y, FitOptions::default())
-    }
-
-    /// [`fit_multilabel`](Self::fit_multilabel) with sample weights (one per sequence), a random
-    /// stream or a callback.
-    pub fn fit_multilabel_with(
-        &mut self,
-        x: &SequenceSet<F>,
-        y: ArrayView2<'_, bool>,
-        options: FitOptions<'_, F>,
-    ) -> Result<&FitReport> {
-        check_length("y", y.nrows(), n_target_rows(x, self.params.output))?;
-        if y.ncols() == 0 {
-            return Err(NeuronaError::input("y", "is an indicator matrix with 0 labels; it needs at least 1"));
-        }
-        let encoded = y.mapv(|v| if v { F::one() } else { F::zero() });
-        self.train(x, encoded, ClassTargets::Multilabel(y.ncols()), false, options)
-    }
-
     /// Predicted labels: one per sequence, or one per real step.
     pub fn predict(&self, x: &SequenceSet<F>) -> Result<Vec<L>> {
         self.fitted_targets()?.labels(self.state()?.outputs(x, NAME)?.view())
@@ -185,9 +151,8 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
         incremental: bool,
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
-        let sample_weight = options.sample_weight.map(|sw| check_sample_weight(sw, x.n_sequences())).transpose()?;
         let y = targets_for_loop(y, x, self.params.output);
-        let data = SequenceData::classification(x, y, sample_weight, targets.kind());
+        let data = SequenceData::classification(x, y, options.checked_sample_weight(x.n_sequences())?, targets.kind());
         let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).training.report)
@@ -206,9 +171,6 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<&'x SequenceSet<F>, L> for Rn
         classes: Option<&[L]>,
         options: Self::Options<'_>,
     ) -> Result<&FitReport> {
-        if self.params.training.solver == Solver::Lbfgs {
-            return Err(NeuronaError::parameter("solver", "'sgd' or 'adam' for partial_fit", "'lbfgs'"));
-        }
         check_length("y", y.len(), n_target_rows(x, self.params.output))?;
         let binarizer = match (&self.targets, classes) {
             (Some(ClassTargets::Labels(previous)), given) if self.state.is_some() => {
@@ -227,5 +189,25 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<&'x SequenceSet<F>, L> for Rn
         };
         let encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
         self.train(x, encoded, ClassTargets::Labels(binarizer), true, options)
+    }
+}
+
+impl<'x, F: Float, L: Label> MultilabelClassifier<&'x SequenceSet<F>> for RnnClassifier<F, L> {
+    type Options<'o> = FitOptions<'o, F>;
+    type Report = FitReport;
+
+    /// `y: (rows, n_labels)`, one row per sequence or per real step; `partial_fit_multilabel`
+    /// needs the sgd or adam solver.
+    fn train_multilabel(
+        &mut self,
+        x: &'x SequenceSet<F>,
+        y: ArrayView2<'_, bool>,
+        incremental: bool,
+        options: FitOptions<'_, F>,
+    ) -> Result<&FitReport> {
+        let continuing = incremental || self.params.training.warm_start;
+        let fitted = self.targets.as_ref().filter(|_| continuing && self.state.is_some());
+        let (y, targets) = ClassTargets::multilabel(y, n_target_rows(x, self.params.output), fitted)?;
+        self.train(x, y, targets, incremental, options)
     }
 }

@@ -19,31 +19,28 @@ use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, RecurrentNet};
 use crate::persist::{
-    TensorSet, bad, decode_training, extra_of, open_model, read_tensor, str_from, usize_from, write_network_model,
+    NetworkModel, TensorSet, bad, decode_training, extra_of, open_model, read_tensor, str_from, usize_from,
+    write_network_model,
 };
 
 /// The most parameters a model file may declare (as for the MLPs).
 const MAX_PARAMETERS: usize = 1 << 32;
 
-fn encode<F: Float>(
-    kind: EstimatorKind,
-    params: &RnnValidParams,
-    state: &RnnState<F>,
-    classes: Value,
-    extra: &Value,
-) -> Result<Vec<u8>> {
-    let network = json!({
-        "input_size": state.n_features_in(),
-        "n_outputs": state.n_outputs(),
-        "out_activation": state.out_activation(),
-    });
-    let weights = |tensors: &mut TensorSet| {
-        for (name, shape, values) in state.tensors() {
+impl<F: Float> NetworkModel<F> for RnnState<F> {
+    fn network_json(&self) -> Value {
+        json!({
+            "input_size": self.n_features_in(),
+            "n_outputs": self.n_outputs(),
+            "out_activation": self.out_activation(),
+        })
+    }
+
+    /// Each tensor by its own name and shape (PyTorch's for the recurrent layers).
+    fn write_weights(&self, tensors: &mut TensorSet) {
+        for (name, shape, values) in self.tensors() {
             tensors.floats(&name, &shape, values);
         }
-    };
-    let params = crate::params::Hyperparams::to_json(&**params);
-    write_network_model(kind, params, network, classes, extra, &state.training, weights)
+    }
 }
 
 /// Decodes and validates model-file bytes written for `kind`; returns the checked
@@ -103,7 +100,8 @@ impl<F: Float, L: ModelLabel> ModelFile for RnnClassifier<F, L> {
     const KIND: EstimatorKind = EstimatorKind::RnnClassifier;
 
     fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
-        encode(Self::KIND, &self.params, self.state()?, self.fitted_targets()?.to_json(), extra)
+        let params = crate::params::Hyperparams::to_json(&*self.params);
+        write_network_model(Self::KIND, params, self.state()?, self.fitted_targets()?.to_json(), extra)
     }
 
     fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {
@@ -124,7 +122,8 @@ impl<F: Float> ModelFile for RnnRegressor<F> {
     const KIND: EstimatorKind = EstimatorKind::RnnRegressor;
 
     fn to_bytes_with_extra(&self, extra: &Value) -> Result<Vec<u8>> {
-        encode(Self::KIND, &self.params, self.state()?, Value::Null, extra)
+        let params = crate::params::Hyperparams::to_json(&*self.params);
+        write_network_model(Self::KIND, params, self.state()?, Value::Null, extra)
     }
 
     fn from_bytes_with_extra(bytes: &[u8]) -> Result<(Self, Value)> {

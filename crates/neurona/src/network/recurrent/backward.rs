@@ -194,46 +194,34 @@ impl<F: Float> Direction<'_, F> {
             let d_out = &up.d_out[columns.clone()];
             let d_gi = &mut g.d_gi[r0 * gh..(r0 + a) * gh];
             match s.cell {
-                Cell::Rnn => cells::run(
-                    RnnBackward {
-                        r: rows,
-                        nonlinearity: s.nonlinearity,
-                        d_pre: d_gi,
-                        out: &out[columns],
-                        d_out,
-                        d_h: &g.d_h[..a * h],
-                    },
-                    rows,
-                    1,
-                ),
-                Cell::Lstm => cells::run(
-                    LstmBackward {
-                        r: rows,
-                        d_gates: d_gi,
-                        d_c: &mut g.d_c[..a * h],
-                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
-                        tanh_cell: &buf.tanh_cell[r0 * h..(r0 + a) * h],
-                        c_prev: &buf.c_prev[r0 * h..(r0 + a) * h],
-                        d_out,
-                        d_h: &g.d_h[..a * h],
-                    },
-                    rows,
-                    4,
-                ),
-                Cell::Gru => cells::run(
-                    GruBackward {
-                        r: rows,
-                        d_gi,
-                        d_gh: &mut g.d_gh[r0 * gh..(r0 + a) * gh],
-                        d_h: &mut g.d_h[..a * h],
-                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
-                        hn: &buf.hn[r0 * h..(r0 + a) * h],
-                        h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
-                        d_out,
-                    },
-                    rows,
-                    3,
-                ),
+                Cell::Rnn => cells::run(RnnBackward {
+                    r: rows,
+                    nonlinearity: s.nonlinearity,
+                    d_pre: d_gi,
+                    out: &out[columns],
+                    d_out,
+                    d_h: &g.d_h[..a * h],
+                }),
+                Cell::Lstm => cells::run(LstmBackward {
+                    r: rows,
+                    d_gates: d_gi,
+                    d_c: &mut g.d_c[..a * h],
+                    gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                    tanh_cell: &buf.tanh_cell[r0 * h..(r0 + a) * h],
+                    c_prev: &buf.c_prev[r0 * h..(r0 + a) * h],
+                    d_out,
+                    d_h: &g.d_h[..a * h],
+                }),
+                Cell::Gru => cells::run(GruBackward {
+                    r: rows,
+                    d_gi,
+                    d_gh: &mut g.d_gh[r0 * gh..(r0 + a) * gh],
+                    d_h: &mut g.d_h[..a * h],
+                    gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                    hn: &buf.hn[r0 * h..(r0 + a) * h],
+                    h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
+                    d_out,
+                }),
             }
             if c > 0 {
                 let d_rec: &[F] = if gru { &*g.d_gh } else { &*g.d_gi };

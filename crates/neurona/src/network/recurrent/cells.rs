@@ -11,7 +11,7 @@
 //! of rows run on two threads ([`run`]): rows are independent, so the bits do not change.
 
 use crate::float::Float;
-use crate::linalg::{for_each_piece, max_threads, with_avx2};
+use crate::linalg::{for_each_piece, max_threads, return_compiled_for, with_avx2};
 use crate::network::recurrent::math::{sigmoid, tanh};
 use crate::network::recurrent::shape::Nonlinearity;
 
@@ -25,17 +25,7 @@ const MIN_PARALLEL_WORK: usize = 8192;
 /// compiler never fuses a multiplication and an addition on its own.
 #[inline(always)]
 fn with_simd<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f")]
-        fn avx512<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, checked on the line above.
-            return unsafe { avx512(f) };
-        }
-    }
+    return_compiled_for!("avx512f", f);
     with_avx2(f)
 }
 
@@ -109,17 +99,25 @@ impl<F> SplitRows for &mut [F] {
 
 /// A step's element-wise work, which can be cut into two halves of rows.
 pub(super) trait Kernel: Sized + Send {
+    /// Gates per row, `G`: with the rows and units, the measure of the work.
+    const GATES: usize;
+    /// The rows it runs over.
+    fn rows(&self) -> Rows;
     /// The first `m` rows and the others.
     fn halves(self, m: usize) -> (Self, Self);
     /// Runs on the calling thread.
     fn run_here(self);
 }
 
-/// Implements [`Kernel::halves`] for a kernel of a `r: Rows` and row-major slices, each listed
-/// with its row width in terms of `r` (the other fields, shared, are copied into both halves):
-/// `halves!(|r| gates: 4 * r.h, out: r.out_stride)`.
+/// Implements [`Kernel::rows`] and [`Kernel::halves`] for a kernel of a `r: Rows` and
+/// row-major slices, each listed with its row width in terms of `r` (the other fields, shared,
+/// are copied into both halves): `halves!(|r| gates: 4 * r.h, out: r.out_stride)`.
 macro_rules! halves {
     (|$r:ident| $($field:ident: $width:expr),+ $(,)?) => {
+        fn rows(&self) -> Rows {
+            self.r
+        }
+
         #[allow(clippy::needless_update)]
         fn halves(self, m: usize) -> (Self, Self) {
             let $r = self.r;
@@ -130,10 +128,11 @@ macro_rules! halves {
     };
 }
 
-/// Runs a kernel over `r`'s rows of `gates` gates each, in two halves on two threads if there
-/// is enough work and threads are allowed.
-pub(super) fn run<K: Kernel>(kernel: K, r: Rows, gates: usize) {
-    if r.rows >= 2 && r.rows * r.h * gates >= MIN_PARALLEL_WORK && max_threads() > 1 {
+/// Runs a kernel over its rows, in two halves on two threads if there is enough work and
+/// threads are allowed.
+pub(super) fn run<K: Kernel>(kernel: K) {
+    let r = kernel.rows();
+    if r.rows >= 2 && r.rows * r.h * K::GATES >= MIN_PARALLEL_WORK && max_threads() > 1 {
         let (a, b) = kernel.halves(r.rows / 2);
         for_each_piece([a, b], K::run_here);
     } else {
@@ -151,6 +150,8 @@ pub(super) struct RnnForward<'a, F> {
 }
 
 impl<F: Float> Kernel for RnnForward<'_, F> {
+    const GATES: usize = 1;
+
     halves!(|r| pre: r.h, out: r.out_stride);
 
     fn run_here(self) {
@@ -184,6 +185,8 @@ pub(super) struct RnnBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for RnnBackward<'_, F> {
+    const GATES: usize = 1;
+
     halves!(|r| d_pre: r.h, out: r.out_stride, d_out: r.out_stride, d_h: r.h);
 
     fn run_here(self) {
@@ -222,6 +225,8 @@ pub(super) struct LstmForward<'a, F> {
 }
 
 impl<F: Float> Kernel for LstmForward<'_, F> {
+    const GATES: usize = 4;
+
     halves!(|r| gates: 4 * r.h, cell: r.h, tanh_cell: r.h, c_prev: r.h, out: r.out_stride);
 
     /// In passes over the row that each vectorise on their own (one loop with five
@@ -272,6 +277,8 @@ pub(super) struct LstmBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for LstmBackward<'_, F> {
+    const GATES: usize = 4;
+
     halves!(|r| d_gates: 4 * r.h, d_c: r.h, gates: 4 * r.h, tanh_cell: r.h, c_prev: r.h, d_out: r.out_stride, d_h: r.h);
 
     fn run_here(self) {
@@ -345,6 +352,8 @@ pub(super) struct GruForward<'a, F> {
 }
 
 impl<F: Float> Kernel for GruForward<'_, F> {
+    const GATES: usize = 3;
+
     halves!(|r| gates: 3 * r.h, hn: r.h, rec: 3 * r.h, h_prev: r.h, out: r.out_stride);
 
     fn run_here(self) {
@@ -420,6 +429,8 @@ pub(super) struct GruBackward<'a, F> {
 }
 
 impl<F: Float> Kernel for GruBackward<'_, F> {
+    const GATES: usize = 3;
+
     halves!(|r| d_gi: 3 * r.h, d_gh: 3 * r.h, d_h: r.h, gates: 3 * r.h, hn: r.h, h_prev: r.h, d_out: r.out_stride);
 
     fn run_here(self) {

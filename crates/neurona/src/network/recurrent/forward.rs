@@ -198,7 +198,7 @@ impl<F: Float> Direction<'_, F> {
                 Cell::Rnn => {
                     matmul(gates, h_prev, w_hh_t, true);
                     let nonlinearity = s.nonlinearity;
-                    cells::run(RnnForward { r: rows, nonlinearity, pre: gates, bias: &buf.bias, out }, rows, 1);
+                    cells::run(RnnForward { r: rows, nonlinearity, pre: gates, bias: &buf.bias, out });
                 }
                 Cell::Lstm => {
                     matmul(gates, h_prev, w_hh_t, true);
@@ -212,37 +212,29 @@ impl<F: Float> Direction<'_, F> {
                             to.fill(F::zero());
                         }
                     }
-                    cells::run(
-                        LstmForward {
-                            r: rows,
-                            gates,
-                            cell: &mut cell[r0 * h..(r0 + a) * h],
-                            tanh_cell: &mut tanh_cell[r0 * h..(r0 + a) * h],
-                            c_prev: &c_prev[r0 * h..(r0 + a) * h],
-                            bias: &buf.bias,
-                            out,
-                        },
-                        rows,
-                        4,
-                    );
+                    cells::run(LstmForward {
+                        r: rows,
+                        gates,
+                        cell: &mut cell[r0 * h..(r0 + a) * h],
+                        tanh_cell: &mut tanh_cell[r0 * h..(r0 + a) * h],
+                        c_prev: &c_prev[r0 * h..(r0 + a) * h],
+                        bias: &buf.bias,
+                        out,
+                    });
                 }
                 Cell::Gru => {
                     matmul(rec, h_prev, w_hh_t, false);
                     rec[c * gh..a * gh].fill(F::zero());
-                    cells::run(
-                        GruForward {
-                            r: rows,
-                            gates,
-                            hn: &mut buf.hn[r0 * h..(r0 + a) * h],
-                            rec: &rec[..a * gh],
-                            h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
-                            bias: &buf.bias,
-                            b_hn: &buf.b_hn,
-                            out,
-                        },
-                        rows,
-                        3,
-                    );
+                    cells::run(GruForward {
+                        r: rows,
+                        gates,
+                        hn: &mut buf.hn[r0 * h..(r0 + a) * h],
+                        rec: &rec[..a * gh],
+                        h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
+                        bias: &buf.bias,
+                        b_hn: &buf.b_hn,
+                        out,
+                    });
                 }
             }
         }
