@@ -105,3 +105,50 @@ def test_ctrl_c_stops_a_stochastic_fit_keeping_the_model_with_scikit_learns_warn
     # the loss curve); the model predicts.
     assert int(n_iter) == int(curve_length) < 10**6
     assert ast.literal_eval(caught) == [("UserWarning", "Training interrupted by user.")]
+
+
+#: A fit in a thread other than the main one: Python runs signal handlers in the main thread
+#: only, so Ctrl-C raises there (in ``join``) and the fit in the other thread goes on, as a Python
+#: loop in that thread would.
+THREADED = textwrap.dedent(
+    """
+    import os, threading, time
+    import numpy as np
+    import neurona
+
+    X = (np.random.RandomState(0).rand(2000, 256) > 0.5).astype(float)
+    rbm = neurona.BernoulliRBM(n_components=128, n_iter=10**6, random_state=0)
+    ended = []
+
+    def fit():
+        try:
+            rbm.fit(X)
+        finally:
+            ended.append(True)
+
+    worker = threading.Thread(target=fit, daemon=True)
+    worker.start()
+    print("START", flush=True)
+    try:
+        worker.join()
+    except KeyboardInterrupt:
+        # (Not is_alive(): an interrupted join leaves it wrong on Python 3.11.)
+        time.sleep(0.5)
+        print("MAIN_RAISED", "fit ended" if ended else "fit goes on", flush=True)
+        os._exit(0)
+    """
+)
+
+
+def test_ctrl_c_reaches_the_main_thread_while_another_thread_fits():
+    child = subprocess.Popen([sys.executable, "-c", THREADED], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "START"
+        time.sleep(1.0)
+        os.kill(child.pid, signal.SIGINT)
+        out, _ = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert out.strip() == "MAIN_RAISED fit goes on", out

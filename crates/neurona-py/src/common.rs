@@ -170,7 +170,8 @@ pub(crate) fn run_interruptible<T: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> neurona::Result<T> + Send,
 ) -> PyResult<T> {
-    let (result, pending) = py.detach(|| interruptible(|| linalg::with_max_threads(threads, f)));
+    let main = on_main_thread(py);
+    let (result, pending) = py.detach(|| interruptible(main, || linalg::with_max_threads(threads, f)));
     match pending {
         Some(error) => Err(error),
         None => result.and_then(|result| result).map_err(to_py),
@@ -184,9 +185,13 @@ pub(crate) fn run_interruptible<T: Send>(
 /// iterations and blocks of rows. Returns `f`'s result and the exception the handler raised, if
 /// it did (a `KeyboardInterrupt` for Ctrl-C): the loops have then stopped.
 ///
-/// Python runs signal handlers in the main thread only: a fit in another thread is not
-/// interrupted (its check finds nothing), as a Python loop in that thread would not be.
-fn interruptible<T>(f: impl FnOnce() -> T) -> (T, Option<PyErr>) {
+/// Python runs signal handlers in the main thread only: a call in another thread (`main`
+/// false) runs without a check, never interrupted, as a Python loop in that thread would not
+/// be, and without taking the GIL back for nothing.
+fn interruptible<T>(main: bool, f: impl FnOnce() -> T) -> (T, Option<PyErr>) {
+    if !main {
+        return (f(), None);
+    }
     let pending: Rc<RefCell<Option<PyErr>>> = Rc::default();
     let sink = Rc::clone(&pending);
     let check = move || {
@@ -201,6 +206,17 @@ fn interruptible<T>(f: impl FnOnce() -> T) -> (T, Option<PyErr>) {
     let (result, _) = interrupt::with_check(check, f);
     let error = pending.borrow_mut().take();
     (result, error)
+}
+
+/// Whether this is Python's main thread, the one that runs signal handlers (true when that
+/// cannot be told: the check then merely finds nothing).
+fn on_main_thread(py: Python<'_>) -> bool {
+    let ask = || -> PyResult<bool> {
+        let threading = py.import("threading")?;
+        let main = threading.call_method0("main_thread")?.getattr("ident")?;
+        main.eq(threading.call_method0("get_ident")?)
+    };
+    ask().unwrap_or(true)
 }
 
 /// A computed result as a new numpy array.
@@ -412,6 +428,7 @@ pub(crate) fn train<P, A, T: Send>(
 where
     A: for<'py> PyCallArgs<'py>,
 {
+    let main = on_main_thread(py);
     let (result, pending) = py.detach(|| {
         let mut pending: Option<PyErr> = None;
         let mut callback = |progress: &P| -> ControlFlow<()> {
@@ -430,7 +447,7 @@ where
             })
         };
         let (result, signalled) =
-            interruptible(|| linalg::with_max_threads(threads, || body(&mut callback)).and_then(|result| result));
+            interruptible(main, || linalg::with_max_threads(threads, || body(&mut callback)).and_then(|result| result));
         (result, pending.or(signalled))
     });
     match pending {
