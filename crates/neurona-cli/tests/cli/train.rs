@@ -172,7 +172,7 @@ fn ctrl_c_stops_every_kind_of_fit_and_keeps_the_model() {
             "--solver",
             "lbfgs",
             "--hidden-layer-sizes",
-            "64",
+            "256,256",
             "--tol",
             "0",
             "--max-fun",
