@@ -65,16 +65,17 @@ CHILD = textwrap.dedent(
 )
 
 
-def interrupt(case):
-    """Runs the child for ``case``, sends SIGINT one second after its fit began, and returns
-    how the fit ended (its words after the outcome), and the seconds from the signal to it."""
+def signalled(script, *args):
+    """Runs ``script`` with ``args`` in a new interpreter and sends it SIGINT one second after it
+    prints START (as its long call begins). Returns its standard output and when the signal
+    was sent (``time.monotonic()``)."""
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, case], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        [sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
     try:
         assert child.stdout.readline().strip() == "START"
         time.sleep(1.0)
-        assert child.poll() is None, f"{case}: the fit ended before the signal"
+        assert child.poll() is None, f"{args}: the call ended before the signal"
         sent = time.monotonic()
         os.kill(child.pid, signal.SIGINT)
         out, _ = child.communicate(timeout=60)
@@ -82,6 +83,13 @@ def interrupt(case):
         if child.poll() is None:
             child.kill()
             child.wait()
+    return out, sent
+
+
+def interrupt(case):
+    """Runs the child for ``case``, sends SIGINT one second after its fit began, and returns
+    how the fit ended (its words after the outcome), and the seconds from the signal to it."""
+    out, sent = signalled(CHILD, case)
     lines = [line for line in out.splitlines() if line.startswith(("RAISED", "RETURNED"))]
     assert len(lines) == 1, out
     outcome, ended, *rest = lines[0].split(" ", 2)
@@ -141,14 +149,5 @@ THREADED = textwrap.dedent(
 
 
 def test_ctrl_c_reaches_the_main_thread_while_another_thread_fits():
-    child = subprocess.Popen([sys.executable, "-c", THREADED], stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline().strip() == "START"
-        time.sleep(1.0)
-        os.kill(child.pid, signal.SIGINT)
-        out, _ = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    out, _ = signalled(THREADED)
     assert out.strip() == "MAIN_RAISED fit goes on", out
