@@ -340,6 +340,11 @@ class GradientEstimator(NeuronaEstimator):
         self._core = core
         self._set_targets(targets)
         self._copy_state(state)
+        if state["interrupted"] and self.solver not in STOCHASTIC_SOLVERS:
+            # Ctrl-C stopped L-BFGS (the core kept its last iterate, adopted above as
+            # scikit-learn's coefs_ keep the weights its lbfgs reached): scikit-learn catches
+            # KeyboardInterrupt only around the stochastic solvers, so here it propagates.
+            raise KeyboardInterrupt
         warn_about_training(state)
         return self
 

@@ -3,16 +3,18 @@
 //! predictions, the random stream of a numpy `RandomState`, and numpy arrays, fitted
 //! attributes and model-file bytes out.
 
+use std::cell::RefCell;
 use std::ops::ControlFlow;
+use std::rc::Rc;
 use std::sync::Mutex;
 
 use ndarray::{Array, ArrayView1, ArrayView2, ArrayViewMut2, Dimension};
 use neurona::Float;
 use neurona::estimators::mlp::{EpochProgress, FitOptions, MlpState, OptimizerState};
-use neurona::linalg;
 use neurona::network::PredictScratch;
 use neurona::prelude::{MlpClassifier, MlpRegressor, RandomState};
 use neurona::train::TrainingAttributes;
+use neurona::{interrupt, linalg};
 use numpy::{Element, PyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
 use pyo3::call::PyCallArgs;
 use pyo3::exceptions::PyKeyboardInterrupt;
@@ -158,6 +160,63 @@ pub(crate) fn run<T: Send>(
     f: impl FnOnce() -> neurona::Result<T> + Send,
 ) -> PyResult<T> {
     py.detach(|| linalg::with_max_threads(threads, f)).and_then(|result| result).map_err(to_py)
+}
+
+/// [`run`] for a fit that Ctrl-C interrupts (see [`interruptible`]): a `KeyboardInterrupt` (or
+/// whatever Python's signal handler raised) is raised, whatever the fit kept, as scikit-learn
+/// raises it from the fits that do not catch it (the perceptron's, the RBM's).
+pub(crate) fn run_interruptible<T: Send>(
+    py: Python<'_>,
+    threads: Option<usize>,
+    f: impl FnOnce() -> neurona::Result<T> + Send,
+) -> PyResult<T> {
+    let main = on_main_thread(py);
+    let (result, pending) = py.detach(|| interruptible(main, || linalg::with_max_threads(threads, f)));
+    match pending {
+        Some(error) => Err(error),
+        None => result.and_then(|result| result).map_err(to_py),
+    }
+}
+
+/// Runs `f` (on this thread, with the GIL released) under an interruption check that asks
+/// Python whether a signal arrived (`PyErr_CheckSignals`, which runs Python's handler and
+/// needs the GIL: taken back for the check, at most once every
+/// [`neurona::interrupt::CHECK_INTERVAL`]); the core's long loops ask it between minibatches,
+/// iterations and blocks of rows. Returns `f`'s result and the exception the handler raised, if
+/// it did (a `KeyboardInterrupt` for Ctrl-C): the loops have then stopped.
+///
+/// Python runs signal handlers in the main thread only: a call in another thread (`main`
+/// false) runs without a check, never interrupted, as a Python loop in that thread would not
+/// be, and without taking the GIL back for nothing.
+fn interruptible<T>(main: bool, f: impl FnOnce() -> T) -> (T, Option<PyErr>) {
+    if !main {
+        return (f(), None);
+    }
+    let pending: Rc<RefCell<Option<PyErr>>> = Rc::default();
+    let sink = Rc::clone(&pending);
+    let check = move || {
+        Python::attach(|py| match py.check_signals() {
+            Ok(()) => false,
+            Err(error) => {
+                *sink.borrow_mut() = Some(error);
+                true
+            }
+        })
+    };
+    let (result, _) = interrupt::with_check(check, f);
+    let error = pending.borrow_mut().take();
+    (result, error)
+}
+
+/// Whether this is Python's main thread, the one that runs signal handlers (true when that
+/// cannot be told: the check then merely finds nothing).
+fn on_main_thread(py: Python<'_>) -> bool {
+    let ask = || -> PyResult<bool> {
+        let threading = py.import("threading")?;
+        let main = threading.call_method0("main_thread")?.getattr("ident")?;
+        main.eq(threading.call_method0("get_ident")?)
+    };
+    ask().unwrap_or(true)
 }
 
 /// A computed result as a new numpy array.
@@ -350,21 +409,26 @@ pub(crate) fn rng_out<'py>(py: Python<'py>, rng: Option<RandomState>) -> PyResul
 /// the core.
 ///
 /// After every epoch the callback takes the GIL back briefly: to call `on_epoch(*args(progress))`
-/// (the Python layer's verbose printer) and to check for Ctrl-C. A `KeyboardInterrupt` stops
-/// training after that epoch, keeping what was learned, as scikit-learn does (an MLP's fit
-/// report then says `interrupted`). Any other exception raised by `on_epoch` stops training too
-/// and is raised once the call returns. Products use at most `threads` threads (see
-/// [`threads`]).
+/// (the Python layer's verbose printer) and to check for Ctrl-C; between the epochs' minibatches
+/// and iterations the core asks too (see [`interruptible`]). A `KeyboardInterrupt` stops
+/// training there, and the core keeps what was learned (an MLP's fit report then says
+/// `interrupted`). With `keeps`, the call then returns normally, as scikit-learn's stochastic
+/// solvers do (the Python layer warns, or raises where scikit-learn raises); without, the
+/// `KeyboardInterrupt` is raised. Any other exception raised by `on_epoch` or by a signal
+/// handler stops training too and is raised once the call returns. Products use at most
+/// `threads` threads (see [`threads`]).
 pub(crate) fn train<P, A, T: Send>(
     py: Python<'_>,
     threads: Option<usize>,
     on_epoch: Option<&Py<PyAny>>,
     args: impl Fn(&P) -> A + Sync,
+    keeps: bool,
     body: impl FnOnce(&mut dyn FnMut(&P) -> ControlFlow<()>) -> neurona::Result<T> + Send,
 ) -> PyResult<T>
 where
     A: for<'py> PyCallArgs<'py>,
 {
+    let main = on_main_thread(py);
     let (result, pending) = py.detach(|| {
         let mut pending: Option<PyErr> = None;
         let mut callback = |progress: &P| -> ControlFlow<()> {
@@ -382,13 +446,13 @@ where
                 }
             })
         };
-        let result = linalg::with_max_threads(threads, || body(&mut callback)).and_then(|result| result);
-        (result, pending)
+        let (result, signalled) =
+            interruptible(main, || linalg::with_max_threads(threads, || body(&mut callback)).and_then(|result| result));
+        (result, pending.or(signalled))
     });
-    let result = result.map_err(to_py)?;
     match pending {
-        Some(error) if !error.is_instance_of::<PyKeyboardInterrupt>(py) => Err(error),
-        _ => Ok(result),
+        Some(error) if !(keeps && error.is_instance_of::<PyKeyboardInterrupt>(py)) => Err(error),
+        _ => result.map_err(to_py),
     }
 }
 
@@ -423,7 +487,7 @@ impl<'a, 'py> FitArgs<'a, 'py> {
         let sample_weight = sw.as_ref().map(|w| w.as_array());
         let random_state = &mut self.rng;
         let progress = |p: &EpochProgress| (p.epoch, p.loss, p.validation_score);
-        train(py, self.threads, self.on_epoch.as_ref(), progress, |on_epoch| {
+        train(py, self.threads, self.on_epoch.as_ref(), progress, true, |on_epoch| {
             fit(FitOptions { sample_weight, random_state: random_state.as_mut(), on_epoch: Some(on_epoch) })
         })
     }

@@ -65,8 +65,9 @@ estimator_class! {
     class Perceptron("Perceptron") of PerceptronFamily;
     file(labels);
     methods {
-        /// Trains on X (dense, or a scipy CSR matrix) and class indices `y`; returns the random stream's new state when `rng`
-        /// was given.
+        /// Trains on X (dense, or a scipy CSR matrix) and class indices `y`; returns the random
+        /// stream's new state when `rng` was given. Ctrl-C stops the fit within an epoch and
+        /// raises `KeyboardInterrupt`, as scikit-learn's fit does.
         #[pyo3(signature = (x, y, sample_weight=None, coef_init=None, intercept_init=None, rng=None))]
         #[allow(clippy::too_many_arguments)]
         fn fit<'py>(
@@ -91,7 +92,9 @@ estimator_class! {
                     intercept_init: intercept.as_ref().map(|b| b.as_array()),
                     random_state: rng.as_mut(),
                 };
-                sparse::with_samples::<F, _>(x, |x| common::run(py, None, || m.fit_with(x, y, options).map(drop)))?;
+                sparse::with_samples::<F, _>(x, |x| {
+                    common::run_interruptible(py, None, || m.fit_with(x, y, options).map(drop))
+                })?;
             });
             common::rng_out(py, rng)
         }

@@ -70,9 +70,8 @@ estimator_class! {
     methods {
         /// Trains from scratch on X, with the GIL released; `on_epoch(epoch, pseudo_likelihood)`
         /// is called (with the GIL) after every epoch when given. Returns the random stream's
-        /// new state when `rng` was given. Ctrl-C stops after the current epoch, keeping what
-        /// was learned (checked when `on_epoch` is given: a callback makes the core score every
-        /// epoch, two more passes over X).
+        /// new state when `rng` was given. Ctrl-C stops the fit between two minibatches and
+        /// raises `KeyboardInterrupt`, as scikit-learn's fit does.
         #[pyo3(signature = (x, rng=None, on_epoch=None))]
         fn fit<'py>(
             &mut self,
@@ -87,7 +86,7 @@ estimator_class! {
             dispatch!(&mut self.model, m, F => {
                 let x = common::features::<F>(x)?;
                 let x = x.as_array();
-                common::train(py, None, on_epoch.as_ref(), progress, |callback| {
+                common::train(py, None, on_epoch.as_ref(), progress, false, |callback| {
                     let on_epoch: Option<&mut RbmEpochCallback<'_>> = if called { Some(callback) } else { None };
                     m.fit_with(x, RbmFitOptions { random_state: rng.as_mut(), on_epoch })
                 })?;

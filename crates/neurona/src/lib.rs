@@ -49,6 +49,7 @@ pub mod estimators;
 pub mod explain;
 pub mod float;
 pub mod init;
+pub mod interrupt;
 pub mod linalg;
 pub mod loss;
 pub mod metrics;

@@ -111,43 +111,84 @@ fn warm_start_continues_the_saved_model() {
     assert_inspect_says(d, &["epochs in all: 5", "iterations in the last call: 2"]);
 }
 
-#[test]
-fn ctrl_c_stops_after_the_current_epoch_and_keeps_the_model() {
+/// Runs `neurona train ARGS --no-report` in a fresh directory, sends it SIGINT (a terminal's
+/// Ctrl-C) once it has trained for 1.5 s, and returns its standard output and the directory once
+/// it exits, which must be within 3 s of the signal (the core asks between minibatches and
+/// iterations; the bound leaves room for a loaded machine and for writing the model).
+fn interrupted_training(args: &[&str]) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_neurona"))
-        .args([
-            "train",
-            "--dataset",
-            "digits",
-            "--hidden-layer-sizes",
-            "16",
-            "--max-iter",
-            "100000",
-            "--n-iter-no-change",
-            "inf",
-            "--no-report",
-        ])
+        .args(["train"])
+        .args(args)
+        .arg("--no-report")
         .current_dir(dir.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Let it get into the epoch loop, then interrupt it as a terminal's Ctrl-C would.
     std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "{args:?} ended before the signal: make it train longer");
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let started = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
-        assert!(started.elapsed().as_secs() < 30, "training did not stop after Ctrl-C");
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(started.elapsed().as_secs() < 30, "training did not stop after Ctrl-C: {args:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    let reaction = started.elapsed();
     let output = child.wait_with_output().unwrap();
     let (out, err) = text(&output);
     assert!(output.status.success(), "{out}\n{err}");
+    assert!(reaction.as_secs_f64() < 3.0, "{args:?} took {reaction:?} to stop after Ctrl-C");
     assert!(out.contains("interrupted by Ctrl-C: the model trained so far is kept"), "{out}");
     assert!(dir.path().join("model.safetensors").is_file());
+    (out, dir)
+}
+
+#[test]
+fn ctrl_c_stops_an_sgd_fit_and_keeps_the_model() {
+    let (_, dir) = interrupted_training(&[
+        "--dataset",
+        "digits",
+        "--hidden-layer-sizes",
+        "16",
+        "--max-iter",
+        "100000",
+        "--n-iter-no-change",
+        "inf",
+    ]);
     let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
     assert!(inspect.contains("converged: false"), "{inspect}");
+}
+
+/// Every other kind of long fit stops as sgd and adam do: L-BFGS at its last iterate, the
+/// perceptron within its epoch, the RBM and the recurrent network between minibatches.
+#[test]
+fn ctrl_c_stops_every_kind_of_fit_and_keeps_the_model() {
+    let kinds: [&[&str]; 4] = [
+        &[
+            "--dataset",
+            "digits",
+            "--solver",
+            "lbfgs",
+            "--hidden-layer-sizes",
+            "256,256",
+            "--tol",
+            "0",
+            "--max-fun",
+            "1000000",
+        ],
+        &["--dataset", "digits", "--model-kind", "perceptron", "--tol", "none"],
+        &["--dataset", "digits", "--model-kind", "rbm", "--n-iter", "1000000"],
+        &["--dataset", "japanese-vowels", "--model-kind", "rnn", "--n-iter-no-change", "inf"],
+    ];
+    for kind in kinds {
+        let many = ["--max-iter", "1000000"];
+        let args: Vec<&str> = if kind.contains(&"rbm") { kind.to_vec() } else { [kind, &many[..]].concat() };
+        let (_, dir) = interrupted_training(&args);
+        let inspect = ok(dir.path(), &["inspect", "model.safetensors"]);
+        assert!(!inspect.contains("converged: true"), "{args:?}: {inspect}");
+    }
 }
 
 /// `--test-data` reads the test set from a second file instead of holding rows out; its

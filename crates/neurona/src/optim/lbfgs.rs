@@ -74,6 +74,8 @@
 
 use std::cmp::Ordering;
 
+use crate::interrupt;
+
 /// Largest step the line search may take (L-BFGS-B's `stpmx` with no bounds).
 const STEP_MAX: f64 = 1e10;
 
@@ -144,15 +146,19 @@ pub enum LbfgsStatus {
     LimitReached,
     /// scipy status 2: anything else (a line search that could not progress, invalid options).
     Abnormal,
+    /// The caller interrupted the run (see [`crate::interrupt`]); scipy's status 99, that of a
+    /// callback that stopped the run. The point returned is the last accepted iterate.
+    Interrupted,
 }
 
 impl LbfgsStatus {
-    /// scipy's number for the status: 0, 1 or 2.
+    /// scipy's number for the status: 0, 1, 2 or 99.
     pub fn code(self) -> i32 {
         match self {
             Self::Converged => 0,
             Self::LimitReached => 1,
             Self::Abnormal => 2,
+            Self::Interrupted => 99,
         }
     }
 }
@@ -188,7 +194,9 @@ impl LbfgsReport {
 /// and return the loss. Non-finite values are allowed: the line search then backtracks or the
 /// run ends with [`LbfgsStatus::Abnormal`]. Invalid options (`memory == 0`, `ftol < 0`,
 /// `max_line_search == 0`) and an empty `x` are reported, after one evaluation as in scipy,
-/// with status 2 and an "ERROR: ..." message; nothing panics.
+/// with status 2 and an "ERROR: ..." message; nothing panics. Under a caller's interruption
+/// check ([`crate::interrupt`]), asked before every iteration and every evaluation of the line
+/// search, the run ends with [`LbfgsStatus::Interrupted`] at the last accepted iterate.
 ///
 /// See the [module documentation](self) for the algorithm and how closely it follows scipy.
 ///
@@ -244,6 +252,9 @@ where
     }
 
     let stop = loop {
+        if interrupt::requested() {
+            break Stop::Interrupted;
+        }
         v.direction(&mut memory, x, &g, g_norm);
         let f_old = f;
         let point = Point { x: &mut *x, g: &mut g, f: &mut f };
@@ -254,6 +265,9 @@ where
             x.copy_from_slice(&v.t);
             g.copy_from_slice(&v.r);
             f = f_old;
+            if interrupt::requested() {
+                break Stop::Interrupted;
+            }
             if memory.len() == 0 {
                 break Stop::Abnormal;
             }
@@ -269,7 +283,9 @@ where
         }
         v.store_pair(&mut memory, &g, accepted);
     };
-    report(stop, n_iter, evaluator.n_fev, evaluator.f, options)
+    // Interrupted, the run returns the last accepted iterate, whose loss is `f`.
+    let fun = if stop == Stop::Interrupted { f } else { evaluator.f };
+    report(stop, n_iter, evaluator.n_fev, fun, options)
 }
 
 /// The tests after an accepted iterate, in scipy's order: its iteration and evaluation limits
@@ -387,7 +403,8 @@ impl IterationVectors {
             // L-BFGS-B treats a dcsrch error as one more evaluation request, and gives up
             // when the request would be evaluation max_line_search + 1.
             trials += 1;
-            if trials > max_line_search {
+            // An interruption ends the search as a failure does: back at the start point.
+            if trials > max_line_search || interrupt::requested() {
                 return None;
             }
             if step == 1.0 {
@@ -431,6 +448,7 @@ enum Stop {
     IterationLimit,
     EvaluationLimit,
     Abnormal,
+    Interrupted,
     Error(&'static str),
 }
 
@@ -443,6 +461,7 @@ impl Stop {
             Self::EvaluationLimit => "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT".to_owned(),
             // scipy joins the task word and an empty detail with ": ".
             Self::Abnormal => "ABNORMAL: ".to_owned(),
+            Self::Interrupted => "STOP: INTERRUPTED BY THE CALLER".to_owned(),
             Self::Error(detail) => format!("ERROR: {detail}"),
         }
     }
@@ -452,6 +471,7 @@ impl Stop {
 fn report(stop: Stop, n_iter: usize, n_fev: usize, fun: f64, options: &LbfgsOptions) -> LbfgsReport {
     let status = match stop {
         Stop::GradientSmall | Stop::RelativeReduction => LbfgsStatus::Converged,
+        Stop::Interrupted => LbfgsStatus::Interrupted,
         _ if n_fev > options.max_fun || n_iter >= options.max_iter => LbfgsStatus::LimitReached,
         _ => LbfgsStatus::Abnormal,
     };

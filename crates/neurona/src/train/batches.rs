@@ -4,6 +4,7 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::float::Float;
+use crate::interrupt;
 use crate::linalg::{MatRef, for_each_piece, max_threads};
 use crate::network::{Batch, Objective};
 use crate::rng::RandomState;
@@ -67,7 +68,9 @@ impl<F: Float, W> Minibatches<F, W> {
     }
 
     /// One epoch: the rows reshuffled (when shuffling), then for every batch the loss and
-    /// gradient and the optimizer's step. Returns the mean loss over the rows.
+    /// gradient and the optimizer's step. Returns the mean loss over the rows, or None when the
+    /// caller interrupted the epoch (asked before every batch, see [`crate::interrupt`]): the
+    /// weights then hold the batches done, as scikit-learn's do after a `KeyboardInterrupt`.
     pub fn epoch<N: Objective<F, Workspace = W>>(
         &mut self,
         network: &N,
@@ -76,7 +79,7 @@ impl<F: Float, W> Minibatches<F, W> {
         optimizer: &mut OptimizerState<F>,
         alpha: f64,
         rng: &mut RandomState,
-    ) -> f64 {
+    ) -> Option<f64> {
         if self.shuffle {
             self.reshuffle(rng);
         }
@@ -84,6 +87,9 @@ impl<F: Float, W> Minibatches<F, W> {
         let (n, p, k, shuffle) = (train_rows.len(), data.x.ncols(), data.y.ncols(), *shuffle);
         let mut accumulated = 0.0;
         for start in (0..n).step_by(*size) {
+            if interrupt::requested() {
+                return None;
+            }
             let rows = (*size).min(n - start);
             let order = &*order;
             let row_at = |i: usize| train_rows[if shuffle { order[start + i] } else { start + i }];
@@ -101,7 +107,7 @@ impl<F: Float, W> Minibatches<F, W> {
             accumulated += batch_loss * rows as f64;
             optimizer.update(params, grad);
         }
-        accumulated / n as f64
+        Some(accumulated / n as f64)
     }
 
     /// scikit-learn's `shuffle(idx, random_state=rng)`: a fresh permutation composed with the

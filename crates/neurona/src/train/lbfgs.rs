@@ -1,4 +1,6 @@
-//! Full-batch L-BFGS over a network's flat parameters (scikit-learn's `_fit_lbfgs`).
+//! Full-batch L-BFGS over a network's flat parameters (scikit-learn's `_fit_lbfgs`). A caller's
+//! interruption ([`crate::interrupt`]) ends it at the last accepted iterate, reported as
+//! `interrupted`.
 
 use crate::float::Float;
 use crate::linalg::MatRef;
@@ -51,8 +53,16 @@ pub(crate) fn fit_lbfgs<F: Float, N: Objective<F>>(
     params.iter_mut().zip(&x0).for_each(|(p, &v)| *p = F::from_f64(v));
     let n_iter = result.n_iter.min(solver.max_iter);
     let converged = result.status == LbfgsStatus::Converged;
-    let message = if converged { result.message.clone() } else { not_converged(&result, n_iter, solver.max_iter) };
-    FitReport { converged, n_iter, loss: result.fun, message, warnings: Vec::new(), interrupted: false }
+    let interrupted = result.status == LbfgsStatus::Interrupted;
+    let message = if converged {
+        result.message.clone()
+    } else if interrupted {
+        // The stochastic solvers' words (scikit-learn has none here: it raises).
+        "Training interrupted by user.".to_owned()
+    } else {
+        not_converged(&result, n_iter, solver.max_iter)
+    };
+    FitReport { converged, n_iter, loss: result.fun, message, warnings: Vec::new(), interrupted }
 }
 
 /// scikit-learn's `ConvergenceWarning` text for an L-BFGS run that did not converge.

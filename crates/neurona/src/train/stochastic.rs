@@ -16,7 +16,7 @@ use crate::train::stopping::StoppingRule;
 enum Ending {
     /// The stopping rule fired, with its message.
     Converged(String),
-    /// The caller's callback asked to stop.
+    /// The caller's callback asked to stop, or its interruption check (between minibatches).
     Interrupted,
 }
 
@@ -115,7 +115,12 @@ impl<F: Float, N: Objective<F>> Epochs<'_, '_, F, N> {
         *state.n_iter = 0;
         let mut ending = None;
         for _ in 0..self.solver.max_iter {
-            let loss = batches.epoch(self.network, self.data, state.params, &mut optimizer, self.solver.alpha, rng);
+            let epoch = batches.epoch(self.network, self.data, state.params, &mut optimizer, self.solver.alpha, rng);
+            let Some(loss) = epoch else {
+                // scikit-learn's `KeyboardInterrupt` mid-epoch: the epoch is not recorded.
+                ending = Some(Ending::Interrupted);
+                break;
+            };
             state.record_epoch(loss, batches.n_rows(), self.solver.verbose);
             let validation_score = self.record_progress(state, &mut optimizer);
             if let Some(text) = self.rule.stops(state.no_improvement_count, &mut optimizer) {

@@ -36,7 +36,9 @@ fn progress_bar(args: &TrainArgs, epochs: usize) -> ProgressBar {
     bar
 }
 
-/// A flag that Ctrl-C sets, so that training stops after the current epoch and keeps the model.
+/// A flag that Ctrl-C sets, so that training stops (between two minibatches, L-BFGS iterations
+/// or blocks of a perceptron's rows: the core asks it, see `neurona::interrupt`) and keeps the
+/// model trained so far.
 fn ctrl_c_flag() -> Arc<AtomicBool> {
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupted);
@@ -67,14 +69,22 @@ pub fn fit(args: &TrainArgs, training: &dyn Training, prepared: &mut Prepared, s
         }
     };
     let started = Instant::now();
-    let model = training.fit(FitInput {
-        family: args.model_kind,
-        previous: prepared.previous.take(),
-        dtype: args.dtype,
-        x: &prepared.x_train,
-        y: prepared.y_train.as_ref(),
-        on_epoch: &mut on_epoch,
-    })?;
+    let asked = Arc::clone(&interrupted);
+    let (model, signalled) = neurona::interrupt::with_check(
+        move || asked.load(Ordering::SeqCst),
+        || {
+            training.fit(FitInput {
+                family: args.model_kind,
+                previous: prepared.previous.take(),
+                dtype: args.dtype,
+                x: &prepared.x_train,
+                y: prepared.y_train.as_ref(),
+                on_epoch: &mut on_epoch,
+            })
+        },
+    );
+    let model = model?;
+    stopped |= signalled;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -15,6 +15,7 @@ use crate::estimators::perceptron::hyperparams::{ClassWeight, Penalty, Perceptro
 use crate::estimators::perceptron::rows::{Row, Rows};
 use crate::estimators::perceptron::seq_rng::shuffle_with_seed;
 use crate::float::Float;
+use crate::interrupt;
 use crate::metrics::weighted_fraction;
 use crate::rng::RandomState;
 use crate::train::NoImprovement;
@@ -24,6 +25,10 @@ const MAX_INT: u64 = i32::MAX as u64;
 
 /// scikit-learn clips the loss derivative to this magnitude.
 const MAX_DLOSS: f64 = 1e12;
+
+/// An epoch asks whether the caller interrupted it every this many rows: often enough for an
+/// answer within a fraction of a second on the widest rows, rarely enough to cost nothing.
+const INTERRUPT_ROWS: usize = 1024;
 
 /// `rs.randint(MAX_INT)`: the shuffle seed of one binary problem (and the per-class seeds).
 fn draw_seed(rng: &mut RandomState) -> u32 {
@@ -69,6 +74,9 @@ pub struct PerceptronReport {
     /// scikit-learn's warnings for this call (its `ConvergenceWarning`, issued by `fit` when
     /// `tol` is set and `n_iter_ == max_iter`).
     pub warnings: Vec<String>,
+    /// Whether the caller interrupted the call ([`crate::interrupt`]): the coefficients are
+    /// those trained so far (the one-vs-all problems after the interrupted one untrained).
+    pub interrupted: bool,
 }
 
 /// What a fit learned: scikit-learn's fitted attributes.
@@ -348,7 +356,10 @@ fn plain_sgd<F: Float>(
         if settings.shuffle {
             shuffle_with_seed(&mut index, seed);
         }
-        let sums = sgd.epoch(&mut learner, &index);
+        let Some(sums) = sgd.epoch(&mut learner, &index) else {
+            // Interrupted by the caller: the epochs done, and the rows of this one, are kept.
+            return Ok(epoch);
+        };
         if !learner.intercept.is_finite() || learner.w.w.iter().any(|v| !v.is_finite()) {
             // scikit-learn: "Floating-point under-/overflow occurred at epoch #k".
             return Err(NeuronaError::NonFiniteWeights);
@@ -419,16 +430,20 @@ impl<'p, 'a, F: Float> PlainSgd<'p, 'a, F> {
         }
     }
 
-    /// One pass over the training rows in the order `index` (validation rows skipped).
-    fn epoch(&self, learner: &mut Learner<'_, F>, index: &[usize]) -> EpochSums {
+    /// One pass over the training rows in the order `index` (validation rows skipped); None
+    /// when the caller interrupted it ([`crate::interrupt`], asked every [`INTERRUPT_ROWS`] rows).
+    fn epoch(&self, learner: &mut Learner<'_, F>, index: &[usize]) -> Option<EpochSums> {
         let mut sums = EpochSums::default();
-        for &i in index {
+        for (k, &i) in index.iter().enumerate() {
+            if k % INTERRUPT_ROWS == 0 && interrupt::requested() {
+                return None;
+            }
             if self.validation.is_some_and(|v| v.mask[i]) {
                 continue;
             }
             self.step(learner, i, &mut sums);
         }
-        sums
+        Some(sums)
     }
 
     /// The update for sample `i`.

@@ -73,6 +73,7 @@ use crate::data::validate::{check_length, check_sample_weight};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::IncrementalClassifier;
 use crate::float::Float;
+use crate::interrupt;
 use crate::linalg::{MatRef, matmul};
 use crate::metrics::accuracy;
 use crate::rng::RandomState;
@@ -333,8 +334,9 @@ impl<F: Float, L: Label> Perceptron<F, L> {
         let n_iter_per_problem =
             fit_one_vs_all(&mut coef, &mut intercept, &data, &settings, params.validation_fraction, &mut randomness)?;
         let n_iter = n_iter_per_problem.iter().copied().max().unwrap_or(0);
+        let interrupted = interrupt::requested();
         let mut warnings = Vec::new();
-        if !incremental && params.tol.is_some() && n_iter == params.max_iter {
+        if !interrupted && !incremental && params.tol.is_some() && n_iter == params.max_iter {
             warnings.push(
                 "Maximum number of iteration reached before convergence. Consider increasing max_iter to improve the \
                  fit."
@@ -347,7 +349,13 @@ impl<F: Float, L: Label> Perceptron<F, L> {
             intercept,
             n_iter,
             t: t + (n_iter * x.nrows()) as f64,
-            report: PerceptronReport { converged: n_iter < max_iter, n_iter, n_iter_per_problem, warnings },
+            report: PerceptronReport {
+                converged: !interrupted && n_iter < max_iter,
+                n_iter,
+                n_iter_per_problem,
+                warnings,
+                interrupted,
+            },
         })
     }
 }

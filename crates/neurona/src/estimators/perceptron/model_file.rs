@@ -36,6 +36,7 @@ impl<F: Float, L: ModelLabel> ModelFile for Perceptron<F, L> {
                 "converged": report.converged,
                 "n_iter_per_problem": report.n_iter_per_problem,
                 "warnings": report.warnings,
+                "interrupted": report.interrupted,
             },
             "extra": extra,
         });
@@ -91,6 +92,11 @@ impl<F: Float, L: ModelLabel> ModelFile for Perceptron<F, L> {
             n_iter,
             n_iter_per_problem: per_problem,
             warnings: strings_from(&r["warnings"], "warnings")?,
+            // Absent from the files written before fits could be interrupted.
+            interrupted: match r.get("interrupted") {
+                None => false,
+                Some(v) => bool_from(v, "interrupted")?,
+            },
         };
         let state = PerceptronState { classes, coef, intercept, n_iter, t, report };
         Ok((Self { params, state: Some(state) }, extra_of(&header)))

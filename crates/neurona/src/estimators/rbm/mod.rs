@@ -55,6 +55,7 @@ use ndarray::{Array1, Array2, ArrayView2, CowArray, Ix2};
 use crate::data::validate::{check_features, check_reservable};
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
+use crate::interrupt;
 use crate::rng::RandomState;
 
 pub use algorithm::RbmState;
@@ -158,7 +159,8 @@ impl<F: Float> BernoulliRbm<F> {
 
     /// Trains from scratch on `x: (n_samples, n_features)`: `n_iter` epochs over the contiguous
     /// batches of `batch_size` rows (the last one shorter), one persistent-contrastive-divergence
-    /// step each (scikit-learn's `fit`).
+    /// step each (scikit-learn's `fit`). A caller's interruption check ([`crate::interrupt`]),
+    /// asked before every batch, stops the fit there, keeping the batches done.
     pub fn fit(&mut self, x: ArrayView2<'_, F>) -> Result<()> {
         self.fit_with(x, RbmFitOptions::default())
     }
@@ -287,8 +289,12 @@ impl<F: Float> BernoulliRbm<F> {
         let batch = params.batch_size;
         let mut ws = PcdWorkspace::new(params.n_components, n_features, batch, batch);
         let mut begin = Instant::now();
-        for iteration in 1..=params.n_iter {
+        'epochs: for iteration in 1..=params.n_iter {
             for start in (0..n_samples).step_by(batch) {
+                if interrupt::requested() {
+                    // The caller interrupted: the batches done are kept, this epoch unscored.
+                    break 'epochs;
+                }
                 let end = (start + batch).min(n_samples);
                 pcd_step(
                     &mut state,

@@ -1,0 +1,122 @@
+//! Stopping a long call from outside it: Ctrl-C in the command line, `KeyboardInterrupt` in
+//! Python.
+//!
+//! A caller runs the call inside [`with_check`], giving a check that says whether to stop (the
+//! command line reads the flag its Ctrl-C handler sets; the Python binding asks Python whether
+//! a signal arrived, which needs the GIL). The long loops ask [`requested`] between steps short
+//! enough for a prompt answer: the minibatches of sgd, adam and the RBM, the function
+//! evaluations of L-BFGS, the rows of a perceptron epoch. Each loop then stops as its family
+//! documents (its fit keeps what was learned and its report says so), and the caller decides
+//! what the interruption means (scikit-learn keeps an sgd or adam fit and raises otherwise).
+//!
+//! The check is scoped to the calling thread, like [`crate::linalg::with_max_threads`]: the
+//! loops run on the thread that called the fit, and a call with no check installed is never
+//! interrupted. [`requested`] costs a clock read between calls of the check, which is run at
+//! most once every [`CHECK_INTERVAL`], so that asking between small minibatches stays free
+//! whatever the check costs.
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+/// The shortest time between two runs of a caller's check. A reaction within a fraction of a
+/// second needs no finer grain, and a check that takes a lock (Python's GIL, waited for while
+/// other Python threads run) then costs nothing measurable.
+pub const CHECK_INTERVAL: Duration = Duration::from_millis(20);
+
+/// The check installed on this thread, when it last ran, and whether it has fired.
+struct Installed {
+    check: Box<dyn FnMut() -> bool>,
+    /// None until the check first runs.
+    last: Option<Instant>,
+    fired: bool,
+}
+
+thread_local! {
+    static INSTALLED: RefCell<Option<Installed>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `check` as this thread's interruption check: every loop inside `f` that asks
+/// [`requested`] stops once `check` returns true. Returns what `f` returned and whether the
+/// check fired. A check already installed (an enclosing call) is put back afterwards.
+pub fn with_check<R>(check: impl FnMut() -> bool + 'static, f: impl FnOnce() -> R) -> (R, bool) {
+    struct Restore(Option<Installed>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            INSTALLED.with(|cell| *cell.borrow_mut() = self.0.take());
+        }
+    }
+    // The first loop to ask runs the check at once (`last` is None), so that a signal that came
+    // before the call is seen without waiting an interval.
+    let installed = Installed { check: Box::new(check), last: None, fired: false };
+    let previous = INSTALLED.with(|cell| cell.borrow_mut().replace(installed));
+    let restore = Restore(previous);
+    let result = f();
+    let fired = INSTALLED.with(|cell| cell.borrow().as_ref().is_some_and(|i| i.fired));
+    drop(restore);
+    (result, fired)
+}
+
+/// Whether the caller of this thread's long call asked it to stop: false with no check
+/// installed; once true, true until the end of the [`with_check`] scope (a loop that stops
+/// tells the loops around it so).
+pub fn requested() -> bool {
+    INSTALLED.with(|cell| {
+        // A check that itself calls into neurona (a Python signal handler that fits a model)
+        // finds the cell borrowed: its inner call is then not interruptible.
+        let Ok(mut slot) = cell.try_borrow_mut() else { return false };
+        let Some(installed) = slot.as_mut() else { return false };
+        if !installed.fired && installed.last.is_none_or(|last| last.elapsed() >= CHECK_INTERVAL) {
+            installed.fired = (installed.check)();
+            installed.last = Some(Instant::now());
+        }
+        installed.fired
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    #[test]
+    fn without_a_check_nothing_is_requested() {
+        assert!(!requested());
+    }
+
+    #[test]
+    fn a_check_runs_at_most_once_an_interval_and_sticks_once_fired() {
+        let calls = Rc::new(Cell::new(0));
+        let counted = Rc::clone(&calls);
+        let ((), fired) = with_check(
+            move || {
+                counted.set(counted.get() + 1);
+                counted.get() >= 2
+            },
+            || {
+                assert!(!requested(), "the first call runs the check, which says go on");
+                assert!(!requested(), "within the interval the check is not run again");
+                assert_eq!(calls.get(), 1);
+                std::thread::sleep(CHECK_INTERVAL);
+                assert!(requested());
+                assert!(requested(), "a fired check stays fired");
+                assert_eq!(calls.get(), 2);
+            },
+        );
+        assert!(fired);
+        assert!(!requested(), "the scope's check is gone after it");
+    }
+
+    #[test]
+    fn nested_scopes_restore_the_enclosing_check() {
+        let ((), outer) = with_check(
+            || true,
+            || {
+                let ((), inner) = with_check(|| false, || assert!(!requested()));
+                assert!(!inner);
+                assert!(requested(), "the enclosing check is back");
+            },
+        );
+        assert!(outer);
+    }
+}
