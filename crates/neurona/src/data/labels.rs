@@ -36,6 +36,22 @@ pub fn unique_sorted<L: Label>(y: &[L]) -> Vec<L> {
     classes
 }
 
+/// The classes a `partial_fit` call trains, sorted: `given` on the first call (`fitted` none),
+/// where it is required; on a later call the `fitted` ones, which `given` may repeat but not
+/// change (scikit-learn's rule for every classifier's `partial_fit`).
+pub(crate) fn partial_fit_classes<L: Label>(fitted: Option<&[L]>, given: Option<&[L]>) -> Result<Vec<L>> {
+    let given = given.map(unique_sorted);
+    match (fitted, given) {
+        (None, None) => Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit")),
+        (None, Some(given)) => Ok(given),
+        (Some(fitted), Some(given)) if given != fitted => Err(NeuronaError::input(
+            "classes",
+            format!("must be the same as on the last call to partial_fit: was {fitted:?}, got {given:?}"),
+        )),
+        (Some(fitted), _) => Ok(fitted.to_vec()),
+    }
+}
+
 /// Encodes labels among known, sorted `classes` as network targets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelBinarizer<L> {
@@ -159,6 +175,25 @@ impl<L: ModelLabel> ClassTargets<L> {
 }
 
 impl<L: Label> ClassTargets<L> {
+    /// The binarizer a `partial_fit` call on class labels trains with: the `fitted` targets'
+    /// when the call continues a fit (its classes, which `given` may repeat but not change),
+    /// else one for the `given` classes, which the first call needs. A multi-label fit
+    /// continues only on indicator matrices.
+    pub(crate) fn for_partial_fit(fitted: Option<&Self>, given: Option<&[L]>) -> Result<LabelBinarizer<L>> {
+        let previous = match fitted {
+            Some(ClassTargets::Multilabel(_)) => {
+                return Err(NeuronaError::input(
+                    "y",
+                    "must be a multi-label indicator matrix to continue a multi-label fit",
+                ));
+            }
+            Some(ClassTargets::Labels(binarizer)) => Some(binarizer),
+            None => None,
+        };
+        let classes = partial_fit_classes(previous.map(LabelBinarizer::classes), given)?;
+        Ok(previous.cloned().unwrap_or_else(|| LabelBinarizer::new(&classes)))
+    }
+
     /// A multi-label call's targets: the indicator matrix `y` as the network's outputs (1 or 0
     /// per label) for a call over `n_rows` rows. When the call continues a fit (`partial_fit`,
     /// `warm_start`), `fitted` is that fit's targets: a multi-label one must have had as many

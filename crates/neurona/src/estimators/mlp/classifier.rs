@@ -274,34 +274,8 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Mlp
         self.check_partial_fit_solver()?;
         check_features(x, NAME)?;
         check_length("y", y.len(), x.nrows())?;
-        let binarizer = match (&self.targets, classes) {
-            (None, None) | (Some(ClassTargets::Multilabel(_)), None) if self.state.is_none() => {
-                return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit"));
-            }
-            (Some(ClassTargets::Labels(previous)), given) if self.state.is_some() => {
-                if let Some(given) = given
-                    && unique_sorted(given) != previous.classes()
-                {
-                    return Err(NeuronaError::input(
-                        "classes",
-                        format!(
-                            "must be the same as on the last call to partial_fit: was {:?}, got {:?}",
-                            previous.classes(),
-                            unique_sorted(given)
-                        ),
-                    ));
-                }
-                previous.clone()
-            }
-            (Some(ClassTargets::Multilabel(_)), _) if self.state.is_some() => {
-                return Err(NeuronaError::input(
-                    "y",
-                    "must be a multi-label indicator matrix to continue a multi-label fit",
-                ));
-            }
-            (_, Some(given)) => LabelBinarizer::new(given),
-            (_, None) => return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit")),
-        };
+        let fitted = self.targets.as_ref().filter(|_| self.state.is_some());
+        let binarizer = ClassTargets::for_partial_fit(fitted, classes)?;
         let seen = unique_sorted(y);
         if self.params.training.warm_start && self.state.is_some() && seen != binarizer.classes() {
             return Err(NeuronaError::input(

@@ -65,7 +65,7 @@ mod seq_rng;
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
-use crate::data::labels::{Label, argmax, unique_sorted};
+use crate::data::labels::{Label, argmax, partial_fit_classes, unique_sorted};
 #[cfg(doc)]
 use crate::data::sparse::CsrMatrix;
 use crate::data::sparse::Samples;
@@ -394,28 +394,14 @@ impl<'x, F: Float, L: Label, X: Into<Samples<'x, F>>> IncrementalClassifier<X, L
         x.check(NAME)?;
         check_length("y", y.len(), x.nrows())?;
         let sample_weight = sample_weights(options.sample_weight, x.nrows())?;
+        let classes = partial_fit_classes(self.state.as_ref().map(|state| state.classes.as_slice()), classes)?;
         let (classes, coef, intercept, t) = match &self.state {
             None => {
-                let given = classes
-                    .ok_or_else(|| NeuronaError::input("classes", "must be passed on the first call to partial_fit"))?;
-                let classes = unique_sorted(given);
                 check_n_classes(&classes)?;
                 let n_rows = coef_rows(classes.len());
                 (classes, Array2::zeros((n_rows, x.ncols())), vec![0.0; n_rows], 1.0)
             }
             Some(state) => {
-                if let Some(given) = classes
-                    && unique_sorted(given) != state.classes
-                {
-                    return Err(NeuronaError::input(
-                        "classes",
-                        format!(
-                            "must be the same as on the last call to partial_fit: was {:?}, got {:?}",
-                            state.classes,
-                            unique_sorted(given)
-                        ),
-                    ));
-                }
                 if x.ncols() != state.n_features_in() {
                     return Err(NeuronaError::FeatureMismatch {
                         estimator: NAME,
@@ -423,7 +409,7 @@ impl<'x, F: Float, L: Label, X: Into<Samples<'x, F>>> IncrementalClassifier<X, L
                         found: x.ncols(),
                     });
                 }
-                (state.classes.clone(), state.coef.clone(), state.intercept.clone(), state.t)
+                (classes, state.coef.clone(), state.intercept.clone(), state.t)
             }
         };
         if let Some(unknown) = y.iter().find(|label| classes.binary_search(label).is_err()) {

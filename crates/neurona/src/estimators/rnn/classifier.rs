@@ -172,21 +172,8 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<&'x SequenceSet<F>, L> for Rn
         options: Self::Options<'_>,
     ) -> Result<&FitReport> {
         check_length("y", y.len(), n_target_rows(x, self.params.output))?;
-        let binarizer = match (&self.targets, classes) {
-            (Some(ClassTargets::Labels(previous)), given) if self.state.is_some() => {
-                if let Some(given) = given
-                    && unique_sorted(given) != previous.classes()
-                {
-                    return Err(NeuronaError::input(
-                        "classes",
-                        format!("must be the same as on the first call to partial_fit: was {:?}", previous.classes()),
-                    ));
-                }
-                previous.clone()
-            }
-            (_, Some(given)) => LabelBinarizer::new(given),
-            (_, None) => return Err(NeuronaError::input("classes", "must be passed on the first call to partial_fit")),
-        };
+        let fitted = self.targets.as_ref().filter(|_| self.state.is_some());
+        let binarizer = ClassTargets::for_partial_fit(fitted, classes)?;
         let encoded = targets_2d(binarizer.transform::<F>(y)?, y.len());
         self.train(x, encoded, ClassTargets::Labels(binarizer), true, options)
     }
