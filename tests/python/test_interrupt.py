@@ -1,4 +1,4 @@
-"""Ctrl-C during a long fit: each kind of fit, in a subprocess, gets SIGINT one second in and
+"""Ctrl-C during a long fit or call: each kind, in a subprocess, gets SIGINT one second in and
 must answer within a second, with scikit-learn's outcome.
 
 scikit-learn catches ``KeyboardInterrupt`` only in the MLP's ``_fit_stochastic`` (sgd and adam),
@@ -151,3 +151,48 @@ THREADED = textwrap.dedent(
 def test_ctrl_c_reaches_the_main_thread_while_another_thread_fits():
     out, _ = signalled(THREADED)
     assert out.strip() == "MAIN_RAISED fit goes on", out
+
+
+#: The child for the long calls that are not fits: a small model, fitted at once, then one call
+#: on enough rows to run for seconds. Every such call raises ``KeyboardInterrupt``, as
+#: scikit-learn's (numpy's) do, and returns nothing partial.
+LONG_CALL = textwrap.dedent(
+    """
+    import sys, time, warnings
+    import numpy as np
+    import neurona
+
+    warnings.simplefilter("ignore")
+    case = sys.argv[1]
+    rng = np.random.RandomState(0)
+    if case == "mlp_predict":
+        est = neurona.MLPClassifier(hidden_layer_sizes=(1536, 1536), max_iter=1, random_state=0)
+        est.fit(rng.rand(100, 64), rng.randint(3, size=100))
+        call, X = est.predict_proba, rng.rand(400_000, 64)
+    elif case == "rnn_predict":
+        est = neurona.RNNRegressor(cell="lstm", hidden_size=512, max_iter=1, random_state=0)
+        est.fit(rng.rand(20, 10, 8), rng.rand(20))
+        call, X = est.predict, rng.rand(2_000, 200, 8)
+    elif case == "rbm_score_samples":
+        est = neurona.BernoulliRBM(n_components=4096, n_iter=1, random_state=0)
+        est.fit((rng.rand(50, 512) > 0.5).astype(float))
+        call, X = est.score_samples, (rng.rand(50_000, 512) > 0.5).astype(float)
+    print("START", flush=True)
+    try:
+        result = call(X)
+    except KeyboardInterrupt:
+        print("RAISED", time.monotonic(), flush=True)
+        sys.exit(0)
+    print("RETURNED", time.monotonic(), result.shape)
+    """
+)
+
+
+@pytest.mark.parametrize("case", ["mlp_predict", "rnn_predict", "rbm_score_samples"])
+def test_ctrl_c_interrupts_a_long_prediction_or_score(case):
+    out, sent = signalled(LONG_CALL, case)
+    lines = [line for line in out.splitlines() if line.startswith(("RAISED", "RETURNED"))]
+    assert len(lines) == 1, out
+    outcome, ended, *_ = lines[0].split(" ")
+    assert outcome == "RAISED", f"{case} returned instead of raising KeyboardInterrupt"
+    assert float(ended) - sent < 1.0, f"{case} answered Ctrl-C after {float(ended) - sent:.2f} s"

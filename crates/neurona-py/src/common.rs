@@ -162,9 +162,11 @@ pub(crate) fn run<T: Send>(
     py.detach(|| linalg::with_max_threads(threads, f)).and_then(|result| result).map_err(to_py)
 }
 
-/// [`run`] for a fit that Ctrl-C interrupts (see [`interruptible`]): a `KeyboardInterrupt` (or
-/// whatever Python's signal handler raised) is raised, whatever the fit kept, as scikit-learn
-/// raises it from the fits that do not catch it (the perceptron's, the RBM's).
+/// [`run`] for a call that Ctrl-C interrupts (see [`interruptible`]): a `KeyboardInterrupt`
+/// (or whatever Python's signal handler raised) is raised, whatever a fit kept, as scikit-learn
+/// raises it from the fits that do not catch it (the perceptron's, the RBM's) and from every
+/// prediction. A prediction asks the check between its blocks of rows only, so that a small one
+/// never takes the GIL back.
 pub(crate) fn run_interruptible<T: Send>(
     py: Python<'_>,
     threads: Option<usize>,
@@ -236,8 +238,9 @@ impl<T: Element, D: Dimension> ToNumpy for Array<T, D> {
     }
 }
 
-/// The body of every computation on X that is not an MLP's prediction: X in the model's
-/// dtype, `compute(x)` with the GIL released, and its result as a numpy array.
+/// The body of every computation on X that is not an MLP's prediction (an RBM's transform,
+/// draw or score): X in the model's dtype, `compute(x)` with the GIL released and Ctrl-C
+/// raising `KeyboardInterrupt` (see [`run_interruptible`]), and its result as a numpy array.
 pub(crate) fn compute<'py, F: ModelFloat, T: ToNumpy + Send>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
@@ -245,12 +248,13 @@ pub(crate) fn compute<'py, F: ModelFloat, T: ToNumpy + Send>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let x = features::<F>(x)?;
     let x = x.as_array();
-    Ok(run(py, None, || compute(x))?.to_numpy(py))
+    Ok(run_interruptible(py, None, || compute(x))?.to_numpy(py))
 }
 
 /// The body of every MLP prediction method: X in the model's dtype (with `screen`, None for X
-/// holding a NaN or an infinity, see [`prediction_input`]), `predict(x)` with the GIL released
-/// and at most `n_jobs` threads, and its result as a numpy array.
+/// holding a NaN or an infinity, see [`prediction_input`]), `predict(x)` with the GIL released,
+/// at most `n_jobs` threads and Ctrl-C raising `KeyboardInterrupt` (see
+/// [`run_interruptible`]), and its result as a numpy array.
 pub(crate) fn predict_with<'py, F: ModelFloat, T: ToNumpy + Send>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
@@ -261,7 +265,7 @@ pub(crate) fn predict_with<'py, F: ModelFloat, T: ToNumpy + Send>(
     let threads = threads("n_jobs", n_jobs)?;
     let Some(x) = prediction_input::<F>(x, screen)? else { return Ok(None) };
     let x = x.as_array();
-    let result = run(py, threads, || predict(x))?;
+    let result = run_interruptible(py, threads, || predict(x))?;
     Ok(Some(result.to_numpy(py)))
 }
 

@@ -5,7 +5,7 @@
 //! message is the core's, which names the input or parameter, the rule and the value found.
 
 use neurona::NeuronaError;
-use pyo3::exceptions::{PyMemoryError, PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
@@ -22,6 +22,9 @@ pub(crate) fn to_py(error: NeuronaError) -> PyErr {
         | NeuronaError::ModelFile { .. }
         | NeuronaError::NonFiniteWeights => PyValueError::new_err(message),
         NeuronaError::OutOfMemory { .. } => PyMemoryError::new_err(message),
+        // Raised in Python only by a call under an interruption check, which raises the
+        // signal handler's own exception first; this is the fallback.
+        NeuronaError::Interrupted => PyKeyboardInterrupt::new_err(message),
         // A kind added to the core later: a bad value is the likeliest cause.
         _ => PyValueError::new_err(message),
     }

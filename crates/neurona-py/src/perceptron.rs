@@ -122,7 +122,7 @@ estimator_class! {
                 };
                 let classes = classes.as_deref();
                 sparse::with_samples::<F, _>(x, |x| {
-                    common::run(py, None, || m.partial_fit_with(x, y, classes, options).map(drop))
+                    common::run_interruptible(py, None, || m.partial_fit_with(x, y, classes, options).map(drop))
                 })?;
             });
             common::rng_out(py, rng)

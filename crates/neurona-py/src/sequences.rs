@@ -48,8 +48,9 @@ impl<F: Float> ViewX for SequenceSet<F> {
 }
 
 /// The body of every prediction: X read as sequences in `layout` (the Python layer's current
-/// `layout`; None: the one the model was fitted with), `predict` with the GIL released and at
-/// most `n_jobs` threads (joblib's convention), and its result as a numpy array.
+/// `layout`; None: the one the model was fitted with), `predict` with the GIL released, at
+/// most `n_jobs` threads (joblib's convention) and Ctrl-C raising `KeyboardInterrupt` (see
+/// [`common::run_interruptible`]), and its result as a numpy array.
 pub(crate) fn predict_with<'py, F: ModelFloat, T: ToNumpy + Send>(
     py: Python<'py>,
     fitted_layout: SequenceLayout,
@@ -64,5 +65,5 @@ pub(crate) fn predict_with<'py, F: ModelFloat, T: ToNumpy + Send>(
         None => fitted_layout,
     };
     let x = sequences::<F>(x, layout)?;
-    Ok(common::run(py, threads, || predict(&x))?.to_numpy(py))
+    Ok(common::run_interruptible(py, threads, || predict(&x))?.to_numpy(py))
 }

@@ -91,6 +91,11 @@ pub enum NeuronaError {
         "Solver produced non-finite parameter weights. The input data may contain large values and need to be preprocessed."
     )]
     NonFiniteWeights,
+
+    /// The caller interrupted a computation that returns values (a prediction, a transform)
+    /// before it finished: nothing partial is returned (see [`crate::interrupt`]).
+    #[error("interrupted by the caller before the call finished")]
+    Interrupted,
 }
 
 /// `Result` with [`NeuronaError`].

@@ -5,9 +5,11 @@
 //! command line reads the flag its Ctrl-C handler sets; the Python binding asks Python whether
 //! a signal arrived, which needs the GIL). The long loops ask [`requested`] between steps short
 //! enough for a prompt answer: the minibatches of sgd, adam and the RBM, the function
-//! evaluations of L-BFGS, the rows of a perceptron epoch. Each loop then stops as its family
-//! documents (its fit keeps what was learned and its report says so), and the caller decides
-//! what the interruption means (scikit-learn keeps an sgd or adam fit and raises otherwise).
+//! evaluations of L-BFGS, the rows of a perceptron epoch, the blocks of rows of a prediction
+//! or an RBM's transform. Each fit then stops as its family documents (it keeps what was
+//! learned and its report says so), and the caller decides what the interruption means
+//! (scikit-learn keeps an sgd or adam fit and raises otherwise); a computation that returns
+//! values (a prediction) returns [`NeuronaError::Interrupted`] instead of a partial result.
 //!
 //! The check is scoped to the calling thread, like [`crate::linalg::with_max_threads`]: the
 //! loops run on the thread that called the fit, and a call with no check installed is never
@@ -16,7 +18,10 @@
 //! whatever the check costs.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::error::{NeuronaError, Result};
 
 /// The shortest time between two runs of a caller's check. A reaction within a fraction of a
 /// second needs no finer grain, and a check that takes a lock (Python's GIL, waited for while
@@ -73,6 +78,38 @@ pub fn requested() -> bool {
     })
 }
 
+/// Whether this thread's check has fired, without running it: how a computation that asked
+/// [`requested`] in a loop below learns afterwards that the loop stopped early.
+pub fn fired() -> bool {
+    INSTALLED.with(|cell| cell.try_borrow().is_ok_and(|slot| slot.as_ref().is_some_and(|i| i.fired)))
+}
+
+/// `value`, or [`NeuronaError::Interrupted`] when this thread's check has fired: for a
+/// computation whose loops stop early on [`requested`], leaving `value` incomplete.
+pub(crate) fn unless_fired<T>(value: T) -> Result<T> {
+    if fired() { Err(NeuronaError::Interrupted) } else { Ok(value) }
+}
+
+/// [`requested`] for the threads of one computation: the check is the calling thread's, so
+/// that thread asks it and tells the others, which share the stop through this flag.
+#[derive(Debug, Default)]
+pub(crate) struct SharedStop(AtomicBool);
+
+impl SharedStop {
+    /// Whether to stop: once the calling thread's check has fired, true on every thread.
+    pub(crate) fn requested(&self) -> bool {
+        if self.0.load(Ordering::Relaxed) {
+            return true;
+        }
+        // On the other threads no check is installed: `requested` is false there at no cost.
+        let stop = requested();
+        if stop {
+            self.0.store(true, Ordering::Relaxed);
+        }
+        stop
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +155,37 @@ mod tests {
             },
         );
         assert!(outer);
+    }
+
+    #[test]
+    fn fired_peeks_without_running_the_check() {
+        let ((), _) = with_check(
+            || true,
+            || {
+                assert!(!fired(), "the check has not run yet");
+                assert_eq!(unless_fired(1), Ok(1));
+                assert!(requested());
+                assert!(fired());
+                assert_eq!(unless_fired(1), Err(NeuronaError::Interrupted));
+            },
+        );
+        assert!(!fired());
+    }
+
+    #[test]
+    fn a_shared_stop_reaches_threads_without_a_check() {
+        let stop = SharedStop::default();
+        let ((), _) = with_check(
+            || true,
+            || {
+                std::thread::scope(|s| {
+                    assert!(!s.spawn(|| stop.requested()).join().unwrap(), "no check on another thread");
+                });
+                assert!(stop.requested());
+                std::thread::scope(|s| {
+                    assert!(s.spawn(|| stop.requested()).join().unwrap(), "told through the flag");
+                });
+            },
+        );
     }
 }

@@ -120,3 +120,62 @@ fn without_a_check_a_fit_is_never_interrupted() {
     std::thread::sleep(CHECK_INTERVAL);
     assert!(!clf.fit(x.view(), &y).unwrap().interrupted);
 }
+
+/// A prediction, a transform or a draw is asked between its blocks of rows (512 rows for an
+/// MLP, 256 sequences for a recurrent network, 1,024 rows for an RBM): once the check fires it
+/// returns `Interrupted`, never a partial result; a check that never fires changes nothing.
+#[test]
+fn a_long_prediction_stops_between_blocks_and_returns_nothing_partial() {
+    let (x, y) = digits_scaled();
+    let params = MlpParams::new().hidden_layer_sizes([16]).max_iter(3).random_state(0).check().unwrap();
+    let mut clf = MlpClassifier::<f64, usize>::new(params);
+    clf.fit(x.view(), &y).unwrap();
+    let expected = clf.predict_proba(x.view()).unwrap();
+    for threads in [1, 2] {
+        let on = |f: &dyn Fn() -> neurona::Result<Array2<f64>>, check: fn() -> bool| {
+            interrupt::with_check(check, || neurona::linalg::with_max_threads(Some(threads), f).unwrap())
+        };
+        let (stopped, fired) = on(&|| clf.predict_proba(x.view()), || true);
+        assert!(fired);
+        assert_eq!(stopped, Err(NeuronaError::Interrupted), "{threads} threads");
+        let (whole, fired) = on(&|| clf.predict_proba(x.view()), || false);
+        assert!(!fired);
+        assert_eq!(whole.unwrap(), expected, "{threads} threads");
+    }
+    let (labels, _) = interrupt::with_check(|| true, || clf.predict(x.view()));
+    assert_eq!(labels, Err(NeuronaError::Interrupted));
+}
+
+#[test]
+fn an_rbm_transform_draw_or_score_stops_between_blocks() {
+    let (digits, _) = digits_scaled();
+    // 3,594 rows: four blocks.
+    let x = ndarray::concatenate![ndarray::Axis(0), digits, digits];
+    let params = RbmParams::new().n_components(16).n_iter(1).random_state(0).check().unwrap();
+    let mut rbm = BernoulliRbm::<f64>::new(params);
+    rbm.fit(x.view()).unwrap();
+    let (transformed, _) = interrupt::with_check(|| true, || rbm.transform(x.view()));
+    assert_eq!(transformed, Err(NeuronaError::Interrupted));
+    let (drawn, _) = interrupt::with_check(|| true, || rbm.gibbs_with_rng(x.view(), &mut RandomState::new(0)));
+    assert_eq!(drawn, Err(NeuronaError::Interrupted));
+    let (scored, _) = interrupt::with_check(|| true, || rbm.score_samples(x.view()));
+    assert_eq!(scored, Err(NeuronaError::Interrupted));
+    let (whole, fired) = interrupt::with_check(|| false, || rbm.score_samples(x.view()));
+    assert!(!fired);
+    assert_eq!(whole.unwrap(), rbm.score_samples(x.view()).unwrap());
+}
+
+#[test]
+fn a_recurrent_prediction_stops_between_blocks_of_sequences() {
+    let sequences: Vec<Array2<f64>> =
+        (0..600).map(|i| Array2::from_shape_fn((3 + i % 4, 2), |(t, j)| ((i + t + j) % 7) as f64 / 7.0)).collect();
+    let x = SequenceSet::from_sequences(&sequences).unwrap();
+    let y: Vec<usize> = (0..600).map(|i| i % 2).collect();
+    let params = RnnParams::new().hidden_size(4).max_iter(1).random_state(0).check().unwrap();
+    let mut clf = RnnClassifier::<f64, usize>::new(params);
+    clf.fit(&x, &y).unwrap();
+    let (stopped, _) = interrupt::with_check(|| true, || clf.predict_proba(&x));
+    assert_eq!(stopped, Err(NeuronaError::Interrupted));
+    let (whole, _) = interrupt::with_check(|| false, || clf.predict_proba(&x));
+    assert_eq!(whole.unwrap(), clf.predict_proba(&x).unwrap());
+}

@@ -13,6 +13,7 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::activation::Activation;
 use crate::float::Float;
+use crate::interrupt::SharedStop;
 use crate::linalg::{MatRef, for_each_part, max_threads, sum_of_squares, with_avx2};
 use crate::loss::OutputHead;
 use crate::network::dense::{column_sums, dense_activation_backward, dense_activation_forward};
@@ -206,7 +207,9 @@ impl Mlp {
     /// The network output for every row of `x: (n_samples, n_features)`, computed in blocks so
     /// that memory stays bounded whatever the number of rows; the blocks are shared among up to
     /// [`max_threads`] threads, each with its own buffers (a row's output never depends on the
-    /// other rows, so neither on the threads).
+    /// other rows, so neither on the threads). Under a caller's interruption check
+    /// ([`crate::interrupt`]) the blocks stop once it fires, leaving the rest of the output zero
+    /// ([`crate::interrupt::fired`] then says so).
     pub fn predict<F: Float>(&self, params: &[F], x: ArrayView2<'_, F>) -> Array2<F> {
         self.predict_rows(params, x, None)
     }
@@ -224,10 +227,16 @@ impl Mlp {
         let n_blocks = n_samples.div_ceil(block);
         let threads = max_threads().min(n_blocks);
         let out_slice = out.as_slice_mut().expect("a fresh array is contiguous");
+        let stop = SharedStop::default();
         let run = |first_block: usize, out_run: &mut [F]| {
             let mut workspace = Workspace::for_prediction(&self.layout, block);
             let mut gathered = Vec::new();
             for (b, out_block) in out_run.chunks_mut(block * n_outputs).enumerate() {
+                // Asked between blocks (a call of one block never is): an interrupted
+                // prediction leaves the rest zero, and its caller returns no result.
+                if first_block + b > 0 && stop.requested() {
+                    return;
+                }
                 let n = out_block.len() / n_outputs;
                 let input = block_rows(x, rows, (first_block + b) * block, n, &mut gathered);
                 self.forward(params, input, &mut workspace);

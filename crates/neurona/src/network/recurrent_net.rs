@@ -14,6 +14,7 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::float::Float;
+use crate::interrupt;
 use crate::linalg::{MatRef, sum_of_squares};
 use crate::network::objective::{Batch, Objective};
 use crate::network::recurrent::{self, DropoutMasks, RecurrentShape, RecurrentWorkspace, Sequences};
@@ -33,8 +34,15 @@ named_enum! {
     }
 }
 
-/// Sequences per block when predicting, so that memory stays bounded whatever their number.
+/// Sequences per block when predicting, so that memory stays bounded whatever their number
+/// (the products of a step then have this many rows at most).
 const PREDICT_BLOCK: usize = 256;
+
+/// Steps per block when predicting (sequences times `t_max`): the forward pass keeps every
+/// step's gates, so that long sequences take fewer per block, and memory (and the wait for the
+/// first interruption check, which follows the block's allocation and input product) stays
+/// bounded whatever their length. At `t_max` up to 64 the block is [`PREDICT_BLOCK`].
+const PREDICT_BLOCK_STEPS: usize = 16_384;
 
 /// A recurrent network: its layers' shape, the dense head, what it outputs, and the training
 /// options that act inside a batch's gradient (dropout between layers, gradient-norm clipping).
@@ -102,7 +110,8 @@ impl RecurrentNet {
 
     /// The outputs for `values: (n, t_max, n_features)` (row-major, padded) with `lengths`:
     /// `(n, n_outputs)` per sequence, or `(n, t_max · n_outputs)` per step with zeros at the
-    /// padded steps. Computed in blocks of sequences.
+    /// padded steps. Computed in blocks of sequences, which stop once a caller's interruption
+    /// check fires ([`crate::interrupt`]).
     pub fn predict<F: Float>(&self, params: &[F], values: &[F], lengths: &[usize], t_max: usize) -> Array2<F> {
         let (n, k) = (lengths.len(), self.head.n_outputs());
         let width = if self.output == OutputPer::Step { t_max * k } else { k };
@@ -111,10 +120,16 @@ impl RecurrentNet {
             return out;
         }
         let step = t_max * self.shape.input_size;
-        let block = PREDICT_BLOCK.min(n);
+        let block = (PREDICT_BLOCK_STEPS / t_max.max(1)).clamp(1, PREDICT_BLOCK).min(n);
         let mut ws = NetWorkspace::new(self, block, t_max, false);
+        ws.recurrent.interruptible = true;
         let out_slice = out.as_slice_mut().expect("a fresh array is contiguous");
         for (b, out_block) in out_slice.chunks_mut(block * width).enumerate() {
+            // Asked between blocks: an interrupted prediction leaves the rest zero, and its
+            // caller returns no result (see `Mlp::predict_rows`).
+            if b > 0 && interrupt::requested() {
+                break;
+            }
             let rows = out_block.len() / width;
             let start = b * block;
             let seqs = Sequences {

@@ -2,6 +2,7 @@
 
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
+use crate::interrupt;
 use crate::network::Objective;
 use crate::params::{BatchSize, SolverParams};
 use crate::rng::RandomState;
@@ -122,7 +123,13 @@ impl<F: Float, N: Objective<F>> Epochs<'_, '_, F, N> {
                 break;
             };
             state.record_epoch(loss, batches.n_rows(), self.solver.verbose);
-            let validation_score = self.record_progress(state, &mut optimizer);
+            let validation_score = match self.record_progress(state, &mut optimizer) {
+                Ok(score) => score,
+                Err(interrupted) => {
+                    ending = Some(interrupted);
+                    break;
+                }
+            };
             if let Some(text) = self.rule.stops(state.no_improvement_count, &mut optimizer) {
                 ending = Some(Ending::Converged(text));
                 break;
@@ -149,11 +156,20 @@ impl<F: Float, N: Objective<F>> Epochs<'_, '_, F, N> {
 
     /// scikit-learn's `_update_no_improvement_count` (on the validation score when early
     /// stopping, keeping the best weights, else on the training loss), then the end of the
-    /// optimizer's epoch. Returns the validation score.
-    fn record_progress(&self, state: &mut FitState<'_, F>, optimizer: &mut OptimizerState<F>) -> Option<f64> {
+    /// optimizer's epoch. Returns the validation score, or [`Ending::Interrupted`] when the
+    /// caller interrupted the validation pass (whose score, computed on part of the rows, is then
+    /// not recorded, as scikit-learn records none when its `KeyboardInterrupt` comes there).
+    fn record_progress(
+        &self,
+        state: &mut FitState<'_, F>,
+        optimizer: &mut OptimizerState<F>,
+    ) -> Result<Option<f64>, Ending> {
         let mut validation_score = None;
         if let Some(validation) = &self.validation {
             let score = validation.score(self.network, state.params, self.data);
+            if interrupt::fired() {
+                return Err(Ending::Interrupted);
+            }
             validation_score = Some(score);
             state.validation_scores.get_or_insert_with(Vec::new).push(score);
             if self.solver.verbose {
@@ -166,6 +182,6 @@ impl<F: Float, N: Objective<F>> Epochs<'_, '_, F, N> {
             self.rule.record_loss(*state.loss, state.best_loss, state.no_improvement_count);
         }
         optimizer.iteration_ends(*state.t);
-        validation_score
+        Ok(validation_score)
     }
 }

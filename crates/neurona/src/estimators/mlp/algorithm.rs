@@ -10,6 +10,7 @@ use crate::error::{NeuronaError, Result};
 use crate::estimators::mlp::hyperparams::{BatchSize, MlpValidParams};
 use crate::float::Float;
 use crate::init::glorot_uniform;
+use crate::interrupt;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, PredictScratch};
 use crate::rng::RandomState;
@@ -94,7 +95,7 @@ impl<F: Float> MlpState<F> {
     /// The network outputs for `x`, after checking its width.
     pub(crate) fn outputs(&self, x: ArrayView2<'_, F>, estimator: &'static str) -> Result<Array2<F>> {
         self.check_input(x, estimator)?;
-        Ok(self.mlp.predict(&self.params, x))
+        interrupt::unless_fired(self.mlp.predict(&self.params, x))
     }
 
     /// The network outputs for the rows of `x` (a classifier's `predict_proba`, a regressor's

@@ -10,8 +10,25 @@
 use ndarray::{Array1, Array2};
 
 use crate::float::Float;
+use crate::interrupt;
 use crate::linalg::{MatRef, matmul};
 use crate::rng::RandomState;
+
+/// Rows per block of the computations on a whole X (`transform`, `gibbs`, `score_samples`):
+/// between blocks a caller's interruption check is asked, and the free energy's scratch stays
+/// this many rows. A block's products are as efficient as the whole one's.
+const BLOCK_ROWS: usize = 1024;
+
+/// Runs `f(start, rows)` over the blocks of `n` rows in order, until a caller's interruption
+/// check fires ([`crate::interrupt`]; asked between blocks, so that one block never is).
+fn in_blocks(n: usize, mut f: impl FnMut(usize, usize)) {
+    for start in (0..n).step_by(BLOCK_ROWS) {
+        if start > 0 && interrupt::requested() {
+            return;
+        }
+        f(start, BLOCK_ROWS.min(n - start));
+    }
+}
 
 /// What a fit learned: scikit-learn's fitted attributes of `BernoulliRBM`.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,27 +106,49 @@ impl<F: Float> RbmState<F> {
         add_rows_and_squash(out, self.intercept_visible.as_slice().expect("contiguous"));
     }
 
+    /// [`mean_hiddens`](Self::mean_hiddens) of every row of `v`, in blocks of rows (see
+    /// [`in_blocks`]): `transform`.
+    pub(crate) fn hidden_probabilities(&self, out: &mut [F], v: &[F], n: usize) {
+        let (k, p) = self.components.dim();
+        in_blocks(n, |start, rows| {
+            self.mean_hiddens(&mut out[start * k..(start + rows) * k], &v[start * p..(start + rows) * p], rows);
+        });
+    }
+
+    /// [`mean_visibles`](Self::mean_visibles) of every row of `h`, in blocks of rows.
+    fn visible_probabilities(&self, out: &mut [F], h: &[F], n: usize) {
+        let (k, p) = self.components.dim();
+        in_blocks(n, |start, rows| {
+            self.mean_visibles(&mut out[start * p..(start + rows) * p], &h[start * k..(start + rows) * k], rows);
+        });
+    }
+
     /// The free energy `F(v) = -v·b_v - Σ_j softplus((v·Wᵀ + b_h)_j)` of each row of `v`, with
-    /// softplus as numpy's `logaddexp(0, ·)` and the row sums in numpy's pairwise order.
+    /// softplus as numpy's `logaddexp(0, ·)` and the row sums in numpy's pairwise order;
+    /// computed in blocks of rows.
     pub(crate) fn free_energy(&self, v: &[F], n: usize) -> Vec<F> {
         let (k, p) = self.components.dim();
-        let mut pre = vec![F::zero(); n * k];
-        matmul(&mut pre, MatRef::row_major(v, n, p), MatRef::row_major(self.weights(), k, p).t(), false);
+        let mut energies = vec![F::zero(); n];
+        let mut pre = vec![F::zero(); BLOCK_ROWS.min(n) * k];
         let b_h = self.intercept_hidden.as_slice().expect("contiguous");
         let b_v = self.intercept_visible.as_slice().expect("contiguous");
-        (0..n)
-            .map(|i| {
-                let row = &mut pre[i * k..(i + 1) * k];
+        in_blocks(n, |start, rows| {
+            let v = &v[start * p..(start + rows) * p];
+            let pre = &mut pre[..rows * k];
+            matmul(pre, MatRef::row_major(v, rows, p), MatRef::row_major(self.weights(), k, p).t(), false);
+            let energies = &mut energies[start..start + rows];
+            for ((energy, row), x) in energies.iter_mut().zip(pre.chunks_exact_mut(k)).zip(v.chunks_exact(p)) {
                 for (a, &b) in row.iter_mut().zip(b_h) {
                     *a = logaddexp0(*a + b);
                 }
                 let mut vb = F::zero();
-                for (&x, &b) in v[i * p..(i + 1) * p].iter().zip(b_v) {
+                for (&x, &b) in x.iter().zip(b_v) {
                     vb += x * b;
                 }
-                -vb - pairwise_sum(row)
-            })
-            .collect()
+                *energy = -vb - pairwise_sum(row);
+            }
+        });
+        energies
     }
 
     /// The pseudo-likelihood of each row of `v` (scikit-learn's `score_samples`): one feature
@@ -136,10 +175,10 @@ impl<F: Float> RbmState<F> {
     pub(crate) fn gibbs(&self, v: &[F], n: usize, rng: &mut RandomState) -> Array2<bool> {
         let (k, p) = self.components.dim();
         let mut h = vec![F::zero(); n * k];
-        self.mean_hiddens(&mut h, v, n);
+        self.hidden_probabilities(&mut h, v, n);
         sample_in_place(&mut h, rng);
         let mut probabilities = vec![F::zero(); n * p];
-        self.mean_visibles(&mut probabilities, &h, n);
+        self.visible_probabilities(&mut probabilities, &h, n);
         let samples = probabilities.iter().map(|&q| rng.next_double() < q.as_f64()).collect();
         Array2::from_shape_vec((n, p), samples).expect("n * p samples")
     }

@@ -220,12 +220,12 @@ impl<F: Float> BernoulliRbm<F> {
         let state = self.state()?;
         let rows = self.checked_rows(x)?;
         let mut out = Array2::zeros((x.nrows(), state.n_components()));
-        state.mean_hiddens(
+        state.hidden_probabilities(
             out.as_slice_mut().expect("freshly allocated"),
             rows.as_slice().expect("standard layout"),
             x.nrows(),
         );
-        Ok(out)
+        interrupt::unless_fired(out)
     }
 
     /// One Gibbs step from `v` (visible → hidden sample → visible sample), drawing from
@@ -239,7 +239,7 @@ impl<F: Float> BernoulliRbm<F> {
     pub fn gibbs_with_rng(&self, v: ArrayView2<'_, F>, rng: &mut RandomState) -> Result<Array2<bool>> {
         let state = self.state()?;
         let rows = self.checked_rows(v)?;
-        Ok(state.gibbs(rows.as_slice().expect("standard layout"), v.nrows(), rng))
+        interrupt::unless_fired(state.gibbs(rows.as_slice().expect("standard layout"), v.nrows(), rng))
     }
 
     /// The pseudo-likelihood of each row of `x` (scikit-learn's `score_samples`): random, but
@@ -252,7 +252,7 @@ impl<F: Float> BernoulliRbm<F> {
     pub fn score_samples_with_rng(&self, x: ArrayView2<'_, F>, rng: &mut RandomState) -> Result<Array1<F>> {
         let state = self.state()?;
         let rows = self.checked_rows(x)?;
-        Ok(state.pseudo_likelihood(rows.as_slice().expect("standard layout"), x.nrows(), rng))
+        interrupt::unless_fired(state.pseudo_likelihood(rows.as_slice().expect("standard layout"), x.nrows(), rng))
     }
 
     /// scikit-learn's `check_random_state(random_state)` for an int or `None`.
@@ -313,6 +313,10 @@ impl<F: Float> BernoulliRbm<F> {
             } else {
                 state.pseudo_likelihood(rows, n_samples, &mut self.fresh_stream())
             };
+            if interrupt::fired() {
+                // Interrupted while scoring: the score covers part of the rows, and is not said.
+                break;
+            }
             let mean = pairwise_sum(scores.as_slice().expect("contiguous")).as_f64() / n_samples as f64;
             if params.verbose {
                 let end = Instant::now();

@@ -10,6 +10,7 @@ use crate::error::{NeuronaError, Result};
 use crate::estimators::rnn::hyperparams::RnnValidParams;
 use crate::float::Float;
 use crate::init::glorot_uniform;
+use crate::interrupt;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, OutputPer, RecurrentNet, RecurrentShape};
 use crate::params::Solver;
@@ -97,7 +98,7 @@ impl<F: Float> RnnState<F> {
                 found: x.n_features(),
             });
         }
-        let padded = self.net.predict(&self.params, x.values(), x.lengths(), x.t_max());
+        let padded = interrupt::unless_fired(self.net.predict(&self.params, x.values(), x.lengths(), x.t_max()))?;
         Ok(match self.net.output() {
             OutputPer::Sequence => padded,
             OutputPer::Step => steps_as_rows(padded.view(), x.lengths(), self.n_outputs()),

@@ -8,6 +8,7 @@
 
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
+use crate::interrupt;
 use crate::linalg::{MatRef, matmul};
 use crate::network::recurrent::cells::{self, GruForward, LstmForward, RnnForward, Rows};
 use crate::network::recurrent::dropout::DropoutMasks;
@@ -79,6 +80,7 @@ pub fn forward<F: Float>(
     ws.forward_dropout = Some(dropout.is_some());
     let packing = &ws.packing;
     let p = packing.rows();
+    let interruptible = ws.interruptible;
     packing.gather(&mut ws.x, seqs.values, shape.input_size);
     for layer in 0..shape.num_layers {
         let (below, above) = ws.layers.split_at_mut(layer);
@@ -93,7 +95,7 @@ pub fn forward<F: Float>(
         };
         for (direction, buffers) in current.directions.iter_mut().enumerate() {
             let run = Direction { shape, params, packing, layer, direction };
-            run.forward(input, &mut current.out, buffers, &mut ws.rec);
+            run.forward(input, &mut current.out, buffers, &mut ws.rec, interruptible);
         }
     }
     collect_results(ws);
@@ -163,7 +165,9 @@ impl<F: Float> Direction<'_, F> {
         self.step(if self.direction == 1 { steps - 1 - i } else { i })
     }
 
-    fn forward(&self, input: &[F], out: &mut [F], buf: &mut DirectionBuffers<F>, rec: &mut [F]) {
+    /// The direction's pass over every step; with `interruptible`, it stops between steps once
+    /// a caller's interruption check fires (see [`RecurrentWorkspace::interruptible`]).
+    fn forward(&self, input: &[F], out: &mut [F], buf: &mut DirectionBuffers<F>, rec: &mut [F], interruptible: bool) {
         let s = self.shape;
         let (h, gh, dh) = (s.hidden_size, s.gates() * s.hidden_size, s.output_size());
         let block = s.param_block(self.layer, self.direction);
@@ -179,6 +183,10 @@ impl<F: Float> Direction<'_, F> {
         }
         let w_hh_t = MatRef::row_major(&buf.w_hh_t, h, gh);
         for i in 0..self.packing.steps {
+            // Between steps: a block of long sequences is too long a wait for Ctrl-C.
+            if interruptible && i > 0 && interrupt::requested() {
+                return;
+            }
             let st = self.nth_step(i);
             let (r0, a, c) = (st.row, st.active, st.continuing);
             for j in 0..a {

@@ -94,6 +94,10 @@ pub struct RecurrentWorkspace<F> {
     row_capacity: usize,
     /// Whether the last forward pass ran with dropout (`None` before any pass).
     pub(super) forward_dropout: Option<bool>,
+    /// Whether a forward pass stops between steps once a caller's interruption check fires
+    /// ([`crate::interrupt`]): set for predictions, whose interrupted result is dropped, never
+    /// for training, whose gradient must cover the whole batch.
+    pub(crate) interruptible: bool,
 }
 
 /// Grows `buf` to at least `len` values.
@@ -123,6 +127,7 @@ impl<F: Float> RecurrentWorkspace<F> {
             results: Results::default(),
             row_capacity: 0,
             forward_dropout: None,
+            interruptible: false,
         };
         ws.reserve(max_rows, t_max, max_rows.saturating_mul(t_max));
         ws
