@@ -47,6 +47,7 @@ pub mod error;
 pub mod estimator;
 pub mod estimators;
 pub mod explain;
+pub mod export;
 pub mod float;
 pub mod init;
 pub mod interrupt;
@@ -89,6 +90,7 @@ pub mod prelude {
         BernoulliRbm, RbmEpochProgress, RbmFitOptions, RbmParams, RbmState, RbmValidParams,
     };
     pub use crate::estimators::rnn::{RnnClassifier, RnnParams, RnnRegressor, RnnState, RnnValidParams};
+    pub use crate::export::ToOnnx;
     pub use crate::float::Float;
     pub use crate::network::{Cell, Nonlinearity, OutputPer};
     pub use crate::optim::schedule::LearningRate;
