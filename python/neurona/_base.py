@@ -28,7 +28,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight
 
-from neurona import _core, _persist
+from neurona import _core, _onnx, _persist
 
 #: The fitted attributes every estimator rebuilds from its model file (each adds its own).
 FITTED = frozenset({"_core", "n_features_in_", "feature_names_in_"})
@@ -249,6 +249,13 @@ class NeuronaEstimator(BaseEstimator):
         ``neurona`` command read; a classifier's integer and string classes are written as the
         file's own labels. Loading it never executes code, unlike a pickle."""
         _persist.save(self, path)
+
+    def to_onnx(self):
+        """The fitted model as ONNX (opset 17), for ONNX Runtime: an ``onnx.ModelProto`` when
+        the ``onnx`` package is installed, else the serialized bytes. Input ``X`` in the model's
+        float type; outputs ``label`` and ``probabilities`` (a classifier), ``variable`` (a
+        regressor, the RBM's transform), ``label`` and ``scores`` (the perceptron)."""
+        return _onnx.to_onnx(self)
 
     def __getstate__(self):
         return _persist.getstate(self)

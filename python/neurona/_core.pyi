@@ -25,6 +25,9 @@ def inspect(data: bytes) -> tuple[str, str, str]:
 def write_file(path: str, data: bytes) -> None:
     """Writes model-file bytes atomically."""
 
+def onnx_from_model_file(data: bytes) -> bytes:
+    """The ONNX model of the estimator a model file holds."""
+
 def set_num_threads(n: Optional[int]) -> None:
     """The most threads one product may use in this process (None: every core)."""
 

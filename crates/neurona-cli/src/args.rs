@@ -47,6 +47,8 @@ pub enum Command {
     Transform(ApplyArgs),
     /// Describe a model file: architecture, hyperparameters, classes, fit report.
     Inspect(InspectArgs),
+    /// Export a saved model (MLP, perceptron or RBM) to an ONNX file, for ONNX Runtime.
+    Export(ExportArgs),
     /// Show one forward and backward pass of a tiny network, neuron by neuron (the course's
     /// worked example by default), or with --cell of a tiny recurrent network through time.
     Trace(TraceArgs),
@@ -321,6 +323,17 @@ pub struct TrainArgs {
     /// Print scikit-learn's per-epoch lines instead of a progress bar.
     #[arg(long, short, help_heading = "Data and output")]
     pub verbose: bool,
+}
+
+/// `export`: a model file to ONNX.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The model file (from `neurona train`, the Python package or the Rust crate).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The ONNX file to write (replaced atomically; nothing is written on an error).
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 /// A saved model applied to a table: `predict` and `transform`.

@@ -54,6 +54,7 @@ pub fn run() -> anyhow::Result<()> {
         args::Command::Evaluate(args) => commands::evaluate::run(args),
         args::Command::Transform(args) => commands::transform::run(args),
         args::Command::Inspect(args) => commands::inspect::run(args),
+        args::Command::Export(args) => commands::export::run(args),
         args::Command::Trace(args) => commands::trace::run(args),
         args::Command::Datasets => commands::datasets::run(),
     }

@@ -127,6 +127,14 @@ fn write_file(py: Python<'_>, path: std::path::PathBuf, data: &[u8]) -> PyResult
     py.detach(|| neurona::persist::write_atomically(&path, data)).map_err(errors::to_py)
 }
 
+/// The ONNX model (serialized `ModelProto` bytes) of the estimator a model file holds
+/// (`neurona::export`).
+#[pyfunction]
+fn onnx_from_model_file<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let onnx = py.detach(|| neurona::export::onnx_from_model_file(data)).map_err(errors::to_py)?;
+    Ok(pyo3::types::PyBytes::new(py, &onnx))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -139,6 +147,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<rnn::RnnRegressorCore>()?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(write_file, m)?)?;
+    m.add_function(wrap_pyfunction!(onnx_from_model_file, m)?)?;
     m.add_function(wrap_pyfunction!(sparse::check_densifiable, m)?)?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;

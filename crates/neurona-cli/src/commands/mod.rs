@@ -2,6 +2,7 @@
 
 pub mod datasets;
 pub mod evaluate;
+pub mod export;
 pub mod inspect;
 pub mod predict;
 pub mod trace;

@@ -1,11 +1,12 @@
 //! The real `neurona` binary, run in temporary folders, by concern: training ([`train`]), tables
 //! in and out ([`tables`]), bad input and usage errors with their message and exit code, and no
 //! output file left behind ([`errors`]), model files of every kind, from the command and the
-//! library, and corrupted ones ([`model_files`]), the perceptron ([`perceptron`]), the RBM
-//! ([`rbm`]), recurrent networks on long tables, `.ts` files and the bundled Japanese vowels
-//! ([`rnn`]), and the worked example of `trace` ([`trace`]).
+//! library, and corrupted ones ([`model_files`]), ONNX export ([`export`]), the perceptron
+//! ([`perceptron`]), the RBM ([`rbm`]), recurrent networks on long tables, `.ts` files and the
+//! bundled Japanese vowels ([`rnn`]), and the worked example of `trace` ([`trace`]).
 
 mod errors;
+mod export;
 mod model_files;
 mod perceptron;
 mod rbm;

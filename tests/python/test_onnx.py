@@ -1,0 +1,147 @@
+"""``to_onnx``: every exportable kind, in float32 and float64, run by ONNX Runtime on batches
+of 1 and 1000 rows, gives neurona's own predictions (identical labels; probabilities and values
+within 1e-5 relative in float32, 1e-12 in float64), and ``onnx.checker`` accepts the model in
+full."""
+
+import sys
+import warnings
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+import neurona
+
+DTYPES = [np.float32, np.float64]
+RTOL = {np.float32: 1e-5, np.float64: 1e-12}
+#: Beside the relative tolerance, float32's absolute resolution near 1 (2 units in the last place
+#: of 1.0): a binary classifier's probabilities are ``[1 - p, p]``, and where ``p`` is near 1 and
+#: within one unit of neurona's (ONNX Runtime's ``Sigmoid`` is not bit for bit ``1 / (1 +
+#: exp(-z))``), ``1 - p`` differs by that much, far more than 1e-5 of itself. None in float64.
+ATOL = {np.float32: 2.0**-22, np.float64: 0.0}
+
+
+def _data(dtype, n_features=6, n=1000, seed=0):
+    rng = np.random.RandomState(seed)
+    return rng.normal(size=(n, n_features)).astype(dtype)
+
+
+def _fit(estimator, X, *y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, *y)
+
+
+def _run(estimator, X):
+    """ONNX Runtime's outputs by name, after checking the model in full."""
+    model = estimator.to_onnx()
+    assert isinstance(model, onnx.ModelProto)
+    onnx.checker.check_model(model, full_check=True)
+    assert model.opset_import[0].version == 17
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    return dict(zip(names, session.run(None, {"X": X})))
+
+
+def _batches(X):
+    return [X[:1], X]
+
+
+def _mlp(activation="relu", **params):
+    return neurona.MLPClassifier(
+        hidden_layer_sizes=(8, 5), activation=activation, max_iter=60, random_state=0, **params
+    )
+
+
+def _labels(y, kind):
+    if kind == "str":
+        return np.array(["ant", "bee", "cat", "dog"])[y]
+    return y * 3 - 2
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("label_kind", ["int", "str"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+def test_mlp_classifier_gives_neuronas_labels_and_probabilities(dtype, n_classes, label_kind, activation):
+    X = _data(dtype)
+    y = _labels((X[:, 0] > 0).astype(int) + (n_classes > 2) * (X[:, 1] > 0) * 2, label_kind)
+    clf = _fit(_mlp(activation), X, y)
+    for rows in _batches(X):
+        out = _run(clf, rows)
+        assert_array_equal(out["label"], clf.predict(rows))
+        assert out["probabilities"].dtype == dtype
+        assert_allclose(out["probabilities"], clf.predict_proba(rows), rtol=RTOL[dtype], atol=ATOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_multilabel_mlp_gives_the_indicator_matrix(dtype):
+    X = _data(dtype)
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 0.5]).astype(int)
+    clf = _fit(_mlp(), X, Y)
+    for rows in _batches(X):
+        out = _run(clf, rows)
+        assert out["label"].dtype == np.int64
+        assert_array_equal(out["label"], clf.predict(rows))
+        assert_allclose(out["probabilities"], clf.predict_proba(rows), rtol=RTOL[dtype], atol=ATOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_mlp_regressor_gives_neuronas_values(dtype, n_outputs, loss):
+    X = _data(dtype)
+    Y = np.column_stack([np.abs(X[:, j] + X[:, j + 1]) for j in range(n_outputs)])
+    reg = _fit(neurona.MLPRegressor(hidden_layer_sizes=(10,), activation="tanh", loss=loss, max_iter=60,
+                                    random_state=0), X, Y[:, 0] if n_outputs == 1 else Y)
+    for rows in _batches(X):
+        out = _run(reg, rows)
+        assert out["variable"].shape == (len(rows), n_outputs)
+        assert_allclose(out["variable"], reg.predict(rows).reshape(len(rows), -1), rtol=RTOL[dtype], atol=ATOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("label_kind", ["int", "str"])
+def test_perceptron_gives_neuronas_labels_and_scores(dtype, n_classes, label_kind):
+    X = _data(dtype)
+    y = _labels((X[:, 0] > 0).astype(int) + (n_classes > 2) * (X[:, 1] > 0.3), label_kind)
+    clf = _fit(neurona.Perceptron(random_state=0), X, y)
+    for rows in _batches(X):
+        out = _run(clf, rows)
+        assert_array_equal(out["label"], clf.predict(rows))
+        scores = clf.decision_function(rows).reshape(len(rows), -1)
+        assert_allclose(out["scores"], scores, rtol=RTOL[dtype], atol=ATOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_rbm_gives_neuronas_transform(dtype):
+    X = (_data(dtype) > 0).astype(dtype)
+    rbm = _fit(neurona.BernoulliRBM(n_components=7, n_iter=3, random_state=0), X)
+    for rows in _batches(X):
+        assert_allclose(_run(rbm, rows)["variable"], rbm.transform(rows), rtol=RTOL[dtype], atol=ATOL[dtype])
+
+
+def test_without_onnx_installed_to_onnx_gives_the_bytes(monkeypatch):
+    X = _data(np.float64, n=50)
+    clf = _fit(_mlp(), X, (X[:, 0] > 0).astype(int))
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    data = clf.to_onnx()
+    assert isinstance(data, bytes)
+    monkeypatch.undo()
+    assert onnx.load_from_string(data) == clf.to_onnx()
+
+
+def test_errors_name_what_cannot_be_exported():
+    with pytest.raises(NotFittedError):
+        neurona.MLPClassifier().to_onnx()
+    X = _data(np.float64, n=40)
+    clf = _fit(_mlp(), X, X[:, 0] > 0)
+    with pytest.raises(ValueError, match=r"class labels of dtype bool \(\[False, True\]\); the ONNX export writes"):
+        clf.to_onnx()
+    rnn = _fit(neurona.RNNRegressor(hidden_size=2, max_iter=2, random_state=0), X.reshape(40, 3, 2), X[:, 0])
+    with pytest.raises(ValueError, match="RNNRegressor, which cannot be exported to ONNX yet"):
+        rnn.to_onnx()
