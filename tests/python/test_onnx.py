@@ -145,3 +145,24 @@ def test_errors_name_what_cannot_be_exported():
     rnn = _fit(neurona.RNNRegressor(hidden_size=2, max_iter=2, random_state=0), X.reshape(40, 3, 2), X[:, 0])
     with pytest.raises(ValueError, match="RNNRegressor, which cannot be exported to ONNX yet"):
         rnn.to_onnx()
+
+
+def test_a_command_model_exported_by_the_command_gives_its_predictions(iris, tmp_path):
+    from test_command_files import SPECIES, iris_tables, neurona_command
+
+    X, y = iris
+    iris_tables(tmp_path, X, SPECIES[y])
+    neurona_command(
+        *"train --data iris.csv --target species --scale none --hidden-layer-sizes 6 --max-iter 40".split(),
+        *"--random-state 0 --no-report --quiet".split(),
+        cwd=tmp_path,
+    )
+    neurona_command("export", "--model", "model.safetensors", "--output", "model.onnx", cwd=tmp_path)
+    out = neurona_command("predict", "--model", "model.safetensors", "--data", "features.csv", "--proba", cwd=tmp_path)
+    header, *rows = [line.split(",") for line in out.splitlines()]
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    onnx.checker.check_model(onnx.load(tmp_path / "model.onnx"), full_check=True)
+    label, proba = session.run(["label", "probabilities"], {"X": X.astype(np.float64)})
+    assert_array_equal(label, [row[0] for row in rows])
+    assert header[1:] == [f"proba_{c}" for c in SPECIES], header
+    assert_allclose(proba, np.array([row[1:] for row in rows], dtype=np.float64), rtol=1e-12, atol=0)
