@@ -59,7 +59,10 @@ fn a_multiclass_mlp_is_gemm_relu_gemm_softmax_then_its_labels() -> neurona::Resu
     assert_eq!(input, ("X".to_owned(), data_type::DOUBLE, vec![-1, 4]));
     assert_eq!(
         outputs(&model),
-        [("label".to_owned(), data_type::INT64, vec![-1]), ("probabilities".to_owned(), data_type::DOUBLE, vec![-1, 3])]
+        [
+            ("label".to_owned(), data_type::INT64, vec![-1]),
+            ("probabilities".to_owned(), data_type::DOUBLE, vec![-1, 3])
+        ]
     );
     let state = clf.state()?;
     let coef = initializer(&model, "coef_0");
@@ -82,10 +85,16 @@ fn a_binary_float32_mlp_with_string_labels_thresholds_its_one_output() -> neuron
     let mut clf = MlpClassifier::<f32, String>::new(params);
     clf.fit(x.mapv(|v| v as f32).view(), &y)?;
     let model = decode(&clf.to_onnx()?);
-    assert_eq!(ops(&model), ["Gemm", "Tanh", "Gemm", "Sigmoid", "Sub", "Concat", "Greater", "Cast", "Reshape", "Gather"]);
+    assert_eq!(
+        ops(&model),
+        ["Gemm", "Tanh", "Gemm", "Sigmoid", "Sub", "Concat", "Greater", "Cast", "Reshape", "Gather"]
+    );
     assert_eq!(
         outputs(&model),
-        [("label".to_owned(), data_type::STRING, vec![-1]), ("probabilities".to_owned(), data_type::FLOAT, vec![-1, 2])]
+        [
+            ("label".to_owned(), data_type::STRING, vec![-1]),
+            ("probabilities".to_owned(), data_type::FLOAT, vec![-1, 2])
+        ]
     );
     let classes = initializer(&model, "classes");
     assert_eq!(classes.string_data, [b"other".to_vec(), b"setosa".to_vec()]);

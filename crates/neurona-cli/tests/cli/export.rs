@@ -15,7 +15,10 @@ fn export_writes_the_cores_onnx_bytes() {
     let onnx = std::fs::read(d.join("model.onnx")).unwrap();
     assert_eq!(onnx, neurona::export::onnx_from_model_file(&model).unwrap());
 
-    ok(d, &words("train --dataset iris --model-kind perceptron --scale none --model p.safetensors --no-report --quiet"));
+    ok(
+        d,
+        &words("train --dataset iris --model-kind perceptron --scale none --model p.safetensors --no-report --quiet"),
+    );
     let out = ok(d, &words("export --model p.safetensors --output p.onnx"));
     assert!(out.contains("exported the Perceptron to p.onnx"), "{out}");
 }

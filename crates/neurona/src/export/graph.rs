@@ -50,7 +50,12 @@ impl Graph {
     }
 
     /// A constant tensor of `F` with shape `dims` (row-major `values`).
-    pub(crate) fn floats<F: Float>(&mut self, name: &str, dims: &[usize], values: impl IntoIterator<Item = F>) -> String {
+    pub(crate) fn floats<F: Float>(
+        &mut self,
+        name: &str,
+        dims: &[usize],
+        values: impl IntoIterator<Item = F>,
+    ) -> String {
         let raw: Vec<u8> = if F::DTYPE == f32::DTYPE {
             // Exact: `v` is an f32 widened to f64.
             values.into_iter().flat_map(|v| (v.as_f64() as f32).to_le_bytes()).collect()
@@ -58,6 +63,22 @@ impl Graph {
             values.into_iter().flat_map(|v| v.as_f64().to_le_bytes()).collect()
         };
         self.constant(name, dims, elem_type::<F>(), Some(raw), Vec::new())
+    }
+
+    /// A graph over rows of `weights`' width: declares the input `X: (N, n_features)` and
+    /// computes `X · weightsᵀ + bias` in one `Gemm` (`weights: (n_outputs, n_features)`, as
+    /// scikit-learn's linear models and the RBM hold them), named `output` or fresh; the
+    /// constants are named by the pairs' first halves. Returns the `Gemm`'s output.
+    pub(crate) fn linear_from_input<F: Float>(
+        &mut self,
+        (weights_name, weights): (&str, ndarray::ArrayView2<'_, F>),
+        (bias_name, bias): (&str, impl IntoIterator<Item = F>),
+        output: Option<&str>,
+    ) -> String {
+        self.input("X", elem_type::<F>(), &[Dim::Batch, Dim::Fixed(weights.ncols())]);
+        let w = self.floats(weights_name, &[weights.nrows(), weights.ncols()], weights.iter().copied());
+        let b = self.floats(bias_name, &[weights.nrows()], bias);
+        self.node("Gemm", &["X", &w, &b], output, vec![int_attribute("transB", 1)])
     }
 
     /// A constant tensor of int64 with shape `dims`.
@@ -147,7 +168,11 @@ fn value_info(name: &str, elem_type: i32, dims: &[Dim]) -> ValueInfoProto {
         })
         .collect();
     let tensor_type = TensorTypeProto { elem_type: Some(elem_type), shape: Some(TensorShapeProto { dim }) };
-    ValueInfoProto { name: name.to_owned(), r#type: Some(TypeProto { tensor_type: Some(tensor_type) }), doc_string: String::new() }
+    ValueInfoProto {
+        name: name.to_owned(),
+        r#type: Some(TypeProto { tensor_type: Some(tensor_type) }),
+        doc_string: String::new(),
+    }
 }
 
 /// A size as ONNX's int64: every size here is the length of a tensor held in memory, which

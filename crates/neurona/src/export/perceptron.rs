@@ -1,9 +1,9 @@
 //! The perceptron in ONNX: its scores `x · coef_ᵀ + intercept_` in one `Gemm`, then the label.
 
-use super::graph::{Dim, Graph, elem_type, int_attribute};
+use super::ToOnnx;
+use super::graph::{Dim, Graph, elem_type};
 use super::labels::{OnnxLabel, argmax_index, binary_index, gather_labels};
 use super::mlp::doc;
-use super::ToOnnx;
 use crate::error::Result;
 use crate::estimators::perceptron::Perceptron;
 use crate::float::Float;
@@ -13,13 +13,9 @@ impl<F: Float, L: OnnxLabel> ToOnnx for Perceptron<F, L> {
     /// positive for the second; one per class otherwise, the first maximum winning).
     fn to_onnx(&self) -> Result<Vec<u8>> {
         let state = self.state()?;
-        let coef = state.coef();
-        let (n_scores, n_features) = coef.dim();
+        let n_scores = state.coef().nrows();
         let mut graph = Graph::new("Perceptron");
-        graph.input("X", elem_type::<F>(), &[Dim::Batch, Dim::Fixed(n_features)]);
-        let w = graph.floats("coef", &[n_scores, n_features], coef.iter().copied());
-        let b = graph.floats("intercept", &[n_scores], state.intercept());
-        let scores = graph.node("Gemm", &["X", &w, &b], Some("scores"), vec![int_attribute("transB", 1)]);
+        let scores = graph.linear_from_input(("coef", state.coef()), ("intercept", state.intercept()), Some("scores"));
         let index = if n_scores == 1 {
             binary_index(&mut graph, &scores, F::zero())
         } else {
