@@ -1,7 +1,8 @@
-"""``to_onnx``: every exportable kind, in float32 and float64, run by ONNX Runtime on batches
-of 1 and 1000 rows, gives neurona's own predictions (identical labels; probabilities and values
-within 1e-5 relative in float32, 1e-12 in float64), and ``onnx.checker`` accepts the model in
-full."""
+"""``to_onnx``: every exportable kind, in float32 and float64 (the recurrent networks in
+float32, the only type ONNX Runtime's recurrent operators run), run by ONNX Runtime on batches
+of 1 and 1000 rows (sequences of unequal lengths), gives neurona's own predictions (identical
+labels; probabilities and values within 1e-5 relative in float32, 1e-12 in float64), and
+``onnx.checker`` accepts the model in full."""
 
 import sys
 import warnings
@@ -143,8 +144,68 @@ def test_errors_name_what_cannot_be_exported():
     with pytest.raises(ValueError, match=r"class labels of dtype bool \(\[False, True\]\); the ONNX export writes"):
         clf.to_onnx()
     rnn = _fit(neurona.RNNRegressor(hidden_size=2, max_iter=2, random_state=0), X.reshape(40, 3, 2), X[:, 0])
-    with pytest.raises(ValueError, match="RNNRegressor, which cannot be exported to ONNX yet"):
+    with pytest.raises(ValueError, match="float64 recurrent network, and ONNX Runtime runs the RNN, LSTM and GRU"):
         rnn.to_onnx()
+
+
+def _sequences(n, seed=0):
+    """``n`` float32 sequences of 2 features and 3 to 8 steps, as a list and padded for ONNX."""
+    rng = np.random.RandomState(seed)
+    sequences = [rng.normal(size=(rng.randint(3, 9), 2)).astype(np.float32) for _ in range(n)]
+    padded = np.zeros((n, 8, 2), dtype=np.float32)
+    for i, s in enumerate(sequences):
+        padded[i, : len(s)] = s
+    return sequences, padded, np.array([len(s) for s in sequences], dtype=np.int32)
+
+
+def _run_sequences(estimator, padded, lengths):
+    model = estimator.to_onnx()
+    onnx.checker.check_model(model, full_check=True)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    return dict(zip(names, session.run(None, {"X": padded, "sequence_lens": lengths})))
+
+
+def _real_steps(out, lengths):
+    return np.concatenate([out[i, :n] for i, n in enumerate(lengths)])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_recurrent_classifier_gives_neuronas_predictions(cell, kind):
+    sequences, padded, lengths = _sequences(1000)
+    first = np.array([s[:, 0].sum() for s in sequences])
+    second = np.array([s[:, 1].mean() for s in sequences])
+    y = {
+        "binary": np.where(first > 0, "up", "down"),
+        "multiclass": (first > 0).astype(int) + 2 * (second > 0),
+        "multilabel": np.column_stack([first > 0, second > 0]).astype(int),
+    }[kind]
+    params = dict(hidden_size=4, num_layers=2, bidirectional=cell == "gru", max_iter=3, random_state=0)
+    if cell == "rnn":
+        params["nonlinearity"] = "relu"
+    clf = _fit(neurona.RNNClassifier(cell, hidden_layer_sizes=(3,), **params), sequences, y)
+    for rows in [slice(0, 1), slice(0, 1000)]:
+        out = _run_sequences(clf, padded[rows], lengths[rows])
+        assert_array_equal(out["label"], clf.predict(sequences[rows]))
+        assert_allclose(out["probabilities"], clf.predict_proba(sequences[rows]), rtol=RTOL[np.float32], atol=ATOL[np.float32])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("output", ["sequence", "step"])
+def test_recurrent_regressor_gives_neuronas_values(cell, output):
+    sequences, padded, lengths = _sequences(1000, seed=1)
+    if output == "sequence":
+        y = np.array([[s[:, 0].sum(), s[:, 1].max()] for s in sequences], dtype=np.float32)
+    else:
+        y = np.concatenate([np.column_stack([np.cumsum(s[:, 0]), s[:, 1]]) for s in sequences])
+    reg = neurona.RNNRegressor(cell, hidden_size=3, bidirectional=True, output=output, max_iter=3, random_state=0)
+    _fit(reg, sequences, y)
+    for rows in [slice(0, 1), slice(0, 1000)]:
+        out = _run_sequences(reg, padded[rows], lengths[rows])["variable"]
+        if output == "step":
+            out = _real_steps(out, lengths[rows])
+        assert_allclose(out, reg.predict(sequences[rows]), rtol=RTOL[np.float32], atol=ATOL[np.float32])
 
 
 def test_a_command_model_exported_by_the_command_gives_its_predictions(iris, tmp_path):

@@ -3,7 +3,7 @@
 //! the errors name what cannot be exported. ONNX Runtime's numbers are checked from Python
 //! (`tests/python/test_onnx.py`).
 
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array2, Axis};
 use neurona::export::proto::{ModelProto, TensorProto, ValueInfoProto, data_type};
 use neurona::export::{IR_VERSION, OPSET, onnx_from_model_file};
 use neurona::prelude::*;
@@ -87,7 +87,7 @@ fn a_binary_float32_mlp_with_string_labels_thresholds_its_one_output() -> neuron
     let model = decode(&clf.to_onnx()?);
     assert_eq!(
         ops(&model),
-        ["Gemm", "Tanh", "Gemm", "Sigmoid", "Sub", "Concat", "Greater", "Cast", "Reshape", "Gather"]
+        ["Gemm", "Tanh", "Gemm", "Sigmoid", "Sub", "Concat", "Greater", "Cast", "Squeeze", "Gather"]
     );
     assert_eq!(
         outputs(&model),
@@ -161,7 +161,7 @@ fn the_perceptron_and_the_rbm_are_one_gemm_each() -> neurona::Result<()> {
     assert_eq!(f64s(initializer(&model, "intercept")), clf.state()?.intercept().to_vec());
     let binary: Vec<i64> = y.iter().map(|&c| i64::from(c == 2)).collect();
     clf.fit(x.view(), &binary)?;
-    assert_eq!(ops(&decode(&clf.to_onnx()?)), ["Gemm", "Greater", "Cast", "Reshape", "Gather"]);
+    assert_eq!(ops(&decode(&clf.to_onnx()?)), ["Gemm", "Greater", "Cast", "Squeeze", "Gather"]);
 
     let mut rbm = BernoulliRbm::<f32>::new(RbmParams::new().n_components(3).n_iter(2).random_state(0).check()?);
     rbm.fit(x.mapv(|v| if v > 0.0 { 1.0f32 } else { 0.0 }).view())?;
@@ -191,14 +191,61 @@ fn errors_name_what_cannot_be_exported() -> neurona::Result<()> {
     let error = BernoulliRbm::<f64>::new(RbmParams::new().check()?).to_onnx().unwrap_err();
     assert!(matches!(error, NeuronaError::NotFitted { .. }), "{error}");
 
-    let params = RnnParams::new().hidden_size(2).max_iter(2).random_state(0).check()?;
-    let mut rnn = RnnRegressor::<f64>::new(params);
-    let sequences: Vec<Array2<f64>> = (0..6).map(|i| Array2::from_elem((3, 1), f64::from(i))).collect();
-    rnn.fit(&SequenceSet::from_sequences(&sequences)?, Array1::linspace(0.0, 1.0, 6).view())?;
-    let error = onnx_from_model_file(&rnn.to_bytes()?).unwrap_err().to_string();
-    assert!(error.contains("is a RNNRegressor, which cannot be exported to ONNX yet"), "{error}");
+    let error = onnx_from_model_file(&rnn_regressor::<f64>(Cell::Gru, OutputPer::Sequence)?.to_bytes()?).unwrap_err();
+    let error = error.to_string();
+    assert!(error.contains("is a float64 recurrent network, and ONNX Runtime runs the RNN, LSTM and GRU"), "{error}");
 
     let error = onnx_from_model_file(b"not a model").unwrap_err();
     assert!(matches!(error, NeuronaError::ModelFile { .. }), "{error}");
+    Ok(())
+}
+
+/// A small recurrent regressor of `cell` fitted on six sequences of unequal lengths.
+fn rnn_regressor<F: Float>(cell: Cell, output: OutputPer) -> neurona::Result<RnnRegressor<F>> {
+    let params = RnnParams::new()
+        .cell(cell)
+        .hidden_size(2)
+        .num_layers(2)
+        .bidirectional(true)
+        .output(output)
+        .max_iter(2)
+        .random_state(0)
+        .check()?;
+    let mut rnn = RnnRegressor::<F>::new(params);
+    let sequences: Vec<Array2<F>> = (0..6).map(|i| Array2::from_elem((3 + i % 2, 1), F::from_usize(i))).collect();
+    let x = SequenceSet::from_sequences(&sequences)?;
+    let y = match output {
+        OutputPer::Sequence => Array2::from_shape_fn((6, 1), |(i, _)| F::from_usize(i)),
+        OutputPer::Step => Array2::from_elem((x.lengths().iter().sum(), 1), F::one()),
+    };
+    rnn.fit(&x, y.view())?;
+    Ok(rnn)
+}
+
+#[test]
+fn a_recurrent_network_is_one_operator_per_layer_then_its_head() -> neurona::Result<()> {
+    let model = decode(&rnn_regressor::<f32>(Cell::Lstm, OutputPer::Sequence)?.to_onnx()?);
+    let graph = model.graph.as_ref().unwrap();
+    let inputs: Vec<_> = graph.input.iter().map(signature).collect();
+    assert_eq!(
+        inputs,
+        [("X".to_owned(), data_type::FLOAT, vec![-1, -1, 1]), ("sequence_lens".to_owned(), data_type::INT32, vec![-1])]
+    );
+    let layer = ["LSTM", "Transpose", "Reshape"];
+    let expected = [&["Transpose"][..], &layer, &layer, &["Transpose", "Reshape", "Gemm"]].concat();
+    assert_eq!(ops(&model), expected);
+    let lstm = &graph.node[1];
+    assert_eq!(lstm.input, ["transpose_1", "W_l0", "R_l0", "B_l0", "sequence_lens"]);
+    assert_eq!(lstm.output.len(), 2);
+    assert_eq!(initializer(&model, "W_l1").dims, [2, 8, 4], "(directions, 4 gates x hidden, 2 x hidden)");
+    assert_eq!(initializer(&model, "B_l0").dims, [2, 16]);
+    assert_eq!(outputs(&model), [("variable".to_owned(), data_type::FLOAT, vec![-1, 1])]);
+
+    let model = decode(&rnn_regressor::<f32>(Cell::Gru, OutputPer::Step)?.to_onnx()?);
+    let gru = &model.graph.as_ref().unwrap().node[1];
+    let linear_before_reset = gru.attribute.iter().find(|a| a.name == "linear_before_reset").unwrap();
+    assert_eq!(linear_before_reset.i, Some(1));
+    assert_eq!(ops(&model).last().unwrap(), "Reshape");
+    assert_eq!(outputs(&model), [("variable".to_owned(), data_type::FLOAT, vec![-1, -1, 1])]);
     Ok(())
 }

@@ -20,6 +20,8 @@ pub(crate) fn elem_type<F: Float>() -> i32 {
 pub(crate) enum Dim {
     /// The number of rows, any size at run time (the symbolic `N`).
     Batch,
+    /// The number of steps of padded sequences, any size at run time (the symbolic `T`).
+    Steps,
     /// A size fixed by the model.
     Fixed(usize),
 }
@@ -120,17 +122,33 @@ impl Graph {
         output: Option<&str>,
         attributes: Vec<AttributeProto>,
     ) -> String {
+        let output = output.map_or_else(|| format!("{}_{}", op_type.to_lowercase(), self.count + 1), str::to_owned);
+        self.node_outputs(op_type, inputs, &[&output], attributes);
+        output
+    }
+
+    /// Adds a node with several outputs, all named by the caller.
+    pub(crate) fn node_outputs(
+        &mut self,
+        op_type: &str,
+        inputs: &[&str],
+        outputs: &[&str],
+        attributes: Vec<AttributeProto>,
+    ) {
         self.count += 1;
-        let output = output.map_or_else(|| format!("{}_{}", op_type.to_lowercase(), self.count), str::to_owned);
         self.graph.node.push(NodeProto {
             input: inputs.iter().map(|&s| s.to_owned()).collect(),
-            output: vec![output.clone()],
+            output: outputs.iter().map(|&s| s.to_owned()).collect(),
             name: format!("{op_type}_{}", self.count),
             op_type: op_type.to_owned(),
             domain: String::new(),
             attribute: attributes,
         });
-        output
+    }
+
+    /// A fresh value name starting with `stem`.
+    pub(crate) fn fresh(&self, stem: &str) -> String {
+        format!("{stem}_{}", self.count + 1)
     }
 
     /// The finished model's bytes, with `doc` as its description.
@@ -159,11 +177,42 @@ pub(crate) fn int_attribute(name: &str, value: i64) -> AttributeProto {
     }
 }
 
+/// An attribute holding a list of integers.
+pub(crate) fn ints_attribute(name: &str, values: &[i64]) -> AttributeProto {
+    AttributeProto {
+        name: name.to_owned(),
+        r#type: Some(attribute_type::INTS),
+        ints: values.to_vec(),
+        ..AttributeProto::default()
+    }
+}
+
+/// A string attribute.
+pub(crate) fn string_attribute(name: &str, value: &str) -> AttributeProto {
+    AttributeProto {
+        name: name.to_owned(),
+        r#type: Some(attribute_type::STRING),
+        s: Some(value.as_bytes().to_vec()),
+        ..AttributeProto::default()
+    }
+}
+
+/// An attribute holding a list of strings.
+pub(crate) fn strings_attribute(name: &str, values: &[&str]) -> AttributeProto {
+    AttributeProto {
+        name: name.to_owned(),
+        r#type: Some(attribute_type::STRINGS),
+        strings: values.iter().map(|v| v.as_bytes().to_vec()).collect(),
+        ..AttributeProto::default()
+    }
+}
+
 fn value_info(name: &str, elem_type: i32, dims: &[Dim]) -> ValueInfoProto {
     let dim = dims
         .iter()
         .map(|d| match d {
             Dim::Batch => Dimension { dim_value: None, dim_param: Some("N".to_owned()) },
+            Dim::Steps => Dimension { dim_value: None, dim_param: Some("T".to_owned()) },
             Dim::Fixed(n) => Dimension { dim_value: Some(as_i64(*n)), dim_param: None },
         })
         .collect();

@@ -44,14 +44,14 @@ impl OnnxLabel for String {
     }
 }
 
-/// The output `label: (N,)`, `classes[index]` for `index: (N,)` int64.
-pub(crate) fn gather_labels(graph: &mut Graph, classes: &OnnxClasses, index: &str) {
+/// The output `label`, `classes[index]` for `index` int64 of shape `rows`.
+pub(crate) fn gather_labels(graph: &mut Graph, classes: &OnnxClasses, index: &str, rows: &[Dim]) {
     let (constant, elem_type) = match classes {
         OnnxClasses::Int64(ints) => (graph.int64s("classes", &[ints.len()], ints), data_type::INT64),
         OnnxClasses::Strings(texts) => (graph.strings("classes", texts), data_type::STRING),
     };
     graph.node("Gather", &[&constant, index], Some("label"), vec![int_attribute("axis", 0)]);
-    graph.output("label", elem_type, &[Dim::Batch]);
+    graph.output("label", elem_type, rows);
 }
 
 /// `scores > threshold` as int64 0/1, in the shape of `scores` (a multi-label indicator
@@ -62,17 +62,19 @@ pub(crate) fn above<F: Float>(graph: &mut Graph, scores: &str, threshold: F, out
     graph.node("Cast", &[&greater], output, vec![int_attribute("to", i64::from(data_type::INT64))])
 }
 
-/// The class index `(N,)` of one binary score `(N, 1)`: 1 where it is above `threshold` (the
-/// strict rule neurona's and scikit-learn's `predict` apply; a tie goes to the first class).
+/// The class index of one binary score `(..., 1)`, without its last axis: 1 where it is above
+/// `threshold` (the strict rule neurona's and scikit-learn's `predict` apply; a tie goes to the
+/// first class).
 pub(crate) fn binary_index<F: Float>(graph: &mut Graph, score: &str, threshold: F) -> String {
     let index = above(graph, score, threshold, None);
-    let shape = graph.int64s("flat", &[1], &[-1]);
-    graph.node("Reshape", &[&index, &shape], None, Vec::new())
+    let last = graph.int64s("last_axis", &[1], &[-1]);
+    graph.node("Squeeze", &[&index, &last], None, Vec::new())
 }
 
-/// The class index `(N,)` of scores `(N, n_classes)`: the first maximum, as `argmax`.
+/// The class index of scores `(..., n_classes)`, without their last axis: the first maximum,
+/// as `argmax`.
 pub(crate) fn argmax_index(graph: &mut Graph, scores: &str) -> String {
-    graph.node("ArgMax", &[scores], None, vec![int_attribute("axis", 1), int_attribute("keepdims", 0)])
+    graph.node("ArgMax", &[scores], None, vec![int_attribute("axis", -1), int_attribute("keepdims", 0)])
 }
 
 /// A value name usable inside another name.

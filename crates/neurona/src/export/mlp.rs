@@ -1,33 +1,34 @@
 //! The MLPs in ONNX: one `Gemm` per layer (`coefs_[l]` is already `(fan_in, fan_out)`), the
 //! hidden activation after each hidden layer, the output activation, then the classifier's
-//! labels or the regressor's values.
+//! labels or the regressor's values. The recurrent networks' dense head is built here too.
 
-use super::graph::{Dim, Graph, elem_type};
+use super::graph::{Dim, Graph, elem_type, int_attribute};
 use super::labels::{OnnxLabel, above, argmax_index, binary_index, gather_labels};
+use super::proto::data_type;
 use super::{ToOnnx, unsupported};
 use crate::activation::Activation;
 use crate::error::Result;
-use crate::estimators::mlp::{MlpClassifier, MlpRegressor, MlpState};
+use crate::estimators::mlp::{MlpClassifier, MlpRegressor};
 use crate::float::Float;
 use crate::loss::OutputHead;
+use crate::network::Mlp;
 
-/// The network's forward pass from the input `X`; the output activation's value is named
-/// `output` (a regressor's `variable`) or a fresh name. Returns its name.
-fn forward<F: Float>(graph: &mut Graph, state: &MlpState<F>, output: Option<&str>) -> String {
-    let mlp = state.network();
-    let units = mlp.layout().layer_units();
-    graph.input("X", elem_type::<F>(), &[Dim::Batch, Dim::Fixed(units[0])]);
-    let (coefs, intercepts) = (state.coefs(), state.intercepts());
-    let last = coefs.len() - 1;
-    let mut value = "X".to_owned();
-    for (l, (coef, intercept)) in coefs.iter().zip(&intercepts).enumerate() {
-        let w = graph.floats(&format!("coef_{l}"), &[coef.nrows(), coef.ncols()], coef.iter().copied());
-        let b = graph.floats(&format!("intercept_{l}"), &[intercept.len()], intercept.iter().copied());
+/// The dense layers of `mlp` (its flat buffer `params`) over the rows of the value `input`,
+/// `(rows, n_features)`; the output activation's value is named `output`, or a fresh name.
+/// Returns its name.
+pub(super) fn dense<F: Float>(graph: &mut Graph, mlp: &Mlp, params: &[F], input: &str, output: Option<&str>) -> String {
+    let layout = mlp.layout();
+    let last = layout.n_weight_layers() - 1;
+    let mut value = input.to_owned();
+    for l in 0..=last {
+        let (fan_in, fan_out) = layout.fans(l);
+        let w = graph.floats(&format!("coef_{l}"), &[fan_in, fan_out], params[layout.coef_range(l)].iter().copied());
+        let b = graph.floats(&format!("intercept_{l}"), &[fan_out], params[layout.intercept_range(l)].iter().copied());
         let activation = if l < last { hidden_op(mlp.hidden()) } else { output_op(mlp.head()) };
         let gemm_output = if activation.is_none() && l == last { output } else { None };
         value = graph.node("Gemm", &[&value, &w, &b], gemm_output, Vec::new());
         if let Some(op) = activation {
-            let attributes = if op == "Softmax" { vec![super::graph::int_attribute("axis", 1)] } else { Vec::new() };
+            let attributes = if op == "Softmax" { vec![int_attribute("axis", -1)] } else { Vec::new() };
             value = graph.node(op, &[&value], if l == last { output } else { None }, attributes);
         }
     }
@@ -54,43 +55,61 @@ fn output_op(head: OutputHead) -> Option<&'static str> {
     }
 }
 
+/// A network classifier's outputs `label` and `probabilities` over `rows` (`[N]`, or `[N, T]`
+/// for one output per step) from `network`, which adds the network's output activation
+/// `(rows..., n_outputs)` to the graph, named as asked. `classes` empty means multi-label.
+///
+/// A binary classifier's one logistic output `p` gives `probabilities = [1 - p, p]` and the
+/// second class where `p > 0.5`; a multiclass one, the softmax and the class of its first
+/// maximum; a multi-label one, the logistic outputs and `label`, the 0/1 indicator matrix
+/// (`p > 0.5`) as int64.
+pub(super) fn classifier_outputs<F: Float, L: OnnxLabel>(
+    graph: &mut Graph,
+    classes: &[L],
+    n_outputs: usize,
+    rows: &[Dim],
+    network: impl FnOnce(&mut Graph, Option<&str>) -> String,
+) -> Result<()> {
+    let with_width = |width: usize| [rows, &[Dim::Fixed(width)]].concat();
+    if classes.is_empty() {
+        let p = network(graph, Some("probabilities"));
+        above(graph, &p, F::from_f64(0.5), Some("label"));
+        graph.output("label", data_type::INT64, &with_width(n_outputs));
+        graph.output("probabilities", elem_type::<F>(), &with_width(n_outputs));
+        return Ok(());
+    }
+    if classes.len() < 2 {
+        return Err(unsupported(format!(
+            "is a classifier fitted on a single class ({classes:?}), which the ONNX export does not cover"
+        )));
+    }
+    let classes = L::onnx_classes(classes)?;
+    let index = if n_outputs == 1 {
+        let p = network(graph, None);
+        let one = graph.floats("one", &[], [F::one()]);
+        let q = graph.node("Sub", &[&one, &p], None, Vec::new());
+        graph.node("Concat", &[&q, &p], Some("probabilities"), vec![int_attribute("axis", -1)]);
+        binary_index(graph, &p, F::from_f64(0.5))
+    } else {
+        let p = network(graph, Some("probabilities"));
+        argmax_index(graph, &p)
+    };
+    gather_labels(graph, &classes, &index, rows);
+    graph.output("probabilities", elem_type::<F>(), &with_width(n_outputs.max(2)));
+    Ok(())
+}
+
 impl<F: Float, L: OnnxLabel> ToOnnx for MlpClassifier<F, L> {
-    /// Outputs `label` and `probabilities`. A binary classifier's one logistic output `p`
-    /// gives `probabilities = [1 - p, p]` and the second class where `p > 0.5`; a multiclass
-    /// one, the softmax and the class of its first maximum; a multi-label one, the logistic
-    /// outputs and `label`, the 0/1 indicator matrix (`p > 0.5`) as int64.
+    /// Outputs `label` and `probabilities` (see the [module documentation](super)).
     fn to_onnx(&self) -> Result<Vec<u8>> {
         let state = self.state()?;
-        let n_outputs = state.n_outputs();
+        let mlp = state.network();
         let mut graph = Graph::new("MLPClassifier");
-        let elem = elem_type::<F>();
-        if self.is_multilabel() {
-            let p = forward(&mut graph, state, Some("probabilities"));
-            above(&mut graph, &p, F::from_f64(0.5), Some("label"));
-            graph.output("label", super::proto::data_type::INT64, &[Dim::Batch, Dim::Fixed(n_outputs)]);
-            graph.output("probabilities", elem, &[Dim::Batch, Dim::Fixed(n_outputs)]);
-            return Ok(graph.finish(doc("MLPClassifier (multi-label)")));
-        }
-        let classes = self.classes()?;
-        if classes.len() < 2 {
-            return Err(unsupported(format!(
-                "is an MLPClassifier fitted on a single class ({classes:?}), which the ONNX export does not cover"
-            )));
-        }
-        let classes = L::onnx_classes(classes)?;
-        let index = if n_outputs == 1 {
-            let p = forward(&mut graph, state, None);
-            let one = graph.floats("one", &[], [F::one()]);
-            let q = graph.node("Sub", &[&one, &p], None, Vec::new());
-            let concat = vec![super::graph::int_attribute("axis", 1)];
-            graph.node("Concat", &[&q, &p], Some("probabilities"), concat);
-            binary_index(&mut graph, &p, F::from_f64(0.5))
-        } else {
-            let p = forward(&mut graph, state, Some("probabilities"));
-            argmax_index(&mut graph, &p)
-        };
-        gather_labels(&mut graph, &classes, &index);
-        graph.output("probabilities", elem, &[Dim::Batch, Dim::Fixed(n_outputs.max(2))]);
+        let x = graph.input("X", elem_type::<F>(), &[Dim::Batch, Dim::Fixed(mlp.n_features())]);
+        let classes = if self.is_multilabel() { &[] } else { self.classes()? };
+        classifier_outputs::<F, L>(&mut graph, classes, state.n_outputs(), &[Dim::Batch], |graph, output| {
+            dense(graph, mlp, state.flat_params(), &x, output)
+        })?;
         Ok(graph.finish(doc("MLPClassifier")))
     }
 }
@@ -99,8 +118,10 @@ impl<F: Float> ToOnnx for MlpRegressor<F> {
     /// Outputs `variable: (N, n_outputs)`.
     fn to_onnx(&self) -> Result<Vec<u8>> {
         let state = self.state()?;
+        let mlp = state.network();
         let mut graph = Graph::new("MLPRegressor");
-        forward(&mut graph, state, Some("variable"));
+        let x = graph.input("X", elem_type::<F>(), &[Dim::Batch, Dim::Fixed(mlp.n_features())]);
+        dense(&mut graph, mlp, state.flat_params(), &x, Some("variable"));
         graph.output("variable", elem_type::<F>(), &[Dim::Batch, Dim::Fixed(state.n_outputs())]);
         Ok(graph.finish(doc("MLPRegressor")))
     }

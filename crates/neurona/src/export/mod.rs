@@ -25,6 +25,7 @@ mod mlp;
 mod perceptron;
 pub mod proto;
 mod rbm;
+mod rnn;
 
 use serde_json::Value;
 
@@ -35,6 +36,7 @@ use crate::estimator::{EstimatorKind, ModelFile};
 use crate::estimators::mlp::{MlpClassifier, MlpRegressor};
 use crate::estimators::perceptron::Perceptron;
 use crate::estimators::rbm::BernoulliRbm;
+use crate::estimators::rnn::{RnnClassifier, RnnRegressor};
 use crate::float::Float;
 
 /// The ONNX IR version the files state (IR 8, ONNX 1.10).
@@ -87,10 +89,9 @@ fn from_model_file<F: Float>(bytes: &[u8], kind: EstimatorKind, strings: bool) -
         EstimatorKind::Perceptron if strings => Perceptron::<F, String>::from_bytes(bytes)?.to_onnx(),
         EstimatorKind::Perceptron => Perceptron::<F, i64>::from_bytes(bytes)?.to_onnx(),
         EstimatorKind::BernoulliRbm => BernoulliRbm::<F>::from_bytes(bytes)?.to_onnx(),
-        EstimatorKind::RnnClassifier | EstimatorKind::RnnRegressor => Err(unsupported(format!(
-            "is a {kind}, which cannot be exported to ONNX yet: the export covers MLPClassifier, MLPRegressor, \
-             Perceptron and BernoulliRBM"
-        ))),
+        EstimatorKind::RnnClassifier if strings => RnnClassifier::<F, String>::from_bytes(bytes)?.to_onnx(),
+        EstimatorKind::RnnClassifier => RnnClassifier::<F, i64>::from_bytes(bytes)?.to_onnx(),
+        EstimatorKind::RnnRegressor => RnnRegressor::<F>::from_bytes(bytes)?.to_onnx(),
     }
 }
 

@@ -21,7 +21,7 @@ impl<F: Float, L: OnnxLabel> ToOnnx for Perceptron<F, L> {
         } else {
             argmax_index(&mut graph, &scores)
         };
-        gather_labels(&mut graph, &L::onnx_classes(state.classes())?, &index);
+        gather_labels(&mut graph, &L::onnx_classes(state.classes())?, &index, &[Dim::Batch]);
         graph.output("scores", elem_type::<F>(), &[Dim::Batch, Dim::Fixed(n_scores)]);
         Ok(graph.finish(doc("Perceptron")))
     }

@@ -77,14 +77,10 @@ pub struct AttributeProto {
     pub name: String,
     #[prost(int32, optional, tag = "20")]
     pub r#type: Option<i32>,
-    #[prost(float, optional, tag = "2")]
-    pub f: Option<f32>,
     #[prost(int64, optional, tag = "3")]
     pub i: Option<i64>,
     #[prost(bytes = "vec", optional, tag = "4")]
     pub s: Option<Vec<u8>>,
-    #[prost(float, repeated, tag = "7")]
-    pub floats: Vec<f32>,
     #[prost(int64, repeated, tag = "8")]
     pub ints: Vec<i64>,
     #[prost(bytes = "vec", repeated, tag = "9")]
@@ -93,10 +89,8 @@ pub struct AttributeProto {
 
 /// `AttributeProto.AttributeType`'s values that neurona writes.
 pub mod attribute_type {
-    pub const FLOAT: i32 = 1;
     pub const INT: i32 = 2;
     pub const STRING: i32 = 3;
-    pub const FLOATS: i32 = 6;
     pub const INTS: i32 = 7;
     pub const STRINGS: i32 = 8;
 }
@@ -120,9 +114,9 @@ pub struct TensorProto {
 /// `TensorProto.DataType`'s values that neurona writes.
 pub mod data_type {
     pub const FLOAT: i32 = 1;
+    pub const INT32: i32 = 6;
     pub const INT64: i32 = 7;
     pub const STRING: i32 = 8;
-    pub const BOOL: i32 = 9;
     pub const DOUBLE: i32 = 11;
 }
 
