@@ -47,7 +47,7 @@ pub enum Command {
     Transform(ApplyArgs),
     /// Describe a model file: architecture, hyperparameters, classes, fit report.
     Inspect(InspectArgs),
-    /// Export a saved model (MLP, perceptron or RBM) to an ONNX file, for ONNX Runtime.
+    /// Export a saved model to an ONNX file, for ONNX Runtime.
     Export(ExportArgs),
     /// Show one forward and backward pass of a tiny network, neuron by neuron (the course's
     /// worked example by default), or with --cell of a tiny recurrent network through time.

@@ -1,9 +1,9 @@
 //! ONNX export: a fitted estimator as an ONNX model that ONNX Runtime (or any ONNX runtime)
 //! runs with neurona's own predictions.
 //!
-//! Each estimator that exports implements [`ToOnnx`] in this module's file for its family
-//! (`mlp.rs`, `perceptron.rs`, `rbm.rs`); [`onnx_from_model_file`] exports a model file of any
-//! of those kinds (the command's `neurona export` and Python's `to_onnx` go through it).
+//! Each estimator implements [`ToOnnx`] in this module's file for its family (`mlp.rs`,
+//! `perceptron.rs`, `rbm.rs`, `rnn.rs`); [`onnx_from_model_file`] exports a model file of any
+//! kind (the command's `neurona export` and Python's `to_onnx` go through it).
 //!
 //! The file states ONNX IR version [`IR_VERSION`] and imports the default operator set
 //! (`ai.onnx`) at version [`OPSET`], which ONNX Runtime has run since 1.12. The graph's input
@@ -16,6 +16,7 @@
 //! | `MLPRegressor` | `variable: (N, n_outputs)` |
 //! | `Perceptron` | `label: (N,)`, `scores: (N, 1)` (binary: positive means the second class) or `(N, n_classes)`, the decision function |
 //! | `BernoulliRBM` | `variable: (N, n_components)`, the transform (hidden units' probabilities) |
+//! | `RNNClassifier`, `RNNRegressor` | as the MLPs', per sequence or `(N, T, ...)` per step; inputs `X: (N, T, n_features)` and `sequence_lens: (N,)` (see `rnn.rs`); float32 only |
 //!
 //! The messages are `prost` structs declared with `onnx.proto`'s field numbers ([`proto`]).
 
