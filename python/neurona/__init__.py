@@ -25,6 +25,7 @@ from neurona._perceptron import Perceptron
 from neurona._rbm import BernoulliRBM
 from neurona._rnn import RNNClassifier, RNNRegressor
 from neurona._persist import load
+from neurona._skl2onnx import register_skl2onnx
 
 try:
     from neurona import _threadpool  # noqa: F401  (registers neurona with threadpoolctl)
@@ -48,6 +49,7 @@ __all__ = [
     "RNNRegressor",
     "get_num_threads",
     "load",
+    "register_skl2onnx",
     "set_num_threads",
     "__version__",
 ]

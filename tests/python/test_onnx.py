@@ -188,7 +188,8 @@ def test_recurrent_classifier_gives_neuronas_predictions(cell, kind):
     for rows in [slice(0, 1), slice(0, 1000)]:
         out = _run_sequences(clf, padded[rows], lengths[rows])
         assert_array_equal(out["label"], clf.predict(sequences[rows]))
-        assert_allclose(out["probabilities"], clf.predict_proba(sequences[rows]), rtol=RTOL[np.float32], atol=ATOL[np.float32])
+        expected = clf.predict_proba(sequences[rows])
+        assert_allclose(out["probabilities"], expected, rtol=RTOL[np.float32], atol=ATOL[np.float32])
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -227,3 +228,71 @@ def test_a_command_model_exported_by_the_command_gives_its_predictions(iris, tmp
     assert_array_equal(label, [row[0] for row in rows])
     assert header[1:] == [f"proba_{c}" for c in SPECIES], header
     assert_allclose(proba, np.array([row[1:] for row in rows], dtype=np.float64), rtol=1e-12, atol=0)
+
+
+# ---------------------------------------------------------------------- skl2onnx
+
+
+@pytest.fixture(scope="module")
+def skl2onnx():
+    import skl2onnx
+
+    neurona.register_skl2onnx()
+    return skl2onnx
+
+
+def _run_converted(skl2onnx, pipeline, X, **options):
+    model = skl2onnx.to_onnx(pipeline, X[:1], target_opset=17, **options)
+    onnx.checker.check_model(model, full_check=True)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: X})
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_pipeline_with_a_neurona_classifier_converts_with_skl2onnx(skl2onnx, dtype):
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = _data(dtype) * 3 + 1
+    y = _labels((X[:, 0] > 1).astype(int) + (X[:, 1] > 1) * 2, "str")
+    pipeline = _fit(Pipeline([("scale", StandardScaler()), ("mlp", _mlp())]), X, y)
+    clf = pipeline.steps[-1][1]
+    label, proba = _run_converted(skl2onnx, pipeline, X, options={id(clf): {"zipmap": False}})
+    assert_array_equal(label, pipeline.predict(X))
+    assert_allclose(proba, pipeline.predict_proba(X), rtol=RTOL[dtype], atol=ATOL[dtype])
+    if dtype == np.float64:
+        return  # skl2onnx's ZipMap takes float only: double pipelines need zipmap=False
+    # skl2onnx's default for a classifier: the probabilities as one dictionary per row.
+    _, dictionaries = _run_converted(skl2onnx, pipeline, X[:3])
+    assert_allclose([[row[c] for c in clf.classes_] for row in dictionaries], pipeline.predict_proba(X[:3]), rtol=1e-5)
+
+
+def test_regressors_perceptrons_and_rbms_convert_in_pipelines(skl2onnx):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    X = _data(np.float32) * 2 - 1
+    y = X[:, 0] - X[:, 1]
+    regressor = _fit(Pipeline([("scale", StandardScaler()), ("mlp", neurona.MLPRegressor(max_iter=30))]), X, y)
+    (values,) = _run_converted(skl2onnx, regressor, X)
+    # skl2onnx scales as (x - mean) * (1 / scale), not as scikit-learn's division: the inputs may
+    # differ in their last bit, which a value near 0 (a cancellation) shows in full; hence an
+    # absolute tolerance of 1e-5 of the values' range.
+    expected = regressor.predict(X)
+    assert_allclose(values.ravel(), expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+    labels = np.where(y > 0, "pos", "neg")
+    perceptron = _fit(Pipeline([("scale", StandardScaler()), ("p", neurona.Perceptron(random_state=0))]), X, labels)
+    label, scores = _run_converted(skl2onnx, perceptron, X)
+    assert_array_equal(label, perceptron.predict(X))
+    expected = perceptron.decision_function(X)
+    assert_allclose(scores.ravel(), expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+    features = Pipeline(
+        [("scale", MinMaxScaler()), ("rbm", neurona.BernoulliRBM(n_components=5, n_iter=3, random_state=0)),
+         ("logistic", LogisticRegression())]
+    )
+    _fit(features, X, labels)
+    label, _ = _run_converted(skl2onnx, features, X, options={LogisticRegression: {"zipmap": False}})
+    assert_array_equal(label, features.predict(X))
