@@ -287,7 +287,13 @@ pub struct ColumnArgs {
     #[arg(long, value_name = "COL,...", value_delimiter = ',', help_heading = "Columns of a table")]
     pub features: Vec<String>,
     /// Every column but these (and the target(s)).
-    #[arg(long, value_name = "COL,...", value_delimiter = ',', conflicts_with = "features", help_heading = "Columns of a table")]
+    #[arg(
+        long,
+        value_name = "COL,...",
+        value_delimiter = ',',
+        conflicts_with = "features",
+        help_heading = "Columns of a table"
+    )]
     pub drop: Vec<String>,
     /// Columns to one-hot encode although they hold numbers (integer-coded categories), or text
     /// with more distinct values than half the training rows. A text column is always encoded.

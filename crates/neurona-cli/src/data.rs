@@ -294,7 +294,9 @@ pub fn from_file(
 /// The feature columns, in the table's order: those of `--features`, or every column but the
 /// targets and those of `--drop`. Every column named must exist, and no target be a feature.
 fn choose_features(table: &Table, targets: &[String], columns: &ColumnArgs, source: &str) -> Result<Vec<String>> {
-    for (flag, names) in [("--features", &columns.features), ("--drop", &columns.drop), ("--categorical", &columns.categorical)] {
+    for (flag, names) in
+        [("--features", &columns.features), ("--drop", &columns.drop), ("--categorical", &columns.categorical)]
+    {
         if let Some(unknown) = names.iter().find(|n| table.index_of(n).is_none()) {
             bail!("{source}: unknown column '{unknown}' given to {flag} (the columns are: {})", quoted(&table.names));
         }
@@ -310,14 +312,21 @@ fn choose_features(table: &Table, targets: &[String], columns: &ColumnArgs, sour
         .cloned()
         .collect();
     if let Some(other) = columns.categorical.iter().find(|n| !chosen.contains(n)) {
-        bail!("--categorical names '{other}', which is not a feature column (a target, or left out by --features or --drop)");
+        bail!(
+            "--categorical names '{other}', which is not a feature column (a target, or left out by --features or --drop)"
+        );
     }
     Ok(chosen)
 }
 
 /// The rows to train on: those with every target (when there are targets) and, with
 /// `--missing drop-rows`, every feature; and what was done, said in the run's output.
-fn rows_to_keep(table: &Table, raw: &RawFeatures, targets: &[String], missing: Missing) -> Result<(Vec<usize>, Vec<String>)> {
+fn rows_to_keep(
+    table: &Table,
+    raw: &RawFeatures,
+    targets: &[String],
+    missing: Missing,
+) -> Result<(Vec<usize>, Vec<String>)> {
     let source = &raw.source;
     let has_target = |i: usize| targets.iter().all(|t| table.column(t).is_some_and(|c| !c.is_missing(i)));
     let mut rows: Vec<usize> = (0..table.n_rows).filter(|&i| has_target(i)).collect();

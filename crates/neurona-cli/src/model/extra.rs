@@ -168,7 +168,8 @@ impl Extra {
             (Some(preprocess), _) => {
                 let source = path.display().to_string();
                 let names = preprocess.input_names();
-                let absent: Vec<&str> = names.iter().filter(|n| table.index_of(n).is_none()).map(String::as_str).collect();
+                let absent: Vec<&str> =
+                    names.iter().filter(|n| table.index_of(n).is_none()).map(String::as_str).collect();
                 if !absent.is_empty() {
                     bail!(
                         "{source}: missing feature column(s) '{}' that the model was trained on (the file has: '{}')",

@@ -111,9 +111,11 @@ impl RawFeatures {
 
     /// The number of missing cells of each column that has some, in column order.
     pub fn missing_counts(&self) -> Vec<(&str, usize)> {
-        let counts = self.names.iter().zip(&self.columns).map(|(name, column)| {
-            (name.as_str(), (0..column.len()).filter(|&i| column.is_missing(i)).count())
-        });
+        let counts = self
+            .names
+            .iter()
+            .zip(&self.columns)
+            .map(|(name, column)| (name.as_str(), (0..column.len()).filter(|&i| column.is_missing(i)).count()));
         counts.filter(|(_, n)| *n > 0).collect()
     }
 

@@ -37,7 +37,13 @@ impl Preprocessor {
     }
 }
 
-fn fit_column(name: &str, column: &RawColumn, rows: &[usize], raw: &RawFeatures, options: FitOptions) -> Result<ColumnStep> {
+fn fit_column(
+    name: &str,
+    column: &RawColumn,
+    rows: &[usize],
+    raw: &RawFeatures,
+    options: FitOptions,
+) -> Result<ColumnStep> {
     let present: Vec<usize> = rows.iter().copied().filter(|&i| !column.is_missing(i)).collect();
     if present.is_empty() {
         bail!(
@@ -59,7 +65,11 @@ fn fit_column(name: &str, column: &RawColumn, rows: &[usize], raw: &RawFeatures,
             let counts = count(present.iter().map(|&i| OrderedNumber(values[i])));
             let most = most_frequent(&counts);
             let categories: Vec<f64> = counts.keys().map(|k| k.0).collect();
-            Encoding::Categories { categories: Categories::Numbers(categories), most_frequent: impute.then_some(most), drop: None }
+            Encoding::Categories {
+                categories: Categories::Numbers(categories),
+                most_frequent: impute.then_some(most),
+                drop: None,
+            }
         }
         RawColumn::Text(cells) => {
             let counts = count(present.iter().map(|&i| cells[i].clone().unwrap_or_default()));
@@ -77,7 +87,11 @@ fn fit_column(name: &str, column: &RawColumn, rows: &[usize], raw: &RawFeatures,
             let most = most_frequent(&counts);
             let categories: Vec<String> = counts.into_keys().collect();
             let drop = yes_no_drop(&categories);
-            Encoding::Categories { categories: Categories::Text(categories), most_frequent: impute.then_some(most), drop }
+            Encoding::Categories {
+                categories: Categories::Text(categories),
+                most_frequent: impute.then_some(most),
+                drop,
+            }
         }
     };
     Ok(ColumnStep { name: name.to_owned(), encoding })

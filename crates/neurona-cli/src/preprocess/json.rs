@@ -126,9 +126,11 @@ fn column_from_json(v: &Value, missing: Missing) -> Result<ColumnStep> {
     let encoding = if v["categories"].is_null() {
         let median = match (&v["median"], impute) {
             (Value::Null, false) => None,
-            (m, true) => Some(m.as_f64().filter(|m| m.is_finite()).with_context(|| {
-                format!("column '{name}': the median is not a finite number: {m}")
-            })?),
+            (m, true) => Some(
+                m.as_f64()
+                    .filter(|m| m.is_finite())
+                    .with_context(|| format!("column '{name}': the median is not a finite number: {m}"))?,
+            ),
             (m, false) => bail!("column '{name}': a median ({m}) without imputation"),
         };
         Encoding::Number { median }

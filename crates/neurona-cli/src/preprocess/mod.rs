@@ -188,7 +188,9 @@ impl Preprocessor {
                 Missing::DropRows => "it was trained with --missing drop-rows",
                 _ => "it was trained with --missing error",
             };
-            anyhow::anyhow!("{source}: feature column '{name}' has a missing value at row {row}, which the model cannot fill ({how})")
+            anyhow::anyhow!(
+                "{source}: feature column '{name}' has a missing value at row {row}, which the model cannot fill ({how})"
+            )
         };
         match &step.encoding {
             Encoding::Number { median } => {

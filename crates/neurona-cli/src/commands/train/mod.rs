@@ -98,7 +98,8 @@ fn prepare(args: &TrainArgs, training: &dyn Training, say: &Say) -> Result<Prepa
     };
     let (preprocess, notes, lines) = match tables {
         Some(tables) => {
-            let train_rows = split.as_ref().map_or_else(|| (0..data.x.n_samples()).collect(), |(train, _)| train.clone());
+            let train_rows =
+                split.as_ref().map_or_else(|| (0..data.x.n_samples()).collect(), |(train, _)| train.clone());
             let previous = previous.as_ref().map(|(_, extra)| extra);
             encode(args, &mut data, test_data.as_mut(), tables, &train_rows, previous)?
         }
@@ -170,8 +171,11 @@ fn encode(
     previous: Option<&Extra>,
 ) -> Result<(Option<Preprocessor>, Vec<String>, Vec<String>)> {
     let columns = &args.columns;
-    let options =
-        FitOptions { categorical: &columns.categorical, missing: columns.missing, handle_unknown: columns.handle_unknown };
+    let options = FitOptions {
+        categorical: &columns.categorical,
+        missing: columns.missing,
+        handle_unknown: columns.handle_unknown,
+    };
     let kept = previous.and_then(|extra| extra.preprocess.clone());
     let preprocess = match kept {
         Some(kept) => kept,
@@ -232,7 +236,8 @@ fn read_data(
     }
     if let Some(path) = &args.data {
         if sequences {
-            let read = |path: &std::path::Path| sequences::from_file(path, &args.sequence_columns, &args.target, per_step);
+            let read =
+                |path: &std::path::Path| sequences::from_file(path, &args.sequence_columns, &args.target, per_step);
             let data = read(path)?;
             let test = args.test_data.as_deref().map(read).transpose()?;
             check_same_features(&data, test.as_ref())?;
