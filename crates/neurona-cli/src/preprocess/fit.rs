@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
 
-use super::{Categories, ColumnStep, Encoding, Preprocessor, RawColumn, RawFeatures};
+use super::{Categories, Category, ColumnStep, Encoding, Preprocessor, RawColumn, RawFeatures};
 use crate::args::{HandleUnknown, Missing};
 
 /// What the command line chose.
@@ -64,12 +64,8 @@ fn fit_column(
         RawColumn::Numbers(values) => {
             let counts = count(present.iter().map(|&i| OrderedNumber(values[i])));
             let most = most_frequent(&counts);
-            let categories: Vec<f64> = counts.keys().map(|k| k.0).collect();
-            Encoding::Categories {
-                categories: Categories::Numbers(categories),
-                most_frequent: impute.then_some(most),
-                drop: None,
-            }
+            let categories = Categories(counts.keys().map(|k| Category::Number(k.0)).collect());
+            Encoding::Categories { categories, most_frequent: impute.then_some(most), drop: None }
         }
         RawColumn::Text(cells) => {
             let counts = count(present.iter().map(|&i| cells[i].clone().unwrap_or_default()));
@@ -88,7 +84,7 @@ fn fit_column(
             let categories: Vec<String> = counts.into_keys().collect();
             let drop = yes_no_drop(&categories);
             Encoding::Categories {
-                categories: Categories::Text(categories),
+                categories: Categories(categories.into_iter().map(Category::Text).collect()),
                 most_frequent: impute.then_some(most),
                 drop,
             }

@@ -15,7 +15,7 @@
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use super::{Categories, ColumnStep, Encoding, Preprocessor};
+use super::{Categories, Category, ColumnStep, Encoding, Preprocessor};
 use crate::args::{HandleUnknown, Missing};
 
 /// The version this build writes and reads.
@@ -23,34 +23,34 @@ pub const VERSION: u64 = 1;
 
 impl Categories {
     fn value(&self, k: usize) -> Value {
-        match self {
-            Self::Text(c) => json!(c[k]),
-            Self::Numbers(c) => json!(c[k]),
+        match &self.0[k] {
+            Category::Text(c) => json!(c),
+            Category::Number(c) => json!(c),
         }
     }
 
     fn index_of(&self, v: &Value) -> Option<usize> {
-        match self {
-            Self::Text(c) => c.iter().position(|k| Some(k.as_str()) == v.as_str()),
-            Self::Numbers(c) => c.iter().position(|&k| Some(k) == v.as_f64()),
-        }
+        self.0.iter().position(|c| match c {
+            Category::Text(c) => v.as_str() == Some(c),
+            Category::Number(c) => v.as_f64() == Some(*c),
+        })
     }
 
     fn from_json(v: &Value, name: &str) -> Result<Self> {
         let items = v.as_array().with_context(|| format!("column '{name}': the categories are not a list"))?;
-        let categories = if items.iter().all(Value::is_string) {
-            Self::Text(items.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
-        } else if items.iter().all(Value::is_number) {
-            Self::Numbers(items.iter().filter_map(Value::as_f64).collect())
-        } else {
-            bail!("column '{name}': the categories are neither all text nor all numbers");
-        };
-        let sorted = match &categories {
-            Self::Text(c) => c.windows(2).all(|w| w[0] < w[1]),
-            Self::Numbers(c) => c.windows(2).all(|w| w[0] < w[1]),
-        };
-        if categories.is_empty() || !sorted {
-            bail!("column '{name}': the categories are not a sorted list of distinct values");
+        let categories = items
+            .iter()
+            .map(|item| match item {
+                Value::String(c) => Ok(Category::Text(c.clone())),
+                c => c
+                    .as_f64()
+                    .map(Category::Number)
+                    .with_context(|| format!("column '{name}': the category {c} is neither text nor a number")),
+            })
+            .collect::<Result<Vec<Category>>>()?;
+        let categories = Categories(categories);
+        if categories.count() == 0 || !categories.sorted() {
+            bail!("column '{name}': the categories are not a sorted list of distinct values of one kind");
         }
         Ok(categories)
     }
@@ -65,7 +65,7 @@ impl Preprocessor {
                 Encoding::Number { median } => json!({"name": step.name, "median": median}),
                 Encoding::Categories { categories, most_frequent, drop } => json!({
                     "name": step.name,
-                    "categories": (0..categories.len()).map(|k| categories.value(k)).collect::<Vec<_>>(),
+                    "categories": (0..categories.count()).map(|k| categories.value(k)).collect::<Vec<_>>(),
                     "most_frequent": most_frequent.map(|k| categories.value(k)),
                     "drop": drop.map(|k| categories.value(k)),
                 }),
@@ -166,7 +166,7 @@ mod tests {
                 ColumnStep {
                     name: "c".into(),
                     encoding: Encoding::Categories {
-                        categories: Categories::Text(vec!["no".into(), "yes".into()]),
+                        categories: Categories(vec![Category::Text("no".into()), Category::Text("yes".into())]),
                         most_frequent: Some(1),
                         drop: Some(0),
                     },
@@ -174,7 +174,7 @@ mod tests {
                 ColumnStep {
                     name: "k".into(),
                     encoding: Encoding::Categories {
-                        categories: Categories::Numbers(vec![1.0, 3.0]),
+                        categories: Categories(vec![Category::Number(1.0), Category::Number(3.0)]),
                         most_frequent: Some(0),
                         drop: None,
                     },

@@ -48,46 +48,49 @@ pub enum Encoding {
 }
 
 /// The categories of a column, sorted as scikit-learn sorts them: text by its characters
-/// (Unicode code points), numbers (`--categorical` on a number column) by value.
+/// (Unicode code points), numbers (`--categorical` on a number column) by value; all of one
+/// kind.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Categories {
-    Text(Vec<String>),
-    Numbers(Vec<f64>),
+pub struct Categories(pub Vec<Category>);
+
+/// One category: text, or a number.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Category {
+    Text(String),
+    Number(f64),
 }
 
 impl Categories {
-    pub fn len(&self) -> usize {
-        match self {
-            Self::Text(c) => c.len(),
-            Self::Numbers(c) => c.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    pub fn count(&self) -> usize {
+        self.0.len()
     }
 
     /// The category `k` as text ("3" for the number 3).
     pub fn name(&self, k: usize) -> String {
-        match self {
-            Self::Text(c) => c[k].clone(),
-            Self::Numbers(c) => c[k].to_string(),
+        match &self.0[k] {
+            Category::Text(c) => c.clone(),
+            Category::Number(c) => c.to_string(),
         }
+    }
+
+    /// Whether they are sorted and distinct, and all of one kind.
+    fn sorted(&self) -> bool {
+        self.0.windows(2).all(|w| match (&w[0], &w[1]) {
+            (Category::Text(a), Category::Text(b)) => a < b,
+            (Category::Number(a), Category::Number(b)) => a < b,
+            _ => false,
+        })
     }
 
     /// The index of the category of cell `i` of `column`, `None` for an unseen one (or a
     /// missing cell).
     fn find(&self, column: &RawColumn, i: usize) -> Option<usize> {
-        match self {
-            Self::Text(c) => {
-                let cell = column.text(i)?;
-                c.binary_search_by(|k| k.as_str().cmp(&cell)).ok()
-            }
-            Self::Numbers(c) => {
-                let value = column.number(i).ok()??;
-                c.iter().position(|&k| k == value)
-            }
-        }
+        let text = column.text(i)?;
+        let number = column.number(i).ok().flatten();
+        self.0.iter().position(|c| match c {
+            Category::Text(c) => *c == text,
+            Category::Number(c) => Some(*c) == number,
+        })
     }
 }
 
@@ -107,7 +110,7 @@ impl ColumnStep {
     fn output_names(&self) -> Vec<String> {
         match &self.encoding {
             Encoding::Number { .. } => vec![self.name.clone()],
-            Encoding::Categories { categories, drop, .. } => (0..categories.len())
+            Encoding::Categories { categories, drop, .. } => (0..categories.count())
                 .filter(|&k| Some(k) != *drop)
                 .map(|k| format!("{}_{}", self.name, categories.name(k)))
                 .collect(),
@@ -121,7 +124,7 @@ impl ColumnStep {
             Encoding::Number { median: Some(m) } => format!("number, missing -> median {m}"),
             Encoding::Number { median: None } => "number".to_owned(),
             Encoding::Categories { categories, most_frequent, drop } => {
-                let names: Vec<String> = (0..categories.len()).map(|k| categories.name(k)).collect();
+                let names: Vec<String> = (0..categories.count()).map(|k| categories.name(k)).collect();
                 let shown = if names.len() > 6 { format!("{}, ...", names[..6].join(", ")) } else { names.join(", ") };
                 let what = match drop {
                     Some(d) => format!("yes/no: one 0/1 column, 0 for '{}'", categories.name(*d)),
@@ -213,8 +216,8 @@ impl Preprocessor {
                     None => {
                         let cell = column.text(i).unwrap_or_default();
                         let known: Vec<String> =
-                            (0..categories.len().min(10)).map(|k| format!("'{}'", categories.name(k))).collect();
-                        let more = if categories.len() > 10 { ", ..." } else { "" };
+                            (0..categories.count().min(10)).map(|k| format!("'{}'", categories.name(k))).collect();
+                        let more = if categories.count() > 10 { ", ..." } else { "" };
                         bail!(
                             "{source}: feature column '{name}' has the category '{cell}' at row {row}, which the model \
                              did not see in training (it knows {}{more}); --handle-unknown ignore encodes it as zeros",

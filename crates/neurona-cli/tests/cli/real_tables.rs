@@ -32,6 +32,13 @@ fn mixed_table() -> String {
     text
 }
 
+/// A temporary folder holding `mixed.csv` ([`mixed_table`]).
+fn mixed_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "mixed.csv", &mixed_table());
+    dir
+}
+
 #[test]
 fn penguins_as_they_stand_reach_095_and_unseen_islands_are_named() {
     let dir = penguins_dir();
@@ -77,9 +84,8 @@ fn penguins_as_they_stand_reach_095_and_unseen_islands_are_named() {
 
 #[test]
 fn a_mixed_table_trains_predicts_and_evaluates_with_its_messages() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = mixed_dir();
     let d = dir.path();
-    write(d, "mixed.csv", &mixed_table());
     let train = "train --data mixed.csv --target outcome --drop score --random-state 0 --no-report";
     let err = fails(d, &words(train), 1);
     assert!(
@@ -121,15 +127,13 @@ fn a_mixed_table_trains_predicts_and_evaluates_with_its_messages() {
         ),
     );
     assert!(out.contains("task: regression") && out.contains("one-hot encoded: color, smoker"), "{out}");
-    let out = ok(d, &words("evaluate --model r.safetensors --data mixed.csv"));
-    assert!(out.contains("R^2"), "{out}");
+    assert!(ok(d, &words("evaluate --model r.safetensors --data mixed.csv")).contains("R^2"));
 }
 
 #[test]
 fn missing_cells_can_be_refused_or_their_rows_left_out() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = mixed_dir();
     let d = dir.path();
-    write(d, "mixed.csv", &mixed_table());
     let base = "train --data mixed.csv --target outcome --features age,color,smoker --no-report --max-iter 20";
     let err = fails(d, &words(&format!("{base} --missing error")), 1);
     assert!(err.contains("mixed.csv: feature column 'age' has a missing value at row 4"), "{err}");
@@ -143,9 +147,8 @@ fn missing_cells_can_be_refused_or_their_rows_left_out() {
 
 #[test]
 fn bad_column_choices_are_clear_errors_that_leave_no_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = mixed_dir();
     let d = dir.path();
-    write(d, "mixed.csv", &mixed_table());
     write(d, "hollow.csv", "a,b,label\n1,,x\n2,NA,y\n3,?,x\n4,null,y\n");
     write(d, "untargeted.csv", "a,label\n1,NA\n2,\n");
     let cases: [(&str, &str); 7] = [
