@@ -118,7 +118,8 @@ impl Column {
 ///
 /// A CSV column is numeric when every cell parses as a number (`f64`, so "nan" and "inf" too),
 /// and text otherwise; cells are trimmed of surrounding spaces. A Parquet column is numeric when
-/// its type is BOOLEAN, INT32, INT64, FLOAT or DOUBLE, and text when it is a UTF-8 BYTE_ARRAY.
+/// its type is BOOLEAN, INT32, INT64, FLOAT or DOUBLE, and text when it is a UTF-8 BYTE_ARRAY;
+/// a null is a missing cell (NaN in numbers, empty in text).
 pub fn read_table(path: &Path) -> Result<Table> {
     let extension = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
     match extension.as_deref() {
