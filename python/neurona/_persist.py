@@ -385,7 +385,15 @@ def _cli_columns(extra):
         value = c.get("most_frequent")
         return _cli_category(c["categories"][0] if value is None else value)
 
-    row = pd.DataFrame({c["name"]: pd.Series([one_value(c)], dtype=object if "categories" in c else float) for c in columns})
+    def dtype(c):
+        # As pandas reads the column: text is object, integer-coded categories are integers.
+        if "categories" not in c:
+            return float
+        if all(isinstance(v, str) for v in c["categories"]):
+            return object
+        return np.int64 if all(float(v).is_integer() for v in c["categories"]) else float
+
+    row = pd.DataFrame({c["name"]: pd.Series([one_value(c)], dtype=dtype(c)) for c in columns})
     return ColumnTransformer(transformers).fit(row)
 
 

@@ -132,3 +132,23 @@ def test_an_unseen_category_is_an_error_or_zeros_in_python_too(tmp_path):
     encoded = ours[0].transform(row)
     color = [j for j, name in enumerate(ours[0].get_feature_names_out()) if name.startswith("cat__color_")]
     assert_array_equal(encoded[0, color], 0.0)
+
+
+@pytest.mark.parametrize("missing", ["impute", "drop-rows"])
+def test_the_loaded_pipeline_predicts_as_the_command_with_or_without_imputers(tmp_path, missing):
+    mixed_table(tmp_path / "mixed.csv")
+    table = pd.read_csv(tmp_path / "mixed.csv", keep_default_na=False, dtype=str)
+    table.loc[[1, 5, 9], "grade"] = "NA"  # holes in the integer-coded column too
+    table.to_csv(tmp_path / "mixed.csv", index=False)
+    command = ["train", "--data", "mixed.csv", "--target", "outcome", "--drop", "id,score", "--categorical", "grade"]
+    neurona_command(*command, "--missing", missing, "--max-iter", "20", "--no-report", "--quiet", cwd=tmp_path)
+    ours = neurona.load(tmp_path / "model.safetensors")
+    imputers = [name for name, step in ours[0].named_transformers_.items() if "SimpleImputer" in repr(step)]
+    assert imputers == (["num", "cat", "yes_no"] if missing == "impute" else [])
+
+    raw = pd.read_csv(tmp_path / "mixed.csv", na_values=["?"])
+    if missing == "drop-rows":
+        raw = raw.dropna(subset=NUMBERS + CATEGORIES + YES_NO)
+    raw.to_csv(tmp_path / "rows.csv", index=False)
+    out = neurona_command("predict", "--model", "model.safetensors", "--data", "rows.csv", cwd=tmp_path)
+    assert_array_equal(ours.predict(raw), predicted_column(out))

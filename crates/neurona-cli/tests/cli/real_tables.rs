@@ -184,3 +184,43 @@ fn bad_column_choices_are_clear_errors_that_leave_no_file() {
     let err = fails(d, &words("train --dataset iris --drop species"), 2);
     assert!(err.contains("--drop names columns of a --data table"), "{err}");
 }
+
+/// A test set of its own, a warm start and the report all keep the preprocessing fitted on the
+/// training rows; a Parquet table reads its NaN as missing cells.
+#[test]
+fn test_data_warm_start_report_and_parquet_keep_the_preprocessing() {
+    let dir = mixed_dir();
+    let d = dir.path();
+    let text = mixed_table();
+    let lines: Vec<&str> = text.lines().collect();
+    write(d, "train.csv", &(lines[..41].join("\n") + "\n"));
+    write(d, "test.csv", &([&lines[..1], &lines[41..]].concat().join("\n") + "\n"));
+    let common = "--data train.csv --target outcome --drop id,score --categorical grade --random-state 0";
+    let out = ok(d, &words(&format!("train {common} --test-data test.csv --report rep")));
+    for part in [
+        "data: train.csv (39 rows, 8 features; target 'outcome')",
+        "test data: test.csv (19 rows, 8 features)",
+        "1 row without a target left out",
+        "test data: 1 row without a target left out",
+    ] {
+        assert!(out.contains(part), "'{part}' missing from:\n{out}");
+    }
+    let report = std::fs::read_to_string(d.join("rep/report.html")).unwrap();
+    for part in ["color: 3 categories (blue, green, red), one column each", "age: number, missing -&gt; median"] {
+        assert!(report.contains(part), "'{part}' missing from the report");
+    }
+    let out = ok(d, &words(&format!("train {common} --warm-start --max-iter 3 --no-report")));
+    assert!(out.contains("warm start: continuing MLPClassifier"), "{out}");
+    assert_inspect_says(d, &["grade: 3 categories (1, 2, 3), one column each"]);
+
+    let names = ["age", "color", "smoker", "grade"].map(String::from).to_vec();
+    let columns = vec![
+        Column::Numeric(vec![30.0, f64::NAN]),
+        Column::Text(vec!["red".into(), "".into()]),
+        Column::Text(vec!["yes".into(), "no".into()]),
+        Column::Numeric(vec![1.0, 3.0]),
+    ];
+    write_parquet(&d.join("new.parquet"), &names, &columns).unwrap();
+    let out = ok(d, &words("predict --model model.safetensors --data new.parquet"));
+    assert_eq!(out.lines().count(), 3, "{out}");
+}
