@@ -9,6 +9,7 @@ mod errors;
 mod model_files;
 mod perceptron;
 mod rbm;
+mod real_tables;
 mod rnn;
 mod tables;
 mod trace;
