@@ -340,7 +340,7 @@ pub struct TrainArgs {
     pub test_data: Option<PathBuf>,
     /// The target column (repeat it for multi-output regression or multi-label classification
     /// with the mlp and rnn). An rbm needs none: every column is a feature but those named here.
-    /// In a long table, a cell that reads as NaN (`nan`) has no target: a target per sequence
+    /// In a long table, a missing cell (empty, NA, NaN, ?, null) has no target: a target per sequence
     /// may be given on some of its rows only. A .ts file has its own.
     #[arg(long, value_name = "COLUMN", requires = "data")]
     pub target: Vec<String>,
