@@ -153,7 +153,7 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
     ) -> Result<&FitReport> {
         let y = targets_for_loop(y, x, self.params.output);
         let data = SequenceData::classification(x, y, options.checked_sample_weight(x.n_sequences())?, targets.kind());
-        let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
+        let state = algorithm::fit(&self.params, data, self.fit_call(incremental, options))?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).training.report)
     }
