@@ -269,7 +269,7 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Mlp
         x: ArrayView2<'x, F>,
         y: &[L],
         classes: Option<&[L]>,
-        options: Self::Options<'_>,
+        options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
         self.check_partial_fit_solver()?;
         check_features(x, NAME)?;

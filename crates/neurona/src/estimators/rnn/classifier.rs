@@ -169,7 +169,7 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<&'x SequenceSet<F>, L> for Rn
         x: &'x SequenceSet<F>,
         y: &[L],
         classes: Option<&[L]>,
-        options: Self::Options<'_>,
+        options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
         check_length("y", y.len(), n_target_rows(x, self.params.output))?;
         let fitted = self.targets.as_ref().filter(|_| self.state.is_some());
