@@ -156,14 +156,12 @@ fn write_records<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::super::read_table;
-    use super::super::testing::{error_of, file, files_in, strings};
+    use super::super::testing::{error_of, file, files_in, strings, table_of};
     use super::*;
 
     #[test]
     fn csv_columns_are_numeric_when_every_cell_is_a_number() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = file(dir.path(), "t.csv", "x,label,y\n1.5,cat,3\n-2e3,7,nan\n0,dog,-inf\n");
-        let table = read_table(&path).unwrap();
+        let table = table_of("t.csv", "x,label,y\n1.5,cat,3\n-2e3,7,nan\n0,dog,-inf\n");
         assert_eq!(table.names, strings(&["x", "label", "y"]));
         assert_eq!(table.n_rows, 3);
         assert_eq!(table.column("x"), Some(&Column::Numeric(vec![1.5, -2000.0, 0.0])));

@@ -216,6 +216,12 @@ pub(crate) mod testing {
         path
     }
 
+    /// The table that a file `name` holding `contents` reads as (written in a temporary folder).
+    pub fn table_of(name: &str, contents: &str) -> Table {
+        let dir = tempfile::tempdir().unwrap();
+        super::read_table(&file(dir.path(), name, contents)).unwrap()
+    }
+
     pub fn error_of(result: Result<Table>) -> String {
         format!("{:#}", result.expect_err("expected an error"))
     }
@@ -237,7 +243,7 @@ pub(crate) mod testing {
 mod tests {
     use std::fs;
 
-    use super::testing::{error_of, file, files_in, strings};
+    use super::testing::{error_of, file, files_in, strings, table_of};
     use super::*;
 
     #[test]
@@ -340,9 +346,7 @@ mod tests {
 
     #[test]
     fn integer_labels_stay_integers() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = file(dir.path(), "t.csv", "class\n3\n10\n3.0\n0.5\n");
-        let table = read_table(&path).unwrap();
+        let table = table_of("t.csv", "class\n3\n10\n3.0\n0.5\n");
         assert_eq!(table.columns[0].as_text_labels(), strings(&["3", "10", "3", "0.5"]));
         assert_eq!(Column::Text(strings(&["a", "03"])).as_text_labels(), strings(&["a", "03"]));
     }
