@@ -25,7 +25,7 @@
 //! let t = trace(&course_example(Cell::Gru))?;
 //! // Three steps forward, the same three back; then one step against the gradient.
 //! assert_eq!((t.forward.len(), t.backward.len()), (3, 3));
-//! assert_eq!(t.gradients.output_bias, t.output - t.target);
+//! assert_eq!(t.gradients.output_bias, t.output - t.example.target);
 //! assert_eq!(t.updated.output_bias, 0.1 - 0.5 * t.gradients.output_bias);
 //! # Ok::<(), neurona::NeuronaError>(())
 //! ```
