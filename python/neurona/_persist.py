@@ -324,6 +324,79 @@ def _cli_scaler(extra, n_features):
     return fitted
 
 
+def _cli_category(value):
+    """A category as the command stores it: text, or a number (an integral one as an int, as
+    pandas reads an integer-coded column)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _cli_columns(extra):
+    """The command's preprocessing of a table's columns (``extra["cli"]["preprocess"]``) as the
+    equivalent fitted ``ColumnTransformer``, None when the file has none: the number columns
+    through ``SimpleImputer(strategy="median")``, the category columns through
+    ``SimpleImputer(strategy="most_frequent")`` and a ``OneHotEncoder``, the yes/no columns the
+    same with their "no" dropped (no imputers when the command was told ``--missing
+    drop-rows`` or ``error``). It is fitted on one row made of the stored medians and most
+    frequent values, with the stored categories given to the encoders, which reproduces the
+    command's fitted statistics exactly through scikit-learn's public API."""
+    pre = (extra.get("cli") or {}).get("preprocess")
+    if not pre:
+        return None
+    if pre.get("version") != 1:
+        raise ValueError(
+            f"the model file's table preprocessing is version {pre.get('version')!r}; this neurona reads version 1"
+        )
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    columns = pre["columns"]
+    impute = pre["missing"] == "impute"
+    numbers = [c for c in columns if "categories" not in c]
+    categories = [c for c in columns if "categories" in c and c.get("drop") is None]
+    yes_no = [c for c in columns if "categories" in c and c.get("drop") is not None]
+
+    def encoder(group, drop):
+        onehot = OneHotEncoder(
+            categories=[[_cli_category(v) for v in c["categories"]] for c in group],
+            drop=[_cli_category(c["drop"]) for c in group] if drop else None,
+            handle_unknown=pre["handle_unknown"],
+            sparse_output=False,
+        )
+        if not impute:
+            return onehot
+        return Pipeline([("impute", SimpleImputer(strategy="most_frequent")), ("onehot", onehot)])
+
+    transformers = []
+    if numbers:
+        step = SimpleImputer(strategy="median") if impute else "passthrough"
+        transformers.append(("num", step, [c["name"] for c in numbers]))
+    for name, group, drop in (("cat", categories, False), ("yes_no", yes_no, True)):
+        if group:
+            transformers.append((name, encoder(group, drop), [c["name"] for c in group]))
+
+    def one_value(c):
+        if "categories" not in c:
+            return c.get("median") if c.get("median") is not None else 0.0
+        value = c.get("most_frequent")
+        return _cli_category(c["categories"][0] if value is None else value)
+
+    def dtype(c):
+        # As pandas reads the column: text is object, integer-coded categories are integers.
+        if "categories" not in c:
+            return float
+        if all(isinstance(v, str) for v in c["categories"]):
+            return object
+        return np.int64 if all(float(v).is_integer() for v in c["categories"]) else float
+
+    row = pd.DataFrame({c["name"]: pd.Series([one_value(c)], dtype=dtype(c)) for c in columns})
+    return ColumnTransformer(transformers).fit(row)
+
+
 def load(path):
     """Reads a model file written by ``model.save``, by the ``neurona`` command or by the Rust
     crate, and returns the fitted ``MLPClassifier``, ``MLPRegressor``, ``Perceptron``,
@@ -332,7 +405,9 @@ def load(path):
     The file is treated as untrusted: every size and field is checked and nothing in it is
     executed. A file written by the ``neurona`` command with feature scaling comes back as a
     ``Pipeline`` of the equivalent scikit-learn scaler and the model, so that it predicts from
-    raw features as the command does.
+    raw features as the command does; one trained on a table with text categories or missing
+    cells starts with the equivalent fitted ``ColumnTransformer`` (step ``"columns"``), so that
+    it predicts from a DataFrame of the raw table.
     """
     with open(os.fspath(path), "rb") as f:
         data = f.read()
@@ -354,9 +429,11 @@ def load(path):
         params = _params_from_header(header["params"], cls)
     estimator.set_params(**params)
     extra = restore(estimator, data)
+    columns = _cli_columns(extra)
     scaler = _cli_scaler(extra, estimator.n_features_in_)
-    if scaler is not None:
+    steps = [(name, step) for name, step in (("columns", columns), ("scaler", scaler)) if step is not None]
+    if steps:
         from sklearn.pipeline import Pipeline
 
-        return Pipeline([("scaler", scaler), (cls._pipeline_step, estimator)])
+        return Pipeline([*steps, (cls._pipeline_step, estimator)])
     return estimator

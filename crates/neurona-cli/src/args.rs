@@ -86,6 +86,28 @@ pub enum Scale {
     None,
 }
 
+/// What training does with a missing feature cell (empty, `NA`, `NaN`, `?` or `null`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Missing {
+    /// Fill it with the training median of a number column and the most frequent value of a
+    /// category column (scikit-learn's SimpleImputer), kept in the model for predict.
+    Impute,
+    /// Leave the rows with a missing feature out of training.
+    DropRows,
+    /// Refuse the table.
+    Error,
+}
+
+/// What a category the model did not see in training becomes (scikit-learn's OneHotEncoder
+/// `handle_unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HandleUnknown {
+    /// An error naming the column, the row and the value.
+    Error,
+    /// Zeros in every column of its category.
+    Ignore,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Dtype {
     F32,
@@ -259,6 +281,50 @@ impl SequenceColumns {
     }
 }
 
+/// Which columns of a --data table are features, and how text categories and missing values
+/// become numbers (stored in the model, applied again by predict and evaluate).
+#[derive(Debug, Clone, Args)]
+pub struct ColumnArgs {
+    /// Only these feature columns (comma-separated), instead of every column but the target(s).
+    #[arg(long, value_name = "COL,...", value_delimiter = ',', help_heading = "Columns of a table")]
+    pub features: Vec<String>,
+    /// Every column but these (and the target(s)).
+    #[arg(
+        long,
+        value_name = "COL,...",
+        value_delimiter = ',',
+        conflicts_with = "features",
+        help_heading = "Columns of a table"
+    )]
+    pub drop: Vec<String>,
+    /// Columns to one-hot encode although they hold numbers (integer-coded categories), or text
+    /// with more distinct values than half the training rows. A text column is always encoded.
+    #[arg(long, value_name = "COL,...", value_delimiter = ',', help_heading = "Columns of a table")]
+    pub categorical: Vec<String>,
+    /// Missing feature cells (empty, NA, NaN, ?, null). Rows without a target are always left
+    /// out.
+    #[arg(long, value_enum, default_value_t = Missing::Impute, help_heading = "Columns of a table")]
+    pub missing: Missing,
+    /// A category not seen in training, at predict and evaluate (they may override it).
+    #[arg(long, value_enum, default_value_t = HandleUnknown::Error, help_heading = "Columns of a table")]
+    pub handle_unknown: HandleUnknown,
+}
+
+impl ColumnArgs {
+    /// The flags given that choose or encode columns, as they are written.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        for (flag, names) in
+            [("--features", &self.features), ("--drop", &self.drop), ("--categorical", &self.categorical)]
+        {
+            if !names.is_empty() {
+                given.push(flag);
+            }
+        }
+        given
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// What to train: an MLP, a perceptron (classification), an RBM (unsupervised features;
@@ -276,12 +342,14 @@ pub struct TrainArgs {
     pub test_data: Option<PathBuf>,
     /// The target column (repeat it for multi-output regression or multi-label classification
     /// with the mlp and rnn). An rbm needs none: every column is a feature but those named here.
-    /// In a long table, a cell that reads as NaN (`nan`) has no target: a target per sequence
+    /// In a long table, a missing cell (empty, NA, NaN, ?, null) has no target: a target per sequence
     /// may be given on some of its rows only. A .ts file has its own.
     #[arg(long, value_name = "COLUMN", requires = "data")]
     pub target: Vec<String>,
     #[command(flatten)]
     pub sequence_columns: SequenceColumns,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
     /// A bundled data set instead of --data (digits when neither is given; japanese-vowels for
     /// rnn).
     #[arg(long, value_enum)]
@@ -363,6 +431,9 @@ pub struct PredictArgs {
     /// Add one probability column per class (MLP classifiers).
     #[arg(long)]
     pub proba: bool,
+    /// A category the model did not see in training: an error, or zeros [default: as trained].
+    #[arg(long, value_enum)]
+    pub handle_unknown: Option<HandleUnknown>,
     /// Add the perceptron's decision scores: one column for two classes (positive means the
     /// second class), one per class otherwise.
     #[arg(long)]
@@ -384,6 +455,9 @@ pub struct EvaluateArgs {
     pub target: Vec<String>,
     #[command(flatten)]
     pub sequence_columns: SequenceColumns,
+    /// A category the model did not see in training: an error, or zeros [default: as trained].
+    #[arg(long, value_enum)]
+    pub handle_unknown: Option<HandleUnknown>,
 }
 
 #[derive(Debug, Args)]

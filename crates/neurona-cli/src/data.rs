@@ -8,7 +8,8 @@ use anyhow::{Result, bail};
 use ndarray::{Array2, Axis};
 use neurona::data::sequences::SequenceSet;
 
-use crate::args::{Bundled, Task};
+use crate::args::{Bundled, ColumnArgs, Missing, Task};
+use crate::preprocess::{RawFeatures, describe_missing};
 use crate::table::{Column, Table, read_table};
 
 /// Data split into named features and targets: the rows of a table, or sequences.
@@ -230,46 +231,146 @@ pub fn numeric_targets(columns: &[&Column], names: &[String], what: &str) -> Res
     Ok(y)
 }
 
-fn quoted(names: &[&str]) -> String {
-    names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+fn quoted(names: &[impl AsRef<str>]) -> String {
+    names.iter().map(|n| format!("'{}'", n.as_ref())).collect::<Vec<_>>().join(", ")
+}
+
+/// A training table's feature columns as read (before they are fitted and encoded on the
+/// training rows), and what was done to its rows, for the run's output and report.
+#[derive(Debug)]
+pub struct TableFeatures {
+    pub raw: RawFeatures,
+    /// "2 rows without a target left out", "missing: 11 cells imputed: sex 11, ...".
+    pub notes: Vec<String>,
 }
 
 /// Reads a training table. The `targets` columns, which must exist, are left out of the
-/// features; a supervised model learns them (and needs at least one), an unsupervised one keeps
-/// none (they are labels or ids to leave out).
-pub fn from_file(path: &Path, targets: &[String], supervised: bool) -> Result<Dataset> {
+/// features; a supervised model learns them (and needs at least one; rows without one are left
+/// out), an unsupervised one keeps none (they are labels or ids to leave out). `columns` chooses
+/// the features and what becomes of missing cells. The dataset's features are a placeholder of
+/// no columns: the returned [`TableFeatures`] are encoded once the training rows are known.
+pub fn from_file(
+    path: &Path,
+    targets: &[String],
+    supervised: bool,
+    columns: &ColumnArgs,
+) -> Result<(Dataset, TableFeatures)> {
     if supervised && targets.is_empty() {
         bail!("--data needs at least one --target COLUMN");
     }
     let table = read_table(path)?;
+    let source = path.display().to_string();
     if let Some(unknown) = targets.iter().find(|t| table.index_of(t).is_none()) {
         let what = if supervised { "target column" } else { "column" };
         let given = if supervised { "" } else { " given to --target" };
-        bail!(
-            "{}: unknown {what} '{unknown}'{given} (the columns are: {})",
-            path.display(),
-            quoted(&table.names.iter().map(String::as_str).collect::<Vec<_>>())
-        );
+        bail!("{source}: unknown {what} '{unknown}'{given} (the columns are: {})", quoted(&table.names));
     }
-    let feature_names: Vec<String> = table.names.iter().filter(|n| !targets.contains(n)).cloned().collect();
+    let feature_names = choose_features(&table, targets, columns, &source)?;
     if feature_names.is_empty() {
         let how = if supervised { "the target(s) are taken" } else { "the --target column(s) are left out" };
-        bail!("{}: no feature columns left once {how}", path.display());
+        let dropped = if columns.drop.is_empty() { "" } else { " and the --drop columns" };
+        bail!("{source}: no feature columns left once {how}{dropped}");
     }
-    let x = features(&table, &feature_names, path)?;
+    let raw = RawFeatures::from_table(&table, &feature_names, &source)?;
+    let (rows, notes) = rows_to_keep(&table, &raw, if supervised { targets } else { &[] }, columns.missing)?;
+    let raw = raw.select(&rows);
     let (target_names, targets) = if supervised {
-        (targets.to_vec(), targets.iter().map(|t| table.column(t).expect("checked above").clone()).collect())
+        let selected = targets.iter().map(|t| table.column(t).expect("checked above").select(&rows)).collect();
+        (targets.to_vec(), selected)
     } else {
         (Vec::new(), Vec::new())
     };
-    Ok(Dataset {
-        source: path.display().to_string(),
+    let dataset = Dataset {
+        source,
         feature_names,
-        x: Features::Rows(x),
+        x: Features::Rows(Array2::zeros((rows.len(), 0))),
         target_names,
         targets,
         task: None,
-    })
+    };
+    Ok((dataset, TableFeatures { raw, notes }))
+}
+
+/// The feature columns, in the table's order: those of `--features`, or every column but the
+/// targets and those of `--drop`. Every column named must exist, and no target be a feature.
+fn choose_features(table: &Table, targets: &[String], columns: &ColumnArgs, source: &str) -> Result<Vec<String>> {
+    for (flag, names) in
+        [("--features", &columns.features), ("--drop", &columns.drop), ("--categorical", &columns.categorical)]
+    {
+        if let Some(unknown) = names.iter().find(|n| table.index_of(n).is_none()) {
+            bail!("{source}: unknown column '{unknown}' given to {flag} (the columns are: {})", quoted(&table.names));
+        }
+    }
+    if let Some(target) = columns.features.iter().find(|n| targets.contains(n)) {
+        bail!("--features names '{target}', which is the target: a column cannot be both");
+    }
+    let chosen: Vec<String> = table
+        .names
+        .iter()
+        .filter(|n| !targets.contains(n) && !columns.drop.contains(n))
+        .filter(|n| columns.features.is_empty() || columns.features.contains(n))
+        .cloned()
+        .collect();
+    if let Some(other) = columns.categorical.iter().find(|n| !chosen.contains(n)) {
+        bail!(
+            "--categorical names '{other}', which is not a feature column (a target, or left out by --features or --drop)"
+        );
+    }
+    Ok(chosen)
+}
+
+/// The rows to train on: those with every target (when there are targets) and, with
+/// `--missing drop-rows`, every feature; and what was done, said in the run's output.
+fn rows_to_keep(
+    table: &Table,
+    raw: &RawFeatures,
+    targets: &[String],
+    missing: Missing,
+) -> Result<(Vec<usize>, Vec<String>)> {
+    let source = &raw.source;
+    let has_target = |i: usize| targets.iter().all(|t| table.column(t).is_some_and(|c| !c.is_missing(i)));
+    let mut rows: Vec<usize> = (0..table.n_rows).filter(|&i| has_target(i)).collect();
+    let mut notes = Vec::new();
+    let without_target = table.n_rows - rows.len();
+    if rows.is_empty() {
+        bail!("{source}: every row lacks the target ({} rows, none with a value in {})", table.n_rows, quoted(targets));
+    }
+    if without_target > 0 {
+        notes.push(format!("{without_target} row{} without a target left out", plural(without_target)));
+    }
+    let kept = raw.select(&rows);
+    let counts = kept.missing_counts();
+    if counts.is_empty() {
+        return Ok((rows, notes));
+    }
+    match missing {
+        Missing::Impute => notes.push(format!("missing: {}", describe_missing(&counts, "imputed"))),
+        Missing::Error => {
+            let (name, row) = kept.first_missing().expect("there are missing cells");
+            bail!(
+                "{source}: feature column '{name}' has a missing value at row {row} (--missing impute fills it, \
+                 --missing drop-rows leaves the row out)"
+            );
+        }
+        Missing::DropRows => {
+            let complete = kept.complete_rows();
+            let dropped = rows.len() - complete.len();
+            rows = complete.iter().map(|&k| rows[k]).collect();
+            if rows.is_empty() {
+                bail!(
+                    "{source}: every row has a missing feature ({}), and --missing drop-rows leaves them all out",
+                    describe_missing(&counts, "missing")
+                );
+            }
+            let cells = describe_missing(&counts, "missing");
+            notes.push(format!("missing: {dropped} row{} with a missing feature left out ({cells})", plural(dropped)));
+        }
+    }
+    Ok((rows, notes))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// A bundled table as a dataset. Digits' classes are the integers 0 to 9, read as numbers (so

@@ -8,9 +8,11 @@
 //! - [`labels`], [`table`], [`scores`]: leaves (class labels; CSV and Parquet tables, written by
 //!   the core's atomic writer; accuracy and friends).
 //! - [`report`]: the HTML report and its pictures; imports [`table`].
-//! - [`data`]: tables into features and targets; imports [`args`] and [`table`].
+//! - [`preprocess`]: a table's feature columns into numbers (missing cells filled, text
+//!   categories one-hot encoded), fitted and kept in the model; imports [`args`] and [`table`].
+//! - [`data`]: tables into features and targets; imports [`args`], [`preprocess`] and [`table`].
 //! - [`model`]: the one model abstraction over the core's registry, a file per family; imports
-//!   [`args`], [`data`], [`labels`], [`report`] and [`table`].
+//!   [`args`], [`data`], [`labels`], [`preprocess`], [`report`] and [`table`].
 //! - [`params`]: the training flags into a family's checked parameters; imports [`args`],
 //!   [`labels`] and [`model`].
 //! - [`sequences`]: sequence data for the recurrent family (long tables, `.ts` files, the
@@ -25,6 +27,7 @@ pub mod data;
 pub mod labels;
 pub mod model;
 pub mod params;
+pub mod preprocess;
 pub mod report;
 pub mod scores;
 pub mod sequences;

@@ -7,7 +7,7 @@
 //! sequence); for `predict` and `evaluate`, a [`SequenceInput`]: the sequences a model reads,
 //! scaled as in training, with the [`Keys`] that name each prediction and the targets to score.
 //!
-//! In a long table, a target cell that reads as NaN (`nan`) gives no target: a target per
+//! In a long table, a missing target cell (empty, `NA`, `NaN`, `?`, `null`) gives no target: a target per
 //! sequence may be written on one of its rows only (every row that gives one must agree). The
 //! core's messages about grouping count the table's rows from 0 after the header, as its arrays
 //! do; the messages of this module count them from 1, as the rest of the command does.
@@ -26,7 +26,7 @@ use crate::UsageError;
 use crate::args::{SequenceColumns, Task};
 use crate::data::{self, Dataset, Features};
 use crate::model::Extra;
-use crate::table::{Column, Table, read_table};
+use crate::table::{Column, Table, is_missing, read_table};
 
 /// The key column of a `.ts` file's cases (counted from 0) in predictions.
 const CASE: &str = "case";
@@ -192,11 +192,6 @@ fn step_values<'a>(table: &'a Table, name: &str, path: &Path) -> Result<&'a [f64
         }
         None => bail!("{}: unknown --step column '{name}'", path.display()),
     }
-}
-
-/// Whether a target cell gives no target: it reads as NaN.
-fn is_missing(cell: &str) -> bool {
-    cell.parse::<f64>().is_ok_and(f64::is_nan)
 }
 
 /// The target column `name` of `table`, one entry per sequence or per step (sequence by

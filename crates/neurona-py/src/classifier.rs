@@ -13,10 +13,6 @@ use crate::errors::to_py;
 use crate::family::Family;
 use crate::params;
 
-/// The family of the MLP classifier, trained on class indices.
-#[derive(Debug)]
-pub(crate) struct ClassifierFamily;
-
 impl Family for ClassifierFamily {
     type Params = MlpValidParams;
     type Model<F: ModelFloat> = MlpClassifier<F, i64>;

@@ -215,7 +215,8 @@ impl<K: Family> Model<K> {
     }
 }
 
-/// Declares one `_core` class over a [`Family`]: the `#[pyclass]` (a [`Model`] and the
+/// Declares one `_core` class over a [`Family`]: the family's type (`of FAMILY`, a unit struct
+/// that the class's module implements [`Family`] for), the `#[pyclass]` (a [`Model`] and the
 /// family's buffers), the methods every class shares (`new`, `dtype`, `is_fitted`,
 /// `set_params`, `state`), and the class's own methods:
 ///
@@ -254,7 +255,7 @@ impl<K: Family> Model<K> {
 macro_rules! estimator_class {
     (
         $(#[$doc:meta])*
-        class $Class:ident($name:literal) of $K:ty;
+        class $Class:ident($name:literal) of $K:ident;
         train($kind:ident) { $($train:tt)* }
         $($rest:tt)*
     ) => {
@@ -303,7 +304,7 @@ macro_rules! estimator_class {
     };
     (
         $(#[$doc:meta])*
-        class $Class:ident($name:literal) of $K:ty;
+        class $Class:ident($name:literal) of $K:ident;
         $(train {$(
             $(#[$train_doc:meta])*
             fn $train:ident($y:ident: $Y:ty $(, $arg:ident: $A:ty)*) { $($prepare:tt)* }
@@ -325,6 +326,10 @@ macro_rules! estimator_class {
         $(set_weights($coefs:ident, $intercepts:ident);)?
         $(methods { $($methods:tt)* })?
     ) => {
+        #[doc = concat!("The family of `neurona._core.", $name, "`.")]
+        #[derive(Debug)]
+        pub(crate) struct $K;
+
         $(#[$doc])*
         #[pyclass(module = "neurona._core", name = $name)]
         #[derive(Debug)]

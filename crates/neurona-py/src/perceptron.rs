@@ -17,10 +17,6 @@ use crate::errors::{to_py, value_error};
 use crate::family::Family;
 use crate::sparse;
 
-/// The family of the perceptron, trained on class indices.
-#[derive(Debug)]
-pub(crate) struct PerceptronFamily;
-
 impl Family for PerceptronFamily {
     type Params = PerceptronValidParams<i64>;
     type Model<F: ModelFloat> = neurona::prelude::Perceptron<F, i64>;

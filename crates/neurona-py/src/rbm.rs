@@ -17,10 +17,6 @@ use crate::common::{self, ModelFloat, RngArg};
 use crate::errors::to_py;
 use crate::family::{self, Family};
 
-/// The family of the restricted Boltzmann machine.
-#[derive(Debug)]
-pub(crate) struct RbmFamily;
-
 impl Family for RbmFamily {
     type Params = RbmValidParams;
     type Model<F: ModelFloat> = BernoulliRbm<F>;

@@ -9,10 +9,6 @@ use crate::errors::to_py;
 use crate::family::Family;
 use crate::params;
 
-/// The family of the MLP regressor.
-#[derive(Debug)]
-pub(crate) struct RegressorFamily;
-
 impl Family for RegressorFamily {
     type Params = MlpValidParams;
     type Model<F: ModelFloat> = MlpRegressor<F>;

@@ -90,10 +90,6 @@ fn rnn_params(dict: &Bound<'_, PyDict>) -> PyResult<RnnValidParams> {
     crate::params::hyperparams::<RnnParams>(dict)?.check().map_err(to_py)
 }
 
-/// The family of the recurrent classifier, trained on class indices.
-#[derive(Debug)]
-pub(crate) struct RnnClassifierFamily;
-
 impl Family for RnnClassifierFamily {
     type Params = RnnValidParams;
     type Model<F: ModelFloat> = RnnClassifier<F, i64>;
@@ -132,10 +128,6 @@ estimator_class! {
         let classes: Vec<i64> = (0..n_classes).collect();
     } |params| with_tensors::<F, _>(tensors, |t| RnnClassifier::with_weights(params, &classes, n_features, t));
 }
-
-/// The family of the recurrent regressor.
-#[derive(Debug)]
-pub(crate) struct RnnRegressorFamily;
 
 impl Family for RnnRegressorFamily {
     type Params = RnnValidParams;

@@ -167,6 +167,13 @@ fn sine_windows(n: usize, seed: u32) -> (SequenceSet<f64>, Array2<f64>) {
     (SequenceSet::from_sequences(&seqs).unwrap(), Array2::from_shape_vec((n, 1), targets).unwrap())
 }
 
+/// A regressor with `params`, fitted on `x`, `y`.
+fn fitted_regressor(params: RnnParams, x: &SequenceSet<f64>, y: &Array2<f64>) -> RnnRegressor<f64> {
+    let mut reg = RnnRegressor::new(params.check().unwrap());
+    reg.fit(x, y.view()).unwrap();
+    reg
+}
+
 #[test]
 fn forecasts_a_noisy_sine_wave() {
     let (x_train, y_train) = sine_windows(300, 3);
@@ -177,11 +184,8 @@ fn forecasts_a_noisy_sine_wave() {
         .learning_rate_init(0.01)
         .batch_size(BatchSize::Fixed(32))
         .max_iter(80)
-        .random_state(0)
-        .check()
-        .unwrap();
-    let mut reg = RnnRegressor::<f64>::new(params);
-    reg.fit(&x_train, y_train.view()).unwrap();
+        .random_state(0);
+    let reg = fitted_regressor(params, &x_train, &y_train);
     let r2 = reg.score(&x_test, y_test.view(), None).unwrap();
     assert!(r2 >= 0.95, "R² {r2}");
 }
@@ -301,9 +305,7 @@ fn bad_input_is_an_error_naming_what() {
 fn a_regressor_scored_on_targets_of_another_width_is_an_error() {
     let (x, _) = small_task();
     let y = Array2::from_shape_fn((x.n_sequences(), 2), |(i, j)| (i + j) as f64);
-    let params = RnnParams::new().hidden_size(2).max_iter(1).random_state(0).check().unwrap();
-    let mut reg = RnnRegressor::<f64>::new(params);
-    reg.fit(&x, y.view()).unwrap();
+    let reg = fitted_regressor(RnnParams::new().hidden_size(2).max_iter(1).random_state(0), &x, &y);
     let one_column = y.slice(ndarray::s![.., ..1]);
     let err = reg.score(&x, one_column, None).unwrap_err().to_string();
     assert!(err.contains("has 1 columns, but the model predicts 2"), "{err}");

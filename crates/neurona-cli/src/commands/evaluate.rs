@@ -22,8 +22,9 @@ fn target_column<'a>(table: &'a Table, name: &str, path: &std::path::Path) -> Re
 }
 
 pub fn run(args: &EvaluateArgs) -> Result<()> {
-    let (model, extra) = Model::load(&args.model)?;
+    let (model, mut extra) = Model::load(&args.model)?;
     model.require_supervised()?;
+    extra.handle_unknown(args.handle_unknown);
     let targets = if args.target.is_empty() { extra.target_names.clone() } else { args.target.clone() };
     if targets.is_empty() {
         bail!(
@@ -111,7 +112,18 @@ fn read_input(
     let columns =
         targets.iter().map(|t| target_column(&table, t, &args.data).cloned()).collect::<Result<Vec<Column>>>()?;
     let x = extra.read_features(&table, targets, &args.data)?;
-    Ok((Features::Rows(x), columns, format!("{} rows", table.n_rows)))
+    // Rows without a target are not scored, as they are not trained on.
+    let scored: Vec<usize> = (0..table.n_rows).filter(|&i| columns.iter().all(|c| !c.is_missing(i))).collect();
+    if scored.is_empty() {
+        bail!("{}: every row lacks the target ({} rows)", args.data.display(), table.n_rows);
+    }
+    if scored.len() == table.n_rows {
+        return Ok((Features::Rows(x), columns, format!("{} rows", table.n_rows)));
+    }
+    let left_out = table.n_rows - scored.len();
+    let columns = columns.iter().map(|c| c.select(&scored)).collect();
+    let what = format!("{} rows; {left_out} without a target left out", scored.len());
+    Ok((Features::Rows(x.select(ndarray::Axis(0), &scored)), columns, what))
 }
 
 /// An error unless as many target columns were given as the `model` predicts `what`.

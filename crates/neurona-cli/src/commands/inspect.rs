@@ -67,6 +67,13 @@ fn print_data(model: &Model, extra: &Extra, h: &Value) {
         if model.is_supervised() {
             println!("  targets: {}", joined(&cli["target_names"]));
         }
+        if let Some(preprocess) = &extra.preprocess {
+            println!("  table columns (missing cells: {}):", json_text(&cli["preprocess"]["missing"]));
+            for line in preprocess.describe() {
+                println!("    {line}");
+            }
+            println!("  unseen categories: {}", json_text(&cli["preprocess"]["handle_unknown"]));
+        }
         println!("  scaling: {}", json_text(&cli["scaler"]["kind"]));
         println!("  trained on: {}", json_text(&cli["source"]));
     } else if h["extra"]["python"].is_object() {

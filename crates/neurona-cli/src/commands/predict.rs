@@ -12,8 +12,9 @@ use crate::table::{Column, read_table, write_output};
 
 pub fn run(args: &PredictArgs) -> Result<()> {
     let ApplyArgs { model: path, data, output } = &args.apply;
-    let (model, extra) = Model::load(path)?;
+    let (model, mut extra) = Model::load(path)?;
     model.require_supervised()?;
+    extra.handle_unknown(args.handle_unknown);
     check_scores_asked(args, &model)?;
     let mut out = Output::default();
     let predictions = if model.kind().input() == InputKind::Sequences {

@@ -14,8 +14,9 @@ use anyhow::{Context, Result, bail};
 use ndarray::{Array2, Axis};
 use serde_json::{Value, json};
 
-use crate::args::Scale;
+use crate::args::{HandleUnknown, Scale};
 use crate::data::features;
+use crate::preprocess::{Preprocessor, RawFeatures};
 use crate::table::Table;
 
 /// Feature scaling fitted on the training rows, applied again at predict time.
@@ -153,15 +154,33 @@ pub struct Extra {
     pub sequence_id: Option<String>,
     /// ... and the column that ordered the steps (`--step`), if any.
     pub step: Option<String>,
+    /// The filling of missing cells and the encoding of categories that turn the table's
+    /// columns into `features` (their encoded names); `None` when the columns are read as they
+    /// are (numbers without holes, and every older model file).
+    pub preprocess: Option<Preprocessor>,
 }
 
 impl Extra {
     /// The model's features in `table` (read from `path`), scaled as in training. `excluded`
     /// names the target columns, left out of the features taken by position.
     pub fn read_features(&self, table: &Table, excluded: &[String], path: &Path) -> Result<Array2<f64>> {
-        let mut x = match &self.features {
-            FeatureColumns::Named(names) => features(table, names, path)?,
-            FeatureColumns::InOrder(n) => {
+        let mut x = match (&self.preprocess, &self.features) {
+            (Some(preprocess), _) => {
+                let source = path.display().to_string();
+                let names = preprocess.input_names();
+                let absent: Vec<&str> =
+                    names.iter().filter(|n| table.index_of(n).is_none()).map(String::as_str).collect();
+                if !absent.is_empty() {
+                    bail!(
+                        "{source}: missing feature column(s) '{}' that the model was trained on (the file has: '{}')",
+                        absent.join("', '"),
+                        table.names.join("', '")
+                    );
+                }
+                preprocess.transform(&RawFeatures::from_table(table, &names, &source)?)?
+            }
+            (None, FeatureColumns::Named(names)) => features(table, names, path)?,
+            (None, FeatureColumns::InOrder(n)) => {
                 let names: Vec<String> = table.names.iter().filter(|c| !excluded.contains(c)).cloned().collect();
                 if names.len() != *n {
                     bail!(
@@ -177,6 +196,13 @@ impl Extra {
         };
         self.scaler.transform(&mut x);
         Ok(x)
+    }
+
+    /// `--handle-unknown` of predict and evaluate: overrides the model's choice.
+    pub fn handle_unknown(&mut self, choice: Option<HandleUnknown>) {
+        if let (Some(choice), Some(preprocess)) = (choice, &mut self.preprocess) {
+            preprocess.handle_unknown = choice;
+        }
     }
 
     pub(crate) fn to_json(&self) -> Value {
@@ -195,6 +221,9 @@ impl Extra {
             if let Some(column) = column {
                 cli[key] = json!(column);
             }
+        }
+        if let Some(preprocess) = &self.preprocess {
+            cli["preprocess"] = preprocess.to_json();
         }
         json!({ "cli": cli })
     }
@@ -217,6 +246,7 @@ impl Extra {
             source: String::new(),
             sequence_id: None,
             step: None,
+            preprocess: None,
         }
     }
 
@@ -242,6 +272,16 @@ impl Extra {
             }
             FeatureColumns::Named(feature_names)
         };
+        let preprocess = match &cli["preprocess"] {
+            Value::Null => None,
+            v => {
+                let preprocess = Preprocessor::from_json(v)?;
+                if FeatureColumns::Named(preprocess.output_names()) != features {
+                    bail!("the model file's preprocessing gives other columns than its feature names");
+                }
+                Some(preprocess)
+            }
+        };
         Ok(Self {
             features,
             target_names: names("target_names")?,
@@ -249,6 +289,7 @@ impl Extra {
             source: cli["source"].as_str().unwrap_or_default().to_owned(),
             sequence_id: optional_name(&cli["sequence_id"])?,
             step: optional_name(&cli["step"])?,
+            preprocess,
         })
     }
 }

@@ -198,41 +198,24 @@ pub(super) fn targets(y: Option<&Targets>) -> Result<&Targets> {
 /// labels, the epoch callback) once for all. [`gradient_family!`] implements it for a family
 /// whose estimators have the core's gradient methods.
 pub(super) trait GradientFamily<F: Float, X: Copy>: Training + Sized {
-    type Classifier: Fitted;
-    type Regressor: Fitted;
+    /// Trained on class labels, or on multi-label indicators `(n, n_labels)`.
+    type Classifier: Fitted
+        + for<'y> TrainOn<Self, X, &'y [ClassLabel], F>
+        + for<'y> TrainOn<Self, X, ArrayView2<'y, bool>, F>;
+    /// Trained on values `(n, n_outputs)`.
+    type Regressor: Fitted + for<'y> TrainOn<Self, X, ArrayView2<'y, F>, F>;
 
     /// An unfitted classifier with these parameters.
     fn new_classifier(&self) -> Self::Classifier;
 
     /// An unfitted regressor with these parameters.
     fn new_regressor(&self) -> Self::Regressor;
+}
 
-    /// Gives `clf` these parameters and trains it on class labels.
-    fn fit_labels(
-        &self,
-        clf: &mut Self::Classifier,
-        x: X,
-        y: &[ClassLabel],
-        options: FitOptions<'_, F>,
-    ) -> neurona::Result<()>;
-
-    /// Gives `clf` these parameters and trains it on multi-label indicators `(n, n_labels)`.
-    fn fit_indicators(
-        &self,
-        clf: &mut Self::Classifier,
-        x: X,
-        y: ArrayView2<'_, bool>,
-        options: FitOptions<'_, F>,
-    ) -> neurona::Result<()>;
-
-    /// Gives `reg` these parameters and trains it on values `(n, n_outputs)`.
-    fn fit_values(
-        &self,
-        reg: &mut Self::Regressor,
-        x: X,
-        y: ArrayView2<'_, F>,
-        options: FitOptions<'_, F>,
-    ) -> neurona::Result<()>;
+/// An estimator of a [`GradientFamily`] `P` that trains on input `X` and targets `Y`.
+pub(super) trait TrainOn<P, X, Y, F> {
+    /// Takes the parameters `params` and trains on `x`, `y`.
+    fn train_on(&mut self, params: &P, x: X, y: Y, options: FitOptions<'_, F>) -> neurona::Result<()>;
 }
 
 /// Implements [`GradientFamily`] for a family's checked parameters whose classifier and
@@ -253,26 +236,28 @@ macro_rules! gradient_family {
             fn new_regressor(&self) -> Self::Regressor {
                 $regressor::new(self.clone())
             }
+        }
 
-            // Each fit: the trait's method, the estimator it trains, its targets, the core's method.
-            $crate::model::training::gradient_family! {
-                @fits on $x;
-                fit_labels: Classifier, &[$crate::labels::ClassLabel] => fit_with;
-                fit_indicators: Classifier, ::ndarray::ArrayView2<'_, bool> => fit_multilabel_with;
-                fit_values: Regressor, ::ndarray::ArrayView2<'_, F> => fit_with;
-            }
+        // Each fit: the estimator it trains, its targets (`'y` their lifetime), the core's method.
+        $crate::model::training::gradient_family! {
+            @fits $params, $x;
+            $classifier<F, $crate::labels::ClassLabel>, &'y [$crate::labels::ClassLabel] => fit_with;
+            $classifier<F, $crate::labels::ClassLabel>, ::ndarray::ArrayView2<'y, bool> => fit_multilabel_with;
+            $regressor<F>, ::ndarray::ArrayView2<'y, F> => fit_with;
         }
     };
-    (@fits on $x:ty; $($method:ident: $estimator:ident, $y:ty => $core:ident;)*) => {$(
-        fn $method(
-            &self,
-            model: &mut Self::$estimator,
-            x: $x,
-            y: $y,
-            options: ::neurona::train::FitOptions<'_, F>,
-        ) -> ::neurona::Result<()> {
-            model.set_params(self.clone());
-            model.$core(x, y, options).map(drop)
+    (@fits $params:ty, $x:ty; $($estimator:ty, $y:ty => $core:ident;)*) => {$(
+        impl<'x, 'y, F: ::neurona::Float> $crate::model::training::TrainOn<$params, $x, $y, F> for $estimator {
+            fn train_on(
+                &mut self,
+                params: &$params,
+                x: $x,
+                y: $y,
+                options: ::neurona::train::FitOptions<'_, F>,
+            ) -> ::neurona::Result<()> {
+                self.set_params(params.clone());
+                self.$core(x, y, options).map(drop)
+            }
         }
     )*};
 }
@@ -295,16 +280,16 @@ pub(super) fn fit_by_gradient<F: Float, X: Copy, G: GradientFamily<F, X>>(
     let options = FitOptions { on_epoch: Some(&mut on_progress), ..FitOptions::default() };
     if let Targets::Values(values) = y {
         let mut reg = resume(previous, family, || params.new_regressor())?;
-        params.fit_values(&mut reg, x, values.mapv(F::from_f64).view(), options)?;
+        reg.train_on(params, x, values.mapv(F::from_f64).view(), options)?;
         return Ok(Model::new(reg));
     }
     let mut clf = resume(previous, family, || params.new_classifier())?;
     match y {
         Targets::Labels(labels) => {
             let (labels, _) = model_labels(labels, clf.class_labels());
-            params.fit_labels(&mut clf, x, &labels, options)?;
+            clf.train_on(params, x, labels.as_slice(), options)?;
         }
-        Targets::Indicators(indicators) => params.fit_indicators(&mut clf, x, indicators.view(), options)?,
+        Targets::Indicators(indicators) => clf.train_on(params, x, indicators.view(), options)?,
         Targets::Values(_) => bail!("a classifier cannot learn continuous targets"),
     }
     Ok(Model::new(clf))

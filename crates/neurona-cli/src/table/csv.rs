@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
 
-use super::{Column, Table, check_names, check_table, write_file};
+use super::{Column, Table, check_names, check_table, is_missing, write_file};
 
 /// Reads a delimited file with a header row (see [`super::read_table`]).
 pub(super) fn read(path: &Path, delimiter: u8) -> Result<Table> {
@@ -47,9 +47,6 @@ pub(super) fn read(path: &Path, delimiter: u8) -> Result<Table> {
         for ((raw, builder), name) in record.iter().zip(&mut builders).zip(&names) {
             let cell = std::str::from_utf8(raw)
                 .map_err(|_| anyhow!("{}: invalid UTF-8 in column '{name}' at line {line}", path.display()))?;
-            if cell.is_empty() {
-                bail!("{}: missing value in column '{name}' at line {line}", path.display());
-            }
             builder.push(cell);
         }
         n_rows += 1;
@@ -85,7 +82,9 @@ impl CsvColumn {
 
     fn push(&mut self, cell: &str) {
         if self.all_numeric {
-            match cell.parse::<f64>() {
+            // A missing cell keeps a column of numbers numeric, as NaN.
+            let parsed = if is_missing(cell) { Ok(f64::NAN) } else { cell.parse::<f64>() };
+            match parsed {
                 Ok(value) => self.numbers.push(value),
                 Err(_) => {
                     self.all_numeric = false;
@@ -157,14 +156,12 @@ fn write_records<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::super::read_table;
-    use super::super::testing::{error_of, file, files_in, strings};
+    use super::super::testing::{error_of, file, files_in, strings, table_of};
     use super::*;
 
     #[test]
     fn csv_columns_are_numeric_when_every_cell_is_a_number() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = file(dir.path(), "t.csv", "x,label,y\n1.5,cat,3\n-2e3,7,nan\n0,dog,-inf\n");
-        let table = read_table(&path).unwrap();
+        let table = table_of("t.csv", "x,label,y\n1.5,cat,3\n-2e3,7,nan\n0,dog,-inf\n");
         assert_eq!(table.names, strings(&["x", "label", "y"]));
         assert_eq!(table.n_rows, 3);
         assert_eq!(table.column("x"), Some(&Column::Numeric(vec![1.5, -2000.0, 0.0])));
@@ -179,6 +176,19 @@ mod tests {
         assert!(table.column("label").unwrap().as_numeric().is_none());
         assert_eq!(table.columns.iter().map(Column::len).collect::<Vec<_>>(), [3, 3, 3]);
         assert!(!table.columns[0].is_empty() && Column::Text(vec![]).is_empty());
+    }
+
+    /// Missing cells keep a column of numbers numeric (as NaN) and stay as written in text.
+    #[test]
+    fn missing_cells_are_nan_in_numbers_and_kept_in_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file(dir.path(), "t.csv", "x,c,e\n1,a,\nNA,?,\n,b, \nnull,NaN,?\n");
+        let table = read_table(&path).unwrap();
+        let x = table.columns[0].as_numeric().unwrap();
+        assert_eq!(x[0], 1.0);
+        assert!(x[1..].iter().all(|v| v.is_nan()));
+        assert_eq!(table.columns[1], Column::Text(strings(&["a", "?", "b", "NaN"])));
+        assert!(table.columns[2].as_numeric().unwrap().iter().all(|v| v.is_nan()));
     }
 
     #[test]
@@ -200,15 +210,13 @@ mod tests {
     #[test]
     fn bad_csv_files_are_errors_that_name_the_place() {
         let dir = tempfile::tempdir().unwrap();
-        let cases: [(&str, &[u8], &str); 8] = [
+        let cases: [(&str, &[u8], &str); 6] = [
             (
                 "r.csv",
                 b"a,b,c,d\n1,2,3,4\n\"multi\nline\",2,3,4\n1,2,3\n",
                 "r.csv: line 5 has 3 fields, but the header has 4",
             ),
             ("long.csv", b"a\n1\n2,3\n", "long.csv: line 3 has 2 fields, but the header has 1"),
-            ("m.csv", b"x,y\n1,2\n3,4\n5, \n", "m.csv: missing value in column 'y' at line 4"),
-            ("m2.csv", b"x,y\n1,2\n,4\n", "m2.csv: missing value in column 'x' at line 3"),
             ("u.csv", b"x,y\n1,2\n3,caf\xe9\n", "u.csv: invalid UTF-8 in column 'y' at line 3"),
             ("h.csv", b"x,\xff\xfe\n1,2\n", "h.csv: the name of column 2 in the header is not valid UTF-8"),
             ("d.csv", b"a,b,a\n1,2,3\n", "d.csv: the column name 'a' appears twice (columns 1 and 3)"),

@@ -7,8 +7,10 @@
 //! [`neurona::persist::write_atomically`] (the one atomic writer of the project), so that a
 //! failure never leaves a half-written file behind.
 //!
-//! "nan" and "inf" parse as numbers and stay in the table, so that the caller can reject them
-//! with their row and column.
+//! A missing cell ([`is_missing`]: empty, `NA`, `NaN`, `?`, `null`) is NaN in a number column
+//! (so that a column of numbers with holes stays numeric) and its text in a text column; "inf"
+//! parses as a number and stays in the table. The caller fills or rejects them, naming the row
+//! and column.
 
 pub mod csv;
 pub mod parquet;
@@ -19,6 +21,12 @@ use anyhow::{Result, anyhow, bail};
 
 pub use self::csv::{print_csv, write_csv};
 pub use self::parquet::write_parquet;
+
+/// Whether a cell's text means "no value": empty, `?`, or `NA`, `N/A`, `NaN`, `null` in any
+/// case (what pandas' `read_csv(na_values=["?"])` reads as missing, but its rarer spellings).
+pub fn is_missing(cell: &str) -> bool {
+    cell.is_empty() || cell == "?" || ["na", "n/a", "nan", "-nan", "null"].iter().any(|t| cell.eq_ignore_ascii_case(t))
+}
 
 /// A table read from a file: named columns of equal length.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +74,23 @@ impl Column {
         self.len() == 0
     }
 
+    /// Whether cell `i` is missing: NaN in a number column, a missing token ([`is_missing`]) in
+    /// a text column.
+    pub fn is_missing(&self, i: usize) -> bool {
+        match self {
+            Column::Numeric(values) => values[i].is_nan(),
+            Column::Text(values) => is_missing(&values[i]),
+        }
+    }
+
+    /// The cells of `rows`, in this order.
+    pub fn select(&self, rows: &[usize]) -> Column {
+        match self {
+            Column::Numeric(v) => Column::Numeric(rows.iter().map(|&i| v[i]).collect()),
+            Column::Text(v) => Column::Text(rows.iter().map(|&i| v[i].clone()).collect()),
+        }
+    }
+
     /// The numbers, when the column is numeric.
     pub fn as_numeric(&self) -> Option<&[f64]> {
         match self {
@@ -93,7 +118,8 @@ impl Column {
 ///
 /// A CSV column is numeric when every cell parses as a number (`f64`, so "nan" and "inf" too),
 /// and text otherwise; cells are trimmed of surrounding spaces. A Parquet column is numeric when
-/// its type is BOOLEAN, INT32, INT64, FLOAT or DOUBLE, and text when it is a UTF-8 BYTE_ARRAY.
+/// its type is BOOLEAN, INT32, INT64, FLOAT or DOUBLE, and text when it is a UTF-8 BYTE_ARRAY;
+/// a null is a missing cell (NaN in numbers, empty in text).
 pub fn read_table(path: &Path) -> Result<Table> {
     let extension = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
     match extension.as_deref() {
@@ -190,6 +216,12 @@ pub(crate) mod testing {
         path
     }
 
+    /// The table that a file `name` holding `contents` reads as (written in a temporary folder).
+    pub fn table_of(name: &str, contents: &str) -> Table {
+        let dir = tempfile::tempdir().unwrap();
+        super::read_table(&file(dir.path(), name, contents)).unwrap()
+    }
+
     pub fn error_of(result: Result<Table>) -> String {
         format!("{:#}", result.expect_err("expected an error"))
     }
@@ -211,7 +243,7 @@ pub(crate) mod testing {
 mod tests {
     use std::fs;
 
-    use super::testing::{error_of, file, files_in, strings};
+    use super::testing::{error_of, file, files_in, strings, table_of};
     use super::*;
 
     #[test]
@@ -314,9 +346,7 @@ mod tests {
 
     #[test]
     fn integer_labels_stay_integers() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = file(dir.path(), "t.csv", "class\n3\n10\n3.0\n0.5\n");
-        let table = read_table(&path).unwrap();
+        let table = table_of("t.csv", "class\n3\n10\n3.0\n0.5\n");
         assert_eq!(table.columns[0].as_text_labels(), strings(&["3", "10", "3", "0.5"]));
         assert_eq!(Column::Text(strings(&["a", "03"])).as_text_labels(), strings(&["a", "03"]));
     }

@@ -226,48 +226,46 @@ fn read_parquet_chunk(
     match (reader, kind, column) {
         (ColumnReader::BoolColumnReader(r), ParquetKind::Boolean, Column::Numeric(out)) => {
             read_values(r, rows, max_definition, place, |v, _| {
-                out.extend(v.iter().map(|&b| f64::from(u8::from(b))));
+                out.push(v.map_or(f64::NAN, |&b| f64::from(u8::from(b))));
                 Ok(())
             })
         }
         (ColumnReader::Int32ColumnReader(r), ParquetKind::Int32 { unsigned }, Column::Numeric(out)) => {
             read_values(r, rows, max_definition, place, |v, _| {
-                out.extend(v.iter().map(|&x| if unsigned { f64::from(x as u32) } else { f64::from(x) }));
+                out.push(v.map_or(f64::NAN, |&x| if unsigned { f64::from(x as u32) } else { f64::from(x) }));
                 Ok(())
             })
         }
         (ColumnReader::Int64ColumnReader(r), ParquetKind::Int64 { unsigned }, Column::Numeric(out)) => {
             // Integers past 2^53 round to the nearest f64, as every number in a table does.
             read_values(r, rows, max_definition, place, |v, _| {
-                out.extend(v.iter().map(|&x| if unsigned { x as u64 as f64 } else { x as f64 }));
+                out.push(v.map_or(f64::NAN, |&x| if unsigned { x as u64 as f64 } else { x as f64 }));
                 Ok(())
             })
         }
         (ColumnReader::FloatColumnReader(r), ParquetKind::Float, Column::Numeric(out)) => {
             read_values(r, rows, max_definition, place, |v, _| {
-                out.extend(v.iter().map(|&x| f64::from(x)));
+                out.push(v.map_or(f64::NAN, |&x| f64::from(x)));
                 Ok(())
             })
         }
         (ColumnReader::DoubleColumnReader(r), ParquetKind::Double, Column::Numeric(out)) => {
             read_values(r, rows, max_definition, place, |v, _| {
-                out.extend_from_slice(v);
+                out.push(v.map_or(f64::NAN, |&x| x));
                 Ok(())
             })
         }
         (ColumnReader::ByteArrayColumnReader(r), ParquetKind::Utf8, Column::Text(out)) => {
-            read_values(r, rows, max_definition, place, |v, first| {
-                for (k, bytes) in v.iter().enumerate() {
-                    let text = bytes.as_utf8().map_err(|_| {
-                        anyhow!(
-                            "{}: invalid UTF-8 in column '{}' at row {}",
-                            place.path.display(),
-                            place.column,
-                            first + k + 1
-                        )
-                    })?;
-                    out.push(text.to_owned());
-                }
+            read_values(r, rows, max_definition, place, |v, row| {
+                // A null is an empty cell, which reads as missing.
+                let Some(bytes) = v else {
+                    out.push(String::new());
+                    return Ok(());
+                };
+                let text = bytes.as_utf8().map_err(|_| {
+                    anyhow!("{}: invalid UTF-8 in column '{}' at row {}", place.path.display(), place.column, row + 1)
+                })?;
+                out.push(text.to_owned());
                 Ok(())
             })
         }
@@ -279,14 +277,14 @@ fn read_parquet_chunk(
     }
 }
 
-/// Reads the `rows` values of one column chunk in bounded batches, handing each batch and the
-/// file-wide index of its first row to `push`. A null is an error naming its row.
+/// Reads the `rows` values of one column chunk in bounded batches, handing each cell (`None`
+/// for a null, a missing cell) and its file-wide row index to `push`.
 fn read_values<T: DataType>(
     mut reader: ColumnReaderImpl<T>,
     rows: usize,
     max_definition: i16,
     place: &ParquetPlace,
-    mut push: impl FnMut(&[T::T], usize) -> Result<()>,
+    mut push: impl FnMut(Option<&T::T>, usize) -> Result<()>,
 ) -> Result<()> {
     // Batches bound what one read allocates, whatever sizes a corrupt file claims.
     const BATCH: usize = 8192;
@@ -303,21 +301,28 @@ fn read_values<T: DataType>(
             break;
         }
         let first = place.first_row + done;
-        if max_definition > 0
-            && let Some(k) = definitions[..records.min(definitions.len())].iter().position(|&d| d < max_definition)
-        {
-            bail!("{}: null in column '{}' at row {}", place.path.display(), place.column, first + k + 1);
-        }
-        if values.len() != records {
-            bail!(
+        let corrupt = || {
+            anyhow!(
                 "{}: column '{}' holds {} values for {records} rows near row {} (the file is corrupt)",
                 place.path.display(),
                 place.column,
                 values.len(),
                 first + 1
-            );
+            )
+        };
+        let mut next = 0;
+        for k in 0..records {
+            // A definition level below the maximum is a null.
+            if max_definition > 0 && definitions.get(k).is_none_or(|&d| d < max_definition) {
+                push(None, first + k)?;
+                continue;
+            }
+            push(Some(values.get(next).ok_or_else(corrupt)?), first + k)?;
+            next += 1;
         }
-        push(&values, first)?;
+        if next != values.len() {
+            return Err(corrupt());
+        }
         done += records;
     }
     if done != rows {
@@ -505,19 +510,23 @@ mod tests {
     }
 
     #[test]
-    fn parquet_nulls_name_the_column_and_row() {
+    fn parquet_nulls_are_missing_cells() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nulls.parquet");
-        write_raw_parquet(&path, "message m { required double a; optional double b; }", |j, column| {
-            let writer = column.typed::<DoubleType>();
+        let schema = "message m { required double a; optional double b; optional binary c (UTF8); }";
+        write_raw_parquet(&path, schema, |j, column| {
             match j {
-                0 => writer.write_batch(&[1.0, 2.0, 3.0], None, None),
-                _ => writer.write_batch(&[1.0, 3.0], Some(&[1, 0, 1]), None),
+                0 => column.typed::<DoubleType>().write_batch(&[1.0, 2.0, 3.0], None, None),
+                1 => column.typed::<DoubleType>().write_batch(&[1.0, 3.0], Some(&[1, 0, 1]), None),
+                _ => column.typed::<ByteArrayType>().write_batch(&["x".into()], Some(&[0, 1, 0]), None),
             }
             .unwrap();
         });
-        let message = error_of(read_table(&path));
-        assert!(message.contains("nulls.parquet: null in column 'b' at row 2"), "{message}");
+        let table = read_table(&path).unwrap();
+        let b = table.column("b").unwrap().as_numeric().unwrap();
+        assert_eq!((b[0], b[2]), (1.0, 3.0));
+        assert!(b[1].is_nan() && table.columns[1].is_missing(1) && !table.columns[1].is_missing(0));
+        assert_eq!(table.column("c"), Some(&Column::Text(strings(&["", "x", ""]))));
     }
 
     #[test]

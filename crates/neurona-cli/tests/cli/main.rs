@@ -10,6 +10,7 @@ mod export;
 mod model_files;
 mod perceptron;
 mod rbm;
+mod real_tables;
 mod rnn;
 mod tables;
 mod trace;

@@ -21,6 +21,7 @@ fn save_and_load_give_bit_identical_predictions_in_both_float_types() {
         source: "test".into(),
         sequence_id: None,
         step: None,
+        preprocess: None,
     };
     for model in [Model::new(wide), Model::new(narrow)] {
         let path = dir.path().join("m.safetensors");

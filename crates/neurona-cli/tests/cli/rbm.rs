@@ -44,9 +44,9 @@ fn rbm_train_then_transform() {
     let err = fails(d, &["transform", "--model", "model.safetensors", "--data", "iris.csv", "--output", "h.csv"], 1);
     assert!(err.contains("the model is a Perceptron, which has no hidden features"), "{err}");
     assert!(!d.join("p.csv").exists() && !d.join("h.csv").exists());
-    // Without --target every column must be a number.
-    let err = fails(d, &["train", "--model-kind", "rbm", "--data", "iris.csv", "--model", "x.safetensors"], 1);
-    assert!(err.contains("feature column 'species' is not numeric"), "{err}");
+    // Without --target every column is a feature: the species' names are one-hot encoded.
+    let out = ok(d, &["train", "--model-kind", "rbm", "--data", "iris.csv", "--model", "x.safetensors", "--no-report"]);
+    assert!(out.contains("columns: 5 in, 7 features out; one-hot encoded: species"), "{out}");
 }
 
 #[test]

@@ -17,8 +17,9 @@ fn first_value(i: usize) -> f64 {
 
 /// A long table of 16 sequences of 3 to 6 steps: `id` (text), `t` (the step, rows written in
 /// reverse step order so that `--step` must sort them), features `a` and `b`, and `label`,
-/// given on every row of the even sequences and only on the last row of the odd ones (`nan`
-/// elsewhere). `lacking` names a sequence whose every label is `nan`.
+/// given on every row of the even sequences and only on the last row of the odd ones (a missing
+/// cell elsewhere: `nan`, empty, `NA` or `?`). `lacking` names a sequence whose every label is
+/// missing.
 fn long_table(lacking: Option<usize>) -> String {
     let mut rows = Vec::new();
     for i in (0..16).rev() {
@@ -26,7 +27,7 @@ fn long_table(lacking: Option<usize>) -> String {
         for t in (0..len).rev() {
             let a = if t == 0 { first_value(i) } else { 0.1 * t as f64 };
             let given = lacking != Some(i) && (i % 2 == 0 || t == len - 1);
-            let label = if given { label_of(i) } else { "nan" };
+            let label = if given { label_of(i) } else { ["nan", "", "NA", "?"][t % 4] };
             rows.push(format!("s{i},{t},{a},{},{label}", 0.01 * i as f64));
         }
     }

@@ -6,6 +6,7 @@
 
 use crate::data::labels::ClassTargets;
 use crate::estimator::EstimatorKind;
+use crate::train::{FitCall, FitOptions};
 
 /// A network family, known by its hyperparameters' type: the registry's kinds of its two
 /// estimators (whose names the errors give).
@@ -39,6 +40,11 @@ impl<P: NetworkFamily, S, L> NetworkClassifier<P, S, L> {
     }
 
     crate::estimators::fitted_accessors!(P, S, P::CLASSIFIER.name());
+
+    /// A call to the family's training from the current state.
+    pub(crate) fn fit_call<'o, F>(&self, incremental: bool, options: FitOptions<'o, F>) -> FitCall<'_, 'o, S, F> {
+        FitCall { current: self.state.as_ref(), incremental, options, estimator: P::CLASSIFIER.name() }
+    }
 }
 
 impl<P: NetworkFamily, S> NetworkRegressor<P, S> {
@@ -48,4 +54,9 @@ impl<P: NetworkFamily, S> NetworkRegressor<P, S> {
     }
 
     crate::estimators::fitted_accessors!(P, S, P::REGRESSOR.name());
+
+    /// A call to the family's training from the current state.
+    pub(crate) fn fit_call<'o, F>(&self, incremental: bool, options: FitOptions<'o, F>) -> FitCall<'_, 'o, S, F> {
+        FitCall { current: self.state.as_ref(), incremental, options, estimator: P::REGRESSOR.name() }
+    }
 }

@@ -25,7 +25,7 @@
 //! let t = trace(&course_example(Cell::Gru))?;
 //! // Three steps forward, the same three back; then one step against the gradient.
 //! assert_eq!((t.forward.len(), t.backward.len()), (3, 3));
-//! assert_eq!(t.gradients.output_bias, t.output - t.target);
+//! assert_eq!(t.gradients.output_bias, t.output - t.example.target);
 //! assert_eq!(t.updated.output_bias, 0.1 - 0.5 * t.gradients.output_bias);
 //! # Ok::<(), neurona::NeuronaError>(())
 //! ```
@@ -162,18 +162,9 @@ pub struct StepBackward {
 /// The whole traced step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecurrentTrace {
-    /// The cell.
-    pub cell: Cell,
-    /// The Elman cell's non-linearity.
-    pub nonlinearity: Nonlinearity,
-    /// The weights before the step.
-    pub weights: RecurrentWeights,
-    /// The sequence.
-    pub inputs: Vec<Vec<f64>>,
-    /// The target.
-    pub target: f64,
-    /// The learning rate η.
-    pub learning_rate: f64,
+    /// What was traced: the cell, the weights before the step, the sequence, the target and
+    /// the learning rate.
+    pub example: RecurrentExample,
     /// One entry per step, in time order.
     pub forward: Vec<StepForward>,
     /// `y = w_y · h(T) + b_y`.
@@ -505,12 +496,7 @@ pub fn trace(example: &RecurrentExample) -> Result<RecurrentTrace> {
     let backward = backward(example, &forward, d_output, &mut gradients);
     let updated = w.step(&gradients, example.learning_rate);
     Ok(RecurrentTrace {
-        cell: example.cell,
-        nonlinearity: example.nonlinearity,
-        weights: w.clone(),
-        inputs: example.inputs.clone(),
-        target: example.target,
-        learning_rate: example.learning_rate,
+        example: example.clone(),
         forward,
         output,
         error: 0.5 * d_output * d_output,

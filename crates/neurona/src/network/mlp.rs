@@ -296,14 +296,8 @@ impl<F: Float> Objective<F> for Mlp {
         )
     }
 
-    fn outputs(
-        &self,
-        params: &[F],
-        x: ArrayView2<'_, F>,
-        _lengths: Option<&[usize]>,
-        rows: Option<&[usize]>,
-    ) -> Array2<F> {
-        self.predict_rows(params, x, rows)
+    fn outputs(&self, params: &[F], x: ArrayView2<'_, F>, _lengths: Option<&[usize]>, rows: &[usize]) -> Array2<F> {
+        self.predict_rows(params, x, Some(rows))
     }
 }
 

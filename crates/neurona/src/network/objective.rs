@@ -49,14 +49,9 @@ pub trait Objective<F: Float> {
         grad: &mut [F],
     ) -> f64;
 
-    /// The outputs for the rows `rows` of `x: (n_samples, n_features)` (all of them when `None`),
-    /// `(rows, n_outputs)`: what a classifier's probabilities or a regressor's predictions are
-    /// made of. For sequences `lengths` gives every row's steps (of all of `x`, not only `rows`).
-    fn outputs(
-        &self,
-        params: &[F],
-        x: ArrayView2<'_, F>,
-        lengths: Option<&[usize]>,
-        rows: Option<&[usize]>,
-    ) -> Array2<F>;
+    /// The outputs for the rows `rows` of `x: (n_samples, n_features)`, `(rows, n_outputs)`:
+    /// what a classifier's probabilities or a regressor's predictions are made of (the loop
+    /// scores its held-out rows with them). For sequences `lengths` gives every row's steps (of
+    /// all of `x`, not only `rows`).
+    fn outputs(&self, params: &[F], x: ArrayView2<'_, F>, lengths: Option<&[usize]>, rows: &[usize]) -> Array2<F>;
 }

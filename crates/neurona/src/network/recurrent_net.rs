@@ -336,25 +336,11 @@ impl<F: Float> Objective<F> for RecurrentNet {
         head_loss + 0.5 * alpha * penalty / sw_sum.as_f64()
     }
 
-    fn outputs(
-        &self,
-        params: &[F],
-        x: ArrayView2<'_, F>,
-        lengths: Option<&[usize]>,
-        rows: Option<&[usize]>,
-    ) -> Array2<F> {
+    fn outputs(&self, params: &[F], x: ArrayView2<'_, F>, lengths: Option<&[usize]>, rows: &[usize]) -> Array2<F> {
         let lengths = lengths.expect("a recurrent network reads sequences");
-        match rows {
-            None => {
-                let values = x.as_standard_layout();
-                self.predict(params, values.as_slice().expect("standard layout"), lengths, self.t_max)
-            }
-            Some(rows) => {
-                let picked = x.select(ndarray::Axis(0), rows);
-                let picked_lengths: Vec<usize> = rows.iter().map(|&r| lengths[r]).collect();
-                self.predict(params, picked.as_slice().expect("a fresh array"), &picked_lengths, self.t_max)
-            }
-        }
+        let picked = x.select(ndarray::Axis(0), rows);
+        let picked_lengths: Vec<usize> = rows.iter().map(|&r| lengths[r]).collect();
+        self.predict(params, picked.as_slice().expect("a fresh array"), &picked_lengths, self.t_max)
     }
 }
 

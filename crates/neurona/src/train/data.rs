@@ -112,7 +112,7 @@ impl<F: Float> ValidationSet<F> {
     /// The score of the network with `params` on these rows.
     pub fn score<N: Objective<F>>(&self, network: &N, params: &[F], data: &TrainingSet<'_, F>) -> f64 {
         let lengths = data.sequences.map(|s| s.lengths);
-        let outputs = network.outputs(params, data.x, lengths, Some(&self.rows));
+        let outputs = network.outputs(params, data.x, lengths, &self.rows);
         match data.sequences {
             Some(sequences) if sequences.per_step => self.score_steps(outputs, data.scorer, sequences),
             _ => data.scorer.score(outputs.view(), self.y.view(), self.sample_weight.as_deref()),

@@ -30,6 +30,7 @@ pub use report::{EpochCallback, EpochProgress, FitOptions, FitReport};
 
 pub(crate) use data::{Scorer, SequenceRows, TrainingData, TrainingSet};
 pub(crate) use lbfgs::fit_lbfgs;
+pub(crate) use report::FitCall;
 pub(crate) use stochastic::fit_stochastic;
 pub(crate) use stopping::NoImprovement;
 

@@ -78,6 +78,16 @@ impl<F: crate::float::Float> FitOptions<'_, F> {
     }
 }
 
+/// One call to a network family's `fit` (`incremental = false`) or `partial_fit` (`true`),
+/// besides the hyperparameters and the data: the fitted state it may continue from, the
+/// caller's options, and the estimator's name for the errors it gives.
+pub(crate) struct FitCall<'s, 'o, S, F> {
+    pub current: Option<&'s S>,
+    pub incremental: bool,
+    pub options: FitOptions<'o, F>,
+    pub estimator: &'static str,
+}
+
 impl<F> std::fmt::Debug for FitOptions<'_, F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FitOptions")

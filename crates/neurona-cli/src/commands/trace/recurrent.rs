@@ -114,8 +114,8 @@ fn matrix(rows: &[Vec<f64>]) -> String {
 }
 
 fn header(out: &mut String, t: &RecurrentTrace, names: &Names) {
-    let (steps, inputs) = (t.inputs.len(), t.inputs[0].len());
-    let (cell, module) = match t.cell {
+    let (steps, inputs) = (t.example.inputs.len(), t.example.inputs[0].len());
+    let (cell, module) = match t.example.cell {
         Cell::Rnn => ("Elman", "nn.RNN"),
         Cell::Lstm => ("LSTM", "nn.LSTM"),
         Cell::Gru => ("GRU", "nn.GRU"),
@@ -131,7 +131,7 @@ fn header(out: &mut String, t: &RecurrentTrace, names: &Names) {
         out,
         "next from h(0) = 0; its last state feeds one linear output y; the error is E = 1/2 (y - target)^2."
     );
-    let lines: &[&str] = match (t.cell, t.nonlinearity) {
+    let lines: &[&str] = match (t.example.cell, t.example.nonlinearity) {
         (Cell::Rnn, Nonlinearity::Tanh) => &["a(t) = W_ih x(t) + b_ih + W_hh h(t-1) + b_hh,  h(t) = tanh(a(t))."],
         (Cell::Rnn, Nonlinearity::Relu) => &["a(t) = W_ih x(t) + b_ih + W_hh h(t-1) + b_hh,  h(t) = max(a(t), 0)."],
         (Cell::Lstm, _) => &[
@@ -146,7 +146,7 @@ fn header(out: &mut String, t: &RecurrentTrace, names: &Names) {
         ],
     };
     lines.iter().for_each(|l| _ = writeln!(out, "{l}"));
-    let g = gate_count(t.cell);
+    let g = gate_count(t.example.cell);
     let stacked: Vec<String> = (0..g).map(|k| names.tensor("W", 'i', k * names.h)).collect();
     if g == 1 {
         let _ = writeln!(out, "\nWeights (PyTorch's weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0):");
@@ -157,7 +157,7 @@ fn header(out: &mut String, t: &RecurrentTrace, names: &Names) {
             stacked.join(", ")
         );
     }
-    let w = &t.weights;
+    let w = &t.example.weights;
     for k in (0..g).map(|k| k * names.h) {
         let rows = k..k + names.h;
         let _ = writeln!(
@@ -175,8 +175,8 @@ fn header(out: &mut String, t: &RecurrentTrace, names: &Names) {
     }
     let _ = writeln!(out, "w_y = {}  b_y = {}", tuple(&w.output_weights, false), w.output_bias);
     let xs: Vec<String> =
-        t.inputs.iter().enumerate().map(|(s, x)| format!("x({}) = {}", s + 1, tuple(x, false))).collect();
-    let _ = writeln!(out, "inputs: {}; target = {}", xs.join(", "), t.target);
+        t.example.inputs.iter().enumerate().map(|(s, x)| format!("x({}) = {}", s + 1, tuple(x, false))).collect();
+    let _ = writeln!(out, "inputs: {}; target = {}", xs.join(", "), t.example.target);
 }
 
 /// `W[k,1]*x1(t) + ...` and its values, for row `k` of `W_ih` or `W_hh`.
@@ -190,7 +190,7 @@ fn product(names: &Names, side: char, k: usize, row: &[f64], v: &[f64], t: usize
 }
 
 fn forward_step(out: &mut String, tr: &RecurrentTrace, names: &Names, step: usize) {
-    let (s, t, h, w) = (&tr.forward[step], step + 1, names.h, &tr.weights);
+    let (s, t, h, w) = (&tr.forward[step], step + 1, names.h, &tr.example.weights);
     let _ =
         writeln!(out, "\nStep t = {t}: x({t}) = {}, h({}) = {}", tuple(&s.input, false), t - 1, tuple(&s.h_prev, true));
     for k in 0..s.gates.len() {
@@ -198,7 +198,7 @@ fn forward_step(out: &mut String, tr: &RecurrentTrace, names: &Names, step: usiz
         let (h_terms, h_values) = product(names, 'h', k, &w.weight_hh[k], &s.h_prev, t - 1);
         let (bi, bh) = (names.b('i', k), names.b('h', k));
         let (bi_v, bh_v) = (w.bias_ih[k], w.bias_hh[k]);
-        if tr.cell == Cell::Gru && k >= 2 * h {
+        if tr.example.cell == Cell::Gru && k >= 2 * h {
             let r = names.value(k - 2 * h, t);
             let _ = writeln!(out, "{} = {x_terms} + {bi} + {r} * ({h_terms} + {bh})", names.pre(k, t));
             let r_v = num(s.gates[k - 2 * h]);
@@ -211,7 +211,7 @@ fn forward_step(out: &mut String, tr: &RecurrentTrace, names: &Names, step: usiz
             let _ = writeln!(out, "{} = {x_terms} + {bi} + {h_terms} + {bh}", names.pre(k, t));
             let _ = writeln!(out, "    = {x_values} + {bi_v} + {h_values} + {bh_v} = {}", num(s.pre_activation[k]));
         }
-        let squash = match (tr.cell, names.gate(k).0, tr.nonlinearity) {
+        let squash = match (tr.example.cell, names.gate(k).0, tr.example.nonlinearity) {
             (Cell::Rnn, _, Nonlinearity::Relu) => "max(0, {})",
             (Cell::Rnn, ..) | (_, "g" | "n", _) => "tanh({})",
             _ => "sigmoid({})",
@@ -222,7 +222,7 @@ fn forward_step(out: &mut String, tr: &RecurrentTrace, names: &Names, step: usiz
     for u in 1..=h {
         let v = |k: usize| num(s.gates[k]);
         let (p, q) = (t - 1, u - 1);
-        match tr.cell {
+        match tr.example.cell {
             Cell::Rnn => {}
             Cell::Lstm => {
                 let _ = writeln!(
@@ -258,9 +258,9 @@ fn forward_step(out: &mut String, tr: &RecurrentTrace, names: &Names, step: usiz
 }
 
 fn output_and_error(out: &mut String, tr: &RecurrentTrace) {
-    let last = tr.inputs.len();
+    let last = tr.example.inputs.len();
     let h = &tr.forward[last - 1].hidden;
-    let w = &tr.weights;
+    let w = &tr.example.weights;
     let terms: Vec<String> = (1..=h.len()).map(|u| format!("w_y{u}*h{u}({last})")).collect();
     let values: Vec<String> = w.output_weights.iter().zip(h).map(|(v, h)| format!("{v}*{}", num(*h))).collect();
     let _ = writeln!(out, "\nOutput and error:");
@@ -272,11 +272,17 @@ fn output_and_error(out: &mut String, tr: &RecurrentTrace) {
         w.output_bias,
         num(tr.output)
     );
-    let _ = writeln!(out, "E = 1/2 (y - target)^2 = 1/2 ({} - {})^2 = {}", num(tr.output), tr.target, num(tr.error));
+    let _ = writeln!(
+        out,
+        "E = 1/2 (y - target)^2 = 1/2 ({} - {})^2 = {}",
+        num(tr.output),
+        tr.example.target,
+        num(tr.error)
+    );
 }
 
 fn backward_output(out: &mut String, tr: &RecurrentTrace) {
-    let last = tr.inputs.len();
+    let last = tr.example.inputs.len();
     let _ =
         writeln!(out, "\nBack-propagation through time: the chain rule from the error back to every weight, step by");
     let _ = writeln!(out, "step from the last to the first. The same weights serve every step, so each step adds its");
@@ -297,18 +303,18 @@ fn backward_output(out: &mut String, tr: &RecurrentTrace) {
 fn d_hidden(out: &mut String, tr: &RecurrentTrace, names: &Names, step: usize, q: usize) {
     let (t, u) = (step + 1, q + 1);
     let d = tr.backward[step].d_hidden[q];
-    if t == tr.inputs.len() {
-        let v = tr.weights.output_weights[q];
+    if t == tr.example.inputs.len() {
+        let v = tr.example.weights.output_weights[q];
         let _ = writeln!(out, "dE/dh{u}({t}) = dE/dy * w_y{u} = {}*{v} = {}", num(tr.d_output), num(d));
         return;
     }
     let next = &tr.backward[step + 1];
-    let w = &tr.weights.weight_hh;
+    let w = &tr.example.weights.weight_hh;
     let mut terms: Vec<String> =
         (0..w.len()).map(|k| format!("{}*{}", names.delta_recurrent(k, t + 1), names.w('h', k, q))).collect();
     let mut values: Vec<String> =
         (0..w.len()).map(|k| format!("{}*{}", num(next.delta_recurrent[k]), w[k][q])).collect();
-    if tr.cell == Cell::Gru {
+    if tr.example.cell == Cell::Gru {
         terms.push(format!("dE/dh{u}({})*z{u}({})", t + 1, t + 1));
         values.push(format!("{}*{}", num(next.d_hidden[q]), num(tr.forward[step + 1].gates[names.h + q])));
     }
@@ -318,11 +324,11 @@ fn d_hidden(out: &mut String, tr: &RecurrentTrace, names: &Names, step: usize, q
 
 /// The LSTM's chain at one unit: `dE/dc`, then each gate's `dE/dk` and delta.
 fn lstm_unit(out: &mut String, tr: &RecurrentTrace, step: usize, q: usize) {
-    let (t, u, h) = (step + 1, q + 1, tr.weights.hidden_size());
+    let (t, u, h) = (step + 1, q + 1, tr.example.weights.hidden_size());
     let (s, b) = (&tr.forward[step], &tr.backward[step]);
     let tanh_c = s.cell[q].tanh();
     let (o, d_h) = (num(s.gates[3 * h + q]), num(b.d_hidden[q]));
-    if step + 1 < tr.inputs.len() {
+    if step + 1 < tr.example.inputs.len() {
         let (f_next, d_c_next) = (tr.forward[step + 1].gates[h + q], tr.backward[step + 1].d_cell[q]);
         let _ = writeln!(
             out,
@@ -361,7 +367,7 @@ fn lstm_unit(out: &mut String, tr: &RecurrentTrace, step: usize, q: usize) {
 /// `dE/dk = formula` (unless the formula is `None`: the Elman cell's `dE/dh` is written
 /// already), then `delta_k = dE/dk * slope`.
 fn gate_delta(out: &mut String, tr: &RecurrentTrace, step: usize, k: usize, formula: Option<&str>, squash: &str) {
-    let names = Names { cell: tr.cell, h: tr.weights.hidden_size() };
+    let names = Names { cell: tr.example.cell, h: tr.example.weights.hidden_size() };
     let (t, b, v) = (step + 1, &tr.backward[step], tr.forward[step].gates[k]);
     let value = names.value(k, t);
     if let Some(formula) = formula {
@@ -383,7 +389,7 @@ fn gate_delta(out: &mut String, tr: &RecurrentTrace, step: usize, k: usize, form
 
 /// The GRU's chain at one unit: n, z, then r (which reaches the error through n).
 fn gru_unit(out: &mut String, tr: &RecurrentTrace, step: usize, q: usize) {
-    let (t, u, h) = (step + 1, q + 1, tr.weights.hidden_size());
+    let (t, u, h) = (step + 1, q + 1, tr.example.weights.hidden_size());
     let (s, b) = (&tr.forward[step], &tr.backward[step]);
     let (r, z, n) = (q, h + q, 2 * h + q);
     let d_h = num(b.d_hidden[q]);
@@ -413,9 +419,9 @@ fn backward_step(out: &mut String, tr: &RecurrentTrace, names: &Names, step: usi
         d_hidden(out, tr, names, step, q);
     }
     for q in 0..h {
-        match tr.cell {
+        match tr.example.cell {
             Cell::Rnn => {
-                let squash = if tr.nonlinearity == Nonlinearity::Tanh { "tanh" } else { "relu" };
+                let squash = if tr.example.nonlinearity == Nonlinearity::Tanh { "tanh" } else { "relu" };
                 gate_delta(out, tr, step, q, None, squash);
             }
             Cell::Lstm => lstm_unit(out, tr, step, q),
@@ -454,7 +460,7 @@ fn backward_step(out: &mut String, tr: &RecurrentTrace, names: &Names, step: usi
 
 /// Each weight's gradient as the sum of the steps' shares, then the gradient step.
 fn sums_and_step(out: &mut String, tr: &RecurrentTrace, names: &Names) {
-    let _ = writeln!(out, "\nGradients: each weight's shares from the {} steps, summed.", tr.inputs.len());
+    let _ = writeln!(out, "\nGradients: each weight's shares from the {} steps, summed.", tr.example.inputs.len());
     let shares = |f: &dyn Fn(usize) -> f64| -> String {
         let parts: Vec<String> = (0..tr.backward.len()).map(|s| num(f(s))).collect();
         parts.join(" + ")
@@ -471,13 +477,13 @@ fn sums_and_step(out: &mut String, tr: &RecurrentTrace, names: &Names) {
         let _ =
             writeln!(out, "dE/d{} = {} = {}", names.b('h', k), shares(&|s| b[s].delta_recurrent[k]), num(g.bias_hh[k]));
     }
-    let rate = tr.learning_rate;
+    let rate = tr.example.learning_rate;
     let _ =
         writeln!(out, "\nGradient step with learning rate {rate}: w <- w - {rate} * dE/dw (every weight and bias).");
     let line = |out: &mut String, name: String, w: f64, g: f64, new: f64| {
         let _ = writeln!(out, "{name} = {w} - {rate} * {} = {}", num(g), num(new));
     };
-    let (w, new) = (&tr.weights, &tr.updated);
+    let (w, new) = (&tr.example.weights, &tr.updated);
     for k in 0..g.bias_ih.len() {
         for i in 0..w.weight_ih[k].len() {
             line(out, names.w('i', k, i), w.weight_ih[k][i], g.weight_ih[k][i], new.weight_ih[k][i]);
@@ -496,7 +502,7 @@ fn sums_and_step(out: &mut String, tr: &RecurrentTrace, names: &Names) {
 
 /// The whole trace as text.
 pub fn render(tr: &RecurrentTrace) -> String {
-    let names = Names { cell: tr.cell, h: tr.weights.hidden_size() };
+    let names = Names { cell: tr.example.cell, h: tr.example.weights.hidden_size() };
     let mut out = String::new();
     header(&mut out, tr, &names);
     let _ = writeln!(out, "\nForward pass, step by step.");

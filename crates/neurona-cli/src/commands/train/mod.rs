@@ -13,8 +13,9 @@ use neurona::prelude::*;
 
 use crate::UsageError;
 use crate::args::{Bundled, Task, TrainArgs};
-use crate::data::{self, Dataset, Features, Targets};
+use crate::data::{self, Dataset, Features, TableFeatures, Targets};
 use crate::model::{self, Extra, FeatureColumns, Model, Scaler, Training, reads_sequences};
+use crate::preprocess::{Encoding, FitOptions, Preprocessor};
 use crate::{params, sequences};
 
 /// Prints the run's lines unless `--quiet`.
@@ -46,6 +47,10 @@ pub struct Prepared {
     n_train: usize,
     n_test: usize,
     scaler: Scaler,
+    /// The table's columns filled and encoded, when they needed it.
+    preprocess: Option<Preprocessor>,
+    /// What was done to the table's rows and cells ("2 rows without a target left out").
+    notes: Vec<String>,
     previous: Option<Model>,
 }
 
@@ -68,6 +73,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         source: data.source.clone(),
         sequence_id: args.sequence_columns.sequence_id.clone(),
         step: args.sequence_columns.step.clone(),
+        preprocess: prepared.preprocess.clone(),
     };
     crate::table::write_file(&args.model, &fit.model.to_bytes(&extra)?)?;
     say.line(format!("model: {}", args.model.display()));
@@ -78,12 +84,27 @@ pub fn run(args: &TrainArgs) -> Result<()> {
 }
 
 /// Reads the data and the task, splits off the test rows (or sequences) unless a test set is
-/// given, and scales both parts (as the warm-started model was scaled, or with a fresh scaler
-/// fitted on the training part).
+/// given, fills and encodes a table's columns (fitted on the training rows), and scales both
+/// parts (as the warm-started model was scaled, or with a fresh scaler fitted on the training
+/// part).
 fn prepare(args: &TrainArgs, training: &dyn Training, say: &Say) -> Result<Prepared> {
     let family = args.model_kind;
     let supervised = model::is_supervised(family);
-    let (mut data, test_data) = read_data(args, training, supervised)?;
+    let (mut data, mut test_data, tables) = read_data(args, training, supervised)?;
+    let previous = warm_start(args, training)?;
+    let split = match test_data {
+        Some(_) => None,
+        None => Some(split_rows(args, training.random_state(), data.x.n_samples())?),
+    };
+    let (preprocess, notes, lines) = match tables {
+        Some(tables) => {
+            let train_rows =
+                split.as_ref().map_or_else(|| (0..data.x.n_samples()).collect(), |(train, _)| train.clone());
+            let previous = previous.as_ref().map(|(_, extra)| extra);
+            encode(args, &mut data, test_data.as_mut(), tables, &train_rows, previous)?
+        }
+        None => (None, Vec::new(), Vec::new()),
+    };
     let what = if supervised {
         format!("target {}", data.target_names.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", "))
     } else {
@@ -93,6 +114,7 @@ fn prepare(args: &TrainArgs, training: &dyn Training, say: &Say) -> Result<Prepa
     if let Some(test) = &test_data {
         say.line(format!("test data: {} ({})", test.source, test.x.describe()));
     }
+    lines.into_iter().for_each(|line| say.line(line));
     let (task, targets, test_targets) = if supervised {
         let (task, mut line) = task::choose_task(args.task.or(data.task), family, &data)?;
         if args.task.is_none() && data.task.is_some() {
@@ -108,10 +130,10 @@ fn prepare(args: &TrainArgs, training: &dyn Training, say: &Say) -> Result<Prepa
     // The features are moved into the two parts: the data set keeps its names and width only,
     // so that the memory of the data is not held twice during training.
     let x = std::mem::replace(&mut data.x, Features::Rows(Array2::zeros((0, data.feature_names.len()))));
-    let (x_train, x_test, y_train, y_test) = match test_data {
-        Some(test) => (x, Some(test.x), targets, test_targets),
-        None => {
-            let (train_rows, test_rows) = split_rows(args, training.random_state(), x.n_samples())?;
+    let (x_train, x_test, y_train, y_test) = match (test_data, split) {
+        (Some(test), _) => (x, Some(test.x), targets, test_targets),
+        (None, split) => {
+            let (train_rows, test_rows) = split.unwrap_or_default();
             let per_step = training.targets_per_step();
             let y_of = |rows: &[usize]| targets.as_ref().map(|t| t.select(&x.target_rows(rows, per_step)));
             let x_test = if test_rows.is_empty() { None } else { Some(x.select(&test_rows)?) };
@@ -119,47 +141,119 @@ fn prepare(args: &TrainArgs, training: &dyn Training, say: &Say) -> Result<Prepa
             (x.select(&train_rows)?, x_test, y_train, y_test)
         }
     };
-    let (previous, scaler) = match warm_start(args, training, &data, say)? {
-        Some((model, scaler)) => (Some(model), scaler),
+    let (previous, scaler) = match previous {
+        Some((model, extra)) => {
+            check_warm_start(args, &model, &extra, &data, say)?;
+            (Some(model), extra.scaler)
+        }
         None => (None, Scaler::fit(args.scale.unwrap_or(training.default_scale()), &x_train.steps())),
     };
     let x_train = x_train.map_steps(|x| scaler.transform(x))?;
     let x_test = x_test.map(|x| x.map_steps(|x| scaler.transform(x))).transpose()?;
     let (n_train, n_test) = (x_train.n_samples(), x_test.as_ref().map_or(0, Features::n_samples));
     say.line(format!("split: {n_train} training {unit}, {n_test} test {unit}; scaling: {}", scaler.name()));
-    Ok(Prepared { data, task, x_train, x_test, y_train, y_test, n_train, n_test, scaler, previous })
+    Ok(Prepared { data, task, x_train, x_test, y_train, y_test, n_train, n_test, scaler, preprocess, notes, previous })
+}
+
+/// The tables of a run (`--data`, and `--test-data` if given) as read, before encoding.
+type Tables = (TableFeatures, Option<TableFeatures>);
+
+/// Fills and encodes the columns of a table (and of the test table): with the warm-started
+/// model's preprocessing, or one fitted on `train_rows`. It is kept in the model only when it
+/// does something (a category column, or a missing cell), so that a table of complete numbers
+/// gives the model file it always gave.
+fn encode(
+    args: &TrainArgs,
+    data: &mut Dataset,
+    test: Option<&mut Dataset>,
+    (table, test_table): Tables,
+    train_rows: &[usize],
+    previous: Option<&Extra>,
+) -> Result<(Option<Preprocessor>, Vec<String>, Vec<String>)> {
+    let columns = &args.columns;
+    let options = FitOptions {
+        categorical: &columns.categorical,
+        missing: columns.missing,
+        handle_unknown: columns.handle_unknown,
+    };
+    let kept = previous.and_then(|extra| extra.preprocess.clone());
+    let preprocess = match kept {
+        Some(kept) => kept,
+        None => Preprocessor::fit(&table.raw, train_rows, options)?,
+    };
+    data.x = Features::Rows(preprocess.transform(&table.raw)?);
+    data.feature_names = preprocess.output_names();
+    let mut notes = table.notes;
+    let mut holes = !table.raw.missing_counts().is_empty();
+    if let (Some(test), Some(test_table)) = (test, test_table) {
+        test.x = Features::Rows(preprocess.transform(&test_table.raw)?);
+        test.feature_names = data.feature_names.clone();
+        holes |= !test_table.raw.missing_counts().is_empty();
+        notes.extend(test_table.notes.into_iter().map(|note| format!("test data: {note}")));
+    }
+    let mut lines = notes.clone();
+    let stored = previous.is_some_and(|extra| extra.preprocess.is_some()) || preprocess.has_categories() || holes;
+    if !stored {
+        return Ok((None, notes, lines));
+    }
+    let encoded: Vec<&str> = preprocess
+        .columns
+        .iter()
+        .filter(|c| !matches!(c.encoding, Encoding::Number { .. }))
+        .map(|c| c.name.as_str())
+        .collect();
+    lines.push(format!(
+        "columns: {} in, {} features out; one-hot encoded: {}",
+        preprocess.columns.len(),
+        data.feature_names.len(),
+        if encoded.is_empty() { "none".to_owned() } else { encoded.join(", ") }
+    ));
+    if args.verbose {
+        lines.extend(preprocess.describe().into_iter().map(|line| format!("  {line}")));
+    }
+    Ok((Some(preprocess), notes, lines))
 }
 
 /// The data of a run, with targets when the model learns them: a file (and the test set's
-/// file, `--test-data`) or a bundled set (with its own test set, for the sequences).
-fn read_data(args: &TrainArgs, training: &dyn Training, supervised: bool) -> Result<(Dataset, Option<Dataset>)> {
+/// file, `--test-data`) or a bundled set (with its own test set, for the sequences). A table's
+/// features come as read, encoded once the training rows are known.
+fn read_data(
+    args: &TrainArgs,
+    training: &dyn Training,
+    supervised: bool,
+) -> Result<(Dataset, Option<Dataset>, Option<Tables>)> {
     let family = args.model_kind;
     let sequences = reads_sequences(family);
     let per_step = training.targets_per_step();
-    if let Some(path) = &args.data {
-        let read = |path: &std::path::Path| {
-            if sequences {
-                sequences::from_file(path, &args.sequence_columns, &args.target, per_step)
-            } else if sequences::is_ts(path) {
-                let message = format!("{}: a .ts file holds sequences, which --model-kind rnn reads", path.display());
-                Err(UsageError(message).into())
-            } else {
-                data::from_file(path, &args.target, supervised)
-            }
+    let column_flag = args.columns.given().first().copied();
+    if let (Some(flag), true) = (column_flag, sequences || args.data.is_none()) {
+        let message = if sequences {
+            format!("{flag} chooses the columns of a table of rows; --model-kind {family} reads sequences")
+        } else {
+            format!("{flag} names columns of a --data table")
         };
-        let data = read(path)?;
-        let test = args.test_data.as_deref().map(read).transpose()?;
-        if let Some(test) = &test
-            && test.feature_names != data.feature_names
-        {
-            bail!(
-                "--test-data {} has the features {:?}, but --data has {:?}",
-                test.source,
-                test.feature_names,
-                data.feature_names
-            );
+        return Err(UsageError(message).into());
+    }
+    if let Some(path) = &args.data {
+        if sequences {
+            let read =
+                |path: &std::path::Path| sequences::from_file(path, &args.sequence_columns, &args.target, per_step);
+            let data = read(path)?;
+            let test = args.test_data.as_deref().map(read).transpose()?;
+            check_same_features(&data, test.as_ref())?;
+            return Ok((data, test, None));
         }
-        return Ok((data, test));
+        let read = |path: &std::path::Path| {
+            if sequences::is_ts(path) {
+                let message = format!("{}: a .ts file holds sequences, which --model-kind rnn reads", path.display());
+                return Err(UsageError(message).into());
+            }
+            data::from_file(path, &args.target, supervised, &args.columns)
+        };
+        let (data, table) = read(path)?;
+        let (test, test_table) = args.test_data.as_deref().map(read).transpose()?.unzip();
+        check_same_features(&data, test.as_ref())?;
+        return Ok((data, test, Some((table, test_table))));
     }
     if let Some(flag) = args.sequence_columns.given().first() {
         return Err(UsageError(format!("{flag} names a column of a --data table")).into());
@@ -197,7 +291,22 @@ fn read_data(args: &TrainArgs, training: &dyn Training, supervised: bool) -> Res
         data.target_names.clear();
         data.targets.clear();
     }
-    Ok((data, test))
+    Ok((data, test, None))
+}
+
+/// A --test-data table must have the features of --data.
+fn check_same_features(data: &Dataset, test: Option<&Dataset>) -> Result<()> {
+    if let Some(test) = test
+        && test.feature_names != data.feature_names
+    {
+        bail!(
+            "--test-data {} has the features {:?}, but --data has {:?}",
+            test.source,
+            test.feature_names,
+            data.feature_names
+        );
+    }
+    Ok(())
 }
 
 /// The training and test rows. The hold-out split is drawn from `random_state` (0 when not
@@ -212,13 +321,17 @@ fn split_rows(args: &TrainArgs, random_state: Option<u32>, n: usize) -> Result<(
     Ok((split.train, split.test))
 }
 
-/// `--warm-start` continues the model in `--model` (when the file exists), with the scaling it
-/// was trained with.
-fn warm_start(args: &TrainArgs, training: &dyn Training, data: &Dataset, say: &Say) -> Result<Option<(Model, Scaler)>> {
+/// `--warm-start` continues the model in `--model` (when the file exists), with the
+/// preprocessing and the scaling it was trained with.
+fn warm_start(args: &TrainArgs, training: &dyn Training) -> Result<Option<(Model, Extra)>> {
     if !training.warm_start() || !args.model.exists() {
         return Ok(None);
     }
-    let (model, extra) = Model::load(&args.model)?;
+    Ok(Some(Model::load(&args.model)?))
+}
+
+/// The warm-started model must read the features the data gives.
+fn check_warm_start(args: &TrainArgs, model: &Model, extra: &Extra, data: &Dataset, say: &Say) -> Result<()> {
     if !extra.features.accepts(&data.feature_names) {
         bail!(
             "--warm-start: {} was trained on the features {}, but the data has {:?}",
@@ -228,5 +341,5 @@ fn warm_start(args: &TrainArgs, training: &dyn Training, data: &Dataset, say: &S
         );
     }
     say.line(format!("warm start: continuing {} from {}", model.kind(), args.model.display()));
-    Ok(Some((model, extra.scaler)))
+    Ok(())
 }

@@ -83,6 +83,14 @@ fn parameters(args: &TrainArgs, training: &dyn Training, prepared: &Prepared) ->
         ("scaling".to_owned(), prepared.scaler.name().to_owned()),
         ("dtype".to_owned(), format!("{:?}", args.dtype).to_lowercase()),
     ];
+    // The columns as the model sees them, and what was done to the table's rows and cells.
+    let mut table = Vec::new();
+    if let Some(preprocess) = &prepared.preprocess {
+        table.push(("features".to_owned(), prepared.data.feature_names.join(", ")));
+        table.extend(preprocess.describe().into_iter().map(|line| ("column".to_owned(), line)));
+    }
+    table.extend(prepared.notes.iter().map(|note| ("rows and cells".to_owned(), note.clone())));
+    parameters.splice(3..3, table);
     if let Some(task) = prepared.task {
         parameters.insert(2, ("task".to_owned(), format!("{task:?}").to_lowercase()));
     }

@@ -14,7 +14,7 @@ use crate::interrupt;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, PredictScratch};
 use crate::rng::RandomState;
-use crate::train::{TrainingAttributes, TrainingSet};
+use crate::train::{FitCall, TrainingAttributes, TrainingSet};
 
 // The loop's types live in `train`, shared by every gradient-trained family; the MLP's paths
 // (`estimators::mlp::FitReport`, ...) stay as they were.
@@ -157,16 +157,12 @@ impl<F: Float> MlpState<F> {
 /// `(n_samples, n_outputs)` and the weights.
 pub(crate) type TrainingData<'a, F> = crate::train::TrainingData<ArrayView2<'a, F>, F>;
 
-/// One call to `fit` (`incremental = false`) or `partial_fit` (`true`), scikit-learn's `_fit`
-/// from the initialisation on. Works on a copy of the state, so that a failed call leaves the
-/// estimator as it was.
+/// One call to `fit` or `partial_fit`, scikit-learn's `_fit` from the initialisation on. Works
+/// on a copy of the state, so that a failed call leaves the estimator as it was.
 pub(crate) fn fit<F: Float>(
-    current: Option<&MlpState<F>>,
     params: &MlpValidParams,
     data: TrainingData<'_, F>,
-    incremental: bool,
-    options: FitOptions<'_, F>,
-    estimator: &'static str,
+    call: FitCall<'_, '_, MlpState<F>, F>,
 ) -> Result<MlpState<F>> {
     let mut data = data;
     if !data.y.is_standard_layout() {
@@ -180,10 +176,11 @@ pub(crate) fn fit<F: Float>(
     layer_units.push(n_outputs);
 
     let mut own = None;
-    let rng = crate::rng::given_or_seeded(options.random_state, params.training.random_state, &mut own);
+    let rng = crate::rng::given_or_seeded(call.options.random_state, params.training.random_state, &mut own);
 
     check_fit_memory::<F>(&layer_units, params, data.x.nrows())?;
-    let mut state = starting_state(current, params, layer_units, data.head, incremental, rng, estimator)?;
+    let mut state =
+        starting_state(call.current, params, layer_units, data.head, call.incremental, rng, call.estimator)?;
 
     let set = TrainingSet {
         x: data.x,
@@ -194,7 +191,7 @@ pub(crate) fn fit<F: Float>(
         sequences: None,
     };
     let MlpState { mlp, params: weights, training } = &mut state;
-    training.run_solver(mlp, weights, &params.training, &set, incremental, rng, options.on_epoch)?;
+    training.run_solver(mlp, weights, &params.training, &set, call.incremental, rng, call.options.on_epoch)?;
     Ok(state)
 }
 

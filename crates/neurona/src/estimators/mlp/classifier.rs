@@ -254,7 +254,7 @@ impl<F: Float, L: Label> MlpClassifier<F, L> {
         options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
         let data = TrainingData::classification(x, y, options.checked_sample_weight(x.nrows())?, targets.kind());
-        let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
+        let state = algorithm::fit(&self.params, data, self.fit_call(incremental, options))?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).report)
     }
@@ -269,7 +269,7 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<ArrayView2<'x, F>, L> for Mlp
         x: ArrayView2<'x, F>,
         y: &[L],
         classes: Option<&[L]>,
-        options: Self::Options<'_>,
+        options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
         self.check_partial_fit_solver()?;
         check_features(x, NAME)?;

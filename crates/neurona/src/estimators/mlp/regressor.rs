@@ -129,7 +129,7 @@ impl<'x, 'y, F: Float, D: Dimension> Regressor<ArrayView2<'x, F>, ArrayView<'y, 
         };
         let sample_weight = options.checked_sample_weight(x.nrows())?;
         let data = TrainingData { x, y: y.to_owned(), sample_weight, head, scorer: Scorer::R2, stratify: false };
-        let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
+        let state = algorithm::fit(&self.params, data, self.fit_call(incremental, options))?;
         Ok(&self.state.insert(state).report)
     }
 }

@@ -371,7 +371,7 @@ impl<'x, F: Float, L: Label, X: Into<Samples<'x, F>>> IncrementalClassifier<X, L
         x: X,
         y: &[L],
         classes: Option<&[L]>,
-        options: Self::Options<'_>,
+        options: PerceptronFitOptions<'_, F>,
     ) -> Result<&PerceptronReport> {
         let x = x.into();
         if options.coef_init.is_some() || options.intercept_init.is_some() {

@@ -15,7 +15,7 @@ use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, OutputPer, RecurrentNet, RecurrentShape};
 use crate::params::Solver;
 use crate::rng::RandomState;
-use crate::train::{FitOptions, SequenceRows, TrainingAttributes, TrainingSet};
+use crate::train::{FitCall, SequenceRows, TrainingAttributes, TrainingSet};
 
 /// Everything a fit learned: the network and its weights, and the training attributes
 /// (`loss_curve_`, `n_iter_`, ...), which the state dereferences to.
@@ -196,27 +196,25 @@ pub(crate) fn n_target_rows<F: Float>(x: &SequenceSet<F>, output: OutputPer) -> 
 /// weight per sequence.
 pub(crate) type SequenceData<'a, F> = crate::train::TrainingData<&'a SequenceSet<F>, F>;
 
-/// One call to `fit` (`incremental = false`) or `partial_fit` (`true`). Works on a copy of the
-/// state, so that a failed call leaves the estimator as it was.
+/// One call to `fit` or `partial_fit`. Works on a copy of the state, so that a failed call
+/// leaves the estimator as it was.
 pub(crate) fn fit<F: Float>(
-    current: Option<&RnnState<F>>,
     params: &RnnValidParams,
     data: SequenceData<'_, F>,
-    incremental: bool,
-    options: FitOptions<'_, F>,
-    estimator: &'static str,
+    call: FitCall<'_, '_, RnnState<F>, F>,
 ) -> Result<RnnState<F>> {
-    if incremental && params.training.solver == Solver::Lbfgs {
+    if call.incremental && params.training.solver == Solver::Lbfgs {
         return Err(NeuronaError::parameter("solver", "'sgd' or 'adam' for partial_fit", "'lbfgs'"));
     }
     let x = data.x;
     let shape = params.recurrent_shape(x.n_features());
     let mut own = None;
-    let rng = crate::rng::given_or_seeded(options.random_state, params.training.random_state, &mut own);
+    let rng = crate::rng::given_or_seeded(call.options.random_state, params.training.random_state, &mut own);
     check_fit_memory::<F>(&shape, params, x)?;
     // Per step, each target row holds `t_max` blocks of the outputs.
     let n_outputs = if params.output == OutputPer::Step { data.y.ncols() / x.t_max() } else { data.y.ncols() };
-    let mut state = starting_state(current, params, shape, data.head, n_outputs, incremental, rng, estimator)?;
+    let mut state =
+        starting_state(call.current, params, shape, data.head, n_outputs, call.incremental, rng, call.estimator)?;
     // The network as the loop trains it: the data's padded length and the settings that act
     // inside a batch's gradient. The state keeps the plain network.
     let training_net =
@@ -236,7 +234,15 @@ pub(crate) fn fit<F: Float>(
         }),
     };
     let RnnState { params: weights, training, .. } = &mut state;
-    training.run_solver(&training_net, weights, &params.training, &set, incremental, rng, options.on_epoch)?;
+    training.run_solver(
+        &training_net,
+        weights,
+        &params.training,
+        &set,
+        call.incremental,
+        rng,
+        call.options.on_epoch,
+    )?;
     Ok(state)
 }
 

@@ -153,7 +153,7 @@ impl<F: Float, L: Label> RnnClassifier<F, L> {
     ) -> Result<&FitReport> {
         let y = targets_for_loop(y, x, self.params.output);
         let data = SequenceData::classification(x, y, options.checked_sample_weight(x.n_sequences())?, targets.kind());
-        let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
+        let state = algorithm::fit(&self.params, data, self.fit_call(incremental, options))?;
         self.targets = Some(targets);
         Ok(&self.state.insert(state).training.report)
     }
@@ -169,7 +169,7 @@ impl<'x, F: Float, L: Label> IncrementalClassifier<&'x SequenceSet<F>, L> for Rn
         x: &'x SequenceSet<F>,
         y: &[L],
         classes: Option<&[L]>,
-        options: Self::Options<'_>,
+        options: FitOptions<'_, F>,
     ) -> Result<&FitReport> {
         check_length("y", y.len(), n_target_rows(x, self.params.output))?;
         let fitted = self.targets.as_ref().filter(|_| self.state.is_some());

@@ -84,7 +84,7 @@ impl<'x, 'y, F: Float, D: Dimension> Regressor<&'x SequenceSet<F>, ArrayView<'y,
             scorer: Scorer::R2,
             stratify: false,
         };
-        let state = algorithm::fit(self.state.as_ref(), &self.params, data, incremental, options, NAME)?;
+        let state = algorithm::fit(&self.params, data, self.fit_call(incremental, options))?;
         Ok(&self.state.insert(state).training.report)
     }
 }
