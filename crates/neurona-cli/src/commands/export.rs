@@ -7,8 +7,16 @@ use crate::model::{Model, Scaler};
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let (model, extra) = Model::load(&args.model)?;
-    // The graph takes the network's own inputs: a model that scales its features first would
-    // give other answers on raw rows than `neurona predict` does.
+    // The graph takes the network's own inputs: a model that prepares its features first
+    // (filling, encoding, scaling) would give other answers on raw rows than `neurona predict`.
+    if let Some(preprocess) = &extra.preprocess {
+        bail!(
+            "{}: the model fills missing cells or encodes categories before the network ({}), and the ONNX export \
+             does not include that preprocessing yet",
+            args.model.display(),
+            preprocess.describe().into_iter().take(3).collect::<Vec<_>>().join("; ")
+        );
+    }
     if extra.scaler != Scaler::None {
         bail!(
             "{}: the model scales its features ({}) before the network, and the ONNX export does not include the \

@@ -39,6 +39,15 @@ fn export_errors_leave_no_file() {
     assert!(!d.join("missing").exists());
     let err = fails(d, &words("export --model absent.safetensors --output model.onnx"), 1);
     assert!(err.contains("absent.safetensors"), "{err}");
+    // A text feature is one-hot encoded before the network, which the graph does not do yet.
+    let rows: String = (0..40).map(|i| format!("{i},{},{}\n", ["red", "blue"][i % 2], i % 3 == 0)).collect();
+    std::fs::write(d.join("colors.csv"), format!("size,color,label\n{rows}")).unwrap();
+    ok(d, &words("train --data colors.csv --target label --scale none --max-iter 2 --model c.safetensors --no-report"));
+    let err = fails(d, &words("export --model c.safetensors --output c.onnx"), 1);
+    assert!(
+        err.contains("encodes categories before the network (size: number, missing -> median 20; color: 2 categories"),
+        "{err}"
+    );
     let err = fails(d, &words("export --model model.safetensors"), 2);
     assert!(err.contains("--output"), "{err}");
     assert!(std::fs::read_dir(d).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("onnx")));
