@@ -253,8 +253,10 @@ class NeuronaEstimator(BaseEstimator):
     def to_onnx(self):
         """The fitted model as ONNX (opset 17), for ONNX Runtime: an ``onnx.ModelProto`` when
         the ``onnx`` package is installed, else the serialized bytes. Input ``X`` in the model's
-        float type; outputs ``label`` and ``probabilities`` (a classifier), ``variable`` (a
-        regressor, the RBM's transform), ``label`` and ``scores`` (the perceptron)."""
+        float type (the recurrent networks: ``X`` padded to ``(N, T, n_features)`` and
+        ``sequence_lens``, float32 models only); outputs ``label`` and ``probabilities`` (a
+        classifier), ``variable`` (a regressor, the RBM's transform), ``label`` and ``scores``
+        (the perceptron). Class labels must be integers or strings."""
         return _onnx.to_onnx(self)
 
     def __getstate__(self):
