@@ -136,9 +136,15 @@ def test_without_onnx_installed_to_onnx_gives_the_bytes(monkeypatch):
     assert onnx.load_from_string(data) == clf.to_onnx()
 
 
-def test_errors_name_what_cannot_be_exported():
+@pytest.mark.parametrize(
+    "name", ["MLPClassifier", "MLPRegressor", "Perceptron", "BernoulliRBM", "RNNClassifier", "RNNRegressor"]
+)
+def test_an_unfitted_estimator_does_not_export(name):
     with pytest.raises(NotFittedError):
-        neurona.MLPClassifier().to_onnx()
+        getattr(neurona, name)().to_onnx()
+
+
+def test_errors_name_what_cannot_be_exported():
     X = _data(np.float64, n=40)
     clf = _fit(_mlp(), X, X[:, 0] > 0)
     with pytest.raises(ValueError, match=r"class labels of dtype bool \(\[False, True\]\); the ONNX export writes"):

@@ -7,7 +7,8 @@ use super::*;
 fn export_writes_the_cores_onnx_bytes() {
     let dir = iris_dir();
     let d = dir.path();
-    let train = "train --data iris.csv --target species --scale none --hidden-layer-sizes 4 --max-iter 5 --random-state 0 --no-report --quiet";
+    let train = "train --data iris.csv --target species --scale none --hidden-layer-sizes 4 --max-iter 5 \
+                 --random-state 0 --no-report --quiet";
     ok(d, &words(train));
     let out = ok(d, &words("export --model model.safetensors --output model.onnx"));
     assert!(out.contains("exported the MLPClassifier to model.onnx (ONNX opset 17, IR version 8)"), "{out}");
@@ -51,4 +52,18 @@ fn export_errors_leave_no_file() {
     let err = fails(d, &words("export --model model.safetensors"), 2);
     assert!(err.contains("--output"), "{err}");
     assert!(std::fs::read_dir(d).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("onnx")));
+}
+
+#[test]
+fn a_recurrent_model_exports_in_float32_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let train = "train --model-kind rnn --dataset japanese-vowels --scale none --hidden-size 3 --max-iter 1 --no-report --quiet";
+    ok(d, &[&words(train)[..], &words("--dtype f32 --model f32.safetensors")].concat());
+    let out = ok(d, &words("export --model f32.safetensors --output f32.onnx"));
+    assert!(out.contains("exported the RNNClassifier to f32.onnx"), "{out}");
+    ok(d, &[&words(train)[..], &words("--dtype f64 --model f64.safetensors")].concat());
+    let err = fails(d, &words("export --model f64.safetensors --output f64.onnx"), 1);
+    assert!(err.contains("float64 recurrent network, and ONNX Runtime runs the RNN, LSTM and GRU operators"), "{err}");
+    assert!(!d.join("f64.onnx").exists());
 }
