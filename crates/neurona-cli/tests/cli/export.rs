@@ -58,7 +58,8 @@ fn export_errors_leave_no_file() {
 fn a_recurrent_model_exports_in_float32_only() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let train = "train --model-kind rnn --dataset japanese-vowels --scale none --hidden-size 3 --max-iter 1 --no-report --quiet";
+    let train = "train --model-kind rnn --dataset japanese-vowels --scale none --hidden-size 3 --max-iter 1 \
+                 --no-report --quiet";
     ok(d, &[&words(train)[..], &words("--dtype f32 --model f32.safetensors")].concat());
     let out = ok(d, &words("export --model f32.safetensors --output f32.onnx"));
     assert!(out.contains("exported the RNNClassifier to f32.onnx"), "{out}");
