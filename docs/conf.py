@@ -20,7 +20,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 # Docs that are not pages of the site (the generated spec table is written below).
-exclude_patterns = ["_build", "examples/README.rst", "requirements.txt", "hyperparameters.md"]
+exclude_patterns = ["_build", "examples", "requirements.txt", "hyperparameters.md"]
 html_theme = "furo"
 html_title = f"neurona {release}"
 html_static_path = []

@@ -247,7 +247,17 @@ class NeuronaEstimator(BaseEstimator):
         """Writes the fitted model to ``path`` as a neurona model file (safetensors: the
         weights, the training state and a validated JSON header), which ``neurona.load`` and the
         ``neurona`` command read; a classifier's integer and string classes are written as the
-        file's own labels. Loading it never executes code, unlike a pickle."""
+        file's own labels. Loading it never executes code, unlike a pickle.
+
+        The file is written to a temporary file renamed into place, so a crash never leaves
+        half a model; before ``fit``, ``NotFittedError`` is raised and nothing is written.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write the file (conventionally ending in ``.safetensors``); an existing
+            file is replaced.
+        """
         _persist.save(self, path)
 
     def __getstate__(self):
@@ -407,7 +417,19 @@ class GradientClassifierMixin(ClassifierMixin):
         self.classes_ = classes
 
     def predict_log_proba(self, X):
-        """Logarithm of ``predict_proba``."""
+        """The logarithm of ``predict_proba``.
+
+        Parameters
+        ----------
+        X : array-like
+            The input, as ``predict_proba`` takes it.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_rows, n_classes)
+            The natural logarithm of each class's probability, columns in the order of
+            ``classes_``.
+        """
         proba = self.predict_proba(X)
         return np.log(proba, out=proba)
 
