@@ -47,11 +47,12 @@ for ax, values, title in [
     ax.set_xlabel("test sample")
     ax.set_title(title, fontsize=9)
 axes[0].set_ylabel("stacked probabilities")
-for i, row in enumerate(Y_test[:8]):
-    axes[0].text(i, -0.25, "".join(str(v) for v in row), ha="center", fontsize=8)
+axes[0].set_xticks(range(8), [f"{i}\n{''.join(str(v) for v in row)}" for i, row in enumerate(Y_test[:8])])
+axes[0].set_xlabel("test sample, and its true labels")
 axes[0].legend(fontsize=8)
+fig.tight_layout()
 plt.show()
 
 # %%
-# Under each multi-label bar, the true labels (1 where a label applies). Each logistic output is
+# Under each multi-label bar, the sample's true labels (1 where a label applies, label 0 first). Each logistic output is
 # an independent probability, so a sample can be likely to carry two labels or none.

@@ -240,8 +240,9 @@ n_features_in_ : int
     The number of features seen by ``fit``."""
 
 FEATURE_NAMES_IN_ = """\
-feature_names_in_ : ndarray of shape (n_features_in_,)
-    The column names of X when ``fit`` was given a DataFrame of string column names."""
+feature_names_in_ : ndarray of str
+    The column names of X, one per feature, when ``fit`` was given a DataFrame whose column
+    names are all strings."""
 
 CLASSES_ = """\
 classes_ : ndarray of shape (n_classes,)
