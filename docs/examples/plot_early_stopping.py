@@ -29,7 +29,8 @@ with warnings.catch_warnings():
 early = MLPClassifier(early_stopping=True, validation_fraction=0.2, n_iter_no_change=10, **common).fit(X_train, y_train)
 
 for name, clf in [("no early stopping", full), ("early stopping", early)]:
-    print(f"{name:>18}: {clf.n_iter_:3d} epochs, train {clf.score(X_train, y_train):.3f}, test {clf.score(X_test, y_test):.3f}")
+    train, test = clf.score(X_train, y_train), clf.score(X_test, y_test)
+    print(f"{name:>18}: {clf.n_iter_:3d} epochs, train accuracy {train:.3f}, test accuracy {test:.3f}")
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 axes[0].plot(full.loss_curve_, label="no early stopping")

@@ -7,10 +7,11 @@ gradient of the loss, by the learning rate times its size. With no hidden layer
 (``hidden_layer_sizes=()``) a regressor is a single linear neuron, ``y = w x + b``, whose loss
 over the weights ``(w, b)`` is a bowl we can draw. One ``partial_fit`` with a batch of every row
 and no momentum is one step of plain gradient descent, so we can follow neurona's weights across
-the loss's contours: at a small rate they creep; at a larger one they drop into the valley and
-run along its floor to the bottom; larger still, each step overshoots across the valley and back, a zigzag that still
-converges. Past ``2 / λ``, where ``λ`` is the loss's steepest curvature (the largest eigenvalue
-of its Hessian), the zigzag grows instead and the descent diverges.
+the loss's contours: at a small rate they creep; at a larger one they drop into the valley
+and run along its floor to the bottom; larger still, each step overshoots across the valley and
+back, a zigzag that still converges. Past ``2 / λ``, where ``λ`` is the loss's steepest
+curvature (the largest eigenvalue of its Hessian), the zigzag grows instead and the descent
+diverges.
 """
 
 import matplotlib.pyplot as plt
@@ -47,6 +48,8 @@ best = np.linalg.lstsq(np.c_[x, np.ones(len(x))], y, rcond=None)[0]
 ax.plot(*best, "r*", ms=14, label=f"least squares: w={best[0]:.2f}, b={best[1]:.2f}")
 ax.set_xlabel("w")
 ax.set_ylabel("b")
-ax.set_title(f"25 steps of gradient descent on the squared error of y = w x + b\n(rates above {2 / steepest:.2f} diverge)")
+ax.set_title(
+    f"25 steps of gradient descent on the squared error of y = w x + b\n(rates above {2 / steepest:.2f} diverge)"
+)
 ax.legend(fontsize=8)
 plt.show()

@@ -7,10 +7,11 @@ step is noise of the same size. To answer, a recurrent network must carry one nu
 first step to the last, and the gradient must flow back through every step in between; the
 longer the sequence, the harder for the gradient (the vanishing gradient, through time).
 
-We train neurona's ``RNNClassifier`` with each cell on short and longer sequences (600 training and 200 test sequences, kept short so that it runs in seconds) and plot the training loss per epoch and the test accuracy. A loss
-stuck at log 2 ≈ 0.693 is the plateau at chance. Which cell escapes it, and when, depends on the
-initialisation and the learning rate as much as on the cell: the README's table, measured at 30,
-60 and 100 steps, shows each cell failing somewhere.
+We train neurona's ``RNNClassifier`` with each cell on short and longer sequences (600 training
+and 200 test sequences, kept short so that it runs in seconds) and plot the training loss per
+epoch and the test accuracy. A loss stuck at log 2 ≈ 0.693 is the plateau at chance. Which cell
+escapes it, and when, depends on the initialisation and the learning rate as much as on the
+cell: the README's table, measured at 30, 60 and 100 steps, shows each cell failing somewhere.
 """
 
 import time
