@@ -28,7 +28,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight
 
-from neurona import _core, _persist
+from neurona import _core, _docs, _persist
 
 #: The fitted attributes every estimator rebuilds from its model file (each adds its own).
 FITTED = frozenset({"_core", "n_features_in_", "feature_names_in_"})
@@ -211,6 +211,11 @@ class NeuronaEstimator(BaseEstimator):
     #: Conversions of the parameters the core writes differently from scikit-learn (read from
     #: files with no Python metadata: the CLI's and the Rust crate's).
     _PARAMS_FROM_CORE = {}
+    #: The notebook display (scikit-learn's HTML representation) links to the estimator's page
+    #: of neurona's site, and its parameter table then shows each parameter's entry of the
+    #: class docstring as a tooltip. A class defined outside neurona gets no link.
+    _doc_link_module = "neurona"
+    _doc_link_template = _docs.SITE_URL + "api/{estimator_module}.{estimator_name}.html"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -6,6 +6,11 @@ notebook display read the same text. Docstrings only: nothing here changes what 
 computes.
 """
 
+#: Where the documentation site that ``scripts/docs`` builds is published: an estimator's
+#: notebook display (scikit-learn's HTML representation) links to its page there, at
+#: ``api/neurona.<class name>.html``.
+SITE_URL = "https://neurona.github.io/neurona/"
+
 
 def section(title, *entries):
     """A numpydoc section of a class docstring (indented as one): the title, its underline, and

@@ -142,3 +142,22 @@ def test_every_function_describes_its_parameters(function):
     described = documented_parameters(doc)
     missing = [p for p in parameters(function) if not described.get(p)]
     assert not missing, f"{function.__name__}: parameters without a description: {missing}"
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
+def test_the_notebook_display_links_to_the_site_and_describes_each_parameter(cls):
+    html = cls()._repr_html_()
+    page = f"api/neurona.{cls.__name__}.html"
+    assert page in html, f"{cls.__name__}'s HTML display does not link to {page}"
+    for name in parameters(cls.__init__):
+        # scikit-learn's parameter table links each name to its docstring entry, with the
+        # entry as the tooltip (shown only when the estimator has a page).
+        assert f"text={name}," in html, f"{cls.__name__}: no tooltip link for {name}"
+    assert html.count('class="param-doc-description"') >= len(parameters(cls.__init__))
+
+
+def test_a_subclass_defined_elsewhere_gets_no_link_to_neurona_pages():
+    class Mine(neurona.MLPClassifier):
+        pass
+
+    assert "api/neurona." not in Mine()._repr_html_()
