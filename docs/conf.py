@@ -16,7 +16,6 @@ release = version = neurona.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
-    "sphinx.ext.mathjax",
     "sphinx_gallery.gen_gallery",
 ]
 # Docs that are not pages of the site (the generated spec table is written below).
@@ -32,8 +31,6 @@ napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"
-# MathJax is loaded from its CDN by default; the pages read without it (the formulas stay as
-# TeX source), so the site needs no network to be built.
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
