@@ -21,7 +21,8 @@ from neurona import MLPClassifier
 X, y = make_moons(n_samples=300, noise=0.3, random_state=0)
 X = StandardScaler().fit_transform(X)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.4, random_state=0)
-xx, yy = np.meshgrid(np.linspace(-2.5, 2.5, 200), np.linspace(-2.5, 2.5, 200))
+(x_min, y_min), (x_max, y_max) = X.min(axis=0) - 0.3, X.max(axis=0) + 0.3
+xx, yy = np.meshgrid(np.linspace(x_min, x_max, 200), np.linspace(y_min, y_max, 200))
 grid = np.c_[xx.ravel(), yy.ravel()]
 
 alphas = [1e-5, 1e-2, 1.0, 10.0]
