@@ -28,7 +28,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight
 
-from neurona import _core, _onnx, _persist
+from neurona import _core, _docs, _onnx, _persist
 
 #: The fitted attributes every estimator rebuilds from its model file (each adds its own).
 FITTED = frozenset({"_core", "n_features_in_", "feature_names_in_"})
@@ -211,6 +211,11 @@ class NeuronaEstimator(BaseEstimator):
     #: Conversions of the parameters the core writes differently from scikit-learn (read from
     #: files with no Python metadata: the CLI's and the Rust crate's).
     _PARAMS_FROM_CORE = {}
+    #: The notebook display (scikit-learn's HTML representation) links to the estimator's page
+    #: of neurona's site, and its parameter table then shows each parameter's entry of the
+    #: class docstring as a tooltip. A class defined outside neurona gets no link.
+    _doc_link_module = "neurona"
+    _doc_link_template = _docs.SITE_URL + "api/{estimator_module}.{estimator_name}.html"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -247,7 +252,17 @@ class NeuronaEstimator(BaseEstimator):
         """Writes the fitted model to ``path`` as a neurona model file (safetensors: the
         weights, the training state and a validated JSON header), which ``neurona.load`` and the
         ``neurona`` command read; a classifier's integer and string classes are written as the
-        file's own labels. Loading it never executes code, unlike a pickle."""
+        file's own labels. Loading it never executes code, unlike a pickle.
+
+        The file is written to a temporary file renamed into place, so a crash never leaves
+        half a model; before ``fit``, ``NotFittedError`` is raised and nothing is written.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write the file (conventionally ending in ``.safetensors``); an existing
+            file is replaced.
+        """
         _persist.save(self, path)
 
     def to_onnx(self):
@@ -416,7 +431,19 @@ class GradientClassifierMixin(ClassifierMixin):
         self.classes_ = classes
 
     def predict_log_proba(self, X):
-        """Logarithm of ``predict_proba``."""
+        """The logarithm of ``predict_proba``.
+
+        Parameters
+        ----------
+        X : array-like
+            The input, as ``predict_proba`` takes it.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_rows, n_classes)
+            The natural logarithm of each class's probability, columns in the order of
+            ``classes_``.
+        """
         proba = self.predict_proba(X)
         return np.log(proba, out=proba)
 

@@ -25,7 +25,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from neurona import _base, _core
+from neurona import _base, _core, _docs
 
 # Attributes of the stochastic solvers, absent (AttributeError) after an lbfgs fit, as in
 # scikit-learn: the networks' and the MLPs' own.
@@ -61,6 +61,23 @@ def _check_network_size(layer_units):
     n_params = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layer_units, layer_units[1:]))
     if n_params * 8 > np.iinfo(np.intp).max:
         raise MemoryError(f"a network with layers {layer_units} has {n_params} weights: too many to allocate")
+
+
+#: The MLPs' own fitted attributes, for their docstrings.
+_COEFS_ = """\
+coefs_ : list of ndarray
+    The weight matrices, one per layer: ``coefs_[i]`` has shape ``(fan_in, fan_out)`` and
+    maps layer ``i`` to layer ``i + 1``. Writable: editing them in place or assigning new
+    arrays changes the predictions, continued training and saved files, as in scikit-learn."""
+
+_INTERCEPTS_ = """\
+intercepts_ : list of ndarray
+    The bias vectors, ``intercepts_[i]`` of shape ``(fan_out,)`` for layer ``i + 1``;
+    writable, as ``coefs_``."""
+
+_N_LAYERS_ = """\
+n_layers_ : int
+    The number of layers, the input and output layers included."""
 
 
 class _OptimizerState:
@@ -225,24 +242,35 @@ class _BaseMLP(_base.GradientEstimator):
 
 
 class MLPClassifier(_base.GradientClassifierMixin, _BaseMLP):
-    """Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier``, trained in Rust.
+    __doc__ = (
+        """Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier``, trained in Rust.
 
-    Same constructor, parameters, defaults, fitted attributes and results for the same
-    ``random_state`` as ``sklearn.neural_network.MLPClassifier`` (scikit-learn 1.9.1); see
-    scikit-learn's documentation for each parameter, and below for ``n_jobs``, which is
-    neurona's own. Differences: sparse X is densified; a failed call leaves the estimator as it
-    was; pickles hold neurona's safe model file, not Python objects.
-
-    Parameters
-    ----------
-    n_jobs : int or None, default=None
-        The most threads the matrix products of ``fit``, ``partial_fit``, ``predict``,
-        ``predict_proba`` and ``score`` may use. ``None``: every core, or what
-        ``neurona.set_num_threads`` set; ``n >= 1``: at most ``n``; ``-1``: every core; ``-2``:
-        all but one, and so on (joblib's convention). The results are bit-identical whatever
-        the number. scikit-learn's MLPs have no such parameter; ``get_params``, ``clone`` and
-        grid searches carry it like any other.
+    A feed-forward network of ``hidden_layer_sizes`` layers trained by back-propagation with
+    ``solver``: binary and multiclass classification (a logistic or softmax output with the log
+    loss) and multi-label classification (``y`` an indicator matrix: one logistic output per
+    label, one-vs-all). Same constructor, parameters, defaults, fitted attributes and results
+    for the same ``random_state`` as ``sklearn.neural_network.MLPClassifier`` (scikit-learn
+    1.9.1), plus neurona's ``n_jobs``. Differences: sparse X is densified; a failed call leaves
+    the estimator as it was; pickles hold neurona's safe model file, not Python objects.
     """
+        + _docs.section(
+            "Parameters",
+            _docs.HIDDEN_LAYER_SIZES,
+            _docs.ACTIVATION,
+            *_docs.SOLVER_PARAMETERS,
+            _docs.n_jobs("``fit``, ``partial_fit``, ``predict``, ``predict_proba`` and ``score``"),
+        )
+        + _docs.section(
+            "Attributes",
+            _docs.CLASSES_,
+            *_docs.TRAINING_ATTRIBUTES,
+            _COEFS_,
+            _INTERCEPTS_,
+            _N_LAYERS_,
+            _docs.N_FEATURES_IN_,
+            _docs.FEATURE_NAMES_IN_,
+        )
+    )
 
     _parameter_constraints: dict = {**_SklearnClassifier._parameter_constraints, "n_jobs": _N_JOBS_CONSTRAINT}
     _model_kind = "MLPClassifier"
@@ -282,15 +310,51 @@ class MLPClassifier(_base.GradientClassifierMixin, _BaseMLP):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Fit the model to data matrix X and target(s) y (class labels, or a multi-label
-        indicator matrix). Returns self."""
+        """Fit the network to X and y with ``solver``, from new weights (or, with
+        ``warm_start``, from the current ones).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples; float32 data trains in float32, anything else in float64.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            The class labels (of any type), or a multi-label indicator matrix (one column of
+            0/1 per label).
+        sample_weight : array-like of shape (n_samples,), default=None
+            A weight for each sample, scaling its share of the loss; ``None`` weighs every
+            sample 1.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The fitted estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """Update the model with a single epoch over the given data. ``classes`` (every
-        label the model will see) is required on the first call. Returns self."""
+        """Train one epoch of sgd or adam over X and y, continuing from the current weights
+        (the first call starts from new ones). Not available with ``solver="lbfgs"``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            The class labels, or a multi-label indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            A weight for each sample; ``None`` weighs every sample 1.
+        classes : array-like of shape (n_classes,), default=None
+            Every class label the model will ever see: required on the first call (unless
+            ``y`` is a multi-label indicator matrix), optional afterwards, when it must be the
+            same.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The updated estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _validate_input(self, X, y, incremental, reset, classes):
@@ -373,8 +437,19 @@ class MLPClassifier(_base.GradientClassifierMixin, _BaseMLP):
         return _core.Classifier.with_weights(params, dtype, len(classes), coefs, intercepts)
 
     def predict(self, X):
-        """Predict using the multi-layer perceptron classifier: labels ``(n_samples,)``, or an
-        indicator matrix ``(n_samples, n_labels)`` for a multi-label classifier."""
+        """Predict the class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The predicted labels, or for a multi-label classifier an indicator matrix (a label
+            is predicted where its probability exceeds 0.5).
+        """
         kind = self.__dict__.get("_target_kind")
         if kind == "multilabel":
             return self._forward("predict_multilabel", X)[0].astype(np.int64)
@@ -384,8 +459,20 @@ class MLPClassifier(_base.GradientClassifierMixin, _BaseMLP):
         return self.classes_[indices]
 
     def predict_proba(self, X):
-        """Probability estimates ``(n_samples, n_classes)``, classes ordered as in
-        ``classes_``."""
+        """The probability of each class for each sample: the output layer's softmax
+        (multiclass) or logistic units (binary, multi-label).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The probabilities, columns in the order of ``classes_``; each row sums to 1, except
+            for a multi-label classifier, whose labels are independent.
+        """
         proba, out_dtype = self._forward("predict_proba", X)
         proba = proba.astype(out_dtype, copy=False)
         if self._target_kind == "single":
@@ -395,24 +482,35 @@ class MLPClassifier(_base.GradientClassifierMixin, _BaseMLP):
 
 
 class MLPRegressor(_base.GradientRegressorMixin, _BaseMLP):
-    """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, trained in Rust.
+    __doc__ = (
+        """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, trained in Rust.
 
-    Same constructor (its first positional parameter is ``loss``), parameters, defaults,
-    fitted attributes and results for the same ``random_state`` as
-    ``sklearn.neural_network.MLPRegressor`` (scikit-learn 1.9.1), plus neurona's ``n_jobs``.
-    Differences: sparse X is densified; ``loss='poisson'`` with a negative target is an error;
-    a float32 model trains on float32 targets.
-
-    Parameters
-    ----------
-    n_jobs : int or None, default=None
-        The most threads the matrix products of ``fit``, ``partial_fit``, ``predict`` and
-        ``score`` may use. ``None``: every core, or what ``neurona.set_num_threads`` set;
-        ``n >= 1``: at most ``n``; ``-1``: every core; ``-2``: all but one, and so on (joblib's
-        convention). The results are bit-identical whatever the number. scikit-learn's MLPs
-        have no such parameter; ``get_params``, ``clone`` and grid searches carry it like any
-        other.
+    A feed-forward network of ``hidden_layer_sizes`` layers trained by back-propagation with
+    ``solver``, with an identity output and half the squared error, or an exponential output
+    and the Poisson deviance (``loss``); one target or several. Same constructor (its first
+    positional parameter is ``loss``), parameters, defaults, fitted attributes and results for
+    the same ``random_state`` as ``sklearn.neural_network.MLPRegressor`` (scikit-learn 1.9.1),
+    plus neurona's ``n_jobs``. Differences: sparse X is densified; ``loss='poisson'`` with a
+    negative target is an error; a float32 model trains on float32 targets.
     """
+        + _docs.section(
+            "Parameters",
+            _docs.REGRESSION_LOSS,
+            _docs.HIDDEN_LAYER_SIZES,
+            _docs.ACTIVATION,
+            *_docs.SOLVER_PARAMETERS,
+            _docs.n_jobs("``fit``, ``partial_fit``, ``predict`` and ``score``"),
+        )
+        + _docs.section(
+            "Attributes",
+            *_docs.TRAINING_ATTRIBUTES,
+            _COEFS_,
+            _INTERCEPTS_,
+            _N_LAYERS_,
+            _docs.N_FEATURES_IN_,
+            _docs.FEATURE_NAMES_IN_,
+        )
+    )
 
     _parameter_constraints: dict = {**_SklearnRegressor._parameter_constraints, "n_jobs": _N_JOBS_CONSTRAINT}
     _model_kind = "MLPRegressor"
@@ -451,7 +549,24 @@ class MLPRegressor(_base.GradientRegressorMixin, _BaseMLP):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Fit the model to data matrix X and target(s) y. Returns self."""
+        """Fit the network to X and y with ``solver``, from new weights (or, with
+        ``warm_start``, from the current ones).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples; float32 data trains in float32, anything else in float64.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The target values (>= 0 with ``loss="poisson"``).
+        sample_weight : array-like of shape (n_samples,), default=None
+            A weight for each sample, scaling its share of the loss; ``None`` weighs every
+            sample 1.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The fitted estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=False)
 
     # As in scikit-learn, the guard is never called (it tests the method object), so
@@ -459,7 +574,24 @@ class MLPRegressor(_base.GradientRegressorMixin, _BaseMLP):
     @available_if(lambda est: est._check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
-        """Update the model with a single epoch over the given data. Returns self."""
+        """Train one epoch over X and y, continuing from the current weights (the first call
+        starts from new ones). As in scikit-learn it exists for every solver; with
+        ``solver="lbfgs"`` each call runs a whole L-BFGS fit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            A weight for each sample; ``None`` weighs every sample 1.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The updated estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset, classes):
@@ -483,8 +615,18 @@ class MLPRegressor(_base.GradientRegressorMixin, _BaseMLP):
         return _core.Regressor.with_weights(params, dtype, coefs, intercepts)
 
     def predict(self, X):
-        """Predict using the multi-layer perceptron model: ``(n_samples,)`` for one target,
-        ``(n_samples, n_outputs)`` otherwise."""
+        """Predict the target of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predictions: one column per target, flattened for a single target.
+        """
         y_pred, out_dtype = self._forward("predict", X)
         y_pred = y_pred.astype(out_dtype, copy=False)
         if y_pred.shape[1] == 1:

@@ -18,26 +18,160 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from neurona import _base, _core, _persist
+from neurona import _base, _core, _docs, _persist
+
+# The docstring entries of the perceptron's parameters and fitted attributes.
+_PENALTY = """\
+penalty : {"l2", "l1", "elasticnet"} or None, default=None
+    The regularisation term added to each update: none, the L2 or L1 norm of the
+    coefficients, or the elastic net (a mix of both, ``l1_ratio``)."""
+
+_ALPHA = """\
+alpha : float, default=0.0001
+    The strength of the penalty. Used only with a ``penalty``."""
+
+_L1_RATIO = """\
+l1_ratio : float, default=0.15
+    The L1 share of the elastic net, in [0, 1]: 0 is the L2 penalty, 1 the L1. Used only with
+    ``penalty="elasticnet"``."""
+
+_FIT_INTERCEPT = """\
+fit_intercept : bool, default=True
+    Whether to learn a bias; when False the boundaries pass through the origin."""
+
+_MAX_ITER = """\
+max_iter : int, default=1000
+    The most epochs (passes over the training data) of one call to ``fit``. ``partial_fit``
+    always runs one."""
+
+_TOL = """\
+tol : float or None, default=1e-3
+    The stopping rule: training stops when an epoch's loss has not fallen below the best loss
+    minus ``tol`` for ``n_iter_no_change`` epochs in a row (with early stopping, when the
+    validation accuracy has not risen by ``tol``); ``None`` runs every one of ``max_iter``
+    epochs."""
+
+_SHUFFLE = """\
+shuffle : bool, default=True
+    Whether to shuffle the training data before each epoch."""
+
+_VERBOSE = """\
+verbose : int, default=0
+    When above 0, print scikit-learn's per-epoch lines (from the Rust core, to the process's
+    stdout)."""
+
+_ETA0 = """\
+eta0 : float, default=1.0
+    The constant learning rate that multiplies each update."""
+
+_N_JOBS = """\
+n_jobs : int or None, default=None
+    Accepted for scikit-learn's signature and ignored: the one-vs-all problems of a
+    multiclass fit run one after the other, with the same results."""
+
+_RANDOM_STATE = """\
+random_state : int, RandomState instance or None, default=0
+    The source of the shuffles (one stream per one-vs-all problem) and of the early-stopping
+    split. An int gives the same model every time, and scikit-learn's model for the same int
+    (the default 0 makes every fit reproducible, as in scikit-learn); ``None`` draws from
+    numpy's global ``RandomState``, an instance from that instance."""
+
+_EARLY_STOPPING = """\
+early_stopping : bool, default=False
+    When True, hold out a stratified ``validation_fraction`` of the training data and stop
+    when its accuracy has not improved by ``tol`` for ``n_iter_no_change`` epochs. ``fit``
+    only."""
+
+_VALIDATION_FRACTION = """\
+validation_fraction : float, default=0.1
+    The share of the training data held out for early stopping, in (0, 1). Only with
+    ``early_stopping=True``."""
+
+_N_ITER_NO_CHANGE = """\
+n_iter_no_change : int, default=5
+    The number of epochs without improvement before training stops."""
+
+_CLASS_WEIGHT = """\
+class_weight : dict, "balanced" or None, default=None
+    A weight for each class, multiplying its samples' updates: a dict ``{label: weight}``,
+    ``"balanced"`` (inversely proportional to the class frequencies in ``y``; not with
+    ``partial_fit``), or ``None`` (every class weighs 1)."""
+
+_WARM_START = """\
+warm_start : bool, default=False
+    When True, ``fit`` starts from the current ``coef_`` and ``intercept_`` instead of
+    zeros."""
+
+_COEF_ = """\
+coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    The weights of each class's boundary (one row for a binary problem); a scipy CSR matrix
+    after ``sparsify()``."""
+
+_INTERCEPT_ = """\
+intercept_ : ndarray of shape (1,) or (n_classes,)
+    The bias of each class's boundary."""
+
+_N_ITER_ = """\
+n_iter_ : int
+    The number of epochs of the last fit (the most over the one-vs-all problems)."""
+
+_T_ = """\
+t_ : int
+    The number of weight updates the rule counted: ``n_iter_ * n_samples + 1``."""
 
 
 class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
-    """Linear perceptron classifier: scikit-learn's ``Perceptron``, trained in Rust.
+    __doc__ = (
+        """Linear perceptron classifier: scikit-learn's ``Perceptron``, trained in Rust.
+
+    One linear unit per class (one-vs-all for more than two) trained by the perceptron rule:
+    for each sample on the wrong side of its boundary, ``w += eta0 * y * x``. It separates
+    classes that a hyperplane can separate, and cannot learn the others (XOR).
 
     Same constructor, parameters, defaults, fitted attributes and results for the same
     ``random_state`` as ``sklearn.linear_model.Perceptron`` (scikit-learn 1.9.1), for dense X
     and for sparse X (trained, as in scikit-learn, on its own path: the intercept moves by a
     hundredth of the step, and each update touches the row's stored entries only; sparse X is
     never densified); ``sparsify()`` and ``densify()`` turn ``coef_`` into a scipy CSR matrix
-    and back. See scikit-learn's documentation for each parameter. Differences: ``n_jobs`` is
-    accepted and ignored (the one-vs-all problems run one after the other, with the same
-    results); ``verbose`` lines are printed by the Rust core to the process's stdout;
-    ``partial_fit`` refuses labels outside ``classes_``; a warm start or ``partial_fit``
-    from a sparsified ``coef_`` densifies it (scikit-learn fails); pickles hold neurona's safe model file, which
-    ``save`` writes and ``neurona.load`` reads. As in scikit-learn, ``decision_function`` and
-    ``predict`` compute from ``coef_`` and ``intercept_``, so editing or assigning them takes
-    effect (``partial_fit`` and model files see the edit too).
+    and back. Differences: ``n_jobs`` is accepted and ignored (the one-vs-all problems run one
+    after the other, with the same results); ``verbose`` lines are printed by the Rust core to
+    the process's stdout; ``partial_fit`` refuses labels outside ``classes_``; a warm start or
+    ``partial_fit`` from a sparsified ``coef_`` densifies it (scikit-learn fails); pickles hold
+    neurona's safe model file, which ``save`` writes and ``neurona.load`` reads. As in
+    scikit-learn, ``decision_function`` and ``predict`` compute from ``coef_`` and
+    ``intercept_``, so editing or assigning them takes effect (``partial_fit`` and model files
+    see the edit too).
     """
+        + _docs.section(
+            "Parameters",
+            _PENALTY,
+            _ALPHA,
+            _L1_RATIO,
+            _FIT_INTERCEPT,
+            _MAX_ITER,
+            _TOL,
+            _SHUFFLE,
+            _VERBOSE,
+            _ETA0,
+            _N_JOBS,
+            _RANDOM_STATE,
+            _EARLY_STOPPING,
+            _VALIDATION_FRACTION,
+            _N_ITER_NO_CHANGE,
+            _CLASS_WEIGHT,
+            _WARM_START,
+        )
+        + _docs.section(
+            "Attributes",
+            _docs.CLASSES_.replace(" (for a multi-label classifier, the label indices)", ""),
+            _COEF_,
+            _INTERCEPT_,
+            _N_ITER_,
+            _T_,
+            _docs.N_FEATURES_IN_,
+            _docs.FEATURE_NAMES_IN_,
+        )
+    )
 
     _parameter_constraints: dict = dict(_SklearnPerceptron._parameter_constraints)
     _model_kind = "Perceptron"
@@ -99,8 +233,29 @@ class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
-        """Fit the linear model with stochastic gradient descent (the perceptron rule) for up
-        to ``max_iter`` epochs. Returns self."""
+        """Fit the linear model with the perceptron rule (stochastic gradient descent on the
+        perceptron's loss) for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The training samples; a sparse matrix trains as CSR without being densified.
+        y : array-like of shape (n_samples,)
+            The class labels (at least two classes).
+        coef_init : ndarray of shape (n_classes, n_features), default=None
+            The coefficients to start from (one row for a binary problem); ``None`` starts from
+            zeros, or from ``coef_`` with ``warm_start``.
+        intercept_init : ndarray of shape (n_classes,), default=None
+            The intercepts to start from; ``None`` starts from zeros, or from ``intercept_``
+            with ``warm_start``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            A weight for each sample, multiplying its updates; ``None`` weighs every sample 1.
+
+        Returns
+        -------
+        self : Perceptron
+            The fitted estimator.
+        """
         X, y = self._validate(X, y, reset=True)
         classes = unique_labels(y)
         if len(classes) < 2:
@@ -131,8 +286,26 @@ class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch of the perceptron rule over the given samples. ``classes`` (every label
-        the model will see) is required on the first call. Returns self."""
+        """One epoch of the perceptron rule over X and y, continuing from the current
+        coefficients (the first call starts from zeros).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The training samples.
+        y : array-like of shape (n_samples,)
+            The class labels, all of them in ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class label the model will ever see: required on the first call, optional
+            afterwards, when it must be the same.
+        sample_weight : array-like of shape (n_samples,), default=None
+            A weight for each sample; ``None`` weighs every sample 1.
+
+        Returns
+        -------
+        self : Perceptron
+            The updated estimator.
+        """
         if self.early_stopping:
             raise ValueError("early_stopping should be False with partial_fit")
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
@@ -211,9 +384,21 @@ class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
     # ------------------------------------------------------------------ prediction
 
     def decision_function(self, X):
-        """Confidence scores: ``(n_samples,)`` for a binary classifier (positive means
-        ``classes_[1]``), ``(n_samples, n_classes)`` otherwise. Computed from ``coef_`` and
-        ``intercept_`` as scikit-learn computes them, so that editing them takes effect."""
+        """The signed distance-like score of each sample to each boundary, ``X @ coef_.T +
+        intercept_``, computed from ``coef_`` and ``intercept_`` as scikit-learn computes them,
+        so that editing them takes effect.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For a binary classifier one score per sample (positive means ``classes_[1]``);
+            otherwise one per class.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         coef_T = self.coef_.T if self.coef_.ndim == 2 else self.coef_
@@ -221,7 +406,19 @@ class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
         return scores.ravel() if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
     def predict(self, X):
-        """Predicted class labels ``(n_samples,)``."""
+        """Predict the class of each sample: the class of the highest score (for a binary
+        classifier, ``classes_[1]`` where the score is positive).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            The predicted labels.
+        """
         scores = self.decision_function(X)
         indices = (scores > 0).astype(np.intp) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[indices]

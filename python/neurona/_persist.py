@@ -408,6 +408,26 @@ def load(path):
     raw features as the command does; one trained on a table with text categories or missing
     cells starts with the equivalent fitted ``ColumnTransformer`` (step ``"columns"``), so that
     it predicts from a DataFrame of the raw table.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file to read.
+
+    Returns
+    -------
+    model : estimator or sklearn.pipeline.Pipeline
+        The fitted estimator, or a ``Pipeline`` ending with it for a command's model with
+        preprocessing. A file saved from a subclass comes back as the neurona class it derives
+        from (no code is run from a file), with a warning naming the parameters it leaves out.
+
+    Raises
+    ------
+    ValueError
+        The file is not a neurona model file, or it is truncated, damaged (its checksum does
+        not match) or of a future format version.
+    OSError
+        The file cannot be read.
     """
     with open(os.fspath(path), "rb") as f:
         data = f.read()

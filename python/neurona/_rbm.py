@@ -13,11 +13,16 @@ from sklearn.neural_network import BernoulliRBM as _SklearnRBM
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from neurona import _base, _core, _persist
+from neurona import _base, _core, _docs, _persist
 
 
 class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.NeuronaEstimator):
-    """Bernoulli restricted Boltzmann machine: scikit-learn's ``BernoulliRBM``, trained in Rust.
+    __doc__ = (
+        """Bernoulli restricted Boltzmann machine: scikit-learn's ``BernoulliRBM``, trained in Rust.
+
+    Binary visible units (the features, values in [0, 1]) and ``n_components`` binary hidden
+    units, trained without labels by persistent contrastive divergence; ``transform`` gives the
+    hidden units' probabilities, features that can feed another estimator in a ``Pipeline``.
 
     Same constructor, parameters, defaults, fitted attributes, methods and results for the same
     ``random_state`` as ``sklearn.neural_network.BernoulliRBM`` (scikit-learn 1.9.1), including
@@ -27,6 +32,55 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
     verbose fits differ from its silent ones; neurona's do not); ``gibbs`` validates ``v``;
     pickles hold neurona's safe model file, which ``save`` writes and ``neurona.load`` reads.
     """
+        + _docs.section(
+            "Parameters",
+            """\
+n_components : int, default=256
+    The number of hidden units: the number of features ``transform`` gives.""",
+            """\
+learning_rate : float, default=0.1
+    The step size of the weight updates. A step size of its own, not the MLPs' schedule name
+    (on the command line, ``--learning-rate`` is this number for the RBM).""",
+            """\
+batch_size : int, default=10
+    The number of samples in each minibatch.""",
+            """\
+n_iter : int, default=10
+    The number of epochs (passes over the training data) of ``fit``.""",
+            """\
+verbose : int, default=0
+    When above 0, print each epoch's pseudo-likelihood and time through Python's ``print``.""",
+            """\
+random_state : int, RandomState instance or None, default=None
+    The source of the random draws: the initial weights, the samples of the persistent chain,
+    and ``score_samples``' flipped features. An int gives the same model every time,
+    and scikit-learn's for the same int; ``None`` draws from numpy's global ``RandomState``,
+    an instance from that instance.""",
+        )
+        + _docs.section(
+            "Attributes",
+            """\
+components_ : ndarray of shape (n_components, n_features)
+    The weights between the hidden units (rows) and the visible units (columns): each row is
+    what one hidden unit detects.""",
+            """\
+intercept_hidden_ : ndarray of shape (n_components,)
+    The biases of the hidden units.""",
+            """\
+intercept_visible_ : ndarray of shape (n_features,)
+    The biases of the visible units.""",
+            """\
+h_samples_ : ndarray of shape (batch_size, n_components)
+    The persistent chain's hidden samples, where the next contrastive-divergence step
+    continues.""",
+            """\
+random_state_ : RandomState
+    The stream ``partial_fit`` and ``gibbs`` draw from (saved in the model file, which the
+    Rust crate and the command resume).""",
+            _docs.N_FEATURES_IN_,
+            _docs.FEATURE_NAMES_IN_,
+        )
+    )
 
     _parameter_constraints: dict = dict(_SklearnRBM._parameter_constraints)
     _model_kind = "BernoulliRBM"
@@ -60,7 +114,22 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Fit the model to X by persistent contrastive divergence. Returns self."""
+        """Fit the model to X by persistent contrastive divergence, ``n_iter`` epochs from new
+        weights.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The training samples, values in [0, 1] (scale them first, e.g. with
+            ``MinMaxScaler``).
+        y : None
+            Ignored; there for the ``Pipeline`` and ``fit`` conventions.
+
+        Returns
+        -------
+        self : BernoulliRBM
+            The fitted estimator.
+        """
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
         core = _core.Rbm(self._core_params(), X.dtype.name)
         X = _base.dense(X, X.dtype)
@@ -84,8 +153,21 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
-        """One persistent-contrastive-divergence step on all of X. Returns None, as
-        scikit-learn's does."""
+        """One persistent-contrastive-divergence step on all of X, continuing from the current
+        weights (the first call starts from new ones), drawing from ``random_state_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The training samples, values in [0, 1].
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        None
+            As scikit-learn's ``partial_fit`` of the RBM returns.
+        """
         first_pass = not self.__sklearn_is_fitted__()
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=first_pass)
         if not hasattr(self, "random_state_"):
@@ -113,8 +195,19 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
     # ------------------------------------------------------------------ inference
 
     def transform(self, X):
-        """The hidden units' probabilities ``(n_samples, n_components)``: the learned
-        features."""
+        """The hidden units' probabilities given X: the learned features.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples, values in [0, 1].
+
+        Returns
+        -------
+        h : ndarray of shape (n_samples, n_components)
+            The probability that each hidden unit is on, ``sigmoid(X @ components_.T +
+            intercept_hidden_)``.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
         out_dtype = np.result_type(X.dtype, self._core.dtype)
@@ -139,8 +232,19 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         )
 
     def gibbs(self, v):
-        """One Gibbs sampling step from the visible units ``v``: a boolean sample
-        ``(n_samples, n_features)``."""
+        """One Gibbs sampling step from the visible units ``v``: hidden units drawn given
+        ``v``, then visible units drawn given those, from ``random_state_``.
+
+        Parameters
+        ----------
+        v : array-like of shape (n_samples, n_features)
+            The visible units to start from.
+
+        Returns
+        -------
+        v_new : ndarray of shape (n_samples, n_features)
+            The visible units drawn, as booleans.
+        """
         check_is_fitted(self)
         if not hasattr(self, "random_state_"):
             self.random_state_ = check_random_state(self.random_state)
@@ -151,8 +255,21 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.Neur
         return sample
 
     def score_samples(self, X):
-        """The pseudo-likelihood of each row ``(n_samples,)``, from one randomly flipped
-        feature per row."""
+        """The pseudo-likelihood of each row, a stochastic proxy for its log-likelihood:
+        ``n_features`` times the log of the sigmoid of the free-energy difference between the
+        row with one randomly chosen feature flipped and the row itself.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples, values in [0, 1].
+
+        Returns
+        -------
+        pseudo_likelihood : ndarray of shape (n_samples,)
+            The pseudo-likelihood of each row (random: the flipped features are drawn from
+            ``random_state``).
+        """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         stream = check_random_state(self.random_state)

@@ -35,7 +35,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from neurona import _base, _core
+from neurona import _base, _core, _docs
 
 #: What the model file rebuilds (``_persist``): the core and every attribute copied from it.
 _FITTED = _base.FITTED | {
@@ -339,60 +339,74 @@ class _BaseRNN(_base.GradientEstimator):
         return tags
 
 
-_PARAMETERS_DOC = """
-    Parameters
-    ----------
-    cell : {"lstm", "gru", "rnn"}, default="lstm"
-        The recurrent cell, with PyTorch's maths: LSTM (gates i, f, g, o), GRU (gates r, z, n,
-        the reset gate on the biased recurrent product) or Elman's (``rnn``).
-    hidden_size : int, default=32
-        Units of each recurrent layer's state.
-    num_layers : int, default=1
-        Stacked recurrent layers.
-    bidirectional : bool, default=False
-        Run each layer forward and backward in time, outputs concatenated.
-    nonlinearity : {"tanh", "relu"}, default="tanh"
-        The Elman cell's non-linearity (``cell="rnn"`` only).
-    dropout : float in [0, 1), default=0.0
-        Dropout on the outputs of every recurrent layer but the last, while training (sgd and
-        adam).
-    hidden_layer_sizes : array-like of int, default=()
-        Dense layers between the recurrent output and the output layer; empty: none.
-    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
-        The dense layers' activation.
-    output : {"sequence", "step"}, default="sequence"
-        One output per sequence (from its last state) or one per step (tagging, step-by-step
-        forecasting): then ``y`` and predictions hold one row per real step, sequence by
-        sequence.
-    clip_grad_norm : float or None, default=None
-        Clip each batch's gradient to this 2-norm (sgd and adam).
-    layout : {"steps_features", "features_steps"}, default="steps_features"
-        The axes of X: ``(n_sequences, n_steps, n_features)``, or aeon's and sktime's
-        ``(n_cases, n_channels, n_timepoints)`` (for a list's arrays too).
-    solver, alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, shuffle,
-    random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, early_stopping,
-    validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
-        The MLPs' solver settings, with scikit-learn's meanings and defaults; ``batch_size``
-        and ``validation_fraction`` count sequences.
-    n_jobs : int or None, default=None
-        The most threads the matrix products of ``fit``, ``partial_fit`` and the predictions
-        may use (joblib's convention; None: ``neurona.set_num_threads``'s setting). The
-        results are bit-identical whatever the number.
+#: The docstring sections both recurrent estimators share: their parameters (the recurrent
+#: layers' own, then the MLPs' solver settings) and fitted attributes.
+_PARAMETERS_DOC = _docs.section(
+    "Parameters",
+    """\
+cell : {"lstm", "gru", "rnn"}, default="lstm"
+    The recurrent cell, with PyTorch's maths: LSTM (gates i, f, g, o), GRU (gates r, z, n,
+    the reset gate on the biased recurrent product) or Elman's (``rnn``). All solvers.""",
+    """\
+hidden_size : int, default=32
+    The number of units of each recurrent layer's state. All solvers.""",
+    """\
+num_layers : int, default=1
+    The number of stacked recurrent layers, each reading the one below's outputs. All
+    solvers.""",
+    """\
+bidirectional : bool, default=False
+    Run each layer forward and backward in time, outputs concatenated. All solvers.""",
+    """\
+nonlinearity : {"tanh", "relu"}, default="tanh"
+    The Elman cell's non-linearity (``cell="rnn"`` only; the LSTM and GRU have their own
+    gates). All solvers.""",
+    """\
+dropout : float in [0, 1), default=0.0
+    The share of the outputs of every recurrent layer but the last set to zero while
+    training (scaled up to keep their expectation), drawn from ``random_state``. sgd and
+    adam.""",
+    """\
+hidden_layer_sizes : array-like of int, default=()
+    The dense layers between the recurrent output and the output layer, as the MLPs'
+    ``hidden_layer_sizes``; empty: none. All solvers.""",
+    """\
+activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+    The dense layers' activation (not the recurrent cells'). All solvers.""",
+    """\
+output : {"sequence", "step"}, default="sequence"
+    One output per sequence (from its last state) or one per step (tagging, step-by-step
+    forecasting): then ``y`` and predictions hold one row per real step, sequence by
+    sequence. All solvers.""",
+    """\
+clip_grad_norm : float or None, default=None
+    Clip each batch's gradient to this 2-norm, as PyTorch's ``clip_grad_norm_``; ``None``:
+    no clipping. sgd and adam.""",
+    """\
+layout : {"steps_features", "features_steps"}, default="steps_features"
+    The axes of X: ``(n_sequences, n_steps, n_features)``, or aeon's and sktime's
+    ``(n_cases, n_channels, n_timepoints)`` (for a list's arrays too).""",
+    *_docs.SOLVER_PARAMETERS,
+    _docs.n_jobs("``fit``, ``partial_fit`` and the predictions"),
+) + _docs.section(
+    "Attributes",
+    """\
+state_dict_ : dict of str to ndarray
+    Every weight tensor by name: PyTorch's names and shapes for the recurrent layers
+    (``weight_ih_l0``, ``bias_hh_l0_reverse``, ...), then ``coefs_{l}`` ``(fan_in,
+    fan_out)`` and ``intercepts_{l}`` of the dense layers, as scikit-learn's MLPs hold
+    them. Read-only; a dict assigned to an unfitted estimator is where ``partial_fit`` or a
+    fit with ``warm_start=True`` begins (weights trained by PyTorch, for instance).""",
+    *_docs.TRAINING_ATTRIBUTES,
+    """\
+n_features_in_ : int
+    The number of features of each step.""",
+)
 
-    Attributes
-    ----------
-    state_dict_ : dict of str to ndarray
-        Every weight tensor by name: PyTorch's names and shapes for the recurrent layers
-        (``weight_ih_l0``, ``bias_hh_l0_reverse``, ...), then ``coefs_{l}`` ``(fan_in,
-        fan_out)`` and ``intercepts_{l}`` of the dense layers, as scikit-learn's MLPs hold
-        them. Read-only; a dict assigned to an unfitted estimator is where ``partial_fit`` or a
-        fit with ``warm_start=True`` begins (weights trained by PyTorch, for instance).
-    loss_, loss_curve_, best_loss_, validation_scores_, best_validation_score_, n_iter_, t_
-        As the MLPs' (``t_`` counts sequences seen).
-    n_features_in_ : int
-        Features per step.
-    n_outputs_, out_activation_
-        As the MLPs'.
+#: What the recurrent networks' ``batch_size``, ``validation_fraction`` and ``t_`` count.
+_COUNTS_NOTE = """
+    The solver settings are the MLPs': ``batch_size`` and ``validation_fraction`` count
+    sequences, and ``t_`` the sequences seen.
 """
 
 
@@ -404,10 +418,10 @@ class RNNClassifier(_base.GradientClassifierMixin, _BaseRNN):
     Labels of any type; binary, multiclass and multi-label (an indicator matrix) targets. X is
     a 3-D array or a list of 2-D arrays of unequal lengths (see ``neurona._rnn``).
     """
+        + _COUNTS_NOTE
         + _PARAMETERS_DOC
-        + """
-    classes_ : ndarray
-        The class labels.
+        + """    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted (for a multi-label classifier, the label indices).
     """
     )
 
@@ -416,17 +430,53 @@ class RNNClassifier(_base.GradientClassifierMixin, _BaseRNN):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Fit the network to sequences X and their labels y (one per sequence, or per step
-        with ``output="step"``; or a multi-label indicator matrix); ``sample_weight`` holds one
-        weight per sequence. Returns self."""
+        """Fit the network to sequences X and their labels y by back-propagation through time,
+        from new weights (or, with ``warm_start`` or an assigned ``state_dict_``, from those).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
+            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
+            unequal lengths (both with the axes ``layout`` says).
+        y : array-like of shape (n_sequences,) or (n_sequences, n_labels), or per step
+            The label of each sequence (of any type), or a multi-label indicator matrix; with
+            ``output="step"`` one label per real step, sequence by sequence (or one array per
+            sequence).
+        sample_weight : array-like of shape (n_sequences,), default=None
+            A weight for each sequence; ``None`` weighs every sequence 1.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The fitted estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch over X and y; ``classes`` (every label the model will see) is required on
-        the first call. Class labels only (not a multi-label indicator matrix). Returns
-        self."""
+        """One epoch of sgd or adam over X and y, continuing from the current weights (the
+        first call starts from new ones, or from an assigned ``state_dict_``). Class labels
+        only, not a multi-label indicator matrix.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
+            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
+            unequal lengths (both with the axes ``layout`` says).
+        y : array-like of shape (n_sequences,), or per step
+            The label of each sequence (or of each real step with ``output="step"``).
+        classes : array-like of shape (n_classes,), default=None
+            Every class label the model will ever see: required on the first call, optional
+            afterwards, when it must be the same.
+        sample_weight : array-like of shape (n_sequences,), default=None
+            A weight for each sequence; ``None`` weighs every sequence 1.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The updated estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _targets(self, y, incremental, first_pass, classes):
@@ -485,20 +535,61 @@ class RNNClassifier(_base.GradientClassifierMixin, _BaseRNN):
         return _core.RnnClassifier.with_weights(params, dtype, len(classes), n_features, tensors)
 
     def predict(self, X):
-        """Predicted labels: one per sequence, or one per real step (sequence by sequence) with
-        ``output="step"``; an indicator matrix for a multi-label classifier."""
+        """Predict the label of each sequence (or of each real step with ``output="step"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
+            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
+            unequal lengths (both with the axes ``layout`` says).
+
+        Returns
+        -------
+        y : ndarray of shape (n_rows,) or (n_rows, n_labels)
+            One label per sequence, or per real step sequence by sequence; an indicator matrix
+            for a multi-label classifier.
+        """
         if self.__dict__.get("_target_kind") == "multilabel":
             return self._forward("predict_multilabel", X)[0].astype(np.int64)
         indices, _ = self._forward("predict", X)
         return self.classes_[indices]
 
     def predict_proba(self, X):
-        """Probabilities ``(rows, n_classes)``, classes ordered as in ``classes_``."""
+        """The probability of each class, for each sequence (or real step with
+        ``output="step"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
+            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
+            unequal lengths (both with the axes ``layout`` says).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_rows, n_classes)
+            The probabilities, columns in the order of ``classes_``.
+        """
         return self._forward("predict_proba", X)[0]
 
     def score(self, X, y, sample_weight=None):
-        """Accuracy of ``predict(X)`` against y (given as ``fit`` takes it); ``sample_weight``
-        holds one weight per row of y."""
+        """The accuracy of ``predict(X)`` against y (for a multi-label classifier, the share of
+        rows whose every label is right).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
+            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
+            unequal lengths (both with the axes ``layout`` says).
+        y : array-like
+            The true labels, given as ``fit`` takes them.
+        sample_weight : array-like of shape (n_rows,), default=None
+            A weight for each row of y; ``None`` weighs every row 1.
+
+        Returns
+        -------
+        score : float
+            The accuracy, in [0, 1].
+        """
         if self.__dict__.get("_target_kind") == "multilabel":
             predicted, lengths = self._forward("predict_multilabel", X)
             predicted = predicted.astype(np.int64)
@@ -516,6 +607,7 @@ class RNNRegressor(_base.GradientRegressorMixin, _BaseRNN):
     One or many outputs. X is a 3-D array or a list of 2-D arrays of unequal lengths (see
     ``neurona._rnn``).
     """
+        + _COUNTS_NOTE
         + _PARAMETERS_DOC
     )
 
@@ -524,14 +616,49 @@ class RNNRegressor(_base.GradientRegressorMixin, _BaseRNN):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Fit the network to sequences X and targets y (one row per sequence, or per step with
-        ``output="step"``); ``sample_weight`` holds one weight per sequence. Returns self."""
+        """Fit the network to sequences X and their targets y by back-propagation through time,
+        on half the squared error, from new weights (or, with ``warm_start`` or an assigned
+        ``state_dict_``, from those).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
+            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
+            unequal lengths (both with the axes ``layout`` says).
+        y : array-like of shape (n_sequences,) or (n_sequences, n_targets), or per step
+            The target of each sequence; with ``output="step"`` one row per real step,
+            sequence by sequence (or one array per sequence).
+        sample_weight : array-like of shape (n_sequences,), default=None
+            A weight for each sequence; ``None`` weighs every sequence 1.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The fitted estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
-        """One epoch over X and y (sgd and adam). Returns self."""
+        """One epoch of sgd or adam over X and y, continuing from the current weights (the
+        first call starts from new ones, or from an assigned ``state_dict_``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
+            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
+            unequal lengths (both with the axes ``layout`` says).
+        y : array-like of shape (n_sequences,) or (n_sequences, n_targets), or per step
+            The targets, as ``fit`` takes them.
+        sample_weight : array-like of shape (n_sequences,), default=None
+            A weight for each sequence; ``None`` weighs every sequence 1.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The updated estimator.
+        """
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _targets(self, y, incremental, first_pass, classes):
@@ -554,14 +681,41 @@ class RNNRegressor(_base.GradientRegressorMixin, _BaseRNN):
         return _core.RnnRegressor.with_weights(params, dtype, n_outputs, n_features, tensors)
 
     def predict(self, X):
-        """Predictions: one row per sequence, or per real step (sequence by sequence) with
-        ``output="step"``; ``(rows,)`` for one output, ``(rows, n_outputs)`` otherwise."""
+        """Predict the target of each sequence (or of each real step with ``output="step"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
+            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
+            unequal lengths (both with the axes ``layout`` says).
+
+        Returns
+        -------
+        y : ndarray of shape (n_rows,) or (n_rows, n_outputs)
+            One row per sequence, or per real step sequence by sequence; flattened for one
+            output.
+        """
         y_pred, _ = self._forward("predict", X)
         return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
 
     def score(self, X, y, sample_weight=None):
-        """R² of ``predict(X)`` against y (given as ``fit`` takes it); ``sample_weight`` holds
-        one weight per row of y."""
+        """The coefficient of determination R² of ``predict(X)`` against y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
+            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
+            unequal lengths (both with the axes ``layout`` says).
+        y : array-like
+            The true targets, given as ``fit`` takes them.
+        sample_weight : array-like of shape (n_rows,), default=None
+            A weight for each row of y; ``None`` weighs every row 1.
+
+        Returns
+        -------
+        score : float
+            R² (1 is perfect; it can be negative).
+        """
         y_pred, lengths = self._forward("predict", X)
         y_pred = y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
         return r2_score(_target_rows(y, lengths, self.output), y_pred, sample_weight=sample_weight)

@@ -40,6 +40,9 @@
 //! itself, the stopping rule and the L-BFGS adapter are [`train`]'s, written once for any network
 //! that implements [`Objective`](network::Objective).
 
+// Every public item is documented (`cargo doc` is the crate's reference, linked from the site).
+#![deny(missing_docs)]
+
 pub mod activation;
 pub mod data;
 pub mod datasets;

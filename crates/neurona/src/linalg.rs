@@ -17,10 +17,10 @@
 //! the split never cuts the inner (summed) dimension, blocks start on multiples of the
 //! kernels' register tiles, and a block is cut off only where the GEMM crate takes its general
 //! path for both the block and the whole product, whose summation order depends on the inner
-//! dimension alone (see [`general_path`]). `tests/threads.rs` fits with one and two threads
+//! dimension alone (see `general_path`). `tests/threads.rs` fits with one and two threads
 //! and compares the bits.
 //!
-//! The threads are a small team of our own ([`for_each_part`]), not a rayon pool: the team's
+//! The threads are a small team of our own (`for_each_part`), not a rayon pool: the team's
 //! threads wait for the next product by spinning for about a millisecond before they sleep,
 //! and a training step's products come a few hundred microseconds apart; the calling thread
 //! takes over any block a helper has not started, so a helper whose core is busy elsewhere

@@ -81,10 +81,12 @@ impl<'a, F: Float> CsrMatrix<'a, F> {
         (self.n_rows, self.n_cols)
     }
 
+    /// The number of rows.
     pub fn nrows(&self) -> usize {
         self.n_rows
     }
 
+    /// The number of columns.
     pub fn ncols(&self) -> usize {
         self.n_cols
     }
@@ -123,7 +125,9 @@ impl<'a, F: Float> CsrMatrix<'a, F> {
 /// into it (`x.view().into()`, `csr.into()`).
 #[derive(Debug, Clone, Copy)]
 pub enum Samples<'a, F> {
+    /// A dense matrix `(n_samples, n_features)`.
     Dense(ArrayView2<'a, F>),
+    /// A checked CSR matrix `(n_samples, n_features)`.
     Csr(CsrMatrix<'a, F>),
 }
 
@@ -136,10 +140,12 @@ impl<'a, F: Float> Samples<'a, F> {
         }
     }
 
+    /// The number of samples.
     pub fn nrows(&self) -> usize {
         self.dim().0
     }
 
+    /// The number of features.
     pub fn ncols(&self) -> usize {
         self.dim().1
     }

@@ -1,5 +1,5 @@
 //! The recurrent network the sequence estimators train: the recurrent layers
-//! ([`recurrent`](crate::network::recurrent)), then a dense head (an [`Mlp`] whose input is the
+//! ([`recurrent`]), then a dense head (an [`Mlp`] whose input is the
 //! recurrent output) with scikit-learn's output layer and loss.
 //!
 //! One output per sequence reads the *last state* of each sequence (the top layer's forward
@@ -9,7 +9,7 @@
 //! over every weight matrix, recurrent and dense: `loss = head.loss(y, P, s) + α/(2S)·‖W‖²`.
 //!
 //! The flat parameter buffer holds the recurrent tensors first, in PyTorch's order
-//! ([`RecurrentShape::tensors`]), then the head's buffer ([`Layout`]).
+//! ([`RecurrentShape::tensors`]), then the head's buffer ([`Layout`](crate::network::Layout)).
 
 use ndarray::{Array2, ArrayView2};
 

@@ -1,12 +1,12 @@
 //! The hyperparameter vocabulary shared by every estimator family.
 //!
-//! Each estimator declares its hyperparameters once, with [`hyperparams!`]: name, type, default
+//! Each estimator declares its hyperparameters once, with `hyperparams!`: name, type, default
 //! and doc (whose last sentence says which solvers use it). From that declaration come the
 //! builder's setters, the getters, the checked type (`XValidParams`, built only by the
 //! estimator's hand-written `check`), the model file's JSON in both directions, and a table of
 //! [`Spec`]s (name, default, choices, doc) that the command line's flags and help, the Python
 //! binding's conversion and the docs read ([`Hyperparams`]). Named settings (`Solver`,
-//! `Activation`, `Penalty`...) come from [`named_enum!`], which gives their names, `Display`,
+//! `Activation`, `Penalty`...) come from `named_enum!`, which gives their names, `Display`,
 //! `FromStr` with the list of choices in its error, and their place in the spec table.
 //!
 //! [`SolverParams`] holds the settings of gradient training that every gradient-trained family

@@ -13,7 +13,7 @@ impl<F: Float, L: Label> Perceptron<F, L> {
     /// otherwise) and `intercept_` (one per row of `coef_`, kept in `f64` as the fit keeps it).
     ///
     /// # Errors
-    /// `NotFitted` before a fit; [`NeuronaError::InvalidInput`] for another shape or a value
+    /// `NotFitted` before a fit; [`InvalidInput`](crate::NeuronaError::InvalidInput) for another shape or a value
     /// that is not finite.
     pub fn set_weights(&mut self, coef: ArrayView2<'_, F>, intercept: ArrayView1<'_, f64>) -> Result<()> {
         let shape = self.state()?.coef.dim();

@@ -13,7 +13,7 @@ impl<F: Float> BernoulliRbm<F> {
     /// (`h_samples_`) is kept.
     ///
     /// # Errors
-    /// `NotFitted` before a fit; [`NeuronaError::InvalidInput`] for another shape or a value
+    /// `NotFitted` before a fit; [`InvalidInput`](crate::NeuronaError::InvalidInput) for another shape or a value
     /// that is not finite.
     pub fn set_weights(
         &mut self,
