@@ -65,5 +65,25 @@ estimator_class! {
         fn is_multilabel(&self) -> bool {
             dispatch!(&self.model, m, F => m.is_multilabel())
         }
+
+        /// Trains by L-BFGS on rows summed elsewhere (`neurona.dask`): `n_classes` classes (or,
+        /// with `multilabel`, indicator columns) of `n_features` features, `evaluate(params)`
+        /// returning `(loss_sum, grad_sum, weight_sum)` over every chunk (see `chunk_sums`).
+        #[pyo3(signature = (n_features, n_classes, multilabel, evaluate, rng = None, n_jobs = None))]
+        #[allow(clippy::too_many_arguments)]
+        fn fit_summed<'py>(
+            &mut self,
+            py: Python<'py>,
+            n_features: usize,
+            n_classes: usize,
+            multilabel: bool,
+            evaluate: Py<PyAny>,
+            rng: Option<common::RngArg<'py>>,
+            n_jobs: Option<isize>,
+        ) -> PyResult<Option<Bound<'py, PyAny>>> {
+            dispatch!(&mut self.model, m, F => {
+                crate::summed::fit_classifier::<F>(py, m, n_features, n_classes, multilabel, &evaluate, rng, n_jobs)
+            })
+        }
     }
 }
