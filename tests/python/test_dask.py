@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -20,9 +19,8 @@ import dask  # noqa: E402
 import dask.array as da  # noqa: E402
 import dask.dataframe as dd  # noqa: E402
 import pandas as pd  # noqa: E402
-from distributed import Client, LocalCluster  # noqa: E402
+from distributed import Client, LocalCluster, get_task_stream  # noqa: E402
 from sklearn.datasets import load_digits, load_iris  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import neurona  # noqa: E402
@@ -65,7 +63,10 @@ def digits():
     return X[:600] / 16.0, y[:600]
 
 
-PARAMS = dict(solver="lbfgs", hidden_layer_sizes=(10,), random_state=0, max_iter=300)
+PARAMS = dict(solver="lbfgs", hidden_layer_sizes=(10,), random_state=0, max_iter=40)
+
+# Most fits here stop at max_iter, short enough for the whole file to take seconds.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def chunked(array, rows):
@@ -133,27 +134,35 @@ def test_four_chunks_give_the_same_bytes_on_one_and_two_workers_twice(client, di
     dX, dy = chunked(X, 150), chunked(y, 150)
     params = {**PARAMS, "max_iter": 30}
     one_worker = list(client.scheduler_info()["workers"])[:1]
-    runs = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for _ in range(2):
+    runs, workers = [], []
+    for _ in range(2):
+        with get_task_stream(client) as both:
             runs.append(flat(DaskMLPClassifier(**params).fit(dX, dy)))
-            with dask.annotate(workers=one_worker, allow_other_workers=False):
-                runs.append(flat(DaskMLPClassifier(**params).fit(dX, dy)))
+        with get_task_stream(client) as one, dask.annotate(workers=one_worker, allow_other_workers=False):
+            runs.append(flat(DaskMLPClassifier(**params).fit(dX, dy)))
+        workers.append(({t["worker"] for t in both.data}, {t["worker"] for t in one.data}))
     assert all(run.tobytes() == runs[0].tobytes() for run in runs)
+    assert all(len(on_both) == 2 and on_one == set(one_worker) for on_both, on_one in workers), workers
 
 
 def test_four_chunks_stay_within_rounding_of_the_in_memory_fit(client, digits):
     X, y = digits
     dX, dy = chunked(X, 150), chunked(y, 150)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        local = neurona.MLPClassifier(**{**PARAMS, "max_iter": 10}).fit(X, y)
-        fitted = DaskMLPClassifier(**{**PARAMS, "max_iter": 10}).fit(dX, dy)
+    local = neurona.MLPClassifier(**{**PARAMS, "max_iter": 10}).fit(X, y)
+    fitted = DaskMLPClassifier(**{**PARAMS, "max_iter": 10}).fit(dX, dy)
     assert np.max(np.abs(flat(fitted) - flat(local))) < 1e-10
-    local = neurona.MLPClassifier(**PARAMS).fit(X, y)
-    fitted = DaskMLPClassifier(**PARAMS).fit(dX, dy)
-    assert fitted.score(dX, dy) == local.score(X, y)
+
+
+
+def test_four_chunks_reach_the_in_memory_accuracy_after_a_full_fit(client, iris):
+    # Regularised enough for one minimum, which both fits reach (converged).
+    X, y = iris
+    params = {**PARAMS, "max_iter": 1000, "hidden_layer_sizes": (5,), "alpha": 1.0, "tol": 1e-8}
+    train, test = np.arange(150) % 5 != 0, np.arange(150) % 5 == 0
+    local = neurona.MLPClassifier(**params).fit(X[train], y[train])
+    fitted = DaskMLPClassifier(**params).fit(chunked(X[train], 30), chunked(y[train], 30))
+    assert fitted.n_iter_ < 1000 and local.n_iter_ < 1000
+    assert fitted.score(chunked(X[test], 10), chunked(y[test], 10)) == local.score(X[test], y[test])
 
 
 def test_predictions_are_lazy_block_by_block_and_equal_the_local_model(client, iris):
@@ -181,21 +190,19 @@ def test_a_worker_killed_during_a_fit_is_recomputed(client, digits, monkeypatch)
     X, y = digits
     dX, dy = chunked(X, 150), chunked(y, 150)
     params = {**PARAMS, "max_iter": 20}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        undisturbed = flat(DaskMLPClassifier(**params).fit(dX, dy))
-        pids = client.run(os.getpid)
-        victim = sorted(pids)[-1]
-        evaluate, calls = ndask._Chunks.__call__, []
+    undisturbed = flat(DaskMLPClassifier(**params).fit(dX, dy))
+    pids = client.run(os.getpid)
+    victim = sorted(pids)[-1]
+    evaluate, calls = ndask._Chunks.__call__, []
 
-        def killing(self, params):
-            calls.append(1)
-            if len(calls) == 3:
-                os.kill(pids[victim], signal.SIGKILL)
-            return evaluate(self, params)
+    def killing(self, params):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(pids[victim], signal.SIGKILL)
+        return evaluate(self, params)
 
-        monkeypatch.setattr(ndask._Chunks, "__call__", killing)
-        fitted = flat(DaskMLPClassifier(**params).fit(dX, dy))
+    monkeypatch.setattr(ndask._Chunks, "__call__", killing)
+    fitted = flat(DaskMLPClassifier(**params).fit(dX, dy))
     assert len(calls) > 3
     # Each chunk's sums are the same wherever they are computed again.
     assert fitted.tobytes() == undisturbed.tobytes()

@@ -81,8 +81,12 @@ estimator_class! {
             rng: Option<common::RngArg<'py>>,
             n_jobs: Option<isize>,
         ) -> PyResult<Option<Bound<'py, PyAny>>> {
+            let classes: Vec<i64> = (0..i64::try_from(n_classes).unwrap_or(i64::MAX)).collect();
             dispatch!(&mut self.model, m, F => {
-                crate::summed::fit_classifier::<F>(py, m, n_features, n_classes, multilabel, &evaluate, rng, n_jobs)
+                crate::summed::run_summed::<F>(py, &evaluate, rng, n_jobs, |random_state, eval| match multilabel {
+                    true => m.fit_summed_multilabel(n_features, n_classes, random_state, eval).map(drop),
+                    false => m.fit_summed(n_features, &classes, random_state, eval).map(drop),
+                })
             })
         }
     }

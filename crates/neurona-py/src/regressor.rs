@@ -59,7 +59,9 @@ estimator_class! {
             n_jobs: Option<isize>,
         ) -> PyResult<Option<Bound<'py, PyAny>>> {
             dispatch!(&mut self.model, m, F => {
-                crate::summed::fit_regressor::<F>(py, m, n_features, n_outputs, &evaluate, rng, n_jobs)
+                crate::summed::run_summed::<F>(py, &evaluate, rng, n_jobs, |random_state, eval| {
+                    m.fit_summed(n_features, n_outputs, random_state, eval).map(drop)
+                })
             })
         }
     }

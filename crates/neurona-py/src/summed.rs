@@ -1,12 +1,12 @@
 //! L-BFGS over rows summed in chunks elsewhere (`neurona.dask`): a chunk's sums computed with
 //! the GIL released ([`chunk_sums`], what a Dask worker runs), and the fit whose evaluations
-//! call back into Python ([`fit_classifier`] and [`fit_regressor`], the `fit_summed` methods
-//! of `Classifier` and `Regressor`). The driver is the core's (`neurona::train::summed`), the
+//! call back into Python ([`run_summed`], under the `fit_summed` methods of `Classifier` and
+//! `Regressor`). The driver is the core's (`neurona::train::summed`), the
 //! one the in-memory fit shares, so that one chunk gives the in-memory model's bytes.
 
-use neurona::network::{LossSums, Mlp};
-use neurona::prelude::{Activation, MlpClassifier, MlpRegressor};
 use neurona::NeuronaError;
+use neurona::network::{LossSums, Mlp};
+use neurona::prelude::{Activation, RandomState};
 use numpy::{PyArray1, PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
@@ -35,10 +35,11 @@ pub(crate) fn chunk_sums<'py>(
 ) -> PyResult<(f64, Bound<'py, PyAny>, f64)> {
     let network = network(layer_units, activation, out_activation)?;
     let threads = common::threads("n_jobs", n_jobs)?;
+    let chunk = Chunk { params, x, y, sample_weight };
     if params.extract::<PyReadonlyArray1<'py, f32>>().is_ok() {
-        sums::<f32>(py, &network, params, x, y, sample_weight, threads)
+        sums::<f32>(py, &network, chunk, threads)
     } else {
-        sums::<f64>(py, &network, params, x, y, sample_weight, threads)
+        sums::<f64>(py, &network, chunk, threads)
     }
 }
 
@@ -58,14 +59,19 @@ fn network(layer_units: Vec<usize>, activation: &str, out_activation: &str) -> P
     Ok(Mlp::new(neurona::network::Layout::new(layer_units), activation, head))
 }
 
+/// The arrays of [`chunk_sums`], as Python gave them.
+struct Chunk<'a, 'py> {
+    params: &'a Bound<'py, PyAny>,
+    x: &'a Bound<'py, PyAny>,
+    y: &'a Bound<'py, PyAny>,
+    sample_weight: Option<&'a Bound<'py, PyAny>>,
+}
+
 /// [`chunk_sums`] in the float type `F`.
 fn sums<'py, F: ModelFloat>(
     py: Python<'py>,
     network: &Mlp,
-    params: &Bound<'py, PyAny>,
-    x: &Bound<'py, PyAny>,
-    y: &Bound<'py, PyAny>,
-    sample_weight: Option<&Bound<'py, PyAny>>,
+    Chunk { params, x, y, sample_weight }: Chunk<'_, 'py>,
     threads: Option<usize>,
 ) -> PyResult<(f64, Bound<'py, PyAny>, f64)> {
     let params = common::vector::<F>("params", params)?;
@@ -111,68 +117,30 @@ fn evaluator<'a, F: ModelFloat>(
     }
 }
 
-/// Runs `fit` (a core `fit_summed` over the evaluator) with the GIL released; the evaluator's
-/// exception, if any, is raised.
-fn run_summed<F: ModelFloat>(
-    py: Python<'_>,
+/// The evaluator [`run_summed`] hands a core `fit_summed`.
+pub(crate) type Evaluate<'a, F> = &'a mut dyn FnMut(&[F], &mut [F]) -> neurona::Result<LossSums>;
+
+/// Runs `fit(random_state, evaluator)` (a core `fit_summed`) with the GIL released, drawing
+/// from numpy's stream `rng` when given (its new state returned) and with at most `n_jobs`
+/// threads per product; the evaluator's exception, if any, is raised.
+pub(crate) fn run_summed<'py, F: ModelFloat>(
+    py: Python<'py>,
     evaluate: &Py<PyAny>,
-    threads: Option<usize>,
-    fit: impl FnOnce(&mut dyn FnMut(&[F], &mut [F]) -> neurona::Result<LossSums>) -> neurona::Result<()> + Send,
-) -> PyResult<()> {
+    rng: Option<RngArg<'py>>,
+    n_jobs: Option<isize>,
+    fit: impl FnOnce(Option<&mut RandomState>, Evaluate<'_, F>) -> neurona::Result<()> + Send,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let mut rng = common::rng_from(rng)?;
+    let threads = common::threads("n_jobs", n_jobs)?;
     let mut pending = None;
+    let random_state = rng.as_mut();
     let result = py.detach(|| {
         let mut evaluate = evaluator::<F>(evaluate, &mut pending);
-        neurona::linalg::with_max_threads(threads, || fit(&mut evaluate)).and_then(|result| result)
+        neurona::linalg::with_max_threads(threads, || fit(random_state, &mut evaluate)).and_then(|result| result)
     });
-    match pending {
-        Some(error) => Err(error),
-        None => result.map_err(to_py),
+    if let Some(error) = pending {
+        return Err(error);
     }
-}
-
-/// `Classifier.fit_summed`: trains `model` on `n_classes` classes (their indices) or, with
-/// `multilabel`, `n_classes` indicator columns, of `n_features` features, by L-BFGS over
-/// `evaluate`; returns the random stream's new state when `rng` was given.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn fit_classifier<'py, F: ModelFloat>(
-    py: Python<'py>,
-    model: &mut MlpClassifier<F, i64>,
-    n_features: usize,
-    n_classes: usize,
-    multilabel: bool,
-    evaluate: &Py<PyAny>,
-    rng: Option<RngArg<'py>>,
-    n_jobs: Option<isize>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let mut rng = common::rng_from(rng)?;
-    let threads = common::threads("n_jobs", n_jobs)?;
-    let classes: Vec<i64> = (0..i64::try_from(n_classes).unwrap_or(i64::MAX)).collect();
-    let random_state = rng.as_mut();
-    run_summed::<F>(py, evaluate, threads, |eval| {
-        if multilabel {
-            model.fit_summed_multilabel(n_features, n_classes, random_state, eval).map(drop)
-        } else {
-            model.fit_summed(n_features, &classes, random_state, eval).map(drop)
-        }
-    })?;
-    common::rng_out(py, rng)
-}
-
-/// `Regressor.fit_summed`: [`fit_classifier`] for `n_outputs` target columns.
-pub(crate) fn fit_regressor<'py, F: ModelFloat>(
-    py: Python<'py>,
-    model: &mut MlpRegressor<F>,
-    n_features: usize,
-    n_outputs: usize,
-    evaluate: &Py<PyAny>,
-    rng: Option<RngArg<'py>>,
-    n_jobs: Option<isize>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let mut rng = common::rng_from(rng)?;
-    let threads = common::threads("n_jobs", n_jobs)?;
-    let random_state = rng.as_mut();
-    run_summed::<F>(py, evaluate, threads, |eval| {
-        model.fit_summed(n_features, n_outputs, random_state, eval).map(drop)
-    })?;
+    result.map_err(to_py)?;
     common::rng_out(py, rng)
 }
