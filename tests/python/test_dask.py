@@ -239,3 +239,46 @@ def test_bad_input_is_a_clear_error(client, iris):
         DaskMLPRegressor(loss="poisson", **PARAMS).fit(dX[:, 1:], dX[:, 0])
     with pytest.raises(ValueError, match="sum to a positive number"):
         DaskMLPClassifier(**PARAMS).fit(dX, dy, sample_weight=da.zeros(150, chunks=50))
+
+
+# ------------------------------------------------------------------ the Dask ecosystem
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_dask_ml_incremental_equals_a_local_partial_fit_loop(client, digits, solver):
+    # dask-ml moves the estimator between workers (pickled) after each block: the pickle
+    # carries the whole training state, so the blocks continue exactly.
+    Incremental = pytest.importorskip("dask_ml.wrappers").Incremental
+    X, y = digits
+    classes = np.unique(y)
+    params = dict(solver=solver, hidden_layer_sizes=(10,), random_state=0)
+    incremental = Incremental(neurona.MLPClassifier(**params), shuffle_blocks=False)
+    incremental.fit(chunked(X, 150), chunked(y, 150), classes=classes)
+    local = neurona.MLPClassifier(**params)
+    for start in range(0, len(X), 150):
+        local.partial_fit(X[start : start + 150], y[start : start + 150], classes=classes)
+    assert flat(incremental.estimator_).tobytes() == flat(local).tobytes()
+    assert (incremental.estimator_.n_iter_, incremental.estimator_.t_) == (local.n_iter_, local.t_) == (1, 600)
+
+
+def test_dask_ml_parallel_post_fit_predicts_block_by_block(client, iris):
+    ParallelPostFit = pytest.importorskip("dask_ml.wrappers").ParallelPostFit
+    X, y = iris
+    model = ParallelPostFit(neurona.MLPClassifier(**PARAMS)).fit(X, y)
+    labels = model.predict(chunked(X, 40))
+    assert isinstance(labels, da.Array)
+    np.testing.assert_array_equal(labels.compute(), model.estimator.predict(X))
+    np.testing.assert_array_equal(model.predict_proba(chunked(X, 40)).compute(), model.estimator.predict_proba(X))
+
+
+def test_grid_search_under_joblibs_dask_backend_gives_the_local_scores(client, iris):
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = iris
+    grid = {"alpha": [1e-4, 1e-1], "hidden_layer_sizes": [(5,), (10,)]}
+    local = GridSearchCV(neurona.MLPClassifier(**PARAMS), grid, cv=3).fit(X, y)
+    with joblib.parallel_backend("dask"):
+        distributed = GridSearchCV(neurona.MLPClassifier(**PARAMS), grid, cv=3, n_jobs=-1).fit(X, y)
+    np.testing.assert_array_equal(distributed.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"])
+    assert flat(distributed.best_estimator_).tobytes() == flat(local.best_estimator_).tobytes()
