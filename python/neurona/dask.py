@@ -54,7 +54,9 @@ def _rows(name, data):
         if bad and name == "X":
             raise ValueError(f"X must have numeric columns only; non-numeric: {', '.join(bad)}")
         names = list(map(str, frame.columns)) if isinstance(data, dd.DataFrame) else None
-        data = data.to_dask_array(lengths=True)
+        # Optimised first: Dask may fuse the partitions of a few columns read from files, and
+        # the lengths must be those of the partitions the array will have.
+        data = data.optimize().to_dask_array(lengths=True)
     elif not isinstance(data, da.Array):
         array = np.asarray(data)
         data = da.from_array(array, chunks=array.shape or (1,))
@@ -76,12 +78,17 @@ def _rows(name, data):
     return data, names
 
 
-def _same_rows(X, other, name):
+def _same_rows(X, other, name, original):
+    """``other`` chunked as X along the rows: a dataframe's column, whose partitions Dask
+    chooses, is rechunked (the rows' order is kept); an array chunked otherwise is an error."""
+    if other.chunks[0] != X.chunks[0] and isinstance(original, (dd.DataFrame, dd.Series)) and other.shape[0] == X.shape[0]:
+        return other.rechunk({0: X.chunks[0]})
     if other.chunks[0] != X.chunks[0]:
         raise ValueError(
             f"X and {name} must be chunked alike along the rows (chunk sizes {X.chunks[0]} and "
             f"{other.chunks[0]}); rechunk {name} with {name}.rechunk({{0: X.chunks[0]}})"
         )
+    return other
 
 
 def _float_dtype(dtype):
@@ -180,11 +187,9 @@ class _DaskMLP:
 
     def _inputs(self, X, y, sample_weight):
         X, names = _rows("X", X)
-        y, _ = _rows("y", y)
-        _same_rows(X, y, "y")
+        y = _same_rows(X, _rows("y", y)[0], "y", y)
         if sample_weight is not None:
-            sample_weight, _ = _rows("sample_weight", sample_weight)
-            _same_rows(X, sample_weight, "sample_weight")
+            sample_weight = _same_rows(X, _rows("sample_weight", sample_weight)[0], "sample_weight", sample_weight)
             if sample_weight.ndim != 1:
                 raise ValueError(f"sample_weight must be 1-D, got {sample_weight.ndim}-D")
         if X.shape[1] == 0:

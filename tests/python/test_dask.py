@@ -282,3 +282,51 @@ def test_grid_search_under_joblibs_dask_backend_gives_the_local_scores(client, i
         distributed = GridSearchCV(neurona.MLPClassifier(**PARAMS), grid, cv=3, n_jobs=-1).fit(X, y)
     np.testing.assert_array_equal(distributed.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"])
     assert flat(distributed.best_estimator_).tobytes() == flat(local.best_estimator_).tobytes()
+
+
+# ------------------------------------------------------------------ out of core, from Parquet
+
+
+def write_parquet(folder, X, y, rows_per_file):
+    """One Parquet file per ``rows_per_file`` rows (each of several row groups)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = [f"x{j}" for j in range(X.shape[1])]
+    for start in range(0, len(X), rows_per_file):
+        table = pa.table({**{c: X[start : start + rows_per_file, j] for j, c in enumerate(columns)}, "y": y[start : start + rows_per_file]})
+        pq.write_table(table, folder / f"part-{start:05d}.parquet", row_group_size=25)
+    return columns
+
+
+def test_partial_fit_over_a_parquet_datasets_record_batches_is_the_in_memory_loop(tmp_path, digits):
+    # The recipe for data larger than memory on one machine: one record batch in memory at a
+    # time, each a partial_fit.
+    import pyarrow.dataset as ds
+
+    X, y = digits
+    columns = write_parquet(tmp_path, X, y, rows_per_file=150)
+    classes = np.unique(y)
+    params = dict(solver="adam", hidden_layer_sizes=(10,), random_state=0)
+    streamed, sizes = neurona.MLPClassifier(**params), []
+    for batch in ds.dataset(tmp_path, format="parquet").to_batches(batch_size=100):
+        frame = batch.to_pandas()
+        streamed.partial_fit(frame[columns].to_numpy(), frame["y"].to_numpy(), classes=classes)
+        sizes.append(len(frame))
+    assert sum(sizes) == len(X) and len(sizes) > 4
+    local, start = neurona.MLPClassifier(**params), 0
+    for size in sizes:
+        local.partial_fit(X[start : start + size], y[start : start + size], classes=classes)
+        start += size
+    assert flat(streamed).tobytes() == flat(local).tobytes()
+
+
+def test_lbfgs_over_parquet_files_read_by_dask_is_the_fit_over_the_same_chunks(client, tmp_path, digits):
+    X, y = digits
+    columns = write_parquet(tmp_path, X, y, rows_per_file=150)
+    frame = dd.read_parquet(str(tmp_path))
+    assert frame.npartitions == 4
+    # Dask may give the one column y fewer partitions than X: y follows X's chunks.
+    from_files = DaskMLPClassifier(**PARAMS).fit(frame[columns], frame["y"])
+    from_arrays = DaskMLPClassifier(**PARAMS).fit(chunked(X, 150), chunked(y, 150))
+    assert flat(from_files).tobytes() == flat(from_arrays).tobytes()
