@@ -134,7 +134,7 @@ def _chunk_sums(spec, params, x, y, sample_weight, n_jobs):
 # --------------------------------------------------------------------------- the client
 
 
-def blocks(array):
+def _blocks(array):
     """The blocks of rows of a dask array as delayed objects, in order."""
     return list(array.to_delayed(optimize_graph=False).ravel())
 
@@ -149,8 +149,8 @@ class _Chunks:
         # whole fit; the blocks' delayed objects name the same keys.
         self.persisted = dask.persist(X, targets, sample_weight)
         X, targets, sample_weight = self.persisted
-        weights = [None] * X.numblocks[0] if sample_weight is None else blocks(sample_weight)
-        self.blocks = list(zip(blocks(X), blocks(targets), weights))
+        weights = [None] * X.numblocks[0] if sample_weight is None else _blocks(sample_weight)
+        self.blocks = list(zip(_blocks(X), _blocks(targets), weights))
         self.spec, self.n_jobs = spec, n_jobs
 
     def __call__(self, params):
