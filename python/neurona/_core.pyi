@@ -41,12 +41,37 @@ def check_densifiable(shape: tuple[int, int], dtype: str) -> None:
     """MemoryError when the dense form of a sparse matrix of this shape and dtype cannot be
     allocated."""
 
+#: What neurona.dask's evaluator returns for the summed chunks: (loss_sum, grad_sum, weight_sum).
+Sums = tuple[float, npt.NDArray[Any], float]
+
+def chunk_sums(
+    layer_units: list[int],
+    activation: str,
+    out_activation: str,
+    params: npt.NDArray[Any],
+    x: npt.NDArray[Any],
+    y: npt.NDArray[Any],
+    sample_weight: Optional[npt.NDArray[Any]] = None,
+    n_jobs: Optional[int] = None,
+) -> Sums:
+    """One chunk's unnormalised (loss_sum, grad_sum, weight_sum) for the network of layer_units
+    at the flat params (float32 or float64), with the GIL released."""
+
 class Classifier:
     def __new__(cls, params: Params, dtype: str) -> Classifier: ...
     @property
     def dtype(self) -> str: ...
     def is_fitted(self) -> bool: ...
     def is_multilabel(self) -> bool: ...
+    def fit_summed(
+        self,
+        n_features: int,
+        n_classes: int,
+        multilabel: bool,
+        evaluate: Callable[[npt.NDArray[Any]], Sums],
+        rng: Optional[RngState] = None,
+        n_jobs: Optional[int] = None,
+    ) -> Optional[NewRngState]: ...
     def set_params(self, params: Params) -> None: ...
     def fit(
         self,
@@ -131,6 +156,14 @@ class Regressor:
     def dtype(self) -> str: ...
     def is_fitted(self) -> bool: ...
     def set_params(self, params: Params) -> None: ...
+    def fit_summed(
+        self,
+        n_features: int,
+        n_outputs: int,
+        evaluate: Callable[[npt.NDArray[Any]], Sums],
+        rng: Optional[RngState] = None,
+        n_jobs: Optional[int] = None,
+    ) -> Optional[NewRngState]: ...
     def fit(
         self,
         x: npt.NDArray[np.floating],

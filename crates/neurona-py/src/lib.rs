@@ -77,6 +77,7 @@ mod regressor;
 mod rnn;
 mod sequences;
 mod sparse;
+mod summed;
 
 use pyo3::prelude::*;
 
@@ -152,5 +153,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(params::specs, m)?)?;
+    m.add_function(wrap_pyfunction!(summed::chunk_sums, m)?)?;
     Ok(())
 }

@@ -79,8 +79,16 @@ impl OutputHead {
     /// Accumulates in f64 whatever `F` is: the value is reported, and a float32 sum over
     /// thousands of samples would lose digits the stopping rule compares.
     pub fn loss<F: Float>(self, y_true: &[F], y_pred: &[F], n_outputs: usize, sample_weight: Option<&[F]>) -> f64 {
+        let total = self.loss_sum(y_true, y_pred, n_outputs, sample_weight);
+        let n_samples = y_true.len() / n_outputs.max(1);
+        self.mean_loss(total, weight_sum(sample_weight, n_samples), n_outputs)
+    }
+
+    /// The weighted sum over samples and outputs of the loss terms of [`loss`](Self::loss),
+    /// before any division: what chunks of one data set add up (see
+    /// [`crate::network::summed`]).
+    pub fn loss_sum<F: Float>(self, y_true: &[F], y_pred: &[F], n_outputs: usize, sample_weight: Option<&[F]>) -> f64 {
         let n_outputs = n_outputs.max(1);
-        let n_samples = y_true.len() / n_outputs;
         let eps = F::epsilon();
         let clip = |p: F| p.max(eps).min(F::one() - eps);
         // xlogy(0, x) = 0, even where log(x) is -inf.
@@ -107,11 +115,16 @@ impl OutputHead {
                 total += w * term.as_f64();
             }
         }
-        let weight_sum = sample_weight.map_or(n_samples as f64, |sw| sw.iter().map(|w| w.as_f64()).sum::<f64>());
+        total
+    }
+
+    /// [`loss`](Self::loss) from its [`loss_sum`](Self::loss_sum) `total` and the samples'
+    /// weight sum (their number when unweighted).
+    pub fn mean_loss(self, total: f64, weight_sum: f64, n_outputs: usize) -> f64 {
         match self {
             // The only loss that averages over outputs rather than summing (see the module docs of
             // `network::mlp` for the gradient consequence, scikit-learn #8349).
-            Self::SquaredError => 0.5 * total / weight_sum / n_outputs as f64,
+            Self::SquaredError => 0.5 * total / weight_sum / n_outputs.max(1) as f64,
             _ => total / weight_sum,
         }
     }
@@ -152,6 +165,12 @@ pub(crate) fn softmax_in_place<F: Float>(row: &mut [F]) {
         sum += *v;
     }
     row.iter_mut().for_each(|v| *v /= sum);
+}
+
+/// The sum of `sample_weight` in f64 (in its order), or `n_samples` when there are none: the
+/// divisor of every averaged loss and gradient.
+pub fn weight_sum<F: Float>(sample_weight: Option<&[F]>, n_samples: usize) -> f64 {
+    sample_weight.map_or(n_samples as f64, |sw| sw.iter().map(|w| w.as_f64()).sum::<f64>())
 }
 
 #[cfg(test)]

@@ -15,9 +15,10 @@ use crate::activation::Activation;
 use crate::float::Float;
 use crate::interrupt::SharedStop;
 use crate::linalg::{MatRef, for_each_part, max_threads, sum_of_squares, with_avx2};
-use crate::loss::OutputHead;
+use crate::loss::{OutputHead, weight_sum};
 use crate::network::dense::{column_sums, dense_activation_backward, dense_activation_forward};
 use crate::network::objective::{Batch, Objective};
+use crate::network::summed::LossSums;
 use crate::network::{Layout, PredictScratch, Workspace};
 
 /// Rows per block when predicting: memory stays bounded whatever the number of rows, and each
@@ -91,11 +92,11 @@ impl Mlp {
     }
 
     /// Loss of the batch `input: (n, n_features)` (any view), `y: (n, n_outputs)` and its
-    /// gradient with respect to every parameter, written into `grad` (same layout as `params`).
-    ///
-    /// Each layer's backward pass applies the derivative of the hidden activation to the delta
-    /// it hands down and sums that delta's columns (the lower layer's bias gradient) in the same
-    /// pass (see [`dense_activation_backward`]).
+    /// gradient with respect to every parameter, written into `grad` (same layout as `params`):
+    /// [`loss_and_gradient_sums`](Self::loss_and_gradient_sums), then
+    /// [`finish_loss_and_gradient`](Self::finish_loss_and_gradient). Every training path goes
+    /// through these two, so that a fit whose rows are summed in chunks elsewhere (on Dask
+    /// workers) normalises exactly as a fit in memory does.
     ///
     /// When `input_delta` is given, it receives the raw gradient of the summed loss with respect
     /// to the input, `(n, n_features)`: what a network below this one (the recurrent layers
@@ -111,26 +112,47 @@ impl Mlp {
         alpha: f64,
         workspace: &mut Workspace<F>,
         grad: &mut [F],
-        mut input_delta: Option<&mut [F]>,
+        input_delta: Option<&mut [F]>,
     ) -> f64 {
+        let sums = self.loss_and_gradient_sums(params, input, y, sample_weight, workspace, grad, input_delta);
+        self.finish_loss_and_gradient(params, sums, alpha, grad)
+    }
+
+    /// The unnormalised sums of the batch `input: (n, n_features)`, `y: (n, n_outputs)`: the
+    /// weighted sum of the loss terms and of the sample weights (returned), and the gradient
+    /// of the summed data loss, without the penalty, written into `grad_sum` (same layout as
+    /// `params`). Sums of disjoint batches add up to the sums of their union (up to rounding,
+    /// and exactly for one batch), whatever the machine that computed each.
+    ///
+    /// Each layer's backward pass applies the derivative of the hidden activation to the delta
+    /// it hands down and sums that delta's columns (the lower layer's bias gradient) in the same
+    /// pass (see [`dense_activation_backward`]). `input_delta` as in
+    /// [`loss_and_gradient`](Self::loss_and_gradient).
+    #[allow(clippy::too_many_arguments)]
+    pub fn loss_and_gradient_sums<F: Float>(
+        &self,
+        params: &[F],
+        input: MatRef<'_, F>,
+        y: &[F],
+        sample_weight: Option<&[F]>,
+        workspace: &mut Workspace<F>,
+        grad_sum: &mut [F],
+        mut input_delta: Option<&mut [F]>,
+    ) -> LossSums {
         assert!(workspace.has_deltas(), "loss_and_gradient needs a workspace made by Workspace::new");
         let n = input.rows();
         self.forward(params, input, workspace);
         let n_outputs = self.n_outputs();
         let n_coefs = self.layout.n_coefs();
-        let (sw_sum, sw_sum_f64) = match sample_weight {
-            Some(sw) => {
-                let sum = sw[..n].iter().fold(F::zero(), |acc, &w| acc + w);
-                (sum, sum.as_f64())
-            }
-            None => (F::from_usize(n), n as f64),
+        let sample_weight = sample_weight.map(|sw| &sw[..n]);
+        let output = workspace.output(n, n_outputs);
+        let sums = LossSums {
+            loss_sum: self.head.loss_sum(&y[..n * n_outputs], output, n_outputs, sample_weight),
+            weight_sum: weight_sum(sample_weight, n),
         };
-        let penalty = sum_of_squares(&params[..n_coefs]);
-        let data_loss = self.head.loss(&y[..n * n_outputs], workspace.output(n, n_outputs), n_outputs, sample_weight);
-        let loss = data_loss + 0.5 * alpha * penalty / sw_sum_f64;
 
         let last = self.layout.n_weight_layers() - 1;
-        let (grad_coefs, grad_intercepts) = grad.split_at_mut(n_coefs);
+        let (grad_coefs, grad_intercepts) = grad_sum.split_at_mut(n_coefs);
         let bias_range = |l: usize| {
             let range = self.layout.intercept_range(l);
             range.start - n_coefs..range.end - n_coefs
@@ -141,12 +163,11 @@ impl Mlp {
             self.head.output_delta(delta, output, &y[..n * n_outputs], n_outputs, sample_weight);
             column_sums(&mut grad_intercepts[bias_range(last)], delta);
         }
-        let alpha = F::from_f64(alpha);
         for l in (0..=last).rev() {
             let (fan_in, fan_out) = self.layout.fans(l);
             let (lower, upper) = workspace.deltas.split_at_mut(l);
             let d_output = &upper[0][..n * fan_out];
-            let (biases_below, biases_here) = grad_intercepts.split_at_mut(bias_range(l).start);
+            let biases_below = &mut grad_intercepts[..bias_range(l).start];
             let d_input = if l > 0 {
                 Some((&mut lower[l - 1][..n * fan_in], Some(&mut biases_below[bias_range(l - 1)])))
             } else {
@@ -157,18 +178,31 @@ impl Mlp {
             let layer_input = if l == 0 { input } else { MatRef::row_major(&workspace.activations[l - 1], n, fan_in) };
             let coef_range = self.layout.coef_range(l);
             let d_weight = &mut grad_coefs[coef_range.clone()];
-            let weight = &params[coef_range];
-            dense_activation_backward(d_input, d_weight, d_output, layer_input, weight, below);
-            // Same operation order as scikit-learn: (Aᵀδ + αW) / S, a division and not a
-            // multiplication by 1/S, which would round differently.
-            with_avx2(
-                #[inline(always)]
-                || {
-                    d_weight.iter_mut().zip(weight).for_each(|(g, &w)| *g = (*g + alpha * w) / sw_sum);
-                    biases_here[..fan_out].iter_mut().for_each(|g| *g /= sw_sum);
-                },
-            );
+            dense_activation_backward(d_input, d_weight, d_output, layer_input, &params[coef_range], below);
         }
+        sums
+    }
+
+    /// The objective and its gradient from the summed `sums` and `grad` (the raw gradient sum,
+    /// normalised in place) of one data set: scikit-learn's `loss + α/(2S) · ‖W‖²` and
+    /// `(Aᵀδ + αW) / S` for the weights, `Σδ / S` for the biases, with `S` the weight sum.
+    pub fn finish_loss_and_gradient<F: Float>(&self, params: &[F], sums: LossSums, alpha: f64, grad: &mut [F]) -> f64 {
+        let n_coefs = self.layout.n_coefs();
+        let penalty = sum_of_squares(&params[..n_coefs]);
+        let loss = self.head.mean_loss(sums.loss_sum, sums.weight_sum, self.n_outputs())
+            + 0.5 * alpha * penalty / sums.weight_sum;
+        let sw_sum = F::from_f64(sums.weight_sum);
+        let alpha = F::from_f64(alpha);
+        let (grad_coefs, grad_intercepts) = grad.split_at_mut(n_coefs);
+        // Same operation order as scikit-learn: (Aᵀδ + αW) / S, a division and not a
+        // multiplication by 1/S, which would round differently.
+        with_avx2(
+            #[inline(always)]
+            || {
+                grad_coefs.iter_mut().zip(&params[..n_coefs]).for_each(|(g, &w)| *g = (*g + alpha * w) / sw_sum);
+                grad_intercepts.iter_mut().for_each(|g| *g /= sw_sum);
+            },
+        );
         loss
     }
 

@@ -9,6 +9,7 @@ pub mod objective;
 pub mod params;
 pub mod recurrent;
 pub mod recurrent_net;
+pub mod summed;
 pub mod workspace;
 
 pub use mlp::Mlp;
@@ -16,4 +17,5 @@ pub use objective::{Batch, Objective};
 pub use params::Layout;
 pub use recurrent::{Cell, DropoutMasks, Nonlinearity, RecurrentShape, RecurrentWorkspace, Sequences};
 pub use recurrent_net::{OutputPer, RecurrentNet};
+pub use summed::{LossSums, chunk_sums};
 pub use workspace::{PredictScratch, Workspace};

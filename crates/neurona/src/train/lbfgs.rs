@@ -35,6 +35,20 @@ pub(crate) fn fit_lbfgs<F: Float, N: Objective<F>>(
         sample_weight: data.sample_weight,
     };
     let mut workspace = network.workspace(n);
+    run_lbfgs(params, solver, |params_f, grad_f| {
+        network.loss_and_gradient(params_f, batch, solver.alpha, &mut workspace, grad_f)
+    })
+}
+
+/// Minimises `objective(params, gradient) -> loss`, evaluated in `F`, from `params`, which on
+/// return hold the last accepted iterate: scipy's L-BFGS-B with scikit-learn's options, in
+/// float64. What the in-memory fit and the fit over summed chunks
+/// ([`crate::train::summed`]) share.
+pub(crate) fn run_lbfgs<F: Float>(
+    params: &mut [F],
+    solver: &SolverParams,
+    mut objective: impl FnMut(&[F], &mut [F]) -> f64,
+) -> FitReport {
     let mut params_f = params.to_vec();
     let mut grad_f = vec![F::zero(); params_f.len()];
     let mut x0: Vec<f64> = params.iter().map(|p| p.as_f64()).collect();
@@ -46,7 +60,7 @@ pub(crate) fn fit_lbfgs<F: Float, N: Objective<F>>(
     };
     let result = minimize(&mut x0, &options, |point, gradient| {
         params_f.iter_mut().zip(point).for_each(|(p, &v)| *p = F::from_f64(v));
-        let loss = network.loss_and_gradient(&params_f, batch, solver.alpha, &mut workspace, &mut grad_f);
+        let loss = objective(&params_f, &mut grad_f);
         gradient.iter_mut().zip(&grad_f).for_each(|(g, &v)| *g = v.as_f64());
         loss
     });

@@ -10,7 +10,8 @@
 //!   (`batches.rs`, which allocates nothing per epoch), each epoch followed by the stopping rule
 //!   (`stopping.rs`: the no-improvement count, the best validation score and its weights,
 //!   the adaptive schedule's rate cut, scikit-learn's messages);
-//! * or the full-batch L-BFGS adapter (`lbfgs.rs`) around [`crate::optim::lbfgs`];
+//! * or the full-batch L-BFGS adapter (`lbfgs.rs`) around [`crate::optim::lbfgs`], and the same
+//!   L-BFGS over a caller's summed chunks of rows ([`summed`]: Dask workers);
 //! * what a caller passes and gets back: [`FitOptions`], [`EpochProgress`] and [`FitReport`];
 //! * what a fit leaves behind besides the weights, held by every family's state and saved by
 //!   `persist/training.rs`: [`TrainingAttributes`] (`attributes.rs`).
@@ -23,6 +24,7 @@ mod optimizer;
 mod report;
 mod stochastic;
 mod stopping;
+pub mod summed;
 
 pub use attributes::TrainingAttributes;
 pub use optimizer::OptimizerState;
@@ -97,17 +99,27 @@ impl<F: crate::float::Float> TrainingAttributes<F> {
         rng: &mut crate::rng::RandomState,
         on_epoch: Option<&mut EpochCallback<'_>>,
     ) -> crate::error::Result<()> {
-        self.report = if solver.solver.is_stochastic() {
-            fit_stochastic(network, self.fit_state(weights), solver, set, incremental, rng, on_epoch)?
-        } else {
-            let report = fit_lbfgs(network, weights, solver, set);
-            self.n_iter = report.n_iter;
-            self.loss = report.loss;
-            report
-        };
-        if weights.iter().any(|p| !p.is_finite()) {
-            return Err(crate::error::NeuronaError::NonFiniteWeights);
+        if !solver.solver.is_stochastic() {
+            return self.record_lbfgs(fit_lbfgs(network, weights, solver, set), weights);
         }
-        Ok(())
+        self.report = fit_stochastic(network, self.fit_state(weights), solver, set, incremental, rng, on_epoch)?;
+        check_finite_weights(weights)
     }
+
+    /// Records an L-BFGS run that left `weights` (its iterations and loss become `n_iter_` and
+    /// `loss_`): the in-memory fit's and the summed chunks' ([`summed`]) one ending.
+    pub(crate) fn record_lbfgs(&mut self, report: FitReport, weights: &[F]) -> crate::error::Result<()> {
+        self.n_iter = report.n_iter;
+        self.loss = report.loss;
+        self.report = report;
+        check_finite_weights(weights)
+    }
+}
+
+/// Weights that left the finite range are an error.
+fn check_finite_weights<F: crate::float::Float>(weights: &[F]) -> crate::error::Result<()> {
+    if weights.iter().any(|p| !p.is_finite()) {
+        return Err(crate::error::NeuronaError::NonFiniteWeights);
+    }
+    Ok(())
 }

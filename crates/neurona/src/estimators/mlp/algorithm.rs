@@ -197,7 +197,7 @@ pub(crate) fn fit<F: Float>(
 
 /// The state a call trains from: a copy of `current` when training continues (`warm_start` or
 /// `partial_fit`), after checking that the network is the same, else fresh weights.
-fn starting_state<F: Float>(
+pub(crate) fn starting_state<F: Float>(
     current: Option<&MlpState<F>>,
     params: &MlpValidParams,
     layer_units: Vec<usize>,

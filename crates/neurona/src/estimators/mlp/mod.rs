@@ -6,6 +6,7 @@ mod classifier;
 pub mod hyperparams;
 mod model_file;
 mod regressor;
+pub mod summed;
 
 pub use algorithm::{EpochCallback, EpochProgress, FitOptions, FitReport, MlpState, OptimizerState};
 pub use classifier::MlpClassifier;
