@@ -7,6 +7,10 @@
 //! dimension's value) is an `optional` field here, so that prost writes it. The two `oneof`s
 //! (`TypeProto.value`, `Dimension.value`) are written as the optional fields they encode to on
 //! the wire.
+//!
+//! The fields keep `onnx.proto`'s names and meanings, documented there; restating each one here
+//! would only copy that file.
+#![allow(missing_docs)]
 
 /// `ModelProto`: the file.
 #[derive(Clone, PartialEq, prost::Message)]
