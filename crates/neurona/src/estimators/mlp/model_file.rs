@@ -25,7 +25,12 @@ use crate::persist::{
 
 /// The most parameters a model file may declare: far above any network this library trains on a
 /// CPU, low enough that a corrupted size cannot ask for an absurd allocation.
-const MAX_PARAMETERS: usize = 1 << 32;
+// 2^32 where usize holds it; on a 32-bit target (WebAssembly) every size fits, and allocation
+// refuses what the memory cannot hold.
+const MAX_PARAMETERS: usize = match 1usize.checked_shl(32) {
+    Some(limit) => limit,
+    None => usize::MAX,
+};
 
 impl<F: Float> NetworkModel<F> for MlpState<F> {
     fn network_json(&self) -> Value {

@@ -24,7 +24,12 @@ use crate::persist::{
 };
 
 /// The most parameters a model file may declare (as for the MLPs).
-const MAX_PARAMETERS: usize = 1 << 32;
+// 2^32 where usize holds it; on a 32-bit target (WebAssembly) every size fits, and allocation
+// refuses what the memory cannot hold.
+const MAX_PARAMETERS: usize = match 1usize.checked_shl(32) {
+    Some(limit) => limit,
+    None => usize::MAX,
+};
 
 impl<F: Float> NetworkModel<F> for RnnState<F> {
     fn network_json(&self) -> Value {
