@@ -96,7 +96,7 @@ def playground():
 
 
 XOR = dict(dataset="xor", hidden="8,8", activation="tanh", solver="adam", lr="0.03", batch="10",
-           alpha="0", n="300", noise="5", seed="7", epochs="60", model="mlp")
+           alpha="0", n="300", noise="5", seed="7", epochs="60", model="mlp", stop="sklearn")
 
 
 def _last(result, curve):
@@ -113,7 +113,7 @@ def test_xor_two_hidden_layers_equal_the_native_fit_and_the_model_file(playgroun
     steps = page["state"]["steps"]
     native = neurona.MLPClassifier(hidden_layer_sizes=(8, 8), activation="tanh", solver="adam",
                                    learning_rate_init=0.03, batch_size=10, alpha=0.0, random_state=7,
-                                   max_iter=steps)
+                                   max_iter=steps, n_iter_no_change=10)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         native.fit(x, y)

@@ -86,11 +86,9 @@ pub fn handle(request: &Value) -> Result<Reply> {
             let targets = numbers(&request["targets"], "targets")?;
             worked_example(inputs, targets).map(Reply::Json)
         }
-        other => Err(parameter(
-            "op",
-            "one of new, step, grid, model, predict, drop, worked_example",
-            format!("{other:?}"),
-        )),
+        other => {
+            Err(parameter("op", "one of new, step, grid, model, predict, drop, worked_example", format!("{other:?}")))
+        }
     }
 }
 
@@ -118,9 +116,11 @@ fn count(v: &Value, name: &'static str) -> Result<usize> {
 fn numbers(v: &Value, name: &'static str) -> Result<Option<Vec<f64>>> {
     match v {
         Value::Null => Ok(None),
-        Value::Array(items) => {
-            items.iter().map(|x| x.as_f64().ok_or_else(|| parameter(name, "a list of numbers", x))).collect::<Result<_>>().map(Some)
-        }
+        Value::Array(items) => items
+            .iter()
+            .map(|x| x.as_f64().ok_or_else(|| parameter(name, "a list of numbers", x)))
+            .collect::<Result<_>>()
+            .map(Some),
         other => Err(parameter(name, "a list of numbers", other)),
     }
 }

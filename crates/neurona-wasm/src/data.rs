@@ -14,45 +14,58 @@ pub(crate) fn parameter(name: &'static str, rule: impl Into<String>, value: impl
 /// The coordinates span `[-DOMAIN, DOMAIN]` on both axes (the page's drawing area).
 pub const DOMAIN: f64 = 6.0;
 
-/// A data set's name, the task it poses, and how its points are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dataset {
-    /// Class 1 inside a disc, class 0 on a ring around it.
-    Circle,
-    /// Class 1 where `x1 · x2 >= 0` (the quadrants of XOR).
-    Xor,
-    /// Two interleaved half circles, scikit-learn's `make_moons` scaled to the domain.
-    Moons,
-    /// Two interleaved spirals.
-    Spiral,
-    /// Two Gaussian blobs, linearly separable.
-    Gauss,
-    /// Regression: a tilted plane, `(x1 + x2) / 10`.
-    Plane,
-    /// Regression: `sin(x1)` along the first axis.
-    Sine,
+/// An enum of named choices: `ALL` (each with its name, in the page's order), `from_name` (an
+/// error naming the setting, the choices and the value for an unknown name) and `name`.
+macro_rules! named {
+    ($(#[$meta:meta])* $name:ident for $setting:literal {
+        $($(#[$vmeta:meta])* $variant:ident = $text:literal,)*
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every value with its name, in the page's order.
+            pub const ALL: &'static [(&'static str, $name)] = &[$(($text, $name::$variant),)*];
+
+            /// The value called `name`.
+            pub fn from_name(name: &str) -> Result<Self> {
+                by_name(Self::ALL, name, $setting)
+            }
+
+            /// Its name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+named! {
+    /// A data set: the task it poses and how its points are drawn.
+    Dataset for "dataset" {
+        /// Class 1 inside a disc, class 0 on a ring around it.
+        Circle = "circle",
+        /// Class 1 where `x1 · x2 >= 0` (the quadrants of XOR).
+        Xor = "xor",
+        /// Two interleaved half circles, scikit-learn's `make_moons` scaled to the domain.
+        Moons = "moons",
+        /// Two interleaved spirals.
+        Spiral = "spiral",
+        /// Two Gaussian blobs, linearly separable.
+        Gauss = "gauss",
+        /// Regression: a tilted plane, `(x1 + x2) / 10`.
+        Plane = "plane",
+        /// Regression: `sin(x1)` along the first axis.
+        Sine = "sine",
+    }
 }
 
 impl Dataset {
-    /// Every set, by name, in the page's order.
-    pub const ALL: [(&'static str, Dataset); 7] = [
-        ("circle", Dataset::Circle),
-        ("xor", Dataset::Xor),
-        ("moons", Dataset::Moons),
-        ("spiral", Dataset::Spiral),
-        ("gauss", Dataset::Gauss),
-        ("plane", Dataset::Plane),
-        ("sine", Dataset::Sine),
-    ];
-
-    /// The set called `name`.
-    pub fn from_name(name: &str) -> Result<Self> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|&(_, d)| d).ok_or_else(|| {
-            let names: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
-            parameter("dataset", format!("one of {names:?}"), format!("{name:?}"))
-        })
-    }
-
     /// Whether the targets are values (regression) rather than classes 0 and 1.
     pub fn is_regression(self) -> bool {
         matches!(self, Dataset::Plane | Dataset::Sine)
@@ -83,6 +96,14 @@ impl Points {
         self.x.extend([x1, x2]);
         self.y.push(y);
     }
+}
+
+/// The entry of `table` called `name`, or an error naming the setting, the choices and `name`.
+fn by_name<T: Copy>(table: &[(&'static str, T)], name: &str, setting: &'static str) -> Result<T> {
+    table.iter().find(|(n, _)| *n == name).map(|&(_, value)| value).ok_or_else(|| {
+        let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+        parameter(setting, format!("one of {names:?}"), format!("{name:?}"))
+    })
 }
 
 /// Draws `n` points of `dataset` with `noise` in `[0, 1]` (a share of the domain: how far the
@@ -158,50 +179,28 @@ fn spiral(i: usize, per_class: usize, label: f64, noise: f64, rng: &mut RandomSt
     (r * t.sin() + dx, r * t.cos() + dy, label)
 }
 
-/// The input features TensorFlow Playground offers, each a function of the point.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Feature {
-    /// `x1`.
-    X1,
-    /// `x2`.
-    X2,
-    /// `x1²`.
-    X1Squared,
-    /// `x2²`.
-    X2Squared,
-    /// `x1 · x2`.
-    X1X2,
-    /// `sin x1`.
-    SinX1,
-    /// `sin x2`.
-    SinX2,
+named! {
+    /// The input features TensorFlow Playground offers, each a function of the point, named as
+    /// the page shows them.
+    Feature for "features" {
+        /// `x1`.
+        X1 = "x1",
+        /// `x2`.
+        X2 = "x2",
+        /// `x1²`.
+        X1Squared = "x1^2",
+        /// `x2²`.
+        X2Squared = "x2^2",
+        /// `x1 · x2`.
+        X1X2 = "x1*x2",
+        /// `sin x1`.
+        SinX1 = "sin(x1)",
+        /// `sin x2`.
+        SinX2 = "sin(x2)",
+    }
 }
 
 impl Feature {
-    /// Every feature, by the name the page and the model file's column names use.
-    pub const ALL: [(&'static str, Feature); 7] = [
-        ("x1", Feature::X1),
-        ("x2", Feature::X2),
-        ("x1^2", Feature::X1Squared),
-        ("x2^2", Feature::X2Squared),
-        ("x1*x2", Feature::X1X2),
-        ("sin(x1)", Feature::SinX1),
-        ("sin(x2)", Feature::SinX2),
-    ];
-
-    /// The feature called `name`.
-    pub fn from_name(name: &str) -> Result<Self> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|&(_, f)| f).ok_or_else(|| {
-            let names: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
-            parameter("features", format!("names from {names:?}"), format!("{name:?}"))
-        })
-    }
-
-    /// Its name.
-    pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, f)| *f == self).map_or("", |(n, _)| n)
-    }
-
     /// Its value at `(x1, x2)`.
     pub fn value(self, x1: f64, x2: f64) -> f64 {
         match self {
@@ -269,7 +268,7 @@ mod tests {
 
     #[test]
     fn every_set_stays_in_the_domain_and_split_keeps_every_point() {
-        for (name, dataset) in Dataset::ALL {
+        for &(name, dataset) in Dataset::ALL {
             let points = generate(dataset, 101, 0.5, &mut RandomState::new(0)).unwrap();
             assert!(points.x.iter().all(|v| v.abs() <= DOMAIN), "{name}");
             let (train, test) = split(&points, 0.3, &mut RandomState::new(1)).unwrap();

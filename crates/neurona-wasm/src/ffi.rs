@@ -41,7 +41,10 @@ pub unsafe extern "C" fn nr_call(ptr: *mut u8, len: usize) -> u32 {
     // SAFETY: the caller passes a buffer of `len` bytes from `nr_alloc`, a boxed slice.
     let request = unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) };
     let (status, bytes) = match serde_json::from_slice(&request) {
-        Err(e) => (REPLY_ERROR, serde_json::json!({ "error": format!("the request is not JSON: {e}") }).to_string().into_bytes()),
+        Err(e) => (
+            REPLY_ERROR,
+            serde_json::json!({ "error": format!("the request is not JSON: {e}") }).to_string().into_bytes(),
+        ),
         Ok(value) => match handle(&value) {
             Ok(Reply::Json(v)) => (REPLY_JSON, v.to_string().into_bytes()),
             Ok(Reply::Bytes(b)) => (REPLY_BYTES, b),

@@ -81,7 +81,8 @@ impl Settings {
             n_samples: whole(n_samples, "n_samples")?,
             noise: number("noise", 0.0)?,
             test_fraction: number("test_fraction", 0.5)?,
-            seed: u32::try_from(whole(seed, "seed")?).map_err(|_| parameter("seed", "an integer in [0, 2^32)", seed))?,
+            seed: u32::try_from(whole(seed, "seed")?)
+                .map_err(|_| parameter("seed", "an integer in [0, 2^32)", seed))?,
             features,
             model,
             params: if v["params"].is_null() { json!({}) } else { v["params"].clone() },
@@ -301,7 +302,13 @@ impl Session {
                 let mean = y.iter().sum::<f64>() / n;
                 let sst: f64 = y.iter().map(|t| (t - mean) * (t - mean)).sum();
                 // scikit-learn's r2_score: 1 for a perfect fit of constant targets, else 0 there.
-                let r2 = if sst > 0.0 { 1.0 - sse / sst } else if sse == 0.0 { 1.0 } else { 0.0 };
+                let r2 = if sst > 0.0 {
+                    1.0 - sse / sst
+                } else if sse == 0.0 {
+                    1.0
+                } else {
+                    0.0
+                };
                 (sse / (2.0 * n), r2)
             }
             Model::Perceptron(m) => {
@@ -320,11 +327,19 @@ impl Session {
         let (loss_curve, message, units) = match &self.model {
             Model::Classifier(m) if trained => {
                 let s = m.state()?;
-                (s.loss_curve().map(<[f64]>::to_vec), s.report().message.clone(), s.network().layout().layer_units().to_vec())
+                (
+                    s.loss_curve().map(<[f64]>::to_vec),
+                    s.report().message.clone(),
+                    s.network().layout().layer_units().to_vec(),
+                )
             }
             Model::Regressor(m) if trained => {
                 let s = m.state()?;
-                (s.loss_curve().map(<[f64]>::to_vec), s.report().message.clone(), s.network().layout().layer_units().to_vec())
+                (
+                    s.loss_curve().map(<[f64]>::to_vec),
+                    s.report().message.clone(),
+                    s.network().layout().layer_units().to_vec(),
+                )
             }
             _ => (None, String::new(), self.layer_units()),
         };
@@ -399,7 +414,7 @@ impl Session {
     /// names in the header's `extra.playground`.
     pub fn model_bytes(&self) -> Result<Vec<u8>> {
         let extra = json!({ "playground": {
-            "dataset": Dataset::ALL.iter().find(|(_, d)| *d == self.settings.dataset).map(|(n, _)| *n),
+            "dataset": self.settings.dataset.name(),
             "features": self.settings.features.iter().map(|f| f.name()).collect::<Vec<_>>(),
             "steps": self.steps,
         }});
@@ -412,7 +427,7 @@ impl Session {
 
     /// The model's predictions on points `(n, 2)` row-major: class labels or values.
     pub fn predict(&self, points: &[f64]) -> Result<Vec<f64>> {
-        if points.len() % 2 != 0 {
+        if !points.len().is_multiple_of(2) {
             return Err(parameter("points", "x1, x2 pairs (an even count)", points.len()));
         }
         let x = data::features(points, &self.settings.features);

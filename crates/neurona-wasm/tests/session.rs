@@ -69,13 +69,16 @@ fn steps_of_lbfgs_refit_and_equal_one_fit() {
     .unwrap();
     let mut fitted = MlpClassifier::<f64, i64>::new(params.check().unwrap());
     fitted.fit(x.view(), &labels).unwrap();
-    let flat: Vec<f64> = fitted.state().unwrap().coefs().iter().flat_map(|c| c.iter().copied().collect::<Vec<_>>()).collect();
+    let flat: Vec<f64> =
+        fitted.state().unwrap().coefs().iter().flat_map(|c| c.iter().copied().collect::<Vec<_>>()).collect();
     let state = s.state_json().unwrap();
     let from_session: Vec<f64> = state["weights"]["coefs"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|l| l.as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap())))
+        .flat_map(|l| {
+            l.as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
+        })
         .collect();
     assert_eq!(from_session, flat);
 }
@@ -168,7 +171,7 @@ fn the_worked_example_gives_the_courses_numbers() {
 
 #[test]
 fn every_data_set_opens_a_session() {
-    for (name, dataset) in Dataset::ALL {
+    for &(name, dataset) in Dataset::ALL {
         let settings = if dataset.is_regression() {
             json!({"dataset": name, "n_samples": 60, "params": {"hidden_layer_sizes": [3]}})
         } else {

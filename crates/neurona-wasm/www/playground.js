@@ -57,6 +57,9 @@ function settings() {
     momentum: Number($("momentum").value),
     alpha: Number($("alpha").value),
     batch_size: $("batch").value === "auto" ? "auto" : Number($("batch").value),
+    // scikit-learn's rule ends a fit after 10 epochs without improvement; a playground that
+    // stops by itself after a few seconds surprises, so the rule is a choice, off by default.
+    n_iter_no_change: $("stop").value === "sklearn" ? 10 : 1000000,
   };
   return {
     dataset: ui.dataset, model, params, features: ui.features,
@@ -69,7 +72,7 @@ function settings() {
 function applyQuery() {
   const set = (id, key = id) => { if (query.has(key)) $(id).value = query.get(key); };
   set("model"); set("activation"); set("solver"); set("lr"); set("schedule"); set("momentum");
-  set("alpha"); set("batch"); set("seed"); set("n_samples", "n"); set("noise"); set("test");
+  set("alpha"); set("batch"); set("stop"); set("seed"); set("n_samples", "n"); set("noise"); set("test");
   for (const id of ["lr", "alpha", "momentum", "n_samples", "batch"]) ensureOption($(id));
 }
 function ensureOption(select) {
@@ -124,8 +127,9 @@ function pause() { playing = false; $("play").innerHTML = "&#9654;"; }
 function draw() {
   if (!state) return;
   $("steps").textContent = state.steps;
-  $("step-unit").textContent = state.stochastic ? "epochs" : "iterations";
-  $("epoch-ms").textContent = stepMs === null ? "–" : stepMs.toFixed(2);
+  $("step-unit").textContent = state.stochastic || $("model").value === "perceptron" ? "epochs" : "iterations";
+  // Under a headless browser's virtual time (the screenshots) every step takes 0 ms.
+  $("epoch-ms").textContent = stepMs === null || stepMs < 0.005 ? "–" : stepMs.toFixed(2);
   const last = (a) => (a.length ? a[a.length - 1] : NaN);
   const fmt = (v) => (Number.isFinite(v) ? v.toFixed(3) : "–");
   $("test-loss").textContent = fmt(last(state.test_loss));
@@ -146,7 +150,8 @@ function drawBoundary(maps) {
     // A probability is drawn as 2p - 1; a value or score by the largest size on the plane.
     const shifted = state.regression || $("model").value === "perceptron"
       ? Array.from(output) : Array.from(output, (p) => 2 * p - 1);
-    drawMap(ctx, shifted, 0, 0, canvas.width, maxAbs(shifted));
+    // Lighter than the units' maps, so that the points stand out on it.
+    drawMap(ctx, shifted, 0, 0, canvas.width, 1.6 * maxAbs(shifted));
   }
   const scaleY = state.regression ? maxAbs(opened.train.y) : 1;
   const dot = (x, y, t, test) => {
@@ -345,7 +350,7 @@ async function main() {
   layerButtons();
   showModelControls();
   worked();
-  for (const id of ["activation", "solver", "lr", "schedule", "momentum", "alpha", "batch", "n_samples", "seed"]) $(id).onchange = reset;
+  for (const id of ["activation", "solver", "lr", "schedule", "momentum", "alpha", "batch", "stop", "n_samples", "seed"]) $(id).onchange = reset;
   for (const [id, out] of [["noise", "noise-out"], ["test", "test-out"]]) {
     $(out).textContent = $(id).value;
     $(id).oninput = () => { $(out).textContent = $(id).value; reset(); };

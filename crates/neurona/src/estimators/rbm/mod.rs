@@ -47,8 +47,8 @@ mod assign;
 pub mod hyperparams;
 mod model_file;
 
-use std::ops::ControlFlow;
 use crate::clock::Stopwatch;
+use std::ops::ControlFlow;
 
 use ndarray::{Array1, Array2, ArrayView2, CowArray, Ix2};
 
