@@ -6,7 +6,7 @@
 //! | `op` | request fields | reply |
 //! | --- | --- | --- |
 //! | `new` | `settings` (see [`Settings::from_json`]) | `{session, state, train, test}` |
-//! | `step` | `session`, `n` | the state ([`Session::state_json`]) |
+//! | `step` | `session`, `n`, optional `record` (default true) | the state ([`Session::state_json`]) |
 //! | `grid` | `session`, `resolution` | bytes: little-endian f64 heat maps ([`Session::grid`]) |
 //! | `model` | `session` | bytes: the `.safetensors` model file |
 //! | `predict` | `session`, `points` | `{predictions}` |
@@ -59,8 +59,9 @@ pub fn handle(request: &Value) -> Result<Reply> {
         }
         "step" => {
             let n = count(&request["n"], "n")?;
+            let record = request["record"].as_bool().unwrap_or(true);
             with_session(request, |s| {
-                s.step(n)?;
+                s.step_recording(n, record)?;
                 s.state_json().map(Reply::Json)
             })
         }

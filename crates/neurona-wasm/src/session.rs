@@ -164,9 +164,16 @@ impl Session {
         self.steps
     }
 
-    /// Takes `n` steps (epochs of sgd or adam, iterations of L-BFGS, epochs of the perceptron).
-    /// A fit that has converged takes no more steps.
+    /// Takes `n` steps (epochs of sgd or adam, iterations of L-BFGS, epochs of the perceptron),
+    /// each followed by the losses and scores of the curves. A fit that has converged takes no
+    /// more steps.
     pub fn step(&mut self, n: usize) -> Result<()> {
+        self.step_recording(n, true)
+    }
+
+    /// [`step`](Self::step), recording the curves or not: without them a step is the training
+    /// alone, which is how the page times an epoch (the curves then miss those steps).
+    pub fn step_recording(&mut self, n: usize, record: bool) -> Result<()> {
         for _ in 0..n {
             if self.converged() {
                 break;
@@ -176,7 +183,9 @@ impl Session {
                 true => self.partial_fit()?,
                 false => self.refit()?,
             }
-            self.record()?;
+            if record {
+                self.record()?;
+            }
         }
         Ok(())
     }

@@ -182,3 +182,14 @@ fn every_data_set_opens_a_session() {
         assert_eq!(s.steps(), 2, "{name}");
     }
 }
+
+#[test]
+fn steps_without_curves_train_the_same_and_record_nothing() {
+    let (mut recorded, mut silent) = (session(xor_mlp("adam")), session(xor_mlp("adam")));
+    recorded.step(4).unwrap();
+    silent.step_recording(4, false).unwrap();
+    let (a, b) = (recorded.state_json().unwrap(), silent.state_json().unwrap());
+    assert_eq!(a["weights"], b["weights"]);
+    assert_eq!(b["test_loss"], json!([]));
+    assert_eq!(a["test_loss"].as_array().map(Vec::len), Some(4));
+}
