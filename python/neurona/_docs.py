@@ -1,10 +1,13 @@
 """The docstring sections the estimators share, written once: the gradient-trained networks'
 solver parameters (the MLPs and the recurrent networks take the same ones) and their fitted
-attributes. Each class composes its ``__doc__`` from these entries (numpydoc style: what a
-parameter does, its default, which solver uses it), so ``help()``, the API reference and the
-notebook display read the same text. Docstrings only: nothing here changes what an estimator
-computes.
+attributes, and the method parameters that mean the same in several methods. Each class
+composes its ``__doc__`` from these entries (numpydoc style: what a parameter does, its default,
+which solver uses it), and ``method`` completes a method's docstring with its sections, so
+``help()``, the API reference and the notebook display read the same whole text. Docstrings
+only: nothing here changes what an estimator computes.
 """
+
+import inspect
 
 #: Where the documentation site that ``scripts/docs`` builds is published: an estimator's
 #: notebook display (scikit-learn's HTML representation) links to its page there, at
@@ -12,13 +15,43 @@ computes.
 SITE_URL = "https://neurona.github.io/neurona/"
 
 
-def section(title, *entries):
-    """A numpydoc section of a class docstring (indented as one): the title, its underline, and
-    the entries, each ``"name : type\\n    description"`` without indentation."""
-    lines = ["", f"    {title}", "    " + "-" * len(title)]
+def section(title, *entries, indent="    "):
+    """A numpydoc section: the title, its underline, and the entries, each ``"name :
+    type\\n    description"`` without indentation; every line indented by ``indent`` (a class
+    docstring's four spaces by default)."""
+    lines = ["", f"{indent}{title}", indent + "-" * len(title)]
     for entry in entries:
-        lines += [f"    {line}" if line else "" for line in entry.strip("\n").split("\n")]
+        lines += [f"{indent}{line}" if line else "" for line in entry.strip("\n").split("\n")]
     return "\n".join(lines) + "\n"
+
+
+def method(*parameters, returns):
+    """Completes the docstring of the method it decorates (its summary and description) with a
+    ``Parameters`` section of the ``parameters`` entries, in the signature's order, and a
+    ``Returns`` section of the ``returns`` entry. An entry that means the same in several
+    methods (``X``, ``sample_weight``, ``classes``...) is then written once, here or in its
+    family's module, and each method's ``help()`` and page still stand alone.
+
+    Apply it below any decorator that copies the docstring (``available_if``,
+    ``_fit_context``), so that they copy the whole text."""
+
+    def complete(function):
+        summary = inspect.cleandoc(function.__doc__ or "")
+        parameters_section = section("Parameters", *parameters, indent="")
+        function.__doc__ = summary + "\n" + parameters_section + section("Returns", returns, indent="")
+        return function
+
+    return complete
+
+
+def fitted(class_name):
+    """The ``Returns`` entry of a ``fit`` that returns the estimator."""
+    return f"self : {class_name}\n    The fitted estimator."
+
+
+def updated(class_name):
+    """The ``Returns`` entry of a ``partial_fit`` that returns the estimator."""
+    return f"self : {class_name}\n    The updated estimator."
 
 
 #: The MLPs' architecture (the recurrent networks' dense head has its own entries).
@@ -253,6 +286,9 @@ CLASSES_ = """\
 classes_ : ndarray of shape (n_classes,)
     The class labels, sorted (for a multi-label classifier, the label indices)."""
 
+#: What every estimator fitted on rows of features knows of its input.
+INPUT_ATTRIBUTES = (N_FEATURES_IN_, FEATURE_NAMES_IN_)
+
 #: The report attributes every gradient-trained network has.
 TRAINING_ATTRIBUTES = (
     LOSS_,
@@ -274,3 +310,9 @@ X : {array-like, sparse matrix} of shape (n_samples, n_features)
 SAMPLE_WEIGHT = """\
 sample_weight : array-like of shape (n_samples,), default=None
     A weight for each sample, scaling its share of the loss; ``None`` weighs every sample 1."""
+
+#: ``partial_fit``'s ``classes`` of a classifier whose first call must name them all.
+PARTIAL_FIT_CLASSES = """\
+classes : array-like of shape (n_classes,), default=None
+    Every class label the model will ever see: required on the first call, optional
+    afterwards, when it must be the same."""

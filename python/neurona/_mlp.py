@@ -79,6 +79,14 @@ _N_LAYERS_ = """\
 n_layers_ : int
     The number of layers, the input and output layers included."""
 
+#: The fitted attributes both MLPs have (the classifier's ``classes_`` before them).
+_ATTRIBUTES = (*_docs.TRAINING_ATTRIBUTES, _COEFS_, _INTERCEPTS_, _N_LAYERS_, *_docs.INPUT_ATTRIBUTES)
+
+#: The methods' parameters and results that mean the same for both MLPs.
+_X_FIT = """\
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    The input samples; float32 data trains in float32, anything else in float64."""
+
 
 class _OptimizerState:
     """What scikit-learn's ``_optimizer`` exposes that its tests read: the learning rate."""
@@ -260,16 +268,7 @@ class MLPClassifier(_base.GradientClassifierMixin, _BaseMLP):
             *_docs.SOLVER_PARAMETERS,
             _docs.n_jobs("``fit``, ``partial_fit``, ``predict``, ``predict_proba`` and ``score``"),
         )
-        + _docs.section(
-            "Attributes",
-            _docs.CLASSES_,
-            *_docs.TRAINING_ATTRIBUTES,
-            _COEFS_,
-            _INTERCEPTS_,
-            _N_LAYERS_,
-            _docs.N_FEATURES_IN_,
-            _docs.FEATURE_NAMES_IN_,
-        )
+        + _docs.section("Attributes", _docs.CLASSES_, *_ATTRIBUTES)
     )
 
     _parameter_constraints: dict = {**_SklearnClassifier._parameter_constraints, "n_jobs": _N_JOBS_CONSTRAINT}
@@ -309,52 +308,34 @@ class MLPClassifier(_base.GradientClassifierMixin, _BaseMLP):
         self._store_parameters(locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_docs.method(
+        _X_FIT,
+        """\
+y : array-like of shape (n_samples,) or (n_samples, n_labels)
+    The class labels (of any type), or a multi-label indicator matrix (one column of 0/1 per
+    label).""",
+        _docs.SAMPLE_WEIGHT,
+        returns=_docs.fitted("MLPClassifier"),
+    )
     def fit(self, X, y, sample_weight=None):
         """Fit the network to X and y with ``solver``, from new weights (or, with
-        ``warm_start``, from the current ones).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples; float32 data trains in float32, anything else in float64.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            The class labels (of any type), or a multi-label indicator matrix (one column of
-            0/1 per label).
-        sample_weight : array-like of shape (n_samples,), default=None
-            A weight for each sample, scaling its share of the loss; ``None`` weighs every
-            sample 1.
-
-        Returns
-        -------
-        self : MLPClassifier
-            The fitted estimator.
-        """
+        ``warm_start``, from the current ones)."""
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @_docs.method(
+        _docs.X_ROWS,
+        """\
+y : array-like of shape (n_samples,) or (n_samples, n_labels)
+    The class labels, or a multi-label indicator matrix.""",
+        _docs.SAMPLE_WEIGHT,
+        _docs.PARTIAL_FIT_CLASSES.replace("first call", "first call (unless ``y`` is a multi-label indicator matrix)"),
+        returns=_docs.updated("MLPClassifier"),
+    )
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train one epoch of sgd or adam over X and y, continuing from the current weights
-        (the first call starts from new ones). Not available with ``solver="lbfgs"``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            The class labels, or a multi-label indicator matrix.
-        sample_weight : array-like of shape (n_samples,), default=None
-            A weight for each sample; ``None`` weighs every sample 1.
-        classes : array-like of shape (n_classes,), default=None
-            Every class label the model will ever see: required on the first call (unless
-            ``y`` is a multi-label indicator matrix), optional afterwards, when it must be the
-            same.
-
-        Returns
-        -------
-        self : MLPClassifier
-            The updated estimator.
-        """
+        (the first call starts from new ones). Not available with ``solver="lbfgs"``."""
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _validate_input(self, X, y, incremental, reset, classes):
@@ -436,20 +417,15 @@ class MLPClassifier(_base.GradientClassifierMixin, _BaseMLP):
         coefs, intercepts = self._cast_weights((coefs, intercepts), dtype)
         return _core.Classifier.with_weights(params, dtype, len(classes), coefs, intercepts)
 
+    @_docs.method(
+        _docs.X_ROWS,
+        returns="""\
+y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+    The predicted labels, or for a multi-label classifier an indicator matrix (a label is
+    predicted where its probability exceeds 0.5).""",
+    )
     def predict(self, X):
-        """Predict the class of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-            The predicted labels, or for a multi-label classifier an indicator matrix (a label
-            is predicted where its probability exceeds 0.5).
-        """
+        """Predict the class of each sample."""
         kind = self.__dict__.get("_target_kind")
         if kind == "multilabel":
             return self._forward("predict_multilabel", X)[0].astype(np.int64)
@@ -458,21 +434,16 @@ class MLPClassifier(_base.GradientClassifierMixin, _BaseMLP):
         indices, _ = self._forward("predict", X)
         return self.classes_[indices]
 
+    @_docs.method(
+        _docs.X_ROWS,
+        returns="""\
+proba : ndarray of shape (n_samples, n_classes)
+    The probabilities, columns in the order of ``classes_``; each row sums to 1, except for a
+    multi-label classifier, whose labels are independent.""",
+    )
     def predict_proba(self, X):
         """The probability of each class for each sample: the output layer's softmax
-        (multiclass) or logistic units (binary, multi-label).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            The probabilities, columns in the order of ``classes_``; each row sums to 1, except
-            for a multi-label classifier, whose labels are independent.
-        """
+        (multiclass) or logistic units (binary, multi-label)."""
         proba, out_dtype = self._forward("predict_proba", X)
         proba = proba.astype(out_dtype, copy=False)
         if self._target_kind == "single":
@@ -501,15 +472,7 @@ class MLPRegressor(_base.GradientRegressorMixin, _BaseMLP):
             *_docs.SOLVER_PARAMETERS,
             _docs.n_jobs("``fit``, ``partial_fit``, ``predict`` and ``score``"),
         )
-        + _docs.section(
-            "Attributes",
-            *_docs.TRAINING_ATTRIBUTES,
-            _COEFS_,
-            _INTERCEPTS_,
-            _N_LAYERS_,
-            _docs.N_FEATURES_IN_,
-            _docs.FEATURE_NAMES_IN_,
-        )
+        + _docs.section("Attributes", *_ATTRIBUTES)
     )
 
     _parameter_constraints: dict = {**_SklearnRegressor._parameter_constraints, "n_jobs": _N_JOBS_CONSTRAINT}
@@ -548,50 +511,35 @@ class MLPRegressor(_base.GradientRegressorMixin, _BaseMLP):
         self._store_parameters(locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_docs.method(
+        _X_FIT,
+        """\
+y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    The target values (>= 0 with ``loss="poisson"``).""",
+        _docs.SAMPLE_WEIGHT,
+        returns=_docs.fitted("MLPRegressor"),
+    )
     def fit(self, X, y, sample_weight=None):
         """Fit the network to X and y with ``solver``, from new weights (or, with
-        ``warm_start``, from the current ones).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples; float32 data trains in float32, anything else in float64.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            The target values (>= 0 with ``loss="poisson"``).
-        sample_weight : array-like of shape (n_samples,), default=None
-            A weight for each sample, scaling its share of the loss; ``None`` weighs every
-            sample 1.
-
-        Returns
-        -------
-        self : MLPRegressor
-            The fitted estimator.
-        """
+        ``warm_start``, from the current ones)."""
         return self._fit(X, y, sample_weight, incremental=False)
 
     # As in scikit-learn, the guard is never called (it tests the method object), so
     # partial_fit also exists for lbfgs, where it runs a whole L-BFGS fit.
     @available_if(lambda est: est._check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
+    @_docs.method(
+        _docs.X_ROWS,
+        """\
+y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    The target values.""",
+        _docs.SAMPLE_WEIGHT,
+        returns=_docs.updated("MLPRegressor"),
+    )
     def partial_fit(self, X, y, sample_weight=None):
         """Train one epoch over X and y, continuing from the current weights (the first call
         starts from new ones). As in scikit-learn it exists for every solver; with
-        ``solver="lbfgs"`` each call runs a whole L-BFGS fit.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            The target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            A weight for each sample; ``None`` weighs every sample 1.
-
-        Returns
-        -------
-        self : MLPRegressor
-            The updated estimator.
-        """
+        ``solver="lbfgs"`` each call runs a whole L-BFGS fit."""
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset, classes):
@@ -614,19 +562,14 @@ class MLPRegressor(_base.GradientRegressorMixin, _BaseMLP):
         coefs, intercepts = self._cast_weights((coefs, intercepts), dtype)
         return _core.Regressor.with_weights(params, dtype, coefs, intercepts)
 
+    @_docs.method(
+        _docs.X_ROWS,
+        returns="""\
+y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    The predictions: one column per target, flattened for a single target.""",
+    )
     def predict(self, X):
-        """Predict the target of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predictions: one column per target, flattened for a single target.
-        """
+        """Predict the target of each sample."""
         y_pred, out_dtype = self._forward("predict", X)
         y_pred = y_pred.astype(out_dtype, copy=False)
         if y_pred.shape[1] == 1:

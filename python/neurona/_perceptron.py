@@ -119,6 +119,11 @@ _T_ = """\
 t_ : int
     The number of weight updates the rule counted: ``n_iter_ * n_samples + 1``."""
 
+# The docstring entries of the methods' parameters that are the perceptron's own.
+_SAMPLE_WEIGHT = """\
+sample_weight : array-like of shape (n_samples,), default=None
+    A weight for each sample, multiplying its updates; ``None`` weighs every sample 1."""
+
 
 class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
     __doc__ = (
@@ -168,8 +173,7 @@ class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
             _INTERCEPT_,
             _N_ITER_,
             _T_,
-            _docs.N_FEATURES_IN_,
-            _docs.FEATURE_NAMES_IN_,
+            *_docs.INPUT_ATTRIBUTES,
         )
     )
 
@@ -232,30 +236,27 @@ class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
         return X, y
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_docs.method(
+        """\
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    The training samples; a sparse matrix trains as CSR without being densified.""",
+        """\
+y : array-like of shape (n_samples,)
+    The class labels (at least two classes).""",
+        """\
+coef_init : ndarray of shape (n_classes, n_features), default=None
+    The coefficients to start from (one row for a binary problem); ``None`` starts from
+    zeros, or from ``coef_`` with ``warm_start``.""",
+        """\
+intercept_init : ndarray of shape (n_classes,), default=None
+    The intercepts to start from; ``None`` starts from zeros, or from ``intercept_`` with
+    ``warm_start``.""",
+        _SAMPLE_WEIGHT,
+        returns=_docs.fitted("Perceptron"),
+    )
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the linear model with the perceptron rule (stochastic gradient descent on the
-        perceptron's loss) for up to ``max_iter`` epochs.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The training samples; a sparse matrix trains as CSR without being densified.
-        y : array-like of shape (n_samples,)
-            The class labels (at least two classes).
-        coef_init : ndarray of shape (n_classes, n_features), default=None
-            The coefficients to start from (one row for a binary problem); ``None`` starts from
-            zeros, or from ``coef_`` with ``warm_start``.
-        intercept_init : ndarray of shape (n_classes,), default=None
-            The intercepts to start from; ``None`` starts from zeros, or from ``intercept_``
-            with ``warm_start``.
-        sample_weight : array-like of shape (n_samples,), default=None
-            A weight for each sample, multiplying its updates; ``None`` weighs every sample 1.
-
-        Returns
-        -------
-        self : Perceptron
-            The fitted estimator.
-        """
+        perceptron's loss) for up to ``max_iter`` epochs."""
         X, y = self._validate(X, y, reset=True)
         classes = unique_labels(y)
         if len(classes) < 2:
@@ -285,27 +286,18 @@ class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_docs.method(
+        _docs.X_ROWS,
+        """\
+y : array-like of shape (n_samples,)
+    The class labels, all of them in ``classes``.""",
+        _docs.PARTIAL_FIT_CLASSES,
+        _SAMPLE_WEIGHT,
+        returns=_docs.updated("Perceptron"),
+    )
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of the perceptron rule over X and y, continuing from the current
-        coefficients (the first call starts from zeros).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The training samples.
-        y : array-like of shape (n_samples,)
-            The class labels, all of them in ``classes``.
-        classes : array-like of shape (n_classes,), default=None
-            Every class label the model will ever see: required on the first call, optional
-            afterwards, when it must be the same.
-        sample_weight : array-like of shape (n_samples,), default=None
-            A weight for each sample; ``None`` weighs every sample 1.
-
-        Returns
-        -------
-        self : Perceptron
-            The updated estimator.
-        """
+        coefficients (the first call starts from zeros)."""
         if self.early_stopping:
             raise ValueError("early_stopping should be False with partial_fit")
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
@@ -383,42 +375,32 @@ class Perceptron(ClassifierMixin, SparseCoefMixin, _base.NeuronaEstimator):
 
     # ------------------------------------------------------------------ prediction
 
+    @_docs.method(
+        _docs.X_ROWS,
+        returns="""\
+scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+    For a binary classifier one score per sample (positive means ``classes_[1]``); otherwise
+    one per class.""",
+    )
     def decision_function(self, X):
         """The signed distance-like score of each sample to each boundary, ``X @ coef_.T +
         intercept_``, computed from ``coef_`` and ``intercept_`` as scikit-learn computes them,
-        so that editing them takes effect.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For a binary classifier one score per sample (positive means ``classes_[1]``);
-            otherwise one per class.
-        """
+        so that editing them takes effect."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         coef_T = self.coef_.T if self.coef_.ndim == 2 else self.coef_
         scores = safe_sparse_dot(X, coef_T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
+    @_docs.method(
+        _docs.X_ROWS,
+        returns="""\
+y : ndarray of shape (n_samples,)
+    The predicted labels.""",
+    )
     def predict(self, X):
         """Predict the class of each sample: the class of the highest score (for a binary
-        classifier, ``classes_[1]`` where the score is positive).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            The predicted labels.
-        """
+        classifier, ``classes_[1]`` where the score is positive)."""
         scores = self.decision_function(X)
         indices = (scores > 0).astype(np.intp) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[indices]

@@ -15,6 +15,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neurona import _base, _core, _docs, _persist
 
+#: The docstring entry of the X the methods read: the visible units.
+_X = """\
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    The samples, values in [0, 1]."""
+
 
 class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _base.NeuronaEstimator):
     __doc__ = (
@@ -77,8 +82,7 @@ h_samples_ : ndarray of shape (batch_size, n_components)
 random_state_ : RandomState
     The stream ``partial_fit`` and ``gibbs`` draw from (saved in the model file, which the
     Rust crate and the command resume).""",
-            _docs.N_FEATURES_IN_,
-            _docs.FEATURE_NAMES_IN_,
+            *_docs.INPUT_ATTRIBUTES,
         )
     )
 
@@ -113,23 +117,14 @@ random_state_ : RandomState
     # ------------------------------------------------------------------ fitting
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_docs.method(
+        _X.replace("values in [0, 1].", "values in [0, 1] (scale them first, e.g. with ``MinMaxScaler``)."),
+        "y : None\n    Ignored; there for the ``Pipeline`` and ``fit`` conventions.",
+        returns=_docs.fitted("BernoulliRBM"),
+    )
     def fit(self, X, y=None):
         """Fit the model to X by persistent contrastive divergence, ``n_iter`` epochs from new
-        weights.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The training samples, values in [0, 1] (scale them first, e.g. with
-            ``MinMaxScaler``).
-        y : None
-            Ignored; there for the ``Pipeline`` and ``fit`` conventions.
-
-        Returns
-        -------
-        self : BernoulliRBM
-            The fitted estimator.
-        """
+        weights."""
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
         core = _core.Rbm(self._core_params(), X.dtype.name)
         X = _base.dense(X, X.dtype)
@@ -152,22 +147,14 @@ random_state_ : RandomState
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_docs.method(
+        _X,
+        "y : None\n    Ignored.",
+        returns="None\n    As scikit-learn's ``partial_fit`` of the RBM returns.",
+    )
     def partial_fit(self, X, y=None):
         """One persistent-contrastive-divergence step on all of X, continuing from the current
-        weights (the first call starts from new ones), drawing from ``random_state_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The training samples, values in [0, 1].
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        None
-            As scikit-learn's ``partial_fit`` of the RBM returns.
-        """
+        weights (the first call starts from new ones), drawing from ``random_state_``."""
         first_pass = not self.__sklearn_is_fitted__()
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=first_pass)
         if not hasattr(self, "random_state_"):
@@ -194,20 +181,15 @@ random_state_ : RandomState
 
     # ------------------------------------------------------------------ inference
 
+    @_docs.method(
+        _X,
+        returns="""\
+h : ndarray of shape (n_samples, n_components)
+    The probability that each hidden unit is on, ``sigmoid(X @ components_.T +
+    intercept_hidden_)``.""",
+    )
     def transform(self, X):
-        """The hidden units' probabilities given X: the learned features.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The samples, values in [0, 1].
-
-        Returns
-        -------
-        h : ndarray of shape (n_samples, n_components)
-            The probability that each hidden unit is on, ``sigmoid(X @ components_.T +
-            intercept_hidden_)``.
-        """
+        """The hidden units' probabilities given X: the learned features."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=(np.float64, np.float32))
         out_dtype = np.result_type(X.dtype, self._core.dtype)
@@ -231,20 +213,13 @@ random_state_ : RandomState
             np.ascontiguousarray(self.intercept_visible_, dtype=dtype),
         )
 
+    @_docs.method(
+        "v : array-like of shape (n_samples, n_features)\n    The visible units to start from.",
+        returns="v_new : ndarray of shape (n_samples, n_features)\n    The visible units drawn, as booleans.",
+    )
     def gibbs(self, v):
         """One Gibbs sampling step from the visible units ``v``: hidden units drawn given
-        ``v``, then visible units drawn given those, from ``random_state_``.
-
-        Parameters
-        ----------
-        v : array-like of shape (n_samples, n_features)
-            The visible units to start from.
-
-        Returns
-        -------
-        v_new : ndarray of shape (n_samples, n_features)
-            The visible units drawn, as booleans.
-        """
+        ``v``, then visible units drawn given those, from ``random_state_``."""
         check_is_fitted(self)
         if not hasattr(self, "random_state_"):
             self.random_state_ = check_random_state(self.random_state)
@@ -254,22 +229,17 @@ random_state_ : RandomState
         self.random_state_.set_state(new_rng)
         return sample
 
+    @_docs.method(
+        _X,
+        returns="""\
+pseudo_likelihood : ndarray of shape (n_samples,)
+    The pseudo-likelihood of each row (random: the flipped features are drawn from
+    ``random_state``).""",
+    )
     def score_samples(self, X):
         """The pseudo-likelihood of each row, a stochastic proxy for its log-likelihood:
         ``n_features`` times the log of the sigmoid of the free-energy difference between the
-        row with one randomly chosen feature flipped and the row itself.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The samples, values in [0, 1].
-
-        Returns
-        -------
-        pseudo_likelihood : ndarray of shape (n_samples,)
-            The pseudo-likelihood of each row (random: the flipped features are drawn from
-            ``random_state``).
-        """
+        row with one randomly chosen feature flipped and the row itself."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         stream = check_random_state(self.random_state)

@@ -340,7 +340,8 @@ class _BaseRNN(_base.GradientEstimator):
 
 
 #: The docstring sections both recurrent estimators share: their parameters (the recurrent
-#: layers' own, then the MLPs' solver settings) and fitted attributes.
+#: layers' own, then the MLPs' solver settings) and fitted attributes (the classifier's
+#: ``classes_`` before them).
 _PARAMETERS_DOC = _docs.section(
     "Parameters",
     """\
@@ -388,8 +389,8 @@ layout : {"steps_features", "features_steps"}, default="steps_features"
     ``(n_cases, n_channels, n_timepoints)`` (for a list's arrays too).""",
     *_docs.SOLVER_PARAMETERS,
     _docs.n_jobs("``fit``, ``partial_fit`` and the predictions"),
-) + _docs.section(
-    "Attributes",
+)
+_ATTRIBUTES = (
     """\
 state_dict_ : dict of str to ndarray
     Every weight tensor by name: PyTorch's names and shapes for the recurrent layers
@@ -402,6 +403,33 @@ state_dict_ : dict of str to ndarray
 n_features_in_ : int
     The number of features of each step.""",
 )
+
+#: The methods' parameters that mean the same for both recurrent estimators.
+_X = """\
+X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
+    The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of unequal
+    lengths (both with the axes ``layout`` says)."""
+
+_SAMPLE_WEIGHT = """\
+sample_weight : array-like of shape (n_sequences,), default=None
+    A weight for each sequence; ``None`` weighs every sequence 1."""
+
+
+def _training_docs(y, *classes, returns):
+    """The docstring sections of a training method (``fit``, ``partial_fit``): the sequences X,
+    ``y`` and ``classes`` as the method takes them, then the sequences' weights."""
+    return _docs.method(_X, y, *classes, _SAMPLE_WEIGHT, returns=returns)
+
+
+def _score_parameters(what):
+    """``score``'s parameters: X, y (the true ``what``) and weights, one per row of y (a
+    sequence, or a real step)."""
+    y = f"y : array-like\n    The true {what}, given as ``fit`` takes them."
+    weights = """\
+sample_weight : array-like of shape (n_rows,), default=None
+    A weight for each row of y; ``None`` weighs every row 1."""
+    return _X, y, weights
+
 
 #: What the recurrent networks' ``batch_size``, ``validation_fraction`` and ``t_`` count.
 _COUNTS_NOTE = """
@@ -420,63 +448,39 @@ class RNNClassifier(_base.GradientClassifierMixin, _BaseRNN):
     """
         + _COUNTS_NOTE
         + _PARAMETERS_DOC
-        + """    classes_ : ndarray of shape (n_classes,)
-        The class labels, sorted (for a multi-label classifier, the label indices).
-    """
+        + _docs.section("Attributes", _docs.CLASSES_, *_ATTRIBUTES)
     )
 
     _model_kind = "RNNClassifier"
     _core_class = _core.RnnClassifier
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_training_docs(
+        """\
+y : array-like of shape (n_sequences,) or (n_sequences, n_labels), or per step
+    The label of each sequence (of any type), or a multi-label indicator matrix; with
+    ``output="step"`` one label per real step, sequence by sequence (or one array per
+    sequence).""",
+        returns=_docs.fitted("RNNClassifier"),
+    )
     def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and their labels y by back-propagation through time,
-        from new weights (or, with ``warm_start`` or an assigned ``state_dict_``, from those).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
-            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
-            unequal lengths (both with the axes ``layout`` says).
-        y : array-like of shape (n_sequences,) or (n_sequences, n_labels), or per step
-            The label of each sequence (of any type), or a multi-label indicator matrix; with
-            ``output="step"`` one label per real step, sequence by sequence (or one array per
-            sequence).
-        sample_weight : array-like of shape (n_sequences,), default=None
-            A weight for each sequence; ``None`` weighs every sequence 1.
-
-        Returns
-        -------
-        self : RNNClassifier
-            The fitted estimator.
-        """
+        from new weights (or, with ``warm_start`` or an assigned ``state_dict_``, from those)."""
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @_training_docs(
+        """\
+y : array-like of shape (n_sequences,), or per step
+    The label of each sequence (or of each real step with ``output="step"``).""",
+        _docs.PARTIAL_FIT_CLASSES,
+        returns=_docs.updated("RNNClassifier"),
+    )
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of sgd or adam over X and y, continuing from the current weights (the
         first call starts from new ones, or from an assigned ``state_dict_``). Class labels
-        only, not a multi-label indicator matrix.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
-            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
-            unequal lengths (both with the axes ``layout`` says).
-        y : array-like of shape (n_sequences,), or per step
-            The label of each sequence (or of each real step with ``output="step"``).
-        classes : array-like of shape (n_classes,), default=None
-            Every class label the model will ever see: required on the first call, optional
-            afterwards, when it must be the same.
-        sample_weight : array-like of shape (n_sequences,), default=None
-            A weight for each sequence; ``None`` weighs every sequence 1.
-
-        Returns
-        -------
-        self : RNNClassifier
-            The updated estimator.
-        """
+        only, not a multi-label indicator matrix."""
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _targets(self, y, incremental, first_pass, classes):
@@ -534,62 +538,35 @@ class RNNClassifier(_base.GradientClassifierMixin, _BaseRNN):
         tensors = self._cast_tensors(tensors, dtype)
         return _core.RnnClassifier.with_weights(params, dtype, len(classes), n_features, tensors)
 
+    @_docs.method(
+        _X,
+        returns="""\
+y : ndarray of shape (n_rows,) or (n_rows, n_labels)
+    One label per sequence, or per real step sequence by sequence; an indicator matrix for a
+    multi-label classifier.""",
+    )
     def predict(self, X):
-        """Predict the label of each sequence (or of each real step with ``output="step"``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
-            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
-            unequal lengths (both with the axes ``layout`` says).
-
-        Returns
-        -------
-        y : ndarray of shape (n_rows,) or (n_rows, n_labels)
-            One label per sequence, or per real step sequence by sequence; an indicator matrix
-            for a multi-label classifier.
-        """
+        """Predict the label of each sequence (or of each real step with ``output="step"``)."""
         if self.__dict__.get("_target_kind") == "multilabel":
             return self._forward("predict_multilabel", X)[0].astype(np.int64)
         indices, _ = self._forward("predict", X)
         return self.classes_[indices]
 
+    @_docs.method(
+        _X,
+        returns="""\
+proba : ndarray of shape (n_rows, n_classes)
+    The probabilities, columns in the order of ``classes_``.""",
+    )
     def predict_proba(self, X):
         """The probability of each class, for each sequence (or real step with
-        ``output="step"``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
-            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
-            unequal lengths (both with the axes ``layout`` says).
-
-        Returns
-        -------
-        proba : ndarray of shape (n_rows, n_classes)
-            The probabilities, columns in the order of ``classes_``.
-        """
+        ``output="step"``)."""
         return self._forward("predict_proba", X)[0]
 
+    @_docs.method(*_score_parameters("labels"), returns="score : float\n    The accuracy, in [0, 1].")
     def score(self, X, y, sample_weight=None):
         """The accuracy of ``predict(X)`` against y (for a multi-label classifier, the share of
-        rows whose every label is right).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
-            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
-            unequal lengths (both with the axes ``layout`` says).
-        y : array-like
-            The true labels, given as ``fit`` takes them.
-        sample_weight : array-like of shape (n_rows,), default=None
-            A weight for each row of y; ``None`` weighs every row 1.
-
-        Returns
-        -------
-        score : float
-            The accuracy, in [0, 1].
-        """
+        rows whose every label is right)."""
         if self.__dict__.get("_target_kind") == "multilabel":
             predicted, lengths = self._forward("predict_multilabel", X)
             predicted = predicted.astype(np.int64)
@@ -609,56 +586,37 @@ class RNNRegressor(_base.GradientRegressorMixin, _BaseRNN):
     """
         + _COUNTS_NOTE
         + _PARAMETERS_DOC
+        + _docs.section("Attributes", *_ATTRIBUTES)
     )
 
     _model_kind = "RNNRegressor"
     _core_class = _core.RnnRegressor
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_training_docs(
+        """\
+y : array-like of shape (n_sequences,) or (n_sequences, n_targets), or per step
+    The target of each sequence; with ``output="step"`` one row per real step, sequence by
+    sequence (or one array per sequence).""",
+        returns=_docs.fitted("RNNRegressor"),
+    )
     def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and their targets y by back-propagation through time,
         on half the squared error, from new weights (or, with ``warm_start`` or an assigned
-        ``state_dict_``, from those).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
-            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
-            unequal lengths (both with the axes ``layout`` says).
-        y : array-like of shape (n_sequences,) or (n_sequences, n_targets), or per step
-            The target of each sequence; with ``output="step"`` one row per real step,
-            sequence by sequence (or one array per sequence).
-        sample_weight : array-like of shape (n_sequences,), default=None
-            A weight for each sequence; ``None`` weighs every sequence 1.
-
-        Returns
-        -------
-        self : RNNRegressor
-            The fitted estimator.
-        """
+        ``state_dict_``, from those)."""
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @_training_docs(
+        """\
+y : array-like of shape (n_sequences,) or (n_sequences, n_targets), or per step
+    The targets, as ``fit`` takes them.""",
+        returns=_docs.updated("RNNRegressor"),
+    )
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch of sgd or adam over X and y, continuing from the current weights (the
-        first call starts from new ones, or from an assigned ``state_dict_``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
-            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
-            unequal lengths (both with the axes ``layout`` says).
-        y : array-like of shape (n_sequences,) or (n_sequences, n_targets), or per step
-            The targets, as ``fit`` takes them.
-        sample_weight : array-like of shape (n_sequences,), default=None
-            A weight for each sequence; ``None`` weighs every sequence 1.
-
-        Returns
-        -------
-        self : RNNRegressor
-            The updated estimator.
-        """
+        first call starts from new ones, or from an assigned ``state_dict_``)."""
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _targets(self, y, incremental, first_pass, classes):
@@ -680,42 +638,20 @@ class RNNRegressor(_base.GradientRegressorMixin, _BaseRNN):
         tensors = self._cast_tensors(tensors, dtype)
         return _core.RnnRegressor.with_weights(params, dtype, n_outputs, n_features, tensors)
 
+    @_docs.method(
+        _X,
+        returns="""\
+y : ndarray of shape (n_rows,) or (n_rows, n_outputs)
+    One row per sequence, or per real step sequence by sequence; flattened for one output.""",
+    )
     def predict(self, X):
-        """Predict the target of each sequence (or of each real step with ``output="step"``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
-            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
-            unequal lengths (both with the axes ``layout`` says).
-
-        Returns
-        -------
-        y : ndarray of shape (n_rows,) or (n_rows, n_outputs)
-            One row per sequence, or per real step sequence by sequence; flattened for one
-            output.
-        """
+        """Predict the target of each sequence (or of each real step with ``output="step"``)."""
         y_pred, _ = self._forward("predict", X)
         return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
 
+    @_docs.method(*_score_parameters("targets"), returns="score : float\n    R² (1 is perfect; it can be negative).")
     def score(self, X, y, sample_weight=None):
-        """The coefficient of determination R² of ``predict(X)`` against y.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_sequences, n_steps, n_features), or list of 2-D arrays
-            The sequences: a 3-D array, or a list of arrays ``(n_steps_i, n_features)`` of
-            unequal lengths (both with the axes ``layout`` says).
-        y : array-like
-            The true targets, given as ``fit`` takes them.
-        sample_weight : array-like of shape (n_rows,), default=None
-            A weight for each row of y; ``None`` weighs every row 1.
-
-        Returns
-        -------
-        score : float
-            R² (1 is perfect; it can be negative).
-        """
+        """The coefficient of determination R² of ``predict(X)`` against y."""
         y_pred, lengths = self._forward("predict", X)
         y_pred = y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
         return r2_score(_target_rows(y, lengths, self.output), y_pred, sample_weight=sample_weight)

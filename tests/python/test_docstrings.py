@@ -10,6 +10,7 @@ binding's doc comments and must name each parameter in code marks.
 """
 
 import inspect
+import pydoc
 import re
 
 import pytest
@@ -127,6 +128,25 @@ def test_every_public_method_describes_its_parameters(cls):
     for name, method in inherited:
         if not inspect.getdoc(method):
             problems.append(f"{name} (inherited): no docstring")
+    assert not problems, f"{cls.__name__}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
+def test_help_shows_each_method_s_whole_text(cls):
+    # Methods whose sections are composed from shared entries (``_docs.method``) must still
+    # read whole in ``help()``: the summary, then every section and entry.
+    own, _ = own_methods(cls)
+    problems = []
+    for name, method in own:
+        shown = " ".join(pydoc.render_doc(method, renderer=pydoc.plaintext).split())
+        doc = inspect.getdoc(method)
+        summary = " ".join(doc.split("\n\n")[0].split())
+        if summary not in shown:
+            problems.append(f"{name}: the summary is not shown")
+        for section in ("Parameters", "Returns"):
+            for entry, text in documented_parameters(method.__doc__, section).items():
+                if entry not in shown or text not in shown:
+                    problems.append(f"{name}: {section} entry {entry!r} is not shown whole")
     assert not problems, f"{cls.__name__}: " + "; ".join(problems)
 
 

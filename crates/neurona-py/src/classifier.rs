@@ -57,33 +57,20 @@ estimator_class! {
         let classes: Vec<i64> = (0..n_classes).collect();
     } |params| common::with_weight_views(coefs, intercepts, |c, b| MlpClassifier::with_weights(params, &classes, c, b));
     set_weights(coefs, intercepts);
-    methods {
-        fn is_multilabel(&self) -> bool {
-            dispatch!(&self.model, m, F => m.is_multilabel())
-        }
-
+    summed {
         /// Trains by L-BFGS on rows summed elsewhere (`neurona.dask`): `n_classes` classes (or,
         /// with `multilabel`, indicator columns) of `n_features` features, `evaluate(params)`
         /// returning `(loss_sum, grad_sum, weight_sum)` over every chunk (see `chunk_sums`).
-        #[pyo3(signature = (n_features, n_classes, multilabel, evaluate, rng = None, n_jobs = None))]
-        #[allow(clippy::too_many_arguments)]
-        fn fit_summed<'py>(
-            &mut self,
-            py: Python<'py>,
-            n_features: usize,
-            n_classes: usize,
-            multilabel: bool,
-            evaluate: Py<PyAny>,
-            rng: Option<common::RngArg<'py>>,
-            n_jobs: Option<isize>,
-        ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        fn fit_summed(n_features, n_classes: usize, multilabel: bool) {
             let classes: Vec<i64> = (0..i64::try_from(n_classes).unwrap_or(i64::MAX)).collect();
-            dispatch!(&mut self.model, m, F => {
-                crate::summed::run_summed::<F>(py, &evaluate, rng, n_jobs, |random_state, eval| match multilabel {
-                    true => m.fit_summed_multilabel(n_features, n_classes, random_state, eval).map(drop),
-                    false => m.fit_summed(n_features, &classes, random_state, eval).map(drop),
-                })
-            })
+        } |m, random_state, eval| match multilabel {
+            true => m.fit_summed_multilabel(n_features, n_classes, random_state, eval),
+            false => m.fit_summed(n_features, &classes, random_state, eval),
+        };
+    }
+    methods {
+        fn is_multilabel(&self) -> bool {
+            dispatch!(&self.model, m, F => m.is_multilabel())
         }
     }
 }

@@ -248,6 +248,11 @@ impl<K: Family> Model<K> {
 ///   float type `dtype` names.
 /// * `set_weights(COEFS, INTERCEPTS);`: an MLP's `set_weights(COEFS, INTERCEPTS)`, which
 ///   replaces its weights by scikit-learn's `coefs_` and `intercepts_` (same shapes).
+/// * `summed { fn fit_summed(N_FEATURES, ARGS..) { PREPARE } |m, random_state, evaluate| FIT; }`:
+///   an MLP's L-BFGS fit on rows summed elsewhere (`neurona.dask`), Python signature
+///   `(N_FEATURES, ARGS.., evaluate, rng=None, n_jobs=None)`: `PREPARE` runs, then `FIT`, a
+///   core `fit_summed`, with the GIL released (see [`run_summed`](crate::summed::run_summed)),
+///   `m` the model; it returns the random stream's new state when `rng` was given.
 /// * `methods { .. }`: the rest, as in any `#[pymethods]` block.
 ///
 /// The calling module imports `pyo3::prelude::*` and `pyo3::types::PyDict`, as every class
@@ -324,6 +329,11 @@ macro_rules! estimator_class {
             with_weights($($weights_arg:ident: $W:ty),*) { $($weights_prepare:tt)* } |$params:ident| $build:expr;
         )?
         $(set_weights($coefs:ident, $intercepts:ident);)?
+        $(summed {
+            $(#[$summed_doc:meta])*
+            fn fit_summed($n_features:ident $(, $summed_arg:ident: $S:ty)*) { $($summed_prepare:tt)* }
+                |$fm:ident, $random_state:ident, $evaluate:ident| $summed_fit:expr;
+        })?
         $(methods { $($methods:tt)* })?
     ) => {
         #[doc = concat!("The family of `neurona._core.", $name, "`.")]
@@ -483,6 +493,28 @@ macro_rules! estimator_class {
                 fn set_weights(&mut self, $coefs: &Bound<'_, PyAny>, $intercepts: &Bound<'_, PyAny>) -> PyResult<()> {
                     dispatch!(&mut self.model, m, F => {
                         $crate::common::with_weight_views::<F, _>($coefs, $intercepts, |c, b| m.set_weights(c, b))
+                    })
+                }
+            )?
+
+            $(
+                $(#[$summed_doc])*
+                #[pyo3(signature = ($n_features, $($summed_arg,)* evaluate, rng = None, n_jobs = None))]
+                #[allow(clippy::too_many_arguments)]
+                fn fit_summed<'py>(
+                    &mut self,
+                    py: Python<'py>,
+                    $n_features: usize,
+                    $($summed_arg: $S,)*
+                    evaluate: Py<PyAny>,
+                    rng: Option<$crate::common::RngArg<'py>>,
+                    n_jobs: Option<isize>,
+                ) -> PyResult<Option<Bound<'py, PyAny>>> {
+                    $($summed_prepare)*
+                    dispatch!(&mut self.model, $fm, F => {
+                        $crate::summed::run_summed::<F>(py, &evaluate, rng, n_jobs, |$random_state, $evaluate| {
+                            $summed_fit.map(drop)
+                        })
                     })
                 }
             )?

@@ -41,24 +41,10 @@ estimator_class! {
     with_weights(coefs: &Bound<'_, PyAny>, intercepts: &Bound<'_, PyAny>) {}
         |params| common::with_weight_views(coefs, intercepts, |c, b| MlpRegressor::with_weights(params, c, b));
     set_weights(coefs, intercepts);
-    methods {
+    summed {
         /// Trains by L-BFGS on rows summed elsewhere (`neurona.dask`): `n_outputs` target
         /// columns of `n_features` features, `evaluate` as for `Classifier.fit_summed`.
-        #[pyo3(signature = (n_features, n_outputs, evaluate, rng = None, n_jobs = None))]
-        fn fit_summed<'py>(
-            &mut self,
-            py: Python<'py>,
-            n_features: usize,
-            n_outputs: usize,
-            evaluate: Py<PyAny>,
-            rng: Option<common::RngArg<'py>>,
-            n_jobs: Option<isize>,
-        ) -> PyResult<Option<Bound<'py, PyAny>>> {
-            dispatch!(&mut self.model, m, F => {
-                crate::summed::run_summed::<F>(py, &evaluate, rng, n_jobs, |random_state, eval| {
-                    m.fit_summed(n_features, n_outputs, random_state, eval).map(drop)
-                })
-            })
-        }
+        fn fit_summed(n_features, n_outputs: usize) {}
+            |m, random_state, eval| m.fit_summed(n_features, n_outputs, random_state, eval);
     }
 }

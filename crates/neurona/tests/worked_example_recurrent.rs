@@ -3,7 +3,7 @@
 //! (`network::recurrent`), and central finite differences of its own loss; a few of its numbers
 //! are worked by hand.
 
-use neurona::explain::recurrent::{RecurrentExample, RecurrentWeights, course_example, gate_count, trace};
+use neurona::explain::recurrent::{RecurrentExample, RecurrentWeights, course_example, trace};
 use neurona::network::recurrent::{
     self, Cell, Nonlinearity, RecurrentShape, RecurrentWorkspace, Sequences, last_states_gradient,
 };
@@ -74,7 +74,7 @@ fn random_example(cell: Cell, nonlinearity: Nonlinearity, seed: u64) -> Recurren
         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         1.6 * ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.8
     };
-    let gh = gate_count(cell) * hidden;
+    let gh = cell.gates() * hidden;
     let mut matrix = |rows: usize, cols: usize| -> Vec<Vec<f64>> {
         (0..rows).map(|_| (0..cols).map(|_| next()).collect()).collect()
     };

@@ -181,15 +181,6 @@ pub struct RecurrentTrace {
     pub updated: RecurrentWeights,
 }
 
-/// Gates per cell, `G`.
-pub fn gate_count(cell: Cell) -> usize {
-    match cell {
-        Cell::Rnn => 1,
-        Cell::Lstm => 4,
-        Cell::Gru => 3,
-    }
-}
-
 /// Rows of 2 values.
 fn rows(values: &[[f64; 2]]) -> Vec<Vec<f64>> {
     values.iter().map(|r| r.to_vec()).collect()
@@ -249,7 +240,7 @@ pub fn course_example(cell: Cell) -> RecurrentExample {
 /// that every number is finite.
 fn check(example: &RecurrentExample) -> Result<()> {
     let w = &example.weights;
-    let (g, h) = (gate_count(example.cell), w.hidden_size());
+    let (g, h) = (example.cell.gates(), w.hidden_size());
     if h == 0 {
         return Err(NeuronaError::input("weights", "the output needs at least one weight (one per hidden unit)"));
     }

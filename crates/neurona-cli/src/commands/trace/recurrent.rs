@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use anyhow::{Context, Result, bail};
-use neurona::explain::recurrent::{RecurrentTrace, course_example, gate_count, trace};
+use neurona::explain::recurrent::{RecurrentTrace, course_example, trace};
 use neurona::network::recurrent::{Cell, Nonlinearity};
 
 use super::numbers;
@@ -146,7 +146,7 @@ fn header(out: &mut String, t: &RecurrentTrace, names: &Names) {
         ],
     };
     lines.iter().for_each(|l| _ = writeln!(out, "{l}"));
-    let g = gate_count(t.example.cell);
+    let g = t.example.cell.gates();
     let stacked: Vec<String> = (0..g).map(|k| names.tensor("W", 'i', k * names.h)).collect();
     if g == 1 {
         let _ = writeln!(out, "\nWeights (PyTorch's weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0):");

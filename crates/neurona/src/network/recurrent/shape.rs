@@ -22,6 +22,17 @@ named_enum! {
     }
 }
 
+impl Cell {
+    /// Gates per cell, `G`: 1 (Elman), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n).
+    pub fn gates(self) -> usize {
+        match self {
+            Cell::Rnn => 1,
+            Cell::Lstm => 4,
+            Cell::Gru => 3,
+        }
+    }
+}
+
 named_enum! {
     /// The non-linearity of the Elman cell (PyTorch's `nonlinearity`). Default:
     /// [`Nonlinearity::Tanh`]. The LSTM and GRU cells have their own and ignore it.
@@ -82,13 +93,9 @@ pub struct ParamBlock {
 }
 
 impl RecurrentShape {
-    /// Gates per cell, `G`: 1 (Elman), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n).
+    /// Gates per cell of the stack, `G` (see [`Cell::gates`]).
     pub fn gates(&self) -> usize {
-        match self.cell {
-            Cell::Rnn => 1,
-            Cell::Lstm => 4,
-            Cell::Gru => 3,
-        }
+        self.cell.gates()
     }
 
     /// Directions per layer, `D`: 2 if bidirectional, else 1.
