@@ -330,3 +330,27 @@ def test_lbfgs_over_parquet_files_read_by_dask_is_the_fit_over_the_same_chunks(c
     from_files = DaskMLPClassifier(**PARAMS).fit(frame[columns], frame["y"])
     from_arrays = DaskMLPClassifier(**PARAMS).fit(chunked(X, 150), chunked(y, 150))
     assert flat(from_files).tobytes() == flat(from_arrays).tobytes()
+
+
+def _unaligned(a):
+    """A copy of ``a`` whose data starts one byte past an aligned address, as numpy makes arrays
+    over buffers it did not allocate (an array unpickled out of band on a Dask worker)."""
+    raw = np.frombuffer(bytearray(a.nbytes + 1), dtype=np.uint8)[1:]
+    out = raw.view(a.dtype).reshape(a.shape)
+    out[...] = a
+    assert not out.flags.aligned
+    return out
+
+
+def test_a_chunk_whose_arrays_are_not_aligned_gives_the_aligned_sums(iris):
+    # Reading unaligned data through Rust references is undefined behaviour (and a panic in a
+    # debug build): the binding copies such an array first.
+    X, y = iris
+    Y = np.eye(3)[y]
+    spec = ([X.shape[1], 5, 3], "relu", "softmax")
+    params = np.random.RandomState(0).uniform(-0.5, 0.5, 4 * 5 + 5 + 5 * 3 + 3)
+    weights = np.linspace(0.5, 1.5, len(y))
+    aligned = ndask._chunk_sums(spec, params, X, Y, weights, 1)
+    unaligned = ndask._chunk_sums(spec, _unaligned(params), _unaligned(X), _unaligned(Y), _unaligned(weights), 1)
+    assert aligned[0] == unaligned[0] and aligned[2] == unaligned[2]
+    np.testing.assert_array_equal(aligned[1], unaligned[1])

@@ -15,7 +15,9 @@ use neurona::network::PredictScratch;
 use neurona::prelude::{MlpClassifier, MlpRegressor, RandomState};
 use neurona::train::TrainingAttributes;
 use neurona::{interrupt, linalg};
-use numpy::{Element, PyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
+use numpy::{
+    Element, PyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods, ToPyArray,
+};
 use pyo3::call::PyCallArgs;
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
@@ -25,8 +27,20 @@ use crate::errors::{to_py, value_error, wrong_type};
 
 /// X as a read-only numpy view in the model's float type: no copy, whatever the strides.
 pub(crate) fn features<'py, F: Float + Element>(x: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray2<'py, F>> {
-    x.extract::<PyReadonlyArray2<'py, F>>()
+    aligned(x)?
+        .extract::<PyReadonlyArray2<'py, F>>()
         .map_err(|_| wrong_type("X", &format!("a 2-D {} array (the model's dtype)", F::DTYPE), x))
+}
+
+/// `v` itself, or a copy of it when it is a numpy array whose data is not aligned for its type:
+/// Rust reads an array through references, which must be aligned, and numpy makes unaligned
+/// arrays from buffers it did not allocate (an array unpickled out of band, as Dask's workers
+/// receive their chunks). `copy()` allocates an aligned array with the same values.
+pub(crate) fn aligned<'py>(v: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    match v.cast::<PyUntypedArray>() {
+        Ok(array) if !array.is_aligned() => v.call_method0("copy"),
+        _ => Ok(v.clone()),
+    }
 }
 
 /// X as a core estimator's training methods take it: the hook through which
@@ -98,7 +112,9 @@ pub(crate) fn vector<'py, F: Float + Element>(
     input: &str,
     v: &Bound<'py, PyAny>,
 ) -> PyResult<PyReadonlyArray1<'py, F>> {
-    v.extract::<PyReadonlyArray1<'py, F>>().map_err(|_| wrong_type(input, &format!("a 1-D {} array", F::DTYPE), v))
+    aligned(v)?
+        .extract::<PyReadonlyArray1<'py, F>>()
+        .map_err(|_| wrong_type(input, &format!("a 1-D {} array", F::DTYPE), v))
 }
 
 /// Class indices `y` as a slice.
@@ -111,7 +127,9 @@ pub(crate) fn matrix<'py, F: Float + Element>(
     input: &str,
     v: &Bound<'py, PyAny>,
 ) -> PyResult<PyReadonlyArray2<'py, F>> {
-    v.extract::<PyReadonlyArray2<'py, F>>().map_err(|_| wrong_type(input, &format!("a 2-D {} array", F::DTYPE), v))
+    aligned(v)?
+        .extract::<PyReadonlyArray2<'py, F>>()
+        .map_err(|_| wrong_type(input, &format!("a 2-D {} array", F::DTYPE), v))
 }
 
 /// Weight matrices and bias vectors in the model's float type (scikit-learn's `coefs_` and

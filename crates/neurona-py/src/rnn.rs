@@ -59,7 +59,7 @@ fn named_arrays<'py, F: ModelFloat>(tensors: &Bound<'py, PyDict>) -> PyResult<Na
         .iter()
         .map(|(name, array)| {
             let name: String = name.extract()?;
-            let array = array
+            let array = crate::common::aligned(&array)?
                 .extract::<PyReadonlyArrayDyn<'py, F>>()
                 .map_err(|_| wrong_type(&format!("tensor '{name}'"), &format!("a {} array", F::DTYPE), &array))?;
             Ok((name, array))

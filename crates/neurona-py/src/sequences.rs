@@ -14,7 +14,7 @@ use crate::errors::{to_py, wrong_type};
 /// The sequences of `x`: a 3-D array, or a list (or tuple) of 2-D arrays, of the model's dtype,
 /// each laid out as `layout` says.
 pub(crate) fn sequences<F: ModelFloat>(x: &Bound<'_, PyAny>, layout: SequenceLayout) -> PyResult<SequenceSet<F>> {
-    if let Ok(array) = x.extract::<PyReadonlyArray3<'_, F>>() {
+    if let Ok(array) = common::aligned(x)?.extract::<PyReadonlyArray3<'_, F>>() {
         return SequenceSet::from_array3(array.as_array(), layout).map_err(to_py);
     }
     if !(x.is_instance_of::<PyList>() || x.is_instance_of::<PyTuple>()) {
@@ -26,7 +26,8 @@ pub(crate) fn sequences<F: ModelFloat>(x: &Bound<'_, PyAny>, layout: SequenceLay
         .enumerate()
         .map(|(i, item)| {
             let item = item?;
-            item.extract::<PyReadonlyArray2<'_, F>>()
+            common::aligned(&item)?
+                .extract::<PyReadonlyArray2<'_, F>>()
                 .map_err(|_| wrong_type(&format!("X[{i}]"), &format!("a 2-D {} array", F::DTYPE), &item))
         })
         .collect::<PyResult<Vec<_>>>()?;

@@ -40,7 +40,7 @@ pub(crate) fn samples<'py, F: ModelFloat>(x: &Bound<'py, PyAny>) -> PyResult<Hel
     }
     let shape: (usize, usize) = x.getattr("shape")?.extract()?;
     let data = x.getattr("data")?;
-    let data = data
+    let data = crate::common::aligned(&data)?
         .extract::<PyReadonlyArray1<'py, F>>()
         .map_err(|_| wrong_type("X.data", &format!("a 1-D {} array (the model's dtype)", F::DTYPE), &data))?;
     let indices = index_array("X.indices", &x.getattr("indices")?)?;
