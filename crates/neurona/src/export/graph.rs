@@ -279,6 +279,6 @@ fn value_info(name: &str, elem_type: i32, dims: &[Dim]) -> ValueInfoProto {
 
 /// A size as ONNX's int64: every size here is the length of a tensor held in memory, which
 /// fits.
-fn as_i64(n: usize) -> i64 {
+pub(crate) fn as_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }

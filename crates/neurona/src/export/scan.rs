@@ -8,7 +8,7 @@
 //! reverse pass (`Scan`'s reverse direction) starts there from the zero state, as neurona's
 //! exact lengths do. The input projection of every step is one `MatMul` before the `Scan`.
 
-use super::graph::{Dim, Graph, graph_attribute, int_attribute, ints_attribute};
+use super::graph::{Dim, Graph, as_i64, graph_attribute, int_attribute, ints_attribute};
 use super::proto::data_type;
 use crate::float::Float;
 use crate::network::recurrent::{Cell, Nonlinearity, RecurrentShape};
@@ -70,7 +70,7 @@ fn step_mask(graph: &mut Graph, x: &str, lengths: &str) -> String {
 /// The zero state `(N, H)` in double, `N` read from `x` `(T, N, input)`.
 fn zero_state(graph: &mut Graph, x: &str, hidden: usize) -> String {
     let rows = graph.node("Shape", &[x], None, vec![int_attribute("start", 1), int_attribute("end", 2)]);
-    let width = graph.int64s("scan_hidden_size", &[1], &[i64_of(hidden)]);
+    let width = graph.int64s("scan_hidden_size", &[1], &[as_i64(hidden)]);
     let target = graph.node("Concat", &[&rows, &width], None, vec![int_attribute("axis", 0)]);
     let zeros = graph.floats("scan_zeros", &[hidden], std::iter::repeat_n(0.0_f64, hidden));
     graph.node("Expand", &[&zeros, &target], None, Vec::new())
@@ -199,9 +199,4 @@ fn gru_step(body: &mut Graph, x: &str, recurrent: &str, h_prev: &str) -> String 
     let new = body.node("Mul", &[&update, &n], None, Vec::new());
     let old = body.node("Mul", &[&z, h_prev], None, Vec::new());
     body.node("Add", &[&new, &old], None, Vec::new())
-}
-
-/// A size as ONNX's int64 (every size here is a tensor's, which fits).
-fn i64_of(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
