@@ -50,8 +50,8 @@ pub enum Command {
     /// Export a saved model to an ONNX file, for ONNX Runtime.
     ///
     /// The graph begins with the model's own preparation of its features, so that ONNX Runtime
-    /// on the raw table gives `neurona predict`'s answers: the scaler (--scale), then for a model
-    /// trained on text categories or missing cells the filling and the one-hot encoding. Such a
+    /// on the raw table gives `neurona predict`'s answers: for a model trained on text categories
+    /// or missing cells the filling and the one-hot encoding, then the scaler (--scale). Such a
     /// model's graph takes one (N, 1) input per feature column, named as the column: numbers in
     /// the model's float type (NaN where missing), text as strings; any other model takes one
     /// input X (N, n_features). A graph cannot stop with an error: an unseen category gives

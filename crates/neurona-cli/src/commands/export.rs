@@ -5,15 +5,31 @@
 //! preprocessing (`preprocess::onnx`: one input per table column) and then the scaler; a model
 //! without preprocessing keeps the single input `X` (the scaler, if any, applied to it).
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use neurona::export::proto::data_type;
 use neurona::export::{Graph, NetworkInput, int_attribute};
 
 use crate::args::ExportArgs;
 use crate::model::{Extra, Model, Scaler};
 
+/// The names of the graph's outputs, which no input (a feature column's name) may take.
+const OUTPUT_NAMES: [&str; 4] = ["label", "probabilities", "scores", "variable"];
+
 pub fn run(args: &ExportArgs) -> Result<()> {
     let (model, extra) = Model::load(&args.model)?;
+    if let Some(preprocess) = &extra.preprocess {
+        let names = preprocess.input_names();
+        let taken: Vec<&str> = names.iter().map(String::as_str).filter(|n| OUTPUT_NAMES.contains(n)).collect();
+        if !taken.is_empty() {
+            bail!(
+                "{}: the graph takes one input per feature column, named as the column, and the column(s) '{}' \
+                 would take the name of a graph output ({}): rename the column(s) and train again to export the model",
+                args.model.display(),
+                taken.join("', '"),
+                OUTPUT_NAMES.join(", ")
+            );
+        }
+    }
     let bytes = neurona::persist::read_file(&args.model)?;
     let exported = if extra.preprocess.is_none() && extra.scaler == Scaler::None {
         neurona::export::onnx_from_model_file(&bytes)

@@ -118,6 +118,12 @@ fn export_errors_leave_no_file() {
     assert!(err.contains("absent.safetensors"), "{err}");
     let err = fails(d, &words("export --model model.safetensors"), 2);
     assert!(err.contains("--output"), "{err}");
+    // A feature column would be a graph input of the name of the graph's output.
+    let rows: String = (0..40).map(|i| format!("{},{}\n", ["a", "b"][i % 2], i % 3 == 0)).collect();
+    write(d, "named.csv", &format!("label,target\n{rows}"));
+    ok(d, &words("train --data named.csv --target target --max-iter 2 --model n.safetensors --no-report --quiet"));
+    let err = fails(d, &words("export --model n.safetensors --output n.onnx"), 1);
+    assert!(err.contains("the column(s) 'label' would take the name of a graph output"), "{err}");
     assert!(std::fs::read_dir(d).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains("onnx")));
 }
 
