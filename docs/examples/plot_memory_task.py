@@ -11,7 +11,8 @@ We train neurona's ``RNNClassifier`` with each cell on short and longer sequence
 and 200 test sequences, kept short so that it runs in seconds) and plot the training loss per
 epoch and the test accuracy. A loss stuck at log 2 ≈ 0.693 is the plateau at chance. Which cell
 escapes it, and when, depends on the initialisation and the learning rate as much as on the
-cell: the README's table, measured at 30, 60 and 100 steps, shows each cell failing somewhere.
+cell: the table in :doc:`/guide/recurrent`, measured at 30, 60 and 100 steps, shows each cell
+failing somewhere.
 """
 
 import time
@@ -40,7 +41,7 @@ for ax, n_steps in zip(axes, lengths):
     X_train, y_train = memory_task(600, n_steps, seed=0)
     X_test, y_test = memory_task(200, n_steps, seed=1)
     for cell in cells:
-        # The README's settings: 16 units, Adam at 0.01 on batches of 32, 80 epochs, no stopping.
+        # The guide's settings (guide/recurrent.rst): 16 units, Adam at 0.01 on batches of 32, 80 epochs, no stopping.
         clf = RNNClassifier(
             cell=cell,
             hidden_size=16,

@@ -7,7 +7,7 @@
 * sgd and adam: the same ``n_iter_`` and ``t_``, every ``loss_curve_`` entry (and validation
   score) within 1e-6 relative, identical class predictions (regression: within 1e-6).
 * lbfgs: the same ``n_iter_`` and the final loss within 1e-6 relative (short runs: longer ones
-  can be chaotic in scikit-learn itself, see the README).
+  can be chaotic in scikit-learn itself, see docs/guide/parity.rst).
 
 The runs are a few epochs long so that the suite stays quick on two cores.
 """

@@ -13,7 +13,7 @@ import neurona_upstream_test_rbm as upstream_rbm
 
 import neurona
 
-#: Upstream tests not run, and why (also listed in README.md).
+#: Upstream tests not run, and why (also listed in docs/guide/parity.rst).
 EXCLUDED = {
     upstream_mlp: {
         "test_gradient": "checks scikit-learn's private `_loss_grad_lbfgs` against finite "

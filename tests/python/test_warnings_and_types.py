@@ -2,7 +2,7 @@
 
 - the convergence warning and the filter that silences it (neurona raises it from its own
   modules, so scikit-learn's ``module="sklearn"`` cannot match it; the warning's text and the
-  README name ``module="sklearn|neurona"``, which silences both libraries' warnings);
+  guide (docs/guide/sklearn.rst) name ``module="sklearn|neurona"``, which silences both libraries' warnings);
 - every fitted attribute's type (numpy float64 losses, int counts, arrays' dtypes);
 - weights edited in place (``coefs_[0][:] = 0``) or assigned, taking effect in predictions,
   in continued training and in pickles, as scikit-learn's do;

@@ -44,6 +44,7 @@
 #![deny(missing_docs)]
 
 pub mod activation;
+mod clock;
 pub mod data;
 pub mod datasets;
 pub mod error;

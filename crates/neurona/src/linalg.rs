@@ -471,11 +471,13 @@ pub fn sum_of_squares_naive<F: Float>(values: &[F]) -> f64 {
 }
 
 /// The threads that share a split loop with its caller (see [the module docs](self#threads)).
+/// WebAssembly without threads has [its own `team`](self::team), every part on the caller.
 ///
 /// A job is a closure over part indices. The caller runs part 0, then claims and runs any part
 /// no helper has claimed yet: a helper that is slow to wake (its core busy with another process)
 /// costs the caller nothing beyond doing the work itself, never a wait for the helper to start.
 /// The caller waits only for parts a helper has claimed and is running.
+#[cfg(not(target_family = "wasm"))]
 mod team {
     use std::panic::{self, AssertUnwindSafe};
     use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
@@ -676,6 +678,22 @@ mod team {
                 f(piece);
             }
         });
+    }
+}
+
+/// The team on WebAssembly (`wasm32-unknown-unknown` has no threads: spawning one fails): every
+/// part runs on the calling thread, in order. The parts are the same as on a native team, whose
+/// results do not depend on its size, so the results are the native ones.
+#[cfg(target_family = "wasm")]
+mod team {
+    /// Runs `f(0)`, ..., `f(parts - 1)` on the calling thread.
+    pub(crate) fn for_each_part(parts: usize, f: &(dyn Fn(usize) + Sync)) {
+        (0..parts).for_each(f);
+    }
+
+    /// Runs `f` on each of `pieces`, in order, on the calling thread.
+    pub(crate) fn for_each_piece<T: Send, const N: usize>(pieces: [T; N], f: impl Fn(T) + Sync) {
+        pieces.into_iter().for_each(f);
     }
 }
 

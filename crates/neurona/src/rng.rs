@@ -29,7 +29,6 @@
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{NeuronaError, Result};
 
@@ -124,7 +123,7 @@ impl RandomState {
     pub fn from_entropy() -> Self {
         static CALLS: AtomicU64 = AtomicU64::new(0);
         let call = CALLS.fetch_add(1, Ordering::Relaxed);
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let (nanos, pid) = time_and_process();
         let hashers = std::collections::hash_map::RandomState::new();
         let mut words = Vec::with_capacity(16);
         for i in 0..8u64 {
@@ -132,7 +131,7 @@ impl RandomState {
             hasher.write_u128(nanos);
             hasher.write_u64(call);
             hasher.write_u64(i);
-            hasher.write_u32(std::process::id());
+            hasher.write_u32(pid);
             let h = hasher.finish();
             words.push(h as u32);
             words.push((h >> 32) as u32);
@@ -391,6 +390,19 @@ pub(crate) fn given_or_seeded<'a>(
         Some(rng) => rng,
         None => own.insert(seed.map_or_else(RandomState::from_entropy, RandomState::new)),
     }
+}
+
+/// The time in nanoseconds and the process id, [`RandomState::from_entropy`]'s variety.
+/// `wasm32-unknown-unknown` has neither (both calls panic there): a page's streams without a
+/// seed then differ by the call counter alone, and the playground always passes a seed.
+fn time_and_process() -> (u128, u32) {
+    #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+    return (
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+        std::process::id(),
+    );
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    (0, 0)
 }
 
 #[cfg(test)]

@@ -237,7 +237,11 @@ impl<F: Float> NetWorkspace<F> {
             OutputPer::Step => max_rows * t_max * dh,
         };
         Self {
-            recurrent: RecurrentWorkspace::new(&net.shape, max_rows, t_max),
+            recurrent: if backward {
+                RecurrentWorkspace::new(&net.shape, max_rows, t_max)
+            } else {
+                RecurrentWorkspace::for_prediction(&net.shape, max_rows, t_max)
+            },
             head: HeadBuffers { workspace, backward },
             head_input: vec![F::zero(); head_rows * dh],
             head_delta: vec![F::zero(); if backward { head_rows * dh } else { 0 }],

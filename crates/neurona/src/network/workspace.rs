@@ -48,6 +48,16 @@ impl<F: Float> Workspace<F> {
         self.capacity
     }
 
+    /// The output of layer `l + 1` (hidden layers first, the network output last) in the last
+    /// forward pass: `(rows, layer_units[l + 1])` row-major; what a teaching page draws as each
+    /// unit's response. `None` for a layer the network does not have, or more rows than the
+    /// buffers hold.
+    pub fn layer_output(&self, l: usize, rows: usize) -> Option<&[F]> {
+        let layer = self.activations.get(l)?;
+        let units = layer.len() / self.capacity.max(1);
+        layer.get(..rows.checked_mul(units)?)
+    }
+
     /// The network output of the last forward pass: `(rows, n_outputs)` row-major, `rows` as given
     /// to that pass.
     pub fn output(&self, rows: usize, n_outputs: usize) -> &[F] {

@@ -65,7 +65,7 @@ pub(crate) use self::json::{
 };
 pub use self::state_dict::{StateTensor, read_state_dict};
 pub(crate) use self::tensors::{TensorSet, read_tensor, read_words, tensor_shape};
-pub(crate) use self::training::{NetworkModel, decode_training, write_network_model};
+pub(crate) use self::training::{MAX_NETWORK_PARAMETERS, NetworkModel, decode_training, write_network_model};
 use crate::error::{NeuronaError, Result};
 use crate::estimator::EstimatorKind;
 use crate::float::Float;

@@ -19,13 +19,9 @@ use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp};
 use crate::params::Hyperparams;
 use crate::persist::{
-    ModelLabel, NetworkModel, TensorSet, bad, decode_training, extra_of, open_model, parsed, read_tensor, str_from,
-    usize_from, write_network_model,
+    MAX_NETWORK_PARAMETERS, ModelLabel, NetworkModel, TensorSet, bad, decode_training, extra_of, open_model, parsed,
+    read_tensor, str_from, usize_from, write_network_model,
 };
-
-/// The most parameters a model file may declare: far above any network this library trains on a
-/// CPU, low enough that a corrupted size cannot ask for an absurd allocation.
-const MAX_PARAMETERS: usize = 1 << 32;
 
 impl<F: Float> NetworkModel<F> for MlpState<F> {
     fn network_json(&self) -> Value {
@@ -64,7 +60,7 @@ fn network_from(network: &Value, params: &MlpValidParams) -> Result<(Mlp, usize)
             .checked_mul(pair[1])
             .and_then(|w| w.checked_add(pair[1]))
             .and_then(|layer| n_params.checked_add(layer))
-            .filter(|&total| total <= MAX_PARAMETERS)
+            .filter(|&total| total <= MAX_NETWORK_PARAMETERS)
             .ok_or_else(|| bad("layer_units", &network["layer_units"]))?;
     }
     if units[1..units.len() - 1] != params.hidden_layer_sizes[..] {

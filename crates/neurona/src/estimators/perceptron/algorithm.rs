@@ -6,7 +6,7 @@
 //! `F` and `f64` arithmetic (the weights are `F`, the prediction, the loss, the update and the
 //! intercept are `f64`), so that a fit reproduces scikit-learn's coefficients bit for bit.
 
-use std::time::Instant;
+use crate::clock::Stopwatch;
 
 use crate::data::labels::Label;
 use crate::data::split::stratified_split_indices;
@@ -347,7 +347,7 @@ fn plain_sgd<F: Float>(
     let best = if sgd.validation.is_some() { f64::NEG_INFINITY } else { f64::INFINITY };
     let mut rule = NoImprovement { count: 0, best };
     let mut n_iter = settings.max_iter;
-    let started = Instant::now();
+    let started = Stopwatch::start();
 
     for epoch in 0..settings.max_iter {
         if settings.verbose {
@@ -367,7 +367,7 @@ fn plain_sgd<F: Float>(
         sgd.record_epoch(&learner, sums, &mut rule, started);
         if rule.count >= settings.n_iter_no_change {
             if settings.verbose {
-                println!("Convergence after {} epochs took {:.2} seconds", epoch + 1, started.elapsed().as_secs_f64());
+                println!("Convergence after {} epochs took {:.2} seconds", epoch + 1, started.elapsed_secs());
             }
             n_iter = epoch + 1;
             break;
@@ -489,12 +489,12 @@ impl<'p, 'a, F: Float> PlainSgd<'p, 'a, F> {
 
     /// The stopping rule's record of an epoch (the validation accuracy when early stopping, else
     /// the mean objective), after scikit-learn's verbose lines.
-    fn record_epoch(&self, learner: &Learner<'_, F>, sums: EpochSums, rule: &mut NoImprovement, started: Instant) {
+    fn record_epoch(&self, learner: &Learner<'_, F>, sums: EpochSums, rule: &mut NoImprovement, started: Stopwatch) {
         let intercept = *learner.intercept;
         let score = self.validation.map(|v| self.problem.validation_score(v, learner.w.w, intercept));
         if self.settings.verbose {
             print_epoch(&learner.w, intercept, learner.count, sums, self.train_count, score);
-            println!("Total training time: {:.2} seconds.", started.elapsed().as_secs_f64());
+            println!("Total training time: {:.2} seconds.", started.elapsed_secs());
         }
         match score {
             Some(score) => rule.record_score(score, self.tol),

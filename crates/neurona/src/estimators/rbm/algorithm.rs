@@ -14,19 +14,33 @@ use crate::interrupt;
 use crate::linalg::{MatRef, matmul};
 use crate::rng::RandomState;
 
-/// Rows per block of the computations on a whole X (`transform`, `gibbs`, `score_samples`):
-/// between blocks a caller's interruption check is asked, and the free energy's scratch stays
-/// this many rows. A block's products are as efficient as the whole one's.
+/// The most rows per block of the computations on a whole X (`transform`, `gibbs`,
+/// `score_samples`): between blocks a caller's interruption check is asked, and the free
+/// energy's scratch stays this many rows. A block's products are as efficient as the whole one's.
 const BLOCK_ROWS: usize = 1024;
 
-/// Runs `f(start, rows)` over the blocks of `n` rows in order, until a caller's interruption
-/// check fires ([`crate::interrupt`]; asked between blocks, so that one block never is).
-fn in_blocks(n: usize, mut f: impl FnMut(usize, usize)) {
-    for start in (0..n).step_by(BLOCK_ROWS) {
+/// The most multiply-adds of one block's product (a few milliseconds on a quiet core): a large
+/// RBM takes fewer rows a block, so that Ctrl-C is answered within a fraction of a second even
+/// on a machine that other processes keep busy.
+const BLOCK_WORK: usize = 1 << 27;
+
+/// The fewest rows per block: below this the products lose their efficiency.
+const MIN_BLOCK_ROWS: usize = 16;
+
+/// The rows per block for an RBM of `k` components over `p` features.
+fn block_rows(k: usize, p: usize) -> usize {
+    (BLOCK_WORK / k.saturating_mul(p).max(1)).clamp(MIN_BLOCK_ROWS, BLOCK_ROWS)
+}
+
+/// Runs `f(start, rows)` over the blocks of `n` rows in order, `block` rows each, until a
+/// caller's interruption check fires ([`crate::interrupt`]; asked between blocks, so that one
+/// block never is).
+fn in_blocks(n: usize, block: usize, mut f: impl FnMut(usize, usize)) {
+    for start in (0..n).step_by(block) {
         if start > 0 && interrupt::requested() {
             return;
         }
-        f(start, BLOCK_ROWS.min(n - start));
+        f(start, block.min(n - start));
     }
 }
 
@@ -110,7 +124,7 @@ impl<F: Float> RbmState<F> {
     /// [`in_blocks`]): `transform`.
     pub(crate) fn hidden_probabilities(&self, out: &mut [F], v: &[F], n: usize) {
         let (k, p) = self.components.dim();
-        in_blocks(n, |start, rows| {
+        in_blocks(n, block_rows(k, p), |start, rows| {
             self.mean_hiddens(&mut out[start * k..(start + rows) * k], &v[start * p..(start + rows) * p], rows);
         });
     }
@@ -118,7 +132,7 @@ impl<F: Float> RbmState<F> {
     /// [`mean_visibles`](Self::mean_visibles) of every row of `h`, in blocks of rows.
     fn visible_probabilities(&self, out: &mut [F], h: &[F], n: usize) {
         let (k, p) = self.components.dim();
-        in_blocks(n, |start, rows| {
+        in_blocks(n, block_rows(k, p), |start, rows| {
             self.mean_visibles(&mut out[start * p..(start + rows) * p], &h[start * k..(start + rows) * k], rows);
         });
     }
@@ -129,10 +143,11 @@ impl<F: Float> RbmState<F> {
     pub(crate) fn free_energy(&self, v: &[F], n: usize) -> Vec<F> {
         let (k, p) = self.components.dim();
         let mut energies = vec![F::zero(); n];
-        let mut pre = vec![F::zero(); BLOCK_ROWS.min(n) * k];
+        let block = block_rows(k, p);
+        let mut pre = vec![F::zero(); block.min(n) * k];
         let b_h = self.intercept_hidden.as_slice().expect("contiguous");
         let b_v = self.intercept_visible.as_slice().expect("contiguous");
-        in_blocks(n, |start, rows| {
+        in_blocks(n, block, |start, rows| {
             let v = &v[start * p..(start + rows) * p];
             let pre = &mut pre[..rows * k];
             matmul(pre, MatRef::row_major(v, rows, p), MatRef::row_major(self.weights(), k, p).t(), false);

@@ -47,8 +47,8 @@ mod assign;
 pub mod hyperparams;
 mod model_file;
 
+use crate::clock::Stopwatch;
 use std::ops::ControlFlow;
-use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayView2, CowArray, Ix2};
 
@@ -288,7 +288,7 @@ impl<F: Float> BernoulliRbm<F> {
         let mut state = RbmState::initialize(params.n_components, n_features, params.batch_size, rng);
         let batch = params.batch_size;
         let mut ws = PcdWorkspace::new(params.n_components, n_features, batch, batch);
-        let mut begin = Instant::now();
+        let mut watch = Stopwatch::start();
         'epochs: for iteration in 1..=params.n_iter {
             for start in (0..n_samples).step_by(batch) {
                 if interrupt::requested() {
@@ -319,12 +319,10 @@ impl<F: Float> BernoulliRbm<F> {
             }
             let mean = pairwise_sum(scores.as_slice().expect("contiguous")).as_f64() / n_samples as f64;
             if params.verbose {
-                let end = Instant::now();
                 println!(
                     "[BernoulliRBM] Iteration {iteration}, pseudo-likelihood = {mean:.2}, time = {:.2}s",
-                    (end - begin).as_secs_f64()
+                    watch.lap()
                 );
-                begin = end;
             }
             if let Some(callback) = on_epoch.as_deref_mut() {
                 let progress = RbmEpochProgress { epoch: iteration, n_iter: params.n_iter, pseudo_likelihood: mean };

@@ -19,12 +19,9 @@ use crate::float::Float;
 use crate::loss::OutputHead;
 use crate::network::{Layout, Mlp, RecurrentNet};
 use crate::persist::{
-    NetworkModel, TensorSet, bad, decode_training, extra_of, open_model, read_tensor, str_from, usize_from,
-    write_network_model,
+    MAX_NETWORK_PARAMETERS, NetworkModel, TensorSet, bad, decode_training, extra_of, open_model, read_tensor, str_from,
+    usize_from, write_network_model,
 };
-
-/// The most parameters a model file may declare (as for the MLPs).
-const MAX_PARAMETERS: usize = 1 << 32;
 
 impl<F: Float> NetworkModel<F> for RnnState<F> {
     fn network_json(&self) -> Value {
@@ -50,7 +47,7 @@ fn decode<F: Float>(bytes: &[u8], kind: EstimatorKind) -> Result<(RnnValidParams
     let params = crate::params::from_model_file(&header["params"], RnnParams::check)?;
     let net = network_from(&header["network"], &params)?;
     let n_params = crate::network::Objective::<F>::n_params(&net);
-    if n_params > MAX_PARAMETERS {
+    if n_params > MAX_NETWORK_PARAMETERS {
         return Err(bad("network", &header["network"]));
     }
     let mut state = RnnState {
@@ -84,7 +81,7 @@ fn network_from(network: &Value, params: &RnnValidParams) -> Result<RecurrentNet
     let n_outputs = usize_from(&network["n_outputs"], "n_outputs")?;
     let out = str_from(&network["out_activation"], "out_activation")?;
     let head = OutputHead::from_out_activation(out).ok_or_else(|| bad("out_activation", &network["out_activation"]))?;
-    if input_size == 0 || n_outputs == 0 || input_size > MAX_PARAMETERS || n_outputs > MAX_PARAMETERS {
+    if input_size == 0 || n_outputs == 0 || input_size > MAX_NETWORK_PARAMETERS || n_outputs > MAX_NETWORK_PARAMETERS {
         return Err(bad("network", network));
     }
     let shape = params.recurrent_shape(input_size);

@@ -54,6 +54,7 @@ pub fn backward<F: Float>(
     if let Some(d) = &d_input {
         check_len("d_input", d.len(), n * t_max * shape.input_size)?;
     }
+    ws.reserve_gradients(n);
     let packing = &ws.packing;
     let (p, dh, h) = (packing.rows(), shape.output_size(), shape.hidden_size);
     let d_out = &mut ws.grads.d_out;

@@ -98,11 +98,19 @@ pub struct RecurrentWorkspace<F> {
     /// ([`crate::interrupt`]): set for predictions, whose interrupted result is dropped, never
     /// for training, whose gradient must cover the whole batch.
     pub(crate) interruptible: bool,
+    /// Whether [`Self::reserve`] grows the backward pass's buffers too: false for a
+    /// prediction's workspace, which never runs backward (a `backward` grows them itself).
+    gradients: bool,
 }
 
 /// Grows `buf` to at least `len` values.
 pub(super) fn grow<F: Float>(buf: &mut Vec<F>, len: usize) {
-    if buf.len() < len {
+    if buf.is_empty() {
+        // A fresh zeroed allocation comes from the system as zero pages, written only when a
+        // pass first touches them: a large prediction block then starts at once, its first
+        // steps already asking for Ctrl-C, instead of after a memset of the whole block.
+        *buf = vec![F::zero(); len];
+    } else if buf.len() < len {
         buf.resize(len, F::zero());
     }
 }
@@ -111,6 +119,16 @@ impl<F: Float> RecurrentWorkspace<F> {
     /// Buffers for batches of up to `max_rows` sequences of up to `t_max` steps (more grows
     /// them).
     pub fn new(shape: &RecurrentShape, max_rows: usize, t_max: usize) -> Self {
+        Self::with_gradients(shape, max_rows, t_max, true)
+    }
+
+    /// [`Self::new`] without the backward pass's buffers (about half the memory): for
+    /// predictions.
+    pub fn for_prediction(shape: &RecurrentShape, max_rows: usize, t_max: usize) -> Self {
+        Self::with_gradients(shape, max_rows, t_max, false)
+    }
+
+    fn with_gradients(shape: &RecurrentShape, max_rows: usize, t_max: usize, gradients: bool) -> Self {
         let mut ws = Self {
             shape: *shape,
             packing: Packing::default(),
@@ -128,6 +146,7 @@ impl<F: Float> RecurrentWorkspace<F> {
             row_capacity: 0,
             forward_dropout: None,
             interruptible: false,
+            gradients,
         };
         ws.reserve(max_rows, t_max, max_rows.saturating_mul(t_max));
         ws
@@ -189,17 +208,10 @@ impl<F: Float> RecurrentWorkspace<F> {
         }
         if s.cell == Cell::Gru {
             grow(&mut self.rec, n * gh);
-            grow(&mut self.grads.d_gh, p * gh);
         }
-        let g = &mut self.grads;
-        grow(&mut g.d_gi, p * gh);
-        grow(&mut g.d_h, n * h);
-        if s.cell == Cell::Lstm {
-            grow(&mut g.d_c, n * h);
+        if self.gradients {
+            self.reserve_gradients(n);
         }
-        grow(&mut g.d_out, p * dh.max(s.input_size));
-        grow(&mut g.d_below, p * dh.max(s.input_size));
-        grow(&mut g.w_ih_t, dh.max(s.input_size) * gh);
         let r = &mut self.results;
         let layers_dirs = s.num_layers * s.directions();
         grow(&mut r.outputs, n * t_max * dh);
@@ -208,6 +220,27 @@ impl<F: Float> RecurrentWorkspace<F> {
             grow(&mut r.final_cell, layers_dirs * n * h);
         }
         grow(&mut r.last_states, n * dh);
+    }
+
+    /// Grows the backward pass's buffers for `n` sequences and the packed rows the forward
+    /// buffers hold.
+    pub(super) fn reserve_gradients(&mut self, n: usize) {
+        let s = self.shape;
+        let (h, gh, dh) = (s.hidden_size, s.gates() * s.hidden_size, s.output_size());
+        let p = self.row_capacity;
+        self.gradients = true;
+        let g = &mut self.grads;
+        if s.cell == Cell::Gru {
+            grow(&mut g.d_gh, p * gh);
+        }
+        grow(&mut g.d_gi, p * gh);
+        grow(&mut g.d_h, n * h);
+        if s.cell == Cell::Lstm {
+            grow(&mut g.d_c, n * h);
+        }
+        grow(&mut g.d_out, p * dh.max(s.input_size));
+        grow(&mut g.d_below, p * dh.max(s.input_size));
+        grow(&mut g.w_ih_t, dh.max(s.input_size) * gh);
     }
 
     /// Grows the buffers of the dropped inputs of the layers above the first.
