@@ -100,6 +100,12 @@ fn a_preprocessed_model_takes_one_input_per_table_column() {
         assert!(ops.contains(&op.to_owned()), "{op} missing from {ops:?}");
     }
 
+    // Without imputation, a missing cell the command refuses is NaN or zeros in the graph: said.
+    ok(d, &words(&format!("{train} --missing drop-rows --handle-unknown ignore --model r.safetensors")));
+    let out = ok(d, &words("export --model r.safetensors --output r.onnx"));
+    assert!(out.contains("note: in the graph, a missing cell, which the model cannot fill, gives NaN"), "{out}");
+    assert!(!out.contains("unseen category"), "{out}");
+
     ok(d, &words(&format!("{train} --handle-unknown ignore --dtype f32 --model i.safetensors")));
     let out = ok(d, &words("export --model i.safetensors --output i.onnx"));
     assert!(!out.contains("note:"), "{out}");
