@@ -1,9 +1,11 @@
-"""``to_onnx``: every exportable kind, in float32 and float64 (the recurrent networks in
-float32, the only type ONNX Runtime's recurrent operators run), run by ONNX Runtime on batches
+"""``to_onnx``: every exportable kind, in float32 and float64 (the float64 recurrent networks
+through ``Scan``, ONNX Runtime's recurrent operators running float32 only), run by ONNX Runtime on batches
 of 1 and 1000 rows (sequences of unequal lengths), gives neurona's own predictions (identical
 labels; probabilities and values within 1e-5 relative in float32, 1e-12 in float64), and
 ``onnx.checker`` accepts the model in full."""
 
+import pathlib
+import shutil
 import sys
 import warnings
 
@@ -149,16 +151,13 @@ def test_errors_name_what_cannot_be_exported():
     clf = _fit(_mlp(), X, X[:, 0] > 0)
     with pytest.raises(ValueError, match=r"class labels of dtype bool \(\[False, True\]\); the ONNX export writes"):
         clf.to_onnx()
-    rnn = _fit(neurona.RNNRegressor(hidden_size=2, max_iter=2, random_state=0), X.reshape(40, 3, 2), X[:, 0])
-    with pytest.raises(ValueError, match="float64 recurrent network, and ONNX Runtime runs the RNN, LSTM and GRU"):
-        rnn.to_onnx()
 
 
-def _sequences(n, seed=0):
-    """``n`` float32 sequences of 2 features and 3 to 8 steps, as a list and padded for ONNX."""
+def _sequences(n, seed=0, dtype=np.float32):
+    """``n`` sequences of 2 features and 3 to 8 steps, as a list and padded for ONNX."""
     rng = np.random.RandomState(seed)
-    sequences = [rng.normal(size=(rng.randint(3, 9), 2)).astype(np.float32) for _ in range(n)]
-    padded = np.zeros((n, 8, 2), dtype=np.float32)
+    sequences = [rng.normal(size=(rng.randint(3, 9), 2)).astype(dtype) for _ in range(n)]
+    padded = np.zeros((n, 8, 2), dtype=dtype)
     for i, s in enumerate(sequences):
         padded[i, : len(s)] = s
     return sequences, padded, np.array([len(s) for s in sequences], dtype=np.int32)
@@ -215,6 +214,79 @@ def test_recurrent_regressor_gives_neuronas_values(cell, output):
         assert_allclose(out, reg.predict(sequences[rows]), rtol=RTOL[np.float32], atol=ATOL[np.float32])
 
 
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("kind", ["classifier", "sequence", "step"])
+def test_a_float64_recurrent_network_runs_in_double_through_scan(cell, kind):
+    """ONNX Runtime has no double ``RNN``, ``LSTM`` or ``GRU`` kernels: a float64 network's
+    layers are ``Scan`` loops over elementary operators, with neurona's exact unequal lengths
+    (two layers, both directions), within 1e-12."""
+    sequences, padded, lengths = _sequences(500, seed=2, dtype=np.float64)
+    first = np.array([s[:, 0].sum() for s in sequences])
+    params = dict(hidden_size=3, num_layers=2, bidirectional=True, max_iter=3, random_state=0)
+    if cell == "rnn":
+        params["nonlinearity"] = "relu"
+    if kind == "classifier":
+        y = (first > 0).astype(int) + 2 * (np.array([s[:, 1].mean() for s in sequences]) > 0)
+        estimator = _fit(neurona.RNNClassifier(cell, **params), sequences, y)
+    elif kind == "sequence":
+        y = np.column_stack([first, [s[:, 1].max() for s in sequences]])
+        estimator = _fit(neurona.RNNRegressor(cell, **params), sequences, y)
+    else:
+        y = np.concatenate([np.column_stack([np.cumsum(s[:, 0]), s[:, 1]]) for s in sequences])
+        estimator = _fit(neurona.RNNRegressor(cell, output="step", **params), sequences, y)
+    assert "Scan" in {node.op_type for node in estimator.to_onnx().graph.node}
+    for rows in [slice(0, 1), slice(0, 500)]:
+        out = _run_sequences(estimator, padded[rows], lengths[rows])
+        if kind == "classifier":
+            assert_array_equal(out["label"], estimator.predict(sequences[rows]))
+            assert_allclose(out["probabilities"], estimator.predict_proba(sequences[rows]), rtol=1e-12, atol=0)
+            continue
+        values = out["variable"] if kind == "sequence" else _real_steps(out["variable"], lengths[rows])
+        expected = estimator.predict(sequences[rows])
+        # Relative to the values' own scale: a value near 0 comes out of a cancellation.
+        assert_allclose(values, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+
+
+def _command_session(path):
+    """ONNX Runtime's session of the ONNX file ``path``, after checking the model in full."""
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+def _command_predictions(tmp_path, data, model="model.safetensors", *options):
+    """``neurona predict --proba``'s labels and probabilities of the table ``data``."""
+    from test_command_files import neurona_command
+
+    out = neurona_command("predict", "--model", model, "--data", data, "--proba", *options, cwd=tmp_path)
+    header, *rows = [line.split(",") for line in out.splitlines()]
+    return header, np.array([row[0] for row in rows]), np.array([row[1:] for row in rows], dtype=np.float64)
+
+
+def _raw_columns(session, path):
+    """The graph's inputs from the raw CSV file ``path``, one ``(N, 1)`` per column: numbers in
+    the graph's float type (missing cells NaN), text as the file holds it (missing cells too)."""
+    import pandas as pd
+
+    table = pd.read_csv(path, keep_default_na=False, dtype=str)
+    feed = {}
+    for graph_input in session.get_inputs():
+        cells = table[graph_input.name]
+        if graph_input.type == "tensor(string)":
+            feed[graph_input.name] = cells.to_numpy(dtype=object).reshape(-1, 1)
+        else:
+            dtype = np.float32 if graph_input.type == "tensor(float)" else np.float64
+            numbers = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64)
+            feed[graph_input.name] = numbers.astype(dtype).reshape(-1, 1)
+    return feed
+
+
+def _assert_same_answers(session, feed, expected, dtype):
+    _, labels, proba = expected
+    label, probabilities = session.run(["label", "probabilities"], feed)
+    assert_array_equal(label, labels)
+    assert_allclose(probabilities, proba, rtol=RTOL[dtype], atol=ATOL[dtype])
+
+
 def test_a_command_model_exported_by_the_command_gives_its_predictions(iris, tmp_path):
     from test_command_files import SPECIES, iris_tables, neurona_command
 
@@ -226,14 +298,106 @@ def test_a_command_model_exported_by_the_command_gives_its_predictions(iris, tmp
         cwd=tmp_path,
     )
     neurona_command("export", "--model", "model.safetensors", "--output", "model.onnx", cwd=tmp_path)
-    out = neurona_command("predict", "--model", "model.safetensors", "--data", "features.csv", "--proba", cwd=tmp_path)
-    header, *rows = [line.split(",") for line in out.splitlines()]
-    session = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
-    onnx.checker.check_model(onnx.load(tmp_path / "model.onnx"), full_check=True)
-    label, proba = session.run(["label", "probabilities"], {"X": X.astype(np.float64)})
-    assert_array_equal(label, [row[0] for row in rows])
+    header, labels, proba = _command_predictions(tmp_path, "features.csv")
+    session = _command_session(tmp_path / "model.onnx")
+    label, probabilities = session.run(["label", "probabilities"], {"X": X.astype(np.float64)})
+    assert_array_equal(label, labels)
     assert header[1:] == [f"proba_{c}" for c in SPECIES], header
-    assert_allclose(proba, np.array([row[1:] for row in rows], dtype=np.float64), rtol=1e-12, atol=0)
+    assert_allclose(probabilities, proba, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("scale", ["standard", "minmax"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_scaled_command_model_scales_in_the_graph(iris, tmp_path, scale, dtype):
+    """The graph's first nodes are the command's scaler: ONNX Runtime on the raw measurements
+    gives ``neurona predict``'s answers."""
+    from test_command_files import SPECIES, iris_tables, neurona_command
+
+    X, y = iris
+    X = X * np.array([1.0, 10.0, 100.0, 0.1]) + 3  # features of unlike scales, none near 0
+    iris_tables(tmp_path, X, SPECIES[y])
+    flag = {np.float32: "f32", np.float64: "f64"}[dtype]
+    neurona_command(
+        *f"train --data iris.csv --target species --scale {scale} --dtype {flag} --hidden-layer-sizes 6".split(),
+        *"--max-iter 60 --random-state 0 --no-report --quiet".split(),
+        cwd=tmp_path,
+    )
+    neurona_command("export", "--model", "model.safetensors", "--output", "model.onnx", cwd=tmp_path)
+    session = _command_session(tmp_path / "model.onnx")
+    assert [i.name for i in session.get_inputs()] == ["X"]
+    for rows in [slice(0, 1), slice(0, 150)]:
+        (tmp_path / "rows.csv").write_text(
+            "sl,sw,pl,pw\n" + "".join(",".join(map(repr, row)) + "\n" for row in X[rows].tolist())
+        )
+        expected = _command_predictions(tmp_path, "rows.csv")
+        _assert_same_answers(session, {"X": X[rows].astype(dtype)}, expected, dtype)
+
+
+PENGUINS = pathlib.Path(__file__).resolve().parents[2] / "crates/neurona-cli/tests/data/penguins.csv"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_penguins_model_runs_in_onnx_runtime_on_the_raw_table(tmp_path, dtype):
+    """Missing numbers and text, text categories: the graph fills and encodes the raw columns as
+    the command does, one input per column; an unseen island gives zeros (``--handle-unknown
+    ignore``'s answer, which a model trained with ``error`` also gives: a graph cannot stop)."""
+    from test_command_files import neurona_command
+
+    shutil.copy(PENGUINS, tmp_path / "penguins.csv")
+    flag = {np.float32: "f32", np.float64: "f64"}[dtype]
+    command = f"train --data penguins.csv --target species --dtype {flag} --random-state 0 --no-report --quiet"
+    neurona_command(*command.split(), cwd=tmp_path)
+    neurona_command(*command.split(), "--handle-unknown", "ignore", "--model", "ignore.safetensors", cwd=tmp_path)
+    out = neurona_command("export", "--model", "model.safetensors", "--output", "model.onnx", cwd=tmp_path)
+    assert "note: in the graph, an unseen category gives zeros" in out, out
+    neurona_command("export", "--model", "ignore.safetensors", "--output", "ignore.onnx", cwd=tmp_path)
+    session = _command_session(tmp_path / "model.onnx")
+    names = ["island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "sex", "year"]
+    assert [i.name for i in session.get_inputs()] == names
+    number = {np.float32: "tensor(float)", np.float64: "tensor(double)"}[dtype]
+    assert [i.type for i in session.get_inputs()] == ["tensor(string)"] + [number] * 4 + ["tensor(string)", number]
+
+    expected = _command_predictions(tmp_path, "penguins.csv")
+    _assert_same_answers(session, _raw_columns(session, tmp_path / "penguins.csv"), expected, dtype)
+    lines = PENGUINS.read_text().splitlines()
+    (tmp_path / "one.csv").write_text(lines[0] + "\n" + lines[4] + "\n")  # the row with every cell missing
+    expected = _command_predictions(tmp_path, "one.csv")
+    _assert_same_answers(session, _raw_columns(session, tmp_path / "one.csv"), expected, dtype)
+
+    new = ["Adelie,Atlantis,39,18,190,3800,male,2008", "Gentoo,Dream,47,15,NA,5000,n/a,2009", "Adelie,Biscoe,,,,,?,2008"]
+    (tmp_path / "new.csv").write_text(lines[0] + "\n" + "\n".join(new) + "\n")
+    ignore = _command_session(tmp_path / "ignore.onnx")
+    expected = _command_predictions(tmp_path, "new.csv", "ignore.safetensors")
+    _assert_same_answers(ignore, _raw_columns(ignore, tmp_path / "new.csv"), expected, dtype)
+    expected = _command_predictions(tmp_path, "new.csv", "model.safetensors", "--handle-unknown", "ignore")
+    _assert_same_answers(session, _raw_columns(session, tmp_path / "new.csv"), expected, dtype)
+
+
+def test_integer_coded_and_yes_no_columns_run_in_onnx_runtime(tmp_path):
+    """``--categorical`` numbers, yes/no text (one 0/1 column), holes in every kind of column."""
+    import pandas as pd
+    from test_cli_tables import mixed_table
+    from test_command_files import neurona_command
+
+    mixed_table(tmp_path / "mixed.csv")
+    table = pd.read_csv(tmp_path / "mixed.csv", keep_default_na=False, dtype=str)
+    table.loc[[1, 5, 9], "grade"] = "NA"
+    table.loc[[2, 6], "smoker"] = "null"
+    table.to_csv(tmp_path / "mixed.csv", index=False)
+    command = "train --data mixed.csv --target outcome --drop id,score --categorical grade --max-iter 20"
+    neurona_command(*command.split(), "--random-state", "0", "--no-report", "--quiet", cwd=tmp_path)
+    neurona_command("export", "--model", "model.safetensors", "--output", "model.onnx", cwd=tmp_path)
+    session = _command_session(tmp_path / "model.onnx")
+    types = {i.name: i.type for i in session.get_inputs()}
+    assert types == {
+        "age": "tensor(double)",
+        "weight": "tensor(double)",
+        "color": "tensor(string)",
+        "grade": "tensor(double)",
+        "smoker": "tensor(string)",
+    }
+    expected = _command_predictions(tmp_path, "mixed.csv")
+    _assert_same_answers(session, _raw_columns(session, tmp_path / "mixed.csv"), expected, np.float64)
 
 
 # ---------------------------------------------------------------------- skl2onnx

@@ -48,6 +48,14 @@ pub enum Command {
     /// Describe a model file: architecture, hyperparameters, classes, fit report.
     Inspect(InspectArgs),
     /// Export a saved model to an ONNX file, for ONNX Runtime.
+    ///
+    /// The graph begins with the model's own preparation of its features, so that ONNX Runtime
+    /// on the raw table gives `neurona predict`'s answers: for a model trained on text categories
+    /// or missing cells the filling and the one-hot encoding, then the scaler (--scale). Such a
+    /// model's graph takes one (N, 1) input per feature column, named as the column: numbers in
+    /// the model's float type (NaN where missing), text as strings; any other model takes one
+    /// input X (N, n_features). A graph cannot stop with an error: an unseen category gives
+    /// zeros, even for a model trained with --handle-unknown error (the output says so).
     Export(ExportArgs),
     /// Show one forward and backward pass of a tiny network, neuron by neuron (the course's
     /// worked example by default), or with --cell of a tiny recurrent network through time.

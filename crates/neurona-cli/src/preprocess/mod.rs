@@ -13,6 +13,7 @@
 mod cells;
 mod fit;
 mod json;
+mod onnx;
 
 use anyhow::{Result, bail};
 use ndarray::{Array2, ArrayViewMut1, s};

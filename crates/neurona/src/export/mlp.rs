@@ -5,7 +5,7 @@
 use super::graph::{Dim, Graph, elem_type, int_attribute};
 use super::labels::{OnnxLabel, above, argmax_index, binary_index, gather_labels};
 use super::proto::data_type;
-use super::{ToOnnx, unsupported};
+use super::{NetworkInput, Prefix, ToOnnx, unsupported};
 use crate::activation::Activation;
 use crate::error::Result;
 use crate::estimators::mlp::{MlpClassifier, MlpRegressor};
@@ -101,11 +101,11 @@ pub(super) fn classifier_outputs<F: Float, L: OnnxLabel>(
 
 impl<F: Float, L: OnnxLabel> ToOnnx for MlpClassifier<F, L> {
     /// Outputs `label` and `probabilities` (see the [module documentation](super)).
-    fn to_onnx(&self) -> Result<Vec<u8>> {
+    fn to_onnx_with_prefix(&self, prefix: &mut Prefix<'_>) -> Result<Vec<u8>> {
         let state = self.state()?;
         let mlp = state.network();
         let mut graph = Graph::new("MLPClassifier");
-        let x = graph.input("X", elem_type::<F>(), &[Dim::Batch, Dim::Fixed(mlp.n_features())]);
+        let x = prefix(&mut graph, &rows_input::<F>(mlp.n_features()))?;
         let classes = if self.is_multilabel() { &[] } else { self.classes()? };
         classifier_outputs::<F, L>(&mut graph, classes, state.n_outputs(), &[Dim::Batch], |graph, output| {
             dense(graph, mlp, state.flat_params(), &x, output)
@@ -116,15 +116,20 @@ impl<F: Float, L: OnnxLabel> ToOnnx for MlpClassifier<F, L> {
 
 impl<F: Float> ToOnnx for MlpRegressor<F> {
     /// Outputs `variable: (N, n_outputs)`.
-    fn to_onnx(&self) -> Result<Vec<u8>> {
+    fn to_onnx_with_prefix(&self, prefix: &mut Prefix<'_>) -> Result<Vec<u8>> {
         let state = self.state()?;
         let mlp = state.network();
         let mut graph = Graph::new("MLPRegressor");
-        let x = graph.input("X", elem_type::<F>(), &[Dim::Batch, Dim::Fixed(mlp.n_features())]);
+        let x = prefix(&mut graph, &rows_input::<F>(mlp.n_features()))?;
         dense(&mut graph, mlp, state.flat_params(), &x, Some("variable"));
         graph.output("variable", elem_type::<F>(), &[Dim::Batch, Dim::Fixed(state.n_outputs())]);
         Ok(graph.finish(doc("MLPRegressor")))
     }
+}
+
+/// What a network over rows of `n_features` features in `F` reads: `(N, n_features)`.
+pub(super) fn rows_input<F: Float>(n_features: usize) -> NetworkInput {
+    NetworkInput { elem_type: elem_type::<F>(), dims: vec![Dim::Batch, Dim::Fixed(n_features)] }
 }
 
 /// The model's description.

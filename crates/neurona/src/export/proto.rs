@@ -89,12 +89,15 @@ pub struct AttributeProto {
     pub ints: Vec<i64>,
     #[prost(bytes = "vec", repeated, tag = "9")]
     pub strings: Vec<Vec<u8>>,
+    #[prost(message, optional, boxed, tag = "6")]
+    pub g: Option<Box<GraphProto>>,
 }
 
 /// `AttributeProto.AttributeType`'s values that neurona writes.
 pub mod attribute_type {
     pub const INT: i32 = 2;
     pub const STRING: i32 = 3;
+    pub const GRAPH: i32 = 5;
     pub const INTS: i32 = 7;
     pub const STRINGS: i32 = 8;
 }
@@ -121,6 +124,7 @@ pub mod data_type {
     pub const INT32: i32 = 6;
     pub const INT64: i32 = 7;
     pub const STRING: i32 = 8;
+    pub const BOOL: i32 = 9;
     pub const DOUBLE: i32 = 11;
 }
 

@@ -10,12 +10,13 @@
 //!
 //! ONNX orders the gates differently from PyTorch (and neurona): LSTM `i, o, f, c` (PyTorch
 //! `i, f, g, o`), GRU `z, r, h` (PyTorch `r, z, n`), with `linear_before_reset = 1`, PyTorch's
-//! GRU. ONNX Runtime runs these operators in float32 only, so only a float32 network exports.
+//! GRU. ONNX Runtime runs these operators in float32 only: a float64 network's layers are
+//! written in elementary operators instead, one `Scan` per layer and direction (`scan.rs`).
 
 use super::graph::{Dim, Graph, elem_type, int_attribute, ints_attribute, string_attribute, strings_attribute};
 use super::mlp::{classifier_outputs, dense, doc};
 use super::proto::data_type;
-use super::{ToOnnx, unsupported};
+use super::{NetworkInput, Prefix, ToOnnx};
 use crate::error::Result;
 use crate::estimators::rnn::{RnnClassifier, RnnRegressor, RnnState};
 use crate::float::Float;
@@ -25,12 +26,12 @@ use crate::network::{OutputPer, RecurrentNet};
 impl<F: Float, L: super::OnnxLabel> ToOnnx for RnnClassifier<F, L> {
     /// Outputs `label` and `probabilities`, per sequence `(N, ...)` or per step `(N, T, ...)`,
     /// decoded as the MLP classifier's.
-    fn to_onnx(&self) -> Result<Vec<u8>> {
+    fn to_onnx_with_prefix(&self, prefix: &mut Prefix<'_>) -> Result<Vec<u8>> {
         let state = self.state()?;
         let mut graph = Graph::new("RNNClassifier");
-        let (features, rows) = recurrent(&mut graph, state)?;
+        let (x, features, rows) = recurrent(&mut graph, state, prefix)?;
         classifier_outputs::<F, L>(&mut graph, self.classes()?, state.n_outputs(), &rows, |graph, output| {
-            head(graph, state, &features, output)
+            head(graph, state, &x, &features, output)
         })?;
         Ok(graph.finish(doc("RNNClassifier")))
     }
@@ -38,65 +39,83 @@ impl<F: Float, L: super::OnnxLabel> ToOnnx for RnnClassifier<F, L> {
 
 impl<F: Float> ToOnnx for RnnRegressor<F> {
     /// Outputs `variable`: `(N, n_outputs)` per sequence, `(N, T, n_outputs)` per step.
-    fn to_onnx(&self) -> Result<Vec<u8>> {
+    fn to_onnx_with_prefix(&self, prefix: &mut Prefix<'_>) -> Result<Vec<u8>> {
         let state = self.state()?;
         let mut graph = Graph::new("RNNRegressor");
-        let (features, mut rows) = recurrent(&mut graph, state)?;
-        head(&mut graph, state, &features, Some("variable"));
+        let (x, features, mut rows) = recurrent(&mut graph, state, prefix)?;
+        head(&mut graph, state, &x, &features, Some("variable"));
         rows.push(Dim::Fixed(state.n_outputs()));
         graph.output("variable", elem_type::<F>(), &rows);
         Ok(graph.finish(doc("RNNRegressor")))
     }
 }
 
-/// The inputs and the recurrent layers: returns the value the head reads, `(N, D·H)` per
-/// sequence or `(N·T, D·H)` per step, and the dimensions of the outputs' rows.
-fn recurrent<F: Float>(graph: &mut Graph, state: &RnnState<F>) -> Result<(String, Vec<Dim>)> {
-    if F::DTYPE != f32::DTYPE {
-        return Err(unsupported(format!(
-            "is a {} recurrent network, and ONNX Runtime runs the RNN, LSTM and GRU operators in float32 only: \
-             fit it on float32 data to export it",
-            F::DTYPE
-        )));
-    }
+/// The inputs and the recurrent layers: returns the value the network reads (`(N, T,
+/// n_features)`, from `prefix`), the value the head reads, `(N, D·H)` per sequence or
+/// `(N·T, D·H)` per step, and the dimensions of the outputs' rows.
+fn recurrent<F: Float>(
+    graph: &mut Graph,
+    state: &RnnState<F>,
+    prefix: &mut Prefix<'_>,
+) -> Result<(String, String, Vec<Dim>)> {
     let net = state.network();
     let shape = net.shape();
-    let x = graph.input("X", elem_type::<F>(), &[Dim::Batch, Dim::Steps, Dim::Fixed(shape.input_size)]);
+    let dims = vec![Dim::Batch, Dim::Steps, Dim::Fixed(shape.input_size)];
+    let x = prefix(graph, &NetworkInput { elem_type: elem_type::<F>(), dims })?;
     let lengths = graph.input("sequence_lens", data_type::INT32, &[Dim::Batch]);
-    let mut value = graph.node("Transpose", &[&x], None, vec![ints_attribute("perm", &[1, 0, 2])]);
+    let steps = graph.node("Transpose", &[&x], None, vec![ints_attribute("perm", &[1, 0, 2])]);
+    // ONNX Runtime has no double kernels for the recurrent operators: float64 goes through
+    // `Scan` over elementary operators instead.
+    let (value, final_rows) = if F::DTYPE == f32::DTYPE {
+        operator_layers(graph, shape, state.flat_params(), &steps, &lengths)
+    } else {
+        super::scan::layers(graph, shape, state.flat_params(), &steps, &lengths)
+    };
+    Ok(match net.output() {
+        OutputPer::Sequence => (x, final_rows, vec![Dim::Batch]),
+        OutputPer::Step => {
+            let rows = graph.node("Transpose", &[&value], None, vec![ints_attribute("perm", &[1, 0, 2])]);
+            (x, reshape(graph, &rows, &[-1, i64_of(shape.output_size())]), vec![Dim::Batch, Dim::Steps])
+        }
+    })
+}
+
+/// The layers as ONNX's `RNN`, `LSTM` or `GRU` operators over `steps` `(T, N, input)`: returns
+/// every step's output `(T, N, D·H)` and the top layer's final states `(N, D·H)`.
+fn operator_layers<F: Float>(
+    graph: &mut Graph,
+    shape: &RecurrentShape,
+    params: &[F],
+    steps: &str,
+    lengths: &str,
+) -> (String, String) {
+    let mut value = steps.to_owned();
     let mut final_states = String::new();
     for layer in 0..shape.num_layers {
-        let [w, r, b] = layer_tensors(graph, shape, state.flat_params(), layer);
+        let [w, r, b] = layer_tensors(graph, shape, params, layer);
         let (y, y_h) = (graph.fresh("y"), graph.fresh("y_h"));
-        graph.node_outputs(op_type(shape.cell), &[&value, &w, &r, &b, &lengths], &[&y, &y_h], attributes(shape));
+        graph.node_outputs(op_type(shape.cell), &[&value, &w, &r, &b, lengths], &[&y, &y_h], attributes(shape));
         // (T, D, N, H) -> (T, N, D·H): each step's forward then reverse outputs, PyTorch's order.
         let steps = graph.node("Transpose", &[&y], None, vec![ints_attribute("perm", &[0, 2, 1, 3])]);
         value = reshape(graph, &steps, &[0, 0, -1]);
         final_states = y_h;
     }
-    Ok(match net.output() {
-        OutputPer::Sequence => {
-            // (D, N, H) -> (N, D·H).
-            let rows = graph.node("Transpose", &[&final_states], None, vec![ints_attribute("perm", &[1, 0, 2])]);
-            (reshape(graph, &rows, &[0, -1]), vec![Dim::Batch])
-        }
-        OutputPer::Step => {
-            let rows = graph.node("Transpose", &[&value], None, vec![ints_attribute("perm", &[1, 0, 2])]);
-            (reshape(graph, &rows, &[-1, i64_of(shape.output_size())]), vec![Dim::Batch, Dim::Steps])
-        }
-    })
+    // (D, N, H) -> (N, D·H).
+    let rows = graph.node("Transpose", &[&final_states], None, vec![ints_attribute("perm", &[1, 0, 2])]);
+    (value, reshape(graph, &rows, &[0, -1]))
 }
 
 /// The dense head over the recurrent features; per step, its `(N·T, k)` outputs reshaped to
-/// `(N, T, k)`. The last value is named `output`, or a fresh name; returns it.
-fn head<F: Float>(graph: &mut Graph, state: &RnnState<F>, features: &str, output: Option<&str>) -> String {
+/// `(N, T, k)` (`x`'s first two dimensions). The last value is named `output`, or a fresh
+/// name; returns it.
+fn head<F: Float>(graph: &mut Graph, state: &RnnState<F>, x: &str, features: &str, output: Option<&str>) -> String {
     let net: &RecurrentNet = state.network();
     let params = &state.flat_params()[net.n_recurrent()..];
     if net.output() == OutputPer::Sequence {
         return dense(graph, net.head(), params, features, output);
     }
     let flat = dense(graph, net.head(), params, features, None);
-    let batch_and_steps = graph.node("Shape", &["X"], None, vec![int_attribute("start", 0), int_attribute("end", 2)]);
+    let batch_and_steps = graph.node("Shape", &[x], None, vec![int_attribute("start", 0), int_attribute("end", 2)]);
     let width = graph.int64s("head_width", &[1], &[i64_of(net.head().n_outputs())]);
     let target = graph.node("Concat", &[&batch_and_steps, &width], None, vec![int_attribute("axis", 0)]);
     graph.node("Reshape", &[&flat, &target], output, Vec::new())
