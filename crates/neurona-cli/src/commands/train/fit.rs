@@ -39,7 +39,7 @@ fn progress_bar(args: &TrainArgs, epochs: usize) -> ProgressBar {
 /// A flag that Ctrl-C sets, so that training stops (between two minibatches, L-BFGS iterations
 /// or blocks of a perceptron's rows: the core asks it, see `neurona::interrupt`) and keeps the
 /// model trained so far.
-fn ctrl_c_flag() -> Arc<AtomicBool> {
+pub(super) fn ctrl_c_flag() -> Arc<AtomicBool> {
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupted);
     // A second handler cannot be installed (e.g. in tests running train twice): then Ctrl-C
