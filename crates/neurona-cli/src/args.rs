@@ -337,10 +337,10 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "dataset")]
     pub data: Option<PathBuf>,
     /// Train out of core on --data, a Parquet file or a folder of Parquet files with the same
-    /// columns, larger than memory: one row group is read at a time, in an order drawn from
-    /// --random-state (0 when it is none). mlp only: sgd and adam make one pass per epoch, a
+    /// columns, larger than memory: one row group at a time, in an order drawn from the
+    /// random state (0 when none). mlp only: sgd and adam make one pass per epoch, a
     /// `partial_fit` per row group; lbfgs one pass per evaluation, the loss and gradient summed
-    /// over the row groups. --scale is fitted in a first pass, which also finds the classes.
+    /// over the row groups. The scaler is fitted in a first pass, which also finds the classes.
     /// Every row trains (no test rows and no report: score the model with `neurona evaluate`);
     /// feature columns must be numbers without missing cells.
     #[arg(
