@@ -48,7 +48,7 @@ pub fn run(args: &TrainArgs, say: &Say) -> Result<()> {
     let started = Instant::now();
     let (model, summary) = crate::model::with_float!(args.dtype, F => fit::<F>(args, &params, &plan))?;
     let seconds = started.elapsed().as_secs_f64();
-    say.line(format!("trained: {} over {} rows per pass", summary.line(seconds), stream.n_rows));
+    say.line(format!("trained: {} (passes of {} rows)", summary.line(seconds), stream.n_rows));
     if summary.converged == Some(false) && !summary.message.is_empty() {
         say.line(format!("note: {}", summary.message.lines().next().unwrap_or_default()));
     }
