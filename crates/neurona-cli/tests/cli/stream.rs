@@ -45,19 +45,23 @@ fn streamed_params(dir: &Path) -> Vec<u64> {
     bits(clf.state().unwrap().flat_params())
 }
 
+/// Writes [`data`] as `data.parquet` in row groups of [`GROUP`] rows in a fresh folder and
+/// trains on it with `--stream`, unscaled, and `solver`'s flags; returns the folder and the
+/// output.
+fn train_streamed(solver: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (x, y) = data();
+    write_data(dir.path(), "data.parquet", &x, &as_f64(&y), GROUP);
+    let line = format!("train --stream --data data.parquet --target y --scale none {solver}");
+    let out = ok(dir.path(), &words(&line));
+    (dir, out)
+}
+
 #[test]
 fn adam_streamed_is_a_partial_fit_loop_over_the_row_groups_in_the_drawn_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let (x, y) = data();
-    write_data(d, "data.parquet", &x, &as_f64(&y), GROUP);
-    let out = ok(
-        d,
-        &words(
-            "train --stream --data data.parquet --target y --scale none --solver adam --max-iter 3 \
-             --hidden-layer-sizes 6 --batch-size 40 --random-state 3",
-        ),
-    );
+    let (dir, out) =
+        train_streamed("--solver adam --max-iter 3 --hidden-layer-sizes 6 --batch-size 40 --random-state 3");
+    let (d, (x, y)) = (dir.path(), data());
     assert!(out.contains("data.parquet (1200 rows in 8 row groups of 1 file, 4 features; target 'y')"), "{out}");
     assert!(out.contains("task: classification (inferred") && out.contains("trained: 3 epochs"), "{out}");
 
@@ -105,17 +109,8 @@ fn summed_evaluation(
 
 #[test]
 fn lbfgs_streamed_is_the_summed_fit_over_the_row_groups() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let (x, y) = data();
-    write_data(d, "data.parquet", &x, &as_f64(&y), GROUP);
-    let out = ok(
-        d,
-        &words(
-            "train --stream --data data.parquet --target y --scale none --solver lbfgs --max-iter 15 \
-             --hidden-layer-sizes 6 --random-state 2",
-        ),
-    );
+    let (dir, out) = train_streamed("--solver lbfgs --max-iter 15 --hidden-layer-sizes 6 --random-state 2");
+    let (d, (x, y)) = (dir.path(), data());
     assert!(out.contains("trained: 15 iterations"), "{out}");
 
     let params = MlpParams::new().hidden_layer_sizes([6]).solver(Solver::Lbfgs).max_iter(15).random_state(2);

@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use anyhow::{Result, anyhow, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use neurona::estimator::Family;
 use neurona::loss::OutputHead;
 use neurona::network::{Layout, LossSums, Mlp, chunk_sums};
@@ -149,15 +149,7 @@ fn fit<F: Float>(args: &TrainArgs, params: &MlpValidParams, plan: &Plan) -> Resu
 /// A progress bar of the rows read in the current pass, on a terminal unless `--quiet` or
 /// `--verbose`.
 fn rows_bar(args: &TrainArgs, rows: usize) -> ProgressBar {
-    if args.quiet || args.verbose || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(rows as u64);
-    let style = ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} rows ({elapsed})")
-        .map(|s| s.progress_chars("=> "))
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
+    super::fit::styled_bar(args, rows, "{spinner} {msg} [{bar:30}] {pos}/{len} rows ({elapsed})")
 }
 
 /// The row groups' order: a permutation drawn from `rng`, or the file's order.
