@@ -85,6 +85,44 @@ fn adam_streamed_is_a_partial_fit_loop_over_the_row_groups_in_the_drawn_order() 
     assert_eq!(streamed_params(d), bits(clf.state().unwrap().flat_params()));
 }
 
+/// A folder's files are one sequence of row groups, in name order: sgd on a regression target
+/// over two files is the core's `partial_fit` loop over the eight groups.
+#[test]
+fn sgd_regression_over_a_folder_is_the_partial_fit_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (x, _) = data();
+    let values: Vec<f64> = x.rows().into_iter().map(|r| r.sum() / 4.0).collect();
+    std::fs::create_dir(d.join("parts")).unwrap();
+    let half = ROWS / 2;
+    write_data(&d.join("parts"), "b.parquet", &x.slice(s![half.., ..]).to_owned(), &values[half..], GROUP);
+    write_data(&d.join("parts"), "a.parquet", &x.slice(s![..half, ..]).to_owned(), &values[..half], GROUP);
+    let line = "train --stream --data parts --target y --task regression --scale none --solver sgd --max-iter 2 \
+                --hidden-layer-sizes 5 --batch-size 50 --random-state 4";
+    let out = ok(d, &words(line));
+    assert!(out.contains("(1200 rows in 8 row groups of 2 files, 4 features; target 'y')"), "{out}");
+
+    let params = MlpParams::new()
+        .hidden_layer_sizes([5])
+        .solver(Solver::Sgd)
+        .max_iter(2)
+        .batch_size(BatchSize::Fixed(50))
+        .random_state(4)
+        .check()
+        .unwrap();
+    let mut reg = MlpRegressor::<f64>::new(params);
+    let targets = Array2::from_shape_vec((ROWS, 1), values).unwrap();
+    let mut order = RandomState::new(4);
+    for _ in 0..2 {
+        for group in order.permutation(GROUPS) {
+            let rows = group * GROUP..(group + 1) * GROUP;
+            Regressor::partial_fit(&mut reg, x.slice(s![rows.clone(), ..]), targets.slice(s![rows, ..])).unwrap();
+        }
+    }
+    let streamed = MlpRegressor::<f64>::load(d.join("model.safetensors")).unwrap();
+    assert_eq!(bits(streamed.state().unwrap().flat_params()), bits(reg.state().unwrap().flat_params()));
+}
+
 /// The summed evaluation the command runs: the groups in `order`, the first written in place.
 fn summed_evaluation(
     mlp: &Mlp,
