@@ -344,6 +344,20 @@ pub struct TrainArgs {
     /// --sequence-id) or a .ts file (the UCR/UEA archives' format).
     #[arg(long, value_name = "FILE", conflicts_with = "dataset")]
     pub data: Option<PathBuf>,
+    /// Train out of core on --data, a Parquet file or a folder of Parquet files with the same
+    /// columns, larger than memory: one row group at a time, in an order drawn from the
+    /// random state (0 when none). mlp only: sgd and adam make one pass per epoch, a
+    /// `partial_fit` per row group; lbfgs one pass per evaluation, the loss and gradient summed
+    /// over the row groups. The scaler is fitted in a first pass, which also finds the classes.
+    /// Every row trains (no test rows and no report: score the model with `neurona evaluate`);
+    /// feature columns must be numbers without missing cells.
+    #[arg(
+        long,
+        requires = "data",
+        conflicts_with_all = ["test_data", "test_fraction", "report"],
+        help_heading = "Data and output"
+    )]
+    pub stream: bool,
     /// A test set in a second file, read as --data is, instead of holding out --test-fraction
     /// of --data.
     #[arg(long, value_name = "FILE", requires = "data", conflicts_with = "test_fraction")]

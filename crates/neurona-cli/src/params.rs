@@ -51,7 +51,13 @@ fn check_flags_apply(args: &TrainArgs, family: Family) -> Result<(), UsageError>
     Err(UsageError(format!("{} {verb} not apply to --model-kind {family}", wrong.join(", "))))
 }
 
-/// The family's parameters: its defaults, `--verbose`, then each flag given, checked.
+/// The checked MLP parameters of the flags (`--stream` trains the MLPs only).
+pub fn mlp(args: &TrainArgs) -> Result<MlpValidParams, UsageError> {
+    check_flags_apply(args, Family::Mlp)?;
+    checked(args, Family::Mlp, MlpParams::check)
+}
+
+/// The family's parameters, checked, as a [`Training`].
 fn build<P, V>(
     args: &TrainArgs,
     family: Family,
@@ -61,13 +67,22 @@ where
     P: Hyperparams,
     V: Training + 'static,
 {
+    Ok(Box::new(checked(args, family, check)?))
+}
+
+/// The family's parameters: its defaults, `--verbose`, then each flag given, checked.
+fn checked<P: Hyperparams, V>(
+    args: &TrainArgs,
+    family: Family,
+    check: fn(P) -> neurona::Result<V>,
+) -> Result<V, UsageError> {
     let usage = |e: NeuronaError| UsageError(e.to_string());
     let mut params = P::default();
     params.set_text("verbose", &args.verbose.to_string()).map_err(usage)?;
     for (name, text) in &args.hyperparameters.given {
         params.set_text(name, text).map_err(|e| value_error(family, name, text, e))?;
     }
-    Ok(Box::new(check(params).map_err(usage)?))
+    check(params).map_err(usage)
 }
 
 /// The error of a value the family refuses. A flag that takes another kind of value in another

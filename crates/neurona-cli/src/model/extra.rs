@@ -63,12 +63,18 @@ impl Scaler {
         }
     }
 
+    /// What a feature `j`'s value `v` becomes, `(v - shift[j]) / divide[j]`: `None` for no
+    /// scaling.
+    pub fn shift_divide(&self) -> Option<(&[f64], &[f64])> {
+        match self {
+            Self::None => None,
+            Self::Standard { mean, scale } => Some((mean, scale)),
+            Self::MinMax { min, range } => Some((min, range)),
+        }
+    }
+
     pub fn transform(&self, x: &mut Array2<f64>) {
-        let (shift, divide) = match self {
-            Self::None => return,
-            Self::Standard { mean, scale } => (mean, scale),
-            Self::MinMax { min, range } => (min, range),
-        };
+        let Some((shift, divide)) = self.shift_divide() else { return };
         for mut row in x.rows_mut() {
             for (j, v) in row.iter_mut().enumerate() {
                 *v = (*v - shift[j]) / divide[j];

@@ -53,7 +53,7 @@ macro_rules! with_float {
         }
     };
 }
-use with_float;
+pub(crate) use with_float;
 
 /// The [`Fitted`] methods that every estimator answers the same way, from the core's traits and
 /// its fitted state; written inside each `impl<F: Float> Fitted for ...`. A classifier adds its

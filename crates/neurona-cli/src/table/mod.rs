@@ -14,13 +14,14 @@
 
 pub mod csv;
 pub mod parquet;
+pub mod parquet_stream;
 
 use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
 
 pub use self::csv::{print_csv, write_csv};
-pub use self::parquet::write_parquet;
+pub use self::parquet::{write_parquet, write_parquet_groups};
 
 /// Whether a cell's text means "no value": empty, `?`, or `NA`, `N/A`, `NaN`, `null` in any
 /// case (what pandas' `read_csv(na_values=["?"])` reads as missing, but its rarer spellings).

@@ -19,8 +19,8 @@ use parquet::schema::types::Type as SchemaType;
 use super::{Column, Table, check_names, check_table, write_file};
 
 /// How the values of one Parquet column become a [`Column`].
-#[derive(Debug, Clone, Copy)]
-enum ParquetKind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ParquetKind {
     Boolean,
     Int32 { unsigned: bool },
     Int64 { unsigned: bool },
@@ -30,6 +30,14 @@ enum ParquetKind {
 }
 
 impl ParquetKind {
+    /// A column of no cells, of the variant this kind reads into.
+    pub(super) fn empty_column(self) -> Column {
+        match self {
+            ParquetKind::Utf8 => Column::Text(Vec::new()),
+            _ => Column::Numeric(Vec::new()),
+        }
+    }
+
     /// The kind of a flat (primitive) column, or `None` for a type that is neither a plain number
     /// nor a string: decimals, dates and times would read as misleading raw integers.
     fn of(field: &SchemaType) -> Option<ParquetKind> {
@@ -108,12 +116,44 @@ pub(super) fn read(path: &Path) -> Result<Table> {
 }
 
 fn read_parquet_unguarded(path: &Path) -> Result<Table> {
+    let reader = open(path)?;
+    let (names, kinds) = columns_of(path, &reader)?;
+
+    // The row counts come from the file: check them before reading, so that a corrupt or
+    // malicious file cannot make the reader decode (and this process allocate) without bound.
+    let claimed_rows =
+        reader.metadata().row_groups().iter().try_fold(0u64, |total, group| {
+            u64::try_from(group.num_rows()).ok().and_then(|rows| total.checked_add(rows))
+        });
+    check_size(path, claimed_rows, names.len())?;
+
+    let mut columns: Vec<Column> = kinds.iter().map(|kind| kind.empty_column()).collect();
+    let every: Vec<usize> = (0..names.len()).collect();
+    let mut n_rows = 0usize;
+    for group in 0..reader.num_row_groups() {
+        let rows = read_row_group(&reader, path, group, (&every, &names, &kinds), n_rows, &mut columns)?;
+        n_rows = n_rows
+            .checked_add(rows)
+            .ok_or_else(|| anyhow!("{}: the row counts overflow (the file is corrupt)", path.display()))?;
+    }
+    if n_rows == 0 {
+        bail!("{} has columns but no rows", path.display());
+    }
+    Ok(Table { names, columns, n_rows })
+}
+
+/// Opens a Parquet file's reader (its footer read, no data yet).
+pub(super) fn open(path: &Path) -> Result<SerializedFileReader<File>> {
     let file = File::open(path).map_err(|e| anyhow!("cannot open {}: {e}", path.display()))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         bail!("cannot read {}: it is a folder", path.display());
     }
-    let reader = SerializedFileReader::new(file)
-        .map_err(|e| anyhow!("{} is not a readable Parquet file: {e}", path.display()))?;
+    SerializedFileReader::new(file).map_err(|e| anyhow!("{} is not a readable Parquet file: {e}", path.display()))
+}
+
+/// The names and kinds of a Parquet file's columns: flat columns of numbers or strings with
+/// distinct names, or an error naming the column that is not.
+pub(super) fn columns_of(path: &Path, reader: &SerializedFileReader<File>) -> Result<(Vec<String>, Vec<ParquetKind>)> {
     let schema = reader.metadata().file_metadata().schema_descr();
     let root = schema.root_schema();
     if !root.is_group() {
@@ -151,48 +191,42 @@ fn read_parquet_unguarded(path: &Path) -> Result<Table> {
     if schema.num_columns() != fields.len() {
         bail!("{} is not a readable Parquet file: its schema is inconsistent", path.display());
     }
+    Ok((names, kinds))
+}
 
-    // The row counts come from the file: check them before reading, so that a corrupt or
-    // malicious file cannot make the reader decode (and this process allocate) without bound.
-    let claimed_rows =
-        reader.metadata().row_groups().iter().try_fold(0u64, |total, group| {
-            u64::try_from(group.num_rows()).ok().and_then(|rows| total.checked_add(rows))
-        });
-    check_size(path, claimed_rows, names.len())?;
+/// The columns [`read_row_group`] reads: their indices in the file, and the names and kinds of
+/// every column of the file.
+pub(super) type Selection<'a> = (&'a [usize], &'a [String], &'a [ParquetKind]);
 
-    let mut columns: Vec<Column> = kinds
-        .iter()
-        .map(|kind| match kind {
-            ParquetKind::Utf8 => Column::Text(Vec::new()),
-            _ => Column::Numeric(Vec::new()),
-        })
-        .collect();
-    let mut n_rows = 0usize;
-    for group in 0..reader.num_row_groups() {
-        let row_group = reader
-            .get_row_group(group)
-            .map_err(|e| anyhow!("{}: cannot read row group {group} (the file is corrupt): {e}", path.display()))?;
-        let rows = usize::try_from(row_group.metadata().num_rows()).map_err(|_| {
-            anyhow!(
-                "{}: row group {group} claims {} rows (the file is corrupt)",
-                path.display(),
-                row_group.metadata().num_rows()
-            )
-        })?;
-        for (j, (kind, column)) in kinds.iter().zip(&mut columns).enumerate() {
-            let place = ParquetPlace { path, column: &names[j], first_row: n_rows };
-            let reader = row_group.get_column_reader(j).map_err(|e| place.corrupt(e))?;
-            let max_definition = schema.column(j).max_def_level();
-            read_parquet_chunk(reader, *kind, column, rows, max_definition, &place)?;
-        }
-        n_rows = n_rows
-            .checked_add(rows)
-            .ok_or_else(|| anyhow!("{}: the row counts overflow (the file is corrupt)", path.display()))?;
+/// Appends the cells of row group `group` in the `selected` columns to `columns` (one per
+/// selected column, each of the kind's variant), and returns the group's row count.
+/// `first_row` is the index of the group's first row in the data, for messages.
+pub(super) fn read_row_group(
+    reader: &SerializedFileReader<File>,
+    path: &Path,
+    group: usize,
+    (selected, names, kinds): Selection<'_>,
+    first_row: usize,
+    columns: &mut [Column],
+) -> Result<usize> {
+    let schema = reader.metadata().file_metadata().schema_descr();
+    let row_group = reader
+        .get_row_group(group)
+        .map_err(|e| anyhow!("{}: cannot read row group {group} (the file is corrupt): {e}", path.display()))?;
+    let rows = usize::try_from(row_group.metadata().num_rows()).map_err(|_| {
+        anyhow!(
+            "{}: row group {group} claims {} rows (the file is corrupt)",
+            path.display(),
+            row_group.metadata().num_rows()
+        )
+    })?;
+    for (&j, column) in selected.iter().zip(columns) {
+        let place = ParquetPlace { path, column: &names[j], first_row };
+        let reader = row_group.get_column_reader(j).map_err(|e| place.corrupt(e))?;
+        let max_definition = schema.column(j).max_def_level();
+        read_parquet_chunk(reader, kinds[j], column, rows, max_definition, &place)?;
     }
-    if n_rows == 0 {
-        bail!("{} has columns but no rows", path.display());
-    }
-    Ok(Table { names, columns, n_rows })
+    Ok(rows)
 }
 
 /// The most cells a Parquet file may claim: 2^28 numbers are 2 GiB, more than a table for this
@@ -200,7 +234,7 @@ fn read_parquet_unguarded(path: &Path) -> Result<Table> {
 const MAX_PARQUET_CELLS: u64 = 1 << 28;
 
 /// Refuses a row count that is negative or overflows (`None`), or a table past [`MAX_PARQUET_CELLS`].
-fn check_size(path: &Path, rows: Option<u64>, columns: usize) -> Result<()> {
+pub(super) fn check_size(path: &Path, rows: Option<u64>, columns: usize) -> Result<()> {
     let Some(rows) = rows else {
         bail!("{} is not a readable Parquet file: its row counts are invalid (the file is corrupt)", path.display());
     };
@@ -347,7 +381,7 @@ thread_local! {
 ///
 /// Only for code that parses untrusted bytes with a library that can panic on them; it relies on
 /// the workspace's default `panic = "unwind"`.
-fn catch_panic<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+pub(super) fn catch_panic<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
     // One hook for the whole process, installed once: swapping hooks around each call would race
     // with other threads. It defers to the previous hook except on a thread inside this function.
     static QUIET_HOOK: Once = Once::new();
@@ -378,6 +412,15 @@ const ROW_GROUP_ROWS: usize = 64 * 1024;
 /// Writes a Parquet file, atomically: numeric columns as required DOUBLE, text columns as
 /// required UTF-8 BYTE_ARRAY, snappy-compressed.
 pub fn write_parquet(path: &Path, names: &[String], columns: &[Column]) -> Result<()> {
+    write_parquet_groups(path, names, columns, ROW_GROUP_ROWS)
+}
+
+/// [`write_parquet`] with row groups of `group_rows` rows (the last may have fewer), which
+/// `--stream` reads one at a time.
+pub fn write_parquet_groups(path: &Path, names: &[String], columns: &[Column], group_rows: usize) -> Result<()> {
+    if group_rows == 0 {
+        bail!("cannot write {}: row groups need at least 1 row", path.display());
+    }
     let n_rows = check_table(path, names, columns)?;
     let failed = |e: &dyn std::fmt::Display| anyhow!("cannot write {}: {e}", path.display());
     let fields = names
@@ -397,8 +440,8 @@ pub fn write_parquet(path: &Path, names: &[String], columns: &[Column]) -> Resul
         Arc::new(SchemaType::group_type_builder("schema").with_fields(fields).build().map_err(|e| failed(&e))?);
     let properties = Arc::new(WriterProperties::builder().set_compression(Compression::SNAPPY).build());
     let mut writer = SerializedFileWriter::new(Vec::new(), schema, properties).map_err(|e| failed(&e))?;
-    for start in (0..n_rows).step_by(ROW_GROUP_ROWS) {
-        let rows = start..(start + ROW_GROUP_ROWS).min(n_rows);
+    for start in (0..n_rows).step_by(group_rows) {
+        let rows = start..(start + group_rows).min(n_rows);
         let mut row_group = writer.next_row_group().map_err(|e| failed(&e))?;
         for column in columns {
             let mut column_writer = row_group

@@ -3,7 +3,7 @@
 //! output file left behind ([`errors`]), model files of every kind, from the command and the
 //! library, and corrupted ones ([`model_files`]), ONNX export ([`export`]), the perceptron
 //! ([`perceptron`]), the RBM ([`rbm`]), recurrent networks on long tables, `.ts` files and the
-//! bundled Japanese vowels ([`rnn`]), and the worked example of `trace` ([`trace`]).
+//! bundled Japanese vowels ([`rnn`]), out-of-core training on Parquet row groups ([`stream`]), and the worked example of `trace` ([`trace`]).
 
 mod errors;
 mod export;
@@ -12,6 +12,7 @@ mod perceptron;
 mod rbm;
 mod real_tables;
 mod rnn;
+mod stream;
 mod tables;
 mod trace;
 mod trace_recurrent;

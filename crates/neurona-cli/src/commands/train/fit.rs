@@ -25,11 +25,16 @@ pub struct Fit {
 /// callback, such as the perceptron's or L-BFGS, shows none). Hidden with `--quiet` or
 /// `--verbose` (whose lines are scikit-learn's), and off a terminal.
 fn progress_bar(args: &TrainArgs, epochs: usize) -> ProgressBar {
+    styled_bar(args, epochs, "{spinner} epoch {pos:>4}/{len} [{bar:30}] {msg} ({elapsed})")
+}
+
+/// A bar of `len` steps drawn by `template`, hidden as [`progress_bar`] is.
+pub(super) fn styled_bar(args: &TrainArgs, len: usize, template: &str) -> ProgressBar {
     if args.quiet || args.verbose || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(epochs as u64);
-    let style = ProgressStyle::with_template("{spinner} epoch {pos:>4}/{len} [{bar:30}] {msg} ({elapsed})")
+    let bar = ProgressBar::new(len as u64);
+    let style = ProgressStyle::with_template(template)
         .map(|s| s.progress_chars("=> "))
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
@@ -39,7 +44,7 @@ fn progress_bar(args: &TrainArgs, epochs: usize) -> ProgressBar {
 /// A flag that Ctrl-C sets, so that training stops (between two minibatches, L-BFGS iterations
 /// or blocks of a perceptron's rows: the core asks it, see `neurona::interrupt`) and keeps the
 /// model trained so far.
-fn ctrl_c_flag() -> Arc<AtomicBool> {
+pub(super) fn ctrl_c_flag() -> Arc<AtomicBool> {
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupted);
     // A second handler cannot be installed (e.g. in tests running train twice): then Ctrl-C

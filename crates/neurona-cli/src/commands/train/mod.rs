@@ -4,6 +4,7 @@
 
 mod fit;
 mod outcome;
+mod stream;
 mod task;
 
 use anyhow::{Context, Result, bail};
@@ -61,6 +62,9 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     }
     neurona::linalg::set_max_threads(args.threads).map_err(|e| UsageError(format!("--threads: {e}")))?;
     let say = Say { quiet: args.quiet };
+    if args.stream {
+        return stream::run(args, &say);
+    }
     let mut prepared = prepare(args, &*training, &say)?;
     say.line(training.describe(prepared.data.feature_names.len()));
     let fit = fit::fit(args, &*training, &mut prepared, &say)?;
