@@ -16,6 +16,7 @@ import os
 import pathlib
 import queue
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -79,14 +80,18 @@ def playground():
     def run(**query):
         query = {**query, "report": "/result"}
         url = f"http://127.0.0.1:{server.server_port}/?{urllib.parse.urlencode(query)}"
-        with tempfile.TemporaryDirectory() as profile:
+        # Chromium's helper processes (renderer, GPU, network) outlive a kill of the browser
+        # process and keep writing its profile: the browser runs in a session of its own, whose
+        # whole process group is killed, and a file written after that cannot fail the cleanup.
+        with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
             args = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                     f"--user-data-dir={profile}", url]
-            process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
             try:
                 result = server.results.get(timeout=120)
             finally:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         assert "error" not in result, result
         return result
