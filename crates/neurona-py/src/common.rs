@@ -16,7 +16,8 @@ use neurona::prelude::{MlpClassifier, MlpRegressor, RandomState};
 use neurona::train::TrainingAttributes;
 use neurona::{interrupt, linalg};
 use numpy::{
-    Element, PyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods, ToPyArray,
+    Element, PyArray, PyArray1, PyReadonlyArray, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArray,
+    PyUntypedArrayMethods, ToPyArray,
 };
 use pyo3::call::PyCallArgs;
 use pyo3::exceptions::PyKeyboardInterrupt;
@@ -112,9 +113,18 @@ pub(crate) fn vector<'py, F: Float + Element>(
     input: &str,
     v: &Bound<'py, PyAny>,
 ) -> PyResult<PyReadonlyArray1<'py, F>> {
+    float_array(input, v)
+}
+
+/// An array of `D`'s dimensions in the model's float type, named `input` in the error.
+fn float_array<'py, F: Float + Element, D: Dimension>(
+    input: &str,
+    v: &Bound<'py, PyAny>,
+) -> PyResult<PyReadonlyArray<'py, F, D>> {
+    let ndim = D::NDIM.map_or_else(|| "an".to_owned(), |n| format!("a {n}-D"));
     aligned(v)?
-        .extract::<PyReadonlyArray1<'py, F>>()
-        .map_err(|_| wrong_type(input, &format!("a 1-D {} array", F::DTYPE), v))
+        .extract::<PyReadonlyArray<'py, F, D>>()
+        .map_err(|_| wrong_type(input, &format!("{ndim} {} array", F::DTYPE), v))
 }
 
 /// Class indices `y` as a slice.
@@ -127,9 +137,7 @@ pub(crate) fn matrix<'py, F: Float + Element>(
     input: &str,
     v: &Bound<'py, PyAny>,
 ) -> PyResult<PyReadonlyArray2<'py, F>> {
-    aligned(v)?
-        .extract::<PyReadonlyArray2<'py, F>>()
-        .map_err(|_| wrong_type(input, &format!("a 2-D {} array", F::DTYPE), v))
+    float_array(input, v)
 }
 
 /// Weight matrices and bias vectors in the model's float type (scikit-learn's `coefs_` and
