@@ -18,6 +18,7 @@
 //! whatever the check costs.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -59,6 +60,33 @@ pub fn with_check<R>(check: impl FnMut() -> bool + 'static, f: impl FnOnce() -> 
     let fired = INSTALLED.with(|cell| cell.borrow().as_ref().is_some_and(|i| i.fired));
     drop(restore);
     (result, fired)
+}
+
+/// Runs `f` with `stop` added to this thread's check: the loops inside `f` stop once `stop`
+/// returns true or the caller's check (if any) fires. Returns what `f` returned and whether
+/// either fired; the caller's check is put back afterwards, fired if it fired inside.
+pub(crate) fn with_added_stop<R>(stop: impl Fn() -> bool + 'static, f: impl FnOnce() -> R) -> (R, bool) {
+    struct PutBack(Rc<RefCell<Option<Installed>>>);
+    impl Drop for PutBack {
+        fn drop(&mut self) {
+            let outer = self.0.borrow_mut().take();
+            INSTALLED.with(|cell| *cell.borrow_mut() = outer);
+        }
+    }
+    let outer = Rc::new(RefCell::new(INSTALLED.with(|cell| cell.borrow_mut().take())));
+    let asked = Rc::clone(&outer);
+    let check = move || {
+        stop()
+            || asked.borrow_mut().as_mut().is_some_and(|outer| {
+                if !outer.fired {
+                    outer.fired = (outer.check)();
+                }
+                outer.fired
+            })
+    };
+    // Declared first, dropped last: after `with_check` has put back the empty slot.
+    let _put_back = PutBack(outer);
+    with_check(check, f)
 }
 
 /// Whether the caller of this thread's long call asked it to stop: false with no check
@@ -155,6 +183,39 @@ mod tests {
             },
         );
         assert!(outer);
+    }
+
+    #[test]
+    fn an_added_stop_asks_the_callers_check_too_and_puts_it_back() {
+        // The caller's check fires inside: the loops see it, and the caller learns it fired.
+        let ((), outer) = with_check(
+            || true,
+            || {
+                let (seen, stopped) = with_added_stop(|| false, requested);
+                assert!(seen && stopped);
+                assert!(fired_outer_check_is_back());
+            },
+        );
+        assert!(outer);
+        // The added stop alone fires: the caller's check, which did not, stays unfired.
+        let ((), outer) = with_check(
+            || false,
+            || {
+                let (seen, stopped) = with_added_stop(|| true, requested);
+                assert!(seen && stopped);
+                assert!(!fired_outer_check_is_back());
+            },
+        );
+        assert!(!outer);
+        // No caller's check: the added stop alone decides, and nothing is left installed.
+        let (seen, _) = with_added_stop(|| false, requested);
+        assert!(!seen);
+        assert!(!requested());
+    }
+
+    /// Whether a check is installed on this thread and has fired.
+    fn fired_outer_check_is_back() -> bool {
+        INSTALLED.with(|cell| cell.borrow().as_ref().is_some_and(|i| i.fired))
     }
 
     #[test]

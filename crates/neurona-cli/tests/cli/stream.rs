@@ -317,3 +317,39 @@ fn what_does_not_stream_is_refused_and_leaves_no_model() {
         assert!(!d.join("model.safetensors").exists(), "{line} left a model");
     }
 }
+
+/// Ctrl-C stops a streamed L-BFGS fit between two iterations and keeps its last accepted
+/// iterate, as it does in memory: the command ends well within 3 s of the signal, saying so,
+/// with a model file that loads.
+#[test]
+fn ctrl_c_stops_a_streamed_lbfgs_fit_and_keeps_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (x, y) = data();
+    write_data(d, "data.parquet", &x, &as_f64(&y), GROUP);
+    let line = "train --stream --data data.parquet --target y --solver lbfgs --hidden-layer-sizes 256,256 \
+                --max-iter 1000000 --max-fun 1000000 --tol 0 --scale none";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neurona"))
+        .args(words(line))
+        .current_dir(d)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "the fit ended before the signal: make it train longer");
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(started.elapsed().as_secs() < 30, "the streamed fit did not stop after Ctrl-C");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let reaction = started.elapsed();
+    let output = child.wait_with_output().unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{out}\n{err}");
+    assert!(reaction.as_secs_f64() < 3.0, "took {reaction:?} to stop after Ctrl-C");
+    assert!(out.contains("interrupted by Ctrl-C: the model trained so far is kept"), "{out}");
+    let clf = MlpClassifier::<f64, i64>::load(d.join("model.safetensors")).unwrap();
+    assert!(clf.state().unwrap().n_iter() > 0, "{out}");
+}

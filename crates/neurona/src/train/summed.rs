@@ -42,9 +42,9 @@ pub fn fit_lbfgs_summed<F: Float>(
     let failed = Rc::new(Cell::new(false));
     let flag = Rc::clone(&failed);
     // A failed evaluation must end the run: the loops of L-BFGS stop on an interruption, so a
-    // failure is reported as one (in place of the caller's check, which the evaluator, being
-    // the caller's code, answers itself).
-    let (report, _) = interrupt::with_check(
+    // failure is reported as one, beside the caller's own check (Ctrl-C keeps the last
+    // accepted iterate, as in memory).
+    let (report, _) = interrupt::with_added_stop(
         move || flag.get(),
         || {
             run_lbfgs(params, solver, |params_f, grad_f| {

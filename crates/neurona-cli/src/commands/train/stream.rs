@@ -107,22 +107,18 @@ fn fit<F: Float>(args: &TrainArgs, params: &MlpValidParams, plan: &Plan) -> Resu
         (Solver::Lbfgs, Task::Classification) => {
             let mut clf = MlpClassifier::<F, ClassLabel>::new(params.clone());
             let n_features = plan.features.len();
-            summed::<F>(plan, params, &bar, |evaluate| {
+            let interrupted = summed::<F>(plan, params, &bar, |evaluate| {
                 clf.fit_summed(n_features, &plan.classes, None, evaluate).map(drop)
             })?;
-            let model = Model::new(clf);
-            let summary = model.fit_summary(&[]);
-            (model, summary)
+            lbfgs_outcome(Model::new(clf), interrupted)
         }
         (Solver::Lbfgs, Task::Regression) => {
             let mut reg = MlpRegressor::<F>::new(params.clone());
             let (n_features, n_outputs) = (plan.features.len(), plan.targets.len());
-            summed::<F>(plan, params, &bar, |evaluate| {
+            let interrupted = summed::<F>(plan, params, &bar, |evaluate| {
                 reg.fit_summed(n_features, n_outputs, None, evaluate).map(drop)
             })?;
-            let model = Model::new(reg);
-            let summary = model.fit_summary(&[]);
-            (model, summary)
+            lbfgs_outcome(Model::new(reg), interrupted)
         }
         (_, Task::Classification) => {
             let mut clf = MlpClassifier::<F, ClassLabel>::new(params.clone());
@@ -164,13 +160,13 @@ fn order_rng(params: &MlpValidParams) -> RandomState {
 
 /// L-BFGS with each evaluation one pass over the row groups in one drawn order: `fit` runs the
 /// core's `fit_summed` with the evaluator it is handed. A row group that cannot be read ends the
-/// fit with its error.
+/// fit with its error. Returns whether Ctrl-C stopped the fit.
 fn summed<F: Float>(
     plan: &Plan,
     params: &MlpValidParams,
     bar: &ProgressBar,
     fit: impl FnOnce(&mut dyn FnMut(&[F], &mut [F]) -> neurona::Result<LossSums>) -> neurona::Result<()>,
-) -> Result<()> {
+) -> Result<bool> {
     let order = order(Some(&mut order_rng(params)), plan.stream.groups.len());
     let mlp = network(plan, params)?;
     let failure = RefCell::new(None);
@@ -198,11 +194,25 @@ fn summed<F: Float>(
         }
         Ok(total)
     };
-    let outcome = fit(&mut evaluate);
+    // Ctrl-C stops L-BFGS between iterations (a pass over the row groups runs to its end) and
+    // keeps its last accepted iterate, as the in-memory fit does.
+    let interrupted = super::fit::ctrl_c_flag();
+    let (outcome, signalled) =
+        neurona::interrupt::with_check(move || interrupted.load(Ordering::SeqCst), || fit(&mut evaluate));
     match (failure.into_inner(), outcome) {
         (Some(error), _) => Err(error),
-        (None, outcome) => Ok(outcome?),
+        (None, outcome) => outcome.map(|()| signalled).map_err(Into::into),
     }
+}
+
+/// The model an L-BFGS fit left and its summary, which says so when Ctrl-C stopped it.
+fn lbfgs_outcome(model: Model, interrupted: bool) -> (Model, FitSummary) {
+    let mut summary = model.fit_summary(&[]);
+    if interrupted {
+        summary.converged = Some(false);
+        summary.message = "interrupted by Ctrl-C: the model trained so far is kept".into();
+    }
+    (model, summary)
 }
 
 /// The network `fit_summed` trains, built the same way: the features, the hidden layers and the
