@@ -140,7 +140,7 @@ def test_xor_two_hidden_layers_equal_the_native_fit_and_the_model_file(playgroun
     assert predicted == page["grid_predictions"]
     assert neurona.load(model).predict(grid).tolist() == [int(p) for p in page["grid_predictions"]]
 
-    # Speed, measured in the page and reported (printed with -s; the README quotes it).
+    # Speed, measured in the page and reported (printed with -s; docs/guide/playground.rst quotes it).
     print("playground epoch timings (ms):", json.dumps(page["bench"]), page["user_agent"])
     assert all(b["epoch_ms"] > 0 and b["step_ms"] > 0 for b in page["bench"])
 

@@ -1,6 +1,6 @@
 //! The course's point about recurrent training, measured: sequences whose label is decided by
 //! their first step, followed by `steps - 1` steps of noise of the same size; each cell trains
-//! on 600 of them and is scored on 200 others. The README quotes its table.
+//! on 600 of them and is scored on 200 others. `docs/guide/recurrent.rst` quotes its table.
 //!
 //! ```text
 //! cargo run --release -p neurona --example memory_task -- 30 100

@@ -11,8 +11,8 @@
 //! `MLPRegressor` with the same names and defaults ([`MlpParams`](prelude::MlpParams)), expose
 //! the same fitted attributes ([`MlpState`](prelude::MlpState)), and, for the same
 //! `random_state`, draw the same initial weights, shuffles and validation split, so that a fit
-//! reproduces scikit-learn's (up to floating-point summation order; see the crate's README for
-//! how close).
+//! reproduces scikit-learn's (up to floating-point summation order; see the guide's page on parity,
+//! `docs/guide/parity.rst`, for how close).
 //!
 //! ```
 //! use neurona::prelude::*;

@@ -1,7 +1,7 @@
 //! Full fits reproduced against scikit-learn 1.9.1: `tests/fixtures/mlp_fits.json`, written by
 //! `scripts/fixtures/sklearn_mlp.py` (run `scripts/generate-fixtures` to regenerate).
 //!
-//! What "reproduce" means (see the README's parity section):
+//! What "reproduce" means (see `docs/guide/parity.rst`):
 //! - sgd and adam: the same `n_iter_`, every `loss_curve_` entry within 1e-6 relative, the same
 //!   validation scores, and identical predictions on the test rows;
 //! - lbfgs: the same `n_iter_` and the final loss within 1e-6 relative (in practice 1e-9 or

@@ -1,6 +1,6 @@
 //! The training settings of the memory task, one place for the example that measures them
-//! (`examples/memory_task.rs`, whose table the README quotes) and the test that asserts the
-//! README's claim (`tests/rnn.rs`), so that both speak of the same fit.
+//! (`examples/memory_task.rs`, whose table `docs/guide/recurrent.rst` quotes) and the test that asserts the
+//! guide's claim (`tests/rnn.rs`), so that both speak of the same fit.
 
 use neurona::prelude::*;
 
