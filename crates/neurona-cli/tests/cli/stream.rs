@@ -329,27 +329,7 @@ fn ctrl_c_stops_a_streamed_lbfgs_fit_and_keeps_the_model() {
     write_data(d, "data.parquet", &x, &as_f64(&y), GROUP);
     let line = "train --stream --data data.parquet --target y --solver lbfgs --hidden-layer-sizes 256,256 \
                 --max-iter 1000000 --max-fun 1000000 --tol 0 --scale none";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_neurona"))
-        .args(words(line))
-        .current_dir(d)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    assert!(child.try_wait().unwrap().is_none(), "the fit ended before the signal: make it train longer");
-    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
-    let started = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        assert!(started.elapsed().as_secs() < 30, "the streamed fit did not stop after Ctrl-C");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let reaction = started.elapsed();
-    let output = child.wait_with_output().unwrap();
-    let (out, err) = text(&output);
-    assert!(output.status.success(), "{out}\n{err}");
-    assert!(reaction.as_secs_f64() < 3.0, "took {reaction:?} to stop after Ctrl-C");
-    assert!(out.contains("interrupted by Ctrl-C: the model trained so far is kept"), "{out}");
+    let out = super::train::interrupted_in(d, &words(line));
     let clf = MlpClassifier::<f64, i64>::load(d.join("model.safetensors")).unwrap();
     assert!(clf.state().unwrap().n_iter() > 0, "{out}");
 }

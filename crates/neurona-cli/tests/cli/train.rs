@@ -111,17 +111,25 @@ fn warm_start_continues_the_saved_model() {
     assert_inspect_says(d, &["epochs in all: 5", "iterations in the last call: 2"]);
 }
 
-/// Runs `neurona train ARGS --no-report` in a fresh directory, sends it SIGINT (a terminal's
-/// Ctrl-C) once it has trained for 1.5 s, and returns its standard output and the directory once
-/// it exits, which must be within 3 s of the signal (the core asks between minibatches and
-/// iterations; the bound leaves room for a loaded machine and for writing the model).
+/// Runs `neurona train ARGS --no-report` in a fresh directory, as `interrupted_in` does, and
+/// returns its standard output and the directory.
 fn interrupted_training(args: &[&str]) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
+    let mut line = vec!["train"];
+    line.extend_from_slice(args);
+    line.push("--no-report");
+    let out = interrupted_in(dir.path(), &line);
+    (out, dir)
+}
+
+/// Runs `neurona ARGS` in `dir`, sends it SIGINT (a terminal's Ctrl-C) once it has trained for
+/// 1.5 s, and returns its standard output once it exits, which must be within 3 s of the signal
+/// (the core asks between minibatches and iterations; the bound leaves room for a loaded machine
+/// and for writing the model), saying that it kept the model, and with the model file written.
+pub(super) fn interrupted_in(dir: &Path, args: &[&str]) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_neurona"))
-        .args(["train"])
         .args(args)
-        .arg("--no-report")
-        .current_dir(dir.path())
+        .current_dir(dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -141,8 +149,8 @@ fn interrupted_training(args: &[&str]) -> (String, tempfile::TempDir) {
     assert!(output.status.success(), "{out}\n{err}");
     assert!(reaction.as_secs_f64() < 3.0, "{args:?} took {reaction:?} to stop after Ctrl-C");
     assert!(out.contains("interrupted by Ctrl-C: the model trained so far is kept"), "{out}");
-    assert!(dir.path().join("model.safetensors").is_file());
-    (out, dir)
+    assert!(dir.join("model.safetensors").is_file());
+    out
 }
 
 #[test]
