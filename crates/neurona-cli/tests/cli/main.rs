@@ -19,12 +19,20 @@ mod trace_recurrent;
 mod train;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use neurona_cli::table::{Column, write_csv, write_parquet};
 
 fn neurona(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_neurona")).args(args).current_dir(dir).output().expect("the binary runs")
+}
+
+/// Starts `neurona ARGS` in `dir` without waiting for it, its standard output and error
+/// `piped` (to read once it exits) or dropped.
+fn spawn(dir: &Path, args: &[&str], piped: bool) -> Child {
+    let stdio = || if piped { Stdio::piped() } else { Stdio::null() };
+    let mut command = Command::new(env!("CARGO_BIN_EXE_neurona"));
+    command.args(args).current_dir(dir).stdout(stdio()).stderr(stdio()).spawn().expect("the binary starts")
 }
 
 fn text(output: &Output) -> (String, String) {
@@ -60,6 +68,18 @@ fn fails(dir: &Path, args: &[&str], code: i32) -> String {
     assert_eq!(output.status.code(), Some(code), "neurona {args:?}:\n{out}\n{err}");
     assert!(!err.contains("panicked"), "a panic: {err}");
     err
+}
+
+/// Runs `neurona PREFIX ARGS` in `dir` for each case `(ARGS, exit code, part of the message)`:
+/// each must fail with that code and message and leave none of `outputs` (names in `dir`).
+fn assert_refused(dir: &Path, prefix: &str, cases: &[(&str, i32, &str)], outputs: &[&str]) {
+    for &(args, code, expected) in cases {
+        let line = format!("{prefix} {args}");
+        let err = fails(dir, &words(&line), code);
+        assert!(err.contains(expected), "{line}: expected '{expected}' in: {err}");
+        let left: Vec<&&str> = outputs.iter().filter(|name| dir.join(name).exists()).collect();
+        assert!(left.is_empty(), "{line} left {left:?} behind");
+    }
 }
 
 /// iris as a table: four measurements and the species name.

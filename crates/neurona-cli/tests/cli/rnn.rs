@@ -221,7 +221,7 @@ fn bad_sequence_input_gets_a_clear_message_and_no_model() {
     assert!(malformed.lines().nth(8).unwrap().contains("zero"), "{malformed}");
     write(d, "malformed.ts", &malformed);
     write(d, "good.ts", &ts_file(4));
-    let cases: [(&str, i32, &str); 9] = [
+    let cases: &[(&str, i32, &str)] = &[
         ("--data lacking.csv --sequence-id id --step t --target label", 1, "has no target for sequence 's5'"),
         ("--data malformed.ts", 1, "malformed.ts: .ts data line 9:"),
         (
@@ -240,12 +240,8 @@ fn bad_sequence_input_gets_a_clear_message_and_no_model() {
         ("--data good.ts --target class", 2, "--target name(s) columns of a long table, but good.ts is a .ts file"),
         ("--dataset digits", 2, "--model-kind rnn reads sequences, but --dataset digits is a table"),
     ];
-    for (args, code, expected) in cases {
-        let line = format!("train --model-kind rnn --model out.safetensors --report rep --max-iter 1 {args}");
-        let err = fails(d, &words(&line), code);
-        assert!(err.contains(expected), "{args}: expected '{expected}' in: {err}");
-        assert!(!d.join("out.safetensors").exists() && !d.join("rep").exists(), "{args} left output behind");
-    }
+    let prefix = "train --model-kind rnn --model out.safetensors --report rep --max-iter 1";
+    assert_refused(d, prefix, cases, &["out.safetensors", "rep"]);
     let err = fails(d, &words("train --data seq.csv --target label --sequence-id id"), 2);
     assert!(err.contains("--sequence-id does not apply to --model-kind mlp"), "{err}");
     let err = fails(d, &words("train --data good.ts"), 2);

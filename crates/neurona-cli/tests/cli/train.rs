@@ -127,13 +127,7 @@ fn interrupted_training(args: &[&str]) -> (String, tempfile::TempDir) {
 /// (the core asks between minibatches and iterations; the bound leaves room for a loaded machine
 /// and for writing the model), saying that it kept the model, and with the model file written.
 pub(super) fn interrupted_in(dir: &Path, args: &[&str]) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_neurona"))
-        .args(args)
-        .current_dir(dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(dir, args, true);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     assert!(child.try_wait().unwrap().is_none(), "{args:?} ended before the signal: make it train longer");
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
