@@ -18,7 +18,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use ndarray::ArrayView2;
-use neurona::data::long_table::{GroupedSequences, SequenceTargets, TargetMode, group_sequences};
+use neurona::data::long_table::{GroupedSequences, group_sequences};
 use neurona::data::sequences::SequenceSet;
 use neurona::data::ts_format::TsDataset;
 
@@ -145,9 +145,8 @@ fn long_table(path: &Path, columns: &SequenceColumns, targets: &[String], per_st
     }
     let x = data::features(&table, &feature_names, path)?;
     let grouped = group(&table, id, step, x.view(), path)?;
-    let mode = if per_step { TargetMode::PerStep } else { TargetMode::PerSequence };
     let targets_grouped =
-        targets.iter().map(|t| group_target(&grouped, &table, t, mode, path)).collect::<Result<Vec<_>>>()?;
+        targets.iter().map(|t| group_target(&grouped, &table, t, per_step, path)).collect::<Result<Vec<_>>>()?;
     Ok(Dataset {
         source: path.display().to_string(),
         feature_names,
@@ -194,18 +193,18 @@ fn step_values<'a>(table: &'a Table, name: &str, path: &Path) -> Result<&'a [f64
     }
 }
 
-/// The target column `name` of `table`, one entry per sequence or per step (sequence by
-/// sequence) of `grouped`.
+/// The target column `name` of `table`, one entry per sequence or, `per_step`, per step
+/// (sequence by sequence) of `grouped`.
 fn group_target(
     grouped: &GroupedSequences<f64, String>,
     table: &Table,
     name: &str,
-    mode: TargetMode,
+    per_step: bool,
     path: &Path,
 ) -> Result<Column> {
     let context = || format!("{}: target column '{name}' (rows counted from 0 after the header)", path.display());
     let column = table.column(name).context("the target column was checked")?;
-    if mode == TargetMode::PerStep {
+    if per_step {
         // The core would say the same, counting rows from 0; the command counts them from 1.
         let missing = |row: usize| match column {
             Column::Numeric(values) => values[row].is_nan(),
@@ -228,20 +227,26 @@ fn group_target(
                 bail!("{}: target column '{name}' has infinity at row {}", path.display(), row + 1);
             }
             let cells: Vec<Option<f64>> = values.iter().map(|&v| (!v.is_nan()).then_some(v)).collect();
-            Ok(Column::Numeric(flatten(grouped.targets(&cells, mode).with_context(context)?)))
+            Ok(Column::Numeric(grouped_targets(grouped, &cells, per_step).with_context(context)?))
         }
         Column::Text(values) => {
             let cells: Vec<Option<String>> = values.iter().map(|v| (!is_missing(v)).then(|| v.clone())).collect();
-            Ok(Column::Text(flatten(grouped.targets(&cells, mode).with_context(context)?)))
+            Ok(Column::Text(grouped_targets(grouped, &cells, per_step).with_context(context)?))
         }
     }
 }
 
-/// Targets per sequence, or per step sequence by sequence, as one list.
-fn flatten<T>(targets: SequenceTargets<T>) -> Vec<T> {
-    match targets {
-        SequenceTargets::PerSequence(targets) => targets,
-        SequenceTargets::PerStep(targets) => targets.into_iter().flatten().collect(),
+/// The targets of `grouped` from one cell per table row: per sequence, or `per_step` per step
+/// sequence by sequence, as one list.
+fn grouped_targets<T: Clone + PartialEq + std::fmt::Display>(
+    grouped: &GroupedSequences<f64, String>,
+    cells: &[Option<T>],
+    per_step: bool,
+) -> neurona::Result<Vec<T>> {
+    if per_step {
+        Ok(grouped.step_targets(cells)?.into_iter().flatten().collect())
+    } else {
+        grouped.sequence_targets(cells)
     }
 }
 
@@ -314,8 +319,7 @@ pub fn read_for_model(
     excluded.extend([Some(id), step].into_iter().flatten().map(str::to_owned));
     let x = extra.read_features(&table, &excluded, path)?;
     let grouped = group(&table, id, step, x.view(), path)?;
-    let mode = if per_step { TargetMode::PerStep } else { TargetMode::PerSequence };
-    let targets = targets.iter().map(|t| group_target(&grouped, &table, t, mode, path)).collect::<Result<_>>()?;
+    let targets = targets.iter().map(|t| group_target(&grouped, &table, t, per_step, path)).collect::<Result<_>>()?;
     let keys = table_keys(&table, &grouped, id, step)?;
     Ok(SequenceInput { x: grouped.sequences, keys, targets, what: format!("{} rows", table.n_rows) })
 }

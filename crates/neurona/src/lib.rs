@@ -72,7 +72,6 @@ pub use float::Float;
 pub mod prelude {
     pub use crate::activation::Activation;
     pub use crate::data::{
-        long_table::TargetMode,
         sequences::SequenceLayout,
         sequences::SequenceSet,
         sparse::{CsrMatrix, Samples},

@@ -13,28 +13,6 @@ use crate::data::sequences::{SequenceSet, zeros_checked};
 use crate::data::validate::{check_finite, check_length};
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
-use crate::params::declare::named_enum;
-
-named_enum! {
-    /// Whether a long table's targets belong to whole sequences or to single steps. Default:
-    /// [`TargetMode::PerSequence`].
-    pub enum TargetMode for "target_mode" {
-        /// One target per sequence: given on one or more of its rows, the same wherever given.
-        #[default]
-        PerSequence = "per_sequence",
-        /// One target per step: every row gives one.
-        PerStep = "per_step",
-    }
-}
-
-/// The targets of grouped sequences, in the order of the sequences.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SequenceTargets<T> {
-    /// One target per sequence.
-    PerSequence(Vec<T>),
-    /// One target per step of each sequence, in step order.
-    PerStep(Vec<Vec<T>>),
-}
 
 /// The rows of a long table grouped into sequences.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,62 +64,38 @@ pub fn group_sequences<F: Float, K: Eq + Hash + Clone + Display>(
     Ok(GroupedSequences { sequences: SequenceSet::from_checked_parts(values, lengths), ids, rows })
 }
 
-/// [`group_sequences`] and the targets: `targets` has one entry per row, `None` where the
-/// table has none.
-pub fn group_long_table<F, K, T>(
-    ids: &[K],
-    steps: Option<&[f64]>,
-    features: ArrayView2<'_, F>,
-    targets: &[Option<T>],
-    mode: TargetMode,
-) -> Result<(GroupedSequences<F, K>, SequenceTargets<T>)>
-where
-    F: Float,
-    K: Eq + Hash + Clone + Display,
-    T: Clone + PartialEq + Display,
-{
-    let grouped = group_sequences(ids, steps, features)?;
-    let targets = grouped.targets(targets, mode)?;
-    Ok((grouped, targets))
-}
-
 impl<F: Float, K: Display> GroupedSequences<F, K> {
-    /// The targets of the grouped sequences from one entry per table row (`None`: missing).
-    /// Per sequence: every given target of a sequence must agree and at least one be given;
-    /// per step: every row needs one. Errors name the sequence id and the rows.
-    pub fn targets<T: Clone + PartialEq + Display>(
-        &self,
-        targets: &[Option<T>],
-        mode: TargetMode,
-    ) -> Result<SequenceTargets<T>> {
-        let n_rows = self.rows.iter().map(Vec::len).sum();
-        check_length("y", targets.len(), n_rows)?;
-        let pairs = self.ids.iter().zip(&self.rows);
-        match mode {
-            TargetMode::PerSequence => pairs
-                .map(|(id, rows)| sequence_target(id, rows, targets))
-                .collect::<Result<_>>()
-                .map(SequenceTargets::PerSequence),
-            TargetMode::PerStep => pairs
-                .map(|(id, rows)| {
-                    rows.iter()
-                        .enumerate()
-                        .map(|(t, &row)| {
-                            targets[row].clone().ok_or_else(|| {
-                                NeuronaError::input(
-                                    "y",
-                                    format!(
-                                        "is missing at row {row} (step {t} of sequence '{id}'), but a target per step \
-                                         needs one on every row"
-                                    ),
-                                )
-                            })
-                        })
-                        .collect()
-                })
-                .collect::<Result<_>>()
-                .map(SequenceTargets::PerStep),
-        }
+    /// One target per sequence, from one entry per table row (`None`: missing): every given
+    /// target of a sequence must agree and at least one be given. Errors name the sequence id
+    /// and the rows.
+    pub fn sequence_targets<T: Clone + PartialEq + Display>(&self, targets: &[Option<T>]) -> Result<Vec<T>> {
+        self.check_rows(targets)?;
+        self.ids.iter().zip(&self.rows).map(|(id, rows)| sequence_target(id, rows, targets)).collect()
+    }
+
+    /// One target per step of each sequence, in step order, from one entry per table row
+    /// (`None`: missing): every row needs one. Errors name the sequence id and the row.
+    pub fn step_targets<T: Clone>(&self, targets: &[Option<T>]) -> Result<Vec<Vec<T>>> {
+        self.check_rows(targets)?;
+        let step_target = |id: &K, t: usize, row: usize| {
+            targets[row].clone().ok_or_else(|| {
+                NeuronaError::input(
+                    "y",
+                    format!(
+                        "is missing at row {row} (step {t} of sequence '{id}'), but a target per step needs one on \
+                         every row"
+                    ),
+                )
+            })
+        };
+        let steps =
+            |(id, rows): (&K, &Vec<usize>)| rows.iter().enumerate().map(|(t, &row)| step_target(id, t, row)).collect();
+        self.ids.iter().zip(&self.rows).map(steps).collect()
+    }
+
+    /// Checks that `targets` has one entry per table row.
+    fn check_rows<T>(&self, targets: &[Option<T>]) -> Result<()> {
+        check_length("y", targets.len(), self.rows.iter().map(Vec::len).sum())
     }
 }
 
@@ -242,31 +196,30 @@ mod tests {
     fn targets_per_sequence_and_per_step() {
         let (ids, steps, x) = table();
         let y = vec![Some("cat"), None, None, Some("dog"), Some("dog")];
-        let (_, targets) = group_long_table(&ids, Some(&steps), x.view(), &y, TargetMode::PerSequence).unwrap();
-        assert_eq!(targets, SequenceTargets::PerSequence(vec!["cat", "dog"]));
+        let grouped = group_sequences(&ids, Some(&steps), x.view()).unwrap();
+        assert_eq!(grouped.sequence_targets(&y).unwrap(), ["cat", "dog"]);
         let y: Vec<Option<f64>> = (0..5).map(|v| Some(v as f64)).collect();
-        let (_, targets) = group_long_table(&ids, Some(&steps), x.view(), &y, TargetMode::PerStep).unwrap();
-        assert_eq!(targets, SequenceTargets::PerStep(vec![vec![2.0, 0.0], vec![3.0, 4.0, 1.0]]));
+        assert_eq!(grouped.step_targets(&y).unwrap(), [vec![2.0, 0.0], vec![3.0, 4.0, 1.0]]);
     }
 
     #[test]
     fn errors_name_the_sequence_and_rows() {
         let (ids, steps, x) = table();
-        let mode = TargetMode::PerSequence;
+        let grouped = group_sequences(&ids, Some(&steps), x.view()).unwrap();
         let none = vec![Some(1), None, None, None, None];
         assert_eq!(
-            group_long_table(&ids, Some(&steps), x.view(), &none, mode).unwrap_err().to_string(),
+            grouped.sequence_targets(&none).unwrap_err().to_string(),
             "y has no target for sequence 'a' (all its 3 rows are missing)"
         );
         let disagree = vec![Some(1), Some(7), None, Some(7), Some(8)];
         assert_eq!(
-            group_long_table(&ids, Some(&steps), x.view(), &disagree, mode).unwrap_err().to_string(),
+            grouped.sequence_targets(&disagree).unwrap_err().to_string(),
             "y has two targets for sequence 'a': '7' at row 3 and '8' at row 4, but a target per sequence must be the \
              same on all its rows"
         );
         let gap = vec![Some(1), Some(7), None, Some(7), Some(8)];
         assert_eq!(
-            group_long_table(&ids, Some(&steps), x.view(), &gap, TargetMode::PerStep).unwrap_err().to_string(),
+            grouped.step_targets(&gap).unwrap_err().to_string(),
             "y is missing at row 2 (step 0 of sequence 'b'), but a target per step needs one on every row"
         );
         let repeated = vec![2.0, 10.0, 1.0, 10.0, 3.0];
@@ -289,10 +242,9 @@ mod tests {
             group_sequences(&ids[..4], None, x.view()),
             Err(NeuronaError::InconsistentSamples { input: "ids", expected: 5, found: 4 })
         ));
-        assert!(matches!(
-            group_long_table(&ids, None, x.view(), &none[..2], mode),
-            Err(NeuronaError::InconsistentSamples { input: "y", .. })
-        ));
+        for short in [grouped.sequence_targets(&none[..2]).map(|_| ()), grouped.step_targets(&none[..2]).map(|_| ())] {
+            assert!(matches!(short, Err(NeuronaError::InconsistentSamples { input: "y", .. })));
+        }
         let empty = Array2::<f64>::zeros((0, 1));
         assert!(group_sequences::<f64, &str>(&[], None, empty.view()).unwrap_err().to_string().contains("empty"));
     }
