@@ -17,33 +17,26 @@ const DIGITS: &[u8] = include_bytes!("data/digits.csv.gz");
 const DIABETES_DATA: &[u8] = include_bytes!("data/diabetes_data_raw.csv.gz");
 const DIABETES_TARGET: &[u8] = include_bytes!("data/diabetes_target.csv.gz");
 
-/// A classification data set: features and one class index per sample.
+/// A bundled data set: features and one target per sample, of type `T`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ClassificationDataset {
+pub struct Dataset<T> {
     /// The data set's name.
     pub name: &'static str,
     /// Features, `(n_samples, n_features)`.
     pub data: Array2<f64>,
-    /// Class index of each sample, into `target_names`.
-    pub target: Vec<usize>,
-    /// Class names.
+    /// The target of each sample.
+    pub target: T,
+    /// Class names, which a classification's `target` indexes (empty for a regression).
     pub target_names: Vec<String>,
     /// Feature names.
     pub feature_names: Vec<String>,
 }
 
-/// A regression data set: features and one continuous target per sample.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RegressionDataset {
-    /// The data set's name.
-    pub name: &'static str,
-    /// Features, `(n_samples, n_features)`.
-    pub data: Array2<f64>,
-    /// Target of each sample.
-    pub target: Array1<f64>,
-    /// Feature names.
-    pub feature_names: Vec<String>,
-}
+/// A classification data set: one class index per sample, into `target_names`.
+pub type ClassificationDataset = Dataset<Vec<usize>>;
+
+/// A regression data set: one continuous target per sample.
+pub type RegressionDataset = Dataset<Array1<f64>>;
 
 /// Features standardised to zero mean and unit variance per column, as scikit-learn's
 /// `StandardScaler` does (population variance; a constant column is left centred, unscaled).
@@ -60,7 +53,7 @@ pub fn standardize(data: &Array2<f64>) -> Array2<f64> {
     (data - &mean) / &scale
 }
 
-impl ClassificationDataset {
+impl<T> Dataset<T> {
     /// Features standardised column by column (see [`standardize`]).
     pub fn standardized_features(&self) -> Array2<f64> {
         standardize(&self.data)
@@ -68,11 +61,6 @@ impl ClassificationDataset {
 }
 
 impl RegressionDataset {
-    /// Features standardised column by column (see [`standardize`]).
-    pub fn standardized_features(&self) -> Array2<f64> {
-        standardize(&self.data)
-    }
-
     /// The target z-scored: `(y - mean) / std`.
     pub fn standardized_target(&self) -> Array1<f64> {
         let n = self.target.len().max(1) as f64;
@@ -151,6 +139,7 @@ pub fn diabetes() -> RegressionDataset {
         name: "diabetes",
         data: to_array(&rows, 10),
         target: target.iter().map(|row| row[0]).collect(),
+        target_names: Vec::new(),
         feature_names: feature_names.iter().map(|s| s.to_string()).collect(),
     }
 }
