@@ -19,9 +19,6 @@ use crate::float::Float;
 use crate::params::{Solver, SolverParams};
 use crate::train::{FitReport, OptimizerState, TrainingAttributes};
 
-/// A gradient-trained network's fitted state as its family writes it into the model file: the
-/// network's description and its weights. The rest of the file is the same for every family
-/// ([`write_network_model`]); the training attributes are the state's own (it derefs to them).
 /// The most parameters a network's model file may declare: far above any network this library
 /// trains on a CPU, low enough that a corrupted size cannot ask for an absurd allocation: 2^32
 /// where `usize` holds it, and on a 32-bit target (WebAssembly) as many f64 as its address space
@@ -31,6 +28,9 @@ pub(crate) const MAX_NETWORK_PARAMETERS: usize = match 1usize.checked_shl(32) {
     None => usize::MAX / std::mem::size_of::<f64>(),
 };
 
+/// A gradient-trained network's fitted state as its family writes it into the model file: the
+/// network's description and its weights. The rest of the file is the same for every family
+/// ([`write_network_model`]); the training attributes are the state's own (it derefs to them).
 pub(crate) trait NetworkModel<F: Float>: std::ops::Deref<Target = TrainingAttributes<F>> {
     /// The header's `"network"` object: the sizes the family's decoder rebuilds the network
     /// from, checked against the hyperparameters.
