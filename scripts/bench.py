@@ -409,8 +409,9 @@ def parse_args():
 
 
 # scikit-learn's default: what a course's grid search runs when it does not set max_iter. With
-# learning_rate_init 1e-3 the fits use all 200 epochs (as the default digits fit does); with
-# 1e-2 most stop earlier on the tolerance rule. Fewer would end every fit unconverged.
+# learning_rate_init 1e-3 the fits use all 200 epochs (as the default digits fit does) but the
+# (100, 50) network's (about 155); with 1e-2 they stop on the tolerance rule after 54 to 97.
+# Fewer would compare unconverged models, each with a ConvergenceWarning.
 GRID_MAX_ITER = 200
 
 
@@ -447,12 +448,18 @@ def main():
     py_neurona = neurona_python(opts)
     if py_neurona is None:
         say("the neurona Python package is not importable: its cells (and the grid search) are n/a")
-    results.update(run_peak(opts))
-    results.update(run_large(opts, rows, epochs, torch_ok))
-    results.update(run_digits(opts, py_neurona))
-    results.update(run_grid(opts, py_neurona))
-    if opts.busy:
-        results.update(run_busy(opts, rows, epochs, py_neurona))
+    sections = {
+        "peak": lambda: run_peak(opts),
+        "large": lambda: run_large(opts, rows, epochs, torch_ok),
+        "digits": lambda: run_digits(opts, py_neurona),
+        "grid": lambda: run_grid(opts, py_neurona),
+        "busy": lambda: run_busy(opts, rows, epochs, py_neurona) if opts.busy else {},
+    }
+    results["section_seconds"] = {}
+    for name, section in sections.items():
+        start = time.perf_counter()
+        results.update(section())
+        results["section_seconds"][name] = time.perf_counter() - start
     results["load"] = {"before": load_before, "after": os.getloadavg()}
     results["seconds"] = (datetime.now(timezone.utc) - started).total_seconds()
     results["targets"] = issue14_targets(results)
@@ -902,7 +909,8 @@ def table_scaling(r):
 def table_busy(r):
     if not r.get("busy_cases"):
         return []
-    out = ["", "neurona beside one CPU-bound process (a Python busy loop), fit times in seconds:", ""]
+    minutes = r.get("section_seconds", {}).get("busy", 0) / 60
+    out = ["", f"neurona beside one CPU-bound process (a Python busy loop), fit times in seconds (this part of the run: {minutes:.1f} min):", ""]
     out += [
         "| case | quiet, 1 thread | quiet, 2 threads | busy, 2 threads | busy 2 / quiet 1 | busy 2 <= quiet 1 |",
         "|---|---:|---:|---:|---:|---|",
