@@ -17,7 +17,8 @@ libc and the dynamic loader, the kernel, unresolved addresses, and the `with_avx
 only switches on AVX2 for the closure it runs); the first other frame decides:
 
 - **products**: the GEMM, that is the `gemm` crates (`gemm`, `gemm_common`, `gemm_f32`,
-  `gemm_f64`: kernels, packing, their scratch allocation) and `neurona::linalg` (the product
+  `gemm_f64`: kernels, packing, and `dyn_stack`, whose buffers hold the packed operands: the
+  scratch the `gemm` crate allocates in every product) and `neurona::linalg` (the product
   entry points, the blocks cut for the threads, neurona's own kernels), but for the three
   below. A `malloc` or a page fault inside a product counts as the product's.
 - **team wait**: `neurona::linalg::team` itself (a helper spinning or parking between jobs, the
@@ -54,7 +55,9 @@ CATEGORIES = ("products", "elementwise", "optimizer", "team wait", "rest")
 
 # Frames that do not say what their caller does: passed over on the way out of the stack.
 GENERIC_PREFIXES = ("core::", "std::", "alloc::", "<core::", "<std::", "<alloc::", "[unknown]", "__rust")
-GENERIC_DSOS = ("libc.so", "libc-", "ld-linux", "[kernel", "libgcc", "libpthread", "[vdso]")
+# "inlined" is perf's name for the frames of a function inlined into another (libc's memcpy into
+# its own entry points, say): a neurona or gemm function inlined is still known by its name.
+GENERIC_DSOS = ("libc.so", "libc-", "ld-linux", "[kernel", "libgcc", "libpthread", "[vdso]", "inlined")
 LIBM = re.compile(r"^(__ieee754_|__GI___|__)?(exp|expf|log|logf|tanh|tanhf|exp2|pow|log1p|expm1)(_fma|_avx2|_fma4)?(@.*)?$")
 
 
@@ -69,7 +72,7 @@ def classify_symbol(symbol, dso):
         return "team wait"
     if name.startswith("neurona::linalg::sum_of_squares"):
         return "elementwise"
-    if name.startswith("neurona::linalg") or re.match(r"gemm(_common|_f32|_f64|_f16|_c32|_c64)?::", name):
+    if name.startswith(("neurona::linalg", "dyn_stack::")) or re.match(r"gemm(_common|_f32|_f64|_f16|_c32|_c64)?::", name):
         return "products"
     if name.startswith(("neurona::activation", "neurona::loss", "neurona::network")):
         return "elementwise"
