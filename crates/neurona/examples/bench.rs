@@ -4,7 +4,7 @@
 //! cargo run --release --example bench -- peak  [--threads T]
 //! cargo run --release --example bench -- train --x X.npy --y y.npy [--rows N] [--dtype f32|f64]
 //!                                              [--hidden 256,128] [--epochs 5] [--threads T] [--predict]
-//! cargo run --release --example bench -- digits [--solver adam|lbfgs] [--threads T]
+//! cargo run --release --example bench -- digits [--solver adam|lbfgs] [--hidden 100] [--fit-only] [--threads T]
 //! ```
 //!
 //! The data come from `scripts/bench.py` as `.npy` files (float32 rows, integer labels), so that
@@ -234,8 +234,10 @@ fn peak_resident_mb() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// scikit-learn's default `MLPClassifier()` (or lbfgs) on digits scaled to [0, 1], trained on
-/// the first 1437 rows (80%) and scored on the other 360, then one-row predictions timed.
+/// scikit-learn's default `MLPClassifier()` (or lbfgs, or other `--hidden` layers) on digits
+/// scaled to [0, 1], trained on the first 1437 rows (80%) and scored on the other 360, then
+/// one-row predictions timed (not with `--fit-only`, which the busy-machine runs use: they
+/// time the fit alone, and the predictions would only lengthen the run).
 fn digits(options: &HashMap<String, String>) -> serde_json::Value {
     let solver: Solver = options.get("solver").map_or("adam", String::as_str).parse().unwrap_or_else(|e| {
         fail(&format!("{e}"));
@@ -245,22 +247,33 @@ fn digits(options: &HashMap<String, String>) -> serde_json::Value {
     let cut = 1437;
     let (x_train, x_test) = (x.slice(ndarray::s![..cut, ..]), x.slice(ndarray::s![cut.., ..]));
     let (y_train, y_test) = (&digits.target[..cut], &digits.target[cut..]);
-    let params = MlpParams::new().solver(solver).random_state(0).check().unwrap_or_else(|e| fail(&e.to_string()));
+    let hidden = sizes(options, "hidden", "100");
+    let params = MlpParams::new()
+        .hidden_layer_sizes(hidden.clone())
+        .solver(solver)
+        .random_state(0)
+        .check()
+        .unwrap_or_else(|e| fail(&e.to_string()));
     let mut clf = MlpClassifier::<f64, usize>::new(params);
     let start = Instant::now();
     let report = clf.fit(x_train, y_train).unwrap_or_else(|e| fail(&e.to_string())).clone();
     let fit_seconds = start.elapsed().as_secs_f64();
     let accuracy = clf.score(x_test, y_test).unwrap_or_else(|e| fail(&e.to_string()));
-    let one = predict_one_timings(&clf, x_test);
-    json!({
+    let mut result = json!({
         "case": "digits",
         "solver": solver.name(),
+        "hidden": hidden,
+        "rows": cut,
         "threads": linalg::max_threads(),
         "fit_seconds": fit_seconds,
         "n_iter": report.n_iter,
+        "loss": report.loss,
         "test_accuracy": accuracy,
-        "predict_one": one,
-    })
+    });
+    if !options.contains_key("fit-only") {
+        result["predict_one"] = predict_one_timings(&clf, x_test);
+    }
+    result
 }
 
 /// Median seconds per one-row call, cycling over the test rows: through the estimator's
