@@ -423,7 +423,6 @@ macro_rules! return_compiled_for {
         }
     };
 }
-pub(crate) use return_compiled_for;
 
 /// Runs `f` compiled for AVX2 when the CPU has it (checked once, then cached by the standard
 /// library), else as it is. The crate is built for the x86-64 baseline, whose vectors hold four

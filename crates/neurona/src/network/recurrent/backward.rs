@@ -56,11 +56,11 @@ pub fn backward<F: Float>(
     }
     ws.reserve_gradients(n);
     let packing = &ws.packing;
-    let (p, dh, h) = (packing.rows(), shape.output_size(), shape.hidden_size);
-    let d_out = &mut ws.grads.d_out;
-    match d_outputs {
-        Some(d) => packing.gather(d_out, d, dh),
-        None => d_out[..p * dh].fill(F::zero()),
+    let (dh, h) = (shape.output_size(), shape.hidden_size);
+    // Without `d_outputs` the top layer's output gradient is zeros, which the cells take as
+    // `None` rather than read from a buffer.
+    if let Some(d) = d_outputs {
+        packing.gather(&mut ws.grads.d_out, d, dh);
     }
     for layer in (0..shape.num_layers).rev() {
         let GradientBuffers { d_gi, d_gh, d_h, d_c, d_out, d_below, w_ih_t } = &mut ws.grads;
@@ -74,8 +74,9 @@ pub fn backward<F: Float>(
         for (direction, dir_buffers) in buffers.directions.iter().enumerate() {
             let run = Direction { shape, params, packing, layer, direction };
             let block = (layer * shape.directions() + direction) * n * h;
+            let top_zeros = layer == shape.num_layers - 1 && d_outputs.is_none();
             let upstream = Upstream {
-                d_out: d_out.as_slice(),
+                d_out: (!top_zeros).then_some(d_out.as_slice()),
                 d_h_n: d_final_hidden.map(|d| &d[block..block + n * h]),
                 d_c_n: d_final_cell.map(|d| &d[block..block + n * h]),
             };
@@ -152,10 +153,10 @@ fn mask_gradient<F: Float>(packing: &Packing, masks: &DropoutMasks<F>, layer: us
     }
 }
 
-/// What flows into a direction from above: the gradient of the layer's output `(P, D·H)` and
-/// of this direction's final states `(n, H)`, in the batch's order.
+/// What flows into a direction from above: the gradient of the layer's output `(P, D·H)`
+/// (`None`: zeros) and of this direction's final states `(n, H)`, in the batch's order.
 struct Upstream<'a, F> {
-    d_out: &'a [F],
+    d_out: Option<&'a [F]>,
     d_h_n: Option<&'a [F]>,
     d_c_n: Option<&'a [F]>,
 }
@@ -192,7 +193,7 @@ impl<F: Float> Direction<'_, F> {
             let (r0, a, c) = (st.row, st.active, st.continuing);
             let rows = Rows { rows: a, h, out_stride: dh };
             let columns = r0 * dh + self.direction * h..(r0 + a) * dh;
-            let d_out = &up.d_out[columns.clone()];
+            let d_out = up.d_out.map(|d| &d[columns.clone()]);
             let d_gi = &mut g.d_gi[r0 * gh..(r0 + a) * gh];
             match s.cell {
                 Cell::Rnn => cells::run(RnnBackward {

@@ -7,11 +7,11 @@
 //! `tanh(c)`), as PyTorch's own backward does, so that the backward pass computes no
 //! transcendental function. Each loop runs over rows sliced to exactly `H` values (no bounds
 //! checks inside) with the vectorisable [`math`](super::math) functions, compiled for the
-//! widest vectors the CPU has ([`with_simd`]). A step with enough work is cut into two halves
+//! widest vectors the CPU has ([`run_here`]). A step with enough work is cut into two halves
 //! of rows run on two threads ([`run`]): rows are independent, so the bits do not change.
 
 use crate::float::Float;
-use crate::linalg::{for_each_piece, max_threads, return_compiled_for, with_avx2};
+use crate::linalg::{for_each_piece, max_threads};
 use crate::network::recurrent::math::{sigmoid, tanh};
 use crate::network::recurrent::shape::Nonlinearity;
 
@@ -19,14 +19,44 @@ use crate::network::recurrent::shape::Nonlinearity;
 /// about 10 microseconds of the LSTM's forward work, ten times a hand-over to a thread.
 const MIN_PARALLEL_WORK: usize = 8192;
 
-/// Runs `f` compiled for AVX-512 or AVX2 where the CPU has them, else as it is: the
-/// element-wise loops then work on 16 or 8 f32 at a time. The results are the same bits
-/// either way, as in [`with_avx2`]: every operation is an element-wise IEEE one, and the
-/// compiler never fuses a multiplication and an addition on its own.
-#[inline(always)]
-fn with_simd<R>(f: impl FnOnce() -> R) -> R {
-    return_compiled_for!("avx512f", f);
-    with_avx2(f)
+/// Runs a kernel on the calling thread, compiled for AVX-512 or AVX2 where the CPU has them,
+/// else as it is: the element-wise loops then work on 16 or 8 f32 at a time. Where the CPU
+/// also has FMA (every AVX-512 one, nearly every AVX2 one, every AArch64 one), f32's
+/// exponential fuses its multiply-adds (`FUSED`, see [`math`](super::math)): a third off the
+/// LSTM's forward element-wise work. Otherwise every operation is an element-wise IEEE one,
+/// which the compiler never fuses on its own, and the results are the same bits with or
+/// without the vector extensions; f64's are the same bits on every CPU. The choice depends
+/// on the CPU alone, never on the threads.
+fn run_here<K: Kernel>(kernel: K) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        #[target_feature(enable = "avx512f,fma")]
+        fn avx512<K: Kernel>(kernel: K) {
+            kernel.run_rows::<true>();
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2_fma<K: Kernel>(kernel: K) {
+            kernel.run_rows::<true>();
+        }
+        #[target_feature(enable = "avx2")]
+        fn avx2<K: Kernel>(kernel: K) {
+            kernel.run_rows::<false>();
+        }
+        if has!("avx512f") && has!("fma") {
+            // SAFETY: the CPU has both features, checked on the line above.
+            return unsafe { avx512(kernel) };
+        }
+        if has!("avx2") && has!("fma") {
+            // SAFETY: as above.
+            return unsafe { avx2_fma(kernel) };
+        }
+        if has!("avx2") {
+            // SAFETY: as above.
+            return unsafe { avx2(kernel) };
+        }
+    }
+    kernel.run_rows::<{ cfg!(target_arch = "aarch64") }>();
 }
 
 /// One step's rows of a direction: `rows` rows, `h` units; the layer's output rows lie
@@ -97,6 +127,76 @@ impl<F> SplitRows for &mut [F] {
     }
 }
 
+impl<B: SplitRows> SplitRows for Option<B> {
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        self.map_or((None, None), |b| {
+            let (x, y) = b.split_rows(at);
+            (Some(x), Some(y))
+        })
+    }
+}
+
+/// The output's gradient in one row of a backward kernel: a slice, or [`Zeros`] where the
+/// loss reads no output (the top layer's when it reads only the final states). The sum
+/// `d_out + d_h` is still computed, so that the bits are those of zeros read, but the pass
+/// streams one buffer less and the backward pass fills none with zeros (800 kB a batch in the
+/// benchmark). A type rather than a closure over the units: a closure capturing the row's
+/// slices lost their independence, and the loop ran scalar.
+trait RowGradient<F>: Copy {
+    /// The first `h` units (a slice's bounds checked once).
+    fn first(self, h: usize) -> Self;
+    /// Unit `u`'s value.
+    fn at(self, u: usize) -> F;
+}
+
+impl<F: Float> RowGradient<F> for &[F] {
+    #[inline(always)]
+    fn first(self, h: usize) -> Self {
+        &self[..h]
+    }
+
+    #[inline(always)]
+    fn at(self, u: usize) -> F {
+        self[u]
+    }
+}
+
+/// A row of zeros, read from no memory.
+#[derive(Clone, Copy)]
+struct Zeros;
+
+impl<F: Float> RowGradient<F> for Zeros {
+    #[inline(always)]
+    fn first(self, _: usize) -> Self {
+        self
+    }
+
+    #[inline(always)]
+    fn at(self, _: usize) -> F {
+        F::zero()
+    }
+}
+
+/// A backward kernel's `run_rows`: its rows with the output's gradient `self.d_out` as a
+/// slice per row, or as [`Zeros`] if it is `None`, each a monomorphised loop.
+macro_rules! with_row_gradient {
+    () => {
+        #[inline(always)]
+        fn run_rows<const FUSED: bool>(self) {
+            match self.d_out {
+                Some(d_out) => self.rows(
+                    #[inline(always)]
+                    |r: Rows, j| r.out(d_out, j),
+                ),
+                None => self.rows(
+                    #[inline(always)]
+                    |_, _| Zeros,
+                ),
+            }
+        }
+    };
+}
+
 /// A step's element-wise work, which can be cut into two halves of rows.
 pub(super) trait Kernel: Sized + Send {
     /// Gates per row, `G`: with the rows and units, the measure of the work.
@@ -105,8 +205,9 @@ pub(super) trait Kernel: Sized + Send {
     fn rows(&self) -> Rows;
     /// The first `m` rows and the others.
     fn halves(self, m: usize) -> (Self, Self);
-    /// Runs on the calling thread.
-    fn run_here(self);
+    /// Runs on the calling thread; inlined into [`run_here`]'s variants, each compiled for
+    /// its CPU features. `FUSED`: whether f32's exponential fuses its multiply-adds.
+    fn run_rows<const FUSED: bool>(self);
 }
 
 /// Implements [`Kernel::rows`] and [`Kernel::halves`] for a kernel of a `r: Rows` and
@@ -134,9 +235,9 @@ pub(super) fn run<K: Kernel>(kernel: K) {
     let r = kernel.rows();
     if r.rows >= 2 && r.rows * r.h * K::GATES >= MIN_PARALLEL_WORK && max_threads() > 1 {
         let (a, b) = kernel.halves(r.rows / 2);
-        for_each_piece([a, b], K::run_here);
+        for_each_piece([a, b], run_here);
     } else {
-        kernel.run_here();
+        run_here(kernel);
     }
 }
 
@@ -154,33 +255,29 @@ impl<F: Float> Kernel for RnnForward<'_, F> {
 
     halves!(|r| pre: r.h, out: r.out_stride);
 
-    fn run_here(self) {
-        with_simd(
-            #[inline(always)]
-            || {
-                let (r, bias) = (self.r, &self.bias[..self.r.h]);
-                for j in 0..r.rows {
-                    let [p] = r.gates::<F, 1>(self.pre, j);
-                    let o = r.out_mut(self.out, j);
-                    let rows = o.iter_mut().zip(p).zip(bias);
-                    match self.nonlinearity {
-                        Nonlinearity::Tanh => rows.for_each(|((o, &p), &b)| *o = tanh(p + b)),
-                        Nonlinearity::Relu => rows.for_each(|((o, &p), &b)| *o = (p + b).max(F::zero())),
-                    }
-                }
-            },
-        );
+    #[inline(always)]
+    fn run_rows<const FUSED: bool>(self) {
+        let (r, bias) = (self.r, &self.bias[..self.r.h]);
+        for j in 0..r.rows {
+            let [p] = r.gates::<F, 1>(self.pre, j);
+            let o = r.out_mut(self.out, j);
+            let rows = o.iter_mut().zip(p).zip(bias);
+            match self.nonlinearity {
+                Nonlinearity::Tanh => rows.for_each(|((o, &p), &b)| *o = tanh::<F, FUSED>(p + b)),
+                Nonlinearity::Relu => rows.for_each(|((o, &p), &b)| *o = (p + b).max(F::zero())),
+            }
+        }
     }
 }
 
 /// Elman backward: `d_pre = (d_out + d_h) · f'(out)`, `d_h: (rows, H)` the gradient carried
-/// from the next step.
+/// from the next step, `d_out` the output's (`None`: zeros).
 pub(super) struct RnnBackward<'a, F> {
     pub r: Rows,
     pub nonlinearity: Nonlinearity,
     pub d_pre: &'a mut [F],
     pub out: &'a [F],
-    pub d_out: &'a [F],
+    pub d_out: Option<&'a [F]>,
     pub d_h: &'a [F],
 }
 
@@ -189,25 +286,37 @@ impl<F: Float> Kernel for RnnBackward<'_, F> {
 
     halves!(|r| d_pre: r.h, out: r.out_stride, d_out: r.out_stride, d_h: r.h);
 
-    fn run_here(self) {
-        with_simd(
-            #[inline(always)]
-            || {
-                let r = self.r;
-                for j in 0..r.rows {
-                    let [dp] = r.gates_mut::<F, 1>(self.d_pre, j);
-                    let [dh] = r.gates::<F, 1>(self.d_h, j);
-                    let (o, dout) = (r.out(self.out, j), r.out(self.d_out, j));
-                    let rows = dp.iter_mut().zip(o).zip(dout).zip(dh);
-                    match self.nonlinearity {
-                        Nonlinearity::Tanh => rows.for_each(|(((dp, &o), &a), &b)| *dp = (a + b) * (F::one() - o * o)),
-                        Nonlinearity::Relu => rows.for_each(|(((dp, &o), &a), &b)| {
-                            *dp = if o > F::zero() { a + b } else { F::zero() };
-                        }),
-                    }
-                }
-            },
-        );
+    with_row_gradient!();
+}
+
+impl<'a, F: Float> RnnBackward<'a, F> {
+    #[inline(always)]
+    fn rows<D: RowGradient<F>>(self, d_out: impl Fn(Rows, usize) -> D) {
+        let r = self.r;
+        for j in 0..r.rows {
+            let [dp] = r.gates_mut::<F, 1>(self.d_pre, j);
+            let [dh] = r.gates::<F, 1>(self.d_h, j);
+            rnn_backward_row(dp, r.out(self.out, j), d_out(r, j), dh, self.nonlinearity);
+        }
+    }
+}
+
+/// One row of [`RnnBackward`] (every slice an argument, see [`lstm_backward_row`]).
+#[inline(always)]
+fn rnn_backward_row<F: Float, D: RowGradient<F>>(dp: &mut [F], o: &[F], dout: D, dh: &[F], f: Nonlinearity) {
+    let h = dp.len();
+    let (o, dout, dh) = (&o[..h], dout.first(h), &dh[..h]);
+    match f {
+        Nonlinearity::Tanh => {
+            for u in 0..h {
+                dp[u] = (dout.at(u) + dh[u]) * (F::one() - o[u] * o[u]);
+            }
+        }
+        Nonlinearity::Relu => {
+            for u in 0..h {
+                dp[u] = if o[u] > F::zero() { dout.at(u) + dh[u] } else { F::zero() };
+            }
+        }
     }
 }
 
@@ -229,35 +338,45 @@ impl<F: Float> Kernel for LstmForward<'_, F> {
 
     halves!(|r| gates: 4 * r.h, cell: r.h, tanh_cell: r.h, c_prev: r.h, out: r.out_stride);
 
-    /// In passes over the row that each vectorise on their own (one loop with five
-    /// transcendental functions did not).
-    fn run_here(self) {
-        with_simd(
-            #[inline(always)]
-            || {
-                let (r, h) = (self.r, self.r.h);
-                let bias = &self.bias[..4 * h];
-                for j in 0..r.rows {
-                    let gates = &mut self.gates[j * 4 * h..(j + 1) * 4 * h];
-                    gates.iter_mut().zip(bias).for_each(|(v, &b)| *v += b);
-                    let (sig, rest) = gates.split_at_mut(2 * h);
-                    let (g, o) = rest.split_at_mut(h);
-                    sig.iter_mut().for_each(|v| *v = sigmoid(*v));
-                    g.iter_mut().for_each(|v| *v = tanh(*v));
-                    o.iter_mut().for_each(|v| *v = sigmoid(*v));
-                    let (i, f) = sig.split_at(h);
-                    let [c] = r.gates_mut::<F, 1>(self.cell, j);
-                    let [cp] = r.gates::<F, 1>(self.c_prev, j);
-                    c.iter_mut().zip(f).zip(cp).zip(i.iter().zip(g.iter())).for_each(|(((c, &f), &cp), (&i, &g))| {
-                        *c = f * cp + i * g;
-                    });
-                    let [tc] = r.gates_mut::<F, 1>(self.tanh_cell, j);
-                    tc.iter_mut().zip(c.iter()).for_each(|(t, &c)| *t = tanh(c));
-                    let out = r.out_mut(self.out, j);
-                    out.iter_mut().zip(o.iter()).zip(tc.iter()).for_each(|((h, &o), &t)| *h = o * t);
-                }
-            },
-        );
+    #[inline(always)]
+    fn run_rows<const FUSED: bool>(self) {
+        let (r, h) = (self.r, self.r.h);
+        for j in 0..r.rows {
+            let gates = &mut self.gates[j * 4 * h..(j + 1) * 4 * h];
+            let ([c], [tc]) = (r.gates_mut::<F, 1>(self.cell, j), r.gates_mut::<F, 1>(self.tanh_cell, j));
+            let [cp] = r.gates::<F, 1>(self.c_prev, j);
+            lstm_forward_row::<F, FUSED>(gates, c, tc, r.out_mut(self.out, j), cp, self.bias);
+        }
+    }
+}
+
+/// One row of [`LstmForward`] (every slice an argument, see [`lstm_backward_row`]), in passes
+/// over the row that each vectorise on their own (one loop with five transcendental functions
+/// did not), the biases added in the gates' passes and the cell's three in one.
+#[inline(always)]
+fn lstm_forward_row<F: Float, const FUSED: bool>(
+    gates: &mut [F],
+    cell: &mut [F],
+    tanh_cell: &mut [F],
+    out: &mut [F],
+    c_prev: &[F],
+    bias: &[F],
+) {
+    let h = cell.len();
+    let (sig, rest) = gates[..4 * h].split_at_mut(2 * h);
+    let (g, o) = rest.split_at_mut(h);
+    let (b_sig, rest) = bias[..4 * h].split_at(2 * h);
+    let (b_g, b_o) = rest.split_at(h);
+    sig.iter_mut().zip(b_sig).for_each(|(v, &b)| *v = sigmoid::<F, FUSED>(*v + b));
+    g.iter_mut().zip(b_g).for_each(|(v, &b)| *v = tanh::<F, FUSED>(*v + b));
+    o.iter_mut().zip(b_o).for_each(|(v, &b)| *v = sigmoid::<F, FUSED>(*v + b));
+    let (i, f) = sig.split_at(h);
+    let (i, f, g, o, c_prev, tanh_cell, out) =
+        (&i[..h], &f[..h], &g[..h], &o[..h], &c_prev[..h], &mut tanh_cell[..h], &mut out[..h]);
+    for u in 0..h {
+        let c = f[u] * c_prev[u] + i[u] * g[u];
+        let t = tanh::<F, FUSED>(c);
+        (cell[u], tanh_cell[u], out[u]) = (c, t, o[u] * t);
     }
 }
 
@@ -272,7 +391,7 @@ pub(super) struct LstmBackward<'a, F> {
     pub gates: &'a [F],
     pub tanh_cell: &'a [F],
     pub c_prev: &'a [F],
-    pub d_out: &'a [F],
+    pub d_out: Option<&'a [F]>,
     pub d_h: &'a [F],
 }
 
@@ -281,22 +400,22 @@ impl<F: Float> Kernel for LstmBackward<'_, F> {
 
     halves!(|r| d_gates: 4 * r.h, d_c: r.h, gates: 4 * r.h, tanh_cell: r.h, c_prev: r.h, d_out: r.out_stride, d_h: r.h);
 
-    fn run_here(self) {
-        with_simd(
-            #[inline(always)]
-            || {
-                let r = self.r;
-                for j in 0..r.rows {
-                    let [dh] = r.gates::<F, 1>(self.d_h, j);
-                    let [dc] = r.gates_mut::<F, 1>(self.d_c, j);
-                    let [di, df, dg, d_o] = r.gates_mut::<F, 4>(self.d_gates, j);
-                    let [i, f, g, o] = r.gates::<F, 4>(self.gates, j);
-                    let [tc] = r.gates::<F, 1>(self.tanh_cell, j);
-                    let [cp] = r.gates::<F, 1>(self.c_prev, j);
-                    lstm_backward_row(di, df, dg, d_o, dc, i, f, g, o, tc, cp, r.out(self.d_out, j), dh);
-                }
-            },
-        );
+    with_row_gradient!();
+}
+
+impl<'a, F: Float> LstmBackward<'a, F> {
+    #[inline(always)]
+    fn rows<D: RowGradient<F>>(self, d_out: impl Fn(Rows, usize) -> D) {
+        let r = self.r;
+        for j in 0..r.rows {
+            let [dh] = r.gates::<F, 1>(self.d_h, j);
+            let [dc] = r.gates_mut::<F, 1>(self.d_c, j);
+            let [di, df, dg, d_o] = r.gates_mut::<F, 4>(self.d_gates, j);
+            let [i, f, g, o] = r.gates::<F, 4>(self.gates, j);
+            let [tc] = r.gates::<F, 1>(self.tanh_cell, j);
+            let [cp] = r.gates::<F, 1>(self.c_prev, j);
+            lstm_backward_row(di, df, dg, d_o, dc, i, f, g, o, tc, cp, d_out(r, j), dh);
+        }
     }
 }
 
@@ -305,7 +424,7 @@ impl<F: Float> Kernel for LstmBackward<'_, F> {
 /// the vectorised loop a run-time check per row.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn lstm_backward_row<F: Float>(
+fn lstm_backward_row<F: Float, D: RowGradient<F>>(
     di: &mut [F],
     df: &mut [F],
     dg: &mut [F],
@@ -317,15 +436,16 @@ fn lstm_backward_row<F: Float>(
     o: &[F],
     tc: &[F],
     cp: &[F],
-    dout: &[F],
+    dout: D,
     dh: &[F],
 ) {
     let one = F::one();
     let h = dc.len();
     let (di, df, dg, d_o) = (&mut di[..h], &mut df[..h], &mut dg[..h], &mut d_o[..h]);
-    let (i, f, g, o, tc, cp, dout, dh) = (&i[..h], &f[..h], &g[..h], &o[..h], &tc[..h], &cp[..h], &dout[..h], &dh[..h]);
+    let (i, f, g, o, tc, cp, dout, dh) =
+        (&i[..h], &f[..h], &g[..h], &o[..h], &tc[..h], &cp[..h], dout.first(h), &dh[..h]);
     for u in 0..h {
-        let dhu = dout[u] + dh[u];
+        let dhu = dout.at(u) + dh[u];
         let dcu = dc[u] + dhu * o[u] * (one - tc[u] * tc[u]);
         di[u] = dcu * g[u] * i[u] * (one - i[u]);
         df[u] = dcu * cp[u] * f[u] * (one - f[u]);
@@ -356,23 +476,19 @@ impl<F: Float> Kernel for GruForward<'_, F> {
 
     halves!(|r| gates: 3 * r.h, hn: r.h, rec: 3 * r.h, h_prev: r.h, out: r.out_stride);
 
-    fn run_here(self) {
-        with_simd(
-            #[inline(always)]
-            || {
-                let (r, h) = (self.r, self.r.h);
-                let (b_rz, b_n) = self.bias[..3 * h].split_at(2 * h);
-                for j in 0..r.rows {
-                    let gates = &mut self.gates[j * 3 * h..(j + 1) * 3 * h];
-                    let (rz, n) = gates.split_at_mut(2 * h);
-                    let (rec_rz, rec_n) = self.rec[j * 3 * h..(j + 1) * 3 * h].split_at(2 * h);
-                    let [hn] = r.gates_mut::<F, 1>(self.hn, j);
-                    let [hp] = r.gates::<F, 1>(self.h_prev, j);
-                    let out = r.out_mut(self.out, j);
-                    gru_forward_row(rz, n, hn, out, rec_rz, rec_n, b_rz, b_n, self.b_hn, hp);
-                }
-            },
-        );
+    #[inline(always)]
+    fn run_rows<const FUSED: bool>(self) {
+        let (r, h) = (self.r, self.r.h);
+        let (b_rz, b_n) = self.bias[..3 * h].split_at(2 * h);
+        for j in 0..r.rows {
+            let gates = &mut self.gates[j * 3 * h..(j + 1) * 3 * h];
+            let (rz, n) = gates.split_at_mut(2 * h);
+            let (rec_rz, rec_n) = self.rec[j * 3 * h..(j + 1) * 3 * h].split_at(2 * h);
+            let [hn] = r.gates_mut::<F, 1>(self.hn, j);
+            let [hp] = r.gates::<F, 1>(self.h_prev, j);
+            let out = r.out_mut(self.out, j);
+            gru_forward_row::<F, FUSED>(rz, n, hn, out, rec_rz, rec_n, b_rz, b_n, self.b_hn, hp);
+        }
     }
 }
 
@@ -381,7 +497,7 @@ impl<F: Float> Kernel for GruForward<'_, F> {
 /// over the kernel's fields, the n gate's pass stayed scalar, a third of a GRU epoch.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn gru_forward_row<F: Float>(
+fn gru_forward_row<F: Float, const FUSED: bool>(
     rz: &mut [F],
     n: &mut [F],
     hn: &mut [F],
@@ -396,7 +512,7 @@ fn gru_forward_row<F: Float>(
     let h = hn.len();
     let (rz, rec_rz, b_rz) = (&mut rz[..2 * h], &rec_rz[..2 * h], &b_rz[..2 * h]);
     for u in 0..2 * h {
-        rz[u] = sigmoid(rz[u] + rec_rz[u] + b_rz[u]);
+        rz[u] = sigmoid::<F, FUSED>(rz[u] + rec_rz[u] + b_rz[u]);
     }
     let (rg, z) = rz.split_at(h);
     let (n, out, rec_n, b_n, b_hn, hp, rg, z) =
@@ -405,7 +521,7 @@ fn gru_forward_row<F: Float>(
         hn[u] = rec_n[u] + b_hn[u];
     }
     for u in 0..h {
-        n[u] = tanh(n[u] + b_n[u] + rg[u] * hn[u]);
+        n[u] = tanh::<F, FUSED>(n[u] + b_n[u] + rg[u] * hn[u]);
     }
     for u in 0..h {
         out[u] = n[u] + z[u] * (hp[u] - n[u]);
@@ -425,7 +541,7 @@ pub(super) struct GruBackward<'a, F> {
     pub gates: &'a [F],
     pub hn: &'a [F],
     pub h_prev: &'a [F],
-    pub d_out: &'a [F],
+    pub d_out: Option<&'a [F]>,
 }
 
 impl<F: Float> Kernel for GruBackward<'_, F> {
@@ -433,28 +549,28 @@ impl<F: Float> Kernel for GruBackward<'_, F> {
 
     halves!(|r| d_gi: 3 * r.h, d_gh: 3 * r.h, d_h: r.h, gates: 3 * r.h, hn: r.h, h_prev: r.h, d_out: r.out_stride);
 
-    fn run_here(self) {
-        with_simd(
-            #[inline(always)]
-            || {
-                let r = self.r;
-                for j in 0..r.rows {
-                    let [dh] = r.gates_mut::<F, 1>(self.d_h, j);
-                    let [dir, diz, din] = r.gates_mut::<F, 3>(self.d_gi, j);
-                    let [dhr, dhz, dhn] = r.gates_mut::<F, 3>(self.d_gh, j);
-                    let [rg, z, n] = r.gates::<F, 3>(self.gates, j);
-                    let ([hn], [hp]) = (r.gates::<F, 1>(self.hn, j), r.gates::<F, 1>(self.h_prev, j));
-                    gru_backward_row(dir, diz, din, dhr, dhz, dhn, dh, rg, z, n, hn, hp, r.out(self.d_out, j));
-                }
-            },
-        );
+    with_row_gradient!();
+}
+
+impl<'a, F: Float> GruBackward<'a, F> {
+    #[inline(always)]
+    fn rows<D: RowGradient<F>>(self, d_out: impl Fn(Rows, usize) -> D) {
+        let r = self.r;
+        for j in 0..r.rows {
+            let [dh] = r.gates_mut::<F, 1>(self.d_h, j);
+            let [dir, diz, din] = r.gates_mut::<F, 3>(self.d_gi, j);
+            let [dhr, dhz, dhn] = r.gates_mut::<F, 3>(self.d_gh, j);
+            let [rg, z, n] = r.gates::<F, 3>(self.gates, j);
+            let ([hn], [hp]) = (r.gates::<F, 1>(self.hn, j), r.gates::<F, 1>(self.h_prev, j));
+            gru_backward_row(dir, diz, din, dhr, dhz, dhn, dh, rg, z, n, hn, hp, d_out(r, j));
+        }
     }
 }
 
 /// One row of [`GruBackward`] (every slice an argument, see [`lstm_backward_row`]).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn gru_backward_row<F: Float>(
+fn gru_backward_row<F: Float, D: RowGradient<F>>(
     dir: &mut [F],
     diz: &mut [F],
     din: &mut [F],
@@ -467,15 +583,15 @@ fn gru_backward_row<F: Float>(
     n: &[F],
     hn: &[F],
     hp: &[F],
-    dout: &[F],
+    dout: D,
 ) {
     let one = F::one();
     let h = dh.len();
     let (dir, diz, din, dhr, dhz, dhn) =
         (&mut dir[..h], &mut diz[..h], &mut din[..h], &mut dhr[..h], &mut dhz[..h], &mut dhn[..h]);
-    let (rg, z, n, hn, hp, dout) = (&rg[..h], &z[..h], &n[..h], &hn[..h], &hp[..h], &dout[..h]);
+    let (rg, z, n, hn, hp, dout) = (&rg[..h], &z[..h], &n[..h], &hn[..h], &hp[..h], dout.first(h));
     for u in 0..h {
-        let dhu = dout[u] + dh[u];
+        let dhu = dout.at(u) + dh[u];
         let dn = dhu * (one - z[u]) * (one - n[u] * n[u]);
         let dr = dn * hn[u] * rg[u] * (one - rg[u]);
         let dz = dhu * (hp[u] - n[u]) * z[u] * (one - z[u]);
