@@ -27,7 +27,7 @@ use std::any::Any;
 use std::cell::RefCell;
 
 use super::MatRef;
-use super::kernels::{self, Isa, Kernel, MAX_TILE};
+use super::kernels::{self, Isa, Kernel, MAX_TILE, Strided};
 use crate::float::Float;
 
 /// The longest block of the inner dimension: a packed `b` panel of 256 rows of the widest tile
@@ -130,6 +130,67 @@ fn with_scratch<F: Float, R>(a_len: usize, b_len: usize, f: impl FnOnce(&mut [F]
 /// during the call.
 pub(super) unsafe fn gemm<F: Float>(out: *mut F, rs_out: usize, a: MatRef<'_, F>, b: MatRef<'_, F>, accumulate: bool) {
     let kernel = kernel::<F>();
+    // The kernels vectorise along the output's rows, so a narrow output (10 columns for a
+    // 10-class layer) fills its tiles poorly (10 of 16 lanes with 8-wide tiles); computing the
+    // transpose, `out^T = b^T · a^T`, may fill them better, or pack less. Each element's sum is
+    // the same either way (a fused multiply-add does not care which factor comes first), so the
+    // choice changes only speed.
+    let transposed = Orientation::cost(&kernel, &b.t(), &a.t()) < Orientation::cost(&kernel, &a, &b);
+    let out = if transposed {
+        Out { ptr: out, rs: 1, cs: rs_out, a: b.t(), b: a.t() }
+    } else {
+        Out { ptr: out, rs: rs_out, cs: 1, a, b }
+    };
+    // SAFETY: as the caller guarantees.
+    unsafe { blocked(kernel, out, accumulate) }
+}
+
+/// The choices that depend on an operand's shape and layout.
+struct Orientation;
+
+impl Orientation {
+    /// Whether the `a` panels are packed: when each is read by more than a few `b` panels, so
+    /// that packing (a read and a write of `a`) is paid back by the kernels' contiguous reads.
+    /// Otherwise the kernels read `a` where it lies, whatever its strides (broadcasts need no
+    /// contiguity); an edge panel is packed all the same, for its zero padding.
+    fn packs_a(nr: usize, n: usize) -> bool {
+        n.min(NC) > 4 * nr
+    }
+
+    /// Whether the `b` panels are packed: unless `b` is row-major, whose rows are runs of the
+    /// panels' width already (the kernel reads `kc` rows of a panel, a few cache lines each);
+    /// an edge panel is packed all the same.
+    fn packs_b(b: &MatRef<'_, impl Float>) -> bool {
+        b.col_stride != 1
+    }
+
+    /// Roughly the cycles of `a · b` with `kernel`: its multiply-adds, counted over whole
+    /// (zero-padded) tiles, at `nr` a cycle (two vectors of `nr / 2` on x86), plus a cycle per
+    /// value packed.
+    fn cost<F: Float>(kernel: &Kernel<F>, a: &MatRef<'_, F>, b: &MatRef<'_, F>) -> usize {
+        let (m, k, n) = (a.rows, a.cols, b.cols);
+        let tiles = m.next_multiple_of(kernel.mr) * n.next_multiple_of(kernel.nr) * k / kernel.nr;
+        let packed_a = if Self::packs_a(kernel.nr, n) { m * k } else { 0 };
+        let packed_b = if Self::packs_b(b) { k * n } else { 0 };
+        tiles + packed_a + packed_b
+    }
+}
+
+/// A product to compute: `a · b` into the elements `ptr + i * rs + j * cs`.
+struct Out<'a, F> {
+    ptr: *mut F,
+    rs: usize,
+    cs: usize,
+    a: MatRef<'a, F>,
+    b: MatRef<'a, F>,
+}
+
+/// The blocked loops around the kernel (see the module docs).
+///
+/// # Safety
+/// As [`gemm`], for the output `out` describes.
+unsafe fn blocked<F: Float>(kernel: Kernel<F>, out: Out<'_, F>, accumulate: bool) {
+    let Out { ptr, rs, cs, a, b } = out;
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let (mr, nr) = (kernel.mr, kernel.nr);
     let kc_len = k.div_ceil(k.div_ceil(KC));
@@ -140,17 +201,72 @@ pub(super) unsafe fn gemm<F: Float>(out: *mut F, rs_out: usize, a: MatRef<'_, F>
             let nc = NC.min(n - jc);
             for pc in (0..k).step_by(kc_len) {
                 let kc = kc_len.min(k - pc);
-                pack_b(b_pack, &b, pc, kc, jc, nc, nr);
+                // A row-major `b` is read where it lies: its rows are runs of the panels' width
+                // already, and packing them cost more than it saved on the small products
+                // (the kernel reads `kc` rows of one panel, a few cache lines each). Only a
+                // narrower edge panel is packed, for its zero padding.
+                let direct = (!Orientation::packs_b(&b)).then(|| &b.data[pc * b.row_stride + jc..]);
+                pack_b(b_pack, &b, pc, kc, jc, nc, nr, direct.is_some());
+                let a_direct = !Orientation::packs_a(nr, nc);
                 for ic in (0..m).step_by(MC) {
                     let mc = MC.min(m - ic);
-                    pack_a(a_pack, &a, ic, mc, pc, kc, mr);
+                    pack_a(a_pack, &a, ic, mc, pc, kc, mr, a_direct);
                     let block = Tiles { kernel, kc, mc, nc, add: accumulate || pc > 0 };
+                    let b_panels = BPanels { packed: b_pack, direct, rs: b.row_stride };
+                    let a_panels = APanels {
+                        packed: a_pack,
+                        direct: a_direct.then(|| &a.data[ic * a.row_stride + pc * a.col_stride..]),
+                        rs: a.row_stride,
+                        cs: a.col_stride,
+                    };
                     // SAFETY: rows ic.. and columns jc.. of the caller's block.
-                    unsafe { block.run(a_pack, b_pack, out.add(ic * rs_out + jc), rs_out) };
+                    unsafe { block.run(&a_panels, &b_panels, ptr.add(ic * rs + jc * cs), rs, cs) };
                 }
             }
         }
     });
+}
+
+/// Where a block's `a` panels lie: packed, or (`direct`) in `a` itself, with its strides, except
+/// a shorter edge panel, packed.
+struct APanels<'a, F> {
+    packed: &'a [F],
+    direct: Option<&'a [F]>,
+    rs: usize,
+    cs: usize,
+}
+
+impl<F: Float> APanels<'_, F> {
+    /// The panel of rows `ir..ir + mr` of an `mc x kc` block.
+    fn panel(&self, ir: usize, kc: usize, mc: usize, mr: usize) -> Strided<F> {
+        match self.direct {
+            Some(a) if ir + mr <= mc => {
+                let start = ir * self.rs;
+                let panel = &a[start..start + (mr - 1) * self.rs + (kc - 1) * self.cs + 1];
+                Strided { ptr: panel.as_ptr(), rs: self.rs, cs: self.cs }
+            }
+            _ => Strided { ptr: self.packed[ir * kc..][..kc * mr].as_ptr(), rs: 1, cs: mr },
+        }
+    }
+}
+
+/// Where a block's `b` panels lie: packed, or (`direct`) in `b` itself, `rs` apart, except a
+/// narrower edge panel, packed.
+struct BPanels<'a, F> {
+    packed: &'a [F],
+    direct: Option<&'a [F]>,
+    rs: usize,
+}
+
+impl<F: Float> BPanels<'_, F> {
+    /// The panel of columns `jr..jr + nr` of a `kc x nc` block: where it starts and the distance
+    /// between its rows.
+    fn panel(&self, jr: usize, kc: usize, nc: usize, nr: usize) -> (*const F, usize) {
+        match self.direct {
+            Some(b) if jr + nr <= nc => (b[jr..][..(kc - 1) * self.rs + nr].as_ptr(), self.rs),
+            _ => (self.packed[jr * kc..][..kc * nr].as_ptr(), nr),
+        }
+    }
 }
 
 /// The register tiles of one packed `mc x kc` block of `a` against one `kc x nc` of `b`.
@@ -165,34 +281,33 @@ struct Tiles<F: 'static> {
 
 impl<F: Float> Tiles<F> {
     /// # Safety
-    /// `out` must be valid for reads and writes of `mc` rows of `nc` values, `rs_out` apart;
+    /// `out` must be valid for reads and writes of the `mc x nc` elements `out + i * rs + j * cs`;
     /// `a_pack` and `b_pack` hold the packed blocks.
-    unsafe fn run(&self, a_pack: &[F], b_pack: &[F], out: *mut F, rs_out: usize) {
+    unsafe fn run(&self, a_panels: &APanels<'_, F>, b_panels: &BPanels<'_, F>, out: *mut F, rs: usize, cs: usize) {
         let Self { kernel, kc, mc, nc, add } = *self;
         let (mr, nr) = (kernel.mr, kernel.nr);
         for jr in (0..nc).step_by(nr) {
-            let b_panel = b_pack[jr * kc..][..kc * nr].as_ptr();
+            let (b_panel, rs_b) = b_panels.panel(jr, kc, nc, nr);
             let width = nr.min(nc - jr);
             for ir in (0..mc).step_by(mr) {
-                let a_panel = a_pack[ir * kc..][..kc * mr].as_ptr();
+                let a_panel = a_panels.panel(ir, kc, mc, mr);
                 let height = mr.min(mc - ir);
                 // SAFETY: the tile's rows and columns are inside the block (the caller's
                 // guarantee); the panels hold kc * mr and kc * nr values (sliced above); the
                 // kernel is one the CPU supports (detected, or forced by a test that checked).
                 unsafe {
-                    let c = out.add(ir * rs_out + jr);
-                    if height == mr && width == nr {
-                        (kernel.run)(kc, a_panel, b_panel, c, rs_out, add);
+                    let c = out.add(ir * rs + jr * cs);
+                    if height == mr && width == nr && cs == 1 {
+                        (kernel.run)(kc, a_panel, b_panel, rs_b, c, rs, add);
                         continue;
                     }
                     // Left uninitialised: the kernel stores all of its mr x nr values first.
-                    let mut edge = std::mem::MaybeUninit::<[F; MAX_TILE]>::uninit();
-                    let edge = edge.as_mut_ptr().cast::<F>();
-                    (kernel.run)(kc, a_panel, b_panel, edge, nr, false);
+                    let mut tile = std::mem::MaybeUninit::<[F; MAX_TILE]>::uninit();
+                    let sums = tile.as_mut_ptr().cast::<F>();
+                    (kernel.run)(kc, a_panel, b_panel, rs_b, sums, nr, false);
                     for i in 0..height {
-                        let row = std::slice::from_raw_parts_mut(c.add(i * rs_out), width);
-                        let sums = std::slice::from_raw_parts(edge.add(i * nr), width);
-                        for (o, &sum) in row.iter_mut().zip(sums) {
+                        for j in 0..width {
+                            let (o, sum) = (&mut *c.add(i * rs + j * cs), *sums.add(i * nr + j));
                             *o = if add { *o + sum } else { sum };
                         }
                     }
@@ -203,8 +318,26 @@ impl<F: Float> Tiles<F> {
 }
 
 /// Packs `b[pc..pc + kc, jc..jc + nc]` into panels of `nr` columns (4, 8, 16 or 32: every
-/// kernel's), each `kc` rows of `nr` values, zero beyond column `nc`.
-fn pack_b<F: Float>(dst: &mut [F], b: &MatRef<'_, F>, pc: usize, kc: usize, jc: usize, nc: usize, nr: usize) {
+/// kernel's), each `kc` rows of `nr` values, zero beyond column `nc`; only the edge panel (if
+/// narrower) when `edge_only`.
+#[allow(clippy::too_many_arguments)]
+fn pack_b<F: Float>(
+    dst: &mut [F],
+    b: &MatRef<'_, F>,
+    pc: usize,
+    kc: usize,
+    jc: usize,
+    nc: usize,
+    nr: usize,
+    edge_only: bool,
+) {
+    let (jc, nc, dst) = if edge_only {
+        let full = nc / nr * nr;
+        // The edge panel goes where the packed panels would have put it.
+        (jc + full, nc - full, &mut dst[full * kc..])
+    } else {
+        (jc, nc, dst)
+    };
     // The panel width as a constant: a row then copies as a few vector moves, where a copy of a
     // run of unknown length calls `memmove`, which cost more than the kernels on digits.
     match nr {
@@ -215,7 +348,14 @@ fn pack_b<F: Float>(dst: &mut [F], b: &MatRef<'_, F>, pc: usize, kc: usize, jc: 
     }
 }
 
-fn pack_b_panels<F: Float, const NR: usize>(dst: &mut [F], b: &MatRef<'_, F>, pc: usize, kc: usize, jc: usize, nc: usize) {
+fn pack_b_panels<F: Float, const NR: usize>(
+    dst: &mut [F],
+    b: &MatRef<'_, F>,
+    pc: usize,
+    kc: usize,
+    jc: usize,
+    nc: usize,
+) {
     let (rs, cs) = (b.row_stride, b.col_stride);
     for (q, panel) in dst[..nc.next_multiple_of(NR) * kc].chunks_exact_mut(kc * NR).enumerate() {
         let j0 = jc + q * NR;
@@ -244,8 +384,25 @@ fn pack_b_panels<F: Float, const NR: usize>(dst: &mut [F], b: &MatRef<'_, F>, pc
 }
 
 /// Packs `a[ic..ic + mc, pc..pc + kc]` into panels of `mr` rows (4, 6 or 12: every kernel's),
-/// each `kc` columns of `mr` values, zero beyond row `mc`.
-fn pack_a<F: Float>(dst: &mut [F], a: &MatRef<'_, F>, ic: usize, mc: usize, pc: usize, kc: usize, mr: usize) {
+/// each `kc` columns of `mr` values, zero beyond row `mc`; only the edge panel (if shorter) when
+/// `edge_only`.
+#[allow(clippy::too_many_arguments)]
+fn pack_a<F: Float>(
+    dst: &mut [F],
+    a: &MatRef<'_, F>,
+    ic: usize,
+    mc: usize,
+    pc: usize,
+    kc: usize,
+    mr: usize,
+    edge_only: bool,
+) {
+    let (ic, mc, dst) = if edge_only {
+        let full = mc / mr * mr;
+        (ic + full, mc - full, &mut dst[full * kc..])
+    } else {
+        (ic, mc, dst)
+    };
     match mr {
         4 => pack_a_panels::<F, 4>(dst, a, ic, mc, pc, kc),
         6 => pack_a_panels::<F, 6>(dst, a, ic, mc, pc, kc),
@@ -253,7 +410,14 @@ fn pack_a<F: Float>(dst: &mut [F], a: &MatRef<'_, F>, ic: usize, mc: usize, pc: 
     }
 }
 
-fn pack_a_panels<F: Float, const MR: usize>(dst: &mut [F], a: &MatRef<'_, F>, ic: usize, mc: usize, pc: usize, kc: usize) {
+fn pack_a_panels<F: Float, const MR: usize>(
+    dst: &mut [F],
+    a: &MatRef<'_, F>,
+    ic: usize,
+    mc: usize,
+    pc: usize,
+    kc: usize,
+) {
     let (rs, cs) = (a.row_stride, a.col_stride);
     for (q, panel) in dst[..mc.next_multiple_of(MR) * kc].chunks_exact_mut(kc * MR).enumerate() {
         let i0 = ic + q * MR;

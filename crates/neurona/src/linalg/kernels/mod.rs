@@ -15,10 +15,20 @@ mod portable;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-/// `c[i * rs_c + j] (+)= Σ_p a[p * mr + i] · b[p * nr + j]` for `i < mr`, `j < nr`: `a` a packed
-/// panel of `k` columns of `mr` values, `b` one of `k` rows of `nr` values, `add` whether the
-/// tile is added to `c` or stored over it.
-pub(crate) type KernelFn<F> = unsafe fn(k: usize, a: *const F, b: *const F, c: *mut F, rs_c: usize, add: bool);
+/// `c[i * rs_c + j] (+)= Σ_p a[i * rs_a + p * cs_a] · b[p * rs_b + j]` for `i < mr`, `j < nr`:
+/// `a` a panel of `mr` rows and `k` columns (packed: `rs_a = 1`, `cs_a = mr`), `b` one of `k`
+/// rows of `nr` values, `rs_b` apart (`nr` when packed), `add` whether the tile is added to `c`
+/// or stored over it.
+pub(crate) type KernelFn<F> =
+    unsafe fn(k: usize, a: Strided<F>, b: *const F, rs_b: usize, c: *mut F, rs_c: usize, add: bool);
+
+/// A panel of `a` as the kernels read it: element `(i, p)` at `ptr + i * rs + p * cs`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Strided<F> {
+    pub(crate) ptr: *const F,
+    pub(crate) rs: usize,
+    pub(crate) cs: usize,
+}
 
 /// An instruction set a kernel is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-use super::Kernel;
+use super::{Kernel, Strided};
 
 /// Writes a kernel function `$name` for `$features` over vectors `$vec` of `$lanes` values of
 /// `$f`, with a tile of `$mr` rows and `$nv` vectors, from the instruction set's intrinsics.
@@ -20,10 +20,10 @@ macro_rules! kernel {
         /// See [`super::KernelFn`].
         ///
         /// # Safety
-        /// The CPU has the kernel's features; `a` holds `k * MR` values, `b` `k * NV * LANES`,
-        /// and `c` is valid for `MR` rows of `NV * LANES` values, `rs_c` apart.
+        /// The CPU has the kernel's features; `a` holds `MR` rows of `k` values, `b` `k` rows of `NV * LANES`
+        /// values `rs_b` apart, and `c` is valid for `MR` rows of `NV * LANES` values, `rs_c` apart.
         #[target_feature(enable = $features)]
-        unsafe fn $name(k: usize, a: *const $f, b: *const $f, c: *mut $f, rs_c: usize, add: bool) {
+        unsafe fn $name(k: usize, a: Strided<$f>, b: *const $f, rs_b: usize, c: *mut $f, rs_c: usize, add: bool) {
             const MR: usize = $mr;
             const NV: usize = $nv;
             const LANES: usize = $lanes;
@@ -33,12 +33,12 @@ macro_rules! kernel {
             // caller guarantees.
             unsafe {
                 for p in 0..k {
-                    let (ap, bp) = (a.add(p * MR), b.add(p * NV * LANES));
+                    let (ap, bp) = (a.ptr.add(p * a.cs), b.add(p * rs_b));
                     for v in 0..NV {
                         bv[v] = $loadu(bp.add(v * LANES));
                     }
                     for i in 0..MR {
-                        let ai = $set1(*ap.add(i));
+                        let ai = $set1(*ap.add(i * a.rs));
                         for v in 0..NV {
                             acc[i][v] = $fmadd(ai, bv[v], acc[i][v]);
                         }
