@@ -11,6 +11,12 @@
 //! operand layout (transposed views included) into the one the kernels read, and pads the edge
 //! panels with zeros, so that edge tiles run the same kernel (into a scratch tile, copied out).
 //!
+//! The small products of a minibatch are where a general-purpose GEMM loses most of its time
+//! outside its kernels, so three choices are made per product (`Orientation`, `one_row`): a
+//! small row-major `b` and an `a` that few `b` panels read are read where they lie rather than
+//! packed; a narrow output (a 10-class layer) is computed as its transpose when that fills the
+//! tiles better; a single output row or column is summed on its own, without tiles.
+//!
 //! # Summation order
 //! An output element is the sum, over the inner blocks in order, of each block's kernel sum
 //! (see `kernels/`), added to the output (to zero-free storage for the first block of a product
@@ -98,9 +104,16 @@ fn floats<F: Float>(lines: &mut [Line]) -> &mut [F] {
     unsafe { std::slice::from_raw_parts_mut(lines.as_mut_ptr().cast::<F>(), len) }
 }
 
+/// The least a thread's packing buffers hold, in bytes, from its first product on: every block
+/// of the products of a minibatch against layers of up to 256 units (float64), so that a batch
+/// of another size (a fit's last, a sequence batch's later steps) does not grow them again.
+const MIN_A_BYTES: usize = MC * KC * 8;
+const MIN_B_BYTES: usize = KC * 256 * 8;
+
 /// Runs `f` on this thread's packing buffers, grown to hold `a_len` and `b_len` floats.
 fn with_scratch<F: Float, R>(a_len: usize, b_len: usize, f: impl FnOnce(&mut [F], &mut [F]) -> R) -> R {
     let lines = |len: usize| (len * size_of::<F>()).div_ceil(size_of::<Line>());
+    let (a_len, b_len) = (a_len.max(MIN_A_BYTES / size_of::<F>()), b_len.max(MIN_B_BYTES / size_of::<F>()));
     let grow = |buffer: &mut Vec<Line>, len: usize| {
         if buffer.len() < len {
             buffer.resize(len, Line([0; 64]));
@@ -130,12 +143,24 @@ fn with_scratch<F: Float, R>(a_len: usize, b_len: usize, f: impl FnOnce(&mut [F]
 /// during the call.
 pub(super) unsafe fn gemm<F: Float>(out: *mut F, rs_out: usize, a: MatRef<'_, F>, b: MatRef<'_, F>, accumulate: bool) {
     let kernel = kernel::<F>();
+    // One output row (a one-row prediction) or column: the register tiles would be mostly
+    // padding, so the row is summed on its own, in the kernels' order.
+    if a.rows == 1 && b.col_stride == 1 {
+        // SAFETY: the caller's block is one row of b.cols elements.
+        return unsafe { one_row(std::slice::from_raw_parts_mut(out, b.cols), a, b, accumulate) };
+    }
+    if b.cols == 1 && rs_out == 1 && a.row_stride == 1 {
+        // SAFETY: the caller's block is one column of a.rows elements, 1 apart.
+        return unsafe { one_row(std::slice::from_raw_parts_mut(out, a.rows), b.t(), a.t(), accumulate) };
+    }
     // The kernels vectorise along the output's rows, so a narrow output (10 columns for a
     // 10-class layer) fills its tiles poorly (10 of 16 lanes with 8-wide tiles); computing the
     // transpose, `out^T = b^T · a^T`, may fill them better, or pack less. Each element's sum is
     // the same either way (a fused multiply-add does not care which factor comes first), so the
     // choice changes only speed.
-    let transposed = Orientation::cost(&kernel, &b.t(), &a.t()) < Orientation::cost(&kernel, &a, &b);
+    // The transposed tiles are written out element by element: about two cycles each.
+    let scatter = 2 * a.rows * b.cols;
+    let transposed = Orientation::cost(&kernel, &b.t(), &a.t()) + scatter < Orientation::cost(&kernel, &a, &b);
     let out = if transposed {
         Out { ptr: out, rs: 1, cs: rs_out, a: b.t(), b: a.t() }
     } else {
@@ -157,11 +182,14 @@ impl Orientation {
         n.min(NC) > 4 * nr
     }
 
-    /// Whether the `b` panels are packed: unless `b` is row-major, whose rows are runs of the
-    /// panels' width already (the kernel reads `kc` rows of a panel, a few cache lines each);
-    /// an edge panel is packed all the same.
-    fn packs_b(b: &MatRef<'_, impl Float>) -> bool {
-        b.col_stride != 1
+    /// Whether the `b` panels are packed: unless `b` is row-major and a block of it is small
+    /// (at most 256 KiB, within an L2 cache), whose rows are then runs of the panels' width
+    /// already (the kernel reads `kc` rows of a panel, a few cache lines each). A larger block
+    /// read in place spreads each panel over as many pages as it has rows: the 1536-cube
+    /// product ran at half speed so. An edge panel is packed all the same.
+    fn packs_b<F: Float>(b: &MatRef<'_, F>) -> bool {
+        let block = b.rows.min(KC) * b.cols.min(NC) * size_of::<F>();
+        b.col_stride != 1 || block > 256 * 1024
     }
 
     /// Roughly the cycles of `a · b` with `kernel`: its multiply-adds, counted over whole
@@ -174,6 +202,76 @@ impl Orientation {
         let packed_b = if Self::packs_b(b) { k * n } else { 0 };
         tiles + packed_a + packed_b
     }
+}
+
+/// `out (+)= a · b` for a one-row `a` and a `b` whose rows are runs (`col_stride == 1`), each
+/// element summed as the kernels sum it (see the module docs): the same bits as the tiled path.
+fn one_row<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: MatRef<'_, F>, accumulate: bool) {
+    let (k, n) = (a.cols, b.cols);
+    let kc_len = k.div_ceil(k.div_ceil(KC));
+    let isa = isa();
+    with_scratch(0, n, |_, sums: &mut [F]| {
+        for pc in (0..k).step_by(kc_len) {
+            let kc = kc_len.min(k - pc);
+            let first = pc == 0 && !accumulate;
+            // The first block of a product that overwrites sums straight into `out`.
+            let acc = if first { &mut *out } else { &mut sums[..n] };
+            acc.fill(F::zero());
+            let row = |p: usize| (a.data[p * a.col_stride], &b.data[p * b.row_stride..][..n]);
+            if isa == Isa::Portable {
+                for (ap, row) in (pc..pc + kc).map(row) {
+                    for (s, &bj) in acc.iter_mut().zip(row) {
+                        *s += ap * bj;
+                    }
+                }
+            } else {
+                // Plain loops, no inner closures: all of it compiles with the CPU's features.
+                fused(
+                    isa,
+                    #[inline(always)]
+                    || {
+                        for p in pc..pc + kc {
+                            let (ap, row) = row(p);
+                            for (s, &bj) in acc.iter_mut().zip(row) {
+                                *s = ap.mul_add(bj, *s);
+                            }
+                        }
+                    },
+                );
+            }
+            if !first {
+                for (o, &sum) in out.iter_mut().zip(&sums[..n]) {
+                    *o = *o + sum;
+                }
+            }
+        }
+    });
+}
+
+/// Runs `f` compiled for `isa`, one with fused multiply-adds that the CPU supports, so that
+/// `mul_add` is one vectorised instruction rather than a library call.
+#[inline(always)]
+fn fused<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        fn avx512<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        match isa {
+            // SAFETY: `isa` is detected on this CPU (or forced by a test that checked).
+            Isa::Avx2 => return unsafe { avx2(f) },
+            // SAFETY: as above.
+            Isa::Avx512 => return unsafe { avx512(f) },
+            Isa::Portable => {}
+        }
+    }
+    let _ = isa;
+    f()
 }
 
 /// A product to compute: `a · b` into the elements `ptr + i * rs + j * cs`.
@@ -558,6 +656,35 @@ mod tests {
             })
             .collect();
         assert!(results.windows(2).all(|w| w[0] == w[1]), "{fused:?}");
+    }
+
+    #[test]
+    fn a_row_or_column_alone_has_the_bits_it_has_in_a_larger_product() {
+        // A one-row prediction gives the bits of the same row predicted in a batch.
+        for isa in kernels::supported() {
+            for &(m, k, n) in &[(9, 300, 37), (7, 64, 10), (13, 600, 3)] {
+                let (a, b) = (filled::<f64>(m * k, 3), filled::<f64>(k * n, 4));
+                let (a, b) = (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n));
+                for accumulate in [false, true] {
+                    let start = filled::<f64>(m * n, 5);
+                    let mut whole = start.clone();
+                    with_isa(isa, || matmul(&mut whole, a, b, accumulate));
+                    for i in 0..m {
+                        let mut row = start[i * n..(i + 1) * n].to_vec();
+                        with_isa(isa, || matmul(&mut row, a.rows_range(i, i + 1), b, accumulate));
+                        assert_eq!(row, whole[i * n..(i + 1) * n], "{isa:?} {m}x{k}x{n} row {i}");
+                    }
+                    // Column 0 as a product with one column: b's column, transposed twice.
+                    let column: Vec<f64> = (0..k).map(|p| b.at(p, 0)).collect();
+                    let mut alone: Vec<f64> = (0..m).map(|i| start[i * n]).collect();
+                    let a_t: Vec<f64> = (0..k * m).map(|x| a.at(x % m, x / m)).collect();
+                    let a_view = MatRef::row_major(&a_t, k, m).t();
+                    with_isa(isa, || matmul(&mut alone, a_view, MatRef::row_major(&column, k, 1), accumulate));
+                    let expected: Vec<f64> = (0..m).map(|i| whole[i * n]).collect();
+                    assert_eq!(alone, expected, "{isa:?} {m}x{k}x{n} column 0");
+                }
+            }
+        }
     }
 
     #[test]
