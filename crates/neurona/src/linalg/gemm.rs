@@ -241,7 +241,7 @@ fn one_row<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: MatRef<'_, F>, accumula
             }
             if !first {
                 for (o, &sum) in out.iter_mut().zip(&sums[..n]) {
-                    *o = *o + sum;
+                    *o += sum;
                 }
             }
         }
