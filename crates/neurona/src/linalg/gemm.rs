@@ -182,14 +182,16 @@ impl Orientation {
         n.min(NC) > 4 * nr
     }
 
-    /// Whether the `b` panels are packed: unless `b` is row-major and a block of it is small
-    /// (at most 256 KiB, within an L2 cache), whose rows are then runs of the panels' width
-    /// already (the kernel reads `kc` rows of a panel, a few cache lines each). A larger block
-    /// read in place spreads each panel over as many pages as it has rows: the 1536-cube
-    /// product ran at half speed so. An edge panel is packed all the same.
-    fn packs_b<F: Float>(b: &MatRef<'_, F>) -> bool {
+    /// Whether the `b` panels are packed: unless `b` is row-major, few `a` panels read each of
+    /// its panels (packing costs a copy per value against `m` multiply-adds per value; with
+    /// hundreds of rows the copy is negligible and the contiguous panel reads faster), and a
+    /// block of it is small (at most 256 KiB, within an L2 cache): its rows are then runs of the
+    /// panels' width already, a few cache lines each. A larger block read in place spreads each
+    /// panel over as many pages as it has rows: the 1536-cube product ran at half speed so. An
+    /// edge panel is packed all the same.
+    fn packs_b<F: Float>(b: &MatRef<'_, F>, m: usize, mr: usize) -> bool {
         let block = b.rows.min(KC) * b.cols.min(NC) * size_of::<F>();
-        b.col_stride != 1 || block > 256 * 1024
+        b.col_stride != 1 || m > 4 * mr || block > 256 * 1024
     }
 
     /// Roughly the cycles of `a · b` with `kernel`: its multiply-adds, counted over whole
@@ -199,7 +201,7 @@ impl Orientation {
         let (m, k, n) = (a.rows, a.cols, b.cols);
         let tiles = m.next_multiple_of(kernel.mr) * n.next_multiple_of(kernel.nr) * k / kernel.nr;
         let packed_a = if Self::packs_a(kernel.nr, n) { m * k } else { 0 };
-        let packed_b = if Self::packs_b(b) { k * n } else { 0 };
+        let packed_b = if Self::packs_b(b, m, kernel.mr) { k * n } else { 0 };
         tiles + packed_a + packed_b
     }
 }
@@ -303,7 +305,7 @@ unsafe fn blocked<F: Float>(kernel: Kernel<F>, out: Out<'_, F>, accumulate: bool
                 // already, and packing them cost more than it saved on the small products
                 // (the kernel reads `kc` rows of one panel, a few cache lines each). Only a
                 // narrower edge panel is packed, for its zero padding.
-                let direct = (!Orientation::packs_b(&b)).then(|| &b.data[pc * b.row_stride + jc..]);
+                let direct = (!Orientation::packs_b(&b, m, mr)).then(|| &b.data[pc * b.row_stride + jc..]);
                 pack_b(b_pack, &b, pc, kc, jc, nc, nr, direct.is_some());
                 let a_direct = !Orientation::packs_a(nr, nc);
                 for ic in (0..m).step_by(MC) {
