@@ -1,8 +1,7 @@
 //! A recurrent forward and backward pass allocates nothing once its workspace exists (dropout
 //! masks redrawn included): every buffer lives in the `RecurrentWorkspace`. Counted with a
-//! global allocator (this file holds a single test), on one thread, with sizes at which the
-//! GEMM crate takes its paths that allocate no packing scratch (on larger products it
-//! allocates its own on every call, which `allocations.rs` accounts for).
+//! global allocator (this file holds a single test), on one thread; the GEMM packs into buffers
+//! its thread keeps (`linalg/gemm.rs`).
 
 use neurona::linalg::with_max_threads;
 use neurona::network::recurrent::{
@@ -21,12 +20,8 @@ static GLOBAL: counting::Counting = counting::Counting;
 #[test]
 fn passes_on_a_reused_workspace_allocate_nothing() {
     with_max_threads(Some(1), || {
-        // Products with a side of 1 (or an inner dimension of 1) take the GEMM crate's paths
-        // that allocate nothing: one unit, one feature. A bidirectional LSTM or GRU would
-        // have 2-wide inputs above the first layer and 4- or 3-gate weight gradients, whose
-        // products allocate the crate's scratch; the Elman cell runs the reverse direction
-        // through the same code.
-        let cases = Cell::ALL.into_iter().map(|c| (c, false)).chain([(Cell::Rnn, true)]);
+        // Every cell, one direction and two (2-wide inputs above the first layer).
+        let cases = Cell::ALL.into_iter().flat_map(|c| [(c, false), (c, true)]);
         for (cell, bidirectional) in cases {
             let shape = RecurrentShape {
                 cell,

@@ -1,33 +1,39 @@
-//! Dense matrix products: the one place that calls the GEMM crate.
+//! Dense matrix products, on neurona's own GEMM.
 //!
 //! Almost all of the training time goes into three products per layer (forward, weight
-//! gradient, backward delta), so they run on the `gemm` crate's packed, vectorised kernels.
+//! gradient, backward delta), so they run on packed, vectorised kernels: `gemm.rs` blocks and
+//! packs the operands as BLIS does, `kernels/` holds the microkernels (AVX2 with FMA, AVX-512F,
+//! and a portable one for WebAssembly and other targets), chosen once from what the CPU has.
 //! [`matmul_naive`] is the reference the optimised path is tested against.
+//!
+//! The shapes that matter most are small: a minibatch of up to a few hundred rows against layers
+//! of tens to a few hundred units, where a general-purpose GEMM spends more time in its driver
+//! and in allocating its packing scratch than in its kernels. Here the packing buffers belong to
+//! the calling thread and are reused, so that a product allocates nothing once its thread has
+//! seen one of its size.
 //!
 //! # Threads
 //!
 //! A product large enough to pay for it is cut into blocks of whole output rows or columns,
-//! one per thread, each computed by the GEMM crate on its own thread; smaller products stay on
-//! the calling thread, where a hand-over would cost more than it saves. How many threads at most
-//! is a process-wide setting, [`set_max_threads`] (default: [`default_threads`], every core
-//! unless the environment's `OMP_NUM_THREADS` says fewer), which [`with_max_threads`] overrides
-//! for one closure on the calling thread.
+//! one per thread, each computed on its own thread; smaller products stay on the calling thread,
+//! where a hand-over would cost more than it saves. How many threads at most is a process-wide
+//! setting, [`set_max_threads`] (default: [`default_threads`], every core unless the
+//! environment's `OMP_NUM_THREADS` says fewer), which [`with_max_threads`] overrides for one
+//! closure on the calling thread.
 //!
-//! Results do not depend on it. A block's outputs are summed exactly as in the whole product:
-//! the split never cuts the inner (summed) dimension, blocks start on multiples of the
-//! kernels' register tiles, and a block is cut off only where the GEMM crate takes its general
-//! path for both the block and the whole product, whose summation order depends on the inner
-//! dimension alone (see `general_path`). `tests/threads.rs` fits with one and two threads
-//! and compares the bits.
+//! Results do not depend on it. The split never cuts the inner (summed) dimension, and every
+//! output element is summed in an order that depends on the inner dimension alone (see
+//! `gemm.rs`), wherever its block starts. `tests/threads.rs` fits with one and two threads and
+//! compares the bits.
 //!
 //! The threads are a small team of our own (`for_each_part`), not a rayon pool: the team's
 //! threads wait for the next product by spinning for about a millisecond before they sleep,
 //! and a training step's products come a few hundred microseconds apart; the calling thread
 //! takes over any block a helper has not started, so a helper whose core is busy elsewhere
-//! slows nothing down. Through the GEMM
-//! crate's own rayon parallelism, waking the pool's sleeping threads for every product took
-//! about as long as the second core saved (a 200x784x256 float32 product: as slow on two
-//! threads as on one, against twice as fast for the same product cut in two on this team).
+//! slows nothing down. Through a GEMM crate's own rayon parallelism, waking the pool's sleeping
+//! threads for every product took about as long as the second core saved (a 200x784x256 float32
+//! product: as slow on two threads as on one, against twice as fast for the same product cut in
+//! two on this team).
 
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -38,6 +44,8 @@ use ndarray::ArrayView2;
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 
+mod gemm;
+mod kernels;
 mod team;
 
 pub(crate) use team::{for_each_part, for_each_piece};
@@ -234,7 +242,7 @@ pub fn matmul<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: MatRef<'_, F>, accum
     let block = Block { out: OutPtr(out.as_mut_ptr()), out_row_stride: n, a, b, accumulate };
     let threads = max_threads();
     let split = if threads > 1 && m.saturating_mul(n).saturating_mul(k) >= MIN_PARALLEL_WORK {
-        split_points(m, n, k, threads)
+        split_points(m, n, threads)
     } else {
         None
     };
@@ -269,25 +277,14 @@ enum Axis {
     Cols,
 }
 
-/// Blocks start at multiples of these: multiples of the register tiles of the GEMM crate's
-/// kernels (which transpose a row-major output: its columns are the kernels' rows, 8 to 32 of
-/// them by AVX2 or AVX-512 and float type, its rows the kernels' columns, 4 to 8), so that a
-/// block is tiled exactly as the same outputs are in the whole product.
+/// Blocks start at multiples of these, multiples of every kernel's register tile (rows: 4, 6
+/// or 12; columns: 4, 8, 16 or 32), so that no tile inside the product is cut into two edge
+/// tiles. Only speed depends on it: an element's sum is the same in any block (see `gemm.rs`).
 const ROW_ALIGN: usize = 24;
 const COL_ALIGN: usize = 32;
 
 /// The most blocks one product is cut into.
 const MAX_PARTS: usize = 64;
-
-/// Whether the GEMM crate computes a `rows x cols` output with inner dimension `k` on its
-/// general path, where each output is summed in order over blocks of the inner dimension whose
-/// length it derives from `k` alone. Its special paths sum differently: matrix-vector products
-/// (a side of 1), a horizontal-sum kernel (up to 256 outputs), inner blocks of at most 512 when
-/// both sides are at most 64, and `k <= 2`. A product or block that would take one is never
-/// split, nor split off.
-fn general_path(rows: usize, cols: usize, k: usize) -> bool {
-    rows > 1 && cols > 1 && k > 2 && rows * cols > 256 && (rows > 64 || cols > 64 || k <= 512)
-}
 
 /// The output block starts of a product cut into parts: `starts[i]..starts[i + 1]`.
 #[derive(Debug, Clone, Copy)]
@@ -302,15 +299,11 @@ impl Cuts {
     }
 }
 
-/// Where to cut an `m x n` output for `threads` threads, if it is worth it and every block
-/// stays on the general path: along the longer side, so that each thread reads all of the
-/// smaller operand and its share of the larger one, at the nearest multiples of
-/// [`ROW_ALIGN`] or [`COL_ALIGN`].
-fn split_points(m: usize, n: usize, k: usize, threads: usize) -> Option<(Axis, Cuts)> {
-    if !general_path(m, n, k) {
-        return None;
-    }
-    let (axis, len, other, align) = if m >= n { (Axis::Rows, m, n, ROW_ALIGN) } else { (Axis::Cols, n, m, COL_ALIGN) };
+/// Where to cut an `m x n` output for `threads` threads, if it is worth it: along the longer
+/// side, so that each thread packs all of the smaller operand and its share of the larger one,
+/// at the nearest multiples of [`ROW_ALIGN`] or [`COL_ALIGN`].
+fn split_points(m: usize, n: usize, threads: usize) -> Option<(Axis, Cuts)> {
+    let (axis, len, align) = if m >= n { (Axis::Rows, m, ROW_ALIGN) } else { (Axis::Cols, n, COL_ALIGN) };
     let parts = threads.min(len / align).min(MAX_PARTS);
     if parts < 2 {
         return None;
@@ -320,12 +313,8 @@ fn split_points(m: usize, n: usize, k: usize, threads: usize) -> Option<(Axis, C
         *start = (len * i / parts + align / 2) / align * align;
     }
     starts[parts] = len;
-    let fits = |part: usize| match axis {
-        Axis::Rows => general_path(part, other, k),
-        Axis::Cols => general_path(other, part, k),
-    };
-    let all_fit = starts[..=parts].windows(2).all(|w| w[1] > w[0] && fits(w[1] - w[0]));
-    all_fit.then_some((axis, Cuts { starts, parts }))
+    let all_cut = starts[..=parts].windows(2).all(|w| w[1] > w[0]);
+    all_cut.then_some((axis, Cuts { starts, parts }))
 }
 
 /// A raw output pointer that may cross threads: each thread writes its own disjoint block.
@@ -372,34 +361,9 @@ impl<F: Float> Block<'_, F> {
     /// `out` must be valid for writes of `a.rows` rows of `b.cols` elements, `out_row_stride`
     /// apart, and no other thread may access those elements during the call.
     unsafe fn run(&self) {
-        let (m, k, n) = (self.a.rows, self.a.cols, self.b.cols);
-        // SAFETY: the caller guarantees the output block. `a` spans (m-1)*rs + (k-1)*cs <
-        // a.data.len(), since every view is a block of a row-major matrix whose size
-        // `MatRef::row_major` checked, `b` likewise. The inputs are shared borrows, so they
-        // cannot alias the output.
-        unsafe {
-            gemm::gemm(
-                m,
-                n,
-                k,
-                self.out.0,
-                1,
-                self.out_row_stride as isize,
-                self.accumulate,
-                self.a.data.as_ptr(),
-                self.a.col_stride as isize,
-                self.a.row_stride as isize,
-                self.b.data.as_ptr(),
-                self.b.col_stride as isize,
-                self.b.row_stride as isize,
-                F::one(),
-                F::one(),
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            );
-        }
+        // SAFETY: the caller guarantees the output block; the inputs are shared borrows, so
+        // they cannot alias it.
+        unsafe { gemm::gemm(self.out.0, self.out_row_stride, self.a, self.b, self.accumulate) }
     }
 }
 
@@ -588,16 +552,13 @@ mod tests {
     }
 
     #[test]
-    fn blocks_are_cut_only_on_the_general_path() {
-        let first_cut = |m, n, k| split_points(m, n, k, 2).map(|(axis, cuts)| (axis, cuts.starts[1]));
-        assert_eq!(first_cut(200, 256, 784), Some((Axis::Cols, 128)));
-        assert_eq!(first_cut(784, 256, 200), Some((Axis::Rows, 384)));
-        assert_eq!(first_cut(200, 128, 256), Some((Axis::Rows, 96)));
-        // Blocks of at most 64 by 64 would sum a long inner dimension in other blocks.
-        assert!(first_cut(100, 60, 1000).is_none());
-        assert!(first_cut(60, 100, 500).is_some());
+    fn blocks_are_cut_along_the_longer_side_on_aligned_starts() {
+        let first_cut = |m, n| split_points(m, n, 2).map(|(axis, cuts)| (axis, cuts.starts[1]));
+        assert_eq!(first_cut(200, 256), Some((Axis::Cols, 128)));
+        assert_eq!(first_cut(784, 256), Some((Axis::Rows, 384)));
+        assert_eq!(first_cut(200, 128), Some((Axis::Rows, 96)));
         // Too short to cut into aligned blocks.
-        assert!(first_cut(40, 60, 1000).is_none());
+        assert!(first_cut(40, 60).is_none());
     }
 
     #[test]

@@ -24,8 +24,8 @@ pub(super) struct DirectionBuffers<F> {
     pub hn: Vec<F>,
     /// The biases folded once per pass: `b_ih + b_hh` (GRU: `b_hn` left out, see `b_hn`).
     pub bias: Vec<F>,
-    /// `(H, G·H)`: `W_hh^T` copied row-major once per pass, which the GEMM crate reads
-    /// faster at every step than the transposed view (a few percent of an LSTM epoch).
+    /// `(H, G·H)`: `W_hh^T` copied row-major once per pass, which the GEMM reads where it lies
+    /// at every step, where the transposed view would be packed at every step.
     pub w_hh_t: Vec<F>,
     /// GRU: `b_hn`.
     pub b_hn: Vec<F>,

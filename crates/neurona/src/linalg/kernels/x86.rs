@@ -1,0 +1,124 @@
+//! The x86-64 kernels: AVX2 with FMA, and AVX-512F, for float32 and float64.
+//!
+//! A tile holds `MR` output rows of `NV` vectors: each step of the inner dimension loads the
+//! `NV` vectors of a packed `b` row, broadcasts each of the `MR` values of the packed `a`
+//! column and does `MR * NV` fused multiply-adds into as many accumulators. The tiles fill the
+//! register file without spilling: AVX2's 16 registers hold 6 x 2 accumulators, the two `b`
+//! vectors and a broadcast; AVX-512's 32 hold 12 x 2, so that each loaded value feeds at least
+//! two multiply-adds and the loads (two a cycle) keep up with the multiply-adds.
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+use super::{Kernel, Strided};
+
+/// Writes a kernel function `$name` for `$features` over vectors `$vec` of `$lanes` values of
+/// `$f`, with a tile of `$mr` rows and `$nv` vectors, from the instruction set's intrinsics.
+macro_rules! kernel {
+    ($name:ident, $features:literal, $f:ty, $vec:ty, $lanes:expr, $mr:expr, $nv:expr,
+     $zero:ident, $loadu:ident, $storeu:ident, $set1:ident, $fmadd:ident, $add:ident) => {
+        /// See [`super::KernelFn`].
+        ///
+        /// # Safety
+        /// The CPU has the kernel's features; `a` holds `MR` rows of `k` values, `b` `k` rows of `NV * LANES`
+        /// values `rs_b` apart, and `c` is valid for `MR` rows of `NV * LANES` values, `rs_c` apart.
+        #[target_feature(enable = $features)]
+        unsafe fn $name(k: usize, a: Strided<$f>, b: *const $f, rs_b: usize, c: *mut $f, rs_c: usize, add: bool) {
+            const MR: usize = $mr;
+            const NV: usize = $nv;
+            const LANES: usize = $lanes;
+            let mut acc: [[$vec; NV]; MR] = [[$zero(); NV]; MR];
+            let mut bv: [$vec; NV] = [$zero(); NV];
+            // SAFETY: every read is inside the panels and every write inside the tile, as the
+            // caller guarantees.
+            unsafe {
+                for p in 0..k {
+                    let (ap, bp) = (a.ptr.add(p * a.cs), b.add(p * rs_b));
+                    for v in 0..NV {
+                        bv[v] = $loadu(bp.add(v * LANES));
+                    }
+                    for i in 0..MR {
+                        let ai = $set1(*ap.add(i * a.rs));
+                        for v in 0..NV {
+                            acc[i][v] = $fmadd(ai, bv[v], acc[i][v]);
+                        }
+                    }
+                }
+                for i in 0..MR {
+                    let row = c.add(i * rs_c);
+                    for v in 0..NV {
+                        let out = row.add(v * LANES);
+                        let sum = if add { $add($loadu(out), acc[i][v]) } else { acc[i][v] };
+                        $storeu(out, sum);
+                    }
+                }
+            }
+        }
+    };
+}
+
+kernel!(
+    avx2_f64,
+    "avx2,fma",
+    f64,
+    __m256d,
+    4,
+    6,
+    2,
+    _mm256_setzero_pd,
+    _mm256_loadu_pd,
+    _mm256_storeu_pd,
+    _mm256_set1_pd,
+    _mm256_fmadd_pd,
+    _mm256_add_pd
+);
+kernel!(
+    avx2_f32,
+    "avx2,fma",
+    f32,
+    __m256,
+    8,
+    6,
+    2,
+    _mm256_setzero_ps,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_set1_ps,
+    _mm256_fmadd_ps,
+    _mm256_add_ps
+);
+kernel!(
+    avx512_f64,
+    "avx512f",
+    f64,
+    __m512d,
+    8,
+    12,
+    2,
+    _mm512_setzero_pd,
+    _mm512_loadu_pd,
+    _mm512_storeu_pd,
+    _mm512_set1_pd,
+    _mm512_fmadd_pd,
+    _mm512_add_pd
+);
+kernel!(
+    avx512_f32,
+    "avx512f",
+    f32,
+    __m512,
+    16,
+    12,
+    2,
+    _mm512_setzero_ps,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps,
+    _mm512_set1_ps,
+    _mm512_fmadd_ps,
+    _mm512_add_ps
+);
+
+pub(super) const AVX2_F64: Kernel<f64> = Kernel { mr: 6, nr: 8, run: avx2_f64 };
+pub(super) const AVX2_F32: Kernel<f32> = Kernel { mr: 6, nr: 16, run: avx2_f32 };
+pub(super) const AVX512_F64: Kernel<f64> = Kernel { mr: 12, nr: 16, run: avx512_f64 };
+pub(super) const AVX512_F32: Kernel<f32> = Kernel { mr: 12, nr: 32, run: avx512_f32 };
