@@ -13,6 +13,21 @@ pub(crate) use single::{for_each_part, for_each_piece};
 /// no helper has claimed yet: a helper that is slow to wake (its core busy with another process)
 /// costs the caller nothing beyond doing the work itself, never a wait for the helper to start.
 /// The caller waits only for parts a helper has claimed and is running.
+///
+/// # A shared machine
+///
+/// When the cores are oversubscribed (another process computing, or more threads than cores),
+/// the scheduler preempts a helper in the middle of its part for a time slice of a millisecond
+/// or more, and the caller waits for it: a product that takes 50 µs on two threads then takes
+/// milliseconds. So the caller watches: a job whose helpers finish later than the caller's own
+/// share took (the caller would have been done sooner alone), or whose helpers claimed none of
+/// its parts (asleep or off their cores: the hand-over cost the caller for nothing), is *late*,
+/// and after a late job the
+/// team runs every part on the caller for a while (solo), helpers asleep, starting at
+/// [`SOLO_FIRST`] and doubling while the jobs that probe the helpers again are late too, up to
+/// [`SOLO_LONGEST`]; a job on time halves it. Which thread runs a part never changes what the
+/// part computes, so none of this changes a result. While it waits for a late helper, the caller
+/// sleeps rather than spins, giving its core to the helper it waits for.
 #[cfg(not(target_family = "wasm"))]
 mod native {
     use std::panic::{self, AssertUnwindSafe};
@@ -24,9 +39,26 @@ mod native {
     use super::super::available_cores;
 
     /// How long a helper waits for the next job by spinning before it sleeps: longer than the
-    /// gaps between the products of a training step, short enough that an idle process soon
-    /// stops using the cores.
-    const SPIN: Duration = Duration::from_millis(1);
+    /// gaps between the products of a training step (tens of microseconds: a layer's
+    /// elementwise pass, an optimizer step), short enough that a spinning helper takes little
+    /// from the caller when the cores are shared. It was a millisecond: on this project's
+    /// 2-core machine loaded by other processes (load 8-9), a digits fit (adam, 64-100-10) on two
+    /// threads took 1.50 s with it and 0.97 s with 100 µs, where one thread took 0.88 s (best
+    /// of 5, same run): the helper spun through every pause of the caller, and a spinning
+    /// thread's time slices come out of its own process's share (Linux's autogroup).
+    const SPIN: Duration = Duration::from_micros(200);
+
+    /// A job is late when its helpers finish more than this after the caller's share, and
+    /// after more than the caller's share took: a margin for the clock and the wake-up of a
+    /// sleeping caller, far below a scheduler's time slice (about a millisecond).
+    const LATE_MARGIN: Duration = Duration::from_micros(20);
+
+    /// The first solo stretch after a late job, and the longest after many in a row: a few
+    /// scheduler time slices, so that a helper that lost its core has likely been given another
+    /// by the next probe, and at most a quarter of a second, so that a team that is on time
+    /// again is soon used again. Each probe of a busy team costs at most one late job.
+    const SOLO_FIRST: Duration = Duration::from_millis(8);
+    const SOLO_LONGEST: Duration = Duration::from_millis(256);
 
     /// A posted job: the caller's closure.
     struct Job<'a> {
@@ -48,6 +80,17 @@ mod native {
         panicked: AtomicBool,
         /// Held by the one thread whose job the team runs; anyone else runs alone.
         busy: AtomicBool,
+        /// Whether the caller sleeps until the helpers' parts are done, and who it is.
+        caller_sleeping: AtomicBool,
+        caller: Mutex<Option<Thread>>,
+        /// Read and written only by the thread holding `busy`: the nanoseconds since `epoch`
+        /// until which jobs run solo, and the length of the next solo stretch.
+        solo_until: AtomicU64,
+        solo_next: AtomicU64,
+        epoch: Instant,
+        /// Set while the team runs solo: the helpers then sleep at once rather than spin, as a
+        /// spinning thread takes its time slices from the caller on a busy machine.
+        resting: AtomicBool,
     }
 
     fn pack(generation: u64, parts: usize, next: usize) -> u64 {
@@ -73,6 +116,62 @@ mod native {
                 }
             }
         }
+
+        fn nanos(&self, at: Instant) -> u64 {
+            u64::try_from(at.duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
+        }
+
+        /// Whether jobs run solo now (see the module docs).
+        fn solo(&self, now: Instant) -> bool {
+            self.nanos(now) < self.solo_until.load(Ordering::Relaxed)
+        }
+
+        /// Records how the last job's helpers kept time: a late job starts a solo stretch twice
+        /// as long as the last one; a job on time halves the next.
+        fn record(&self, late: bool, now: Instant) {
+            let first = SOLO_FIRST.as_nanos() as u64;
+            let next = self.solo_next.load(Ordering::Relaxed).max(first);
+            if late {
+                self.solo_until.store(self.nanos(now).saturating_add(next), Ordering::Relaxed);
+                self.resting.store(true, Ordering::Relaxed);
+                self.solo_next.store((next * 2).min(SOLO_LONGEST.as_nanos() as u64), Ordering::Relaxed);
+            } else {
+                self.solo_next.store((next / 2).max(first), Ordering::Relaxed);
+            }
+        }
+
+        /// Waits until helpers have finished `on_helpers` parts: by spinning while the job is on
+        /// time (until `late_after`), then asleep. Returns whether it was late.
+        fn wait_for_helpers(&self, on_helpers: usize, late_after: Instant) -> bool {
+            let mut spins = 0u32;
+            while self.done.load(Ordering::Acquire) != on_helpers {
+                spins = spins.wrapping_add(1);
+                if !spins.is_multiple_of(64) || Instant::now() < late_after {
+                    std::hint::spin_loop();
+                    continue;
+                }
+                *self.caller.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread::current());
+                // As the helpers' sleep (see `help`): either this check sees the last part done
+                // or its helper sees `caller_sleeping` and wakes the caller.
+                self.caller_sleeping.store(true, Ordering::SeqCst);
+                while self.done.load(Ordering::SeqCst) != on_helpers {
+                    thread::park();
+                }
+                self.caller_sleeping.store(false, Ordering::SeqCst);
+                return true;
+            }
+            false
+        }
+
+        /// A helper's part is done: counted, and a sleeping caller woken.
+        fn part_done(&self) {
+            self.done.fetch_add(1, Ordering::SeqCst);
+            if self.caller_sleeping.load(Ordering::SeqCst)
+                && let Some(caller) = self.caller.lock().unwrap_or_else(PoisonError::into_inner).as_ref()
+            {
+                caller.unpark();
+            }
+        }
     }
 
     struct Helper {
@@ -96,6 +195,12 @@ mod native {
                 done: AtomicUsize::new(0),
                 panicked: AtomicBool::new(false),
                 busy: AtomicBool::new(false),
+                caller_sleeping: AtomicBool::new(false),
+                caller: Mutex::new(None),
+                solo_until: AtomicU64::new(0),
+                solo_next: AtomicU64::new(0),
+                epoch: Instant::now(),
+                resting: AtomicBool::new(false),
             }));
             let mut helpers = Vec::new();
             for index in 0..available_cores().saturating_sub(1).min(super::super::MAX_PARTS - 1) {
@@ -118,7 +223,7 @@ mod native {
             let mut spins = 0u32;
             while generation(shared.state.load(Ordering::Acquire)) == seen {
                 spins = spins.wrapping_add(1);
-                if !spins.is_multiple_of(256) || since.elapsed() < SPIN {
+                if !spins.is_multiple_of(256) || since.elapsed() < SPIN && !shared.resting.load(Ordering::Relaxed) {
                     std::hint::spin_loop();
                     continue;
                 }
@@ -140,15 +245,16 @@ mod native {
                 if panic::catch_unwind(AssertUnwindSafe(|| (job.f)(part))).is_err() {
                     shared.panicked.store(true, Ordering::Relaxed);
                 }
-                shared.done.fetch_add(1, Ordering::Release);
+                shared.part_done();
             }
         }
     }
 
     /// Runs `f(0)`, ..., `f(parts - 1)` (at most 65,535 parts), each once, on the calling thread
     /// and the team's helpers, and returns when all are done. While the team serves another
-    /// caller (or inside a part), every part runs on the calling thread, in order. A panic in
-    /// any part is resumed here once every part has finished or been dropped.
+    /// caller (or inside a part), or runs solo (see the module docs), every part runs on the
+    /// calling thread, in order. A panic in any part is resumed here once every part has
+    /// finished or been dropped.
     pub(crate) fn for_each_part(parts: usize, f: &(dyn Fn(usize) + Sync)) {
         let team = if parts > 1 { Some(team()) } else { None };
         let Some(team) = team.filter(|t| !t.helpers.is_empty() && parts <= 0xFFFF) else {
@@ -167,6 +273,12 @@ mod native {
             }
         }
         let _release = Release(&shared.busy);
+        let posted = Instant::now();
+        if shared.solo(posted) {
+            (0..parts).for_each(f);
+            return;
+        }
+        shared.resting.store(false, Ordering::Relaxed);
         let job = Job { f };
         let generation = (generation(shared.state.load(Ordering::Relaxed)) + 1) & 0xFFFF_FFFF;
         shared.job.store((&raw const job).cast::<Job<'static>>().cast_mut(), Ordering::Relaxed);
@@ -189,16 +301,11 @@ mod native {
         }
         // Every part is claimed now; the helpers' may still run, reading `job` on this stack.
         let on_helpers = parts - here;
-        let start = Instant::now();
-        let mut spins = 0u32;
-        while shared.done.load(Ordering::Acquire) != on_helpers {
-            spins = spins.wrapping_add(1);
-            if !spins.is_multiple_of(256) || start.elapsed() < SPIN {
-                std::hint::spin_loop();
-            } else {
-                thread::yield_now();
-            }
-        }
+        let mine = Instant::now();
+        // A job whose helpers claimed nothing is as telling as a late one: they were asleep
+        // or off their cores, and the hand-over cost the caller for nothing.
+        let late = on_helpers == 0 || shared.wait_for_helpers(on_helpers, mine + (mine - posted).max(LATE_MARGIN));
+        shared.record(late, mine);
         if let Some(payload) = failed {
             panic::resume_unwind(payload);
         }
