@@ -102,6 +102,22 @@ mod native {
     }
 
     impl Shared {
+        fn new() -> Self {
+            Self {
+                state: AtomicU64::new(0),
+                job: AtomicPtr::new(std::ptr::null_mut()),
+                done: AtomicUsize::new(0),
+                panicked: AtomicBool::new(false),
+                busy: AtomicBool::new(false),
+                caller_sleeping: AtomicBool::new(false),
+                caller: Mutex::new(None),
+                solo_until: AtomicU64::new(0),
+                solo_next: AtomicU64::new(0),
+                epoch: Instant::now(),
+                resting: AtomicBool::new(false),
+            }
+        }
+
         /// Claims the next part of job `generation`, if it has one left.
         fn claim(&self, generation: u64) -> Option<usize> {
             let mut state = self.state.load(Ordering::Acquire);
@@ -189,19 +205,7 @@ mod native {
     fn team() -> &'static Team {
         static TEAM: OnceLock<Team> = OnceLock::new();
         TEAM.get_or_init(|| {
-            let shared: &'static Shared = Box::leak(Box::new(Shared {
-                state: AtomicU64::new(0),
-                job: AtomicPtr::new(std::ptr::null_mut()),
-                done: AtomicUsize::new(0),
-                panicked: AtomicBool::new(false),
-                busy: AtomicBool::new(false),
-                caller_sleeping: AtomicBool::new(false),
-                caller: Mutex::new(None),
-                solo_until: AtomicU64::new(0),
-                solo_next: AtomicU64::new(0),
-                epoch: Instant::now(),
-                resting: AtomicBool::new(false),
-            }));
+            let shared: &'static Shared = Box::leak(Box::new(Shared::new()));
             let mut helpers = Vec::new();
             for index in 0..available_cores().saturating_sub(1).min(super::super::MAX_PARTS - 1) {
                 let sleeping: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
@@ -321,6 +325,59 @@ mod native {
                 f(piece);
             }
         });
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        // The schedule is a function of the instants it is given: no clock is read here.
+        #[test]
+        fn late_jobs_start_solo_stretches_that_double_up_to_a_cap_and_jobs_on_time_halve() {
+            let shared = Shared::new();
+            let us = Duration::from_micros(1);
+            let mut t = shared.epoch + Duration::from_secs(1);
+            assert!(!shared.solo(t), "a new team is not solo");
+            shared.record(true, t);
+            assert!(shared.resting.load(Ordering::Relaxed), "its helpers sleep at once");
+            assert!(shared.solo(t + SOLO_FIRST - us) && !shared.solo(t + SOLO_FIRST));
+            t += SOLO_FIRST;
+            shared.record(true, t);
+            assert!(shared.solo(t + 2 * SOLO_FIRST - us) && !shared.solo(t + 2 * SOLO_FIRST));
+            for _ in 0..20 {
+                t += SOLO_LONGEST;
+                shared.record(true, t);
+            }
+            assert!(shared.solo(t + SOLO_LONGEST - us) && !shared.solo(t + SOLO_LONGEST), "capped");
+            t += SOLO_LONGEST;
+            shared.record(false, t);
+            assert!(!shared.solo(t), "a job on time ends no stretch early, and starts none");
+            shared.record(true, t);
+            assert!(!shared.solo(t + SOLO_LONGEST / 2), "halved by the job on time");
+            for _ in 0..20 {
+                shared.record(false, t);
+            }
+            t += SOLO_LONGEST;
+            shared.record(true, t);
+            assert!(shared.solo(t + SOLO_FIRST - us) && !shared.solo(t + SOLO_FIRST), "never below the first");
+        }
+
+        // A part that keeps its helper far longer than the caller's share (as a preempted
+        // helper does) sends the caller to sleep until it is done, then the team solo: every
+        // part still runs once, whichever thread takes it.
+        #[test]
+        fn slow_helpers_are_waited_for_asleep_and_every_part_runs_once() {
+            for _ in 0..3 {
+                let counts: Vec<AtomicUsize> = (0..4).map(|_| AtomicUsize::new(0)).collect();
+                for_each_part(4, &|i| {
+                    if i > 0 {
+                        thread::sleep(Duration::from_millis(3));
+                    }
+                    counts[i].fetch_add(1, Ordering::Relaxed);
+                });
+                assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 1));
+            }
+        }
     }
 }
 
