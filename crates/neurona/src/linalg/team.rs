@@ -20,8 +20,8 @@ pub(crate) use single::{for_each_part, for_each_piece};
 /// the scheduler preempts a helper in the middle of its part for a time slice of a millisecond
 /// or more, and the caller waits for it: a product that takes 50 µs on two threads then takes
 /// milliseconds. So the caller watches: a job whose helpers finish later than the caller's own
-/// share took (the caller would have been done sooner alone), or whose helpers claimed none of
-/// its parts (asleep or off their cores: the hand-over cost the caller for nothing), is *late*,
+/// share took (the caller would have been done sooner alone), or whose helpers, awake when it
+/// was posted, claimed none of its parts (they were off their cores), is *late*,
 /// and after a late job the
 /// team runs every part on the caller for a while (solo), helpers asleep, starting at
 /// [`SOLO_FIRST`] and doubling while the jobs that probe the helpers again are late too, up to
@@ -290,9 +290,11 @@ mod native {
         shared.panicked.store(false, Ordering::Relaxed);
         // Part 0 is this thread's from the start.
         shared.state.store(pack(generation, parts, 1), Ordering::SeqCst);
+        let mut woken = false;
         for helper in &team.helpers {
             if helper.sleeping.load(Ordering::SeqCst) {
                 helper.thread.unpark();
+                woken = true;
             }
         }
         let mut failed = panic::catch_unwind(AssertUnwindSafe(|| f(0))).err();
@@ -306,10 +308,17 @@ mod native {
         // Every part is claimed now; the helpers' may still run, reading `job` on this stack.
         let on_helpers = parts - here;
         let mine = Instant::now();
-        // A job whose helpers claimed nothing is as telling as a late one: they were asleep
-        // or off their cores, and the hand-over cost the caller for nothing.
-        let late = on_helpers == 0 || shared.wait_for_helpers(on_helpers, mine + (mine - posted).max(LATE_MARGIN));
-        shared.record(late, mine);
+        if on_helpers > 0 {
+            let late = shared.wait_for_helpers(on_helpers, mine + (mine - posted).max(LATE_MARGIN));
+            shared.record(late, mine);
+        } else if !woken {
+            // Helpers that were awake, spinning, and claimed nothing were off their cores: as
+            // telling as a late job. One that had to be woken (after a pause, or a solo
+            // stretch) is rarely up in time for a short job; counting that as late kept the
+            // team solo for good after its first stretch (a digits fit on two threads took as
+            // long as on one on a quiet machine), so it counts for nothing.
+            shared.record(true, mine);
+        }
         if let Some(payload) = failed {
             panic::resume_unwind(payload);
         }
