@@ -26,11 +26,10 @@
 //! `gemm.rs`), wherever its block starts. `tests/threads.rs` fits with one and two threads and
 //! compares the bits.
 //!
-//! The threads are a small team of our own (`for_each_part`), not a rayon pool: the team's
-//! threads wait for the next product by spinning for about a millisecond before they sleep,
-//! and a training step's products come a few hundred microseconds apart; the calling thread
-//! takes over any block a helper has not started, so a helper whose core is busy elsewhere
-//! slows nothing down. Through a GEMM crate's own rayon parallelism, waking the pool's sleeping
+//! The threads are a small team of our own (`for_each_part`, in `team.rs`), not a rayon pool:
+//! the team's threads wait for the next product by spinning briefly before they sleep, the
+//! calling thread takes over any block a helper has not started, and after a job whose helpers
+//! were late it runs alone for a while (`team.rs` says how long and why). Through a GEMM crate's own rayon parallelism, waking the pool's sleeping
 //! threads for every product took about as long as the second core saved (a 200x784x256 float32
 //! product: as slow on two threads as on one, against twice as fast for the same product cut in
 //! two on this team).
