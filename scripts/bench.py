@@ -747,6 +747,18 @@ def ratio(a, b):
     return a / b if a and b else None
 
 
+def three_libraries(n, s, t, key, fmt):
+    """A table row's middle: `key` of neurona, scikit-learn and PyTorch (`t` may be None) in
+    `fmt`, then neurona's ratio to each of the other two."""
+    return (
+        fmt.format(n[key]),
+        fmt.format(s[key]),
+        t and fmt.format(t[key]) or NA,
+        fmt_ratio(ratio(n[key], s[key])),
+        fmt_ratio(ratio(n[key], t and t[key])),
+    )
+
+
 def fmt_ratio(x):
     return NA if x is None else f"{x:.2f}"
 
@@ -779,11 +791,7 @@ def table_large(r, rows, epochs):
         out.append(
             row(
                 f"predict_proba on the {rows} rows, {dtype} (s) [neurona {pred_rate:.0f} GFLOP/s = {pred_rate / peak[dtype]:.0%} of peak]",
-                f"{n['predict_seconds']:.3f}",
-                f"{s['predict_seconds']:.3f}",
-                t and f"{t['predict_seconds']:.3f}" or NA,
-                fmt_ratio(ratio(n["predict_seconds"], s["predict_seconds"])),
-                fmt_ratio(ratio(n["predict_seconds"], t and t["predict_seconds"])),
+                *three_libraries(n, s, t, "predict_seconds", "{:.3f}"),
                 ">= 3x faster than sklearn (issue 5)" if dtype == "f32" else "",
                 n["predict_seconds"] * 3 <= s["predict_seconds"] if dtype == "f32" else None,
             )
@@ -792,11 +800,7 @@ def table_large(r, rows, epochs):
         out.append(
             row(
                 f"peak RSS while training, {dtype} (MB; the data are {data_mb:.0f} MB)",
-                f"{n['max_rss_mb']:.0f}",
-                f"{s['max_rss_mb']:.0f}",
-                t and f"{t['max_rss_mb']:.0f}" or NA,
-                fmt_ratio(ratio(n["max_rss_mb"], s["max_rss_mb"])),
-                fmt_ratio(ratio(n["max_rss_mb"], t and t["max_rss_mb"])),
+                *three_libraries(n, s, t, "max_rss_mb", "{:.0f}"),
                 f"<= data + 100 = {data_mb + 100:.0f} (issue 5)",
                 n["max_rss_mb"] <= data_mb + 100,
             )

@@ -192,17 +192,8 @@ fn train<F: Float>(options: &HashMap<String, String>) -> serde_json::Value {
     let y = &y[..rows];
     let hidden = sizes(options, "hidden", "256,128");
     let epochs: usize = option(options, "epochs", 5);
-    let params = MlpParams::new()
-        .hidden_layer_sizes(hidden)
-        .solver(Solver::Adam)
-        .max_iter(epochs)
-        .random_state(0)
-        .check()
-        .unwrap_or_else(|e| fail(&e.to_string()));
-    let mut clf = MlpClassifier::<F, usize>::new(params);
-    let start = Instant::now();
-    let report = clf.fit(x.view(), y).unwrap_or_else(|e| fail(&e.to_string())).clone();
-    let fit_seconds = start.elapsed().as_secs_f64();
+    let params = MlpParams::new().hidden_layer_sizes(hidden).solver(Solver::Adam).max_iter(epochs);
+    let (clf, report, fit_seconds) = timed_fit::<F>(params, x.view(), y);
     let max_rss_mb = peak_resident_mb();
     let mut result = json!({
         "case": "train",
@@ -222,6 +213,19 @@ fn train<F: Float>(options: &HashMap<String, String>) -> serde_json::Value {
         result["train_accuracy"] = json!(clf.score(x.view(), y).unwrap_or_else(|e| fail(&e.to_string())));
     }
     result
+}
+
+/// A classifier of `params` with `random_state=0`, fitted on `x` and `y`; the fit alone timed.
+fn timed_fit<F: Float>(
+    params: MlpParams,
+    x: ArrayView2<'_, F>,
+    y: &[usize],
+) -> (MlpClassifier<F, usize>, FitReport, f64) {
+    let params = params.random_state(0).check().unwrap_or_else(|e| fail(&e.to_string()));
+    let mut clf = MlpClassifier::<F, usize>::new(params);
+    let start = Instant::now();
+    let report = clf.fit(x, y).unwrap_or_else(|e| fail(&e.to_string())).clone();
+    (clf, report, start.elapsed().as_secs_f64())
 }
 
 /// This process's peak resident memory so far, in MiB (`VmHWM`; `None` off Linux). Read from
@@ -248,16 +252,8 @@ fn digits(options: &HashMap<String, String>) -> serde_json::Value {
     let (x_train, x_test) = (x.slice(ndarray::s![..cut, ..]), x.slice(ndarray::s![cut.., ..]));
     let (y_train, y_test) = (&digits.target[..cut], &digits.target[cut..]);
     let hidden = sizes(options, "hidden", "100");
-    let params = MlpParams::new()
-        .hidden_layer_sizes(hidden.clone())
-        .solver(solver)
-        .random_state(0)
-        .check()
-        .unwrap_or_else(|e| fail(&e.to_string()));
-    let mut clf = MlpClassifier::<f64, usize>::new(params);
-    let start = Instant::now();
-    let report = clf.fit(x_train, y_train).unwrap_or_else(|e| fail(&e.to_string())).clone();
-    let fit_seconds = start.elapsed().as_secs_f64();
+    let params = MlpParams::new().hidden_layer_sizes(hidden.clone()).solver(solver);
+    let (clf, report, fit_seconds) = timed_fit::<f64>(params, x_train, y_train);
     let accuracy = clf.score(x_test, y_test).unwrap_or_else(|e| fail(&e.to_string()));
     let mut result = json!({
         "case": "digits",

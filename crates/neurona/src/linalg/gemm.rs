@@ -306,11 +306,11 @@ unsafe fn blocked<F: Float>(kernel: Kernel<F>, out: Out<'_, F>, accumulate: bool
                 // (the kernel reads `kc` rows of one panel, a few cache lines each). Only a
                 // narrower edge panel is packed, for its zero padding.
                 let direct = (!Orientation::packs_b(&b, m, mr)).then(|| &b.data[pc * b.row_stride + jc..]);
-                pack_b(b_pack, &b, pc, kc, jc, nc, nr, direct.is_some());
+                pack_panels(b_pack, &b, Region { pc, kc, jc, nc }, nr, direct.is_some());
                 let a_direct = !Orientation::packs_a(nr, nc);
                 for ic in (0..m).step_by(MC) {
                     let mc = MC.min(m - ic);
-                    pack_a(a_pack, &a, ic, mc, pc, kc, mr, a_direct);
+                    pack_panels(a_pack, &a.t(), Region { pc, kc, jc: ic, nc: mc }, mr, a_direct);
                     let block = Tiles { kernel, kc, mc, nc, add: accumulate || pc > 0 };
                     let b_panels = BPanels { packed: b_pack, direct, rs: b.row_stride };
                     let a_panels = APanels {
@@ -417,137 +417,71 @@ impl<F: Float> Tiles<F> {
     }
 }
 
-/// Packs `b[pc..pc + kc, jc..jc + nc]` into panels of `nr` columns (4, 8, 16 or 32: every
-/// kernel's), each `kc` rows of `nr` values, zero beyond column `nc`; only the edge panel (if
-/// narrower) when `edge_only`.
-#[allow(clippy::too_many_arguments)]
-fn pack_b<F: Float>(
-    dst: &mut [F],
-    b: &MatRef<'_, F>,
+/// The block `m[pc..pc + kc, jc..jc + nc]` of a matrix to pack.
+#[derive(Clone, Copy)]
+struct Region {
     pc: usize,
     kc: usize,
     jc: usize,
     nc: usize,
-    nr: usize,
-    edge_only: bool,
-) {
-    let (jc, nc, dst) = if edge_only {
-        let full = nc / nr * nr;
+}
+
+/// Packs `m[pc..pc + kc, jc..jc + nc]` into panels of `width` columns, each `kc` rows of
+/// `width` values, zero beyond column `nc`; only the edge panel (if narrower) when `edge_only`.
+/// For `b`, panels of `nr` columns (4, 8, 16 or 32: every kernel's); for `a`, panels of `mr`
+/// rows (4, 6 or 12) are `a^T`'s panels of `mr` columns, so `a` is packed as `a.t()`.
+fn pack_panels<F: Float>(dst: &mut [F], m: &MatRef<'_, F>, region: Region, width: usize, edge_only: bool) {
+    let Region { kc, jc, nc, .. } = region;
+    let (region, dst) = if edge_only {
+        let full = nc / width * width;
         // The edge panel goes where the packed panels would have put it.
-        (jc + full, nc - full, &mut dst[full * kc..])
+        (Region { jc: jc + full, nc: nc - full, ..region }, &mut dst[full * kc..])
     } else {
-        (jc, nc, dst)
+        (region, dst)
     };
     // The panel width as a constant: a row then copies as a few vector moves, where a copy of a
     // run of unknown length calls `memmove`, which cost more than the kernels on digits.
-    match nr {
-        4 => pack_b_panels::<F, 4>(dst, b, pc, kc, jc, nc),
-        8 => pack_b_panels::<F, 8>(dst, b, pc, kc, jc, nc),
-        16 => pack_b_panels::<F, 16>(dst, b, pc, kc, jc, nc),
-        _ => pack_b_panels::<F, 32>(dst, b, pc, kc, jc, nc),
+    match width {
+        4 => pack_panels_of::<F, 4>(dst, m, region),
+        6 => pack_panels_of::<F, 6>(dst, m, region),
+        8 => pack_panels_of::<F, 8>(dst, m, region),
+        12 => pack_panels_of::<F, 12>(dst, m, region),
+        16 => pack_panels_of::<F, 16>(dst, m, region),
+        _ => pack_panels_of::<F, 32>(dst, m, region),
     }
 }
 
-fn pack_b_panels<F: Float, const NR: usize>(
-    dst: &mut [F],
-    b: &MatRef<'_, F>,
-    pc: usize,
-    kc: usize,
-    jc: usize,
-    nc: usize,
-) {
-    let (rs, cs) = (b.row_stride, b.col_stride);
-    for (q, panel) in dst[..nc.next_multiple_of(NR) * kc].chunks_exact_mut(kc * NR).enumerate() {
-        let j0 = jc + q * NR;
-        let width = NR.min(jc + nc - j0);
-        if width < NR {
+fn pack_panels_of<F: Float, const W: usize>(dst: &mut [F], m: &MatRef<'_, F>, region: Region) {
+    let Region { pc, kc, jc, nc } = region;
+    let (rs, cs) = (m.row_stride, m.col_stride);
+    for (q, panel) in dst[..nc.next_multiple_of(W) * kc].chunks_exact_mut(kc * W).enumerate() {
+        let j0 = jc + q * W;
+        let width = W.min(jc + nc - j0);
+        if width < W {
             panel.fill(F::zero());
         }
-        if cs == 1 && width == NR {
-            for (p, row) in panel.chunks_exact_mut(NR).enumerate() {
+        if cs == 1 && width == W {
+            // Row-major `b`, or a transposed row-major `a` (`x^T · delta`): a panel's row is a run.
+            for (p, row) in panel.chunks_exact_mut(W).enumerate() {
                 let start = (pc + p) * rs + j0;
-                let (row, src): (&mut [F; NR], &[F; NR]) =
-                    (row.try_into().expect("a row of NR"), b.data[start..start + NR].try_into().expect("NR values"));
+                let (row, src): (&mut [F; W], &[F; W]) =
+                    (row.try_into().expect("a row of W"), m.data[start..start + W].try_into().expect("W values"));
                 *row = *src;
             }
+        } else if rs == 1 && width == W {
+            // Each column a run (a row-major `a`, a transposed `b`: `delta · W^T`): the W runs
+            // side by side, one row of the panel at a time.
+            let columns: [&[F]; W] = std::array::from_fn(|j| &m.data[(j0 + j) * cs + pc..][..kc]);
+            for (p, row) in panel.chunks_exact_mut(W).enumerate() {
+                for (value, column) in row.iter_mut().zip(&columns) {
+                    *value = column[p];
+                }
+            }
         } else {
-            // Column by column: each reads a run of memory when b is a transposed row-major
-            // matrix (rs = 1), the common case here (`delta · W^T`).
             for j in 0..width {
-                let column = &b.data[(j0 + j) * cs + pc * rs..];
-                for (p, row) in panel.chunks_exact_mut(NR).enumerate() {
+                let column = &m.data[(j0 + j) * cs + pc * rs..];
+                for (p, row) in panel.chunks_exact_mut(W).enumerate() {
                     row[j] = column[p * rs];
-                }
-            }
-        }
-    }
-}
-
-/// Packs `a[ic..ic + mc, pc..pc + kc]` into panels of `mr` rows (4, 6 or 12: every kernel's),
-/// each `kc` columns of `mr` values, zero beyond row `mc`; only the edge panel (if shorter) when
-/// `edge_only`.
-#[allow(clippy::too_many_arguments)]
-fn pack_a<F: Float>(
-    dst: &mut [F],
-    a: &MatRef<'_, F>,
-    ic: usize,
-    mc: usize,
-    pc: usize,
-    kc: usize,
-    mr: usize,
-    edge_only: bool,
-) {
-    let (ic, mc, dst) = if edge_only {
-        let full = mc / mr * mr;
-        (ic + full, mc - full, &mut dst[full * kc..])
-    } else {
-        (ic, mc, dst)
-    };
-    match mr {
-        4 => pack_a_panels::<F, 4>(dst, a, ic, mc, pc, kc),
-        6 => pack_a_panels::<F, 6>(dst, a, ic, mc, pc, kc),
-        _ => pack_a_panels::<F, 12>(dst, a, ic, mc, pc, kc),
-    }
-}
-
-fn pack_a_panels<F: Float, const MR: usize>(
-    dst: &mut [F],
-    a: &MatRef<'_, F>,
-    ic: usize,
-    mc: usize,
-    pc: usize,
-    kc: usize,
-) {
-    let (rs, cs) = (a.row_stride, a.col_stride);
-    for (q, panel) in dst[..mc.next_multiple_of(MR) * kc].chunks_exact_mut(kc * MR).enumerate() {
-        let i0 = ic + q * MR;
-        let height = MR.min(ic + mc - i0);
-        if height < MR {
-            panel.fill(F::zero());
-        }
-        if rs == 1 && cs != 1 && height == MR {
-            // A transposed row-major matrix (`x^T · delta`): a panel's column is a run.
-            for (p, column) in panel.chunks_exact_mut(MR).enumerate() {
-                let start = (pc + p) * cs + i0;
-                let (column, src): (&mut [F; MR], &[F; MR]) = (
-                    column.try_into().expect("a column of MR"),
-                    a.data[start..start + MR].try_into().expect("MR values"),
-                );
-                *column = *src;
-            }
-        } else if cs == 1 && height == MR {
-            // Row-major: the MR rows side by side, one column of the panel at a time.
-            let rows: [&[F]; MR] = std::array::from_fn(|i| &a.data[(i0 + i) * rs + pc..][..kc]);
-            for (p, column) in panel.chunks_exact_mut(MR).enumerate() {
-                for (value, row) in column.iter_mut().zip(&rows) {
-                    *value = row[p];
-                }
-            }
-        } else {
-            for i in 0..height {
-                let row = &a.data[(i0 + i) * rs + pc * cs..];
-                for (p, column) in panel.chunks_exact_mut(MR).enumerate() {
-                    column[i] = row[p * cs];
                 }
             }
         }

@@ -249,19 +249,20 @@ mod tests {
     /// 0.15); unfused: 1.02, 2.32, 2.46.
     const MAX_SINGLE_ULPS: f64 = 3.0;
 
+    fn single_precision_within_three_ulps<const FUSED: bool>() {
+        let worst = worst_single_precision_errors::<FUSED>();
+        eprintln!("fused {FUSED}: exp, sigmoid, tanh within {worst:?} ulps");
+        assert!(worst.iter().all(|&w| w <= MAX_SINGLE_ULPS), "fused {FUSED}: exp, sigmoid, tanh: {worst:?} ulps");
+        single_precision_limits::<FUSED>();
+    }
+
     #[test]
     fn single_precision_is_within_three_ulps_unfused() {
-        let worst = worst_single_precision_errors::<false>();
-        eprintln!("unfused: exp, sigmoid, tanh within {worst:?} ulps");
-        assert!(worst.iter().all(|&w| w <= MAX_SINGLE_ULPS), "exp, sigmoid, tanh: {worst:?} ulps");
-        single_precision_limits::<false>();
+        single_precision_within_three_ulps::<false>();
     }
 
     #[test]
     fn single_precision_is_within_three_ulps_fused() {
-        let worst = worst_single_precision_errors::<true>();
-        eprintln!("fused: exp, sigmoid, tanh within {worst:?} ulps");
-        assert!(worst.iter().all(|&w| w <= MAX_SINGLE_ULPS), "exp, sigmoid, tanh: {worst:?} ulps");
-        single_precision_limits::<true>();
+        single_precision_within_three_ulps::<true>();
     }
 }
