@@ -8,8 +8,9 @@ prints every sample's stack, and each sample is put in one category by its stack
 
 Which samples count: every sample of the helper threads (`neurona-*`: they run only the fit's
 split loops, and park 1 ms after the last), and those of the main thread whose stack passes
-through an estimator's fit (`neurona::estimators::...::fit`), so that reading the data, the
-digits case's one-row predictions and the process's start are left out.
+through the fit (an estimator's `neurona::estimators::...::fit`, the bench's `timed_fit` into
+which that is inlined, or the training loop `neurona::train::...`), so that reading the data,
+the digits case's one-row predictions and the process's start are left out.
 
 How a sample is classified: its stack is read from the innermost frame outwards, skipping the
 frames that say nothing of their caller's purpose (the standard library, `core` and `alloc`,
@@ -23,6 +24,9 @@ only switches on AVX2 for the closure it runs); the first other frame decides:
   below. A `malloc` or a page fault inside a product counts as the product's.
 - **team wait**: `neurona::linalg::team` itself (a helper spinning or parking between jobs, the
   caller waiting for a helper's part, claiming parts): time the threads spend not computing.
+  A helper's sample with no deciding frame at all counts here too: the team's loop is often
+  inlined into the standard library's thread start, and then shows no frame of its own (such
+  samples counted as "rest", under `__rust_begin_short_backtrace`, after the GEMM's merge).
 - **elementwise**: `neurona::activation`, `neurona::loss`, `neurona::network` (the layers'
   bias + activation and derivative passes, the output head's softmax, loss and delta, column
   sums, the forward and backward passes' own code between products) and the L2 penalty
@@ -105,7 +109,10 @@ def samples(lines):
         yield head[0], head[1], frames
 
 
-FIT_FRAME = re.compile(r"neurona::estimators::.*::fit")
+# The estimator's `fit` is generic and is often inlined into the bench binary's `timed_fit`
+# (whose frame then stands for it), and the epoch loop into that: any of the three marks a
+# sample of the fit. Matching the estimator's frame alone counted no main-thread sample at all.
+FIT_FRAME = re.compile(r"neurona::estimators::.*::fit|bench::timed_fit|neurona::train::")
 
 
 def classify(perf_script_lines, main_thread):
@@ -120,6 +127,11 @@ def classify(perf_script_lines, main_thread):
         if not on_main and not comm.startswith("neurona-"):
             continue
         category, deciding = "rest", frames[0][0] if frames else "[no stack]"
+        if not on_main:
+            # A helper runs only the team's loop and the parts it is handed; the loop may be
+            # inlined into the thread's start (`std::sys::backtrace::__rust_begin_short_backtrace`),
+            # leaving no frame of the team's: such a sample is the helper waiting for a job.
+            category, deciding = "team wait", "neurona::linalg::team (helper loop, inlined into the thread start)"
         in_avx2 = False
         for symbol, dso in frames:
             found = classify_symbol(symbol, dso)

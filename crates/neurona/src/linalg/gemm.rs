@@ -13,9 +13,10 @@
 //!
 //! The small products of a minibatch are where a general-purpose GEMM loses most of its time
 //! outside its kernels, so three choices are made per product (`Orientation`, `one_row`): a
-//! small row-major `b` and an `a` that few `b` panels read are read where they lie rather than
-//! packed; a narrow output (a 10-class layer) is computed as its transpose when that fills the
-//! tiles better; a single output row or column is summed on its own, without tiles.
+//! small row-major `b`, and an `a` that few `b` panels read or whose block is small (a minibatch
+//! just gathered, a delta just written), are read where they lie rather than packed; a narrow
+//! output (a 10-class layer) is computed as its transpose when that fills the tiles better; a
+//! single output row or column is summed on its own, without tiles.
 //!
 //! # Summation order
 //! An output element is the sum, over the inner blocks in order, of each block's kernel sum
@@ -42,6 +43,14 @@ const KC: usize = 256;
 /// Output rows per packed `a` block: 120 x 256 float64 is 240 KiB, within an L2 cache. A
 /// multiple of every kernel's `mr` (4, 6, 12).
 const MC: usize = 120;
+/// The largest block of `a` (`mc x kc` values) read in place rather than packed, whatever the
+/// number of `b` panels that read it: 128 KiB, a quarter of a Zen 3 core's L2 cache. Timed per
+/// call (10th percentile of thousands) on one thread of the 2-core AMD EPYC (Zen 3), float64:
+/// the digits network's products (200x64x100 and its transposes, 200x10x100) ran 3 to 8%
+/// faster with `a` in place (its blocks 10 to 100 KiB: a minibatch just gathered, a delta just
+/// written, both still in the cache), the step of its fit 3%; 200x784x256 (a 188 KiB block)
+/// and 500x500x500 (240 KiB) 10 to 15% slower, where packing pays.
+const A_IN_PLACE_BYTES: usize = 128 * 1024;
 /// Output columns per packed `b` block: 2048 x 256 float64 is 4 MiB, within an L3 cache. A
 /// multiple of every kernel's `nr`.
 const NC: usize = 2048;
@@ -174,12 +183,13 @@ pub(super) unsafe fn gemm<F: Float>(out: *mut F, rs_out: usize, a: MatRef<'_, F>
 struct Orientation;
 
 impl Orientation {
-    /// Whether the `a` panels are packed: when each is read by more than a few `b` panels, so
-    /// that packing (a read and a write of `a`) is paid back by the kernels' contiguous reads.
+    /// Whether the `a` panels of an `mc x kc` block are packed: when each is read by more than
+    /// a few `b` panels, so that packing (a read and a write of `a`) is paid back by the
+    /// kernels' contiguous reads, and the block is larger than [`A_IN_PLACE_BYTES`].
     /// Otherwise the kernels read `a` where it lies, whatever its strides (broadcasts need no
     /// contiguity); an edge panel is packed all the same, for its zero padding.
-    fn packs_a(nr: usize, n: usize) -> bool {
-        n.min(NC) > 4 * nr
+    fn packs_a<F>(nr: usize, n: usize, mc: usize, kc: usize) -> bool {
+        n.min(NC) > 4 * nr && mc * kc * size_of::<F>() > A_IN_PLACE_BYTES
     }
 
     /// Whether the `b` panels are packed: unless `b` is row-major, few `a` panels read each of
@@ -200,7 +210,8 @@ impl Orientation {
     fn cost<F: Float>(kernel: &Kernel<F>, a: &MatRef<'_, F>, b: &MatRef<'_, F>) -> usize {
         let (m, k, n) = (a.rows, a.cols, b.cols);
         let tiles = m.next_multiple_of(kernel.mr) * n.next_multiple_of(kernel.nr) * k / kernel.nr;
-        let packed_a = if Self::packs_a(kernel.nr, n) { m * k } else { 0 };
+        let kc = k.div_ceil(k.div_ceil(KC));
+        let packed_a = if Self::packs_a::<F>(kernel.nr, n, m.min(MC), kc) { m * k } else { 0 };
         let packed_b = if Self::packs_b(b, m, kernel.mr) { k * n } else { 0 };
         tiles + packed_a + packed_b
     }
@@ -307,9 +318,9 @@ unsafe fn blocked<F: Float>(kernel: Kernel<F>, out: Out<'_, F>, accumulate: bool
                 // narrower edge panel is packed, for its zero padding.
                 let direct = (!Orientation::packs_b(&b, m, mr)).then(|| &b.data[pc * b.row_stride + jc..]);
                 pack_panels(b_pack, &b, Region { pc, kc, jc, nc }, nr, direct.is_some());
-                let a_direct = !Orientation::packs_a(nr, nc);
                 for ic in (0..m).step_by(MC) {
                     let mc = MC.min(m - ic);
+                    let a_direct = !Orientation::packs_a::<F>(nr, nc, mc, kc);
                     pack_panels(a_pack, &a.t(), Region { pc, kc, jc: ic, nc: mc }, mr, a_direct);
                     let block = Tiles { kernel, kc, mc, nc, add: accumulate || pc > 0 };
                     let b_panels = BPanels { packed: b_pack, direct, rs: b.row_stride };
@@ -618,6 +629,33 @@ mod tests {
                     with_isa(isa, || matmul(&mut alone, a_view, MatRef::row_major(&column, k, 1), accumulate));
                     let expected: Vec<f64> = (0..m).map(|i| whole[i * n]).collect();
                     assert_eq!(alone, expected, "{isa:?} {m}x{k}x{n} column 0");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_a_read_in_place_gives_the_bits_of_a_packed_one() {
+        // 120 rows of k = 200 float64 are a 188 KiB block, packed; their first 60 rows (94 KiB)
+        // are read in place. Row-major `a` and a transposed one (the weight gradient's `x^T`).
+        let (m, k, n) = (120, 200, 100);
+        let (a_store, b_store) = (filled::<f64>(m * k, 11), filled::<f64>(k * n, 12));
+        let b = MatRef::row_major(&b_store, k, n);
+        assert!(Orientation::packs_a::<f64>(8, n, m, k) && !Orientation::packs_a::<f64>(8, n, m / 2, k));
+        for a in [MatRef::row_major(&a_store, m, k), MatRef::row_major(&a_store, k, m).t()] {
+            for isa in kernels::supported() {
+                for accumulate in [false, true] {
+                    let start = filled::<f64>(m * n, 13);
+                    let (mut whole, mut half) = (start.clone(), start[..m / 2 * n].to_vec());
+                    let single = |out: &mut Vec<f64>, a| {
+                        with_isa(isa, || with_max_threads(Some(1), || matmul(out, a, b, accumulate)).unwrap());
+                    };
+                    single(&mut whole, a);
+                    single(&mut half, a.rows_range(0, m / 2));
+                    assert_eq!(half, whole[..m / 2 * n], "{isa:?} accumulate {accumulate}");
+                    let mut naive = start[..m / 2 * n].to_vec();
+                    matmul_naive(&mut naive, a.rows_range(0, m / 2), b, accumulate);
+                    assert!(half.iter().zip(&naive).all(|(x, y)| (x - y).abs() < 1e-12));
                 }
             }
         }

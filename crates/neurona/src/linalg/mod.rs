@@ -65,6 +65,16 @@ thread_local! {
 /// of the 10-output layer (5,000 to 80,000) ran 0.7 to 1.4 times as fast, mostly slower.
 const MIN_PARALLEL_WORK: usize = 200_000;
 
+/// Products whose inner dimension is shorter than this stay on one thread, whatever their
+/// work: each output element then costs about as much to load, add and store as to sum, and
+/// the split did not pay. Timed per call (10th percentile of thousands, `examples/step.rs`-style
+/// loops of `matmul`) on the 2-core AMD EPYC (Zen 3), float64, load average 3-4: the input
+/// gradient of digits' 10-output layer, 200x10x100 (200,000 multiply-adds), took 12.5 us on one
+/// thread and 15.3 to 15.9 us on two (13.0 against 13.7 in an earlier run); the other products
+/// of that network, k of 64 to 200, ran 1.2 to 1.6 times as fast on two (200x64x100 and its
+/// transposes 60 -> 40 us, 200x100x10 14.2 -> 8.9 us, 37x64x100 13.4 -> 9.6 us).
+const MIN_PARALLEL_INNER: usize = 16;
+
 /// The number of cores this process may use (`std::thread::available_parallelism`).
 pub fn available_cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
@@ -240,11 +250,8 @@ pub fn matmul<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: MatRef<'_, F>, accum
     }
     let block = Block { out: OutPtr(out.as_mut_ptr()), out_row_stride: n, a, b, accumulate };
     let threads = max_threads();
-    let split = if threads > 1 && m.saturating_mul(n).saturating_mul(k) >= MIN_PARALLEL_WORK {
-        split_points(m, n, threads)
-    } else {
-        None
-    };
+    let worth_it = k >= MIN_PARALLEL_INNER && m.saturating_mul(n).saturating_mul(k) >= MIN_PARALLEL_WORK;
+    let split = if threads > 1 && worth_it { split_points(m, n, threads) } else { None };
     match split {
         // SAFETY: `out` holds the m*n outputs (checked above) and stays borrowed mutably for the
         // whole call; the blocks are disjoint, so each element is written by one thread only.
@@ -510,7 +517,7 @@ mod tests {
     fn threaded_products_are_bit_identical_to_single_threaded_ones() {
         // Large enough to be split across threads; odd sizes leave partial register tiles.
         let shapes =
-            [(200, 784, 256), (333, 129, 257), (784, 200, 256), (64, 1000, 1000), (97, 513, 70), (130, 3, 700)];
+            [(200, 784, 256), (333, 129, 257), (784, 200, 256), (64, 1000, 1000), (97, 513, 70), (130, 17, 700)];
         for &(m, k, n) in &shapes {
             let a = filled(m * k, 21);
             let b = filled(k * n, 22);
