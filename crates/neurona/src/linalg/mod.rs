@@ -72,7 +72,9 @@ const MIN_PARALLEL_WORK: usize = 200_000;
 /// gradient of digits' 10-output layer, 200x10x100 (200,000 multiply-adds), took 12.5 us on one
 /// thread and 15.3 to 15.9 us on two (13.0 against 13.7 in an earlier run); the other products
 /// of that network, k of 64 to 200, ran 1.2 to 1.6 times as fast on two (200x64x100 and its
-/// transposes 60 -> 40 us, 200x100x10 14.2 -> 8.9 us, 37x64x100 13.4 -> 9.6 us).
+/// transposes 60 -> 40 us, 200x100x10 14.2 -> 8.9 us, 37x64x100 13.4 -> 9.6 us). The large
+/// network's float32 200x10x128 (its 10-output layer's input gradient) took 7.1 to 8.5 us on
+/// two threads and 7.3 to 7.6 us on one.
 const MIN_PARALLEL_INNER: usize = 16;
 
 /// The number of cores this process may use (`std::thread::available_parallelism`).
