@@ -8,7 +8,7 @@
 
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
-use crate::linalg::{MatRef, matmul};
+use crate::linalg::{MatRef, PackedB, matmul, matmul_packed};
 use crate::network::dense::column_sums;
 use crate::network::recurrent::cells::{self, GruBackward, LstmBackward, RnnBackward, Rows};
 use crate::network::recurrent::dropout::DropoutMasks;
@@ -63,7 +63,7 @@ pub fn backward<F: Float>(
         packing.gather(&mut ws.grads.d_out, d, dh);
     }
     for layer in (0..shape.num_layers).rev() {
-        let GradientBuffers { d_gi, d_gh, d_h, d_c, d_out, d_below, w_ih_t } = &mut ws.grads;
+        let GradientBuffers { d_gi, d_gh, d_h, d_c, d_out, d_below, w_ih_t, w_hh_packed } = &mut ws.grads;
         let buffers = &ws.layers[layer];
         let input: &[F] = match (layer, dropout) {
             (0, _) => &ws.x,
@@ -86,6 +86,7 @@ pub fn backward<F: Float>(
                 d_h: d_h.as_mut_slice(),
                 d_c: d_c.as_mut_slice(),
                 w_ih_t: w_ih_t.as_mut_slice(),
+                w_hh: &mut *w_hh_packed,
             };
             run.backward(input, &buffers.out, dir_buffers, upstream, &mut scratch, grad);
             if want_below {
@@ -168,6 +169,8 @@ struct StepGradients<'a, F> {
     d_h: &'a mut [F],
     d_c: &'a mut [F],
     w_ih_t: &'a mut [F],
+    /// The direction's `W_hh`, packed at the start of its steps.
+    w_hh: &'a mut PackedB<F>,
 }
 
 impl<F: Float> Direction<'_, F> {
@@ -185,7 +188,7 @@ impl<F: Float> Direction<'_, F> {
         let s = self.shape;
         let (h, gh, dh) = (s.hidden_size, s.gates() * s.hidden_size, s.output_size());
         let block = s.param_block(self.layer, self.direction);
-        let w_hh = MatRef::row_major(&self.params[block.weight_hh.clone()], gh, h);
+        g.w_hh.pack(MatRef::row_major(&self.params[block.weight_hh.clone()], gh, h));
         let gru = s.cell == Cell::Gru;
         for i in (0..self.packing.steps).rev() {
             let st = self.nth_step(i);
@@ -228,7 +231,7 @@ impl<F: Float> Direction<'_, F> {
             if c > 0 {
                 let d_rec: &[F] = if gru { &*g.d_gh } else { &*g.d_gi };
                 // The GRU's d_h holds the direct part `d_h · z` already: the product adds to it.
-                matmul(&mut g.d_h[..c * h], MatRef::row_major(&d_rec[r0 * gh..], c, gh), w_hh, gru);
+                matmul_packed(&mut g.d_h[..c * h], MatRef::row_major(&d_rec[r0 * gh..], c, gh), g.w_hh, gru);
             }
         }
         let p = self.packing.rows();

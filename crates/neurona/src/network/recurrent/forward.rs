@@ -9,7 +9,7 @@
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 use crate::interrupt;
-use crate::linalg::{MatRef, matmul};
+use crate::linalg::{MatRef, matmul, matmul_packed};
 use crate::network::recurrent::cells::{self, GruForward, LstmForward, RnnForward, Rows};
 use crate::network::recurrent::dropout::DropoutMasks;
 use crate::network::recurrent::packing::{Packing, Sequences};
@@ -176,12 +176,8 @@ impl<F: Float> Direction<'_, F> {
         let p = self.packing.rows();
         let input = MatRef::row_major(input, p, block.input_size);
         matmul(&mut buf.gates, input, MatRef::row_major(w_ih, gh, block.input_size).t(), false);
-        for (k, row) in buf.w_hh_t[..h * gh].chunks_exact_mut(gh).enumerate() {
-            for (o, v) in row.iter_mut().enumerate() {
-                *v = w_hh[o * h + k];
-            }
-        }
-        let w_hh_t = MatRef::row_major(&buf.w_hh_t, h, gh);
+        buf.w_hh_packed.pack(MatRef::row_major(w_hh, gh, h).t());
+        let w_hh_t = &buf.w_hh_packed;
         for i in 0..self.packing.steps {
             // Between steps: a block of long sequences is too long a wait for Ctrl-C.
             if interruptible && i > 0 && interrupt::requested() {
@@ -189,37 +185,24 @@ impl<F: Float> Direction<'_, F> {
             }
             let st = self.nth_step(i);
             let (r0, a, c) = (st.row, st.active, st.continuing);
-            for j in 0..a {
-                let to = &mut buf.h_prev[(r0 + j) * h..(r0 + j + 1) * h];
-                if j < c {
-                    let from = (st.prev_row + j) * dh + self.direction * h;
-                    to.copy_from_slice(&out[from..from + h]);
-                } else {
-                    to.fill(F::zero());
-                }
-            }
+            let from = st.prev_row * dh + self.direction * h;
+            // A reverse direction's first step continues no state: its `from` may lie past the end.
+            copy_states(&mut buf.h_prev[r0 * h..(r0 + a) * h], out.get(from..).unwrap_or_default(), c, h, dh);
             let h_prev = MatRef::row_major(&buf.h_prev[r0 * h..], c, h);
             let gates = &mut buf.gates[r0 * gh..(r0 + a) * gh];
             let rows = Rows { rows: a, h, out_stride: dh };
             let out = &mut out[r0 * dh + self.direction * h..(r0 + a) * dh];
             match s.cell {
                 Cell::Rnn => {
-                    matmul(gates, h_prev, w_hh_t, true);
+                    matmul_packed(gates, h_prev, w_hh_t, true);
                     let nonlinearity = s.nonlinearity;
                     cells::run(RnnForward { r: rows, nonlinearity, pre: gates, bias: &buf.bias, out });
                 }
                 Cell::Lstm => {
-                    matmul(gates, h_prev, w_hh_t, true);
+                    matmul_packed(gates, h_prev, w_hh_t, true);
                     let (cell, c_prev, tanh_cell) = (&mut buf.cell, &mut buf.c_prev, &mut buf.tanh_cell);
-                    for j in 0..a {
-                        let to = &mut c_prev[(r0 + j) * h..(r0 + j + 1) * h];
-                        if j < c {
-                            let from = (st.prev_row + j) * h;
-                            to.copy_from_slice(&cell[from..from + h]);
-                        } else {
-                            to.fill(F::zero());
-                        }
-                    }
+                    let from = cell.get(st.prev_row * h..).unwrap_or_default();
+                    copy_states(&mut c_prev[r0 * h..(r0 + a) * h], from, c, h, h);
                     cells::run(LstmForward {
                         r: rows,
                         gates,
@@ -231,7 +214,7 @@ impl<F: Float> Direction<'_, F> {
                     });
                 }
                 Cell::Gru => {
-                    matmul(rec, h_prev, w_hh_t, false);
+                    matmul_packed(rec, h_prev, w_hh_t, false);
                     rec[c * gh..a * gh].fill(F::zero());
                     cells::run(GruForward {
                         r: rows,
@@ -262,6 +245,22 @@ impl<F: Float> Direction<'_, F> {
             buf.b_hn[..h].copy_from_slice(&b_hh[2 * h..3 * h]);
         }
     }
+}
+
+/// Copies the first `continuing` of the previous step's states, `h` values each, rows
+/// `stride` apart in `from`, into the first rows of `to` (rows of `h`) and zeros the others
+/// (the sequences that start): in one copy when the rows are adjacent (one direction), where a
+/// copy per row spent more in `memmove` calls than in copying.
+fn copy_states<F: Float>(to: &mut [F], from: &[F], continuing: usize, h: usize, stride: usize) {
+    let (kept, started) = to.split_at_mut(continuing * h);
+    if stride == h {
+        kept.copy_from_slice(&from[..continuing * h]);
+    } else {
+        for (j, row) in kept.chunks_exact_mut(h).enumerate() {
+            row.copy_from_slice(&from[j * stride..j * stride + h]);
+        }
+    }
+    started.fill(F::zero());
 }
 
 /// Fills the results in the batch's order: the top layer's padded outputs, the final states,
