@@ -104,6 +104,17 @@ impl<F: Float> PackedB<F> {
 /// If the inner dimensions differ or `out` holds fewer than `m·n` values (a bug in the caller,
 /// never user input), or if `b` was never packed.
 pub(crate) fn matmul_packed<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: &PackedB<F>, accumulate: bool) {
+    product_on(out, a, b, accumulate, max_threads());
+}
+
+/// [`matmul_packed`] on the calling thread alone: for a part of a job already split among
+/// threads (a recurrent step's rows, whose element-wise work follows on the same thread).
+pub(crate) fn matmul_packed_here<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: &PackedB<F>, accumulate: bool) {
+    product_on(out, a, b, accumulate, 1);
+}
+
+/// [`matmul_packed`] on at most `threads` threads.
+fn product_on<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: &PackedB<F>, accumulate: bool, threads: usize) {
     assert_eq!(a.cols, b.k, "inner dimensions of the product differ");
     let (m, k, n) = (a.rows, b.k, b.n);
     assert!(out.len() >= m * n, "output buffer too small for the product");
@@ -119,7 +130,6 @@ pub(crate) fn matmul_packed<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: &Packe
         return;
     }
     let product = Product { out: OutPtr(out.as_mut_ptr()), a, b, kernel, accumulate };
-    let threads = max_threads();
     let split = if threads > 1 && m.saturating_mul(n).saturating_mul(k) >= MIN_PARALLEL_WORK {
         Split::choose(m, n, threads, &kernel)
     } else {
@@ -272,10 +282,13 @@ mod tests {
                 let start = filled::<F>(m * n, 9);
                 let (mut fast, mut reference, mut naive) = (start.clone(), start.clone(), start.clone());
                 with_max_threads(Some(threads), || matmul_packed(&mut fast, a, &packed, accumulate)).unwrap();
+                let mut here = start.clone();
+                with_max_threads(Some(threads), || matmul_packed_here(&mut here, a, &packed, accumulate)).unwrap();
                 with_max_threads(Some(1), || matmul(&mut reference, a, b, accumulate)).unwrap();
                 matmul_naive(&mut naive, a, b, accumulate);
                 let label = format!("{what} {m}x{k}x{n} layout {layout} accumulate {accumulate} threads {threads}");
                 assert_eq!(bits(&fast), bits(&reference), "{label}");
+                assert_eq!(bits(&here), bits(&reference), "{label} on the calling thread");
                 let bound = 1e-5 * (k as f64).max(1.0);
                 assert!(fast.iter().zip(&naive).all(|(x, y)| (x.as_f64() - y.as_f64()).abs() <= bound), "{label}");
             }

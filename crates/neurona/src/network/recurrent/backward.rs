@@ -2,13 +2,14 @@
 //!
 //! Per layer, top down, and direction: the steps in the reverse of the forward pass's order,
 //! each a fused element-wise pass for the gates' gradients and one product
-//! `(continuing, G·H) · W_hh` for the gradient carried to the previous state; then the weight
+//! `(continuing, G·H) · W_hh` for the gradient carried to the previous state (`W_hh` packed
+//! once for all the steps, the two in one job per step: `cells::run_back_step`); then the weight
 //! gradients of every step at once, `d_gates^T · input` and `d_gates^T · h_prev`, and the
 //! gradient of the layer's input, `d_gates · W_ih`.
 
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
-use crate::linalg::{MatRef, PackedB, matmul, matmul_packed};
+use crate::linalg::{MatRef, PackedB, matmul};
 use crate::network::dense::column_sums;
 use crate::network::recurrent::cells::{self, GruBackward, LstmBackward, RnnBackward, Rows};
 use crate::network::recurrent::dropout::DropoutMasks;
@@ -198,40 +199,45 @@ impl<F: Float> Direction<'_, F> {
             let columns = r0 * dh + self.direction * h..(r0 + a) * dh;
             let d_out = up.d_out.map(|d| &d[columns.clone()]);
             let d_gi = &mut g.d_gi[r0 * gh..(r0 + a) * gh];
+            let w_hh = &*g.w_hh;
             match s.cell {
-                Cell::Rnn => cells::run(RnnBackward {
-                    r: rows,
-                    nonlinearity: s.nonlinearity,
-                    d_pre: d_gi,
-                    out: &out[columns],
-                    d_out,
-                    d_h: &g.d_h[..a * h],
-                }),
-                Cell::Lstm => cells::run(LstmBackward {
-                    r: rows,
-                    d_gates: d_gi,
-                    d_c: &mut g.d_c[..a * h],
-                    gates: &buf.gates[r0 * gh..(r0 + a) * gh],
-                    tanh_cell: &buf.tanh_cell[r0 * h..(r0 + a) * h],
-                    c_prev: &buf.c_prev[r0 * h..(r0 + a) * h],
-                    d_out,
-                    d_h: &g.d_h[..a * h],
-                }),
-                Cell::Gru => cells::run(GruBackward {
-                    r: rows,
-                    d_gi,
-                    d_gh: &mut g.d_gh[r0 * gh..(r0 + a) * gh],
-                    d_h: &mut g.d_h[..a * h],
-                    gates: &buf.gates[r0 * gh..(r0 + a) * gh],
-                    hn: &buf.hn[r0 * h..(r0 + a) * h],
-                    h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
-                    d_out,
-                }),
-            }
-            if c > 0 {
-                let d_rec: &[F] = if gru { &*g.d_gh } else { &*g.d_gi };
-                // The GRU's d_h holds the direct part `d_h · z` already: the product adds to it.
-                matmul_packed(&mut g.d_h[..c * h], MatRef::row_major(&d_rec[r0 * gh..], c, gh), g.w_hh, gru);
+                Cell::Rnn => {
+                    let kernel = RnnBackward {
+                        r: rows,
+                        nonlinearity: s.nonlinearity,
+                        d_pre: d_gi,
+                        out: &out[columns],
+                        d_out,
+                        d_h: &mut g.d_h[..a * h],
+                    };
+                    cells::run_back_step(kernel, c, w_hh);
+                }
+                Cell::Lstm => {
+                    let kernel = LstmBackward {
+                        r: rows,
+                        d_gates: d_gi,
+                        d_c: &mut g.d_c[..a * h],
+                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                        tanh_cell: &buf.tanh_cell[r0 * h..(r0 + a) * h],
+                        c_prev: &buf.c_prev[r0 * h..(r0 + a) * h],
+                        d_out,
+                        d_h: &mut g.d_h[..a * h],
+                    };
+                    cells::run_back_step(kernel, c, w_hh);
+                }
+                Cell::Gru => {
+                    let kernel = GruBackward {
+                        r: rows,
+                        d_gi,
+                        d_gh: &mut g.d_gh[r0 * gh..(r0 + a) * gh],
+                        d_h: &mut g.d_h[..a * h],
+                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                        hn: &buf.hn[r0 * h..(r0 + a) * h],
+                        h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
+                        d_out,
+                    };
+                    cells::run_back_step(kernel, c, w_hh);
+                }
             }
         }
         let p = self.packing.rows();

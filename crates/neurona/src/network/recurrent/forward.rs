@@ -1,16 +1,17 @@
 //! The forward pass of the recurrent stack over packed sequences.
 //!
 //! Per layer and direction: the input product of every step at once, `(P, in) · W_ih^T`, then
-//! step by step the recurrent product of the running sequences, `(active, H) · W_hh^T`, and the
-//! cell's fused element-wise pass. The forward direction runs steps `0, 1, ...`, each
+//! step by step the recurrent product of the running sequences, `(active, H) · W_hh^T` (`W_hh`
+//! packed once for all the steps), and the cell's fused element-wise pass, the two in one job
+//! per step (`cells::run_step`). The forward direction runs steps `0, 1, ...`, each
 //! sequence's state stopping at its own last step; the reverse direction runs from the last
 //! step down, a sequence joining (with a zero state) at its own last step.
 
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 use crate::interrupt;
-use crate::linalg::{MatRef, matmul, matmul_packed};
-use crate::network::recurrent::cells::{self, GruForward, LstmForward, RnnForward, Rows};
+use crate::linalg::{MatRef, matmul};
+use crate::network::recurrent::cells::{self, GruForward, LstmForward, Recurrent, RnnForward, Rows};
 use crate::network::recurrent::dropout::DropoutMasks;
 use crate::network::recurrent::packing::{Packing, Sequences};
 use crate::network::recurrent::shape::{Cell, RecurrentShape};
@@ -188,44 +189,49 @@ impl<F: Float> Direction<'_, F> {
             let from = st.prev_row * dh + self.direction * h;
             // A reverse direction's first step continues no state: its `from` may lie past the end.
             copy_states(&mut buf.h_prev[r0 * h..(r0 + a) * h], out.get(from..).unwrap_or_default(), c, h, dh);
-            let h_prev = MatRef::row_major(&buf.h_prev[r0 * h..], c, h);
+            let rec_product = Recurrent { h_prev: &buf.h_prev[r0 * h..(r0 + c) * h], continuing: c, w_hh_t };
             let gates = &mut buf.gates[r0 * gh..(r0 + a) * gh];
             let rows = Rows { rows: a, h, out_stride: dh };
             let out = &mut out[r0 * dh + self.direction * h..(r0 + a) * dh];
             match s.cell {
                 Cell::Rnn => {
-                    matmul_packed(gates, h_prev, w_hh_t, true);
                     let nonlinearity = s.nonlinearity;
-                    cells::run(RnnForward { r: rows, nonlinearity, pre: gates, bias: &buf.bias, out });
+                    cells::run_step(
+                        rec_product,
+                        RnnForward { r: rows, nonlinearity, pre: gates, bias: &buf.bias, out },
+                    );
                 }
                 Cell::Lstm => {
-                    matmul_packed(gates, h_prev, w_hh_t, true);
                     let (cell, c_prev, tanh_cell) = (&mut buf.cell, &mut buf.c_prev, &mut buf.tanh_cell);
                     let from = cell.get(st.prev_row * h..).unwrap_or_default();
                     copy_states(&mut c_prev[r0 * h..(r0 + a) * h], from, c, h, h);
-                    cells::run(LstmForward {
-                        r: rows,
-                        gates,
-                        cell: &mut cell[r0 * h..(r0 + a) * h],
-                        tanh_cell: &mut tanh_cell[r0 * h..(r0 + a) * h],
-                        c_prev: &c_prev[r0 * h..(r0 + a) * h],
-                        bias: &buf.bias,
-                        out,
-                    });
+                    cells::run_step(
+                        rec_product,
+                        LstmForward {
+                            r: rows,
+                            gates,
+                            cell: &mut cell[r0 * h..(r0 + a) * h],
+                            tanh_cell: &mut tanh_cell[r0 * h..(r0 + a) * h],
+                            c_prev: &c_prev[r0 * h..(r0 + a) * h],
+                            bias: &buf.bias,
+                            out,
+                        },
+                    );
                 }
                 Cell::Gru => {
-                    matmul_packed(rec, h_prev, w_hh_t, false);
-                    rec[c * gh..a * gh].fill(F::zero());
-                    cells::run(GruForward {
-                        r: rows,
-                        gates,
-                        hn: &mut buf.hn[r0 * h..(r0 + a) * h],
-                        rec: &rec[..a * gh],
-                        h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
-                        bias: &buf.bias,
-                        b_hn: &buf.b_hn,
-                        out,
-                    });
+                    cells::run_step(
+                        rec_product,
+                        GruForward {
+                            r: rows,
+                            gates,
+                            hn: &mut buf.hn[r0 * h..(r0 + a) * h],
+                            rec: &mut rec[..a * gh],
+                            h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
+                            bias: &buf.bias,
+                            b_hn: &buf.b_hn,
+                            out,
+                        },
+                    );
                 }
             }
         }
