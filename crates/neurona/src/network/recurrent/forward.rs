@@ -278,7 +278,9 @@ fn collect_results<F: Float>(ws: &mut RecurrentWorkspace<F>) {
     let n = packing.n;
     let r = &mut ws.results;
     let top = &ws.layers[s.num_layers - 1];
-    packing.scatter(&mut r.outputs, &top.out, dh);
+    if ws.padded_outputs {
+        packing.scatter(&mut r.outputs, &top.out, dh);
+    }
     for (layer, buffers) in ws.layers.iter().enumerate() {
         for direction in 0..d {
             let block = (layer * d + direction) * n;
