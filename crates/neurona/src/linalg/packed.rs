@@ -251,15 +251,10 @@ mod tests {
     use super::super::{available_cores, matmul, matmul_naive, with_max_threads};
     use super::*;
 
-    /// Values in [-0.5, 0.5) from a small LCG: variety, not statistics.
+    /// Values in [-0.5, 0.5), varied by a multiplicative hash: variety, not statistics.
     fn filled<F: Float>(len: usize, seed: u64) -> Vec<F> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                F::from_f64(((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5)
-            })
-            .collect()
+        let hash = |i: u64| (i.wrapping_add(seed) ^ 0x5851_F42D).wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40;
+        (0..len as u64).map(|i| F::from_f64(hash(i) as f64 / (1u64 << 24) as f64 - 0.5)).collect()
     }
 
     fn bits<F: Float>(values: &[F]) -> Vec<u64> {
