@@ -39,10 +39,10 @@ use crate::float::Float;
 
 /// The longest block of the inner dimension: a packed `b` panel of 256 rows of the widest tile
 /// (16 float64, 32 float32 with AVX-512) is 32 KiB, the size of an L1 data cache.
-const KC: usize = 256;
+pub(super) const KC: usize = 256;
 /// Output rows per packed `a` block: 120 x 256 float64 is 240 KiB, within an L2 cache. A
 /// multiple of every kernel's `mr` (4, 6, 12).
-const MC: usize = 120;
+pub(super) const MC: usize = 120;
 /// The largest block of `a` (`mc x kc` values) read in place rather than packed, whatever the
 /// number of `b` panels that read it: 128 KiB, a quarter of a Zen 3 core's L2 cache. Timed per
 /// call (10th percentile of thousands) on one thread of the 2-core AMD EPYC (Zen 3), float64:
@@ -53,7 +53,7 @@ const MC: usize = 120;
 const A_IN_PLACE_BYTES: usize = 128 * 1024;
 /// Output columns per packed `b` block: 2048 x 256 float64 is 4 MiB, within an L3 cache. A
 /// multiple of every kernel's `nr`.
-const NC: usize = 2048;
+pub(super) const NC: usize = 2048;
 
 #[cfg(test)]
 thread_local! {
@@ -80,7 +80,7 @@ fn isa() -> Isa {
 }
 
 /// The kernel for `F` (f32 or f64, the only `Float`s) on this CPU.
-fn kernel<F: Float>() -> Kernel<F> {
+pub(super) fn kernel<F: Float>() -> Kernel<F> {
     let isa = isa();
     let f64_kernel: &dyn Any = &kernels::kernel_f64(isa);
     if let Some(kernel) = f64_kernel.downcast_ref::<Kernel<F>>() {
@@ -120,7 +120,7 @@ const MIN_A_BYTES: usize = MC * KC * 8;
 const MIN_B_BYTES: usize = KC * 256 * 8;
 
 /// Runs `f` on this thread's packing buffers, grown to hold `a_len` and `b_len` floats.
-fn with_scratch<F: Float, R>(a_len: usize, b_len: usize, f: impl FnOnce(&mut [F], &mut [F]) -> R) -> R {
+pub(super) fn with_scratch<F: Float, R>(a_len: usize, b_len: usize, f: impl FnOnce(&mut [F], &mut [F]) -> R) -> R {
     let lines = |len: usize| (len * size_of::<F>()).div_ceil(size_of::<Line>());
     let (a_len, b_len) = (a_len.max(MIN_A_BYTES / size_of::<F>()), b_len.max(MIN_B_BYTES / size_of::<F>()));
     let grow = |buffer: &mut Vec<Line>, len: usize| {
@@ -340,11 +340,11 @@ unsafe fn blocked<F: Float>(kernel: Kernel<F>, out: Out<'_, F>, accumulate: bool
 
 /// Where a block's `a` panels lie: packed, or (`direct`) in `a` itself, with its strides, except
 /// a shorter edge panel, packed.
-struct APanels<'a, F> {
-    packed: &'a [F],
-    direct: Option<&'a [F]>,
-    rs: usize,
-    cs: usize,
+pub(super) struct APanels<'a, F> {
+    pub(super) packed: &'a [F],
+    pub(super) direct: Option<&'a [F]>,
+    pub(super) rs: usize,
+    pub(super) cs: usize,
 }
 
 impl<F: Float> APanels<'_, F> {
@@ -363,10 +363,10 @@ impl<F: Float> APanels<'_, F> {
 
 /// Where a block's `b` panels lie: packed, or (`direct`) in `b` itself, `rs` apart, except a
 /// narrower edge panel, packed.
-struct BPanels<'a, F> {
-    packed: &'a [F],
-    direct: Option<&'a [F]>,
-    rs: usize,
+pub(super) struct BPanels<'a, F> {
+    pub(super) packed: &'a [F],
+    pub(super) direct: Option<&'a [F]>,
+    pub(super) rs: usize,
 }
 
 impl<F: Float> BPanels<'_, F> {
@@ -381,20 +381,27 @@ impl<F: Float> BPanels<'_, F> {
 }
 
 /// The register tiles of one packed `mc x kc` block of `a` against one `kc x nc` of `b`.
-struct Tiles<F: 'static> {
-    kernel: Kernel<F>,
-    kc: usize,
-    mc: usize,
-    nc: usize,
+pub(super) struct Tiles<F: 'static> {
+    pub(super) kernel: Kernel<F>,
+    pub(super) kc: usize,
+    pub(super) mc: usize,
+    pub(super) nc: usize,
     /// Whether the block's sums are added to the output or stored over it.
-    add: bool,
+    pub(super) add: bool,
 }
 
 impl<F: Float> Tiles<F> {
     /// # Safety
     /// `out` must be valid for reads and writes of the `mc x nc` elements `out + i * rs + j * cs`;
     /// `a_pack` and `b_pack` hold the packed blocks.
-    unsafe fn run(&self, a_panels: &APanels<'_, F>, b_panels: &BPanels<'_, F>, out: *mut F, rs: usize, cs: usize) {
+    pub(super) unsafe fn run(
+        &self,
+        a_panels: &APanels<'_, F>,
+        b_panels: &BPanels<'_, F>,
+        out: *mut F,
+        rs: usize,
+        cs: usize,
+    ) {
         let Self { kernel, kc, mc, nc, add } = *self;
         let (mr, nr) = (kernel.mr, kernel.nr);
         for jr in (0..nc).step_by(nr) {
@@ -430,18 +437,18 @@ impl<F: Float> Tiles<F> {
 
 /// The block `m[pc..pc + kc, jc..jc + nc]` of a matrix to pack.
 #[derive(Clone, Copy)]
-struct Region {
-    pc: usize,
-    kc: usize,
-    jc: usize,
-    nc: usize,
+pub(super) struct Region {
+    pub(super) pc: usize,
+    pub(super) kc: usize,
+    pub(super) jc: usize,
+    pub(super) nc: usize,
 }
 
 /// Packs `m[pc..pc + kc, jc..jc + nc]` into panels of `width` columns, each `kc` rows of
 /// `width` values, zero beyond column `nc`; only the edge panel (if narrower) when `edge_only`.
 /// For `b`, panels of `nr` columns (4, 8, 16 or 32: every kernel's); for `a`, panels of `mr`
 /// rows (4, 6 or 12) are `a^T`'s panels of `mr` columns, so `a` is packed as `a.t()`.
-fn pack_panels<F: Float>(dst: &mut [F], m: &MatRef<'_, F>, region: Region, width: usize, edge_only: bool) {
+pub(super) fn pack_panels<F: Float>(dst: &mut [F], m: &MatRef<'_, F>, region: Region, width: usize, edge_only: bool) {
     let Region { kc, jc, nc, .. } = region;
     let (region, dst) = if edge_only {
         let full = nc / width * width;

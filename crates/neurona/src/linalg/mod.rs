@@ -45,8 +45,10 @@ use crate::float::Float;
 
 mod gemm;
 mod kernels;
+mod packed;
 mod team;
 
+pub(crate) use packed::{PackedB, matmul_packed, matmul_packed_here};
 pub(crate) use team::{for_each_part, for_each_piece};
 
 /// The process-wide cap on threads per product; 0 means every core.

@@ -162,6 +162,7 @@ impl RecurrentNet {
         } else {
             None
         };
+        ws.recurrent.padded_outputs = matches!(self.output, OutputPer::Step);
         recurrent::forward(&self.shape, rec, seqs, masks, &mut ws.recurrent).expect("the estimator checked the batch");
         let dh = self.shape.output_size();
         let rows = match self.output {

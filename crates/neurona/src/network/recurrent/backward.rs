@@ -2,13 +2,14 @@
 //!
 //! Per layer, top down, and direction: the steps in the reverse of the forward pass's order,
 //! each a fused element-wise pass for the gates' gradients and one product
-//! `(continuing, G·H) · W_hh` for the gradient carried to the previous state; then the weight
+//! `(continuing, G·H) · W_hh` for the gradient carried to the previous state (`W_hh` packed
+//! once for all the steps, the two in one job per step: `cells::run_back_step`); then the weight
 //! gradients of every step at once, `d_gates^T · input` and `d_gates^T · h_prev`, and the
 //! gradient of the layer's input, `d_gates · W_ih`.
 
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
-use crate::linalg::{MatRef, matmul};
+use crate::linalg::{MatRef, PackedB, matmul};
 use crate::network::dense::column_sums;
 use crate::network::recurrent::cells::{self, GruBackward, LstmBackward, RnnBackward, Rows};
 use crate::network::recurrent::dropout::DropoutMasks;
@@ -63,7 +64,7 @@ pub fn backward<F: Float>(
         packing.gather(&mut ws.grads.d_out, d, dh);
     }
     for layer in (0..shape.num_layers).rev() {
-        let GradientBuffers { d_gi, d_gh, d_h, d_c, d_out, d_below, w_ih_t } = &mut ws.grads;
+        let GradientBuffers { d_gi, d_gh, d_h, d_c, d_out, d_below, w_ih_t, w_hh_packed } = &mut ws.grads;
         let buffers = &ws.layers[layer];
         let input: &[F] = match (layer, dropout) {
             (0, _) => &ws.x,
@@ -86,6 +87,7 @@ pub fn backward<F: Float>(
                 d_h: d_h.as_mut_slice(),
                 d_c: d_c.as_mut_slice(),
                 w_ih_t: w_ih_t.as_mut_slice(),
+                w_hh: &mut *w_hh_packed,
             };
             run.backward(input, &buffers.out, dir_buffers, upstream, &mut scratch, grad);
             if want_below {
@@ -168,6 +170,8 @@ struct StepGradients<'a, F> {
     d_h: &'a mut [F],
     d_c: &'a mut [F],
     w_ih_t: &'a mut [F],
+    /// The direction's `W_hh`, packed at the start of its steps.
+    w_hh: &'a mut PackedB<F>,
 }
 
 impl<F: Float> Direction<'_, F> {
@@ -185,7 +189,7 @@ impl<F: Float> Direction<'_, F> {
         let s = self.shape;
         let (h, gh, dh) = (s.hidden_size, s.gates() * s.hidden_size, s.output_size());
         let block = s.param_block(self.layer, self.direction);
-        let w_hh = MatRef::row_major(&self.params[block.weight_hh.clone()], gh, h);
+        g.w_hh.pack(MatRef::row_major(&self.params[block.weight_hh.clone()], gh, h));
         let gru = s.cell == Cell::Gru;
         for i in (0..self.packing.steps).rev() {
             let st = self.nth_step(i);
@@ -195,40 +199,45 @@ impl<F: Float> Direction<'_, F> {
             let columns = r0 * dh + self.direction * h..(r0 + a) * dh;
             let d_out = up.d_out.map(|d| &d[columns.clone()]);
             let d_gi = &mut g.d_gi[r0 * gh..(r0 + a) * gh];
+            let w_hh = &*g.w_hh;
             match s.cell {
-                Cell::Rnn => cells::run(RnnBackward {
-                    r: rows,
-                    nonlinearity: s.nonlinearity,
-                    d_pre: d_gi,
-                    out: &out[columns],
-                    d_out,
-                    d_h: &g.d_h[..a * h],
-                }),
-                Cell::Lstm => cells::run(LstmBackward {
-                    r: rows,
-                    d_gates: d_gi,
-                    d_c: &mut g.d_c[..a * h],
-                    gates: &buf.gates[r0 * gh..(r0 + a) * gh],
-                    tanh_cell: &buf.tanh_cell[r0 * h..(r0 + a) * h],
-                    c_prev: &buf.c_prev[r0 * h..(r0 + a) * h],
-                    d_out,
-                    d_h: &g.d_h[..a * h],
-                }),
-                Cell::Gru => cells::run(GruBackward {
-                    r: rows,
-                    d_gi,
-                    d_gh: &mut g.d_gh[r0 * gh..(r0 + a) * gh],
-                    d_h: &mut g.d_h[..a * h],
-                    gates: &buf.gates[r0 * gh..(r0 + a) * gh],
-                    hn: &buf.hn[r0 * h..(r0 + a) * h],
-                    h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
-                    d_out,
-                }),
-            }
-            if c > 0 {
-                let d_rec: &[F] = if gru { &*g.d_gh } else { &*g.d_gi };
-                // The GRU's d_h holds the direct part `d_h · z` already: the product adds to it.
-                matmul(&mut g.d_h[..c * h], MatRef::row_major(&d_rec[r0 * gh..], c, gh), w_hh, gru);
+                Cell::Rnn => {
+                    let kernel = RnnBackward {
+                        r: rows,
+                        nonlinearity: s.nonlinearity,
+                        d_pre: d_gi,
+                        out: &out[columns],
+                        d_out,
+                        d_h: &mut g.d_h[..a * h],
+                    };
+                    cells::run_back_step(kernel, c, w_hh);
+                }
+                Cell::Lstm => {
+                    let kernel = LstmBackward {
+                        r: rows,
+                        d_gates: d_gi,
+                        d_c: &mut g.d_c[..a * h],
+                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                        tanh_cell: &buf.tanh_cell[r0 * h..(r0 + a) * h],
+                        c_prev: &buf.c_prev[r0 * h..(r0 + a) * h],
+                        d_out,
+                        d_h: &mut g.d_h[..a * h],
+                    };
+                    cells::run_back_step(kernel, c, w_hh);
+                }
+                Cell::Gru => {
+                    let kernel = GruBackward {
+                        r: rows,
+                        d_gi,
+                        d_gh: &mut g.d_gh[r0 * gh..(r0 + a) * gh],
+                        d_h: &mut g.d_h[..a * h],
+                        gates: &buf.gates[r0 * gh..(r0 + a) * gh],
+                        hn: &buf.hn[r0 * h..(r0 + a) * h],
+                        h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
+                        d_out,
+                    };
+                    cells::run_back_step(kernel, c, w_hh);
+                }
             }
         }
         let p = self.packing.rows();

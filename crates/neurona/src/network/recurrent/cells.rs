@@ -1,17 +1,20 @@
 //! The cells' element-wise work at one step, fused: the gate non-linearities, the state
 //! update and the output in passes over each of the step's rows (forward), and every gate's
-//! gradient in one pass (backward). The matrix products live in `forward.rs` and
-//! `backward.rs`; these loops see only the rows of the sequences running at the step.
+//! gradient in one pass (backward), each beside the step's recurrent product, `h_prev ·
+//! W_hh^T` before it (forward) or `d_gates · W_hh` after it (backward); the other products
+//! live in `forward.rs` and `backward.rs`. These loops see only the rows of the sequences
+//! running at the step.
 //!
 //! Derivatives are written in terms of the values the forward pass kept (the activated gates,
 //! `tanh(c)`), as PyTorch's own backward does, so that the backward pass computes no
 //! transcendental function. Each loop runs over rows sliced to exactly `H` values (no bounds
 //! checks inside) with the vectorisable [`math`](super::math) functions, compiled for the
 //! widest vectors the CPU has ([`run_here`]). A step with enough work is cut into two halves
-//! of rows run on two threads ([`run`]): rows are independent, so the bits do not change.
+//! of rows run on two threads, each with its rows' share of the step's recurrent product
+//! ([`run_step`], [`run_back_step`]): rows are independent, so the bits do not change.
 
 use crate::float::Float;
-use crate::linalg::{for_each_piece, max_threads};
+use crate::linalg::{MatRef, PackedB, for_each_piece, matmul_packed, matmul_packed_here, max_threads};
 use crate::network::recurrent::math::{sigmoid, tanh};
 use crate::network::recurrent::shape::Nonlinearity;
 
@@ -229,15 +232,119 @@ macro_rules! halves {
     };
 }
 
-/// Runs a kernel over its rows, in two halves on two threads if there is enough work and
+/// Whether a step is cut into two halves of rows on two threads: there is enough work and
 /// threads are allowed.
-pub(super) fn run<K: Kernel>(kernel: K) {
+fn splits<K: Kernel>(kernel: &K) -> bool {
     let r = kernel.rows();
-    if r.rows >= 2 && r.rows * r.h * K::GATES >= MIN_PARALLEL_WORK && max_threads() > 1 {
-        let (a, b) = kernel.halves(r.rows / 2);
-        for_each_piece([a, b], run_here);
+    r.rows >= 2 && r.rows * r.h * K::GATES >= MIN_PARALLEL_WORK && max_threads() > 1
+}
+
+/// A step's recurrent product, `h_prev · W_hh^T`, over the rows that continue a state (the
+/// first `continuing`; the others start from zero and have none).
+pub(super) struct Recurrent<'a, F> {
+    /// `(continuing, H)`.
+    pub h_prev: &'a [F],
+    pub continuing: usize,
+    pub w_hh_t: &'a PackedB<F>,
+}
+
+impl<F> Recurrent<'_, F> {
+    /// The first `m` rows and the others.
+    fn halves(self, m: usize, h: usize) -> (Self, Self) {
+        let c = self.continuing;
+        let (first, second) = self.h_prev.split_at(m.min(c) * h);
+        (
+            Self { h_prev: first, continuing: m.min(c), ..self },
+            Self { h_prev: second, continuing: c.saturating_sub(m), ..self },
+        )
+    }
+}
+
+/// A forward kernel that reads the step's recurrent product from a buffer of its own.
+pub(super) trait ForwardKernel<F>: Kernel {
+    /// Whether the product is added to the buffer (which holds the input product: Elman,
+    /// LSTM) or stored in it, zeros in the rows that start (the GRU's, apart).
+    const ACCUMULATE: bool;
+    /// The buffer, `(rows, G·H)`.
+    fn product_out(&mut self) -> &mut [F];
+}
+
+/// A forward step: the recurrent product, then the kernel. With enough work and threads, in
+/// two halves of rows on two threads, each computing its rows' product and then their
+/// element-wise work: one hand-over per step where a product split by itself and then the
+/// element-wise pass took two (100 per batch of 50 steps), and each thread reads the gates it
+/// just wrote from its own cache.
+pub(super) fn run_step<F: Float, K: ForwardKernel<F>>(rec: Recurrent<'_, F>, mut kernel: K) {
+    let r = kernel.rows();
+    if splits(&kernel) {
+        let m = r.rows / 2;
+        let (a, b) = kernel.halves(m);
+        let (rec_a, rec_b) = rec.halves(m, r.h);
+        for_each_piece([(rec_a, a), (rec_b, b)], |(rec, mut kernel)| {
+            product(&rec, &mut kernel, true);
+            run_here(kernel);
+        });
     } else {
+        product(&rec, &mut kernel, false);
         run_here(kernel);
+    }
+}
+
+/// The recurrent product into the kernel's buffer, on this thread alone (`here`) or split.
+fn product<F: Float, K: ForwardKernel<F>>(rec: &Recurrent<'_, F>, kernel: &mut K, here: bool) {
+    let (r, c) = (kernel.rows(), rec.continuing);
+    let gh = K::GATES * r.h;
+    let out = kernel.product_out();
+    let h_prev = MatRef::row_major(rec.h_prev, c, r.h);
+    if here {
+        matmul_packed_here(&mut out[..c * gh], h_prev, rec.w_hh_t, K::ACCUMULATE);
+    } else {
+        matmul_packed(&mut out[..c * gh], h_prev, rec.w_hh_t, K::ACCUMULATE);
+    }
+    if !K::ACCUMULATE {
+        out[c * gh..r.rows * gh].fill(F::zero());
+    }
+}
+
+/// A backward kernel after which the step's product carries the gradient to the previous
+/// state: `d_h (+)= d_rec · W_hh` over the rows that continue one.
+pub(super) trait BackwardKernel<'a, F>: Kernel {
+    /// Whether the product adds to `d_h` (the GRU's holds its direct part, `d_h · z`) or
+    /// overwrites it.
+    const ACCUMULATE: bool;
+    /// Runs the kernel on the calling thread, then gives back the product's buffers: `d_h`,
+    /// `(rows, H)`, and `d_rec`, `(rows, G·H)`, the gradient the kernel wrote for the
+    /// recurrent product's output.
+    fn run_and_carry(self) -> (&'a mut [F], &'a [F]);
+}
+
+/// A backward step: the kernel, then the carried gradient's product over the first
+/// `continuing` rows; with enough work and threads, in two halves of rows on two threads, one
+/// hand-over per step (see [`run_step`]).
+pub(super) fn run_back_step<'a, F: Float, K: BackwardKernel<'a, F>>(kernel: K, continuing: usize, w_hh: &PackedB<F>) {
+    let r = kernel.rows();
+    if splits(&kernel) {
+        let m = r.rows / 2;
+        let (a, b) = kernel.halves(m);
+        let pieces = [(a, m.min(continuing)), (b, continuing.saturating_sub(m))];
+        for_each_piece(pieces, |(kernel, c)| carry(kernel, c, w_hh, true));
+    } else {
+        carry(kernel, continuing, w_hh, false);
+    }
+}
+
+/// The kernel, then its carried gradient, on this thread alone (`here`) or split.
+fn carry<'a, F: Float, K: BackwardKernel<'a, F>>(kernel: K, c: usize, w_hh: &PackedB<F>, here: bool) {
+    let r = kernel.rows();
+    let (d_h, d_rec) = kernel.run_and_carry();
+    if c == 0 {
+        return;
+    }
+    let d_rec = MatRef::row_major(d_rec, c, K::GATES * r.h);
+    if here {
+        matmul_packed_here(&mut d_h[..c * r.h], d_rec, w_hh, K::ACCUMULATE);
+    } else {
+        matmul_packed(&mut d_h[..c * r.h], d_rec, w_hh, K::ACCUMULATE);
     }
 }
 
@@ -245,7 +352,7 @@ pub(super) fn run<K: Kernel>(kernel: K) {
 pub(super) struct RnnForward<'a, F> {
     pub r: Rows,
     pub nonlinearity: Nonlinearity,
-    pub pre: &'a [F],
+    pub pre: &'a mut [F],
     pub bias: &'a [F],
     pub out: &'a mut [F],
 }
@@ -278,7 +385,7 @@ pub(super) struct RnnBackward<'a, F> {
     pub d_pre: &'a mut [F],
     pub out: &'a [F],
     pub d_out: Option<&'a [F]>,
-    pub d_h: &'a [F],
+    pub d_h: &'a mut [F],
 }
 
 impl<F: Float> Kernel for RnnBackward<'_, F> {
@@ -392,7 +499,7 @@ pub(super) struct LstmBackward<'a, F> {
     pub tanh_cell: &'a [F],
     pub c_prev: &'a [F],
     pub d_out: Option<&'a [F]>,
-    pub d_h: &'a [F],
+    pub d_h: &'a mut [F],
 }
 
 impl<F: Float> Kernel for LstmBackward<'_, F> {
@@ -464,7 +571,7 @@ pub(super) struct GruForward<'a, F> {
     pub r: Rows,
     pub gates: &'a mut [F],
     pub hn: &'a mut [F],
-    pub rec: &'a [F],
+    pub rec: &'a mut [F],
     pub h_prev: &'a [F],
     pub bias: &'a [F],
     pub b_hn: &'a [F],
@@ -531,7 +638,7 @@ fn gru_forward_row<F: Float, const FUSED: bool>(
 /// GRU backward: `d_gi: (rows, 3H)` the gradient of the input product's gates, `d_gh` the
 /// recurrent product's (they differ in n: the reset gate scales the latter), from
 /// `d_h = d_out + d_h_next`; `d_h` is overwritten with its direct part `d_h · z`, to which
-/// the caller adds the recurrent product's. `gates`, `hn` and `h_prev` as the forward pass
+/// [`run_back_step`] adds the recurrent product's. `gates`, `hn` and `h_prev` as the forward pass
 /// left them.
 pub(super) struct GruBackward<'a, F> {
     pub r: Rows,
@@ -598,5 +705,59 @@ fn gru_backward_row<F: Float, D: RowGradient<F>>(
         (dir[u], diz[u], din[u]) = (dr, dz, dn);
         (dhr[u], dhz[u], dhn[u]) = (dr, dz, dn * rg[u]);
         dh[u] = dhu * z[u];
+    }
+}
+
+impl<'a, F: Float> BackwardKernel<'a, F> for RnnBackward<'a, F> {
+    const ACCUMULATE: bool = false;
+
+    fn run_and_carry(self) -> (&'a mut [F], &'a [F]) {
+        let Self { d_pre, d_h, .. } = self;
+        run_here(RnnBackward { d_pre: &mut *d_pre, d_h: &mut *d_h, ..self });
+        (d_h, d_pre)
+    }
+}
+
+impl<'a, F: Float> BackwardKernel<'a, F> for LstmBackward<'a, F> {
+    const ACCUMULATE: bool = false;
+
+    fn run_and_carry(self) -> (&'a mut [F], &'a [F]) {
+        let Self { d_gates, d_h, .. } = self;
+        run_here(LstmBackward { d_gates: &mut *d_gates, d_h: &mut *d_h, ..self });
+        (d_h, d_gates)
+    }
+}
+
+impl<'a, F: Float> BackwardKernel<'a, F> for GruBackward<'a, F> {
+    const ACCUMULATE: bool = true;
+
+    fn run_and_carry(self) -> (&'a mut [F], &'a [F]) {
+        let Self { d_gh, d_h, .. } = self;
+        run_here(GruBackward { d_gh: &mut *d_gh, d_h: &mut *d_h, ..self });
+        (d_h, d_gh)
+    }
+}
+
+impl<F: Float> ForwardKernel<F> for RnnForward<'_, F> {
+    const ACCUMULATE: bool = true;
+
+    fn product_out(&mut self) -> &mut [F] {
+        self.pre
+    }
+}
+
+impl<F: Float> ForwardKernel<F> for LstmForward<'_, F> {
+    const ACCUMULATE: bool = true;
+
+    fn product_out(&mut self) -> &mut [F] {
+        self.gates
+    }
+}
+
+impl<F: Float> ForwardKernel<F> for GruForward<'_, F> {
+    const ACCUMULATE: bool = false;
+
+    fn product_out(&mut self) -> &mut [F] {
+        self.rec
     }
 }

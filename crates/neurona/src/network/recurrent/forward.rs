@@ -1,8 +1,9 @@
 //! The forward pass of the recurrent stack over packed sequences.
 //!
 //! Per layer and direction: the input product of every step at once, `(P, in) · W_ih^T`, then
-//! step by step the recurrent product of the running sequences, `(active, H) · W_hh^T`, and the
-//! cell's fused element-wise pass. The forward direction runs steps `0, 1, ...`, each
+//! step by step the recurrent product of the running sequences, `(active, H) · W_hh^T` (`W_hh`
+//! packed once for all the steps), and the cell's fused element-wise pass, the two in one job
+//! per step (`cells::run_step`). The forward direction runs steps `0, 1, ...`, each
 //! sequence's state stopping at its own last step; the reverse direction runs from the last
 //! step down, a sequence joining (with a zero state) at its own last step.
 
@@ -10,7 +11,7 @@ use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 use crate::interrupt;
 use crate::linalg::{MatRef, matmul};
-use crate::network::recurrent::cells::{self, GruForward, LstmForward, RnnForward, Rows};
+use crate::network::recurrent::cells::{self, GruForward, LstmForward, Recurrent, RnnForward, Rows};
 use crate::network::recurrent::dropout::DropoutMasks;
 use crate::network::recurrent::packing::{Packing, Sequences};
 use crate::network::recurrent::shape::{Cell, RecurrentShape};
@@ -176,12 +177,8 @@ impl<F: Float> Direction<'_, F> {
         let p = self.packing.rows();
         let input = MatRef::row_major(input, p, block.input_size);
         matmul(&mut buf.gates, input, MatRef::row_major(w_ih, gh, block.input_size).t(), false);
-        for (k, row) in buf.w_hh_t[..h * gh].chunks_exact_mut(gh).enumerate() {
-            for (o, v) in row.iter_mut().enumerate() {
-                *v = w_hh[o * h + k];
-            }
-        }
-        let w_hh_t = MatRef::row_major(&buf.w_hh_t, h, gh);
+        buf.w_hh_packed.pack(MatRef::row_major(w_hh, gh, h).t());
+        let w_hh_t = &buf.w_hh_packed;
         for i in 0..self.packing.steps {
             // Between steps: a block of long sequences is too long a wait for Ctrl-C.
             if interruptible && i > 0 && interrupt::requested() {
@@ -189,60 +186,52 @@ impl<F: Float> Direction<'_, F> {
             }
             let st = self.nth_step(i);
             let (r0, a, c) = (st.row, st.active, st.continuing);
-            for j in 0..a {
-                let to = &mut buf.h_prev[(r0 + j) * h..(r0 + j + 1) * h];
-                if j < c {
-                    let from = (st.prev_row + j) * dh + self.direction * h;
-                    to.copy_from_slice(&out[from..from + h]);
-                } else {
-                    to.fill(F::zero());
-                }
-            }
-            let h_prev = MatRef::row_major(&buf.h_prev[r0 * h..], c, h);
+            let from = st.prev_row * dh + self.direction * h;
+            // A reverse direction's first step continues no state: its `from` may lie past the end.
+            copy_states(&mut buf.h_prev[r0 * h..(r0 + a) * h], out.get(from..).unwrap_or_default(), c, h, dh);
+            let rec_product = Recurrent { h_prev: &buf.h_prev[r0 * h..(r0 + c) * h], continuing: c, w_hh_t };
             let gates = &mut buf.gates[r0 * gh..(r0 + a) * gh];
             let rows = Rows { rows: a, h, out_stride: dh };
             let out = &mut out[r0 * dh + self.direction * h..(r0 + a) * dh];
             match s.cell {
                 Cell::Rnn => {
-                    matmul(gates, h_prev, w_hh_t, true);
                     let nonlinearity = s.nonlinearity;
-                    cells::run(RnnForward { r: rows, nonlinearity, pre: gates, bias: &buf.bias, out });
+                    cells::run_step(
+                        rec_product,
+                        RnnForward { r: rows, nonlinearity, pre: gates, bias: &buf.bias, out },
+                    );
                 }
                 Cell::Lstm => {
-                    matmul(gates, h_prev, w_hh_t, true);
                     let (cell, c_prev, tanh_cell) = (&mut buf.cell, &mut buf.c_prev, &mut buf.tanh_cell);
-                    for j in 0..a {
-                        let to = &mut c_prev[(r0 + j) * h..(r0 + j + 1) * h];
-                        if j < c {
-                            let from = (st.prev_row + j) * h;
-                            to.copy_from_slice(&cell[from..from + h]);
-                        } else {
-                            to.fill(F::zero());
-                        }
-                    }
-                    cells::run(LstmForward {
-                        r: rows,
-                        gates,
-                        cell: &mut cell[r0 * h..(r0 + a) * h],
-                        tanh_cell: &mut tanh_cell[r0 * h..(r0 + a) * h],
-                        c_prev: &c_prev[r0 * h..(r0 + a) * h],
-                        bias: &buf.bias,
-                        out,
-                    });
+                    let from = cell.get(st.prev_row * h..).unwrap_or_default();
+                    copy_states(&mut c_prev[r0 * h..(r0 + a) * h], from, c, h, h);
+                    cells::run_step(
+                        rec_product,
+                        LstmForward {
+                            r: rows,
+                            gates,
+                            cell: &mut cell[r0 * h..(r0 + a) * h],
+                            tanh_cell: &mut tanh_cell[r0 * h..(r0 + a) * h],
+                            c_prev: &c_prev[r0 * h..(r0 + a) * h],
+                            bias: &buf.bias,
+                            out,
+                        },
+                    );
                 }
                 Cell::Gru => {
-                    matmul(rec, h_prev, w_hh_t, false);
-                    rec[c * gh..a * gh].fill(F::zero());
-                    cells::run(GruForward {
-                        r: rows,
-                        gates,
-                        hn: &mut buf.hn[r0 * h..(r0 + a) * h],
-                        rec: &rec[..a * gh],
-                        h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
-                        bias: &buf.bias,
-                        b_hn: &buf.b_hn,
-                        out,
-                    });
+                    cells::run_step(
+                        rec_product,
+                        GruForward {
+                            r: rows,
+                            gates,
+                            hn: &mut buf.hn[r0 * h..(r0 + a) * h],
+                            rec: &mut rec[..a * gh],
+                            h_prev: &buf.h_prev[r0 * h..(r0 + a) * h],
+                            bias: &buf.bias,
+                            b_hn: &buf.b_hn,
+                            out,
+                        },
+                    );
                 }
             }
         }
@@ -264,6 +253,22 @@ impl<F: Float> Direction<'_, F> {
     }
 }
 
+/// Copies the first `continuing` of the previous step's states, `h` values each, rows
+/// `stride` apart in `from`, into the first rows of `to` (rows of `h`) and zeros the others
+/// (the sequences that start): in one copy when the rows are adjacent (one direction), where a
+/// copy per row spent more in `memmove` calls than in copying.
+fn copy_states<F: Float>(to: &mut [F], from: &[F], continuing: usize, h: usize, stride: usize) {
+    let (kept, started) = to.split_at_mut(continuing * h);
+    if stride == h {
+        kept.copy_from_slice(&from[..continuing * h]);
+    } else {
+        for (j, row) in kept.chunks_exact_mut(h).enumerate() {
+            row.copy_from_slice(&from[j * stride..j * stride + h]);
+        }
+    }
+    started.fill(F::zero());
+}
+
 /// Fills the results in the batch's order: the top layer's padded outputs, the final states,
 /// the last states.
 fn collect_results<F: Float>(ws: &mut RecurrentWorkspace<F>) {
@@ -273,7 +278,9 @@ fn collect_results<F: Float>(ws: &mut RecurrentWorkspace<F>) {
     let n = packing.n;
     let r = &mut ws.results;
     let top = &ws.layers[s.num_layers - 1];
-    packing.scatter(&mut r.outputs, &top.out, dh);
+    if ws.padded_outputs {
+        packing.scatter(&mut r.outputs, &top.out, dh);
+    }
     for (layer, buffers) in ws.layers.iter().enumerate() {
         for direction in 0..d {
             let block = (layer * d + direction) * n;

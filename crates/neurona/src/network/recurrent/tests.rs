@@ -282,11 +282,18 @@ fn the_memory_estimate_covers_the_workspace() {
                     + ws.layers
                         .iter()
                         .flat_map(|l| &l.directions)
-                        .map(|d| d.bias.len() + d.w_hh_t.len() + d.b_hn.len())
+                        .map(|d| d.bias.len() + d.w_hh_packed.capacity() + d.b_hn.len())
                         .sum::<usize>();
             let layer_values: usize = ws.layers.iter().map(|l| l.out.len() + l.dropped.len()).sum();
             let g = &ws.grads;
-            let grad_values = g.d_gi.len() + g.d_gh.len() + g.d_h.len() + g.d_c.len() + g.d_out.len() + g.d_below.len();
+            let grad_values = g.d_gi.len()
+                + g.d_gh.len()
+                + g.d_h.len()
+                + g.d_c.len()
+                + g.d_out.len()
+                + g.d_below.len()
+                + g.w_ih_t.len()
+                + g.w_hh_packed.capacity();
             let r = &ws.results;
             let result_values = r.outputs.len() + r.final_hidden.len() + r.final_cell.len() + r.last_states.len();
             let actual =
