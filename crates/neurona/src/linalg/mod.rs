@@ -237,19 +237,23 @@ fn check_shapes<F: Float>(out: &[F], a: &MatRef<'_, F>, b: &MatRef<'_, F>) {
     assert!(out.len() >= a.rows * b.cols, "output buffer too small for the product");
 }
 
+/// Finishes a product with nothing to sum, `out: (m, n) = a: (m, 0) · b: (0, n)` (zeros, or the
+/// output as it is when accumulating) or an empty output, and says whether it did: the kernels
+/// need at least one step of `k` and one output.
+fn nothing_to_sum<F: Float>(out: &mut [F], m: usize, k: usize, n: usize, accumulate: bool) -> bool {
+    if m > 0 && n > 0 && k == 0 && !accumulate {
+        out[..m * n].fill(F::zero());
+    }
+    m == 0 || n == 0 || k == 0
+}
+
 /// `out: (m, n)` row-major `= a: (m, k) · b: (k, n)`, or `+=` when `accumulate`.
 ///
 /// On one thread or several (see [the module docs](self#threads)), with the same result.
 pub fn matmul<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: MatRef<'_, F>, accumulate: bool) {
     check_shapes(out, &a, &b);
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !accumulate {
-            out[..m * n].fill(F::zero());
-        }
+    if nothing_to_sum(out, m, k, n, accumulate) {
         return;
     }
     let block = Block { out: OutPtr(out.as_mut_ptr()), out_row_stride: n, a, b, accumulate };

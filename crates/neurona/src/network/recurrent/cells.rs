@@ -708,35 +708,25 @@ fn gru_backward_row<F: Float, D: RowGradient<F>>(
     }
 }
 
-impl<'a, F: Float> BackwardKernel<'a, F> for RnnBackward<'a, F> {
-    const ACCUMULATE: bool = false;
+/// A cell's [`BackwardKernel`]: the kernel runs on reborrows of `d_h` and of `$d_rec`, its
+/// gradient of the recurrent product's output, which are then handed on to the product.
+macro_rules! backward_kernel {
+    ($kernel:ident, $d_rec:ident, accumulate: $accumulate:expr) => {
+        impl<'a, F: Float> BackwardKernel<'a, F> for $kernel<'a, F> {
+            const ACCUMULATE: bool = $accumulate;
 
-    fn run_and_carry(self) -> (&'a mut [F], &'a [F]) {
-        let Self { d_pre, d_h, .. } = self;
-        run_here(RnnBackward { d_pre: &mut *d_pre, d_h: &mut *d_h, ..self });
-        (d_h, d_pre)
-    }
+            fn run_and_carry(self) -> (&'a mut [F], &'a [F]) {
+                let Self { $d_rec, d_h, .. } = self;
+                run_here($kernel { $d_rec: &mut *$d_rec, d_h: &mut *d_h, ..self });
+                (d_h, $d_rec)
+            }
+        }
+    };
 }
 
-impl<'a, F: Float> BackwardKernel<'a, F> for LstmBackward<'a, F> {
-    const ACCUMULATE: bool = false;
-
-    fn run_and_carry(self) -> (&'a mut [F], &'a [F]) {
-        let Self { d_gates, d_h, .. } = self;
-        run_here(LstmBackward { d_gates: &mut *d_gates, d_h: &mut *d_h, ..self });
-        (d_h, d_gates)
-    }
-}
-
-impl<'a, F: Float> BackwardKernel<'a, F> for GruBackward<'a, F> {
-    const ACCUMULATE: bool = true;
-
-    fn run_and_carry(self) -> (&'a mut [F], &'a [F]) {
-        let Self { d_gh, d_h, .. } = self;
-        run_here(GruBackward { d_gh: &mut *d_gh, d_h: &mut *d_h, ..self });
-        (d_h, d_gh)
-    }
-}
+backward_kernel!(RnnBackward, d_pre, accumulate: false);
+backward_kernel!(LstmBackward, d_gates, accumulate: false);
+backward_kernel!(GruBackward, d_gh, accumulate: true);
 
 impl<F: Float> ForwardKernel<F> for RnnForward<'_, F> {
     const ACCUMULATE: bool = true;
