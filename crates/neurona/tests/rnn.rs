@@ -190,6 +190,22 @@ fn forecasts_a_noisy_sine_wave() {
     assert!(r2 >= 0.95, "R² {r2}");
 }
 
+/// Targets in column-major order (a transposed view, as numpy's Fortran arrays arrive) train
+/// exactly as the same targets row-major: the minibatch gather copies either.
+#[test]
+fn column_major_targets_train_as_row_major_ones() {
+    let (x, y) = sine_windows(40, 5);
+    let two = ndarray::concatenate![ndarray::Axis(1), y, y.mapv(|v| -v)];
+    let column_major = two.t().as_standard_layout().into_owned();
+    let params = || RnnParams::new().hidden_size(4).max_iter(3).random_state(0).check().unwrap();
+    let (mut rows, mut columns) = (RnnRegressor::new(params()), RnnRegressor::new(params()));
+    rows.fit(&x, two.view()).unwrap();
+    columns.fit(&x, column_major.t()).unwrap();
+    assert!(!column_major.t().is_standard_layout());
+    assert_eq!(rows.state().unwrap().loss_curve(), columns.state().unwrap().loss_curve());
+    assert_eq!(rows.predict(&x).unwrap(), columns.predict(&x).unwrap());
+}
+
 fn small_task() -> (SequenceSet<f64>, Vec<i64>) {
     memory_task(40, 5)
 }

@@ -151,7 +151,9 @@ fn gather_batch<F: Float>(
     sw_batch: &mut [F],
 ) {
     let (p, k) = (x.ncols(), y.ncols());
-    let y = y.as_slice().expect("the targets are row-major");
+    // The estimators hand over row-major targets (the MLP makes them so); any other layout is
+    // copied row by row below, never refused.
+    let y_rows = y.as_slice();
     // Whole-row copies (a memcpy each) where rows are contiguous: element by element, gathering
     // took a tenth of an epoch of a 784-256-128-10 network. A row's targets (and weight) are
     // copied beside its features, in one loop: the rows are scattered over X and the targets,
@@ -164,7 +166,9 @@ fn gather_batch<F: Float>(
                 if let Some(src) = x.row(ahead).to_slice() {
                     prefetch(src);
                 }
-                prefetch(&y[ahead * k..(ahead + 1) * k]);
+                if let Some(y) = y_rows {
+                    prefetch(&y[ahead * k..(ahead + 1) * k]);
+                }
             }
             let row = row_at(first + i);
             let (dst, src) = (&mut dst[i * p..(i + 1) * p], x.row(row));
@@ -172,7 +176,11 @@ fn gather_batch<F: Float>(
                 Some(src) => dst.copy_from_slice(src),
                 None => dst.iter_mut().zip(src).for_each(|(d, &s)| *d = s),
             }
-            y_dst[i * k..(i + 1) * k].copy_from_slice(&y[row * k..(row + 1) * k]);
+            let y_dst = &mut y_dst[i * k..(i + 1) * k];
+            match y_rows {
+                Some(y) => y_dst.copy_from_slice(&y[row * k..(row + 1) * k]),
+                None => y_dst.iter_mut().zip(y.row(row)).for_each(|(d, &s)| *d = s),
+            }
             if let Some(sw) = sample_weight {
                 sw_dst[i] = sw[row];
             }
