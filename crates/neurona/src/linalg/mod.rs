@@ -135,6 +135,12 @@ pub fn with_max_threads<R>(threads: Option<usize>, f: impl FnOnce() -> R) -> Res
     if threads == 0 {
         return Ok(f());
     }
+    Ok(with_scoped_cap(threads, f))
+}
+
+/// Runs `f` with the cap `threads` (at least 1) on this thread, restoring the previous one
+/// afterwards, even if `f` panics.
+fn with_scoped_cap<R>(threads: usize, f: impl FnOnce() -> R) -> R {
     struct Restore(usize);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -142,7 +148,7 @@ pub fn with_max_threads<R>(threads: Option<usize>, f: impl FnOnce() -> R) -> Res
         }
     }
     let _restore = Restore(SCOPED_MAX_THREADS.with(|cell| cell.replace(threads)));
-    Ok(f())
+    f()
 }
 
 /// The most threads a product started on this thread may use now: the scoped cap, else the
@@ -257,16 +263,107 @@ pub fn matmul<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: MatRef<'_, F>, accum
         return;
     }
     let block = Block { out: OutPtr(out.as_mut_ptr()), out_row_stride: n, a, b, accumulate };
-    let threads = max_threads();
-    let worth_it = k >= MIN_PARALLEL_INNER && m.saturating_mul(n).saturating_mul(k) >= MIN_PARALLEL_WORK;
-    let split = if threads > 1 && worth_it { split_points(m, n, threads) } else { None };
-    match split {
+    match ProductCuts::new(m, k, n, max_threads()).split {
         // SAFETY: `out` holds the m*n outputs (checked above) and stays borrowed mutably for the
         // whole call; the blocks are disjoint, so each element is written by one thread only.
         Some((axis, cuts)) => for_each_part(cuts.parts(), &|i| unsafe { block.part(axis, &cuts, i).run() }),
         // SAFETY: as above, on this thread alone.
         None => unsafe { block.run() },
     }
+}
+
+/// How [`matmul`] cuts an `m x k x n` product for `threads` threads: into [`parts`](Self::parts)
+/// blocks of whole output rows or columns (one block when the product is too small to share),
+/// which [`matmul_part`] computes one at a time, on any thread, with the bits [`matmul`] gives
+/// them. A caller that runs several products in one team job (the MLP's training step) cuts
+/// each as [`matmul`] would.
+#[derive(Clone, Copy)]
+pub(crate) struct ProductCuts {
+    split: Option<(Axis, Cuts)>,
+    m: usize,
+    n: usize,
+}
+
+impl ProductCuts {
+    /// The cuts [`matmul`] makes of an `m x k x n` product on `threads` threads.
+    pub(crate) fn new(m: usize, k: usize, n: usize, threads: usize) -> Self {
+        let worth_it = k >= MIN_PARALLEL_INNER && m.saturating_mul(n).saturating_mul(k) >= MIN_PARALLEL_WORK;
+        let split = if threads > 1 && worth_it { split_points(m, n, threads) } else { None };
+        Self { split, m, n }
+    }
+
+    /// `m` rows (of a minibatch whose rows go through `work` multiply-adds each) cut for
+    /// `threads` threads at [`ROW_ALIGN`] multiples as [`matmul`] cuts rows, one block when the
+    /// work is below [`MIN_PARALLEL_WORK`].
+    pub(crate) fn rows(m: usize, work: usize, threads: usize) -> Self {
+        let worth_it = m.saturating_mul(work) >= MIN_PARALLEL_WORK;
+        let split = if threads > 1 && worth_it { split_points(m, 1, threads) } else { None };
+        Self { split, m, n: 1 }
+    }
+
+    /// The number of blocks.
+    pub(crate) fn parts(&self) -> usize {
+        self.split.map_or(1, |(_, cuts)| cuts.parts())
+    }
+
+    /// The output rows and columns of block `part`.
+    pub(crate) fn block(&self, part: usize) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+        match self.split {
+            Some((axis, cuts)) => {
+                let cut = cuts.starts[part]..cuts.starts[part + 1];
+                match axis {
+                    Axis::Rows => (cut, 0..self.n),
+                    Axis::Cols => (0..self.m, cut),
+                }
+            }
+            None => (0..self.m, 0..self.n),
+        }
+    }
+}
+
+/// Block `part` of `cuts` (made for this product's shape) of the product
+/// `out: (a.rows, b.cols)` row-major `= a · b`, or `+=` when `accumulate`, on the calling
+/// thread: the same bits as [`matmul`] gives those outputs.
+///
+/// # Safety
+/// `out` must be valid for reads and writes of the whole `a.rows x b.cols` output, and no other
+/// thread may access the block's elements during the call (other blocks it may).
+pub(crate) unsafe fn matmul_part<F: Float>(
+    out: *mut F,
+    a: MatRef<'_, F>,
+    b: MatRef<'_, F>,
+    accumulate: bool,
+    cuts: &ProductCuts,
+    part: usize,
+) {
+    assert_eq!(a.cols, b.rows, "inner dimensions of the product differ");
+    assert!(cuts.m == a.rows && (cuts.n == b.cols || cuts.split.is_none()), "cuts made for another product");
+    let block = Block { out: OutPtr(out), out_row_stride: b.cols, a, b, accumulate };
+    let block = match cuts.split {
+        Some((axis, cuts)) => block.part(axis, &cuts, part),
+        None => block,
+    };
+    let (m, k, n) = (block.a.rows, block.a.cols, block.b.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            for i in 0..m {
+                // SAFETY: row i of the block lies inside the output, which the caller lends us.
+                unsafe { std::slice::from_raw_parts_mut(block.out.0.add(i * block.out_row_stride), n).fill(F::zero()) };
+            }
+        }
+        return;
+    }
+    // SAFETY: the caller guarantees the output and that no other thread touches this block.
+    unsafe { block.run() }
+}
+
+/// Runs `f` with every product it starts on the calling thread alone: the parts of a team job
+/// (inside which the team is busy anyway) compute each of their products as one block.
+pub(crate) fn on_this_thread<R>(f: impl FnOnce() -> R) -> R {
+    with_scoped_cap(1, f)
 }
 
 /// The textbook triple loop: the reference [`matmul`] is tested against.

@@ -93,8 +93,14 @@ pub fn dense_activation_backward<F: Float>(
 
 /// `sums: (cols,)` = the column sums of `rows: (n, cols)`, row-major, adding the rows in order.
 pub fn column_sums<F: Float>(sums: &mut [F], rows: &[F]) {
+    column_sums_from(sums, rows, sums.len(), 0);
+}
+
+/// `sums` = the sums of the columns `first..first + sums.len()` of `rows: (n, width)`,
+/// row-major, adding the rows in order: the same bits as those columns of [`column_sums`].
+pub(crate) fn column_sums_from<F: Float>(sums: &mut [F], rows: &[F], width: usize, first: usize) {
     sums.fill(F::zero());
-    for row in rows.chunks_exact(sums.len().max(1)) {
-        sums.iter_mut().zip(row).for_each(|(s, &d)| *s += d);
+    for row in rows.chunks_exact(width.max(1)) {
+        sums.iter_mut().zip(&row[first..]).for_each(|(s, &d)| *s += d);
     }
 }

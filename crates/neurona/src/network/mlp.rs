@@ -15,9 +15,10 @@ use crate::activation::Activation;
 use crate::float::Float;
 use crate::interrupt::SharedStop;
 use crate::linalg::{MatRef, for_each_part, max_threads, sum_of_squares, with_avx2};
-use crate::loss::{OutputHead, weight_sum};
-use crate::network::dense::{column_sums, dense_activation_backward, dense_activation_forward};
+use crate::loss::OutputHead;
+use crate::network::dense::dense_activation_forward;
 use crate::network::objective::{Batch, Objective};
+use crate::network::step;
 use crate::network::summed::LossSums;
 use crate::network::{Layout, PredictScratch, Workspace};
 
@@ -124,9 +125,10 @@ impl Mlp {
     /// `params`). Sums of disjoint batches add up to the sums of their union (up to rounding,
     /// and exactly for one batch), whatever the machine that computed each.
     ///
-    /// Each layer's backward pass applies the derivative of the hidden activation to the delta
-    /// it hands down and sums that delta's columns (the lower layer's bias gradient) in the same
-    /// pass (see [`dense_activation_backward`]). `input_delta` as in
+    /// Two jobs for the thread team (`step.rs`): the rows in blocks through the forward pass,
+    /// the output delta and the deltas handed down (each layer's derivative applied to the
+    /// delta it hands down), then the weight gradients in blocks of outputs beside the bias
+    /// sums and the loss; the same bits for any number of threads. `input_delta` as in
     /// [`loss_and_gradient`](Self::loss_and_gradient).
     #[allow(clippy::too_many_arguments)]
     pub fn loss_and_gradient_sums<F: Float>(
@@ -137,50 +139,9 @@ impl Mlp {
         sample_weight: Option<&[F]>,
         workspace: &mut Workspace<F>,
         grad_sum: &mut [F],
-        mut input_delta: Option<&mut [F]>,
+        input_delta: Option<&mut [F]>,
     ) -> LossSums {
-        assert!(workspace.has_deltas(), "loss_and_gradient needs a workspace made by Workspace::new");
-        let n = input.rows();
-        self.forward(params, input, workspace);
-        let n_outputs = self.n_outputs();
-        let n_coefs = self.layout.n_coefs();
-        let sample_weight = sample_weight.map(|sw| &sw[..n]);
-        let output = workspace.output(n, n_outputs);
-        let sums = LossSums {
-            loss_sum: self.head.loss_sum(&y[..n * n_outputs], output, n_outputs, sample_weight),
-            weight_sum: weight_sum(sample_weight, n),
-        };
-
-        let last = self.layout.n_weight_layers() - 1;
-        let (grad_coefs, grad_intercepts) = grad_sum.split_at_mut(n_coefs);
-        let bias_range = |l: usize| {
-            let range = self.layout.intercept_range(l);
-            range.start - n_coefs..range.end - n_coefs
-        };
-        {
-            let output = &workspace.activations[last][..n * n_outputs];
-            let delta = &mut workspace.deltas[last][..n * n_outputs];
-            self.head.output_delta(delta, output, &y[..n * n_outputs], n_outputs, sample_weight);
-            column_sums(&mut grad_intercepts[bias_range(last)], delta);
-        }
-        for l in (0..=last).rev() {
-            let (fan_in, fan_out) = self.layout.fans(l);
-            let (lower, upper) = workspace.deltas.split_at_mut(l);
-            let d_output = &upper[0][..n * fan_out];
-            let biases_below = &mut grad_intercepts[..bias_range(l).start];
-            let d_input = if l > 0 {
-                Some((&mut lower[l - 1][..n * fan_in], Some(&mut biases_below[bias_range(l - 1)])))
-            } else {
-                input_delta.take().map(|d| (&mut d[..n * fan_in], None))
-            };
-            // The network's input is no hidden layer's output: no derivative to apply to it.
-            let below = if l > 0 { self.hidden } else { Activation::Identity };
-            let layer_input = if l == 0 { input } else { MatRef::row_major(&workspace.activations[l - 1], n, fan_in) };
-            let coef_range = self.layout.coef_range(l);
-            let d_weight = &mut grad_coefs[coef_range.clone()];
-            dense_activation_backward(d_input, d_weight, d_output, layer_input, &params[coef_range], below);
-        }
-        sums
+        step::loss_and_gradient_sums(self, params, input, y, sample_weight, workspace, grad_sum, input_delta)
     }
 
     /// The objective and its gradient from the summed `sums` and `grad` (the raw gradient sum,

@@ -9,6 +9,7 @@ pub mod objective;
 pub mod params;
 pub mod recurrent;
 pub mod recurrent_net;
+mod step;
 pub mod summed;
 pub mod workspace;
 

@@ -11,7 +11,34 @@ pub struct Workspace<F> {
     pub(crate) activations: Vec<Vec<F>>,
     /// `deltas[l]`: the loss gradient with respect to the pre-activation of layer `l + 1`.
     pub(crate) deltas: Vec<Vec<F>>,
+    /// Where each layer's activations and deltas start, written at the start of each training
+    /// step (`step.rs`), whose row-wise job writes disjoint blocks of rows of every buffer from
+    /// several threads; its capacity is the number of layers, so the step allocates nothing.
+    pub(crate) starts: Vec<(RowsPtr<F>, RowsPtr<F>)>,
     capacity: usize,
+}
+
+/// The start of a buffer of rows that several threads write, each its own rows (the training
+/// step's activations, deltas and gradient, see `step.rs`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowsPtr<F>(pub(crate) *mut F);
+
+// SAFETY: a `RowsPtr` is only dereferenced through `RowsPtr::rows`, whose callers hand each
+// thread elements no other thread accesses meanwhile.
+unsafe impl<F: Send> Send for RowsPtr<F> {}
+// SAFETY: as above; a shared `RowsPtr` only gives out copies of the pointer.
+unsafe impl<F: Sync> Sync for RowsPtr<F> {}
+
+impl<F> RowsPtr<F> {
+    /// The `len` elements from `start` on.
+    ///
+    /// # Safety
+    /// They must lie inside the buffer the pointer was taken from, which must outlive `'a`, and
+    /// no other thread or reference may access them during `'a`.
+    pub(crate) unsafe fn rows<'a>(self, start: usize, len: usize) -> &'a mut [F] {
+        // SAFETY: as the caller guarantees.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(start), len) }
+    }
 }
 
 impl<F: Float> Workspace<F> {
@@ -22,6 +49,7 @@ impl<F: Float> Workspace<F> {
         Self {
             activations: units.iter().map(|&u| vec![F::zero(); u * capacity]).collect(),
             deltas: units.iter().map(|&u| vec![F::zero(); u * capacity]).collect(),
+            starts: Vec::with_capacity(units.len()),
             capacity,
         }
     }
@@ -34,6 +62,7 @@ impl<F: Float> Workspace<F> {
         Self {
             activations: units.iter().map(|&u| vec![F::zero(); u * capacity]).collect(),
             deltas: Vec::new(),
+            starts: Vec::new(),
             capacity,
         }
     }
