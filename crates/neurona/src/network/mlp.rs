@@ -14,7 +14,7 @@ use ndarray::{Array2, ArrayView2};
 use crate::activation::Activation;
 use crate::float::Float;
 use crate::interrupt::SharedStop;
-use crate::linalg::{MatRef, for_each_part, max_threads, sum_of_squares, with_avx2};
+use crate::linalg::{MatRef, for_each_part, max_threads, sum_of_squares};
 use crate::loss::OutputHead;
 use crate::network::dense::dense_activation_forward;
 use crate::network::objective::{Batch, Objective};
@@ -115,8 +115,20 @@ impl Mlp {
         grad: &mut [F],
         input_delta: Option<&mut [F]>,
     ) -> f64 {
-        let sums = self.loss_and_gradient_sums(params, input, y, sample_weight, workspace, grad, input_delta);
-        self.finish_loss_and_gradient(params, sums, alpha, grad)
+        // The sums and their normalisation in one pass (each block of the gradient finished
+        // where it is summed): the same bits as the two calls.
+        let (sums, penalty) = step::loss_and_gradient(
+            self.step(),
+            params,
+            input,
+            y,
+            sample_weight,
+            workspace,
+            grad,
+            input_delta,
+            Some(alpha),
+        );
+        self.objective(sums, penalty, alpha)
     }
 
     /// The unnormalised sums of the batch `input: (n, n_features)`, `y: (n, n_outputs)`: the
@@ -141,7 +153,17 @@ impl Mlp {
         grad_sum: &mut [F],
         input_delta: Option<&mut [F]>,
     ) -> LossSums {
-        step::loss_and_gradient_sums(self, params, input, y, sample_weight, workspace, grad_sum, input_delta)
+        step::loss_and_gradient(self.step(), params, input, y, sample_weight, workspace, grad_sum, input_delta, None).0
+    }
+
+    /// What the training step needs of the network.
+    fn step(&self) -> step::Network<'_> {
+        step::Network { layout: &self.layout, hidden: self.hidden, head: self.head }
+    }
+
+    /// scikit-learn's objective `loss + α/(2S) · ‖W‖²` from the sums and `penalty = ‖W‖²`.
+    fn objective(&self, sums: LossSums, penalty: f64, alpha: f64) -> f64 {
+        self.head.mean_loss(sums.loss_sum, sums.weight_sum, self.n_outputs()) + 0.5 * alpha * penalty / sums.weight_sum
     }
 
     /// The objective and its gradient from the summed `sums` and `grad` (the raw gradient sum,
@@ -150,21 +172,10 @@ impl Mlp {
     pub fn finish_loss_and_gradient<F: Float>(&self, params: &[F], sums: LossSums, alpha: f64, grad: &mut [F]) -> f64 {
         let n_coefs = self.layout.n_coefs();
         let penalty = sum_of_squares(&params[..n_coefs]);
-        let loss = self.head.mean_loss(sums.loss_sum, sums.weight_sum, self.n_outputs())
-            + 0.5 * alpha * penalty / sums.weight_sum;
-        let sw_sum = F::from_f64(sums.weight_sum);
-        let alpha = F::from_f64(alpha);
         let (grad_coefs, grad_intercepts) = grad.split_at_mut(n_coefs);
-        // Same operation order as scikit-learn: (Aᵀδ + αW) / S, a division and not a
-        // multiplication by 1/S, which would round differently.
-        with_avx2(
-            #[inline(always)]
-            || {
-                grad_coefs.iter_mut().zip(&params[..n_coefs]).for_each(|(g, &w)| *g = (*g + alpha * w) / sw_sum);
-                grad_intercepts.iter_mut().for_each(|g| *g /= sw_sum);
-            },
-        );
-        loss
+        let (alpha_f, weight_sum) = (F::from_f64(alpha), F::from_f64(sums.weight_sum));
+        step::finish_weights(grad_coefs, &params[..n_coefs], grad_intercepts, alpha_f, weight_sum);
+        self.objective(sums, penalty, alpha)
     }
 
     /// The network output for the rows of `x: (n_samples, n_features)` written into `out:

@@ -24,12 +24,33 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::linalg::{MatRef, ProductCuts, for_each_part, matmul, matmul_part, max_threads, on_this_thread};
-use crate::loss::weight_sum;
+use crate::linalg::{
+    MatRef, ProductCuts, for_each_part, matmul, matmul_part, max_threads, on_this_thread, sum_of_squares, with_avx2,
+};
+use crate::loss::{OutputHead, weight_sum};
 use crate::network::dense::{column_sums_from, dense_activation_forward};
+use crate::network::params::Layout;
 use crate::network::summed::LossSums;
-use crate::network::workspace::RowsPtr;
-use crate::network::{Mlp, Workspace};
+use crate::network::workspace::{RowsPtr, Workspace};
+
+/// What the step needs of the MLP (`Mlp` holds it; taking it apart keeps this module below
+/// `mlp.rs`).
+#[derive(Clone, Copy)]
+pub(super) struct Network<'a> {
+    pub(super) layout: &'a Layout,
+    pub(super) hidden: Activation,
+    pub(super) head: OutputHead,
+}
+
+impl Network<'_> {
+    fn n_features(&self) -> usize {
+        self.layout.layer_units()[0]
+    }
+
+    fn n_outputs(&self) -> usize {
+        self.layout.layer_units()[self.layout.n_weight_layers()]
+    }
+}
 
 /// One batch, as the two jobs read it.
 #[derive(Clone, Copy)]
@@ -45,14 +66,16 @@ struct Batch<'a, F> {
 }
 
 /// [`Mlp::loss_and_gradient_sums`] (its doc gives the arguments): the row-wise job, then the
-/// parameter-wise one.
+/// parameter-wise one. With `alpha`, the gradient is finished in the same job (each block as
+/// [`Mlp::finish_loss_and_gradient`] finishes it, see [`finish_weights`]), and the penalty's
+/// `‖W‖²` is returned beside the sums (else 0).
 ///
 /// # Panics
 /// If `y`, `sample_weight`, `grad_sum`, `input_delta` or the workspace hold fewer values than the
 /// batch needs (a bug in the caller).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn loss_and_gradient_sums<F: Float>(
-    mlp: &Mlp,
+pub(super) fn loss_and_gradient<F: Float>(
+    mlp: Network<'_>,
     params: &[F],
     input: MatRef<'_, F>,
     y: &[F],
@@ -60,8 +83,9 @@ pub(super) fn loss_and_gradient_sums<F: Float>(
     workspace: &mut Workspace<F>,
     grad_sum: &mut [F],
     input_delta: Option<&mut [F]>,
-) -> LossSums {
-    let layout = mlp.layout();
+    alpha: Option<f64>,
+) -> (LossSums, f64) {
+    let layout = mlp.layout;
     let n = input.rows();
     assert!(workspace.has_deltas(), "loss_and_gradient needs a workspace made by Workspace::new");
     assert!(n <= workspace.capacity(), "a batch of {n} rows in a workspace for {}", workspace.capacity());
@@ -79,7 +103,7 @@ pub(super) fn loss_and_gradient_sums<F: Float>(
     starts.extend(
         activations.iter_mut().zip(deltas.iter_mut()).map(|(a, d)| (RowsPtr(a.as_mut_ptr()), RowsPtr(d.as_mut_ptr()))),
     );
-    let rows = ProductCuts::rows(n, row_work(mlp, batch.input_delta.is_some()), threads);
+    let rows = ProductCuts::rows(n, row_work(layout, batch.input_delta.is_some()), threads);
     let starts = &starts[..];
     for_each_part(rows.parts(), &|part| {
         // SAFETY: the buffers hold `n` rows of every layer (checked above: `n` is within the
@@ -87,14 +111,37 @@ pub(super) fn loss_and_gradient_sums<F: Float>(
         // nothing else touches the buffers until the job ends.
         on_this_thread(|| unsafe { row_pass(mlp, params, &batch, starts, rows.block(part).0) });
     });
-    let loss_sum = gradient_sums(mlp, &batch, activations, deltas, grad_sum, threads);
-    LossSums { loss_sum, weight_sum: weight_sum(sample_weight, n) }
+    let weight_sum = weight_sum(sample_weight, n);
+    let finish = alpha.map(|alpha| Finish { alpha: F::from_f64(alpha), weight_sum: F::from_f64(weight_sum) });
+    let job = ParamJob { mlp, params, batch: &batch, activations, deltas, finish, threads };
+    let (loss_sum, penalty) = job.run(grad_sum);
+    (LossSums { loss_sum, weight_sum }, penalty)
+}
+
+/// The normalisation of a finished gradient: `(g + αw) / S` for a weight, `g / S` for a bias,
+/// with `S` the weight sum.
+#[derive(Clone, Copy)]
+struct Finish<F> {
+    alpha: F,
+    weight_sum: F,
+}
+
+/// `grad = (grad + α · weights) / S`, element by element, and the bias gradient `biases / S`:
+/// scikit-learn's normalisation, a division and not a multiplication by `1/S`, which would
+/// round differently. Element-wise, so any blocks of the gradient give the bits of the whole.
+pub(super) fn finish_weights<F: Float>(grad: &mut [F], weights: &[F], biases: &mut [F], alpha: F, weight_sum: F) {
+    with_avx2(
+        #[inline(always)]
+        || {
+            grad.iter_mut().zip(weights).for_each(|(g, &w)| *g = (*g + alpha * w) / weight_sum);
+            biases.iter_mut().for_each(|g| *g /= weight_sum);
+        },
+    );
 }
 
 /// Multiply-adds per row in the row-wise job: every layer's forward product, and the backward
 /// products of the deltas handed down.
-fn row_work(mlp: &Mlp, input_delta: bool) -> usize {
-    let layout = mlp.layout();
+fn row_work(layout: &Layout, input_delta: bool) -> usize {
     (0..layout.n_weight_layers())
         .map(|l| {
             let (fan_in, fan_out) = layout.fans(l);
@@ -111,13 +158,13 @@ fn row_work(mlp: &Mlp, input_delta: bool) -> usize {
 /// `starts` point at each layer's activations and deltas of at least `rows.end` rows (and so
 /// does the batch's `input_delta`), and no other thread accesses these rows of them meanwhile.
 unsafe fn row_pass<F: Float>(
-    mlp: &Mlp,
+    mlp: Network<'_>,
     params: &[F],
     batch: &Batch<'_, F>,
     starts: &[(RowsPtr<F>, RowsPtr<F>)],
     rows: Range<usize>,
 ) {
-    let layout = mlp.layout();
+    let layout = mlp.layout;
     let last = layout.n_weight_layers() - 1;
     let (start, len) = (rows.start, rows.len());
     // SAFETY: these rows of a buffer the caller lends this thread alone.
@@ -131,16 +178,16 @@ unsafe fn row_pass<F: Float>(
         } else {
             MatRef::row_major(block(starts[l - 1].0, fan_in), len, fan_in)
         };
-        let activation = if l == last { Activation::Identity } else { mlp.hidden() };
+        let activation = if l == last { Activation::Identity } else { mlp.hidden };
         dense_activation_forward(out, layer_input, weight(l), &params[layout.intercept_range(l)], activation);
         if l == last {
-            mlp.head().forward(out, fan_out);
+            mlp.head.forward(out, fan_out);
         }
     }
     let k = mlp.n_outputs();
     let sample_weight = batch.sample_weight.map(|sw| &sw[rows.clone()]);
     let y = &batch.y[start * k..(start + len) * k];
-    mlp.head().output_delta(block(starts[last].1, k), block(starts[last].0, k), y, k, sample_weight);
+    mlp.head.output_delta(block(starts[last].1, k), block(starts[last].0, k), y, k, sample_weight);
     let hand_down = |l: usize, d_input: &mut [F]| {
         let (fan_in, fan_out) = layout.fans(l);
         let d_output = MatRef::row_major(block(starts[l].1, fan_out), len, fan_out);
@@ -150,7 +197,7 @@ unsafe fn row_pass<F: Float>(
         let fan_in = layout.fans(l).0;
         let d_input = block(starts[l - 1].1, fan_in);
         hand_down(l, d_input);
-        mlp.hidden().backward(d_input, block(starts[l - 1].0, fan_in));
+        mlp.hidden.backward(d_input, block(starts[l - 1].0, fan_in));
     }
     // The network's input is no hidden layer's output: no derivative to apply to it.
     if let Some(input_delta) = batch.input_delta {
@@ -161,66 +208,209 @@ unsafe fn row_pass<F: Float>(
 /// The parameter-wise work, once the row-wise job has written every row's activations and
 /// deltas: the raw weight gradients `Aᵀδ` of every layer in the blocks [`ProductCuts`] cuts them
 /// into for `threads` threads, each block with the bias sums of its columns (a layer cut into
-/// blocks of rows sums its biases beside its first block), and the loss (its sum, returned), as
-/// one team job. Each block is one piece of the job, the loss the last.
-fn gradient_sums<F: Float>(
-    mlp: &Mlp,
-    batch: &Batch<'_, F>,
-    activations: &[Vec<F>],
-    deltas: &[Vec<F>],
-    grad_sum: &mut [F],
+/// blocks of rows sums its biases beside its first block) and, with `finish`, normalised where
+/// it was summed; and the loss (its sum, and with `finish` the penalty's `‖W‖²`). One team job:
+/// each block is one piece, the loss the last.
+struct ParamJob<'a, F> {
+    mlp: Network<'a>,
+    params: &'a [F],
+    batch: &'a Batch<'a, F>,
+    activations: &'a [Vec<F>],
+    deltas: &'a [Vec<F>],
+    finish: Option<Finish<F>>,
     threads: usize,
-) -> f64 {
-    let layout = mlp.layout();
-    let (n, last, n_outputs) = (batch.input.rows(), layout.n_weight_layers() - 1, mlp.n_outputs());
-    let cuts = |l: usize| {
-        let (fan_in, fan_out) = layout.fans(l);
-        ProductCuts::new(fan_in, n, fan_out, threads)
-    };
-    // Piece `i` as (layer, block), `None` for the loss.
-    let locate = |mut piece: usize| {
-        (0..=last).find_map(|l| {
-            let parts = cuts(l).parts();
+}
+
+impl<F: Float> ParamJob<'_, F> {
+    /// Runs the job into `grad_sum` (the whole parameter layout); returns the loss sum and the
+    /// penalty's sum of squares (0 without `finish`).
+    fn run(&self, grad_sum: &mut [F]) -> (f64, f64) {
+        let last = self.mlp.layout.n_weight_layers() - 1;
+        let pieces = (0..=last).map(|l| self.cuts(l).parts()).sum::<usize>() + 1;
+        let grad = RowsPtr(grad_sum.as_mut_ptr());
+        let (loss_sum, penalty) = (AtomicU64::new(0), AtomicU64::new(0));
+        let piece = |piece: usize| match self.locate(piece) {
+            // SAFETY: `grad_sum` holds every parameter (checked by the caller) and is lent for
+            // the whole job; the pieces' blocks and bias columns are disjoint.
+            Some((l, part)) => on_this_thread(|| unsafe { self.weight_block(grad, l, part) }),
+            None => {
+                let (loss, squares) = self.loss();
+                loss_sum.store(loss.to_bits(), Ordering::Relaxed);
+                penalty.store(squares.to_bits(), Ordering::Relaxed);
+            }
+        };
+        // On one thread the pieces stay here: the team would take them regardless of the cap.
+        if self.threads > 1 {
+            for_each_part(pieces, &piece);
+        } else {
+            (0..pieces).for_each(piece);
+        }
+        (f64::from_bits(loss_sum.load(Ordering::Relaxed)), f64::from_bits(penalty.load(Ordering::Relaxed)))
+    }
+
+    /// How layer `l`'s weight gradient is cut.
+    fn cuts(&self, l: usize) -> ProductCuts {
+        let (fan_in, fan_out) = self.mlp.layout.fans(l);
+        ProductCuts::new(fan_in, self.batch.input.rows(), fan_out, self.threads)
+    }
+
+    /// Piece `piece` as (layer, block), `None` for the loss.
+    fn locate(&self, mut piece: usize) -> Option<(usize, usize)> {
+        (0..self.mlp.layout.n_weight_layers()).find_map(|l| {
+            let parts = self.cuts(l).parts();
             if piece < parts {
                 return Some((l, piece));
             }
             piece -= parts;
             None
         })
-    };
-    let pieces = (0..=last).map(|l| cuts(l).parts()).sum::<usize>() + 1;
-    let grad = RowsPtr(grad_sum.as_mut_ptr());
-    let loss_sum = AtomicU64::new(0);
-    let piece = |piece: usize| {
-        let Some((l, part)) = locate(piece) else {
-            let output = &activations[last][..n * n_outputs];
-            let loss = mlp.head().loss_sum(batch.y, output, n_outputs, batch.sample_weight);
-            loss_sum.store(loss.to_bits(), Ordering::Relaxed);
-            return;
-        };
-        let (fan_in, fan_out) = layout.fans(l);
-        let layer_input =
-            if l == 0 { batch.input } else { MatRef::row_major(&activations[l - 1][..n * fan_in], n, fan_in) };
-        let delta = &deltas[l][..n * fan_out];
-        let cuts = cuts(l);
-        let (block_rows, block_cols) = cuts.block(part);
-        // SAFETY: the layer's weight gradient, `fan_in x fan_out` row-major, lies inside
-        // `grad_sum` (checked by the caller: it holds every parameter); the pieces' blocks and
-        // bias columns are disjoint, and the caller lends `grad_sum` for the whole job.
-        on_this_thread(|| unsafe {
-            let d_weight = grad.0.add(layout.coef_range(l).start);
-            matmul_part(d_weight, layer_input.t(), MatRef::row_major(delta, n, fan_out), false, &cuts, part);
-            if block_rows.start == 0 {
-                let d_bias = grad.rows(layout.intercept_range(l).start + block_cols.start, block_cols.len());
-                column_sums_from(d_bias, delta, fan_out, block_cols.start);
-            }
-        });
-    };
-    // On one thread the pieces stay here: the team would take them regardless of the cap.
-    if threads > 1 {
-        for_each_part(pieces, &piece);
-    } else {
-        (0..pieces).for_each(piece);
     }
-    f64::from_bits(loss_sum.load(Ordering::Relaxed))
+
+    /// The loss sum of the batch and, when finishing, the penalty's sum of squares.
+    fn loss(&self) -> (f64, f64) {
+        let (layout, k) = (self.mlp.layout, self.mlp.n_outputs());
+        let output = &self.activations[layout.n_weight_layers() - 1][..self.batch.input.rows() * k];
+        let loss = self.mlp.head.loss_sum(self.batch.y, output, k, self.batch.sample_weight);
+        (loss, if self.finish.is_some() { sum_of_squares(&self.params[..layout.n_coefs()]) } else { 0.0 })
+    }
+
+    /// Block `part` of layer `l`'s weight gradient, with its bias columns.
+    ///
+    /// # Safety
+    /// `grad` points at a buffer of the whole parameter layout, and no other thread accesses
+    /// this block or its bias columns meanwhile.
+    unsafe fn weight_block(&self, grad: RowsPtr<F>, l: usize, part: usize) {
+        let (layout, n) = (self.mlp.layout, self.batch.input.rows());
+        let (fan_in, fan_out) = layout.fans(l);
+        let layer_input = if l == 0 {
+            self.batch.input
+        } else {
+            MatRef::row_major(&self.activations[l - 1][..n * fan_in], n, fan_in)
+        };
+        let delta = &self.deltas[l][..n * fan_out];
+        let cuts = self.cuts(l);
+        let (rows, cols) = cuts.block(part);
+        let coefs = layout.coef_range(l).start;
+        // SAFETY: the layer's gradient lies in the buffer; this block is the caller's alone.
+        unsafe {
+            matmul_part(grad.0.add(coefs), layer_input.t(), MatRef::row_major(delta, n, fan_out), false, &cuts, part)
+        };
+        // The block's bias columns, when it owns them: every block of a layer cut along
+        // columns, the first of one cut along rows.
+        // SAFETY: as above.
+        let d_bias: &mut [F] = if rows.start == 0 {
+            let d_bias = unsafe { grad.rows(layout.intercept_range(l).start + cols.start, cols.len()) };
+            column_sums_from(d_bias, delta, fan_out, cols.start);
+            d_bias
+        } else {
+            &mut []
+        };
+        let Some(Finish { alpha, weight_sum }) = self.finish else { return };
+        for (i, row) in rows.clone().enumerate() {
+            let at = coefs + row * fan_out + cols.start;
+            // SAFETY: a row of this block.
+            let grad_row = unsafe { grad.rows(at, cols.len()) };
+            let biases = if i == 0 { &mut *d_bias } else { &mut [] };
+            finish_weights(grad_row, &self.params[at..at + cols.len()], biases, alpha, weight_sum);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::{available_cores, with_max_threads};
+    use crate::network::Mlp;
+    use crate::network::dense::{column_sums, dense_activation_backward};
+
+    fn filled(len: usize, seed: u64) -> Vec<f64> {
+        // A small deterministic generator: the test needs varied values, not statistics.
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+            })
+            .collect()
+    }
+
+    /// The step as one sequence of layers, as it was before the two jobs: the forward pass, the
+    /// loss, each layer's backward pass with its bias sums fused into the derivative, then the
+    /// normalisation of the whole gradient.
+    #[allow(clippy::too_many_arguments)]
+    fn layer_by_layer(
+        mlp: &Mlp,
+        params: &[f64],
+        input: MatRef<'_, f64>,
+        y: &[f64],
+        sw: Option<&[f64]>,
+        alpha: f64,
+        grad: &mut [f64],
+        mut input_delta: Option<&mut [f64]>,
+    ) -> f64 {
+        let (layout, n, k) = (mlp.layout(), input.rows(), mlp.n_outputs());
+        let mut ws = Workspace::new(layout, n);
+        mlp.forward(params, input, &mut ws);
+        let sums = LossSums { loss_sum: mlp.head().loss_sum(y, ws.output(n, k), k, sw), weight_sum: weight_sum(sw, n) };
+        let last = layout.n_weight_layers() - 1;
+        let n_coefs = layout.n_coefs();
+        let (grad_coefs, grad_biases) = grad.split_at_mut(n_coefs);
+        let bias = |l: usize| layout.intercept_range(l).start - n_coefs..layout.intercept_range(l).end - n_coefs;
+        mlp.head().output_delta(&mut ws.deltas[last][..n * k], &ws.activations[last][..n * k], y, k, sw);
+        column_sums(&mut grad_biases[bias(last)], &ws.deltas[last][..n * k]);
+        for l in (0..=last).rev() {
+            let (fan_in, fan_out) = layout.fans(l);
+            let (lower, upper) = ws.deltas.split_at_mut(l);
+            let d_input = if l > 0 {
+                let (below, _) = grad_biases.split_at_mut(bias(l).start);
+                Some((&mut lower[l - 1][..n * fan_in], Some(&mut below[bias(l - 1)])))
+            } else {
+                input_delta.take().map(|d| (&mut d[..n * fan_in], None))
+            };
+            let below = if l > 0 { mlp.hidden() } else { Activation::Identity };
+            let layer_input = if l == 0 { input } else { MatRef::row_major(&ws.activations[l - 1], n, fan_in) };
+            let d_weight = &mut grad_coefs[layout.coef_range(l)];
+            dense_activation_backward(
+                d_input,
+                d_weight,
+                &upper[0][..n * fan_out],
+                layer_input,
+                &params[layout.coef_range(l)],
+                below,
+            );
+        }
+        mlp.finish_loss_and_gradient(params, sums, alpha, grad)
+    }
+
+    #[test]
+    fn the_two_jobs_give_the_bits_of_the_layer_by_layer_step_on_any_number_of_threads() {
+        let heads = [OutputHead::LogLoss, OutputHead::SquaredError, OutputHead::BinaryLogLoss];
+        for (units, rows, head) in
+            [(vec![64, 100, 10], 200, heads[0]), (vec![30, 64, 32, 3], 150, heads[1]), (vec![7, 40, 2], 37, heads[2])]
+        {
+            let layout = Layout::new(units.clone());
+            let mlp = Mlp::new(layout.clone(), Activation::Tanh, head);
+            let (p, k) = (units[0], *units.last().unwrap());
+            let params = filled(layout.len(), 1);
+            let x = filled(rows * p, 2);
+            let y: Vec<f64> = filled(rows * k, 3).iter().map(|v| f64::from(u8::from(*v > 0.0))).collect();
+            let sw: Vec<f64> = filled(rows, 4).iter().map(|v| v + 1.0).collect();
+            let input = MatRef::row_major(&x, rows, p);
+            let (mut expected, mut expected_delta) = (vec![0.0; layout.len()], vec![0.0; rows * p]);
+            let loss =
+                layer_by_layer(&mlp, &params, input, &y, Some(&sw), 1e-3, &mut expected, Some(&mut expected_delta));
+            for threads in [1, available_cores().max(2)] {
+                let (mut grad, mut delta) = (vec![f64::NAN; layout.len()], vec![f64::NAN; rows * p]);
+                let mut ws = Workspace::new(&layout, rows);
+                let got = with_max_threads(Some(threads), || {
+                    mlp.loss_and_gradient(&params, input, &y, Some(&sw), 1e-3, &mut ws, &mut grad, Some(&mut delta))
+                })
+                .unwrap();
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(got.to_bits(), loss.to_bits(), "{units:?}, {threads} threads: loss");
+                assert_eq!(bits(&grad), bits(&expected), "{units:?}, {threads} threads: gradient");
+                assert_eq!(bits(&delta), bits(&expected_delta), "{units:?}, {threads} threads: input gradient");
+            }
+        }
+    }
 }
