@@ -21,6 +21,11 @@
 //! environment's `OMP_NUM_THREADS` says fewer), which [`with_max_threads`] overrides for one
 //! closure on the calling thread.
 //!
+//! The MLP's training step (`network/step.rs`) hands the team fewer, larger jobs instead of a
+//! job per product: blocks of a minibatch's rows through all of its layers (each product on
+//! one thread, [`on_this_thread`]), then the weight gradients cut as [`matmul`] would cut them
+//! ([`ProductCuts`]), each block computed by [`matmul_part`] on whichever thread claims it.
+//!
 //! Results do not depend on it. The split never cuts the inner (summed) dimension, and every
 //! output element is summed in an order that depends on the inner dimension alone (see
 //! `gemm.rs`), wherever its block starts. `tests/threads.rs` fits with one and two threads and
@@ -49,7 +54,7 @@ mod packed;
 mod team;
 
 pub(crate) use packed::{PackedB, matmul_packed, matmul_packed_here};
-pub(crate) use team::{for_each_part, for_each_piece};
+pub(crate) use team::{for_each_part, for_each_piece, team_shares};
 
 /// The process-wide cap on threads per product; 0 means every core.
 static MAX_THREADS: AtomicUsize = AtomicUsize::new(0);
@@ -293,11 +298,11 @@ impl ProductCuts {
     }
 
     /// `m` rows (of a minibatch whose rows go through `work` multiply-adds each) cut for
-    /// `threads` threads at [`ROW_ALIGN`] multiples as [`matmul`] cuts rows, one block when the
+    /// `threads` threads into blocks as equal as [`BATCH_ROW_ALIGN`] allows, one block when the
     /// work is below [`MIN_PARALLEL_WORK`].
     pub(crate) fn rows(m: usize, work: usize, threads: usize) -> Self {
         let worth_it = m.saturating_mul(work) >= MIN_PARALLEL_WORK;
-        let split = if threads > 1 && worth_it { split_points(m, 1, threads) } else { None };
+        let split = if threads > 1 && worth_it { cut(Axis::Rows, m, BATCH_ROW_ALIGN, threads) } else { None };
         Self { split, m, n: 1 }
     }
 
@@ -394,6 +399,12 @@ enum Axis {
 const ROW_ALIGN: usize = 24;
 const COL_ALIGN: usize = 32;
 
+/// Blocks of a minibatch's rows (each taken through every layer by one thread, see
+/// `network/step.rs`) start at multiples of this: equal halves matter more there than whole
+/// register tiles, as each block runs several products and a tile cut into two edge tiles costs
+/// at most one tile per product.
+const BATCH_ROW_ALIGN: usize = 2;
+
 /// The most blocks one product is cut into.
 const MAX_PARTS: usize = 64;
 
@@ -415,6 +426,11 @@ impl Cuts {
 /// at the nearest multiples of [`ROW_ALIGN`] or [`COL_ALIGN`].
 fn split_points(m: usize, n: usize, threads: usize) -> Option<(Axis, Cuts)> {
     let (axis, len, align) = if m >= n { (Axis::Rows, m, ROW_ALIGN) } else { (Axis::Cols, n, COL_ALIGN) };
+    cut(axis, len, align, threads)
+}
+
+/// `len` outputs along `axis` cut into up to `threads` blocks starting at multiples of `align`.
+fn cut(axis: Axis, len: usize, align: usize, threads: usize) -> Option<(Axis, Cuts)> {
     let parts = threads.min(len / align).min(MAX_PARTS);
     if parts < 2 {
         return None;

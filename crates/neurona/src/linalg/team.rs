@@ -2,9 +2,9 @@
 //! helper threads, on WebAssembly (no threads) the caller alone.
 
 #[cfg(not(target_family = "wasm"))]
-pub(crate) use native::{for_each_part, for_each_piece};
+pub(crate) use native::{for_each_part, for_each_piece, team_shares};
 #[cfg(target_family = "wasm")]
-pub(crate) use single::{for_each_part, for_each_piece};
+pub(crate) use single::{for_each_part, for_each_piece, team_shares};
 
 /// The threads that share a split loop with its caller (see [the `linalg` docs](crate::linalg#threads)).
 /// WebAssembly without threads has its own team (below), every part on the caller.
@@ -430,6 +430,16 @@ mod native {
         assert!(!shared.panicked.load(Ordering::Relaxed), "a part of a split loop panicked on a neurona worker thread");
     }
 
+    /// Whether a job posted now from this thread would be shared with helpers: not while the
+    /// team runs solo (see the module docs) or serves another caller, nor where it has no
+    /// helper. A caller that cuts its work finer for the helpers (the MLP's training step)
+    /// asks first, so that it does not pay for the finer cuts on its own. Only speed depends on
+    /// the answer.
+    pub(crate) fn team_shares() -> bool {
+        let team = team();
+        !team.helpers.is_empty() && !team.shared.busy.load(Ordering::Relaxed) && !team.shared.solo(Instant::now())
+    }
+
     /// Runs `f` on each of `pieces` (disjoint pieces of the caller's data, one per part) with
     /// [`for_each_part`].
     pub(crate) fn for_each_piece<T: Send, const N: usize>(pieces: [T; N], f: impl Fn(T) + Sync) {
@@ -555,6 +565,11 @@ mod single {
     /// Runs `f(0)`, ..., `f(parts - 1)` on the calling thread.
     pub(crate) fn for_each_part(parts: usize, f: &(dyn Fn(usize) + Sync)) {
         (0..parts).for_each(f);
+    }
+
+    /// Never: there are no helpers.
+    pub(crate) fn team_shares() -> bool {
+        false
     }
 
     /// Runs `f` on each of `pieces`, in order, on the calling thread.

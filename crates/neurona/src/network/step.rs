@@ -25,10 +25,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::activation::Activation;
 use crate::float::Float;
 use crate::linalg::{
-    MatRef, ProductCuts, for_each_part, matmul, matmul_part, max_threads, on_this_thread, sum_of_squares, with_avx2,
+    MatRef, ProductCuts, for_each_part, matmul, matmul_part, max_threads, on_this_thread, sum_of_squares, team_shares,
+    with_avx2,
 };
 use crate::loss::{OutputHead, weight_sum};
-use crate::network::dense::{column_sums_from, dense_activation_forward};
+use crate::network::dense::{column_sums, column_sums_from, dense_activation_forward};
 use crate::network::params::Layout;
 use crate::network::summed::LossSums;
 use crate::network::workspace::{RowsPtr, Workspace};
@@ -63,6 +64,10 @@ struct Batch<'a, F> {
     sample_weight: Option<&'a [F]>,
     /// The gradient with respect to the input, `(n, n_features)` row-major, when asked for.
     input_delta: Option<RowsPtr<F>>,
+    /// The gradient's start, when the row-wise job is one part: it then sums each layer's
+    /// biases in the pass that writes its delta (as the step did on one thread before the two
+    /// jobs, a pass over every delta fewer), and the parameter job does not.
+    bias_sums: Option<RowsPtr<F>>,
 }
 
 /// [`Mlp::loss_and_gradient_sums`] (its doc gives the arguments): the row-wise job, then the
@@ -96,19 +101,23 @@ pub(super) fn loss_and_gradient<F: Float>(
         y: &y[..n * mlp.n_outputs()],
         sample_weight,
         input_delta: input_delta.map(|d| RowsPtr(d[..n * mlp.n_features()].as_mut_ptr())),
+        bias_sums: None,
     };
-    let threads = max_threads();
+    // On a team that would not share the jobs now, one part each, as on one thread.
+    let threads = if max_threads() > 1 && team_shares() { max_threads() } else { 1 };
+    let rows = ProductCuts::rows(n, row_work(layout, batch.input_delta.is_some()), threads);
+    let batch = Batch { bias_sums: (rows.parts() == 1).then(|| RowsPtr(grad_sum.as_mut_ptr())), ..batch };
     let Workspace { activations, deltas, starts, .. } = workspace;
     starts.clear();
     starts.extend(
         activations.iter_mut().zip(deltas.iter_mut()).map(|(a, d)| (RowsPtr(a.as_mut_ptr()), RowsPtr(d.as_mut_ptr()))),
     );
-    let rows = ProductCuts::rows(n, row_work(layout, batch.input_delta.is_some()), threads);
     let starts = &starts[..];
     for_each_part(rows.parts(), &|part| {
         // SAFETY: the buffers hold `n` rows of every layer (checked above: `n` is within the
         // capacity, `input_delta` was sliced to `n` rows); the parts' rows are disjoint, and
-        // nothing else touches the buffers until the job ends.
+        // nothing else touches the buffers until the job ends; `bias_sums`, given to a job of
+        // one part only, points at the whole parameter layout (checked above).
         on_this_thread(|| unsafe { row_pass(mlp, params, &batch, starts, rows.block(part).0) });
     });
     let weight_sum = weight_sum(sample_weight, n);
@@ -188,6 +197,12 @@ unsafe fn row_pass<F: Float>(
     let sample_weight = batch.sample_weight.map(|sw| &sw[rows.clone()]);
     let y = &batch.y[start * k..(start + len) * k];
     mlp.head.output_delta(block(starts[last].1, k), block(starts[last].0, k), y, k, sample_weight);
+    // SAFETY: given only to a job of one part: the biases are this thread's alone.
+    let bias_sums =
+        |l: usize| batch.bias_sums.map(|grad| unsafe { grad.rows(layout.intercept_range(l).start, layout.fans(l).1) });
+    if let Some(sums) = bias_sums(last) {
+        column_sums(sums, block(starts[last].1, k));
+    }
     let hand_down = |l: usize, d_input: &mut [F]| {
         let (fan_in, fan_out) = layout.fans(l);
         let d_output = MatRef::row_major(block(starts[l].1, fan_out), len, fan_out);
@@ -197,7 +212,10 @@ unsafe fn row_pass<F: Float>(
         let fan_in = layout.fans(l).0;
         let d_input = block(starts[l - 1].1, fan_in);
         hand_down(l, d_input);
-        mlp.hidden.backward(d_input, block(starts[l - 1].0, fan_in));
+        match bias_sums(l - 1) {
+            Some(sums) => mlp.hidden.backward_with_column_sums(d_input, block(starts[l - 1].0, fan_in), sums),
+            None => mlp.hidden.backward(d_input, block(starts[l - 1].0, fan_in)),
+        }
     }
     // The network's input is no hidden layer's output: no derivative to apply to it.
     if let Some(input_delta) = batch.input_delta {
@@ -300,18 +318,23 @@ impl<F: Float> ParamJob<'_, F> {
         // SAFETY: as above.
         let d_bias: &mut [F] = if rows.start == 0 {
             let d_bias = unsafe { grad.rows(layout.intercept_range(l).start + cols.start, cols.len()) };
-            column_sums_from(d_bias, delta, fan_out, cols.start);
+            if self.batch.bias_sums.is_none() {
+                column_sums_from(d_bias, delta, fan_out, cols.start);
+            }
             d_bias
         } else {
             &mut []
         };
         let Some(Finish { alpha, weight_sum }) = self.finish else { return };
-        for (i, row) in rows.clone().enumerate() {
+        // A block of whole rows is one run of the gradient; a block of columns, a run per row.
+        let (runs, run_len) =
+            if cols.len() == fan_out { (rows.start..rows.start + 1, rows.len() * fan_out) } else { (rows, cols.len()) };
+        for (i, row) in runs.enumerate() {
             let at = coefs + row * fan_out + cols.start;
-            // SAFETY: a row of this block.
-            let grad_row = unsafe { grad.rows(at, cols.len()) };
+            // SAFETY: a row of this block, or the whole block when its rows are whole.
+            let grad_run = unsafe { grad.rows(at, run_len) };
             let biases = if i == 0 { &mut *d_bias } else { &mut [] };
-            finish_weights(grad_row, &self.params[at..at + cols.len()], biases, alpha, weight_sum);
+            finish_weights(grad_run, &self.params[at..at + run_len], biases, alpha, weight_sum);
         }
     }
 }
@@ -321,7 +344,7 @@ mod tests {
     use super::*;
     use crate::linalg::{available_cores, with_max_threads};
     use crate::network::Mlp;
-    use crate::network::dense::{column_sums, dense_activation_backward};
+    use crate::network::dense::dense_activation_backward;
 
     fn filled(len: usize, seed: u64) -> Vec<f64> {
         // A small deterministic generator: the test needs varied values, not statistics.
