@@ -106,7 +106,7 @@ pub(super) fn loss_and_gradient<F: Float>(
     // On a team that would not share the jobs now, one part each, as on one thread.
     let threads = if max_threads() > 1 && team_shares() { max_threads() } else { 1 };
     let rows = ProductCuts::rows(n, row_work(layout, batch.input_delta.is_some()), threads);
-    let batch = Batch { bias_sums: (rows.parts() == 1).then(|| RowsPtr(grad_sum.as_mut_ptr())), ..batch };
+    let batch = Batch { bias_sums: (rows.parts() == 1).then_some(RowsPtr(grad_sum.as_mut_ptr())), ..batch };
     let Workspace { activations, deltas, starts, .. } = workspace;
     starts.clear();
     starts.extend(
