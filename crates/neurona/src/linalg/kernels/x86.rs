@@ -13,25 +13,69 @@ use std::arch::x86_64::*;
 use super::{Kernel, Strided};
 
 /// Writes a kernel function `$name` for `$features` over vectors `$vec` of `$lanes` values of
-/// `$f`, with a tile of `$mr` rows and `$nv` vectors, from the instruction set's intrinsics.
+/// `$f`, with tiles of `$nv` vectors and up to `$mr` rows: `$body` computes a tile of `MR` rows,
+/// one copy for each height in `$rows` (the edge tiles of an output whose rows are not a
+/// multiple of `$mr`, which then do only the work of their rows and write the output in place),
+/// from the instruction set's intrinsics.
 macro_rules! kernel {
-    ($name:ident, $features:literal, $f:ty, $vec:ty, $lanes:expr, $mr:expr, $nv:expr,
+    ($name:ident, $body:ident, $features:literal, $f:ty, $vec:ty, $lanes:expr, $mr:expr, $nv:expr, [$($rows:literal),+],
      $zero:ident, $loadu:ident, $storeu:ident, $set1:ident, $fmadd:ident, $add:ident) => {
         /// See [`super::KernelFn`].
         ///
         /// # Safety
-        /// The CPU has the kernel's features; `a` holds `MR` rows of `k` values, `b` `k` rows of `NV * LANES`
-        /// values `rs_b` apart, and `c` is valid for `MR` rows of `NV * LANES` values, `rs_c` apart.
+        /// The CPU has the kernel's features; `rows` is at most the kernel's `mr`; `a` holds
+        /// `rows` rows of `k` values, `b` `k` rows of `NV * LANES` values `rs_b` apart, and `c` is
+        /// valid for `rows` rows of `NV * LANES` values, `rs_c` apart.
         #[target_feature(enable = $features)]
-        unsafe fn $name(k: usize, a: Strided<$f>, b: *const $f, rs_b: usize, c: *mut $f, rs_c: usize, add: bool) {
-            const MR: usize = $mr;
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn $name(
+            rows: usize,
+            k: usize,
+            a: Strided<$f>,
+            b: *const $f,
+            rs_b: usize,
+            c: *mut $f,
+            rs_c: usize,
+            add: bool,
+        ) {
+            match rows {
+                // SAFETY: as the caller guarantees, for `rows` rows.
+                $($rows => unsafe { $body::<$rows>(k, a, b, rs_b, c, rs_c, add) },)+
+                _ => unreachable!("a tile of {rows} rows, more than the kernel's {}", $mr),
+            }
+        }
+
+        /// A tile of `MR` rows: see [`super::KernelFn`].
+        ///
+        /// # Safety
+        /// As the kernel's, for `MR` rows.
+        #[target_feature(enable = $features)]
+        unsafe fn $body<const MR: usize>(
+            k: usize,
+            a: Strided<$f>,
+            b: *const $f,
+            rs_b: usize,
+            c: *mut $f,
+            rs_c: usize,
+            add: bool,
+        ) {
             const NV: usize = $nv;
             const LANES: usize = $lanes;
             let mut acc: [[$vec; NV]; MR] = [[$zero(); NV]; MR];
             let mut bv: [$vec; NV] = [$zero(); NV];
             // SAFETY: every read is inside the panels and every write inside the tile, as the
-            // caller guarantees.
+            // caller guarantees; a prefetch reads nothing and cannot fault.
             unsafe {
+                // The tile's output rows are fetched while the sums run: an output block
+                // written long before (a recurrent step's gates, projected for every step at
+                // once) or too large for the caches (the 1536-cube) would otherwise stall the
+                // first addition or store of every row. The first and last value of a row
+                // cover its cache lines (one or two, as the row is aligned or not).
+                for i in 0..MR {
+                    let row = c.add(i * rs_c);
+                    _mm_prefetch::<_MM_HINT_T0>(row.cast::<i8>());
+                    _mm_prefetch::<_MM_HINT_T0>(row.add(NV * LANES - 1).cast::<i8>());
+                }
                 for p in 0..k {
                     let (ap, bp) = (a.ptr.add(p * a.cs), b.add(p * rs_b));
                     for v in 0..NV {
@@ -59,12 +103,14 @@ macro_rules! kernel {
 
 kernel!(
     avx2_f64,
+    avx2_f64_rows,
     "avx2,fma",
     f64,
     __m256d,
     4,
     6,
     2,
+    [6, 5, 4, 3, 2, 1],
     _mm256_setzero_pd,
     _mm256_loadu_pd,
     _mm256_storeu_pd,
@@ -74,12 +120,14 @@ kernel!(
 );
 kernel!(
     avx2_f32,
+    avx2_f32_rows,
     "avx2,fma",
     f32,
     __m256,
     8,
     6,
     2,
+    [6, 5, 4, 3, 2, 1],
     _mm256_setzero_ps,
     _mm256_loadu_ps,
     _mm256_storeu_ps,
@@ -89,12 +137,14 @@ kernel!(
 );
 kernel!(
     avx512_f64,
+    avx512_f64_rows,
     "avx512f",
     f64,
     __m512d,
     8,
     12,
     2,
+    [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
     _mm512_setzero_pd,
     _mm512_loadu_pd,
     _mm512_storeu_pd,
@@ -104,12 +154,14 @@ kernel!(
 );
 kernel!(
     avx512_f32,
+    avx512_f32_rows,
     "avx512f",
     f32,
     __m512,
     16,
     12,
     2,
+    [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
     _mm512_setzero_ps,
     _mm512_loadu_ps,
     _mm512_storeu_ps,
