@@ -5,7 +5,8 @@
 //! Every kernel sums an output element in the same order: from zero, one fused multiply-add per
 //! step of the inner dimension, in order, then one addition to the output (or a store, for the
 //! first block of a product that overwrites). So the AVX2 and AVX-512 kernels give the same bits,
-//! and a tile's position (inside the output or on its zero-padded edge) never changes them. The
+//! and a tile's position (inside the output, on its zero-padded edge, or in an edge tile of fewer
+//! rows, which runs the kernel's copy for its height) never changes them. The
 //! portable kernel multiplies and adds separately (a fused multiply-add is a slow library call
 //! where the hardware lacks one, as on WebAssembly), so its bits differ, on machines without FMA.
 
