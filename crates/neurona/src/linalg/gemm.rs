@@ -187,17 +187,18 @@ struct Orientation;
 impl Orientation {
     /// Whether the `a` panels of an `mc x kc` block are packed: when each is read by more than
     /// a few `b` panels, so that packing (a read and a write of `a`) is paid back by the
-    /// kernels' contiguous reads, and either the block is larger than [`A_IN_PLACE_BYTES`] or
-    /// a panel's `kc` steps span more than that (a transposed `a`, whose every step is a new
-    /// row of the matrix it views: the weight gradient `x^T · delta` of a 784-input layer walked
-    /// 627 KiB, a page every step and a half, and ran at 89 GFLOP/s float32 where packed it
-    /// runs at 94, as 200x256x784 at 86 against 92; with four panels of `b` or fewer, as the
-    /// recurrent weight gradient's 256x3200x64, packing cost more than it saved: 78 against
-    /// 85). Otherwise the kernels read `a` where it lies, whatever its strides (broadcasts need
-    /// no contiguity), the shorter edge panel too (the kernels read only its rows).
+    /// kernels' contiguous reads, and the block is larger than [`A_IN_PLACE_BYTES`]; or when
+    /// more than eight `b` panels read it and a panel's `kc` steps span more than that (a
+    /// transposed `a`, whose every step is a new row of the matrix it views: the weight gradient
+    /// `x^T · delta` of a 784-input layer, 784x200x256, walked 627 KiB, a page every step and a
+    /// half, and ran at 90 GFLOP/s float32 where packed it runs at 95, 200x256x784 at 86 against
+    /// 92; with eight panels or fewer, packing cost more than it saved: 256x200x128 at 89 against
+    /// 91 in place, the recurrent weight gradient 256x3200x64 at 78 against 85). Otherwise the
+    /// kernels read `a` where it lies, whatever its strides (broadcasts need no contiguity), the
+    /// shorter edge panel too (the kernels read only its rows).
     fn packs_a<F>(a: &MatRef<'_, F>, nr: usize, n: usize, mc: usize, kc: usize) -> bool {
-        let span = (kc - 1) * a.col_stride * size_of::<F>();
-        n.min(NC) > 4 * nr && (mc * kc * size_of::<F>() > A_IN_PLACE_BYTES || span > A_IN_PLACE_BYTES)
+        let (n, span) = (n.min(NC), (kc - 1) * a.col_stride * size_of::<F>());
+        (n > 4 * nr && mc * kc * size_of::<F>() > A_IN_PLACE_BYTES) || (n > 8 * nr && span > A_IN_PLACE_BYTES)
     }
 
     /// Whether the `b` panels are packed: unless `b` is row-major, few `a` panels read each of
