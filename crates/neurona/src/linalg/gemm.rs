@@ -9,7 +9,9 @@
 //! `mr` rows; then one kernel call per register tile. A packed `b` panel (`kc x nr`) stays in
 //! the L1 cache across the `a` panels, the packed `a` block in L2. Packing also turns any
 //! operand layout (transposed views included) into the one the kernels read, and pads the edge
-//! panels with zeros, so that edge tiles run the same kernel (into a scratch tile, copied out).
+//! panels with zeros. A tile of fewer rows than the kernel's (the output's last) runs the
+//! kernel's copy for its height, in place; one of fewer columns sums a whole tile into a scratch
+//! tile, copied out.
 //!
 //! The small products of a minibatch are where a general-purpose GEMM loses most of its time
 //! outside its kernels, so three choices are made per product (`Orientation`, `one_row`): a
@@ -185,11 +187,18 @@ struct Orientation;
 impl Orientation {
     /// Whether the `a` panels of an `mc x kc` block are packed: when each is read by more than
     /// a few `b` panels, so that packing (a read and a write of `a`) is paid back by the
-    /// kernels' contiguous reads, and the block is larger than [`A_IN_PLACE_BYTES`].
-    /// Otherwise the kernels read `a` where it lies, whatever its strides (broadcasts need no
-    /// contiguity); an edge panel is packed all the same, for its zero padding.
-    fn packs_a<F>(nr: usize, n: usize, mc: usize, kc: usize) -> bool {
-        n.min(NC) > 4 * nr && mc * kc * size_of::<F>() > A_IN_PLACE_BYTES
+    /// kernels' contiguous reads, and the block is larger than [`A_IN_PLACE_BYTES`]; or when
+    /// more than eight `b` panels read it and a panel's `kc` steps span more than that (a
+    /// transposed `a`, whose every step is a new row of the matrix it views: the weight gradient
+    /// `x^T · delta` of a 784-input layer, 784x200x256, walked 627 KiB, a page every step and a
+    /// half, and ran at 90 GFLOP/s float32 where packed it runs at 95, 200x256x784 at 86 against
+    /// 92; with eight panels or fewer, packing cost more than it saved: 256x200x128 at 89 against
+    /// 91 in place, the recurrent weight gradient 256x3200x64 at 78 against 85). Otherwise the
+    /// kernels read `a` where it lies, whatever its strides (broadcasts need no contiguity), the
+    /// shorter edge panel too (the kernels read only its rows).
+    fn packs_a<F>(a: &MatRef<'_, F>, nr: usize, n: usize, mc: usize, kc: usize) -> bool {
+        let (n, span) = (n.min(NC), (kc - 1) * a.col_stride * size_of::<F>());
+        (n > 4 * nr && mc * kc * size_of::<F>() > A_IN_PLACE_BYTES) || (n > 8 * nr && span > A_IN_PLACE_BYTES)
     }
 
     /// Whether the `b` panels are packed: unless `b` is row-major, few `a` panels read each of
@@ -211,7 +220,7 @@ impl Orientation {
         let (m, k, n) = (a.rows, a.cols, b.cols);
         let tiles = m.next_multiple_of(kernel.mr) * n.next_multiple_of(kernel.nr) * k / kernel.nr;
         let kc = k.div_ceil(k.div_ceil(KC));
-        let packed_a = if Self::packs_a::<F>(kernel.nr, n, m.min(MC), kc) { m * k } else { 0 };
+        let packed_a = if Self::packs_a(a, kernel.nr, n, m.min(MC), kc) { m * k } else { 0 };
         let packed_b = if Self::packs_b(b, m, kernel.mr) { k * n } else { 0 };
         tiles + packed_a + packed_b
     }
@@ -320,8 +329,10 @@ unsafe fn blocked<F: Float>(kernel: Kernel<F>, out: Out<'_, F>, accumulate: bool
                 pack_panels(b_pack, &b, Region { pc, kc, jc, nc }, nr, direct.is_some());
                 for ic in (0..m).step_by(MC) {
                     let mc = MC.min(m - ic);
-                    let a_direct = !Orientation::packs_a::<F>(nr, nc, mc, kc);
-                    pack_panels(a_pack, &a.t(), Region { pc, kc, jc: ic, nc: mc }, mr, a_direct);
+                    let a_direct = !Orientation::packs_a(&a, nr, nc, mc, kc);
+                    if !a_direct {
+                        pack_panels(a_pack, &a.t(), Region { pc, kc, jc: ic, nc: mc }, mr, false);
+                    }
                     let block = Tiles { kernel, kc, mc, nc, add: accumulate || pc > 0 };
                     let b_panels = BPanels { packed: b_pack, direct, rs: b.row_stride };
                     let a_panels = APanels {
@@ -338,8 +349,8 @@ unsafe fn blocked<F: Float>(kernel: Kernel<F>, out: Out<'_, F>, accumulate: bool
     });
 }
 
-/// Where a block's `a` panels lie: packed, or (`direct`) in `a` itself, with its strides, except
-/// a shorter edge panel, packed.
+/// Where a block's `a` panels lie: packed, or (`direct`) in `a` itself, with its strides (a
+/// shorter edge panel too: the kernels read only its rows).
 pub(super) struct APanels<'a, F> {
     pub(super) packed: &'a [F],
     pub(super) direct: Option<&'a [F]>,
@@ -348,15 +359,15 @@ pub(super) struct APanels<'a, F> {
 }
 
 impl<F: Float> APanels<'_, F> {
-    /// The panel of rows `ir..ir + mr` of an `mc x kc` block.
-    fn panel(&self, ir: usize, kc: usize, mc: usize, mr: usize) -> Strided<F> {
+    /// The panel of rows `ir..ir + height` of an `mc x kc` block (`height <= mr`).
+    fn panel(&self, ir: usize, kc: usize, height: usize, mr: usize) -> Strided<F> {
         match self.direct {
-            Some(a) if ir + mr <= mc => {
+            Some(a) => {
                 let start = ir * self.rs;
-                let panel = &a[start..start + (mr - 1) * self.rs + (kc - 1) * self.cs + 1];
+                let panel = &a[start..start + (height - 1) * self.rs + (kc - 1) * self.cs + 1];
                 Strided { ptr: panel.as_ptr(), rs: self.rs, cs: self.cs }
             }
-            _ => Strided { ptr: self.packed[ir * kc..][..kc * mr].as_ptr(), rs: 1, cs: mr },
+            None => Strided { ptr: self.packed[ir * kc..][..kc * mr].as_ptr(), rs: 1, cs: mr },
         }
     }
 }
@@ -408,21 +419,23 @@ impl<F: Float> Tiles<F> {
             let (b_panel, rs_b) = b_panels.panel(jr, kc, nc, nr);
             let width = nr.min(nc - jr);
             for ir in (0..mc).step_by(mr) {
-                let a_panel = a_panels.panel(ir, kc, mc, mr);
                 let height = mr.min(mc - ir);
+                let a_panel = a_panels.panel(ir, kc, height, mr);
                 // SAFETY: the tile's rows and columns are inside the block (the caller's
-                // guarantee); the panels hold kc * mr and kc * nr values (sliced above); the
+                // guarantee); the panels hold kc * height and kc * nr values (sliced above); the
                 // kernel is one the CPU supports (detected, or forced by a test that checked).
                 unsafe {
                     let c = out.add(ir * rs + jr * cs);
-                    if height == mr && width == nr && cs == 1 {
-                        (kernel.run)(kc, a_panel, b_panel, rs_b, c, rs, add);
+                    // A tile of fewer rows (the output's last) is summed by the kernel's copy
+                    // for its height, straight into the output as a whole one is.
+                    if width == nr && cs == 1 {
+                        (kernel.run)(height, kc, a_panel, b_panel, rs_b, c, rs, add);
                         continue;
                     }
-                    // Left uninitialised: the kernel stores all of its mr x nr values first.
+                    // Left uninitialised: the kernel stores all of its height x nr values first.
                     let mut tile = std::mem::MaybeUninit::<[F; MAX_TILE]>::uninit();
                     let sums = tile.as_mut_ptr().cast::<F>();
-                    (kernel.run)(kc, a_panel, b_panel, rs_b, sums, nr, false);
+                    (kernel.run)(height, kc, a_panel, b_panel, rs_b, sums, nr, false);
                     for i in 0..height {
                         for j in 0..width {
                             let (o, sum) = (&mut *c.add(i * rs + j * cs), *sums.add(i * nr + j));
@@ -644,12 +657,15 @@ mod tests {
     #[test]
     fn an_a_read_in_place_gives_the_bits_of_a_packed_one() {
         // 120 rows of k = 200 float64 are a 188 KiB block, packed; their first 60 rows (94 KiB)
-        // are read in place. Row-major `a` and a transposed one (the weight gradient's `x^T`).
+        // are read in place. Row-major `a` and a transposed one (the weight gradient's `x^T`,
+        // whose steps of k are 960 bytes apart: packed, as its panels span 187 KiB).
         let (m, k, n) = (120, 200, 100);
         let (a_store, b_store) = (filled::<f64>(m * k, 11), filled::<f64>(k * n, 12));
         let b = MatRef::row_major(&b_store, k, n);
-        assert!(Orientation::packs_a::<f64>(8, n, m, k) && !Orientation::packs_a::<f64>(8, n, m / 2, k));
-        for a in [MatRef::row_major(&a_store, m, k), MatRef::row_major(&a_store, k, m).t()] {
+        let (rows, columns) = (MatRef::row_major(&a_store, m, k), MatRef::row_major(&a_store, k, m).t());
+        assert!(Orientation::packs_a(&rows, 8, n, m, k) && !Orientation::packs_a(&rows, 8, n, m / 2, k));
+        assert!(Orientation::packs_a(&columns, 8, n, m / 2, k));
+        for a in [rows, columns] {
             for isa in kernels::supported() {
                 for accumulate in [false, true] {
                     let start = filled::<f64>(m * n, 13);

@@ -268,7 +268,7 @@ pub fn matmul<F: Float>(out: &mut [F], a: MatRef<'_, F>, b: MatRef<'_, F>, accum
         return;
     }
     let block = Block { out: OutPtr(out.as_mut_ptr()), out_row_stride: n, a, b, accumulate };
-    match ProductCuts::new(m, k, n, max_threads()).split {
+    match ProductCuts::new::<F>(m, k, n, max_threads()).split {
         // SAFETY: `out` holds the m*n outputs (checked above) and stays borrowed mutably for the
         // whole call; the blocks are disjoint, so each element is written by one thread only.
         Some((axis, cuts)) => for_each_part(cuts.parts(), &|i| unsafe { block.part(axis, &cuts, i).run() }),
@@ -290,19 +290,21 @@ pub(crate) struct ProductCuts {
 }
 
 impl ProductCuts {
-    /// The cuts [`matmul`] makes of an `m x k x n` product on `threads` threads.
-    pub(crate) fn new(m: usize, k: usize, n: usize, threads: usize) -> Self {
+    /// The cuts [`matmul`] makes of an `m x k x n` product of `F`s on `threads` threads.
+    pub(crate) fn new<F: Float>(m: usize, k: usize, n: usize, threads: usize) -> Self {
         let worth_it = k >= MIN_PARALLEL_INNER && m.saturating_mul(n).saturating_mul(k) >= MIN_PARALLEL_WORK;
-        let split = if threads > 1 && worth_it { split_points(m, n, threads) } else { None };
+        let kernel = gemm::kernel::<F>();
+        let split = if threads > 1 && worth_it { split_points(m, n, threads, kernel.mr, kernel.nr) } else { None };
         Self { split, m, n }
     }
 
-    /// `m` rows (of a minibatch whose rows go through `work` multiply-adds each) cut for
-    /// `threads` threads into blocks as equal as [`BATCH_ROW_ALIGN`] allows, one block when the
-    /// work is below [`MIN_PARALLEL_WORK`].
-    pub(crate) fn rows(m: usize, work: usize, threads: usize) -> Self {
+    /// `m` rows (of a minibatch of `F`s whose rows go through `work` multiply-adds each) cut
+    /// for `threads` threads as [`matmul`] cuts rows, into even shares of the kernel's tiles;
+    /// one block when the work is below [`MIN_PARALLEL_WORK`].
+    pub(crate) fn rows<F: Float>(m: usize, work: usize, threads: usize) -> Self {
         let worth_it = m.saturating_mul(work) >= MIN_PARALLEL_WORK;
-        let split = if threads > 1 && worth_it { cut(Axis::Rows, m, BATCH_ROW_ALIGN, threads) } else { None };
+        let kernel = gemm::kernel::<F>();
+        let split = if threads > 1 && worth_it { split_points(m, 1, threads, kernel.mr, kernel.nr) } else { None };
         Self { split, m, n: 1 }
     }
 
@@ -393,18 +395,6 @@ enum Axis {
     Cols,
 }
 
-/// Blocks start at multiples of these, multiples of every kernel's register tile (rows: 4, 6
-/// or 12; columns: 4, 8, 16 or 32), so that no tile inside the product is cut into two edge
-/// tiles. Only speed depends on it: an element's sum is the same in any block (see `gemm.rs`).
-const ROW_ALIGN: usize = 24;
-const COL_ALIGN: usize = 32;
-
-/// Blocks of a minibatch's rows (each taken through every layer by one thread, see
-/// `network/step.rs`) start at multiples of this: equal halves matter more there than whole
-/// register tiles, as each block runs several products and a tile cut into two edge tiles costs
-/// at most one tile per product.
-const BATCH_ROW_ALIGN: usize = 2;
-
 /// The most blocks one product is cut into.
 const MAX_PARTS: usize = 64;
 
@@ -423,21 +413,22 @@ impl Cuts {
 
 /// Where to cut an `m x n` output for `threads` threads, if it is worth it: along the longer
 /// side, so that each thread packs all of the smaller operand and its share of the larger one,
-/// at the nearest multiples of [`ROW_ALIGN`] or [`COL_ALIGN`].
-fn split_points(m: usize, n: usize, threads: usize) -> Option<(Axis, Cuts)> {
-    let (axis, len, align) = if m >= n { (Axis::Rows, m, ROW_ALIGN) } else { (Axis::Cols, n, COL_ALIGN) };
-    cut(axis, len, align, threads)
-}
-
-/// `len` outputs along `axis` cut into up to `threads` blocks starting at multiples of `align`.
-fn cut(axis: Axis, len: usize, align: usize, threads: usize) -> Option<(Axis, Cuts)> {
-    let parts = threads.min(len / align).min(MAX_PARTS);
+/// into even shares of the kernel's register tiles (`mr` rows or `nr` columns, the last share
+/// ending with the edge tile), so that no tile inside the product is cut into two edge tiles
+/// and no thread has more than one tile more than another: 200 rows of 6-row tiles are cut at
+/// 102 (17 tiles each), where cuts at multiples of 24 gave 96 and 104 (16 and 18 tiles). Only
+/// speed depends on it: an element's sum is the same in any block (see `gemm.rs`).
+fn split_points(m: usize, n: usize, threads: usize, mr: usize, nr: usize) -> Option<(Axis, Cuts)> {
+    let (axis, len, align) = if m >= n { (Axis::Rows, m, mr) } else { (Axis::Cols, n, nr) };
+    // At least two whole tiles per part, as each part packs its own operands.
+    let parts = threads.min(len / (2 * align)).min(MAX_PARTS);
     if parts < 2 {
         return None;
     }
+    let tiles = len.div_ceil(align);
     let mut starts = [0; MAX_PARTS + 1];
     for (i, start) in starts.iter_mut().enumerate().take(parts).skip(1) {
-        *start = (len * i / parts + align / 2) / align * align;
+        *start = tiles * i / parts * align;
     }
     starts[parts] = len;
     let all_cut = starts[..=parts].windows(2).all(|w| w[1] > w[0]);
@@ -680,12 +671,15 @@ mod tests {
 
     #[test]
     fn blocks_are_cut_along_the_longer_side_on_aligned_starts() {
-        let first_cut = |m, n| split_points(m, n, 2).map(|(axis, cuts)| (axis, cuts.starts[1]));
+        // AVX2's float32 tiles, 6 x 16.
+        let first_cut = |m, n| split_points(m, n, 2, 6, 16).map(|(axis, cuts)| (axis, cuts.starts[1]));
         assert_eq!(first_cut(200, 256), Some((Axis::Cols, 128)));
-        assert_eq!(first_cut(784, 256), Some((Axis::Rows, 384)));
-        assert_eq!(first_cut(200, 128), Some((Axis::Rows, 96)));
-        // Too short to cut into aligned blocks.
+        assert_eq!(first_cut(784, 256), Some((Axis::Rows, 390)));
+        assert_eq!(first_cut(200, 128), Some((Axis::Rows, 102)));
+        assert_eq!(first_cut(256, 64), Some((Axis::Rows, 126)));
+        // Too short for two tiles per part.
         assert!(first_cut(40, 60).is_none());
+        assert!(first_cut(23, 16).is_none());
     }
 
     #[test]

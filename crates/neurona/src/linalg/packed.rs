@@ -5,7 +5,7 @@
 //! batch, forward, and again backward): through [`matmul`](super::matmul) each of those
 //! products packed `W_hh` anew, about a twentieth of an LSTM epoch in packing alone. Packed
 //! once per pass, the steps only run the kernels; the state `a` is read where it lies when its
-//! rows are runs, only the short edge panel packed for its zero padding.
+//! rows are runs, the short edge panel too (the kernels read only its rows).
 //!
 //! The bits are [`matmul`](super::matmul)'s: the same kernel over the same inner blocks (their
 //! length depends on `k` alone), each output element summed from zero with one fused
@@ -221,7 +221,9 @@ impl<F: Float> Product<'_, F> {
                     let b_panels = BPanels { packed: panels, direct: None, rs: nr };
                     for ic in part.rows.clone().step_by(MC) {
                         let mc = MC.min(part.rows.end - ic);
-                        gemm::pack_panels(a_pack, &a.t(), Region { pc, kc, jc: ic, nc: mc }, mr, a_direct);
+                        if !a_direct {
+                            gemm::pack_panels(a_pack, &a.t(), Region { pc, kc, jc: ic, nc: mc }, mr, false);
+                        }
                         let a_panels = APanels {
                             packed: a_pack,
                             direct: a_direct.then(|| &a.data[ic * a.row_stride + pc..]),
@@ -331,7 +333,7 @@ mod tests {
 
     #[test]
     fn the_split_gives_each_thread_whole_tiles() {
-        let kernel = Kernel::<f32> { mr: 6, nr: 16, run: |_, _, _, _, _, _, _| {} };
+        let kernel = Kernel::<f32> { mr: 6, nr: 16, run: |_, _, _, _, _, _, _, _| {} };
         // The forward step (64 x 256) and the backward one (64 x 64): along the columns.
         let forward = Split::choose(64, 256, 2, &kernel).unwrap();
         assert!(!forward.rows);

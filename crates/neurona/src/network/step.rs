@@ -105,7 +105,7 @@ pub(super) fn loss_and_gradient<F: Float>(
     };
     // On a team that would not share the jobs now, one part each, as on one thread.
     let threads = if max_threads() > 1 && team_shares() { max_threads() } else { 1 };
-    let rows = ProductCuts::rows(n, row_work(layout, batch.input_delta.is_some()), threads);
+    let rows = ProductCuts::rows::<F>(n, row_work(layout, batch.input_delta.is_some()), threads);
     let batch = Batch { bias_sums: (rows.parts() == 1).then_some(RowsPtr(grad_sum.as_mut_ptr())), ..batch };
     let Workspace { activations, deltas, starts, .. } = workspace;
     starts.clear();
@@ -269,7 +269,7 @@ impl<F: Float> ParamJob<'_, F> {
     /// How layer `l`'s weight gradient is cut.
     fn cuts(&self, l: usize) -> ProductCuts {
         let (fan_in, fan_out) = self.mlp.layout.fans(l);
-        ProductCuts::new(fan_in, self.batch.input.rows(), fan_out, self.threads)
+        ProductCuts::new::<F>(fan_in, self.batch.input.rows(), fan_out, self.threads)
     }
 
     /// Piece `piece` as (layer, block), `None` for the loss.

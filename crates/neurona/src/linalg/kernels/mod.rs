@@ -5,7 +5,8 @@
 //! Every kernel sums an output element in the same order: from zero, one fused multiply-add per
 //! step of the inner dimension, in order, then one addition to the output (or a store, for the
 //! first block of a product that overwrites). So the AVX2 and AVX-512 kernels give the same bits,
-//! and a tile's position (inside the output or on its zero-padded edge) never changes them. The
+//! and a tile's position (inside the output, on its zero-padded edge, or in an edge tile of fewer
+//! rows, which runs the kernel's copy for its height) never changes them. The
 //! portable kernel multiplies and adds separately (a fused multiply-add is a slow library call
 //! where the hardware lacks one, as on WebAssembly), so its bits differ, on machines without FMA.
 
@@ -15,12 +16,13 @@ mod portable;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-/// `c[i * rs_c + j] (+)= Σ_p a[i * rs_a + p * cs_a] · b[p * rs_b + j]` for `i < mr`, `j < nr`:
-/// `a` a panel of `mr` rows and `k` columns (packed: `rs_a = 1`, `cs_a = mr`), `b` one of `k`
-/// rows of `nr` values, `rs_b` apart (`nr` when packed), `add` whether the tile is added to `c`
-/// or stored over it.
+/// `c[i * rs_c + j] (+)= Σ_p a[i * rs_a + p * cs_a] · b[p * rs_b + j]` for `i < rows`,
+/// `j < nr`: `a` a panel of `rows <= mr` rows and `k` columns (packed: `rs_a = 1`,
+/// `cs_a = mr`), `b` one of `k` rows of `nr` values, `rs_b` apart (`nr` when packed), `add`
+/// whether the tile is added to `c` or stored over it. A tile of fewer than `mr` rows (the
+/// output's edge) does only its own rows' work and touches nothing beyond them.
 pub(crate) type KernelFn<F> =
-    unsafe fn(k: usize, a: Strided<F>, b: *const F, rs_b: usize, c: *mut F, rs_c: usize, add: bool);
+    unsafe fn(rows: usize, k: usize, a: Strided<F>, b: *const F, rs_b: usize, c: *mut F, rs_c: usize, add: bool);
 
 /// A panel of `a` as the kernels read it: element `(i, p)` at `ptr + i * rs + p * cs`.
 #[derive(Debug, Clone, Copy)]
