@@ -554,11 +554,12 @@ pub fn sum_of_squares_naive<F: Float>(values: &[F]) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn filled(len: usize, seed: u64) -> Vec<f64> {
-        // A small deterministic generator: the test needs varied values, not statistics.
+    /// `len` values in [-0.5, 0.5) from a small deterministic generator (the network tests use
+    /// it too): the tests need varied values, not statistics.
+    pub(crate) fn filled(len: usize, seed: u64) -> Vec<f64> {
         let mut state = seed;
         (0..len)
             .map(|_| {

@@ -342,20 +342,10 @@ impl<F: Float> ParamJob<'_, F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::linalg::tests::filled;
     use crate::linalg::{available_cores, with_max_threads};
     use crate::network::Mlp;
     use crate::network::dense::dense_activation_backward;
-
-    fn filled(len: usize, seed: u64) -> Vec<f64> {
-        // A small deterministic generator: the test needs varied values, not statistics.
-        let mut state = seed;
-        (0..len)
-            .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-            })
-            .collect()
-    }
 
     /// The step as one sequence of layers, as it was before the two jobs: the forward pass, the
     /// loss, each layer's backward pass with its bias sums fused into the derivative, then the
