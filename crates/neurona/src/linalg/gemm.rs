@@ -521,19 +521,9 @@ fn pack_panels_of<F: Float, const W: usize>(dst: &mut [F], m: &MatRef<'_, F>, re
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::filled;
     use super::super::{matmul, matmul_naive, with_max_threads};
     use super::*;
-
-    /// Values in [-0.5, 0.5) from a small LCG: variety, not statistics.
-    fn filled<F: Float>(len: usize, seed: u64) -> Vec<F> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                F::from_f64(((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5)
-            })
-            .collect()
-    }
 
     /// The four layouts of each operand: row-major, a transposed row-major matrix, a block of
     /// columns of a wider matrix (rows further apart than their length), and a transposed one.

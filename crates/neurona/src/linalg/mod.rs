@@ -557,14 +557,14 @@ pub fn sum_of_squares_naive<F: Float>(values: &[F]) -> f64 {
 pub(crate) mod tests {
     use super::*;
 
-    /// `len` values in [-0.5, 0.5) from a small deterministic generator (the network tests use
-    /// it too): the tests need varied values, not statistics.
-    pub(crate) fn filled(len: usize, seed: u64) -> Vec<f64> {
-        let mut state = seed;
+    /// `len` values in [-0.5, 0.5) from a small LCG, one stream per seed: the linalg and network
+    /// tests need varied values, not statistics.
+    pub(crate) fn filled<F: Float>(len: usize, seed: u64) -> Vec<F> {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         (0..len)
             .map(|_| {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+                F::from_f64(((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5)
             })
             .collect()
     }
@@ -582,10 +582,10 @@ pub(crate) mod tests {
     #[test]
     fn optimised_product_matches_the_naive_reference_for_every_transpose() {
         for &(m, k, n) in &[(1, 1, 1), (3, 5, 2), (17, 64, 10), (200, 33, 100), (7, 0, 3)] {
-            let a = filled(m * k, 1);
-            let b = filled(k * n, 2);
-            let at = filled(k * m, 3);
-            let bt = filled(n * k, 4);
+            let a = filled::<f64>(m * k, 1);
+            let b = filled::<f64>(k * n, 2);
+            let at = filled::<f64>(k * m, 3);
+            let bt = filled::<f64>(n * k, 4);
             let cases = [
                 (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n)),
                 (MatRef::row_major(&at, k, m).t(), MatRef::row_major(&b, k, n)),
@@ -593,7 +593,7 @@ pub(crate) mod tests {
             ];
             for (lhs, rhs) in cases {
                 for accumulate in [false, true] {
-                    let start = filled(m * n, 5);
+                    let start = filled::<f64>(m * n, 5);
                     let (mut fast, mut naive) = (start.clone(), start.clone());
                     matmul(&mut fast, lhs, rhs, accumulate);
                     matmul_naive(&mut naive, lhs, rhs, accumulate);
@@ -608,7 +608,7 @@ pub(crate) mod tests {
     #[test]
     fn sum_of_squares_matches_the_running_sum() {
         for len in [0, 1, 7, 8, 9, 100, 1001] {
-            let values = filled(len, 11);
+            let values = filled::<f64>(len, 11);
             let (fast, naive) = (sum_of_squares(&values), sum_of_squares_naive(&values));
             assert!((fast - naive).abs() <= 1e-14 * naive.max(1e-300), "{len}: {fast} vs {naive}");
         }
@@ -632,9 +632,9 @@ pub(crate) mod tests {
         let shapes =
             [(200, 784, 256), (333, 129, 257), (784, 200, 256), (64, 1000, 1000), (97, 513, 70), (130, 17, 700)];
         for &(m, k, n) in &shapes {
-            let a = filled(m * k, 21);
-            let b = filled(k * n, 22);
-            let bt = filled(n * k, 23);
+            let a = filled::<f64>(m * k, 21);
+            let b = filled::<f64>(k * n, 22);
+            let bt = filled::<f64>(n * k, 23);
             let cases = [
                 (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n)),
                 (MatRef::row_major(&a, m, k), MatRef::row_major(&bt, n, k).t()),
@@ -685,8 +685,8 @@ pub(crate) mod tests {
 
     #[test]
     fn float32_product_matches_the_reference() {
-        let a: Vec<f32> = filled(12 * 9, 7).iter().map(|&v| v as f32).collect();
-        let b: Vec<f32> = filled(9 * 5, 8).iter().map(|&v| v as f32).collect();
+        let a: Vec<f32> = filled::<f64>(12 * 9, 7).iter().map(|&v| v as f32).collect();
+        let b: Vec<f32> = filled::<f64>(9 * 5, 8).iter().map(|&v| v as f32).collect();
         let (mut fast, mut naive) = (vec![0.0f32; 60], vec![0.0f32; 60]);
         matmul(&mut fast, MatRef::row_major(&a, 12, 9), MatRef::row_major(&b, 9, 5), false);
         matmul_naive(&mut naive, MatRef::row_major(&a, 12, 9), MatRef::row_major(&b, 9, 5), false);

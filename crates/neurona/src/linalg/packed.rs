@@ -244,14 +244,9 @@ impl<F: Float> Product<'_, F> {
 #[cfg(test)]
 mod tests {
     use super::super::kernels;
+    use super::super::tests::filled;
     use super::super::{available_cores, matmul, matmul_naive, with_max_threads};
     use super::*;
-
-    /// Values in [-0.5, 0.5), varied by a multiplicative hash: variety, not statistics.
-    fn filled<F: Float>(len: usize, seed: u64) -> Vec<F> {
-        let hash = |i: u64| (i.wrapping_add(seed) ^ 0x5851_F42D).wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40;
-        (0..len as u64).map(|i| F::from_f64(hash(i) as f64 / (1u64 << 24) as f64 - 0.5)).collect()
-    }
 
     fn bits<F: Float>(values: &[F]) -> Vec<u64> {
         values.iter().map(|v| v.as_f64().to_bits()).collect()

@@ -404,10 +404,10 @@ mod tests {
             let layout = Layout::new(units.clone());
             let mlp = Mlp::new(layout.clone(), Activation::Tanh, head);
             let (p, k) = (units[0], *units.last().unwrap());
-            let params = filled(layout.len(), 1);
-            let x = filled(rows * p, 2);
-            let y: Vec<f64> = filled(rows * k, 3).iter().map(|v| f64::from(u8::from(*v > 0.0))).collect();
-            let sw: Vec<f64> = filled(rows, 4).iter().map(|v| v + 1.0).collect();
+            let params = filled::<f64>(layout.len(), 1);
+            let x = filled::<f64>(rows * p, 2);
+            let y: Vec<f64> = filled::<f64>(rows * k, 3).iter().map(|v| f64::from(u8::from(*v > 0.0))).collect();
+            let sw: Vec<f64> = filled::<f64>(rows, 4).iter().map(|v| v + 1.0).collect();
             let input = MatRef::row_major(&x, rows, p);
             let (mut expected, mut expected_delta) = (vec![0.0; layout.len()], vec![0.0; rows * p]);
             let loss =
