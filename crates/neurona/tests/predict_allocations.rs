@@ -1,7 +1,7 @@
 //! The one-row fast path allocates nothing: after a first call has sized the scratch buffers,
 //! `MlpState::predict_into` predicts a row without a single allocation (the products of one row
-//! take the GEMM crate's matrix-vector path, which needs no packing scratch). Counted with a
-//! global allocator; this file holds a single test, so no other test allocates meanwhile.
+//! take the GEMM's matrix-vector path, which needs no packing scratch). Counted with a global
+//! allocator that sees every thread (`common/counting.rs`).
 
 use ndarray::{Array2, s};
 use neurona::network::PredictScratch;
@@ -13,8 +13,7 @@ mod counting;
 #[global_allocator]
 static GLOBAL: counting::Counting = counting::Counting;
 
-#[test]
-fn predicting_one_row_into_a_warm_scratch_allocates_nothing() {
+fn main() {
     let digits = neurona::datasets::digits();
     let x = digits.data.mapv(|v| v / 16.0);
     let params = MlpParams::new().hidden_layer_sizes([100]).max_iter(5).random_state(0).check().unwrap();
@@ -31,4 +30,5 @@ fn predicting_one_row_into_a_warm_scratch_allocates_nothing() {
     });
     assert_eq!(allocations, 0, "allocations in 100 one-row predictions");
     assert_eq!(proba, clf.predict_proba(x.slice(s![99..100, ..])).unwrap());
+    println!("predict_allocations: 100 one-row predictions into a warm scratch allocate nothing");
 }

@@ -1,7 +1,7 @@
 //! A recurrent forward and backward pass allocates nothing once its workspace exists (dropout
 //! masks redrawn included): every buffer lives in the `RecurrentWorkspace`. Counted with a
-//! global allocator (this file holds a single test), on one thread; the GEMM packs into buffers
-//! its thread keeps (`linalg/gemm.rs`).
+//! global allocator that sees every thread (`common/counting.rs`), on one thread; the GEMM packs
+//! into buffers its thread keeps (`linalg/gemm.rs`).
 
 use neurona::linalg::with_max_threads;
 use neurona::network::recurrent::{
@@ -17,8 +17,7 @@ use counting::count;
 #[global_allocator]
 static GLOBAL: counting::Counting = counting::Counting;
 
-#[test]
-fn passes_on_a_reused_workspace_allocate_nothing() {
+fn main() {
     with_max_threads(Some(1), || {
         // Every cell, one direction and two (2-wide inputs above the first layer).
         let cases = Cell::ALL.into_iter().flat_map(|c| [(c, false), (c, true)]);
@@ -70,4 +69,5 @@ fn passes_on_a_reused_workspace_allocate_nothing() {
         }
     })
     .unwrap();
+    println!("recurrent_allocations: passes on a reused workspace allocate nothing");
 }

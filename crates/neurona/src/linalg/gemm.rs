@@ -121,6 +121,13 @@ fn floats<F: Float>(lines: &mut [Line]) -> &mut [F] {
 const MIN_A_BYTES: usize = MC * KC * 8;
 const MIN_B_BYTES: usize = KC * 256 * 8;
 
+/// Grows this thread's packing buffers to their least size now rather than in its first
+/// product. The team's helpers call it as they start, so that which thread runs which part of a
+/// minibatch's products never decides whether the minibatch loop allocates.
+pub(super) fn prepare_scratch() {
+    with_scratch::<f64, ()>(0, 0, |_, _| ());
+}
+
 /// Runs `f` on this thread's packing buffers, grown to hold `a_len` and `b_len` floats.
 pub(super) fn with_scratch<F: Float, R>(a_len: usize, b_len: usize, f: impl FnOnce(&mut [F], &mut [F]) -> R) -> R {
     let lines = |len: usize| (len * size_of::<F>()).div_ceil(size_of::<Line>());

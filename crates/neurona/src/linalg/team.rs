@@ -120,6 +120,8 @@ mod native {
         /// Set while the team runs solo: the helpers then sleep at once rather than spin, as a
         /// spinning thread takes its time slices from the caller on a busy machine.
         resting: AtomicBool,
+        /// Helpers that have started and grown their packing buffers (see [`team`]).
+        prepared: AtomicUsize,
     }
 
     fn pack(generation: u64, parts: usize, next: usize) -> u64 {
@@ -145,6 +147,7 @@ mod native {
                 owed: AtomicU64::new(0),
                 epoch: Instant::now(),
                 resting: AtomicBool::new(false),
+                prepared: AtomicUsize::new(0),
             }
         }
 
@@ -313,12 +316,21 @@ mod native {
                 let Ok(handle) = spawned else { break };
                 helpers.push(Helper { thread: handle.thread().clone(), sleeping, woken_at });
             }
+            // Each helper allocates its packing buffers as it starts; waiting for them here
+            // keeps those allocations inside the first job's call, so a caller that has run one
+            // job knows the team will allocate nothing more for products of its size (the
+            // allocation tests count on that). A thread starts in tens of microseconds.
+            while shared.prepared.load(Ordering::Acquire) < helpers.len() {
+                thread::yield_now();
+            }
             Team { shared, helpers }
         })
     }
 
     /// A helper's life: wait for each new job and run the parts it can claim.
     fn help(shared: &'static Shared, sleeping: &'static AtomicBool, woken_at: &'static AtomicU64) {
+        super::super::gemm::prepare_scratch();
+        shared.prepared.fetch_add(1, Ordering::Release);
         let mut seen = 0;
         loop {
             let mut since = Instant::now();
