@@ -17,11 +17,10 @@ frames that say nothing of their caller's purpose (the standard library, `core` 
 libc and the dynamic loader, the kernel, unresolved addresses, and the `with_avx2` wrapper that
 only switches on AVX2 for the closure it runs); the first other frame decides:
 
-- **products**: the GEMM, that is the `gemm` crates (`gemm`, `gemm_common`, `gemm_f32`,
-  `gemm_f64`: kernels, packing, and `dyn_stack`, whose buffers hold the packed operands: the
-  scratch the `gemm` crate allocates in every product) and `neurona::linalg` (the product
-  entry points, the blocks cut for the threads, neurona's own kernels), but for the three
-  below. A `malloc` or a page fault inside a product counts as the product's.
+- **products**: the GEMM, that is `neurona::linalg` (the product entry points, the blocks cut
+  for the threads, the packing and the kernels) and, for a binary built before neurona had its
+  own GEMM (`--bin`), the `gemm` crates it used (`gemm`, `gemm_common`, `gemm_f32`, `gemm_f64`,
+  and `dyn_stack`, whose buffers held the packed operands), but for the three below. A `malloc` or a page fault inside a product counts as the product's.
 - **team wait**: `neurona::linalg::team` itself (a helper spinning or parking between jobs, the
   caller waiting for a helper's part, claiming parts): time the threads spend not computing.
   A helper's sample with no deciding frame at all counts here too: the team's loop is often

@@ -101,8 +101,8 @@ fn best_of(repeats: usize, mut f: impl FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// The machine's attainable rate: a large square product through the same GEMM crate and the
-/// same thread setting that training uses, best of several runs.
+/// The machine's attainable rate: a large square product through the same GEMM (`linalg::matmul`)
+/// and the same thread setting that training uses, best of several runs.
 fn peak(options: &HashMap<String, String>) -> serde_json::Value {
     let size: usize = option(options, "size", 1536);
     let flops = 2.0 * (size * size * size) as f64;

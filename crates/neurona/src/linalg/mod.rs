@@ -34,8 +34,9 @@
 //! The threads are a small team of our own (`for_each_part`, in `team.rs`), not a rayon pool:
 //! the team's threads wait for the next product by spinning briefly before they sleep, the
 //! calling thread takes over any block a helper has not started, and after a job whose helpers
-//! were late it runs alone for a while (`team.rs` says how long and why). Through a GEMM crate's own rayon parallelism, waking the pool's sleeping
-//! threads for every product took about as long as the second core saved (a 200x784x256 float32
+//! were late it runs alone for a while (`team.rs` says how long and why). Through the rayon
+//! parallelism of the GEMM crate used before our own, waking the pool's sleeping threads for
+//! every product took about as long as the second core saved (a 200x784x256 float32
 //! product: as slow on two threads as on one, against twice as fast for the same product cut in
 //! two on this team).
 
