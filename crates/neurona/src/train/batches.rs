@@ -103,9 +103,8 @@ impl<F: Float, W> Minibatches<F, W> {
                 targets: &y[..rows * k],
                 sample_weight: data.sample_weight.map(|_| &sample_weight[..rows]),
             };
-            let batch_loss = network.loss_and_gradient(params, batch, alpha, workspace, grad);
+            let batch_loss = network.train_step(params, batch, alpha, workspace, grad, &optimizer.begin_step());
             accumulated += batch_loss * rows as f64;
-            optimizer.update(params, grad);
         }
         Some(accumulated / n as f64)
     }
