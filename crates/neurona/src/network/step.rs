@@ -12,7 +12,12 @@
 //! 2. **Parameters** ([`gradient_sums`]): once every row's deltas are in, the weight gradients
 //!    `Aᵀδ`, each cut into blocks of output rows or columns as [`crate::linalg::matmul`] cuts
 //!    it, with the bias sums of a block's columns beside it, and the loss: sums over rows, each
-//!    summed on one thread in the order of the rows.
+//!    summed on one thread in the order of the rows. In a minibatch step
+//!    ([`loss_gradient_and_update`]) each block, once finished, is also updated by the
+//!    optimizer there, on the thread that summed it and while it is in its cache, rather than
+//!    in a pass over the whole buffer after the step, on the caller alone while the helpers
+//!    wait (Adam's: a square root and a division per parameter). The penalty `‖W‖²`, which
+//!    reads every weight, is then summed in the row-wise job, before any weight changes.
 //!
 //! Every value is computed by the same operations in the same order as on one thread (a
 //! product's output element does not depend on the block it is computed in, see `linalg`), so
