@@ -303,7 +303,8 @@ impl<F: Float> Objective<F> for Mlp {
     }
 
     /// The update applied to each block of parameters in the training step's parameter job,
-    /// as soon as the block's gradient is finished (see `step.rs`).
+    /// as soon as the block's gradient is finished, and `beside` a piece of that job (see
+    /// `step.rs`).
     #[inline]
     fn train_step(
         &self,
@@ -313,19 +314,12 @@ impl<F: Float> Objective<F> for Mlp {
         workspace: &mut Workspace<F>,
         grad: &mut [F],
         update: &dyn ElementwiseUpdate<F>,
+        beside: Option<&(dyn Fn() + Sync)>,
     ) -> f64 {
         let (input, y, sample_weight) = (batch.input, batch.targets, batch.sample_weight);
-        let (sums, penalty) = step::loss_gradient_and_update(
-            self.step(),
-            params,
-            input,
-            y,
-            sample_weight,
-            workspace,
-            grad,
-            alpha,
-            update,
-        );
+        let after = step::AfterGradient { alpha, update, beside };
+        let (sums, penalty) =
+            step::loss_gradient_and_update(self.step(), params, input, y, sample_weight, workspace, grad, after);
         self.objective(sums, penalty, alpha)
     }
 

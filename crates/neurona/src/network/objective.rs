@@ -74,10 +74,14 @@ pub trait Objective<F: Float> {
     ) -> f64;
 
     /// One minibatch step: [`loss_and_gradient`](Self::loss_and_gradient), then `update`
-    /// applied to every parameter from its gradient. Returns the loss; `grad` holds the whole
-    /// gradient afterwards, as after `loss_and_gradient`. A network may apply the update to
-    /// each block of parameters as soon as that block's gradient is final (see the module
-    /// docs); by default it runs after the whole gradient.
+    /// applied to every parameter from its gradient, and `beside` run once, at any point
+    /// (work of the caller's that touches nothing the step reads or writes: the training
+    /// loop gathers the next batch). Returns the loss; `grad` holds the whole gradient
+    /// afterwards, as after `loss_and_gradient`. A network may apply the update to each block
+    /// of parameters as soon as that block's gradient is final (see the module docs), and run
+    /// `beside` as a piece of its own work for the thread team; by default the update runs
+    /// after the whole gradient, and `beside` first.
+    #[allow(clippy::too_many_arguments)]
     fn train_step(
         &self,
         params: &mut [F],
@@ -86,7 +90,11 @@ pub trait Objective<F: Float> {
         workspace: &mut Self::Workspace,
         grad: &mut [F],
         update: &dyn ElementwiseUpdate<F>,
+        beside: Option<&(dyn Fn() + Sync)>,
     ) -> f64 {
+        if let Some(beside) = beside {
+            beside();
+        }
         let loss = self.loss_and_gradient(params, batch, alpha, workspace, grad);
         update.apply_all(params, grad);
         loss

@@ -98,16 +98,28 @@ pub(super) fn loss_and_gradient<F: Float>(
 ) -> (LossSums, f64) {
     assert!(params.len() >= mlp.layout.len(), "fewer parameters than the layout holds");
     let batch = batch(mlp, input, y, sample_weight, input_delta);
-    let params = Params { start: RowsPtr(params.as_ptr().cast_mut()), update: None };
+    let params = Params { start: RowsPtr(params.as_ptr().cast_mut()), update: None, beside: None };
     // SAFETY: `params` holds the whole layout (checked above); no update: only read.
     unsafe { two_jobs(mlp, params, batch, workspace, grad_sum, alpha) }
+}
+
+/// What a minibatch step does once a block's gradient is summed: finish it with the penalty
+/// `alpha` and apply `update` to it; and `beside`, the caller's work run as a piece of the
+/// parameter-wise job (see [`loss_gradient_and_update`]).
+#[derive(Clone, Copy)]
+pub(super) struct AfterGradient<'a, F> {
+    pub(super) alpha: f64,
+    pub(super) update: &'a dyn ElementwiseUpdate<F>,
+    pub(super) beside: Option<&'a (dyn Fn() + Sync)>,
 }
 
 /// [`loss_and_gradient`] with `alpha`, then `update` applied to each block of the parameters
 /// (weights and bias columns) in the parameter job, right after the block's gradient is
 /// finished: one minibatch step of an element-wise optimizer, without a pass over the whole
 /// buffer after it. The penalty's `‖W‖²` is summed in the row-wise job, before any weight
-/// changes. The same bits as the gradient followed by `update` over all of it.
+/// changes. The same bits as the gradient followed by `update` over all of it. `beside` runs
+/// as one more piece of the parameter job, once, on whichever thread claims it (so, on two
+/// threads, beside the products rather than between steps).
 ///
 /// # Panics
 /// As [`loss_and_gradient`].
@@ -120,15 +132,14 @@ pub(super) fn loss_gradient_and_update<F: Float>(
     sample_weight: Option<&[F]>,
     workspace: &mut Workspace<F>,
     grad: &mut [F],
-    alpha: f64,
-    update: &dyn ElementwiseUpdate<F>,
+    after: AfterGradient<'_, F>,
 ) -> (LossSums, f64) {
     assert!(params.len() >= mlp.layout.len(), "fewer parameters than the layout holds");
     let batch = batch(mlp, input, y, sample_weight, None);
-    let params = Params { start: RowsPtr(params.as_mut_ptr()), update: Some(update) };
+    let params = Params { start: RowsPtr(params.as_mut_ptr()), update: Some(after.update), beside: after.beside };
     // SAFETY: `params` holds the whole layout (checked above) and is borrowed mutably for the
     // call.
-    unsafe { two_jobs(mlp, params, batch, workspace, grad, Some(alpha)) }
+    unsafe { two_jobs(mlp, params, batch, workspace, grad, Some(after.alpha)) }
 }
 
 /// The batch as the jobs read it, checked against the network's widths.
@@ -150,11 +161,13 @@ fn batch<'a, F: Float>(
 }
 
 /// The parameters as the two jobs reach them: read by the row-wise job, and with an update,
-/// updated block by block by the parameter-wise one (hence a pointer rather than a slice).
+/// updated block by block by the parameter-wise one (hence a pointer rather than a slice); and
+/// the caller's work to run beside the parameter-wise job, if any.
 #[derive(Clone, Copy)]
 struct Params<'a, F> {
     start: RowsPtr<F>,
     update: Option<&'a dyn ElementwiseUpdate<F>>,
+    beside: Option<&'a (dyn Fn() + Sync)>,
 }
 
 /// The two jobs of [`loss_and_gradient`] and [`loss_gradient_and_update`].
@@ -316,7 +329,7 @@ unsafe fn row_pass<F: Float>(
 /// into for `threads` threads, each block with the bias sums of its columns (a layer cut into
 /// blocks of rows sums its biases beside its first block) and, with `finish`, normalised where
 /// it was summed, then updated by the parameters' update if there is one; and the loss sum. One
-/// team job: each block is one piece, the loss the last.
+/// team job: the caller's work beside if any, each block one piece, then the loss.
 struct ParamJob<'a, F> {
     mlp: Network<'a>,
     params: Params<'a, F>,
@@ -331,15 +344,24 @@ impl<F: Float> ParamJob<'_, F> {
     /// Runs the job into `grad_sum` (the whole parameter layout); returns the loss sum.
     fn run(&self, grad_sum: &mut [F]) -> f64 {
         let last = self.mlp.layout.n_weight_layers() - 1;
-        let pieces = (0..=last).map(|l| self.cuts(l).parts()).sum::<usize>() + 1;
+        // The caller's work first, the largest piece when it gathers a large batch: claimed
+        // last, it would leave one thread waiting for it at the end.
+        let beside = self.params.beside;
+        let first = usize::from(beside.is_some());
+        let blocks = (0..=last).map(|l| self.cuts(l).parts()).sum::<usize>();
+        let pieces = first + blocks + 1;
         let grad = RowsPtr(grad_sum.as_mut_ptr());
         let loss_sum = AtomicU64::new(0);
-        let piece = |piece: usize| match self.locate(piece) {
-            // SAFETY: `grad_sum` holds every parameter (checked by the caller) and is lent for
-            // the whole job, as are the parameters (`two_jobs`' promise); the pieces' blocks and
-            // bias columns are disjoint.
-            Some((l, part)) => on_this_thread(|| unsafe { self.weight_block(grad, l, part) }),
-            None => loss_sum.store(self.loss().to_bits(), Ordering::Relaxed),
+        let piece = |piece: usize| match (piece.checked_sub(first), beside) {
+            (None, Some(beside)) => beside(),
+            (Some(block), _) if block < blocks => {
+                let (l, part) = self.locate(block);
+                // SAFETY: `grad_sum` holds every parameter (checked by the caller) and is lent
+                // for the whole job, as are the parameters (`two_jobs`' promise); the pieces'
+                // blocks and bias columns are disjoint.
+                on_this_thread(|| unsafe { self.weight_block(grad, l, part) });
+            }
+            _ => loss_sum.store(self.loss().to_bits(), Ordering::Relaxed),
         };
         // On one thread the pieces stay here: the team would take them regardless of the cap.
         if self.threads > 1 {
@@ -356,16 +378,17 @@ impl<F: Float> ParamJob<'_, F> {
         ProductCuts::new::<F>(fan_in, self.batch.input.rows(), fan_out, self.threads)
     }
 
-    /// Piece `piece` as (layer, block), `None` for the loss.
-    fn locate(&self, mut piece: usize) -> Option<(usize, usize)> {
-        (0..self.mlp.layout.n_weight_layers()).find_map(|l| {
+    /// Weight block `block` of all layers' as (layer, block of that layer).
+    fn locate(&self, mut block: usize) -> (usize, usize) {
+        let located = (0..self.mlp.layout.n_weight_layers()).find_map(|l| {
             let parts = self.cuts(l).parts();
-            if piece < parts {
-                return Some((l, piece));
+            if block < parts {
+                return Some((l, block));
             }
-            piece -= parts;
+            block -= parts;
             None
-        })
+        });
+        located.expect("a block of the layers' cuts")
     }
 
     /// The loss sum of the batch.

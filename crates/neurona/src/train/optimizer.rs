@@ -110,6 +110,8 @@ impl<F: Float> ElementwiseUpdate<F> for OptimizerStep<'_, F> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
     use crate::activation::Activation;
     use crate::linalg::tests::filled;
@@ -119,8 +121,9 @@ mod tests {
     use crate::optim::schedule::LearningRate;
 
     /// `steps` minibatch steps of `optimizer` on `mlp` from `params`, each either the network's
-    /// training step (the update fused into its parameter job) or the gradient followed by the
-    /// update over the whole buffer: the parameters and the losses, as bits.
+    /// training step (the update fused into its parameter job, with work beside it that counts
+    /// its runs) or the gradient followed by the update over the whole buffer: the parameters
+    /// and the losses, as bits.
     fn train(
         mlp: &Mlp,
         mut optimizer: OptimizerState<f64>,
@@ -132,9 +135,16 @@ mod tests {
         let (mut params, mut grad) = (params.to_vec(), vec![f64::NAN; params.len()]);
         let mut workspace = Workspace::new(mlp.layout(), batch.input.rows());
         let mut losses = Vec::new();
-        for _ in 0..steps {
+        let beside_runs = AtomicUsize::new(0);
+        let beside = || {
+            beside_runs.fetch_add(1, Ordering::Relaxed);
+        };
+        for step in 0..steps {
             let loss = if fused {
-                mlp.train_step(&mut params, batch, 1e-3, &mut workspace, &mut grad, &optimizer.begin_step())
+                let update = optimizer.begin_step();
+                let loss = mlp.train_step(&mut params, batch, 1e-3, &mut workspace, &mut grad, &update, Some(&beside));
+                assert_eq!(beside_runs.load(Ordering::Relaxed), step + 1, "the work beside the step runs once");
+                loss
             } else {
                 let loss = Objective::loss_and_gradient(mlp, &params, batch, 1e-3, &mut workspace, &mut grad);
                 optimizer.begin_step().apply_all(&mut params, &grad);
