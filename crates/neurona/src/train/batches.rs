@@ -148,7 +148,6 @@ impl<F: Float, W> Minibatches<F, W> {
             let update = optimizer.begin_step();
             let batch_loss = network.train_step(params, batch, alpha, workspace, grad, &update, beside);
             accumulated += batch_loss * rows as f64;
-            drop(next_slot);
             std::mem::swap(&mut current, &mut next);
         }
         Some(accumulated / n as f64)
