@@ -17,7 +17,7 @@ use crate::interrupt::SharedStop;
 use crate::linalg::{MatRef, for_each_part, max_threads, sum_of_squares};
 use crate::loss::OutputHead;
 use crate::network::dense::dense_activation_forward;
-use crate::network::objective::{Batch, Objective};
+use crate::network::objective::{Batch, ElementwiseUpdate, Objective};
 use crate::network::step;
 use crate::network::summed::LossSums;
 use crate::network::{Layout, PredictScratch, Workspace};
@@ -300,6 +300,27 @@ impl<F: Float> Objective<F> for Mlp {
             grad,
             None,
         )
+    }
+
+    /// The update applied to each block of parameters in the training step's parameter job,
+    /// as soon as the block's gradient is finished, and `beside` a piece of that job (see
+    /// `step.rs`).
+    #[inline]
+    fn train_step(
+        &self,
+        params: &mut [F],
+        batch: Batch<'_, F>,
+        alpha: f64,
+        workspace: &mut Workspace<F>,
+        grad: &mut [F],
+        update: &dyn ElementwiseUpdate<F>,
+        beside: Option<&(dyn Fn() + Sync)>,
+    ) -> f64 {
+        let (input, y, sample_weight) = (batch.input, batch.targets, batch.sample_weight);
+        let after = step::AfterGradient { alpha, update, beside };
+        let (sums, penalty) =
+            step::loss_gradient_and_update(self.step(), params, input, y, sample_weight, workspace, grad, after);
+        self.objective(sums, penalty, alpha)
     }
 
     fn outputs(&self, params: &[F], x: ArrayView2<'_, F>, _lengths: Option<&[usize]>, rows: &[usize]) -> Array2<F> {

@@ -14,7 +14,7 @@ pub mod summed;
 pub mod workspace;
 
 pub use mlp::Mlp;
-pub use objective::{Batch, Objective};
+pub use objective::{Batch, ElementwiseUpdate, Objective};
 pub use params::Layout;
 pub use recurrent::{Cell, DropoutMasks, Nonlinearity, RecurrentShape, RecurrentWorkspace, Sequences};
 pub use recurrent_net::{OutputPer, RecurrentNet};

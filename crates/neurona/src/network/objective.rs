@@ -6,6 +6,12 @@
 //! trait is a direct, inlinable call, so the minibatch loop costs what it cost when it called
 //! the network by name, and it still allocates nothing (the network's buffers live in its
 //! [`Objective::Workspace`], made once per fit).
+//!
+//! A minibatch step ends with the optimizer's update of every parameter from its gradient.
+//! SGD's and Adam's act on each parameter alone ([`ElementwiseUpdate`]), so a network may apply
+//! the update to each block of its parameters as soon as that block's gradient is final, on the
+//! thread that finished it, rather than in a pass over the whole buffer after the gradient
+//! ([`Objective::train_step`]; the MLP does, in its parameter job): the same bits either way.
 
 use ndarray::{Array2, ArrayView2};
 
@@ -24,6 +30,24 @@ pub struct Batch<'a, F> {
     pub targets: &'a [F],
     /// One weight per row, or `None` for all 1.
     pub sample_weight: Option<&'a [F]>,
+}
+
+/// An optimizer's update that acts on each parameter alone, from its gradient and its own
+/// state (SGD's velocity, Adam's moments): applied to disjoint runs of the parameters, on any
+/// threads and in any order, it gives the bits of one pass over the whole buffer.
+pub trait ElementwiseUpdate<F>: Sync {
+    /// Updates `params`, the parameters from `at` on, from their gradient `grad`.
+    ///
+    /// # Safety
+    /// No other call on another thread may update a run overlapping this one meanwhile, and a
+    /// step updates each parameter once.
+    unsafe fn apply(&self, at: usize, params: &mut [F], grad: &[F]);
+
+    /// Updates every parameter, `params` from `grad`.
+    fn apply_all(&self, params: &mut [F], grad: &[F]) {
+        // SAFETY: one run, the whole buffer, on this thread alone.
+        unsafe { self.apply(0, params, grad) }
+    }
 }
 
 /// A network as an objective over its flat parameter buffer.
@@ -48,6 +72,33 @@ pub trait Objective<F: Float> {
         workspace: &mut Self::Workspace,
         grad: &mut [F],
     ) -> f64;
+
+    /// One minibatch step: [`loss_and_gradient`](Self::loss_and_gradient), then `update`
+    /// applied to every parameter from its gradient, and `beside` run once, at any point
+    /// (work of the caller's that touches nothing the step reads or writes: the training
+    /// loop gathers the next batch). Returns the loss; `grad` holds the whole gradient
+    /// afterwards, as after `loss_and_gradient`. A network may apply the update to each block
+    /// of parameters as soon as that block's gradient is final (see the module docs), and run
+    /// `beside` as a piece of its own work for the thread team; by default the update runs
+    /// after the whole gradient, and `beside` first.
+    #[allow(clippy::too_many_arguments)]
+    fn train_step(
+        &self,
+        params: &mut [F],
+        batch: Batch<'_, F>,
+        alpha: f64,
+        workspace: &mut Self::Workspace,
+        grad: &mut [F],
+        update: &dyn ElementwiseUpdate<F>,
+        beside: Option<&(dyn Fn() + Sync)>,
+    ) -> f64 {
+        if let Some(beside) = beside {
+            beside();
+        }
+        let loss = self.loss_and_gradient(params, batch, alpha, workspace, grad);
+        update.apply_all(params, grad);
+        loss
+    }
 
     /// The outputs for the rows `rows` of `x: (n_samples, n_features)`, `(rows, n_outputs)`:
     /// what a classifier's probabilities or a regressor's predictions are made of (the loop

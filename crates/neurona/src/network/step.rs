@@ -12,7 +12,12 @@
 //! 2. **Parameters** ([`gradient_sums`]): once every row's deltas are in, the weight gradients
 //!    `Aᵀδ`, each cut into blocks of output rows or columns as [`crate::linalg::matmul`] cuts
 //!    it, with the bias sums of a block's columns beside it, and the loss: sums over rows, each
-//!    summed on one thread in the order of the rows.
+//!    summed on one thread in the order of the rows. In a minibatch step
+//!    ([`loss_gradient_and_update`]) each block, once finished, is also updated by the
+//!    optimizer there, on the thread that summed it and while it is in its cache, rather than
+//!    in a pass over the whole buffer after the step, on the caller alone while the helpers
+//!    wait (Adam's: a square root and a division per parameter). The penalty `‖W‖²`, which
+//!    reads every weight, is then summed in the row-wise job, before any weight changes.
 //!
 //! Every value is computed by the same operations in the same order as on one thread (a
 //! product's output element does not depend on the block it is computed in, see `linalg`), so
@@ -30,6 +35,7 @@ use crate::linalg::{
 };
 use crate::loss::{OutputHead, weight_sum};
 use crate::network::dense::{column_sums, column_sums_from, dense_activation_forward};
+use crate::network::objective::ElementwiseUpdate;
 use crate::network::params::Layout;
 use crate::network::summed::LossSums;
 use crate::network::workspace::{RowsPtr, Workspace};
@@ -90,19 +96,98 @@ pub(super) fn loss_and_gradient<F: Float>(
     input_delta: Option<&mut [F]>,
     alpha: Option<f64>,
 ) -> (LossSums, f64) {
-    let layout = mlp.layout;
+    assert!(params.len() >= mlp.layout.len(), "fewer parameters than the layout holds");
+    let batch = batch(mlp, input, y, sample_weight, input_delta);
+    let params = Params { start: RowsPtr(params.as_ptr().cast_mut()), update: None, beside: None };
+    // SAFETY: `params` holds the whole layout (checked above); no update: only read.
+    unsafe { two_jobs(mlp, params, batch, workspace, grad_sum, alpha) }
+}
+
+/// What a minibatch step does once a block's gradient is summed: finish it with the penalty
+/// `alpha` and apply `update` to it; and `beside`, the caller's work run as a piece of the
+/// parameter-wise job (see [`loss_gradient_and_update`]).
+#[derive(Clone, Copy)]
+pub(super) struct AfterGradient<'a, F> {
+    pub(super) alpha: f64,
+    pub(super) update: &'a dyn ElementwiseUpdate<F>,
+    pub(super) beside: Option<&'a (dyn Fn() + Sync)>,
+}
+
+/// [`loss_and_gradient`] with `alpha`, then `update` applied to each block of the parameters
+/// (weights and bias columns) in the parameter job, right after the block's gradient is
+/// finished: one minibatch step of an element-wise optimizer, without a pass over the whole
+/// buffer after it. The penalty's `‖W‖²` is summed in the row-wise job, before any weight
+/// changes. The same bits as the gradient followed by `update` over all of it. `beside` runs
+/// as one more piece of the parameter job, once, on whichever thread claims it (so, on two
+/// threads, beside the products rather than between steps).
+///
+/// # Panics
+/// As [`loss_and_gradient`].
+#[allow(clippy::too_many_arguments)]
+pub(super) fn loss_gradient_and_update<F: Float>(
+    mlp: Network<'_>,
+    params: &mut [F],
+    input: MatRef<'_, F>,
+    y: &[F],
+    sample_weight: Option<&[F]>,
+    workspace: &mut Workspace<F>,
+    grad: &mut [F],
+    after: AfterGradient<'_, F>,
+) -> (LossSums, f64) {
+    assert!(params.len() >= mlp.layout.len(), "fewer parameters than the layout holds");
+    let batch = batch(mlp, input, y, sample_weight, None);
+    let params = Params { start: RowsPtr(params.as_mut_ptr()), update: Some(after.update), beside: after.beside };
+    // SAFETY: `params` holds the whole layout (checked above) and is borrowed mutably for the
+    // call.
+    unsafe { two_jobs(mlp, params, batch, workspace, grad, Some(after.alpha)) }
+}
+
+/// The batch as the jobs read it, checked against the network's widths.
+fn batch<'a, F: Float>(
+    mlp: Network<'_>,
+    input: MatRef<'a, F>,
+    y: &'a [F],
+    sample_weight: Option<&'a [F]>,
+    input_delta: Option<&'a mut [F]>,
+) -> Batch<'a, F> {
     let n = input.rows();
+    Batch {
+        input,
+        y: &y[..n * mlp.n_outputs()],
+        sample_weight: sample_weight.map(|sw| &sw[..n]),
+        input_delta: input_delta.map(|d| RowsPtr(d[..n * mlp.n_features()].as_mut_ptr())),
+        bias_sums: None,
+    }
+}
+
+/// The parameters as the two jobs reach them: read by the row-wise job, and with an update,
+/// updated block by block by the parameter-wise one (hence a pointer rather than a slice); and
+/// the caller's work to run beside the parameter-wise job, if any.
+#[derive(Clone, Copy)]
+struct Params<'a, F> {
+    start: RowsPtr<F>,
+    update: Option<&'a dyn ElementwiseUpdate<F>>,
+    beside: Option<&'a (dyn Fn() + Sync)>,
+}
+
+/// The two jobs of [`loss_and_gradient`] and [`loss_gradient_and_update`].
+///
+/// # Safety
+/// `params.start` points at the whole parameter layout, valid for reads during the call, and
+/// for writes too with an update (then nothing else may access it meanwhile).
+unsafe fn two_jobs<F: Float>(
+    mlp: Network<'_>,
+    params: Params<'_, F>,
+    batch: Batch<'_, F>,
+    workspace: &mut Workspace<F>,
+    grad_sum: &mut [F],
+    alpha: Option<f64>,
+) -> (LossSums, f64) {
+    let layout = mlp.layout;
+    let n = batch.input.rows();
     assert!(workspace.has_deltas(), "loss_and_gradient needs a workspace made by Workspace::new");
     assert!(n <= workspace.capacity(), "a batch of {n} rows in a workspace for {}", workspace.capacity());
     assert!(grad_sum.len() >= layout.len(), "the gradient holds fewer values than the parameters");
-    let sample_weight = sample_weight.map(|sw| &sw[..n]);
-    let batch = Batch {
-        input,
-        y: &y[..n * mlp.n_outputs()],
-        sample_weight,
-        input_delta: input_delta.map(|d| RowsPtr(d[..n * mlp.n_features()].as_mut_ptr())),
-        bias_sums: None,
-    };
     // On a team that would not share the jobs now, one part each, as on one thread.
     let threads = if max_threads() > 1 && team_shares() { max_threads() } else { 1 };
     let rows = ProductCuts::rows::<F>(n, row_work(layout, batch.input_delta.is_some()), threads);
@@ -113,18 +198,34 @@ pub(super) fn loss_and_gradient<F: Float>(
         activations.iter_mut().zip(deltas.iter_mut()).map(|(a, d)| (RowsPtr(a.as_mut_ptr()), RowsPtr(d.as_mut_ptr()))),
     );
     let starts = &starts[..];
-    for_each_part(rows.parts(), &|part| {
+    // SAFETY: the caller lends the parameters for reads; the row job writes none of them.
+    let read = unsafe { std::slice::from_raw_parts(params.start.0.cast_const(), layout.len()) };
+    // The penalty reads every weight, which the parameter job may update: it is summed here, in
+    // a piece of its own after the rows.
+    let penalty = AtomicU64::new(0);
+    let piece = |part: usize| {
+        if part == rows.parts() {
+            penalty.store(sum_of_squares(&read[..layout.n_coefs()]).to_bits(), Ordering::Relaxed);
+            return;
+        }
         // SAFETY: the buffers hold `n` rows of every layer (checked above: `n` is within the
         // capacity, `input_delta` was sliced to `n` rows); the parts' rows are disjoint, and
         // nothing else touches the buffers until the job ends; `bias_sums`, given to a job of
         // one part only, points at the whole parameter layout (checked above).
-        on_this_thread(|| unsafe { row_pass(mlp, params, &batch, starts, rows.block(part).0) });
-    });
-    let weight_sum = weight_sum(sample_weight, n);
+        on_this_thread(|| unsafe { row_pass(mlp, read, &batch, starts, rows.block(part).0) });
+    };
+    let pieces = rows.parts() + usize::from(alpha.is_some());
+    // On one thread the pieces stay here: the team would take them regardless of the cap.
+    if rows.parts() > 1 {
+        for_each_part(pieces, &piece);
+    } else {
+        (0..pieces).for_each(piece);
+    }
+    let weight_sum = weight_sum(batch.sample_weight, n);
     let finish = alpha.map(|alpha| Finish { alpha: F::from_f64(alpha), weight_sum: F::from_f64(weight_sum) });
     let job = ParamJob { mlp, params, batch: &batch, activations, deltas, finish, threads };
-    let (loss_sum, penalty) = job.run(grad_sum);
-    (LossSums { loss_sum, weight_sum }, penalty)
+    let loss_sum = job.run(grad_sum);
+    (LossSums { loss_sum, weight_sum }, f64::from_bits(penalty.load(Ordering::Relaxed)))
 }
 
 /// The normalisation of a finished gradient: `(g + αw) / S` for a weight, `g / S` for a bias,
@@ -227,11 +328,11 @@ unsafe fn row_pass<F: Float>(
 /// deltas: the raw weight gradients `Aᵀδ` of every layer in the blocks [`ProductCuts`] cuts them
 /// into for `threads` threads, each block with the bias sums of its columns (a layer cut into
 /// blocks of rows sums its biases beside its first block) and, with `finish`, normalised where
-/// it was summed; and the loss (its sum, and with `finish` the penalty's `‖W‖²`). One team job:
-/// each block is one piece, the loss the last.
+/// it was summed, then updated by the parameters' update if there is one; and the loss sum. One
+/// team job: the caller's work beside if any, each block one piece, then the loss.
 struct ParamJob<'a, F> {
     mlp: Network<'a>,
-    params: &'a [F],
+    params: Params<'a, F>,
     batch: &'a Batch<'a, F>,
     activations: &'a [Vec<F>],
     deltas: &'a [Vec<F>],
@@ -240,22 +341,27 @@ struct ParamJob<'a, F> {
 }
 
 impl<F: Float> ParamJob<'_, F> {
-    /// Runs the job into `grad_sum` (the whole parameter layout); returns the loss sum and the
-    /// penalty's sum of squares (0 without `finish`).
-    fn run(&self, grad_sum: &mut [F]) -> (f64, f64) {
+    /// Runs the job into `grad_sum` (the whole parameter layout); returns the loss sum.
+    fn run(&self, grad_sum: &mut [F]) -> f64 {
         let last = self.mlp.layout.n_weight_layers() - 1;
-        let pieces = (0..=last).map(|l| self.cuts(l).parts()).sum::<usize>() + 1;
+        // The caller's work first, the largest piece when it gathers a large batch: claimed
+        // last, it would leave one thread waiting for it at the end.
+        let beside = self.params.beside;
+        let first = usize::from(beside.is_some());
+        let blocks = (0..=last).map(|l| self.cuts(l).parts()).sum::<usize>();
+        let pieces = first + blocks + 1;
         let grad = RowsPtr(grad_sum.as_mut_ptr());
-        let (loss_sum, penalty) = (AtomicU64::new(0), AtomicU64::new(0));
-        let piece = |piece: usize| match self.locate(piece) {
-            // SAFETY: `grad_sum` holds every parameter (checked by the caller) and is lent for
-            // the whole job; the pieces' blocks and bias columns are disjoint.
-            Some((l, part)) => on_this_thread(|| unsafe { self.weight_block(grad, l, part) }),
-            None => {
-                let (loss, squares) = self.loss();
-                loss_sum.store(loss.to_bits(), Ordering::Relaxed);
-                penalty.store(squares.to_bits(), Ordering::Relaxed);
+        let loss_sum = AtomicU64::new(0);
+        let piece = |piece: usize| match (piece.checked_sub(first), beside) {
+            (None, Some(beside)) => beside(),
+            (Some(block), _) if block < blocks => {
+                let (l, part) = self.locate(block);
+                // SAFETY: `grad_sum` holds every parameter (checked by the caller) and is lent
+                // for the whole job, as are the parameters (`two_jobs`' promise); the pieces'
+                // blocks and bias columns are disjoint.
+                on_this_thread(|| unsafe { self.weight_block(grad, l, part) });
             }
+            _ => loss_sum.store(self.loss().to_bits(), Ordering::Relaxed),
         };
         // On one thread the pieces stay here: the team would take them regardless of the cap.
         if self.threads > 1 {
@@ -263,7 +369,7 @@ impl<F: Float> ParamJob<'_, F> {
         } else {
             (0..pieces).for_each(piece);
         }
-        (f64::from_bits(loss_sum.load(Ordering::Relaxed)), f64::from_bits(penalty.load(Ordering::Relaxed)))
+        f64::from_bits(loss_sum.load(Ordering::Relaxed))
     }
 
     /// How layer `l`'s weight gradient is cut.
@@ -272,31 +378,32 @@ impl<F: Float> ParamJob<'_, F> {
         ProductCuts::new::<F>(fan_in, self.batch.input.rows(), fan_out, self.threads)
     }
 
-    /// Piece `piece` as (layer, block), `None` for the loss.
-    fn locate(&self, mut piece: usize) -> Option<(usize, usize)> {
-        (0..self.mlp.layout.n_weight_layers()).find_map(|l| {
+    /// Weight block `block` of all layers' as (layer, block of that layer).
+    fn locate(&self, mut block: usize) -> (usize, usize) {
+        let located = (0..self.mlp.layout.n_weight_layers()).find_map(|l| {
             let parts = self.cuts(l).parts();
-            if piece < parts {
-                return Some((l, piece));
+            if block < parts {
+                return Some((l, block));
             }
-            piece -= parts;
+            block -= parts;
             None
-        })
+        });
+        located.expect("a block of the layers' cuts")
     }
 
-    /// The loss sum of the batch and, when finishing, the penalty's sum of squares.
-    fn loss(&self) -> (f64, f64) {
+    /// The loss sum of the batch.
+    fn loss(&self) -> f64 {
         let (layout, k) = (self.mlp.layout, self.mlp.n_outputs());
         let output = &self.activations[layout.n_weight_layers() - 1][..self.batch.input.rows() * k];
-        let loss = self.mlp.head.loss_sum(self.batch.y, output, k, self.batch.sample_weight);
-        (loss, if self.finish.is_some() { sum_of_squares(&self.params[..layout.n_coefs()]) } else { 0.0 })
+        self.mlp.head.loss_sum(self.batch.y, output, k, self.batch.sample_weight)
     }
 
-    /// Block `part` of layer `l`'s weight gradient, with its bias columns.
+    /// Block `part` of layer `l`'s weight gradient, with its bias columns, and with an update
+    /// those parameters updated.
     ///
     /// # Safety
     /// `grad` points at a buffer of the whole parameter layout, and no other thread accesses
-    /// this block or its bias columns meanwhile.
+    /// this block or its bias columns meanwhile, in it or in the parameters.
     unsafe fn weight_block(&self, grad: RowsPtr<F>, l: usize, part: usize) {
         let (layout, n) = (self.mlp.layout, self.batch.input.rows());
         let (fan_in, fan_out) = layout.fans(l);
@@ -316,8 +423,9 @@ impl<F: Float> ParamJob<'_, F> {
         // The block's bias columns, when it owns them: every block of a layer cut along
         // columns, the first of one cut along rows.
         // SAFETY: as above.
+        let bias_at = layout.intercept_range(l).start + cols.start;
         let d_bias: &mut [F] = if rows.start == 0 {
-            let d_bias = unsafe { grad.rows(layout.intercept_range(l).start + cols.start, cols.len()) };
+            let d_bias = unsafe { grad.rows(bias_at, cols.len()) };
             if self.batch.bias_sums.is_none() {
                 column_sums_from(d_bias, delta, fan_out, cols.start);
             }
@@ -334,7 +442,29 @@ impl<F: Float> ParamJob<'_, F> {
             // SAFETY: a row of this block, or the whole block when its rows are whole.
             let grad_run = unsafe { grad.rows(at, run_len) };
             let biases = if i == 0 { &mut *d_bias } else { &mut [] };
-            finish_weights(grad_run, &self.params[at..at + run_len], biases, alpha, weight_sum);
+            // SAFETY: this run's parameters, read before any update of them (below).
+            let weights = unsafe { std::slice::from_raw_parts(self.params.start.0.add(at), run_len) };
+            finish_weights(grad_run, weights, biases, alpha, weight_sum);
+            // SAFETY: with an update the parameters are lent for writes (`two_jobs`' promise),
+            // and this run is this block's alone.
+            unsafe { self.update(at, grad_run) };
+        }
+        // SAFETY: as above, for the block's bias columns.
+        unsafe { self.update(bias_at, d_bias) };
+    }
+
+    /// The update of the parameters from `at` on from their finished gradient `grad`, if the
+    /// job has one.
+    ///
+    /// # Safety
+    /// The parameters are lent for writes (as with an update they are), and no other thread
+    /// accesses these ones meanwhile.
+    unsafe fn update(&self, at: usize, grad: &[F]) {
+        if let Some(update) = self.params.update
+            && !grad.is_empty()
+        {
+            // SAFETY: as the caller guarantees.
+            unsafe { update.apply(at, self.params.start.rows(at, grad.len()), grad) };
         }
     }
 }

@@ -7,6 +7,8 @@
 //! η_t = η₀ · sqrt(1 − β₂ᵗ) / (1 − β₁ᵗ);  θ ← θ − η_t · m / (sqrt(v) + ε)
 //! ```
 
+use std::marker::PhantomData;
+
 use crate::float::Float;
 use crate::linalg::{for_each_piece, max_threads, with_avx2};
 
@@ -63,11 +65,17 @@ impl<F: Float> Adam<F> {
 
     /// One step: updates `params` in place from `grad`.
     pub fn update(&mut self, params: &mut [F], grad: &[F]) {
+        self.begin_step().apply_all(params, grad);
+    }
+
+    /// Begins a step (the step count and `η_t` advance) and returns it, to be applied to the
+    /// parameters in runs, as each run's gradient is final: see [`AdamStep::apply`].
+    pub(crate) fn begin_step(&mut self) -> AdamStep<'_, F> {
         self.t += 1;
         let t = self.t as f64;
         // powf, not powi: the same libm pow as Python's float ** int.
         self.learning_rate = self.learning_rate_init * (1.0 - self.beta_2.powf(t)).sqrt() / (1.0 - self.beta_1.powf(t));
-        let step = Step {
+        let coefficients = Step {
             beta_1: F::from_f64(self.beta_1),
             one_minus_beta_1: F::from_f64(1.0 - self.beta_1),
             beta_2: F::from_f64(self.beta_2),
@@ -75,19 +83,70 @@ impl<F: Float> Adam<F> {
             step: F::from_f64(-self.learning_rate),
             epsilon: F::from_f64(self.epsilon),
         };
+        AdamStep {
+            coefficients,
+            first: self.first_moments.as_mut_ptr(),
+            second: self.second_moments.as_mut_ptr(),
+            len: self.first_moments.len(),
+            _moments: PhantomData,
+        }
+    }
+}
+
+/// One Adam step, begun by [`Adam::begin_step`]: its coefficients and the moments it updates,
+/// lent to it for the step. Each parameter's update reads only its own gradient and moments,
+/// so the step may be applied to disjoint runs of the parameters on several threads, in any
+/// order, with the bits of one pass over all of them.
+pub(crate) struct AdamStep<'a, F> {
+    coefficients: Step<F>,
+    first: *mut F,
+    second: *mut F,
+    len: usize,
+    _moments: PhantomData<&'a mut [F]>,
+}
+
+// SAFETY: the moments are only reached through `apply`, whose callers give each thread runs no
+// other thread updates meanwhile.
+unsafe impl<F: Send> Send for AdamStep<'_, F> {}
+// SAFETY: as above.
+unsafe impl<F: Sync> Sync for AdamStep<'_, F> {}
+
+impl<F: Float> AdamStep<'_, F> {
+    /// Updates `params`, the parameters from `at` on, and their moments from `grad`.
+    ///
+    /// # Safety
+    /// No other call on another thread may update a run overlapping this one meanwhile, and a
+    /// step updates each parameter once.
+    ///
+    /// # Panics
+    /// If the run ends past the parameters, or `grad` is shorter than `params`.
+    pub(crate) unsafe fn apply(&self, at: usize, params: &mut [F], grad: &[F]) {
+        let n = params.len();
+        assert!(at.checked_add(n).is_some_and(|end| end <= self.len), "a run past the parameters");
+        // SAFETY: inside the moments (checked above), which the step borrows mutably; no other
+        // thread touches this run meanwhile (the caller's promise).
+        let (first, second) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(self.first.add(at), n),
+                std::slice::from_raw_parts_mut(self.second.add(at), n),
+            )
+        };
+        self.coefficients.apply(params, first, second, &grad[..n]);
+    }
+
+    /// Updates every parameter: on two threads when there are many (see [`PARALLEL_MIN_PARAMS`]).
+    pub(crate) fn apply_all(&self, params: &mut [F], grad: &[F]) {
         let n = params.len();
         if n < PARALLEL_MIN_PARAMS || max_threads() < 2 {
-            step.apply(params, &mut self.first_moments, &mut self.second_moments, grad);
+            // SAFETY: one run on this thread alone.
+            unsafe { self.apply(0, params, grad) };
             return;
         }
-        // Each parameter's update reads only its own gradient and moments: two halves on two
-        // threads give the same bits as one loop.
         let half = n / 2;
-        let (p_lo, p_hi) = params.split_at_mut(half);
-        let (m_lo, m_hi) = self.first_moments.split_at_mut(half);
-        let (v_lo, v_hi) = self.second_moments.split_at_mut(half);
-        let (g_lo, g_hi) = grad.split_at(half);
-        for_each_piece([(p_lo, m_lo, v_lo, g_lo), (p_hi, m_hi, v_hi, g_hi)], |(p, m, v, g)| step.apply(p, m, v, g));
+        let (low, high) = params.split_at_mut(half);
+        let (g_low, g_high) = grad.split_at(half);
+        // SAFETY: two disjoint runs.
+        for_each_piece([(0, low, g_low), (half, high, g_high)], |(at, p, g)| unsafe { self.apply(at, p, g) });
     }
 }
 

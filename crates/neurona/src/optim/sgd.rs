@@ -8,6 +8,8 @@
 //! θ ← θ + v             otherwise
 //! ```
 
+use std::marker::PhantomData;
+
 use crate::float::Float;
 use crate::linalg::{for_each_piece, max_threads, with_avx2};
 use crate::optim::adam::PARALLEL_MIN_PARAMS;
@@ -91,21 +93,20 @@ impl<F: Float> Sgd<F> {
 
     /// One step: updates `params` in place from `grad`.
     pub fn update(&mut self, params: &mut [F], grad: &[F]) {
-        let momentum = F::from_f64(self.momentum);
-        let rate = F::from_f64(self.learning_rate);
-        let nesterov = self.nesterov;
-        let n = params.len();
-        if n < PARALLEL_MIN_PARAMS || max_threads() < 2 {
-            step(params, &mut self.velocities, grad, momentum, rate, nesterov);
-            return;
+        self.begin_step().apply_all(params, grad);
+    }
+
+    /// Begins a step at the current rate and returns it, to be applied to the parameters in
+    /// runs, as each run's gradient is final: see [`SgdStep::apply`].
+    pub(crate) fn begin_step(&mut self) -> SgdStep<'_, F> {
+        SgdStep {
+            momentum: F::from_f64(self.momentum),
+            rate: F::from_f64(self.learning_rate),
+            nesterov: self.nesterov,
+            velocities: self.velocities.as_mut_ptr(),
+            len: self.velocities.len(),
+            _velocities: PhantomData,
         }
-        // Each parameter's update reads only its own gradient and velocity: two halves on two
-        // threads give the same bits as one loop.
-        let half = n / 2;
-        let (p_lo, p_hi) = params.split_at_mut(half);
-        let (v_lo, v_hi) = self.velocities.split_at_mut(half);
-        let (g_lo, g_hi) = grad.split_at(half);
-        for_each_piece([(p_lo, v_lo, g_lo), (p_hi, v_hi, g_hi)], |(p, v, g)| step(p, v, g, momentum, rate, nesterov));
     }
 
     /// End of an epoch: the `invscaling` schedule sets `η = η₀ / (t + 1)^power_t`, where `t` counts
@@ -127,6 +128,59 @@ impl<F: Float> Sgd<F> {
         }
         self.learning_rate /= 5.0;
         Trigger::Reduced(self.learning_rate)
+    }
+}
+
+/// One SGD step, begun by [`Sgd::begin_step`]: its coefficients and the velocities it updates,
+/// lent to it for the step. Each parameter's update reads only its own gradient and velocity,
+/// so the step may be applied to disjoint runs of the parameters on several threads, in any
+/// order, with the bits of one pass over all of them.
+pub(crate) struct SgdStep<'a, F> {
+    momentum: F,
+    rate: F,
+    nesterov: bool,
+    velocities: *mut F,
+    len: usize,
+    _velocities: PhantomData<&'a mut [F]>,
+}
+
+// SAFETY: the velocities are only reached through `apply`, whose callers give each thread runs
+// no other thread updates meanwhile.
+unsafe impl<F: Send> Send for SgdStep<'_, F> {}
+// SAFETY: as above.
+unsafe impl<F: Sync> Sync for SgdStep<'_, F> {}
+
+impl<F: Float> SgdStep<'_, F> {
+    /// Updates `params`, the parameters from `at` on, and their velocities from `grad`.
+    ///
+    /// # Safety
+    /// No other call on another thread may update a run overlapping this one meanwhile, and a
+    /// step updates each parameter once.
+    ///
+    /// # Panics
+    /// If the run ends past the parameters, or `grad` is shorter than `params`.
+    pub(crate) unsafe fn apply(&self, at: usize, params: &mut [F], grad: &[F]) {
+        let n = params.len();
+        assert!(at.checked_add(n).is_some_and(|end| end <= self.len), "a run past the parameters");
+        // SAFETY: inside the velocities (checked above), which the step borrows mutably; no
+        // other thread touches this run meanwhile (the caller's promise).
+        let velocities = unsafe { std::slice::from_raw_parts_mut(self.velocities.add(at), n) };
+        step(params, velocities, &grad[..n], self.momentum, self.rate, self.nesterov);
+    }
+
+    /// Updates every parameter: on two threads when there are many (see [`PARALLEL_MIN_PARAMS`]).
+    pub(crate) fn apply_all(&self, params: &mut [F], grad: &[F]) {
+        let n = params.len();
+        if n < PARALLEL_MIN_PARAMS || max_threads() < 2 {
+            // SAFETY: one run on this thread alone.
+            unsafe { self.apply(0, params, grad) };
+            return;
+        }
+        let half = n / 2;
+        let (low, high) = params.split_at_mut(half);
+        let (g_low, g_high) = grad.split_at(half);
+        // SAFETY: two disjoint runs.
+        for_each_piece([(0, low, g_low), (half, high, g_high)], |(at, p, g)| unsafe { self.apply(at, p, g) });
     }
 }
 

@@ -1,6 +1,8 @@
 //! Minibatches over shuffled indices: the inner loop of sgd and adam, with every buffer
 //! allocated once per fit so that an epoch allocates nothing.
 
+use std::sync::{Mutex, PoisonError};
+
 use ndarray::{Array2, ArrayView2};
 
 use crate::float::Float;
@@ -17,8 +19,9 @@ use crate::train::optimizer::OptimizerState;
 /// two threads it was about a tenth of the training step's time on the calling thread.
 const PARALLEL_GATHER_VALUES: usize = 1 << 15;
 
-/// The training rows, their order, and the buffers of one batch: its rows, targets and weights
-/// gathered, the gradient and the network's workspace.
+/// The training rows, their order, and the buffers of two batches (the one trained on and the
+/// next, gathered meanwhile: see [`Minibatches::epoch`]), the gradient and the network's
+/// workspace.
 pub(crate) struct Minibatches<F, W> {
     /// The rows of X trained on, in the order scikit-learn's `X_train` has them.
     rows: Vec<usize>,
@@ -28,12 +31,50 @@ pub(crate) struct Minibatches<F, W> {
     order: Vec<usize>,
     permutation: Vec<usize>,
     reordered: Vec<usize>,
+    buffers: [BatchBuffers<F>; 2],
+    grad: Vec<F>,
+    workspace: W,
+}
+
+/// One batch's rows, targets, weights and sequence lengths, gathered.
+struct BatchBuffers<F> {
     x: Vec<F>,
     y: Vec<F>,
     sample_weight: Vec<F>,
     lengths: Vec<usize>,
-    grad: Vec<F>,
-    workspace: W,
+}
+
+impl<F: Float> BatchBuffers<F> {
+    /// Buffers for batches of at most `size` rows of `data`.
+    fn new(data: &TrainingSet<'_, F>, size: usize) -> Self {
+        let (p, k) = (data.x.ncols(), data.y.ncols());
+        Self {
+            x: vec![F::zero(); size * p],
+            y: vec![F::zero(); size * k],
+            sample_weight: vec![F::zero(); if data.sample_weight.is_some() { size } else { 0 }],
+            lengths: vec![0; if data.sequences.is_some() { size } else { 0 }],
+        }
+    }
+
+    /// Gathers the rows `row_at(0), ..., row_at(n - 1)` of `data`.
+    fn gather(&mut self, data: &TrainingSet<'_, F>, n: usize, row_at: impl Fn(usize) -> usize + Sync) {
+        let Self { x, y, sample_weight, lengths } = self;
+        if let Some(sequences) = data.sequences {
+            lengths[..n].iter_mut().enumerate().for_each(|(i, l)| *l = sequences.lengths[row_at(i)]);
+        }
+        gather_batch(n, row_at, &data.x, data.y, data.sample_weight, x, y, sample_weight);
+    }
+
+    /// The first `n` rows gathered, as the network reads them.
+    fn batch<'a>(&'a self, data: &TrainingSet<'_, F>, n: usize) -> Batch<'a, F> {
+        let (p, k) = (data.x.ncols(), data.y.ncols());
+        Batch {
+            input: MatRef::row_major(&self.x[..n * p], n, p),
+            lengths: data.sequences.map(|_| &self.lengths[..n]),
+            targets: &self.y[..n * k],
+            sample_weight: data.sample_weight.map(|_| &self.sample_weight[..n]),
+        }
+    }
 }
 
 impl<F: Float, W> Minibatches<F, W> {
@@ -45,13 +86,10 @@ impl<F: Float, W> Minibatches<F, W> {
         size: usize,
         shuffle: bool,
     ) -> Self {
-        let (p, k, n) = (data.x.ncols(), data.y.ncols(), rows.len());
+        let n = rows.len();
         Self {
             workspace: network.workspace(size),
-            x: vec![F::zero(); size * p],
-            y: vec![F::zero(); size * k],
-            sample_weight: vec![F::zero(); if data.sample_weight.is_some() { size } else { 0 }],
-            lengths: vec![0; if data.sequences.is_some() { size } else { 0 }],
+            buffers: [BatchBuffers::new(data, size), BatchBuffers::new(data, size)],
             grad: vec![F::zero(); network.n_params()],
             order: (0..n).collect(),
             permutation: vec![0; n],
@@ -71,6 +109,11 @@ impl<F: Float, W> Minibatches<F, W> {
     /// gradient and the optimizer's step. Returns the mean loss over the rows, or None when the
     /// caller interrupted the epoch (asked before every batch, see [`crate::interrupt`]): the
     /// weights then hold the batches done, as scikit-learn's do after a `KeyboardInterrupt`.
+    ///
+    /// Each batch but the first is gathered while the one before it trains, into the other
+    /// buffers, as work the network runs beside its step ([`Objective::train_step`]): on two
+    /// threads it then no longer waits, on the caller alone between two steps, for a copy from
+    /// rows all over X.
     pub fn epoch<N: Objective<F, Workspace = W>>(
         &mut self,
         network: &N,
@@ -83,29 +126,29 @@ impl<F: Float, W> Minibatches<F, W> {
         if self.shuffle {
             self.reshuffle(rng);
         }
-        let Self { rows: train_rows, size, shuffle, order, x, y, sample_weight, lengths, grad, workspace, .. } = self;
-        let (n, p, k, shuffle) = (train_rows.len(), data.x.ncols(), data.y.ncols(), *shuffle);
+        let Self { rows: train_rows, size, shuffle, order, buffers, grad, workspace, .. } = self;
+        let (n, size, shuffle, order, train_rows) = (train_rows.len(), *size, *shuffle, &*order, &*train_rows);
+        // The training row at position `i` of the batch starting at `start`.
+        let row_at = |start: usize| move |i: usize| train_rows[if shuffle { order[start + i] } else { start + i }];
+        let [mut current, mut next] = buffers.each_mut();
+        current.gather(data, size.min(n), row_at(0));
         let mut accumulated = 0.0;
-        for start in (0..n).step_by(*size) {
+        for start in (0..n).step_by(size) {
             if interrupt::requested() {
                 return None;
             }
-            let rows = (*size).min(n - start);
-            let order = &*order;
-            let row_at = |i: usize| train_rows[if shuffle { order[start + i] } else { start + i }];
-            gather_batch(rows, row_at, &data.x, data.y, data.sample_weight, x, y, sample_weight);
-            if let Some(sequences) = data.sequences {
-                lengths[..rows].iter_mut().enumerate().for_each(|(i, l)| *l = sequences.lengths[row_at(i)]);
-            }
-            let batch = Batch {
-                input: MatRef::row_major(&x[..rows * p], rows, p),
-                lengths: data.sequences.map(|_| &lengths[..rows]),
-                targets: &y[..rows * k],
-                sample_weight: data.sample_weight.map(|_| &sample_weight[..rows]),
+            let (rows, after) = (size.min(n - start), start + size);
+            let next_slot = Mutex::new(&mut *next);
+            let gather_next = || {
+                let mut buffers = next_slot.lock().unwrap_or_else(PoisonError::into_inner);
+                buffers.gather(data, size.min(n - after), row_at(after));
             };
-            let batch_loss = network.loss_and_gradient(params, batch, alpha, workspace, grad);
+            let beside: Option<&(dyn Fn() + Sync)> = if after < n { Some(&gather_next) } else { None };
+            let batch = current.batch(data, rows);
+            let update = optimizer.begin_step();
+            let batch_loss = network.train_step(params, batch, alpha, workspace, grad, &update, beside);
             accumulated += batch_loss * rows as f64;
-            optimizer.update(params, grad);
+            std::mem::swap(&mut current, &mut next);
         }
         Some(accumulated / n as f64)
     }
