@@ -7,10 +7,9 @@
 //! η_t = η₀ · sqrt(1 − β₂ᵗ) / (1 − β₁ᵗ);  θ ← θ − η_t · m / (sqrt(v) + ε)
 //! ```
 
-use std::marker::PhantomData;
-
 use crate::float::Float;
-use crate::linalg::{for_each_piece, max_threads, with_avx2};
+use crate::linalg::with_avx2;
+use crate::optim::Lent;
 
 /// Adam state: first and second moments (one per parameter) and the step count.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,10 +84,8 @@ impl<F: Float> Adam<F> {
         };
         AdamStep {
             coefficients,
-            first: self.first_moments.as_mut_ptr(),
-            second: self.second_moments.as_mut_ptr(),
-            len: self.first_moments.len(),
-            _moments: PhantomData,
+            first: Lent::new(&mut self.first_moments),
+            second: Lent::new(&mut self.second_moments),
         }
     }
 }
@@ -99,17 +96,9 @@ impl<F: Float> Adam<F> {
 /// order, with the bits of one pass over all of them.
 pub(crate) struct AdamStep<'a, F> {
     coefficients: Step<F>,
-    first: *mut F,
-    second: *mut F,
-    len: usize,
-    _moments: PhantomData<&'a mut [F]>,
+    first: Lent<'a, F>,
+    second: Lent<'a, F>,
 }
-
-// SAFETY: the moments are only reached through `apply`, whose callers give each thread runs no
-// other thread updates meanwhile.
-unsafe impl<F: Send> Send for AdamStep<'_, F> {}
-// SAFETY: as above.
-unsafe impl<F: Sync> Sync for AdamStep<'_, F> {}
 
 impl<F: Float> AdamStep<'_, F> {
     /// Updates `params`, the parameters from `at` on, and their moments from `grad`.
@@ -122,31 +111,15 @@ impl<F: Float> AdamStep<'_, F> {
     /// If the run ends past the parameters, or `grad` is shorter than `params`.
     pub(crate) unsafe fn apply(&self, at: usize, params: &mut [F], grad: &[F]) {
         let n = params.len();
-        assert!(at.checked_add(n).is_some_and(|end| end <= self.len), "a run past the parameters");
-        // SAFETY: inside the moments (checked above), which the step borrows mutably; no other
-        // thread touches this run meanwhile (the caller's promise).
-        let (first, second) = unsafe {
-            (
-                std::slice::from_raw_parts_mut(self.first.add(at), n),
-                std::slice::from_raw_parts_mut(self.second.add(at), n),
-            )
-        };
+        // SAFETY: no other thread updates this run meanwhile (the caller's promise).
+        let (first, second) = unsafe { (self.first.run(at, n), self.second.run(at, n)) };
         self.coefficients.apply(params, first, second, &grad[..n]);
     }
 
-    /// Updates every parameter: on two threads when there are many (see [`PARALLEL_MIN_PARAMS`]).
+    /// Updates every parameter, on two threads when there are many ([`super::apply_in_halves`]).
     pub(crate) fn apply_all(&self, params: &mut [F], grad: &[F]) {
-        let n = params.len();
-        if n < PARALLEL_MIN_PARAMS || max_threads() < 2 {
-            // SAFETY: one run on this thread alone.
-            unsafe { self.apply(0, params, grad) };
-            return;
-        }
-        let half = n / 2;
-        let (low, high) = params.split_at_mut(half);
-        let (g_low, g_high) = grad.split_at(half);
-        // SAFETY: two disjoint runs.
-        for_each_piece([(0, low, g_low), (half, high, g_high)], |(at, p, g)| unsafe { self.apply(at, p, g) });
+        // SAFETY: `apply_in_halves` hands out disjoint runs, each once.
+        super::apply_in_halves(params, grad, |at, p, g| unsafe { self.apply(at, p, g) });
     }
 }
 
@@ -179,13 +152,10 @@ impl<F: Float> Step<F> {
     }
 }
 
-/// Below this many parameters an update stays on one thread: handing half of it to a second
-/// thread costs a few microseconds, about the time of updating 10,000 parameters.
-pub(crate) const PARALLEL_MIN_PARAMS: usize = 1 << 16;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::PARALLEL_MIN_PARAMS;
 
     // scikit-learn's test_adam_optimizer: the update at t = 10 from given moments, exactly.
     #[test]

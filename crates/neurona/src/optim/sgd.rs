@@ -8,11 +8,9 @@
 //! θ ← θ + v             otherwise
 //! ```
 
-use std::marker::PhantomData;
-
 use crate::float::Float;
-use crate::linalg::{for_each_piece, max_threads, with_avx2};
-use crate::optim::adam::PARALLEL_MIN_PARAMS;
+use crate::linalg::with_avx2;
+use crate::optim::Lent;
 use crate::optim::schedule::LearningRate;
 
 /// What the optimizer decides when the no-improvement rule fires.
@@ -103,9 +101,7 @@ impl<F: Float> Sgd<F> {
             momentum: F::from_f64(self.momentum),
             rate: F::from_f64(self.learning_rate),
             nesterov: self.nesterov,
-            velocities: self.velocities.as_mut_ptr(),
-            len: self.velocities.len(),
-            _velocities: PhantomData,
+            velocities: Lent::new(&mut self.velocities),
         }
     }
 
@@ -139,16 +135,8 @@ pub(crate) struct SgdStep<'a, F> {
     momentum: F,
     rate: F,
     nesterov: bool,
-    velocities: *mut F,
-    len: usize,
-    _velocities: PhantomData<&'a mut [F]>,
+    velocities: Lent<'a, F>,
 }
-
-// SAFETY: the velocities are only reached through `apply`, whose callers give each thread runs
-// no other thread updates meanwhile.
-unsafe impl<F: Send> Send for SgdStep<'_, F> {}
-// SAFETY: as above.
-unsafe impl<F: Sync> Sync for SgdStep<'_, F> {}
 
 impl<F: Float> SgdStep<'_, F> {
     /// Updates `params`, the parameters from `at` on, and their velocities from `grad`.
@@ -161,26 +149,15 @@ impl<F: Float> SgdStep<'_, F> {
     /// If the run ends past the parameters, or `grad` is shorter than `params`.
     pub(crate) unsafe fn apply(&self, at: usize, params: &mut [F], grad: &[F]) {
         let n = params.len();
-        assert!(at.checked_add(n).is_some_and(|end| end <= self.len), "a run past the parameters");
-        // SAFETY: inside the velocities (checked above), which the step borrows mutably; no
-        // other thread touches this run meanwhile (the caller's promise).
-        let velocities = unsafe { std::slice::from_raw_parts_mut(self.velocities.add(at), n) };
+        // SAFETY: no other thread updates this run meanwhile (the caller's promise).
+        let velocities = unsafe { self.velocities.run(at, n) };
         step(params, velocities, &grad[..n], self.momentum, self.rate, self.nesterov);
     }
 
-    /// Updates every parameter: on two threads when there are many (see [`PARALLEL_MIN_PARAMS`]).
+    /// Updates every parameter, on two threads when there are many ([`super::apply_in_halves`]).
     pub(crate) fn apply_all(&self, params: &mut [F], grad: &[F]) {
-        let n = params.len();
-        if n < PARALLEL_MIN_PARAMS || max_threads() < 2 {
-            // SAFETY: one run on this thread alone.
-            unsafe { self.apply(0, params, grad) };
-            return;
-        }
-        let half = n / 2;
-        let (low, high) = params.split_at_mut(half);
-        let (g_low, g_high) = grad.split_at(half);
-        // SAFETY: two disjoint runs.
-        for_each_piece([(0, low, g_low), (half, high, g_high)], |(at, p, g)| unsafe { self.apply(at, p, g) });
+        // SAFETY: `apply_in_halves` hands out disjoint runs, each once.
+        super::apply_in_halves(params, grad, |at, p, g| unsafe { self.apply(at, p, g) });
     }
 }
 
