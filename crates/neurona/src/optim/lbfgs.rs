@@ -75,6 +75,7 @@
 use std::cmp::Ordering;
 
 use crate::interrupt;
+use crate::linalg::with_fma;
 
 /// Largest step the line search may take (L-BFGS-B's `stpmx` with no bounds).
 const STEP_MAX: f64 = 1e10;
@@ -379,9 +380,9 @@ impl IterationVectors {
         O: FnMut(&[f64], &mut [f64]) -> f64,
     {
         let Point { x, g, f } = point;
-        let d_norm = norm2(&self.d);
-        // The first trial step: 1 / ||d|| on the first iteration, 1 afterwards.
-        let mut step = if first_iteration { (1.0 / d_norm).min(STEP_MAX) } else { 1.0 };
+        // The first trial step: 1 / ||d|| on the first iteration, 1 afterwards (where the
+        // norm, a pass over d, is not needed).
+        let mut step = if first_iteration { (1.0 / norm2(&self.d)).min(STEP_MAX) } else { 1.0 };
         self.t.copy_from_slice(x);
         self.r.copy_from_slice(g);
         let mut task = SearchTask::Start;
@@ -642,36 +643,80 @@ impl Memory {
     }
 
     /// Writes `-H g` into `out` by the two-loop recursion with `H0 = I / theta`.
+    ///
+    /// Each dot product is summed left to right, one long chain of dependent additions (three
+    /// cycles an element on the 2-core AMD EPYC, Zen 3), and each depends on the update before
+    /// it; so each pass over `out` applies one pair's update and sums the next pair's dot
+    /// product with the values it has just written, the update's work hidden under the chain.
+    /// The same operations in the same order as the loops written out one after another
+    /// ([`tests::direction_reference`]): `out - a * y` as `out + (-a) * y`, which IEEE
+    /// arithmetic rounds the same. With the one-pass [`norm2`], L-BFGS's own work in 39
+    /// iterations over the digits network's 7,510 parameters (`examples/step.rs lbfgs-alone`)
+    /// fell from 11.7 to 8.1 ms, where a two-thread fit takes about 45.
     fn direction(&mut self, g: &[f64], out: &mut [f64]) {
-        let n = self.n;
-        for (oi, &gi) in out.iter_mut().zip(g) {
-            *oi = -gi;
-        }
-        if self.alpha.len() < self.col {
-            self.alpha.resize(self.col, 0.0);
-        }
-        for k in (0..self.col).rev() {
-            let slot = self.slot(k);
-            let (s, y) = (&self.s[slot * n..][..n], &self.y[slot * n..][..n]);
-            let alpha = dot(s, out) / self.sy[slot];
-            self.alpha[k] = alpha;
-            for (oi, &yi) in out.iter_mut().zip(y) {
-                *oi -= alpha * yi;
-            }
+        let (n, col) = (self.n, self.col);
+        if self.alpha.len() < col {
+            self.alpha.resize(col, 0.0);
         }
         let inverse_theta = 1.0 / self.theta;
-        for oi in out.iter_mut() {
-            *oi *= inverse_theta;
+        if col == 0 {
+            for (oi, &gi) in out.iter_mut().zip(g) {
+                *oi = -gi * inverse_theta;
+            }
+            return;
         }
-        for k in 0..self.col {
-            let slot = self.slot(k);
-            let (s, y) = (&self.s[slot * n..][..n], &self.y[slot * n..][..n]);
-            let coefficient = self.alpha[k] - dot(y, out) / self.sy[slot];
-            for (oi, &si) in out.iter_mut().zip(s) {
-                *oi += coefficient * si;
+        let Self { s, y, sy, alpha, head, m, .. } = self;
+        let pair = |k: usize| {
+            let slot = (*head + k) % *m;
+            (&s[slot * n..][..n], &y[slot * n..][..n], sy[slot])
+        };
+        // First loop, newest pair first: out = -g, then out -= alpha_k y_k.
+        let mut sum = negate_and_dot(out, g, pair(col - 1).0);
+        for k in (0..col).rev() {
+            let (_, y, sy) = pair(k);
+            let a = sum / sy;
+            alpha[k] = a;
+            sum = if k > 0 {
+                update_and_dot(out, -a, y, 1.0, pair(k - 1).0)
+            } else {
+                // The last update, then the scaling by H0 and the second loop's first dot.
+                update_and_dot(out, -a, y, inverse_theta, y)
+            };
+        }
+        // Second loop, oldest pair first: out += (alpha_k - y_k'out / sy_k) s_k.
+        for k in 0..col {
+            let (s, _, sy) = pair(k);
+            let coefficient = alpha[k] - sum / sy;
+            if k + 1 < col {
+                sum = update_and_dot(out, coefficient, s, 1.0, pair(k + 1).1);
+            } else {
+                for (oi, &si) in out.iter_mut().zip(s) {
+                    *oi += coefficient * si;
+                }
             }
         }
     }
+}
+
+/// `out = -g`, returning `next'out` summed left to right (as [`dot`] sums).
+fn negate_and_dot(out: &mut [f64], g: &[f64], next: &[f64]) -> f64 {
+    let mut sum = 0.0;
+    for ((oi, &gi), &ni) in out.iter_mut().zip(g).zip(next) {
+        *oi = -gi;
+        sum += ni * *oi;
+    }
+    sum
+}
+
+/// `out = (out + c v) * scale`, element by element, returning `next'out` of the new values,
+/// summed left to right (as [`dot`] sums). A `scale` of 1 changes nothing: `x * 1 = x` exactly.
+fn update_and_dot(out: &mut [f64], c: f64, v: &[f64], scale: f64, next: &[f64]) -> f64 {
+    let mut sum = 0.0;
+    for ((oi, &vi), &ni) in out.iter_mut().zip(v).zip(next) {
+        *oi = (*oi + c * vi) * scale;
+        sum += ni * *oi;
+    }
+    sum
 }
 
 /// `a'b`, summed left to right.
@@ -686,41 +731,72 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// rounded, where a plain `f64` sum of squares is off by one ulp about a fifth of the time. So
 /// the squares are summed in double-double (error-free products and sums), and scaled by a
 /// power of two when they would overflow or underflow.
+///
+/// One pass finds the largest magnitude and sums the squares as they are; only when the largest
+/// asks for a scale (beyond `2^±500`, rare) are they summed again, scaled: the bits of a scaled
+/// sum with the scale 1 ([`tests::norm2_reference`]), in one pass over `v` instead of two, with
+/// the error-free product's fused multiply-add an instruction rather than a call.
 fn norm2(v: &[f64]) -> f64 {
-    let mut largest = 0.0_f64;
-    for &vi in v {
-        if vi.is_nan() {
-            return f64::NAN;
-        }
-        largest = largest.max(vi.abs());
-    }
-    if largest == 0.0 || largest.is_infinite() {
-        return largest;
-    }
-    // Powers of two, so that scaling is exact.
-    let scale = if largest > 2f64.powi(500) {
-        2f64.powi(-600)
-    } else if largest < 2f64.powi(-500) {
-        2f64.powi(600)
-    } else {
-        1.0
-    };
-    let (mut hi, mut lo) = (0.0_f64, 0.0_f64);
-    for &vi in v {
-        let a = vi * scale;
+    with_fma(
+        #[inline(always)]
+        || {
+            let (mut largest, mut nan) = (0.0_f64, false);
+            let mut sum = SquareSum::default();
+            for &vi in v {
+                nan |= vi.is_nan();
+                largest = largest.max(vi.abs());
+                sum.add(vi);
+            }
+            if nan {
+                return f64::NAN;
+            }
+            if largest == 0.0 || largest.is_infinite() {
+                return largest;
+            }
+            // Powers of two, so that scaling is exact.
+            let scale = if largest > 2f64.powi(500) {
+                2f64.powi(-600)
+            } else if largest < 2f64.powi(-500) {
+                2f64.powi(600)
+            } else {
+                return sum.root();
+            };
+            let mut scaled = SquareSum::default();
+            for &vi in v {
+                scaled.add(vi * scale);
+            }
+            scaled.root() / scale
+        },
+    )
+}
+
+/// A sum of squares in double-double: `hi + lo`.
+#[derive(Default)]
+struct SquareSum {
+    hi: f64,
+    lo: f64,
+}
+
+impl SquareSum {
+    #[inline(always)]
+    fn add(&mut self, a: f64) {
         let p = a * a;
         let p_err = a.mul_add(a, -p);
         // Knuth's two-sum of hi and p.
-        let s = hi + p;
-        let bb = s - hi;
-        let s_err = (hi - (s - bb)) + (p - bb);
-        hi = s;
-        lo += s_err + p_err;
+        let s = self.hi + p;
+        let bb = s - self.hi;
+        let s_err = (self.hi - (s - bb)) + (p - bb);
+        self.hi = s;
+        self.lo += s_err + p_err;
     }
-    let root = hi.sqrt();
-    // One Newton correction with the exact residual hi + lo - root^2.
-    let residual = (-root).mul_add(root, hi) + lo;
-    (root + residual / (2.0 * root)) / scale
+
+    /// The square root, with one Newton correction from the exact residual `hi + lo - root^2`.
+    #[inline(always)]
+    fn root(&self) -> f64 {
+        let root = self.hi.sqrt();
+        let residual = (-root).mul_add(root, self.hi) + self.lo;
+        root + residual / (2.0 * root)
+    }
 }
 
 /// What the line search asks for or reports (the task word of MINPACK-2's `dcsrch`).
@@ -1195,6 +1271,129 @@ mod tests {
         assert!(out[0].is_nan());
         memory.clear();
         assert_eq!((memory.len(), memory.theta), (0, 1.0));
+    }
+
+    /// The two-loop recursion written out loop by loop, a dot product and an update at a time:
+    /// the reference [`Memory::direction`] is tested against.
+    pub(super) fn direction_reference(memory: &Memory, g: &[f64], out: &mut [f64]) {
+        let n = memory.n;
+        let mut alphas = vec![0.0; memory.col];
+        for (oi, &gi) in out.iter_mut().zip(g) {
+            *oi = -gi;
+        }
+        for k in (0..memory.col).rev() {
+            let slot = memory.slot(k);
+            let (s, y) = (&memory.s[slot * n..][..n], &memory.y[slot * n..][..n]);
+            let alpha = dot(s, out) / memory.sy[slot];
+            alphas[k] = alpha;
+            for (oi, &yi) in out.iter_mut().zip(y) {
+                *oi -= alpha * yi;
+            }
+        }
+        let inverse_theta = 1.0 / memory.theta;
+        for oi in out.iter_mut() {
+            *oi *= inverse_theta;
+        }
+        for (k, &alpha) in alphas.iter().enumerate() {
+            let slot = memory.slot(k);
+            let (s, y) = (&memory.s[slot * n..][..n], &memory.y[slot * n..][..n]);
+            let coefficient = alpha - dot(y, out) / memory.sy[slot];
+            for (oi, &si) in out.iter_mut().zip(s) {
+                *oi += coefficient * si;
+            }
+        }
+    }
+
+    /// The norm in two passes, the squares scaled by 1 when no other scale is needed: the
+    /// reference [`norm2`] is tested against.
+    pub(super) fn norm2_reference(v: &[f64]) -> f64 {
+        let mut largest = 0.0_f64;
+        for &vi in v {
+            if vi.is_nan() {
+                return f64::NAN;
+            }
+            largest = largest.max(vi.abs());
+        }
+        if largest == 0.0 || largest.is_infinite() {
+            return largest;
+        }
+        let scale = if largest > 2f64.powi(500) {
+            2f64.powi(-600)
+        } else if largest < 2f64.powi(-500) {
+            2f64.powi(600)
+        } else {
+            1.0
+        };
+        let (mut hi, mut lo) = (0.0_f64, 0.0_f64);
+        for &vi in v {
+            let a = vi * scale;
+            let p = a * a;
+            let p_err = a.mul_add(a, -p);
+            let s = hi + p;
+            let bb = s - hi;
+            let s_err = (hi - (s - bb)) + (p - bb);
+            hi = s;
+            lo += s_err + p_err;
+        }
+        let root = hi.sqrt();
+        let residual = (-root).mul_add(root, hi) + lo;
+        (root + residual / (2.0 * root)) / scale
+    }
+
+    /// `len` values spread over many magnitudes and both signs, from a small LCG.
+    fn varied(len: usize, seed: u64) -> Vec<f64> {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let unit = (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                unit * 2f64.powi((state % 41) as i32 - 20)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn direction_gives_the_bits_of_the_loops_written_out() {
+        // Every fill of the memory, from none to full and wrapped around the ring, on values
+        // whose sums round differently in any other order; then a non-finite pair.
+        let n = 257;
+        let mut memory = Memory::new(n, 5);
+        for pair in 0..9 {
+            let g = varied(n, 100 + pair);
+            let (mut fused, mut reference) = (vec![0.0; n], vec![0.0; n]);
+            memory.direction(&g, &mut fused);
+            direction_reference(&memory, &g, &mut reference);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fused), bits(&reference), "{} pairs", memory.len());
+            let (s, y) = (varied(n, 200 + pair), varied(n, 300 + pair));
+            let sy = dot(&s, &y).abs() + 1.0;
+            memory.push(&s, &y, sy, dot(&y, &y) / sy);
+        }
+        let mut y = varied(n, 7);
+        y[3] = f64::INFINITY;
+        memory.push(&varied(n, 8), &y, 1.0, 2.0);
+        let (mut fused, mut reference) = (vec![0.0; n], vec![0.0; n]);
+        memory.direction(&varied(n, 9), &mut fused);
+        direction_reference(&memory, &varied(n, 9), &mut reference);
+        assert!(fused.iter().zip(&reference).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())));
+    }
+
+    #[test]
+    fn norm_in_one_pass_gives_the_bits_of_two() {
+        for len in [1, 2, 3, 7, 100, 7510] {
+            let v = varied(len, len as u64);
+            assert_eq!(norm2(&v).to_bits(), norm2_reference(&v).to_bits(), "{len}");
+            for scale in [2f64.powi(520), 2f64.powi(-530), 1e-300, 1e300] {
+                let w: Vec<f64> = v.iter().map(|x| x * scale).collect();
+                assert_eq!(norm2(&w).to_bits(), norm2_reference(&w).to_bits(), "{len} x {scale:e}");
+            }
+        }
+        for special in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, f64::MIN_POSITIVE / 8.0] {
+            let mut v = varied(50, 3);
+            v[20] = special;
+            let (one, two) = (norm2(&v), norm2_reference(&v));
+            assert!(one.to_bits() == two.to_bits() || (one.is_nan() && two.is_nan()), "{special}");
+        }
     }
 
     #[test]
