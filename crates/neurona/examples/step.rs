@@ -114,7 +114,8 @@ fn step(hidden: &[usize]) {
 /// One evaluation of L-BFGS's objective on the 1437 digits rows of the lbfgs fit (a
 /// 64-`hidden`-10 relu network, loss and gradient at once), and with one hidden layer its five
 /// products at that size, on 1 and 2 threads.
-/// With `only` = `evaluations`, the evaluations alone, for a profile; with `fits`, the fits alone
+/// With `only` = `evaluations` (`evaluations1`, `evaluations2`: on that many threads), the
+/// evaluations alone, for a profile; with `fits`, the fits alone
 /// (the first of them in a fresh process, as `bench.rs` times it).
 fn full_batch(hidden: &[usize], only: Option<&str>) {
     let digits = neurona::datasets::digits();
@@ -126,7 +127,14 @@ fn full_batch(hidden: &[usize], only: Option<&str>) {
     units.push(k);
     let layout = Layout::new(units);
     let mlp = Mlp::new(layout.clone(), Activation::Relu, OutputHead::LogLoss);
-    for threads in if only == Some("fits") { vec![] } else { vec![1, 2] } {
+    let threads = match only {
+        Some("fits") => vec![],
+        Some("evaluations") => vec![1, 2],
+        Some("evaluations1") => vec![1],
+        Some("evaluations2") => vec![2],
+        _ => vec![1, 2],
+    };
+    for threads in threads {
         let line = linalg::with_max_threads(Some(threads), || {
             let params = filled(layout.len(), 3);
             let mut workspace = Workspace::new(&layout, n);
@@ -140,7 +148,7 @@ fn full_batch(hidden: &[usize], only: Option<&str>) {
         .expect("a valid thread count");
         println!("{threads} thread(s), 64-{hidden:?}-10, {n} rows: {line}");
     }
-    if only == Some("evaluations") {
+    if only.is_some_and(|o| o.starts_with("evaluations")) {
         return;
     }
     lbfgs_fits(hidden, &x, &digits.target[..n]);
