@@ -692,9 +692,9 @@ impl Memory {
             };
         }
         // Second loop, oldest pair first: out += (alpha_k - y_k'out / sy_k) s_k.
-        for k in 0..col {
+        for (k, &a) in alpha[..col].iter().enumerate() {
             let (s, _, sy) = pair(k);
-            let coefficient = alpha[k] - sum / sy;
+            let coefficient = a - sum / sy;
             if k + 1 < col {
                 sum = update_and_dot(out, coefficient, s, 1.0, pair(k + 1).1);
             } else {
