@@ -340,13 +340,31 @@ struct IterationVectors {
     d: Vec<f64>,
     /// The iterate the line search started from.
     t: Vec<f64>,
-    /// Its gradient, then `y`.
+    /// Its gradient.
     r: Vec<f64>,
+    /// `y = g - r` at the last trial point.
+    y: Vec<f64>,
+    /// The sums over the last trial point that an accepted step needs next (see
+    /// [`Self::trial_sums`]).
+    trial: Option<TrialSums>,
+    /// The next direction's first dot product, `s'(-g)` with the newest pair, when that pair
+    /// is the last step's `d` (a step of 1, kept).
+    first_dot: Option<f64>,
+}
+
+/// What [`IterationVectors::trial_sums`] sums beside `g'd`: `y'y` in double-double with the
+/// largest `|y_i|` (as [`norm2`] sums them unscaled), and `d'(-g)`.
+struct TrialSums {
+    squares: SquareSum,
+    largest: f64,
+    nan: bool,
+    first_dot: f64,
 }
 
 impl IterationVectors {
     fn new(n: usize) -> Self {
-        Self { z: vec![0.0; n], d: vec![0.0; n], t: vec![0.0; n], r: vec![0.0; n] }
+        let zeros = || vec![0.0; n];
+        Self { z: zeros(), d: zeros(), t: zeros(), r: zeros(), y: zeros(), trial: None, first_dot: None }
     }
 
     /// The search direction `d`: the Cauchy step `-g` with no pairs, else `-H g`, formed as
@@ -355,7 +373,7 @@ impl IterationVectors {
         if memory.len() == 0 {
             cauchy_point(x, g, memory.theta, g_norm, &mut self.z);
         } else {
-            memory.direction(g, &mut self.z);
+            memory.direction(g, &mut self.z, self.first_dot.take());
             for (zi, &xi) in self.z.iter_mut().zip(x.iter()) {
                 *zi += xi;
             }
@@ -383,13 +401,15 @@ impl IterationVectors {
         // The first trial step: 1 / ||d|| on the first iteration, 1 afterwards (where the
         // norm, a pass over d, is not needed).
         let mut step = if first_iteration { (1.0 / norm2(&self.d)).min(STEP_MAX) } else { 1.0 };
+        // Sums of an earlier search's trial points are no step's of this one.
+        self.trial = None;
         self.t.copy_from_slice(x);
         self.r.copy_from_slice(g);
         let mut task = SearchTask::Start;
         let mut trials = 0;
         let mut gd_old = 0.0;
         loop {
-            let gd = dot(g, &self.d);
+            let gd = if trials == 0 { dot(g, &self.d) } else { self.trial_sums(g) };
             if trials == 0 {
                 gd_old = gd;
                 if gd >= 0.0 {
@@ -419,14 +439,48 @@ impl IterationVectors {
         }
     }
 
-    /// The correction pair of the accepted step, `s = step * d` (into `d`) and `y = g - g_old`
-    /// (into `r`), stored when its curvature passes the test.
+    /// `g'd` at a trial point, summed left to right as [`dot`] sums it; and in the same pass,
+    /// for the step that accepts this point, `y = g - g_old` (into `y`) with the sums of
+    /// [`TrialSums`]. Each sum is a chain of dependent additions, about three cycles an element;
+    /// side by side they take about as long as one, where [`dot`], [`norm2`] and the next
+    /// direction's first pass ran one after another.
+    fn trial_sums(&mut self, g: &[f64]) -> f64 {
+        with_fma(
+            #[inline(always)]
+            || {
+                let (mut gd, mut first_dot, mut largest, mut nan) = (0.0, 0.0, 0.0_f64, false);
+                let mut squares = SquareSum::default();
+                for (((yi, &gi), &ri), &di) in self.y.iter_mut().zip(g).zip(&self.r).zip(&self.d) {
+                    gd += gi * di;
+                    first_dot += di * -gi;
+                    *yi = gi - ri;
+                    nan |= yi.is_nan();
+                    largest = largest.max(yi.abs());
+                    squares.add(*yi);
+                }
+                self.trial = Some(TrialSums { squares, largest, nan, first_dot });
+                gd
+            },
+        )
+    }
+
+    /// The correction pair of the accepted step, `s = step * d` (into `d`) and `y = g - g_old`,
+    /// stored when its curvature passes the test. `y` and its norm come from the accepted
+    /// point's [`Self::trial_sums`] (the norm from its sums unless they need a scale, see
+    /// [`norm2`]); the first dot product of the next direction too, when it is `d'(-g)`.
     fn store_pair(&mut self, memory: &mut Memory, g: &[f64], accepted: Accepted) {
         let Accepted { step, gd_old, gd } = accepted;
-        for (ri, &gi) in self.r.iter_mut().zip(g) {
-            *ri = gi - *ri;
-        }
-        let y_norm = norm2(&self.r);
+        let trial = self.trial.take();
+        let y_norm = match &trial {
+            Some(t) if !t.nan && t.largest >= 2f64.powi(-500) && t.largest <= 2f64.powi(500) => t.squares.root(),
+            Some(_) => norm2(&self.y),
+            None => {
+                for ((yi, &gi), &ri) in self.y.iter_mut().zip(g).zip(&self.r) {
+                    *yi = gi - ri;
+                }
+                norm2(&self.y)
+            }
+        };
         let (sy, descent) = if step == 1.0 {
             (gd - gd_old, -gd_old)
         } else {
@@ -435,9 +489,11 @@ impl IterationVectors {
             }
             ((gd - gd_old) * step, -gd_old * step)
         };
-        if curvature_ok(sy, descent) {
-            memory.push(&self.d, &self.r, sy, y_norm * y_norm / sy);
+        let kept = curvature_ok(sy, descent);
+        if kept {
+            memory.push(&self.d, &self.y, sy, y_norm * y_norm / sy);
         }
+        self.first_dot = trial.filter(|_| kept && step == 1.0).map(|t| t.first_dot);
     }
 }
 
@@ -661,7 +717,7 @@ impl Memory {
     /// arithmetic rounds the same. With the one-pass [`norm2`], L-BFGS's own work in 39
     /// iterations over the digits network's 7,510 parameters (`examples/step.rs lbfgs-alone`)
     /// fell from 11.7 to 8.1 ms, where a two-thread fit takes about 45.
-    fn direction(&mut self, g: &[f64], out: &mut [f64]) {
+    fn direction(&mut self, g: &[f64], out: &mut [f64], first_dot: Option<f64>) {
         let (n, col) = (self.n, self.col);
         if self.alpha.len() < col {
             self.alpha.resize(col, 0.0);
@@ -678,8 +734,17 @@ impl Memory {
             let slot = (*head + k) % *m;
             (&s[slot * n..][..n], &y[slot * n..][..n], sy[slot])
         };
-        // First loop, newest pair first: out = -g, then out -= alpha_k y_k.
-        let mut sum = negate_and_dot(out, g, pair(col - 1).0);
+        // First loop, newest pair first: out = -g, then out -= alpha_k y_k. The first dot
+        // product may be known already (`s'(-g)`, summed as `negate_and_dot` sums it).
+        let mut sum = match first_dot {
+            Some(sum) => {
+                for (oi, &gi) in out.iter_mut().zip(g) {
+                    *oi = -gi;
+                }
+                sum
+            }
+            None => negate_and_dot(out, g, pair(col - 1).0),
+        };
         for k in (0..col).rev() {
             let (_, y, sy) = pair(k);
             let a = sum / sy;
@@ -1259,7 +1324,7 @@ mod tests {
         let sy = dot(&s, &y);
         memory.push(&s, &y, sy, dot(&y, &y) / sy);
         let mut out = [0.0; 2];
-        memory.direction(&y, &mut out);
+        memory.direction(&y, &mut out, None);
         assert!((out[0] + 1.0).abs() < 1e-15 && (out[1] + 2.0).abs() < 1e-15, "{out:?}");
     }
 
@@ -1275,7 +1340,7 @@ mod tests {
         memory.push(&[f64::NAN], &[1.0], f64::NAN, f64::NAN);
         assert_eq!(memory.len(), 2);
         let mut out = [0.0];
-        memory.direction(&[1.0], &mut out);
+        memory.direction(&[1.0], &mut out, None);
         assert!(out[0].is_nan());
         memory.clear();
         assert_eq!((memory.len(), memory.theta), (0, 1.0));
@@ -1369,10 +1434,18 @@ mod tests {
         for pair in 0..9 {
             let g = varied(n, 100 + pair);
             let (mut fused, mut reference) = (vec![0.0; n], vec![0.0; n]);
-            memory.direction(&g, &mut fused);
+            memory.direction(&g, &mut fused, None);
             direction_reference(&memory, &g, &mut reference);
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&fused), bits(&reference), "{} pairs", memory.len());
+            if memory.len() > 0 {
+                // The first dot product handed in, as a trial point's sums give it.
+                let newest = &memory.s[memory.slot(memory.len() - 1) * n..][..n];
+                let first = newest.iter().zip(&g).fold(0.0, |sum, (&si, &gi)| sum + si * -gi);
+                let mut handed = vec![0.0; n];
+                memory.direction(&g, &mut handed, Some(first));
+                assert_eq!(bits(&handed), bits(&reference), "{} pairs, first dot given", memory.len());
+            }
             let (s, y) = (varied(n, 200 + pair), varied(n, 300 + pair));
             let sy = dot(&s, &y).abs() + 1.0;
             memory.push(&s, &y, sy, dot(&y, &y) / sy);
@@ -1381,7 +1454,7 @@ mod tests {
         y[3] = f64::INFINITY;
         memory.push(&varied(n, 8), &y, 1.0, 2.0);
         let (mut fused, mut reference) = (vec![0.0; n], vec![0.0; n]);
-        memory.direction(&varied(n, 9), &mut fused);
+        memory.direction(&varied(n, 9), &mut fused, None);
         direction_reference(&memory, &varied(n, 9), &mut reference);
         assert!(fused.iter().zip(&reference).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())));
     }
