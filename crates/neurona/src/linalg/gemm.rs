@@ -43,7 +43,7 @@ use crate::float::Float;
 /// (16 float64, 32 float32 with AVX-512) is 32 KiB, the size of an L1 data cache.
 pub(super) const KC: usize = 256;
 /// Output rows per packed `a` block: 120 x 256 float64 is 240 KiB, within an L2 cache. A
-/// multiple of every kernel's `mr` (4, 6, 12).
+/// multiple of every kernel's `mr` (3, 4, 6, 12).
 pub(super) const MC: usize = 120;
 /// The largest block of `a` (`mc x kc` values) read in place rather than packed, whatever the
 /// number of `b` panels that read it: 128 KiB, a quarter of a Zen 3 core's L2 cache. Timed per
@@ -171,14 +171,7 @@ pub(super) unsafe fn gemm<F: Float>(out: *mut F, rs_out: usize, a: MatRef<'_, F>
         // SAFETY: the caller's block is one column of a.rows elements, 1 apart.
         return unsafe { one_row(std::slice::from_raw_parts_mut(out, a.rows), b.t(), a.t(), accumulate) };
     }
-    // The kernels vectorise along the output's rows, so a narrow output (10 columns for a
-    // 10-class layer) fills its tiles poorly (10 of 16 lanes with 8-wide tiles); computing the
-    // transpose, `out^T = b^T · a^T`, may fill them better, or pack less. Each element's sum is
-    // the same either way (a fused multiply-add does not care which factor comes first), so the
-    // choice changes only speed.
-    // The transposed tiles are written out element by element: about two cycles each.
-    let scatter = 2 * a.rows * b.cols;
-    let transposed = Orientation::cost(&kernel, &b.t(), &a.t()) + scatter < Orientation::cost(&kernel, &a, &b);
+    let (kernel, transposed) = Orientation::choose(kernel, narrow_kernel::<F>(), &a, &b);
     let out = if transposed {
         Out { ptr: out, rs: 1, cs: rs_out, a: b.t(), b: a.t() }
     } else {
@@ -186,6 +179,12 @@ pub(super) unsafe fn gemm<F: Float>(out: *mut F, rs_out: usize, a: MatRef<'_, F>
     };
     // SAFETY: as the caller guarantees.
     unsafe { blocked(kernel, out, accumulate) }
+}
+
+/// The narrow float64 kernel on this CPU, if it has one (`kernels::narrow_kernel_f64`).
+fn narrow_kernel<F: Float>() -> Option<Kernel<F>> {
+    let narrow: &dyn Any = &kernels::narrow_kernel_f64(isa())?;
+    narrow.downcast_ref::<Kernel<F>>().copied()
 }
 
 /// The choices that depend on an operand's shape and layout.
@@ -220,12 +219,49 @@ impl Orientation {
         b.col_stride != 1 || m > 4 * mr || block > 256 * 1024
     }
 
-    /// Roughly the cycles of `a · b` with `kernel`: its multiply-adds, counted over whole
-    /// (zero-padded) tiles, at `nr` a cycle (two vectors of `nr / 2` on x86), plus a cycle per
-    /// value packed.
-    fn cost<F: Float>(kernel: &Kernel<F>, a: &MatRef<'_, F>, b: &MatRef<'_, F>) -> usize {
+    /// The kernel and orientation for `a · b`, the cheapest by [`Self::cost`] (the main kernel,
+    /// as it is, on a tie). The kernels vectorise along the output's rows, so a narrow output (10
+    /// columns for a 10-class layer) fills the main kernel's tiles poorly (10 of 16 lanes with
+    /// 8-wide tiles); computing the transpose, `out^T = b^T · a^T`, may fill them better, or pack
+    /// less; the narrow kernel's tiles (12 wide) may fit it better. Each element's sum is the
+    /// same whichever runs (a fused multiply-add does not care which factor comes first, and
+    /// every kernel sums in the same order), so the choice changes only speed.
+    fn choose<F: Float>(
+        kernel: Kernel<F>,
+        narrow: Option<Kernel<F>>,
+        a: &MatRef<'_, F>,
+        b: &MatRef<'_, F>,
+    ) -> (Kernel<F>, bool) {
+        // Multiply-adds a cycle: the main kernel's two vectors (x86), which the narrow one,
+        // of the same vectors, matches.
+        let rate = kernel.nr;
+        // The transposed tiles are written out element by element: about two cycles each.
+        let scatter = 2 * a.rows * b.cols;
+        let cost = |kernel: &Kernel<F>, transposed: bool| {
+            if transposed { Self::cost(kernel, rate, &b.t(), &a.t()) + scatter } else { Self::cost(kernel, rate, a, b) }
+        };
+        let mut best = (cost(&kernel, false), kernel, false);
+        let narrow = narrow.into_iter().flat_map(|narrow| [(narrow, false), (narrow, true)]);
+        for (kernel, transposed) in [(kernel, true)].into_iter().chain(narrow) {
+            let (lhs, width) = if transposed { (b.t(), a.rows) } else { (*a, b.cols) };
+            // The narrow tiles do not divide `NC`: kept to outputs of one column block. Nor do
+            // they read a transposed `lhs` in place, 3 values of a new cache line at every
+            // step: the weight gradient 100x200x10 (`h^T · delta`) took 13.0 µs so, against
+            // 12.0 on the main kernel's transposed tiles.
+            let narrow_fits = width <= NC && (lhs.col_stride == 1 || Self::packs_a(&lhs, kernel.nr, width, MC, KC));
+            let cost = cost(&kernel, transposed);
+            if cost < best.0 && (kernel.nr == rate || narrow_fits) {
+                best = (cost, kernel, transposed);
+            }
+        }
+        (best.1, best.2)
+    }
+
+    /// Roughly the cycles of `a · b` with `kernel` at `rate` multiply-adds a cycle: its
+    /// multiply-adds, counted over whole (zero-padded) tiles, plus a cycle per value packed.
+    fn cost<F: Float>(kernel: &Kernel<F>, rate: usize, a: &MatRef<'_, F>, b: &MatRef<'_, F>) -> usize {
         let (m, k, n) = (a.rows, a.cols, b.cols);
-        let tiles = m.next_multiple_of(kernel.mr) * n.next_multiple_of(kernel.nr) * k / kernel.nr;
+        let tiles = m.next_multiple_of(kernel.mr) * n.next_multiple_of(kernel.nr) * k / rate;
         let kc = k.div_ceil(k.div_ceil(KC));
         let packed_a = if Self::packs_a(a, kernel.nr, n, m.min(MC), kc) { m * k } else { 0 };
         let packed_b = if Self::packs_b(b, m, kernel.mr) { k * n } else { 0 };
@@ -466,8 +502,11 @@ pub(super) struct Region {
 
 /// Packs `m[pc..pc + kc, jc..jc + nc]` into panels of `width` columns, each `kc` rows of
 /// `width` values, zero beyond column `nc`; only the edge panel (if narrower) when `edge_only`.
-/// For `b`, panels of `nr` columns (4, 8, 16 or 32: every kernel's); for `a`, panels of `mr`
-/// rows (4, 6 or 12) are `a^T`'s panels of `mr` columns, so `a` is packed as `a.t()`.
+/// For `b`, panels of `nr` columns (4, 8, 12, 16 or 32: every kernel's); for `a`, panels of `mr`
+/// rows (3, 4, 6 or 12) are `a^T`'s panels of `mr` columns, so `a` is packed as `a.t()`.
+///
+/// # Panics
+/// For any other width (a kernel added without its width here: a bug, never user input).
 pub(super) fn pack_panels<F: Float>(dst: &mut [F], m: &MatRef<'_, F>, region: Region, width: usize, edge_only: bool) {
     let Region { kc, jc, nc, .. } = region;
     let (region, dst) = if edge_only {
@@ -480,12 +519,14 @@ pub(super) fn pack_panels<F: Float>(dst: &mut [F], m: &MatRef<'_, F>, region: Re
     // The panel width as a constant: a row then copies as a few vector moves, where a copy of a
     // run of unknown length calls `memmove`, which cost more than the kernels on digits.
     match width {
+        3 => pack_panels_of::<F, 3>(dst, m, region),
         4 => pack_panels_of::<F, 4>(dst, m, region),
         6 => pack_panels_of::<F, 6>(dst, m, region),
         8 => pack_panels_of::<F, 8>(dst, m, region),
         12 => pack_panels_of::<F, 12>(dst, m, region),
         16 => pack_panels_of::<F, 16>(dst, m, region),
-        _ => pack_panels_of::<F, 32>(dst, m, region),
+        32 => pack_panels_of::<F, 32>(dst, m, region),
+        _ => unreachable!("no kernel has panels {width} wide"),
     }
 }
 
@@ -620,6 +661,57 @@ mod tests {
             })
             .collect();
         assert!(results.windows(2).all(|w| w[0] == w[1]), "{fused:?}");
+    }
+
+    #[test]
+    fn the_narrow_kernel_gives_the_bits_of_the_main_one() {
+        // Every output, as it is and transposed, through each kernel: the same bits, for the
+        // shapes of a 10-class layer (forward, weight gradient) and others the narrow tiles cut
+        // differently (edge tiles of 1 to 3 rows, 1 to 11 columns, several inner blocks).
+        // 150x300x70 packs `a` into panels of each kernel's rows.
+        let shapes =
+            [(200, 100, 10), (100, 200, 10), (37, 64, 12), (13, 300, 11), (7, 10, 33), (9, 600, 5), (150, 300, 70)];
+        for isa in kernels::supported() {
+            let Some(narrow) = kernels::narrow_kernel_f64(isa) else { continue };
+            let main = kernels::kernel_f64(isa);
+            for &(m, k, n) in &shapes {
+                let (a, b) = (filled::<f64>(m * k, 31), filled::<f64>(k * n, 32));
+                let (a, b) = (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n));
+                for (accumulate, transposed) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let run = |kernel: Kernel<f64>| {
+                        let mut out = filled::<f64>(m * n, 33);
+                        let ptr = out.as_mut_ptr();
+                        let view = if transposed {
+                            Out { ptr, rs: 1, cs: n, a: b.t(), b: a.t() }
+                        } else {
+                            Out { ptr, rs: n, cs: 1, a, b }
+                        };
+                        // SAFETY: `out` holds the m x n outputs, on this thread alone.
+                        unsafe { blocked(kernel, view, accumulate) };
+                        out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                    };
+                    assert_eq!(run(main), run(narrow), "{isa:?} {m}x{k}x{n} {accumulate} {transposed}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_ten_column_output_runs_on_the_narrow_kernel() {
+        // 200x100x10 (a 10-class layer's forward product): 10 of 12 columns beat 10 of 16.
+        let Some(narrow) = kernels::narrow_kernel_f64(Isa::Avx2) else { return };
+        let main = kernels::kernel_f64(Isa::Avx2);
+        let (a, b) = (vec![0.0; 200 * 100], vec![0.0; 100 * 10]);
+        let (a, b) = (MatRef::row_major(&a, 200, 100), MatRef::row_major(&b, 100, 10));
+        let (chosen, transposed) = Orientation::choose(main, Some(narrow), &a, &b);
+        assert_eq!((chosen.nr, transposed), (12, false));
+        // 200x10x100 (its input gradient, `delta · W^T`) stays on the main kernel.
+        let delta = vec![0.0; 200 * 10];
+        let (chosen, _) = Orientation::choose(main, Some(narrow), &MatRef::row_major(&delta, 200, 10), &b.t());
+        assert_eq!(chosen.nr, 8);
+        // 100x200x10 (its weight gradient, `h^T · delta`): `h^T` is no run of rows.
+        let (chosen, transposed) = Orientation::choose(main, Some(narrow), &a.t(), &MatRef::row_major(&delta, 200, 10));
+        assert_eq!((chosen.nr, transposed), (8, true));
     }
 
     #[test]

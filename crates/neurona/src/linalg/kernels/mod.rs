@@ -99,6 +99,18 @@ pub(crate) fn kernel_f64(isa: Isa) -> Kernel<f64> {
     }
 }
 
+/// A second float64 kernel for `isa` with narrower tiles (AVX2: 3 x 12, against 6 x 8), for
+/// outputs whose width the main kernel's tiles fill poorly (10 columns: 10 of 16 against 10 of
+/// 12); `None` where there is none. The driver picks between the two by cost; each element is
+/// summed as every kernel sums it, so the choice changes only speed.
+pub(crate) fn narrow_kernel_f64(isa: Isa) -> Option<Kernel<f64>> {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => Some(x86::AVX2_F64_NARROW),
+        _ => None,
+    }
+}
+
 /// The float32 kernel for `isa`; the caller has checked that the CPU supports it.
 pub(crate) fn kernel_f32(isa: Isa) -> Kernel<f32> {
     match isa {
