@@ -13,7 +13,7 @@ use ndarray::Array2;
 use neurona::activation::Activation;
 use neurona::linalg::{MatRef, matmul, matmul_naive, sum_of_squares, sum_of_squares_naive, with_max_threads};
 use neurona::loss::OutputHead;
-use neurona::network::{Layout, Mlp, PredictScratch, Workspace};
+use neurona::network::{Batch, Layout, Mlp, PredictScratch, Workspace};
 use neurona::optim::adam::Adam;
 
 const UNITS: [usize; 4] = [784, 256, 128, 10];
@@ -146,7 +146,7 @@ fn training_step(c: &mut Criterion) {
         group.bench_function(format!("784-256-128-10/batch{BATCH}/{threads}t"), |b| {
             b.iter(|| {
                 with_max_threads(Some(threads), || {
-                    mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad, None)
+                    mlp.loss_and_gradient(&params, Batch::rows(input, &y), 1e-4, &mut workspace, &mut grad, None)
                 })
                 .unwrap()
             })

@@ -22,7 +22,7 @@ use neurona::activation::Activation;
 use neurona::estimators::mlp::{EpochProgress, FitOptions};
 use neurona::linalg::{self, MatRef};
 use neurona::loss::OutputHead;
-use neurona::network::{Layout, Mlp, Workspace};
+use neurona::network::{Batch, Layout, Mlp, Workspace};
 use neurona::optim::adam::Adam;
 use neurona::prelude::*;
 
@@ -95,7 +95,7 @@ fn step(hidden: &[usize]) {
             let mut adam = Adam::new(layout.len(), 1e-3, 0.9, 0.999, 1e-8);
             let input = MatRef::row_major(&x, n, p);
             let (step, median) = per_call(20_000, || {
-                mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad, None);
+                mlp.loss_and_gradient(&params, Batch::rows(input, &y), 1e-4, &mut workspace, &mut grad, None);
                 adam.update(&mut params, &grad);
             });
             let adam_alone = per_call(20_000, || adam.update(&mut params, &grad)).0;
@@ -141,7 +141,7 @@ fn full_batch(hidden: &[usize], only: Option<&str>) {
             let mut grad = vec![0.0; layout.len()];
             let input = MatRef::row_major(&x, n, p);
             let (p10, median) = per_call(if only.is_some() { 5_000 } else { 2_000 }, || {
-                mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad, None);
+                mlp.loss_and_gradient(&params, Batch::rows(input, &y), 1e-4, &mut workspace, &mut grad, None);
             });
             format!("evaluation {p10:.1} us (median {median:.1})")
         })
@@ -202,7 +202,8 @@ fn lbfgs_fits(hidden: &[usize], x: &[f64], labels: &[usize]) {
             neurona::optim::lbfgs::minimize(&mut x0, &options, |point, gradient| {
                 let t = Instant::now();
                 params_f.copy_from_slice(point);
-                let loss = mlp.loss_and_gradient(&params_f, input, &y, None, 1e-4, &mut workspace, &mut grad_f, None);
+                let loss =
+                    mlp.loss_and_gradient(&params_f, Batch::rows(input, &y), 1e-4, &mut workspace, &mut grad_f, None);
                 gradient.copy_from_slice(&grad_f);
                 spent += t.elapsed().as_secs_f64();
                 count += 1;

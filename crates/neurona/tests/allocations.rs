@@ -11,7 +11,7 @@
 use neurona::activation::Activation;
 use neurona::linalg::{MatRef, matmul};
 use neurona::loss::OutputHead;
-use neurona::network::{Layout, Mlp, Workspace};
+use neurona::network::{Batch, Layout, Mlp, Workspace};
 use neurona::prelude::*;
 
 #[path = "common/counting.rs"]
@@ -36,9 +36,9 @@ fn allocations_of_one_minibatch(rows: usize) -> usize {
     let mut workspace = Workspace::new(&layout, rows);
     let mut grad = vec![0.0; layout.len()];
     let input = MatRef::row_major(&x, rows, UNITS[0]);
-    mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad, None);
+    mlp.loss_and_gradient(&params, Batch::rows(input, &y), 1e-4, &mut workspace, &mut grad, None);
     count(|| {
-        mlp.loss_and_gradient(&params, input, &y, None, 1e-4, &mut workspace, &mut grad, None);
+        mlp.loss_and_gradient(&params, Batch::rows(input, &y), 1e-4, &mut workspace, &mut grad, None);
     })
 }
 

@@ -4,7 +4,7 @@
 use neurona::activation::Activation;
 use neurona::linalg::MatRef;
 use neurona::loss::OutputHead;
-use neurona::network::{Layout, Mlp, Workspace};
+use neurona::network::{Batch, Layout, Mlp, Workspace};
 
 /// Deterministic values in [-1, 1) (a tiny LCG: the checks need variety, not statistics).
 fn values(len: usize, seed: u64) -> Vec<f64> {
@@ -41,17 +41,17 @@ fn check(hidden: Activation, head: OutputHead, n_outputs: usize, alpha: f64, wei
     let sample_weight = weighted.then_some(sw.as_slice());
     let mut ws = Workspace::new(&layout, n);
     let mut grad = vec![0.0; layout.len()];
-    let input = MatRef::row_major(&x, n, p);
-    mlp.loss_and_gradient(&params, input, &y, sample_weight, alpha, &mut ws, &mut grad, None);
+    let batch = Batch::rows(MatRef::row_major(&x, n, p), &y).weighted(sample_weight);
+    mlp.loss_and_gradient(&params, batch, alpha, &mut ws, &mut grad, None);
     let mut scratch = vec![0.0; layout.len()];
     let eps = 1e-5;
     let mut worst: f64 = 0.0;
     for i in 0..params.len() {
         let mut shifted = params.clone();
         shifted[i] = params[i] + eps;
-        let plus = mlp.loss_and_gradient(&shifted, input, &y, sample_weight, alpha, &mut ws, &mut scratch, None);
+        let plus = mlp.loss_and_gradient(&shifted, batch, alpha, &mut ws, &mut scratch, None);
         shifted[i] = params[i] - eps;
-        let minus = mlp.loss_and_gradient(&shifted, input, &y, sample_weight, alpha, &mut ws, &mut scratch, None);
+        let minus = mlp.loss_and_gradient(&shifted, batch, alpha, &mut ws, &mut scratch, None);
         let numeric = (plus - minus) / (2.0 * eps);
         let analytic = grad[i] / scale;
         worst = worst.max((analytic - numeric).abs() / numeric.abs().max(1e-3));
@@ -104,13 +104,17 @@ fn a_column_major_batch_gives_the_row_major_result() {
     let y = targets(OutputHead::LogLoss, n, 3);
     let mut ws = Workspace::new(&layout, n);
     let (mut grad_rows, mut grad_columns) = (vec![0.0; layout.len()], vec![0.0; layout.len()]);
-    let by_rows =
-        mlp.loss_and_gradient(&params, MatRef::row_major(&x, n, p), &y, None, 0.1, &mut ws, &mut grad_rows, None);
+    let by_rows = mlp.loss_and_gradient(
+        &params,
+        Batch::rows(MatRef::row_major(&x, n, p), &y),
+        0.1,
+        &mut ws,
+        &mut grad_rows,
+        None,
+    );
     let by_columns = mlp.loss_and_gradient(
         &params,
-        MatRef::row_major(&x_transposed, p, n).t(),
-        &y,
-        None,
+        Batch::rows(MatRef::row_major(&x_transposed, p, n).t(), &y),
         0.1,
         &mut ws,
         &mut grad_columns,

@@ -65,34 +65,19 @@ impl RecurrentWeights {
         rows.chain(&self.bias_ih).chain(&self.bias_hh).copied().collect()
     }
 
-    /// `self − rate · gradient`, every value.
-    fn step(&self, gradient: &Self, rate: f64) -> Self {
-        let rows = |w: &[Vec<f64>], g: &[Vec<f64>]| -> Vec<Vec<f64>> {
-            w.iter().zip(g).map(|(w, g)| values(w, g, rate)).collect()
-        };
-        fn values(w: &[f64], g: &[f64], rate: f64) -> Vec<f64> {
-            w.iter().zip(g).map(|(w, g)| w - rate * g).collect()
-        }
+    /// `f(w, o)` for each value `w` of `self` and `o` of `other`, in the same place of weights
+    /// of the same shapes.
+    fn zip_map(&self, other: &Self, f: impl Fn(f64, f64) -> f64) -> Self {
+        let values = |w: &[f64], o: &[f64]| -> Vec<f64> { w.iter().zip(o).map(|(&w, &o)| f(w, o)).collect() };
+        let rows =
+            |w: &[Vec<f64>], o: &[Vec<f64>]| -> Vec<Vec<f64>> { w.iter().zip(o).map(|(w, o)| values(w, o)).collect() };
         Self {
-            weight_ih: rows(&self.weight_ih, &gradient.weight_ih),
-            weight_hh: rows(&self.weight_hh, &gradient.weight_hh),
-            bias_ih: values(&self.bias_ih, &gradient.bias_ih, rate),
-            bias_hh: values(&self.bias_hh, &gradient.bias_hh, rate),
-            output_weights: values(&self.output_weights, &gradient.output_weights, rate),
-            output_bias: self.output_bias - rate * gradient.output_bias,
-        }
-    }
-
-    /// Zeros of the same shapes.
-    fn zeros_like(&self) -> Self {
-        let rows = |w: &[Vec<f64>]| w.iter().map(|row| vec![0.0; row.len()]).collect();
-        Self {
-            weight_ih: rows(&self.weight_ih),
-            weight_hh: rows(&self.weight_hh),
-            bias_ih: vec![0.0; self.bias_ih.len()],
-            bias_hh: vec![0.0; self.bias_hh.len()],
-            output_weights: vec![0.0; self.output_weights.len()],
-            output_bias: 0.0,
+            weight_ih: rows(&self.weight_ih, &other.weight_ih),
+            weight_hh: rows(&self.weight_hh, &other.weight_hh),
+            bias_ih: values(&self.bias_ih, &other.bias_ih),
+            bias_hh: values(&self.bias_hh, &other.bias_hh),
+            output_weights: values(&self.output_weights, &other.output_weights),
+            output_bias: f(self.output_bias, other.output_bias),
         }
     }
 }
@@ -481,11 +466,11 @@ pub fn trace(example: &RecurrentExample) -> Result<RecurrentTrace> {
     }
     let output = w.output_weights.iter().zip(&h_prev).map(|(v, h)| v * h).sum::<f64>() + w.output_bias;
     let d_output = output - example.target;
-    let mut gradients = w.zeros_like();
+    let mut gradients = w.zip_map(w, |_, _| 0.0);
     gradients.output_weights = h_prev.iter().map(|h| d_output * h).collect();
     gradients.output_bias = d_output;
     let backward = backward(example, &forward, d_output, &mut gradients);
-    let updated = w.step(&gradients, example.learning_rate);
+    let updated = w.zip_map(&gradients, |w, g| w - example.learning_rate * g);
     Ok(RecurrentTrace {
         example: example.clone(),
         forward,

@@ -92,8 +92,8 @@ impl Mlp {
         }
     }
 
-    /// Loss of the batch `input: (n, n_features)` (any view), `y: (n, n_outputs)` and its
-    /// gradient with respect to every parameter, written into `grad` (same layout as `params`):
+    /// Loss of the `batch` (rows of features: its lengths are not read) and its gradient with
+    /// respect to every parameter, written into `grad` (same layout as `params`):
     /// [`loss_and_gradient_sums`](Self::loss_and_gradient_sums), then
     /// [`finish_loss_and_gradient`](Self::finish_loss_and_gradient). Every training path goes
     /// through these two, so that a fit whose rows are summed in chunks elsewhere (on Dask
@@ -103,13 +103,10 @@ impl Mlp {
     /// to the input, `(n, n_features)`: what a network below this one (the recurrent layers
     /// under a dense head) back-propagates. Like the layers' raw sums it is not yet divided by
     /// the sample-weight sum; `input` must then be row-major.
-    #[allow(clippy::too_many_arguments)]
     pub fn loss_and_gradient<F: Float>(
         &self,
         params: &[F],
-        input: MatRef<'_, F>,
-        y: &[F],
-        sample_weight: Option<&[F]>,
+        batch: Batch<'_, F>,
         alpha: f64,
         workspace: &mut Workspace<F>,
         grad: &mut [F],
@@ -117,24 +114,14 @@ impl Mlp {
     ) -> f64 {
         // The sums and their normalisation in one pass (each block of the gradient finished
         // where it is summed): the same bits as the two calls.
-        let (sums, penalty) = step::loss_and_gradient(
-            self.step(),
-            params,
-            input,
-            y,
-            sample_weight,
-            workspace,
-            grad,
-            input_delta,
-            Some(alpha),
-        );
+        let (sums, penalty) =
+            step::loss_and_gradient(self.step(), params, batch, workspace, grad, input_delta, Some(alpha));
         self.objective(sums, penalty, alpha)
     }
 
-    /// The unnormalised sums of the batch `input: (n, n_features)`, `y: (n, n_outputs)`: the
-    /// weighted sum of the loss terms and of the sample weights (returned), and the gradient
-    /// of the summed data loss, without the penalty, written into `grad_sum` (same layout as
-    /// `params`). Sums of disjoint batches add up to the sums of their union (up to rounding,
+    /// The unnormalised sums of the `batch` (rows of features): the weighted sum of the loss
+    /// terms and of the sample weights (returned), and the gradient of the summed data loss,
+    /// without the penalty, written into `grad_sum` (same layout as `params`). Sums of disjoint batches add up to the sums of their union (up to rounding,
     /// and exactly for one batch), whatever the machine that computed each.
     ///
     /// Two jobs for the thread team (`step.rs`): the rows in blocks through the forward pass,
@@ -142,18 +129,15 @@ impl Mlp {
     /// delta it hands down), then the weight gradients in blocks of outputs beside the bias
     /// sums and the loss; the same bits for any number of threads. `input_delta` as in
     /// [`loss_and_gradient`](Self::loss_and_gradient).
-    #[allow(clippy::too_many_arguments)]
     pub fn loss_and_gradient_sums<F: Float>(
         &self,
         params: &[F],
-        input: MatRef<'_, F>,
-        y: &[F],
-        sample_weight: Option<&[F]>,
+        batch: Batch<'_, F>,
         workspace: &mut Workspace<F>,
         grad_sum: &mut [F],
         input_delta: Option<&mut [F]>,
     ) -> LossSums {
-        step::loss_and_gradient(self.step(), params, input, y, sample_weight, workspace, grad_sum, input_delta, None).0
+        step::loss_and_gradient(self.step(), params, batch, workspace, grad_sum, input_delta, None).0
     }
 
     /// What the training step needs of the network.
@@ -289,17 +273,7 @@ impl<F: Float> Objective<F> for Mlp {
         workspace: &mut Workspace<F>,
         grad: &mut [F],
     ) -> f64 {
-        Mlp::loss_and_gradient(
-            self,
-            params,
-            batch.input,
-            batch.targets,
-            batch.sample_weight,
-            alpha,
-            workspace,
-            grad,
-            None,
-        )
+        Mlp::loss_and_gradient(self, params, batch, alpha, workspace, grad, None)
     }
 
     /// The update applied to each block of parameters in the training step's parameter job,
@@ -316,10 +290,8 @@ impl<F: Float> Objective<F> for Mlp {
         update: &dyn ElementwiseUpdate<F>,
         beside: Option<&(dyn Fn() + Sync)>,
     ) -> f64 {
-        let (input, y, sample_weight) = (batch.input, batch.targets, batch.sample_weight);
         let after = step::AfterGradient { alpha, update, beside };
-        let (sums, penalty) =
-            step::loss_gradient_and_update(self.step(), params, input, y, sample_weight, workspace, grad, after);
+        let (sums, penalty) = step::loss_gradient_and_update(self.step(), params, batch, workspace, grad, after);
         self.objective(sums, penalty, alpha)
     }
 

@@ -32,6 +32,19 @@ pub struct Batch<'a, F> {
     pub sample_weight: Option<&'a [F]>,
 }
 
+impl<'a, F> Batch<'a, F> {
+    /// Rows of features `input: (n, n_features)` and their `targets: (n, n_outputs)`, each row
+    /// weighing 1.
+    pub fn rows(input: MatRef<'a, F>, targets: &'a [F]) -> Self {
+        Self { input, lengths: None, targets, sample_weight: None }
+    }
+
+    /// The same rows weighted by `sample_weight` (`None`: all 1).
+    pub fn weighted(self, sample_weight: Option<&'a [F]>) -> Self {
+        Self { sample_weight, ..self }
+    }
+}
+
 /// An optimizer's update that acts on each parameter alone, from its gradient and its own
 /// state (SGD's velocity, Adam's moments): applied to disjoint runs of the parameters, on any
 /// threads and in any order, it gives the bits of one pass over the whole buffer.

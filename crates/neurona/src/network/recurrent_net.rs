@@ -321,9 +321,7 @@ impl<F: Float> Objective<F> for RecurrentNet {
         let head_input = MatRef::row_major(&ws.head_input[..rows * dh], rows, dh);
         let head_loss = self.head.loss_and_gradient(
             head_params,
-            head_input,
-            targets,
-            weights,
+            Batch::rows(head_input, targets).weighted(weights),
             alpha,
             &mut ws.head.workspace,
             head_grad,

@@ -35,7 +35,7 @@ use crate::linalg::{
 };
 use crate::loss::{OutputHead, weight_sum};
 use crate::network::dense::{column_sums, column_sums_from, dense_activation_forward};
-use crate::network::objective::ElementwiseUpdate;
+use crate::network::objective::{Batch, ElementwiseUpdate};
 use crate::network::params::Layout;
 use crate::network::summed::LossSums;
 use crate::network::workspace::{RowsPtr, Workspace};
@@ -61,7 +61,7 @@ impl Network<'_> {
 
 /// One batch, as the two jobs read it.
 #[derive(Clone, Copy)]
-struct Batch<'a, F> {
+struct JobBatch<'a, F> {
     /// `(n, n_features)`, any view.
     input: MatRef<'a, F>,
     /// `(n, n_outputs)` row-major.
@@ -84,20 +84,17 @@ struct Batch<'a, F> {
 /// # Panics
 /// If `y`, `sample_weight`, `grad_sum`, `input_delta` or the workspace hold fewer values than the
 /// batch needs (a bug in the caller).
-#[allow(clippy::too_many_arguments)]
 pub(super) fn loss_and_gradient<F: Float>(
     mlp: Network<'_>,
     params: &[F],
-    input: MatRef<'_, F>,
-    y: &[F],
-    sample_weight: Option<&[F]>,
+    batch: Batch<'_, F>,
     workspace: &mut Workspace<F>,
     grad_sum: &mut [F],
     input_delta: Option<&mut [F]>,
     alpha: Option<f64>,
 ) -> (LossSums, f64) {
     assert!(params.len() >= mlp.layout.len(), "fewer parameters than the layout holds");
-    let batch = batch(mlp, input, y, sample_weight, input_delta);
+    let batch = job_batch(mlp, batch, input_delta);
     let params = Params { start: RowsPtr(params.as_ptr().cast_mut()), update: None, beside: None };
     // SAFETY: `params` holds the whole layout (checked above); no update: only read.
     unsafe { two_jobs(mlp, params, batch, workspace, grad_sum, alpha) }
@@ -123,19 +120,16 @@ pub(super) struct AfterGradient<'a, F> {
 ///
 /// # Panics
 /// As [`loss_and_gradient`].
-#[allow(clippy::too_many_arguments)]
 pub(super) fn loss_gradient_and_update<F: Float>(
     mlp: Network<'_>,
     params: &mut [F],
-    input: MatRef<'_, F>,
-    y: &[F],
-    sample_weight: Option<&[F]>,
+    batch: Batch<'_, F>,
     workspace: &mut Workspace<F>,
     grad: &mut [F],
     after: AfterGradient<'_, F>,
 ) -> (LossSums, f64) {
     assert!(params.len() >= mlp.layout.len(), "fewer parameters than the layout holds");
-    let batch = batch(mlp, input, y, sample_weight, None);
+    let batch = job_batch(mlp, batch, None);
     let params = Params { start: RowsPtr(params.as_mut_ptr()), update: Some(after.update), beside: after.beside };
     // SAFETY: `params` holds the whole layout (checked above) and is borrowed mutably for the
     // call.
@@ -143,17 +137,12 @@ pub(super) fn loss_gradient_and_update<F: Float>(
 }
 
 /// The batch as the jobs read it, checked against the network's widths.
-fn batch<'a, F: Float>(
-    mlp: Network<'_>,
-    input: MatRef<'a, F>,
-    y: &'a [F],
-    sample_weight: Option<&'a [F]>,
-    input_delta: Option<&'a mut [F]>,
-) -> Batch<'a, F> {
+fn job_batch<'a, F: Float>(mlp: Network<'_>, batch: Batch<'a, F>, input_delta: Option<&'a mut [F]>) -> JobBatch<'a, F> {
+    let Batch { input, targets, sample_weight, .. } = batch;
     let n = input.rows();
-    Batch {
+    JobBatch {
         input,
-        y: &y[..n * mlp.n_outputs()],
+        y: &targets[..n * mlp.n_outputs()],
         sample_weight: sample_weight.map(|sw| &sw[..n]),
         input_delta: input_delta.map(|d| RowsPtr(d[..n * mlp.n_features()].as_mut_ptr())),
         bias_sums: None,
@@ -178,7 +167,7 @@ struct Params<'a, F> {
 unsafe fn two_jobs<F: Float>(
     mlp: Network<'_>,
     params: Params<'_, F>,
-    batch: Batch<'_, F>,
+    batch: JobBatch<'_, F>,
     workspace: &mut Workspace<F>,
     grad_sum: &mut [F],
     alpha: Option<f64>,
@@ -191,7 +180,7 @@ unsafe fn two_jobs<F: Float>(
     // On a team that would not share the jobs now, one part each, as on one thread.
     let threads = if max_threads() > 1 && team_shares() { max_threads() } else { 1 };
     let rows = ProductCuts::rows::<F>(n, row_work(layout, batch.input_delta.is_some()), threads);
-    let batch = Batch { bias_sums: (rows.parts() == 1).then_some(RowsPtr(grad_sum.as_mut_ptr())), ..batch };
+    let batch = JobBatch { bias_sums: (rows.parts() == 1).then_some(RowsPtr(grad_sum.as_mut_ptr())), ..batch };
     let Workspace { activations, deltas, starts, .. } = workspace;
     starts.clear();
     starts.extend(
@@ -270,7 +259,7 @@ fn row_work(layout: &Layout, input_delta: bool) -> usize {
 unsafe fn row_pass<F: Float>(
     mlp: Network<'_>,
     params: &[F],
-    batch: &Batch<'_, F>,
+    batch: &JobBatch<'_, F>,
     starts: &[(RowsPtr<F>, RowsPtr<F>)],
     rows: Range<usize>,
 ) {
@@ -333,7 +322,7 @@ unsafe fn row_pass<F: Float>(
 struct ParamJob<'a, F> {
     mlp: Network<'a>,
     params: Params<'a, F>,
-    batch: &'a Batch<'a, F>,
+    batch: &'a JobBatch<'a, F>,
     activations: &'a [Vec<F>],
     deltas: &'a [Vec<F>],
     finish: Option<Finish<F>>,
@@ -546,7 +535,14 @@ mod tests {
                 let (mut grad, mut delta) = (vec![f64::NAN; layout.len()], vec![f64::NAN; rows * p]);
                 let mut ws = Workspace::new(&layout, rows);
                 let got = with_max_threads(Some(threads), || {
-                    mlp.loss_and_gradient(&params, input, &y, Some(&sw), 1e-3, &mut ws, &mut grad, Some(&mut delta))
+                    mlp.loss_and_gradient(
+                        &params,
+                        Batch::rows(input, &y).weighted(Some(&sw)),
+                        1e-3,
+                        &mut ws,
+                        &mut grad,
+                        Some(&mut delta),
+                    )
                 })
                 .unwrap();
                 let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();

@@ -12,7 +12,7 @@ use ndarray::{ArrayView1, ArrayView2};
 use crate::error::{NeuronaError, Result};
 use crate::float::Float;
 use crate::linalg::MatRef;
-use crate::network::{Mlp, Workspace};
+use crate::network::{Batch, Mlp, Workspace};
 
 /// The sums of one chunk of rows beside its gradient sum.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,7 +61,13 @@ pub fn chunk_sums<F: Float>(
     let targets = y.as_slice().expect("a standard-layout array is one slice");
     let weights = sample_weight.map(|sw| sw.to_vec());
     let mut workspace = Workspace::new(mlp.layout(), n);
-    Ok(mlp.loss_and_gradient_sums(params, input, targets, weights.as_deref(), &mut workspace, grad_sum, None))
+    Ok(mlp.loss_and_gradient_sums(
+        params,
+        Batch::rows(input, targets).weighted(weights.as_deref()),
+        &mut workspace,
+        grad_sum,
+        None,
+    ))
 }
 
 /// The checks of [`chunk_sums`].

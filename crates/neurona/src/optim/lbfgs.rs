@@ -826,12 +826,7 @@ fn norm2(v: &[f64]) -> f64 {
             if largest == 0.0 || largest.is_infinite() {
                 return largest;
             }
-            // Powers of two, so that scaling is exact.
-            let scale = if largest > 2f64.powi(500) {
-                2f64.powi(-600)
-            } else if largest < 2f64.powi(-500) {
-                2f64.powi(600)
-            } else {
+            let Some(scale) = norm_scale(largest) else {
                 return sum.root();
             };
             let mut scaled = SquareSum::default();
@@ -841,6 +836,18 @@ fn norm2(v: &[f64]) -> f64 {
             scaled.root() / scale
         },
     )
+}
+
+/// The scale that keeps the squares of values up to `largest` (finite, not 0) from overflowing
+/// or underflowing, where they need one: a power of two, so that scaling is exact.
+fn norm_scale(largest: f64) -> Option<f64> {
+    if largest > 2f64.powi(500) {
+        Some(2f64.powi(-600))
+    } else if largest < 2f64.powi(-500) {
+        Some(2f64.powi(600))
+    } else {
+        None
+    }
 }
 
 /// A sum of squares in double-double: `hi + lo`.
@@ -1390,13 +1397,7 @@ mod tests {
         if largest == 0.0 || largest.is_infinite() {
             return largest;
         }
-        let scale = if largest > 2f64.powi(500) {
-            2f64.powi(-600)
-        } else if largest < 2f64.powi(-500) {
-            2f64.powi(600)
-        } else {
-            1.0
-        };
+        let scale = norm_scale(largest).unwrap_or(1.0);
         let (mut hi, mut lo) = (0.0_f64, 0.0_f64);
         for &vi in v {
             let a = vi * scale;

@@ -22,14 +22,17 @@ use std::arch::x86_64::*;
 
 use super::{Kernel, Strided};
 
-/// Writes a kernel function `$name` for `$features` over vectors `$vec` of `$lanes` values of
-/// `$f`, with tiles of `$nv` vectors and up to `$mr` rows: `$body` computes a tile of `MR` rows,
-/// one copy for each height in `$rows` (the edge tiles of an output whose rows are not a
-/// multiple of `$mr`, which then do only the work of their rows and write the output in place),
-/// from the instruction set's intrinsics.
+/// Writes the kernel `$kernel` (a [`Kernel`]) and its function `$name` for `$features` over
+/// vectors `$vec` of `$lanes` values of `$f`, with tiles of `$nv` vectors and up to `$mr` rows:
+/// `$body` computes a tile of `MR` rows, one copy for each height in `$rows` (the edge tiles of
+/// an output whose rows are not a multiple of `$mr`, which then do only the work of their rows
+/// and write the output in place), from the instruction set's intrinsics named after `ops`.
 macro_rules! kernel {
-    ($name:ident, $body:ident, $features:literal, $f:ty, $vec:ty, $lanes:expr, $mr:expr, $nv:expr, [$($rows:literal),+],
-     $zero:ident, $loadu:ident, $storeu:ident, $set1:ident, $fmadd:ident, $add:ident) => {
+    ($kernel:ident = $name:ident, $body:ident: $features:literal, $f:ident in $vec:ident x $lanes:literal,
+     tile $mr:literal x $nv:literal, rows [$($rows:literal),+],
+     ops $zero:ident, $loadu:ident, $storeu:ident, $set1:ident, $fmadd:ident, $add:ident) => {
+        pub(super) const $kernel: Kernel<$f> = Kernel { mr: $mr, nr: $nv * $lanes, run: $name };
+
         /// See [`super::KernelFn`].
         ///
         /// # Safety
@@ -113,100 +116,22 @@ macro_rules! kernel {
     };
 }
 
-kernel!(
-    avx2_f64,
-    avx2_f64_rows,
-    "avx2,fma",
-    f64,
-    __m256d,
-    4,
-    6,
-    2,
-    [6, 5, 4, 3, 2, 1],
-    _mm256_setzero_pd,
-    _mm256_loadu_pd,
-    _mm256_storeu_pd,
-    _mm256_set1_pd,
-    _mm256_fmadd_pd,
-    _mm256_add_pd
-);
+kernel! { AVX2_F64 = avx2_f64, avx2_f64_rows: "avx2,fma", f64 in __m256d x 4, tile 6 x 2, rows [6, 5, 4, 3, 2, 1],
+ops _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_add_pd }
 // A narrow output (a 10-class layer's 10 columns) fills 6 x 8 tiles to 10 of 16 columns; tiles
 // of 3 rows of 3 vectors, 12 columns, fill 10 of 12 at the same rate of multiply-adds (9
 // accumulators, enough to cover the multiply-add's latency on two pipes). With 4 rows, 12
 // accumulators, 3 `b` vectors and a broadcast took all 16 registers, and the compiler kept an
 // accumulator on the stack: 17 GFLOP/s on 1437x100x10, where the 6 x 8 tiles ran at 28.
 // `gemm.rs` picks it by cost.
-kernel!(
-    avx2_f64_narrow,
-    avx2_f64_narrow_rows,
-    "avx2,fma",
-    f64,
-    __m256d,
-    4,
-    3,
-    3,
-    [3, 2, 1],
-    _mm256_setzero_pd,
-    _mm256_loadu_pd,
-    _mm256_storeu_pd,
-    _mm256_set1_pd,
-    _mm256_fmadd_pd,
-    _mm256_add_pd
-);
-kernel!(
-    avx2_f32,
-    avx2_f32_rows,
-    "avx2,fma",
-    f32,
-    __m256,
-    8,
-    6,
-    2,
-    [6, 5, 4, 3, 2, 1],
-    _mm256_setzero_ps,
-    _mm256_loadu_ps,
-    _mm256_storeu_ps,
-    _mm256_set1_ps,
-    _mm256_fmadd_ps,
-    _mm256_add_ps
-);
-kernel!(
-    avx512_f64,
-    avx512_f64_rows,
-    "avx512f",
-    f64,
-    __m512d,
-    8,
-    12,
-    2,
-    [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
-    _mm512_setzero_pd,
-    _mm512_loadu_pd,
-    _mm512_storeu_pd,
-    _mm512_set1_pd,
-    _mm512_fmadd_pd,
-    _mm512_add_pd
-);
-kernel!(
-    avx512_f32,
-    avx512_f32_rows,
-    "avx512f",
-    f32,
-    __m512,
-    16,
-    12,
-    2,
-    [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
-    _mm512_setzero_ps,
-    _mm512_loadu_ps,
-    _mm512_storeu_ps,
-    _mm512_set1_ps,
-    _mm512_fmadd_ps,
-    _mm512_add_ps
-);
-
-pub(super) const AVX2_F64: Kernel<f64> = Kernel { mr: 6, nr: 8, run: avx2_f64 };
-pub(super) const AVX2_F64_NARROW: Kernel<f64> = Kernel { mr: 3, nr: 12, run: avx2_f64_narrow };
-pub(super) const AVX2_F32: Kernel<f32> = Kernel { mr: 6, nr: 16, run: avx2_f32 };
-pub(super) const AVX512_F64: Kernel<f64> = Kernel { mr: 12, nr: 16, run: avx512_f64 };
-pub(super) const AVX512_F32: Kernel<f32> = Kernel { mr: 12, nr: 32, run: avx512_f32 };
+kernel! { AVX2_F64_NARROW = avx2_f64_narrow, avx2_f64_narrow_rows: "avx2,fma", f64 in __m256d x 4, tile 3 x 3,
+rows [3, 2, 1],
+ops _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_add_pd }
+kernel! { AVX2_F32 = avx2_f32, avx2_f32_rows: "avx2,fma", f32 in __m256 x 8, tile 6 x 2, rows [6, 5, 4, 3, 2, 1],
+ops _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps }
+kernel! { AVX512_F64 = avx512_f64, avx512_f64_rows: "avx512f", f64 in __m512d x 8, tile 12 x 2,
+rows [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
+ops _mm512_setzero_pd, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_add_pd }
+kernel! { AVX512_F32 = avx512_f32, avx512_f32_rows: "avx512f", f32 in __m512 x 16, tile 12 x 2,
+rows [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
+ops _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps }
