@@ -268,14 +268,16 @@ mod native {
         }
 
         /// A helper's part is done: counted, and a sleeping caller woken.
-        /// Called by a helper as it starts a part of the current job: notes whether it runs on
-        /// the core the caller posted from. Read by the caller once the part is done (`done`'s
-        /// ordering carries it).
-        fn note_core(&self) {
+        /// Called by a helper as it starts a part of the current job: notes (and returns)
+        /// whether it runs on the core the caller posted from. Read by the caller once the part
+        /// is done (`done`'s ordering carries it).
+        fn note_core(&self) -> bool {
             let caller = self.caller_core.load(Ordering::Relaxed);
-            if caller != NO_CORE && current_core() == Some(caller) {
+            let crowded = caller != NO_CORE && current_core() == Some(caller);
+            if crowded {
                 self.crowded.store(true, Ordering::Relaxed);
             }
+            crowded
         }
 
         /// Whether the job the caller posted from core `posted_on` was crowded: a helper ran a
@@ -382,12 +384,18 @@ mod native {
         super::super::gemm::prepare_scratch();
         shared.prepared.fetch_add(1, Ordering::Release);
         let mut seen = 0;
+        // Whether this helper ran a part of the last job on its caller's core: it then sleeps
+        // at once rather than spin, as a spin there holds the core the caller waits for (the
+        // caller sends the team solo only once it runs again, see `Shared::crowded`).
+        let mut on_callers_core = false;
         loop {
             let mut since = Instant::now();
             let mut spins = 0u32;
             while generation(shared.state.load(Ordering::Acquire)) == seen {
                 spins = spins.wrapping_add(1);
-                if !spins.is_multiple_of(256) || since.elapsed() < SPIN && !shared.resting.load(Ordering::Relaxed) {
+                if !spins.is_multiple_of(256)
+                    || since.elapsed() < SPIN && !on_callers_core && !shared.resting.load(Ordering::Relaxed)
+                {
                     std::hint::spin_loop();
                     continue;
                 }
@@ -406,8 +414,9 @@ mod native {
                 since = Instant::now();
             }
             seen = generation(shared.state.load(Ordering::Acquire));
+            on_callers_core = false;
             while let Some(part) = shared.claim(seen) {
-                shared.note_core();
+                on_callers_core |= shared.note_core();
                 // SAFETY: the poster stored the job before publishing its generation, which the
                 // claim acquired, and keeps it alive until `done` counts this part.
                 let job = unsafe { &*shared.job.load(Ordering::Relaxed) };
