@@ -23,8 +23,8 @@
 //!
 //! The MLP's training step (`network/step.rs`) hands the team fewer, larger jobs instead of a
 //! job per product: blocks of a minibatch's rows through all of its layers (each product on
-//! one thread, [`on_this_thread`]), then the weight gradients cut as [`matmul`] would cut them
-//! ([`ProductCuts`]), each block computed by [`matmul_part`] on whichever thread claims it.
+//! one thread, `on_this_thread`), then the weight gradients cut as [`matmul`] would cut them
+//! (`ProductCuts`), each block computed by `matmul_part` on whichever thread claims it.
 //!
 //! Results do not depend on it. The split never cuts the inner (summed) dimension, and every
 //! output element is summed in an order that depends on the inner dimension alone (see

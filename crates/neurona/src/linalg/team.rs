@@ -25,12 +25,13 @@ pub(crate) use single::{for_each_part, for_each_piece, team_shares};
 /// was posted, claimed none of its parts (they were off their cores); and when a helper that an
 /// earlier job woke has still not run ([`STARVED`]): woken, it waits for a core that another
 /// process holds, and when it gets one it takes it from the caller as often as from the other
-/// process. After a late job the team runs every part on the caller for a while (solo), helpers
-/// asleep, starting at [`SOLO_FIRST`] and doubling while the jobs that probe the helpers again are
-/// late too, up to [`SOLO_LONGEST`]; each `SOLO_FIRST` of time on time halves it. Which thread
-/// runs a part never changes what the part computes, so none of this changes a result. While it
-/// waits for a late helper, the caller sleeps rather than spins, giving its core to the helper it
-/// waits for.
+/// process; and when a helper ran one of its parts on the caller's own core (see
+/// [`Shared::crowded`]). After a late job the team runs every part on the caller for a while
+/// (solo), helpers asleep, starting at [`SOLO_FIRST`] and doubling while the jobs that probe the
+/// helpers again are late too, up to [`SOLO_LONGEST`]; each `SOLO_FIRST` of time on time halves
+/// it. Which thread runs a part never changes what the part computes, so none of this changes a
+/// result. While it waits for a late helper, the caller sleeps rather than spins, giving its core
+/// to the helper it waits for.
 #[cfg(not(target_family = "wasm"))]
 mod native {
     use std::panic::{self, AssertUnwindSafe};
@@ -122,6 +123,28 @@ mod native {
         resting: AtomicBool,
         /// Helpers that have started and grown their packing buffers (see [`team`]).
         prepared: AtomicUsize,
+        /// The core the current job's caller was on when it posted the job (`NO_CORE` where the
+        /// system does not say), and whether a helper ran one of the job's parts on that core.
+        caller_core: AtomicUsize,
+        crowded: AtomicBool,
+    }
+
+    /// `caller_core` where the core is not known.
+    const NO_CORE: usize = usize::MAX;
+
+    /// The core the calling thread runs on, where the system says (Linux: `sched_getcpu`, a
+    /// vDSO call of tens of nanoseconds, no system call).
+    fn current_core() -> Option<usize> {
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: `sched_getcpu` takes nothing and only reads the thread's state; it returns
+            // -1 (and sets errno) where it cannot tell.
+            usize::try_from(unsafe { libc::sched_getcpu() }).ok()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            None
+        }
     }
 
     fn pack(generation: u64, parts: usize, next: usize) -> u64 {
@@ -148,6 +171,8 @@ mod native {
                 epoch: Instant::now(),
                 resting: AtomicBool::new(false),
                 prepared: AtomicUsize::new(0),
+                caller_core: AtomicUsize::new(NO_CORE),
+                crowded: AtomicBool::new(false),
             }
         }
 
@@ -241,6 +266,32 @@ mod native {
             false
         }
 
+        /// Called by a helper as it starts a part of the current job: notes (and returns)
+        /// whether it runs on the core the caller posted from. Read by the caller once the part
+        /// is done (`done`'s ordering carries it).
+        fn note_core(&self) -> bool {
+            let caller = self.caller_core.load(Ordering::Relaxed);
+            let crowded = caller != NO_CORE && current_core() == Some(caller);
+            if crowded {
+                self.crowded.store(true, Ordering::Relaxed);
+            }
+            crowded
+        }
+
+        /// Whether the job the caller posted from core `posted_on` was crowded: a helper ran a
+        /// part on that core while the caller, there before and after its share, was not
+        /// running. The caller's time slices then went to its own helper, a part on the helper
+        /// saved it nothing, and the helper's spinning after the job would take more of them.
+        /// No wait shows it: the caller, preempted, finds the helper's part done when it runs
+        /// again, and the job looks on time. Counted in lbfgs digits fits (two threads) beside
+        /// a busy loop on this project's 2-core Intel VM (kernel 6.18): every part a helper ran
+        /// (41-60 a fit) ran on the caller's core, where quiet none of 168 did; the helper ran
+        /// 6-9 ms of each 45-47 ms fit and the caller waited as long for its core (schedstat),
+        /// while the jobs judged late or starved sent the team solo only 3 times a fit.
+        fn crowded(&self, posted_on: Option<usize>) -> bool {
+            posted_on.is_some() && self.crowded.load(Ordering::Relaxed) && current_core() == posted_on
+        }
+
         /// A helper's part is done: counted, and a sleeping caller woken.
         fn part_done(&self) {
             self.done.fetch_add(1, Ordering::SeqCst);
@@ -332,12 +383,18 @@ mod native {
         super::super::gemm::prepare_scratch();
         shared.prepared.fetch_add(1, Ordering::Release);
         let mut seen = 0;
+        // Whether this helper ran a part of the last job on its caller's core: it then sleeps
+        // at once rather than spin, as a spin there holds the core the caller waits for (the
+        // caller sends the team solo only once it runs again, see `Shared::crowded`).
+        let mut on_callers_core = false;
         loop {
             let mut since = Instant::now();
             let mut spins = 0u32;
             while generation(shared.state.load(Ordering::Acquire)) == seen {
                 spins = spins.wrapping_add(1);
-                if !spins.is_multiple_of(256) || since.elapsed() < SPIN && !shared.resting.load(Ordering::Relaxed) {
+                if !spins.is_multiple_of(256)
+                    || since.elapsed() < SPIN && !on_callers_core && !shared.resting.load(Ordering::Relaxed)
+                {
                     std::hint::spin_loop();
                     continue;
                 }
@@ -356,7 +413,9 @@ mod native {
                 since = Instant::now();
             }
             seen = generation(shared.state.load(Ordering::Acquire));
+            on_callers_core = false;
             while let Some(part) = shared.claim(seen) {
+                on_callers_core |= shared.note_core();
                 // SAFETY: the poster stored the job before publishing its generation, which the
                 // claim acquired, and keeps it alive until `done` counts this part.
                 let job = unsafe { &*shared.job.load(Ordering::Relaxed) };
@@ -402,6 +461,9 @@ mod native {
         shared.job.store((&raw const job).cast::<Job<'static>>().cast_mut(), Ordering::Relaxed);
         shared.done.store(0, Ordering::Relaxed);
         shared.panicked.store(false, Ordering::Relaxed);
+        let posted_on = current_core();
+        shared.caller_core.store(posted_on.unwrap_or(NO_CORE), Ordering::Relaxed);
+        shared.crowded.store(false, Ordering::Relaxed);
         // Part 0 is this thread's from the start.
         shared.state.store(pack(generation, parts, 1), Ordering::SeqCst);
         let (mut woken, mut starved) = (false, false);
@@ -423,7 +485,7 @@ mod native {
         let mine = Instant::now();
         let late = if on_helpers > 0 {
             let slept = shared.wait_for_helpers(on_helpers, mine + (mine - posted).max(LATE_MARGIN) * LATE_FACTOR);
-            shared.judge(mine - posted, here, on_helpers, mine.elapsed(), slept)
+            shared.judge(mine - posted, here, on_helpers, mine.elapsed(), slept) || shared.crowded(posted_on)
         } else {
             // Helpers that were awake, spinning, and claimed nothing were off their cores: as
             // telling as a late job. One that had to be woken (after a pause, or a solo
