@@ -3,6 +3,7 @@
 //! the activations the forward pass kept.
 
 use crate::float::Float;
+use crate::linalg::with_avx2;
 use crate::params::declare::named_enum;
 
 named_enum! {
@@ -39,34 +40,44 @@ impl Activation {
     pub fn forward_with_bias<F: Float>(self, z: &mut [F], bias: &[F]) {
         let rows = z.chunks_exact_mut(bias.len().max(1));
         // One loop per activation, so that each inner loop is a plain vectorisable map.
-        match self {
-            Self::Identity => rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v += b)),
-            Self::Logistic => rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v = logistic(*v + b))),
-            Self::Tanh => rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v = (*v + b).tanh())),
-            Self::Relu => {
-                rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v = (*v + b).max(F::zero())))
-            }
-        }
+        with_avx2(
+            #[inline(always)]
+            || match self {
+                Self::Identity => rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v += b)),
+                Self::Logistic => {
+                    rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v = logistic(*v + b)))
+                }
+                Self::Tanh => rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v = (*v + b).tanh())),
+                Self::Relu => {
+                    rows.for_each(|row| row.iter_mut().zip(bias).for_each(|(v, &b)| *v = (*v + b).max(F::zero())))
+                }
+            },
+        )
     }
 
     /// Multiplies `d_output` in place by the derivative of the activation, given the
     /// activation's output `output` (same shape).
     pub fn backward<F: Float>(self, d_output: &mut [F], output: &[F]) {
+        #[inline(always)]
         fn each<F: Float>(d_output: &mut [F], output: &[F], derivative: impl Fn(F, F) -> F) {
             d_output.iter_mut().zip(output).for_each(|(d, &a)| *d = derivative(*d, a));
         }
-        match self {
-            Self::Identity => {}
-            Self::Logistic => each(d_output, output, logistic_derivative),
-            Self::Tanh => each(d_output, output, tanh_derivative),
-            Self::Relu => each(d_output, output, relu_derivative),
-        }
+        with_avx2(
+            #[inline(always)]
+            || match self {
+                Self::Identity => {}
+                Self::Logistic => each(d_output, output, logistic_derivative),
+                Self::Tanh => each(d_output, output, tanh_derivative),
+                Self::Relu => each(d_output, output, relu_derivative),
+            },
+        )
     }
 
     /// [`backward`](Self::backward) over `d_output: (rows, sums.len())`, row-major, writing the
     /// column sums of the result into `sums` in the same pass (the same bits as `backward`
     /// followed by summing the rows in order).
     pub fn backward_with_column_sums<F: Float>(self, d_output: &mut [F], output: &[F], sums: &mut [F]) {
+        #[inline(always)]
         fn each_row<F: Float>(d_output: &mut [F], output: &[F], sums: &mut [F], derivative: impl Fn(F, F) -> F) {
             sums.fill(F::zero());
             let cols = sums.len().max(1);
@@ -77,12 +88,15 @@ impl Activation {
                 }
             }
         }
-        match self {
-            Self::Identity => each_row(d_output, output, sums, |d, _| d),
-            Self::Logistic => each_row(d_output, output, sums, logistic_derivative),
-            Self::Tanh => each_row(d_output, output, sums, tanh_derivative),
-            Self::Relu => each_row(d_output, output, sums, relu_derivative),
-        }
+        with_avx2(
+            #[inline(always)]
+            || match self {
+                Self::Identity => each_row(d_output, output, sums, |d, _| d),
+                Self::Logistic => each_row(d_output, output, sums, logistic_derivative),
+                Self::Tanh => each_row(d_output, output, sums, tanh_derivative),
+                Self::Relu => each_row(d_output, output, sums, relu_derivative),
+            },
+        )
     }
 }
 

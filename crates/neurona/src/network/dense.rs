@@ -9,7 +9,7 @@
 
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::linalg::{MatRef, matmul};
+use crate::linalg::{MatRef, matmul, with_avx2};
 
 /// `out: (n, fan_out) = input: (n, fan_in) · weight: (fan_in, fan_out) + bias: (fan_out,)`.
 pub fn dense_forward<F: Float>(out: &mut [F], input: &[F], weight: &[F], bias: &[F], n: usize) {
@@ -100,7 +100,12 @@ pub fn column_sums<F: Float>(sums: &mut [F], rows: &[F]) {
 /// row-major, adding the rows in order: the same bits as those columns of [`column_sums`].
 pub(crate) fn column_sums_from<F: Float>(sums: &mut [F], rows: &[F], width: usize, first: usize) {
     sums.fill(F::zero());
-    for row in rows.chunks_exact(width.max(1)) {
-        sums.iter_mut().zip(&row[first..]).for_each(|(s, &d)| *s += d);
-    }
+    with_avx2(
+        #[inline(always)]
+        || {
+            for row in rows.chunks_exact(width.max(1)) {
+                sums.iter_mut().zip(&row[first..]).for_each(|(s, &d)| *s += d);
+            }
+        },
+    )
 }
