@@ -510,7 +510,9 @@ macro_rules! return_compiled_for {
 /// Runs `f` compiled for AVX2 when the CPU has it (checked once, then cached by the standard
 /// library), else as it is. The crate is built for the x86-64 baseline, whose vectors hold four
 /// f32; the passes over the flat parameter buffer (the optimizers' updates, the gradient's
-/// scaling) are bound by divisions and square roots, and AVX2 does eight per instruction.
+/// scaling) are bound by divisions and square roots, and AVX2 does eight per instruction; the
+/// activations' passes and the bias sums were 1-2% of a digits fit faster in it. AVX-512 gained
+/// no fit more (BENCHMARKS.md, 5 December 2026, 20:31 UTC).
 /// The results are the same bits either way: the compiler vectorises only element-wise work and
 /// never fuses a multiplication and an addition on its own.
 #[inline(always)]
