@@ -82,8 +82,8 @@ struct JobBatch<'a, F> {
 /// `‖W‖²` is returned beside the sums (else 0).
 ///
 /// # Panics
-/// If `y`, `sample_weight`, `grad_sum`, `input_delta` or the workspace hold fewer values than the
-/// batch needs (a bug in the caller).
+/// If the batch's targets or weights, `grad_sum`, `input_delta` or the workspace hold fewer
+/// values than the batch needs (a bug in the caller).
 pub(super) fn loss_and_gradient<F: Float>(
     mlp: Network<'_>,
     params: &[F],
