@@ -472,7 +472,7 @@ impl IterationVectors {
         let Accepted { step, gd_old, gd } = accepted;
         let trial = self.trial.take();
         let y_norm = match &trial {
-            Some(t) if !t.nan && t.largest >= 2f64.powi(-500) && t.largest <= 2f64.powi(500) => t.squares.root(),
+            Some(t) if !t.nan && norm_scale(t.largest).is_none() => t.squares.root(),
             Some(_) => norm2(&self.y),
             None => {
                 for ((yi, &gi), &ri) in self.y.iter_mut().zip(g).zip(&self.r) {

@@ -166,8 +166,7 @@ mod tests {
             let params = filled::<f64>(n, 1);
             let x = filled::<f64>(rows * p, 2);
             let y: Vec<f64> = (0..rows * k).map(|i| f64::from(u8::from(i % k == (i / k) % k))).collect();
-            let batch =
-                Batch { input: MatRef::row_major(&x, rows, p), lengths: None, targets: &y, sample_weight: None };
+            let batch = Batch::rows(MatRef::row_major(&x, rows, p), &y);
             let optimizers = [
                 OptimizerState::Adam(Adam::new(n, 1e-3, 0.9, 0.999, 1e-8)),
                 OptimizerState::Sgd(Sgd::new(n, 0.1, LearningRate::Constant, 0.9, true, 0.5)),
